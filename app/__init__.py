@@ -1,0 +1,1 @@
+"""partrack: the ward's administrative-reform plan, its targets and its reports, as data."""

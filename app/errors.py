@@ -1,0 +1,178 @@
+"""Domain errors and the handlers that turn them into answers.
+
+Services raise these, never ``HTTPException``: the same error must become a JSON ``detail`` for an
+integrator and a Vietnamese page or fragment for an officer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One problem with one field; ``code`` is stable for machines, ``message`` is for people."""
+
+    field: str
+    code: str
+    message: str
+
+
+@dataclass
+class AppError(Exception):
+    message: str
+    code: str = "error"
+    errors: list[FieldError] = field(default_factory=list)
+    status_code: int = 400
+
+    def __str__(self) -> str:
+        return self.message
+
+    def to_detail(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "message": self.message,
+            "errors": [asdict(e) for e in self.errors],
+        }
+
+
+class NotFound(AppError):
+    def __init__(self, message: str, code: str = "not_found") -> None:
+        super().__init__(message=message, code=code, status_code=404)
+
+
+class Conflict(AppError):
+    def __init__(
+        self, message: str, code: str = "conflict", errors: list[FieldError] | None = None
+    ) -> None:
+        super().__init__(message=message, code=code, errors=errors or [], status_code=409)
+
+
+class Invalid(AppError):
+    """Bad input that passed the schema but breaks a rule (422, with the offending fields)."""
+
+    def __init__(self, errors: list[FieldError], message: str = "Dữ liệu không hợp lệ.") -> None:
+        super().__init__(message=message, code="invalid", errors=errors, status_code=422)
+
+    @classmethod
+    def one(cls, field_name: str, code: str, message: str) -> Invalid:
+        return cls([FieldError(field_name, code, message)], message=message)
+
+
+class Forbidden(AppError):
+    def __init__(self, message: str, code: str = "forbidden") -> None:
+        super().__init__(message=message, code=code, status_code=403)
+
+
+# Vietnamese wording for pydantic's error types; anything unlisted falls back to a generic line.
+_PYDANTIC_MESSAGES: dict[str, str] = {
+    "missing": "Thiếu trường bắt buộc.",
+    "extra_forbidden": "Trường này không được chấp nhận.",
+    "string_type": "Phải là chuỗi ký tự.",
+    "string_too_short": "Không được để trống.",
+    "string_too_long": "Quá dài (tối đa {max_length} ký tự).",
+    "string_pattern_mismatch": "Không đúng định dạng.",
+    "int_parsing": "Phải là số nguyên.",
+    "int_type": "Phải là số nguyên.",
+    "int_from_float": "Phải là số nguyên.",
+    "float_parsing": "Phải là một số.",
+    "float_type": "Phải là một số.",
+    "finite_number": "Không chấp nhận NaN hoặc vô cực.",
+    "greater_than_equal": "Phải lớn hơn hoặc bằng {ge}.",
+    "greater_than": "Phải lớn hơn {gt}.",
+    "less_than_equal": "Phải nhỏ hơn hoặc bằng {le}.",
+    "less_than": "Phải nhỏ hơn {lt}.",
+    "bool_parsing": "Phải là true hoặc false.",
+    "bool_type": "Phải là true hoặc false.",
+    "date_from_datetime_parsing": "Ngày không hợp lệ (dạng YYYY-MM-DD).",
+    "date_parsing": "Ngày không hợp lệ (dạng YYYY-MM-DD).",
+    "date_type": "Ngày không hợp lệ (dạng YYYY-MM-DD).",
+    "enum": "Giá trị không hợp lệ; chấp nhận: {expected}.",
+    "literal_error": "Giá trị không hợp lệ; chấp nhận: {expected}.",
+    "list_type": "Phải là một danh sách.",
+    "model_attributes_type": "Phải là một đối tượng JSON.",
+    "dict_type": "Phải là một đối tượng JSON.",
+    "json_invalid": "JSON không hợp lệ.",
+    "url_parsing": "Địa chỉ URL không hợp lệ.",
+    "url_scheme": "Địa chỉ URL phải bắt đầu bằng http:// hoặc https://.",
+}
+
+
+def _field_path(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in {"body", "query", "path", "header"}:
+        parts = parts[1:]
+    return ".".join(parts) or "body"
+
+
+def translate_validation_errors(errors: list[dict[str, Any]]) -> list[FieldError]:
+    """Pydantic's English errors become Vietnamese ones with the same field paths."""
+    out: list[FieldError] = []
+    for err in errors:
+        kind = str(err.get("type", "value_error"))
+        ctx = err.get("ctx") or {}
+        template = _PYDANTIC_MESSAGES.get(kind)
+        if kind == "value_error" and ctx.get("error") is not None:
+            message = str(ctx["error"])  # our own validators already speak Vietnamese
+        elif template is not None:
+            try:
+                message = template.format(**ctx)
+            except (KeyError, IndexError):
+                message = template
+        else:
+            message = f"Giá trị không hợp lệ ({err.get('msg', kind)})."
+        out.append(FieldError(_field_path(tuple(err.get("loc", ()))), kind, message))
+    return out
+
+
+def is_api_request(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _html_error(request: Request, status: int, message: str) -> Response:
+    from app.templating import render_error_page
+
+    return render_error_page(request, status=status, message=message)
+
+
+async def _app_error_handler(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, AppError)
+    if is_api_request(request):
+        return JSONResponse({"detail": exc.to_detail()}, status_code=exc.status_code)
+    return _html_error(request, exc.status_code, exc.message)
+
+
+async def _validation_handler(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    error = Invalid(translate_validation_errors(list(exc.errors())))
+    if is_api_request(request):
+        return JSONResponse({"detail": error.to_detail()}, status_code=422)
+    return _html_error(request, 422, error.message)
+
+
+_HTTP_MESSAGES = {
+    404: "Không tìm thấy trang hoặc dữ liệu được yêu cầu.",
+    405: "Phương thức không được hỗ trợ cho địa chỉ này.",
+    413: "Dữ liệu gửi lên quá lớn.",
+}
+
+
+async def _http_error_handler(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    message = _HTTP_MESSAGES.get(exc.status_code, str(exc.detail))
+    if is_api_request(request):
+        detail = {"code": f"http_{exc.status_code}", "message": message, "errors": []}
+        return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)
+    return _html_error(request, exc.status_code, message)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(AppError, _app_error_handler)
+    app.add_exception_handler(RequestValidationError, _validation_handler)
+    app.add_exception_handler(StarletteHTTPException, _http_error_handler)

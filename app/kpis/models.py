@@ -1,0 +1,232 @@
+"""Quantitative targets (indicators), TTHC domains and the readings units report against them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from pydantic import Field as PydanticField
+from pydantic import HttpUrl, field_validator
+from sqlalchemy import Index, Text, UniqueConstraint, text
+from sqlmodel import Field, SQLModel
+
+from app.db import UTCDateTime
+from app.schemas import Code, FiniteFloat, NonEmptyStr, ReadModel, StrictInput
+
+
+class Measure(StrEnum):
+    PERCENT = "percent"
+    COUNT = "count"
+    AMOUNT = "amount"
+
+
+class Comparator(StrEnum):
+    GE = ">="
+    LE = "<="
+    EQ = "="
+
+
+class Disaggregation(StrEnum):
+    NONE = "none"
+    DOMAIN = "domain"
+
+
+class ReadingSource(StrEnum):
+    FORM = "form"
+    API = "api"
+    IMPORT = "import"
+    COMPUTED = "computed"
+
+
+class Domain(SQLModel, table=True):
+    """A domain (lĩnh vực) of administrative procedures, for per-domain targets."""
+
+    __tablename__ = "domain"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=64, unique=True)
+    name: str = Field(max_length=255)
+    position: int = 0
+    active: bool = True
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Indicator(SQLModel, table=True):
+    __tablename__ = "indicator"
+    __table_args__ = (UniqueConstraint("plan_id", "code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id", index=True)
+    code: str = Field(max_length=64)
+    name: str = Field(max_length=255)
+    description: str = Field(default="", sa_type=Text)
+    area_id: int = Field(foreign_key="area.id", index=True)
+    measure: str = Field(max_length=16)
+    comparator: str = Field(max_length=2)
+    target: float
+    due_date: date | None = None
+    responsible_unit_id: int | None = Field(default=None, foreign_key="unit.id", index=True)
+    disaggregation: str = Field(max_length=16)
+    source_section: str = Field(default="", max_length=64)
+    assignment_id: int | None = Field(default=None, foreign_key="assignment.id", index=True)
+    active: bool = True
+    version: int = 1
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Reading(SQLModel, table=True):
+    """A KPI value of one unit for one period (and one domain, where the target is per domain).
+
+    Uniqueness needs two partial indexes because NULL domains are distinct in a plain unique
+    constraint on both SQLite and PostgreSQL.
+    """
+
+    __tablename__ = "kpi_reading"
+    __table_args__ = (
+        Index(
+            "uq_kpi_reading_key_no_domain",
+            "indicator_id",
+            "unit_id",
+            "period",
+            unique=True,
+            sqlite_where=text("domain_id IS NULL"),
+            postgresql_where=text("domain_id IS NULL"),
+        ),
+        Index(
+            "uq_kpi_reading_key_domain",
+            "indicator_id",
+            "unit_id",
+            "period",
+            "domain_id",
+            unique=True,
+            sqlite_where=text("domain_id IS NOT NULL"),
+            postgresql_where=text("domain_id IS NOT NULL"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    indicator_id: int = Field(foreign_key="indicator.id")
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    period: str = Field(max_length=16, index=True)
+    period_start: date = Field(index=True)
+    period_end: date
+    domain_id: int | None = Field(default=None, foreign_key="domain.id", index=True)
+    value: float
+    numerator: float | None = None
+    denominator: float | None = None
+    note: str = Field(default="", sa_type=Text)
+    evidence_url: str = Field(default="", max_length=1000)
+    source: str = Field(max_length=16)
+    version: int = 1
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+# --- API schemas -------------------------------------------------------------------------------
+
+
+class DomainCreate(StrictInput):
+    code: Code = PydanticField(examples=["ho-tich"])
+    name: NonEmptyStr = PydanticField(max_length=255, examples=["Hộ tịch"])
+    position: int = PydanticField(default=0, ge=0)
+
+
+class DomainRead(ReadModel):
+    code: str
+    name: str
+    position: int
+    active: bool
+
+
+class IndicatorBase(StrictInput):
+    name: NonEmptyStr | None = PydanticField(default=None, max_length=255)
+    description: str | None = None
+    area: Code | None = None
+    measure: Measure | None = None
+    comparator: Comparator | None = None
+    target: FiniteFloat | None = None
+    due_date: date | None = None
+    responsible_unit: Code | None = None
+    disaggregation: Disaggregation | None = None
+    source_section: str | None = PydanticField(default=None, max_length=64)
+    assignment: str | None = PydanticField(default=None, max_length=32)
+    active: bool | None = None
+
+
+class IndicatorCreate(IndicatorBase):
+    code: Code = PydanticField(examples=["tthc_ontime"])
+    plan: Code | None = None
+    name: NonEmptyStr = PydanticField(max_length=255)
+    description: str = ""
+    area: Code
+    measure: Measure = Measure.PERCENT
+    comparator: Comparator
+    target: FiniteFloat
+    disaggregation: Disaggregation = Disaggregation.NONE
+    source_section: str = PydanticField(default="", max_length=64)
+    active: bool = True
+
+
+class IndicatorUpdate(IndicatorBase):
+    version: int | None = PydanticField(default=None, ge=1)
+
+
+class IndicatorRead(ReadModel):
+    code: str
+    plan: str
+    name: str
+    description: str
+    area: str
+    measure: str
+    comparator: str
+    target: float
+    due_date: date | None
+    responsible_unit: str | None
+    disaggregation: str
+    source_section: str
+    assignment: str | None
+    active: bool
+    version: int
+
+
+class ReadingWrite(StrictInput):
+    """One reading, addressed by its natural key (indicator, unit, period, domain)."""
+
+    indicator: Code = PydanticField(examples=["tthc_ontime"])
+    unit: Code = PydanticField(examples=["ttpvhcc"])
+    period: str = PydanticField(max_length=16, examples=["2025-10"])
+    domain: Code | None = PydanticField(default=None, examples=["ho-tich"])
+    value: FiniteFloat | None = PydanticField(default=None, examples=[98.5])
+    numerator: FiniteFloat | None = PydanticField(default=None, ge=0, examples=[197])
+    denominator: FiniteFloat | None = PydanticField(default=None, ge=0, examples=[200])
+    note: str = PydanticField(default="", max_length=4000)
+    evidence_url: HttpUrl | None = None
+    version: int | None = PydanticField(
+        default=None,
+        ge=0,
+        description="The version you last saw; 0 means 'create only'. Omit to upsert blindly.",
+    )
+    plan: Code | None = None
+
+    @field_validator("domain", mode="before")
+    @classmethod
+    def _empty_domain_is_none(cls, value: object) -> object:
+        return None if value == "" else value
+
+
+class ReadingRead(ReadModel):
+    id: int
+    indicator: str
+    unit: str
+    period: str
+    domain: str | None
+    value: float
+    numerator: float | None
+    denominator: float | None
+    note: str
+    evidence_url: str
+    source: str
+    version: int
+    created_at: datetime
+    updated_at: datetime

@@ -1,0 +1,122 @@
+"""JSON API for PAR areas, plans and assignments (the plan's tasks)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+
+from app.actors import ActorDep
+from app.clock import ClockDep
+from app.db import SessionDep
+from app.pagination import PagingDep
+from app.plans import service
+from app.plans.models import (
+    AreaRead,
+    AssignmentCreate,
+    AssignmentRead,
+    AssignmentUpdate,
+    PlanRead,
+    Scope,
+    TaskCadence,
+)
+from app.schemas import Page
+
+router = APIRouter()
+
+PlanQuery = Annotated[
+    str | None, Query(description="Plan code; may be omitted while only one plan exists.")
+]
+
+
+@router.get("/areas", response_model=list[AreaRead], tags=["plans"])
+def list_areas(db_session: SessionDep) -> list[AreaRead]:
+    return service.list_areas(db_session=db_session)
+
+
+@router.get("/plans", response_model=list[PlanRead], tags=["plans"])
+def list_plans(db_session: SessionDep) -> list[PlanRead]:
+    return service.list_plans(db_session=db_session)
+
+
+@router.get("/plans/{code}", response_model=PlanRead, tags=["plans"])
+def get_plan(code: str, db_session: SessionDep) -> PlanRead:
+    plan = service.get_plan(db_session=db_session, code=code)
+    return service.plan_read(db_session=db_session, plan=plan)
+
+
+@router.get("/assignments", response_model=Page[AssignmentRead], tags=["assignments"])
+def list_assignments(
+    db_session: SessionDep,
+    paging: PagingDep,
+    plan: PlanQuery = None,
+    unit: Annotated[
+        str | None,
+        Query(description="Tasks this unit leads, coordinates, or must do as an all-units task."),
+    ] = None,
+    area: Annotated[str | None, Query(examples=["par3"])] = None,
+    scope: Scope | None = None,
+    cadence: TaskCadence | None = None,
+    due_before: Annotated[date | None, Query(description="Due on or before this date.")] = None,
+    active: bool | None = None,
+) -> Page[AssignmentRead]:
+    filters = service.AssignmentFilters(
+        plan=plan,
+        unit=unit,
+        area=area,
+        scope=scope,
+        cadence=cadence,
+        due_before=due_before,
+        active=active,
+    )
+    items, total = service.list_assignments(
+        db_session=db_session, filters=filters, limit=paging.limit, offset=paging.offset
+    )
+    return Page(items=items, total=total, limit=paging.limit, offset=paging.offset)
+
+
+@router.post(
+    "/assignments",
+    response_model=AssignmentRead,
+    status_code=status.HTTP_201_CREATED,
+    tags=["assignments"],
+)
+def create_assignment(
+    data: AssignmentCreate, db_session: SessionDep, actor: ActorDep, clock: ClockDep
+) -> AssignmentRead:
+    return service.create_assignment(db_session=db_session, actor=actor, clock=clock, data=data)
+
+
+@router.get("/assignments/{code}", response_model=AssignmentRead, tags=["assignments"])
+def get_assignment(code: str, db_session: SessionDep, plan: PlanQuery = None) -> AssignmentRead:
+    plan_row = service.get_plan(db_session=db_session, code=plan)
+    row = service.get_assignment(db_session=db_session, plan=plan_row, code=code)
+    return service.assignment_reads(db_session=db_session, plan=plan_row, rows=[row])[0]
+
+
+@router.patch("/assignments/{code}", response_model=AssignmentRead, tags=["assignments"])
+def update_assignment(
+    code: str,
+    data: AssignmentUpdate,
+    db_session: SessionDep,
+    actor: ActorDep,
+    clock: ClockDep,
+    plan: PlanQuery = None,
+) -> AssignmentRead:
+    return service.update_assignment(
+        db_session=db_session, actor=actor, clock=clock, plan_code=plan, code=code, data=data
+    )
+
+
+@router.delete(
+    "/assignments/{code}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    tags=["assignments"],
+    responses={409: {"description": "Progress or indicators refer to the task."}},
+)
+def delete_assignment(
+    code: str, db_session: SessionDep, actor: ActorDep, plan: PlanQuery = None
+) -> Response:
+    service.delete_assignment(db_session=db_session, actor=actor, plan_code=plan, code=code)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,61 @@
+"""Building blocks shared by every API schema: strict input, codes, pages of results."""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Generic, TypeVar
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+CODE_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,63}$"
+
+#: Public key of a unit, domain, indicator or plan: lowercase, digits, ``-``, ``_`` and ``.``.
+Code = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, to_lower=True, pattern=CODE_PATTERN, max_length=64),
+]
+
+
+def _require_text(value: str) -> str:
+    if not value.strip():
+        raise ValueError("Không được để trống.")
+    return value.strip()
+
+
+NonEmptyStr = Annotated[str, AfterValidator(_require_text)]
+
+
+def _finite(value: float | None) -> float | None:
+    if value is not None and not math.isfinite(value):
+        raise ValueError("Không chấp nhận NaN hoặc vô cực.")
+    return value
+
+
+FiniteFloat = Annotated[float, AfterValidator(_finite)]
+
+
+class StrictInput(BaseModel):
+    """Input schemas refuse unknown fields: a typo must not be silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class ReadModel(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    """A slice of a stably sorted list, with the total so clients can page through it."""
+
+    items: list[T]
+    total: int = Field(description="Number of rows matching the filters, over all pages.")
+    limit: int
+    offset: int
+
+
+class PageParams(BaseModel):
+    limit: int = Field(default=100, ge=1, le=1000)
+    offset: int = Field(default=0, ge=0)

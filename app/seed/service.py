@@ -1,0 +1,182 @@
+"""Loading Plan 84 (units, PAR areas, domains, the plan, its tasks and targets) from data.
+
+The loader only adds what is missing, keyed by code: re-running it never duplicates a row and never
+undoes an edit an admin made through the API.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session, select
+
+from app.clock import Clock
+from app.kpis.models import Domain, Indicator
+from app.plans.models import Area, Assignment, AssignmentCoordinator, Plan
+from app.plans.service import sort_key_for
+from app.units.models import Unit
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+PLAN84_FILE = DATA_DIR / "plan84.json"
+
+
+def load_data(path: Path = PLAN84_FILE) -> dict[str, Any]:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+@dataclass
+class SeedReport:
+    created: dict[str, int] = field(default_factory=dict)
+
+    def add(self, kind: str) -> None:
+        self.created[kind] = self.created.get(kind, 0) + 1
+
+    @property
+    def total(self) -> int:
+        return sum(self.created.values())
+
+
+def _opt_date(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def seed_plan(
+    *, db_session: Session, clock: Clock, data: dict[str, Any] | None = None
+) -> SeedReport:
+    """Insert whatever of the plan's data is missing, in one transaction."""
+    data = data or load_data()
+    report = SeedReport()
+    now = clock.now()
+
+    units = {u.code: u for u in db_session.exec(select(Unit)).all()}
+    for item in data["units"]:
+        if item["code"] in units:
+            continue
+        parent = units[item["parent"]] if item["parent"] else None
+        unit = Unit(
+            code=item["code"],
+            name=item["name"],
+            short_name=item["short_name"],
+            kind=item["kind"],
+            parent_id=parent.id if parent else None,
+            created_at=now,
+            updated_at=now,
+        )
+        db_session.add(unit)
+        db_session.flush()
+        units[unit.code] = unit
+        report.add("units")
+
+    areas = {a.code: a for a in db_session.exec(select(Area)).all()}
+    for item in data["areas"]:
+        if item["code"] not in areas:
+            areas[item["code"]] = Area(**item)
+            db_session.add(areas[item["code"]])
+            report.add("areas")
+
+    domains = set(db_session.exec(select(Domain.code)).all())
+    for position, item in enumerate(data["domains"], start=1):
+        if item["code"] not in domains:
+            db_session.add(
+                Domain(code=item["code"], name=item["name"], position=position, created_at=now)
+            )
+            report.add("domains")
+    db_session.flush()
+
+    spec = data["plan"]
+    plan = db_session.exec(select(Plan).where(Plan.code == spec["code"])).first()
+    if plan is None:
+        plan = Plan(
+            code=spec["code"],
+            number=spec["number"],
+            title=spec["title"],
+            issued_date=date.fromisoformat(spec["issued_date"]),
+            issuer_unit_id=_id(units[spec["issuer_unit"]]),
+            coordinator_unit_id=_id(units[spec["coordinator_unit"]]),
+            signer_name=spec["signer_name"],
+            signer_title=spec["signer_title"],
+            basis=spec["basis"],
+            reporting=spec["reporting"],
+            reporting_start=spec["reporting_start"],
+            footnotes=data["footnotes"],
+            created_at=now,
+            updated_at=now,
+        )
+        db_session.add(plan)
+        db_session.flush()
+        report.add("plans")
+
+    existing = {
+        a.code: a
+        for a in db_session.exec(select(Assignment).where(Assignment.plan_id == plan.id)).all()
+    }
+    for item in data["assignments"]:
+        if item["code"] in existing:
+            continue
+        row = Assignment(
+            plan_id=_id(plan),
+            code=item["code"],
+            section=item["section"],
+            position=item["position"],
+            sort_key=sort_key_for(item["code"]),
+            text=item["text"],
+            area_id=_id(areas[item["area"]]),
+            scope=item["scope"],
+            lead_unit_id=_id(units[item["lead_unit"]]) if item["lead_unit"] else None,
+            cadence=item["cadence"],
+            due_date=_opt_date(item["due_date"]),
+            expected_product=item["expected_product"],
+            footnotes=item["footnotes"],
+            created_at=now,
+            updated_at=now,
+        )
+        db_session.add(row)
+        db_session.flush()
+        for code in item["coordinating_units"]:
+            db_session.add(AssignmentCoordinator(assignment_id=_id(row), unit_id=_id(units[code])))
+        existing[row.code] = row
+        report.add("assignments")
+
+    indicators = {
+        i.code for i in db_session.exec(select(Indicator).where(Indicator.plan_id == plan.id))
+    }
+    for item in data["indicators"]:
+        if item["code"] in indicators:
+            continue
+        db_session.add(
+            Indicator(
+                plan_id=_id(plan),
+                code=item["code"],
+                name=item["name"],
+                description=item["description"],
+                area_id=_id(areas[item["area"]]),
+                measure=item["measure"],
+                comparator=item["comparator"],
+                target=float(item["target"]),
+                due_date=_opt_date(item["due_date"]),
+                responsible_unit_id=(
+                    _id(units[item["responsible_unit"]]) if item["responsible_unit"] else None
+                ),
+                disaggregation=item["disaggregation"],
+                source_section=item["source_section"],
+                assignment_id=_id(existing[item["assignment"]]) if item["assignment"] else None,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        report.add("indicators")
+    db_session.commit()
+    return report
+
+
+def is_empty(*, db_session: Session) -> bool:
+    return db_session.exec(select(Plan.id).limit(1)).first() is None
+
+
+def _id(row: Unit | Area | Plan | Assignment) -> int:
+    assert row.id is not None, "row must be flushed before its id is used"
+    return row.id

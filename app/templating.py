@@ -1,0 +1,95 @@
+"""Server-side rendering: one template holds a page and its fragments as named blocks."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2_fragments.fastapi import Jinja2Blocks
+
+from app.clock import VIETNAM_TZ
+from app.config import ROOT_DIR
+from app.periods import PeriodError, format_date_vi, parse_period
+
+templates = Jinja2Blocks(directory=str(ROOT_DIR / "templates"))
+
+
+def format_number_vi(value: float | int | None, digits: int = 1) -> str:
+    """``98.5`` → ``98,5``; thousands with dots, as Vietnamese documents write them."""
+    if value is None:
+        return "—"
+    text = f"{value:,.{digits}f}" if isinstance(value, float) and value % 1 else f"{value:,.0f}"
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
+def format_percent_vi(value: float | None, digits: int = 1) -> str:
+    return "—" if value is None else f"{format_number_vi(value, digits)}%"
+
+
+def format_date_filter(value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        local = value.astimezone(VIETNAM_TZ)
+        return f"{format_date_vi(local.date())} {local:%H:%M}"
+    return format_date_vi(value)
+
+
+def period_label(value: str) -> str:
+    try:
+        return parse_period(value).label_vi
+    except PeriodError:
+        return value
+
+
+templates.env.filters["number_vi"] = format_number_vi
+templates.env.filters["percent_vi"] = format_percent_vi
+templates.env.filters["date_vi"] = format_date_filter
+templates.env.filters["period_vi"] = period_label
+
+
+def is_partial_request(request: Request) -> bool:
+    """htmx 4 says ``HX-Request-Type: partial`` for a fragment; plain ``HX-Request`` also counts."""
+    kind = request.headers.get("HX-Request-Type")
+    if kind is not None:
+        return kind == "partial"
+    return request.headers.get("HX-Request") == "true"
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any],
+    *,
+    block: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """The whole page, or only ``block`` when htmx asked for a fragment."""
+    block_name = block if block and is_partial_request(request) else None
+    response = templates.TemplateResponse(
+        request, template, context, status_code=status_code, block_name=block_name
+    )
+    response.headers["Vary"] = "HX-Request, HX-Request-Type"
+    return response
+
+
+_TITLES = {
+    403: "Không có quyền truy cập",
+    404: "Không tìm thấy",
+    409: "Dữ liệu đã thay đổi",
+    413: "Dữ liệu quá lớn",
+    422: "Dữ liệu chưa hợp lệ",
+}
+
+
+def render_error_page(request: Request, *, status: int, message: str) -> HTMLResponse:
+    title = _TITLES.get(status, "Đã xảy ra lỗi")
+    return render(
+        request,
+        "error.html",
+        {"title": title, "message": message, "status": status},
+        block="content",
+        status_code=status,
+    )

@@ -1,0 +1,190 @@
+"""Units: the tree of the ward's committee and its offices."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import func, or_
+from sqlmodel import Session, col, select
+
+from app.actors import Actor
+from app.clock import Clock
+from app.errors import Conflict, FieldError, Invalid, NotFound
+from app.units.models import Unit, UnitCreate, UnitRead, UnitUpdate
+
+
+def get_by_code(*, db_session: Session, code: str, field_name: str = "unit") -> Unit:
+    unit = db_session.exec(select(Unit).where(Unit.code == code)).first()
+    if unit is None:
+        raise NotFound(f"Không có đơn vị mã “{code}” ({field_name}).", code="unit_not_found")
+    return unit
+
+
+def get_many(*, db_session: Session, codes: Sequence[str], field_name: str) -> list[Unit]:
+    """The units named, in the order given; one unknown code is a 404 naming it."""
+    if not codes:
+        return []
+    found = {u.code: u for u in db_session.exec(select(Unit).where(col(Unit.code).in_(codes)))}
+    for code in codes:
+        if code not in found:
+            raise NotFound(f"Không có đơn vị mã “{code}” ({field_name}).", code="unit_not_found")
+    return [found[c] for c in codes]
+
+
+def codes_by_id(*, db_session: Session, ids: Iterable[int | None]) -> dict[int, str]:
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    rows = db_session.exec(select(Unit.id, Unit.code).where(col(Unit.id).in_(wanted))).all()
+    return {i: c for i, c in rows if i is not None}
+
+
+def to_read(*, db_session: Session, units: Sequence[Unit]) -> list[UnitRead]:
+    parents = codes_by_id(db_session=db_session, ids=[u.parent_id for u in units])
+    return [
+        UnitRead(
+            code=u.code,
+            name=u.name,
+            short_name=u.short_name,
+            kind=u.kind,
+            parent=parents.get(u.parent_id) if u.parent_id else None,
+            active=u.active,
+            created_at=u.created_at,
+            updated_at=u.updated_at,
+        )
+        for u in units
+    ]
+
+
+def list_units(
+    *,
+    db_session: Session,
+    active: bool | None,
+    parent: str | None,
+    q: str | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[UnitRead], int]:
+    query = select(Unit)
+    if active is not None:
+        query = query.where(Unit.active == active)
+    if parent is not None:
+        query = query.where(Unit.parent_id == get_by_code(db_session=db_session, code=parent).id)
+    if q:
+        pattern = f"%{q.strip().lower()}%"
+        query = query.where(
+            or_(func.lower(Unit.name).like(pattern), func.lower(Unit.code).like(pattern))
+        )
+    total = db_session.exec(select(func.count()).select_from(query.subquery())).one()
+    rows = db_session.exec(query.order_by(col(Unit.code)).limit(limit).offset(offset)).all()
+    return to_read(db_session=db_session, units=rows), total
+
+
+def _check_parent(*, db_session: Session, unit: Unit | None, parent_code: str) -> Unit:
+    parent = get_by_code(db_session=db_session, code=parent_code, field_name="parent")
+    # Walk up from the new parent: meeting the unit itself would make the tree a loop.
+    node: Unit | None = parent
+    while node is not None and unit is not None:
+        if node.id == unit.id:
+            raise Invalid.one(
+                "parent",
+                "parent_cycle",
+                "Đơn vị cấp trên không được là chính nó hoặc cấp dưới của nó.",
+            )
+        node = db_session.get(Unit, node.parent_id) if node.parent_id else None
+    return parent
+
+
+def create_unit(*, db_session: Session, actor: Actor, clock: Clock, data: UnitCreate) -> UnitRead:
+    if db_session.exec(select(Unit.id).where(Unit.code == data.code)).first() is not None:
+        raise Conflict(
+            f"Mã đơn vị “{data.code}” đã được dùng.",
+            code="unit_exists",
+            errors=[FieldError("code", "duplicate", "Mã đơn vị đã được dùng.")],
+        )
+    parent = (
+        _check_parent(db_session=db_session, unit=None, parent_code=data.parent)
+        if data.parent
+        else None
+    )
+    now = clock.now()
+    unit = Unit(
+        code=data.code,
+        name=data.name,
+        short_name=data.short_name,
+        kind=data.kind,
+        parent_id=parent.id if parent else None,
+        active=data.active,
+        created_at=now,
+        updated_at=now,
+    )
+    db_session.add(unit)
+    db_session.commit()
+    return to_read(db_session=db_session, units=[unit])[0]
+
+
+def update_unit(
+    *, db_session: Session, actor: Actor, clock: Clock, code: str, data: UnitUpdate
+) -> UnitRead:
+    unit = get_by_code(db_session=db_session, code=code)
+    changes = data.model_dump(exclude_unset=True)
+    if "parent" in changes:
+        parent_code = changes.pop("parent")
+        unit.parent_id = (
+            _check_parent(db_session=db_session, unit=unit, parent_code=parent_code).id
+            if parent_code
+            else None
+        )
+    for name, value in changes.items():
+        if value is None:
+            raise Invalid.one(name, "required", "Không được để trống.")
+        setattr(unit, name, value)
+    unit.updated_at = clock.now()
+    db_session.add(unit)
+    db_session.commit()
+    return to_read(db_session=db_session, units=[unit])[0]
+
+
+def references(*, db_session: Session, unit: Unit) -> dict[str, int]:
+    """What still points at a unit; a unit with history is deactivated, never deleted."""
+    from app.kpis.models import Indicator, Reading
+    from app.plans.models import Assignment, AssignmentCoordinator, Plan
+    from app.progress.models import ProgressUpdate
+
+    checks = {
+        "đơn vị cấp dưới": select(func.count()).select_from(Unit).where(Unit.parent_id == unit.id),
+        "kế hoạch": select(func.count())
+        .select_from(Plan)
+        .where(or_(Plan.issuer_unit_id == unit.id, Plan.coordinator_unit_id == unit.id)),
+        "nhiệm vụ chủ trì": select(func.count())
+        .select_from(Assignment)
+        .where(Assignment.lead_unit_id == unit.id),
+        "nhiệm vụ phối hợp": select(func.count())
+        .select_from(AssignmentCoordinator)
+        .where(AssignmentCoordinator.unit_id == unit.id),
+        "chỉ tiêu phụ trách": select(func.count())
+        .select_from(Indicator)
+        .where(Indicator.responsible_unit_id == unit.id),
+        "số liệu chỉ tiêu": select(func.count())
+        .select_from(Reading)
+        .where(Reading.unit_id == unit.id),
+        "báo cáo tiến độ": select(func.count())
+        .select_from(ProgressUpdate)
+        .where(ProgressUpdate.unit_id == unit.id),
+    }
+    counts = {label: db_session.exec(q).one() for label, q in checks.items()}
+    return {label: n for label, n in counts.items() if n}
+
+
+def delete_unit(*, db_session: Session, actor: Actor, code: str) -> None:
+    unit = get_by_code(db_session=db_session, code=code)
+    refs = references(db_session=db_session, unit=unit)
+    if refs:
+        listed = ", ".join(f"{n} {label}" for label, n in refs.items())
+        raise Conflict(
+            f"Không xóa được đơn vị “{code}” vì còn dữ liệu gắn với đơn vị: {listed}. "
+            "Hãy ngừng hoạt động đơn vị (active = false) thay vì xóa.",
+            code="unit_in_use",
+        )
+    db_session.delete(unit)
+    db_session.commit()
