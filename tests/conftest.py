@@ -54,8 +54,8 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}" ENCODING \'UTF8\' TEMPLATE template0'))
-    except Exception as exc:  # noqa: BLE001 - any failure here means the leg cannot run
+            conn.execute(text(f"CREATE DATABASE \"{name}\" ENCODING 'UTF8' TEMPLATE template0"))
+    except Exception as exc:
         pytest.exit(f"PostgreSQL is not reachable at {server_url}: {exc}", returncode=3)
     url = server_url.set(database=name).render_as_string(hide_password=False)
     try:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query, Response, status
+from fastapi import APIRouter, Body, Path, Query, Response, status
 
 from app.actors import ActorDep
 from app.clock import ClockDep
 from app.db import SessionDep
 from app.kpis import service
 from app.kpis.models import (
+    MAX_ROW_ID,
     DomainCreate,
     DomainRead,
     IndicatorCreate,
@@ -182,6 +183,8 @@ def put_reading(
 
 
 @router.delete("/readings/{reading_id}", status_code=status.HTTP_204_NO_CONTENT, tags=["readings"])
-def delete_reading(reading_id: int, db_session: SessionDep, actor: ActorDep) -> Response:
+def delete_reading(
+    reading_id: Annotated[int, Path(ge=1, le=MAX_ROW_ID)], db_session: SessionDep, actor: ActorDep
+) -> Response:
     service.delete_reading(db_session=db_session, actor=actor, reading_id=reading_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

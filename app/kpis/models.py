@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Annotated
 
+from pydantic import AfterValidator, BeforeValidator, HttpUrl, field_validator
 from pydantic import Field as PydanticField
-from pydantic import HttpUrl, field_validator
 from sqlalchemy import Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
@@ -126,6 +127,33 @@ class Reading(SQLModel, table=True):
 # --- API schemas -------------------------------------------------------------------------------
 
 
+def _not_bool(value: object) -> object:
+    """Pydantic's lax mode reads ``true`` as 1; in a report that is a mistake, never a number."""
+    if isinstance(value, bool):
+        raise ValueError("Phải là một số, không phải true/false.")
+    return value
+
+
+#: A finite number that is not a JSON boolean (numeric strings from HTML forms still pass).
+Number = Annotated[FiniteFloat, BeforeValidator(_not_bool)]
+#: A whole number that is not a JSON boolean.
+WholeNumber = Annotated[int, BeforeValidator(_not_bool)]
+
+
+def _no_nul(value: str) -> str:
+    """SQLite stores a NUL character; PostgreSQL refuses it, which would be a 500, not a 422."""
+    if "\x00" in value:
+        raise ValueError("Không được chứa ký tự NUL (\\u0000).")
+    return value
+
+
+#: Text that every supported database can store and search for.
+CleanStr = Annotated[str, AfterValidator(_no_nul)]
+
+#: Row ids are 32-bit integers in the database; a larger one is a 422, not a database error.
+MAX_ROW_ID = 2**31 - 1
+
+
 class DomainCreate(StrictInput):
     code: Code = PydanticField(examples=["ho-tich"])
     name: NonEmptyStr = PydanticField(max_length=255, examples=["Hộ tịch"])
@@ -195,24 +223,25 @@ class ReadingWrite(StrictInput):
 
     indicator: Code = PydanticField(examples=["tthc_ontime"])
     unit: Code = PydanticField(examples=["ttpvhcc"])
-    period: str = PydanticField(max_length=16, examples=["2025-10"])
+    period: CleanStr = PydanticField(max_length=16, examples=["2025-10"])
     domain: Code | None = PydanticField(default=None, examples=["ho-tich"])
-    value: FiniteFloat | None = PydanticField(default=None, examples=[98.5])
-    numerator: FiniteFloat | None = PydanticField(default=None, ge=0, examples=[197])
-    denominator: FiniteFloat | None = PydanticField(default=None, ge=0, examples=[200])
-    note: str = PydanticField(default="", max_length=4000)
+    value: Number | None = PydanticField(default=None, examples=[98.5])
+    numerator: Number | None = PydanticField(default=None, ge=0, examples=[197])
+    denominator: Number | None = PydanticField(default=None, ge=0, examples=[200])
+    note: CleanStr = PydanticField(default="", max_length=4000)
     evidence_url: HttpUrl | None = None
-    version: int | None = PydanticField(
+    version: WholeNumber | None = PydanticField(
         default=None,
         ge=0,
         description="The version you last saw; 0 means 'create only'. Omit to upsert blindly.",
     )
     plan: Code | None = None
 
-    @field_validator("domain", mode="before")
+    @field_validator("domain", "evidence_url", mode="before")
     @classmethod
-    def _empty_domain_is_none(cls, value: object) -> object:
-        return None if value == "" else value
+    def _empty_is_none(cls, value: object) -> object:
+        """A blank domain or link means none: what a form sends, and what a read returns."""
+        return None if isinstance(value, str) and not value.strip() else value
 
 
 class ReadingRead(ReadModel):

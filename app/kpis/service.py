@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlalchemy import func, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, SQLModel, col, select
 from sqlmodel.sql.expression import Select
 
 from app.actors import Actor
@@ -32,6 +33,52 @@ from app.plans import service as plan_service
 from app.plans.models import Area, Assignment, Plan
 from app.units import service as unit_service
 from app.units.models import Unit
+
+# --- optimistic concurrency, shared with progress updates -----------------------------------------
+
+
+def insert_or_conflict(*, db_session: Session, row: SQLModel, message: str) -> None:
+    """Insert a row keyed by a natural key; someone else inserting it first is a 409, not a 500.
+
+    Looking the key up first cannot see a row another request is creating at the same moment; the
+    unique index does, and this turns its refusal into the answer a stale version gets.
+    """
+    db_session.add(row)
+    try:
+        db_session.commit()
+    except IntegrityError as exc:
+        db_session.rollback()
+        raise Conflict(
+            message,
+            code="already_exists",
+            errors=[FieldError("version", "stale_version", "Đã có người khác vừa nhập.")],
+        ) from exc
+
+
+def claim_version(
+    *, db_session: Session, model: type[SQLModel], row_id: int | None, seen: int, message: str
+) -> int:
+    """Move a row from version ``seen`` to the next one, or 409 if someone got there first.
+
+    A compare-and-set in the database, because ``SELECT … FOR UPDATE`` locks nothing on SQLite:
+    two requests that both read version 1 must not both write version 2.
+    """
+    table_id, table_version = model.id, model.version  # type: ignore[attr-defined]
+    claimed = db_session.execute(
+        update(model)
+        .where(table_id == row_id, table_version == seen)
+        .values(version=seen + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        db_session.rollback()
+        raise Conflict(
+            message,
+            code="stale_version",
+            errors=[FieldError("version", "stale_version", "Phiên bản đã cũ.")],
+        )
+    return seen + 1
+
 
 # --- domains -------------------------------------------------------------------------------------
 
@@ -464,8 +511,12 @@ def upsert_reading(
             updated_at=now,
             **fields,  # type: ignore[arg-type]
         )
-        db_session.add(row)
-        db_session.commit()
+        insert_or_conflict(
+            db_session=db_session,
+            row=row,
+            message=f"Số liệu {indicator.code} / {unit.code} / {period} vừa được người khác nhập; "
+            "hãy tải lại để xem trước khi sửa.",
+        )
         return UpsertResult(_to_read(row, *codes), created=True, changed=True)
     if data.version == 0:
         raise Conflict(
@@ -478,10 +529,17 @@ def upsert_reading(
     if all(getattr(existing, k) == v for k, v in fields.items()):
         db_session.rollback()
         return UpsertResult(_to_read(existing, *codes), created=False, changed=False)
+    existing.version = claim_version(
+        db_session=db_session,
+        model=Reading,
+        row_id=existing.id,
+        seen=existing.version,
+        message=f"Số liệu {indicator.code} / {unit.code} / {period} vừa được người khác sửa; "
+        "hãy tải lại để xem thay đổi rồi nhập lại.",
+    )
     for k, v in fields.items():
         setattr(existing, k, v)
     existing.source = source
-    existing.version += 1
     existing.updated_at = now
     db_session.add(existing)
     db_session.commit()

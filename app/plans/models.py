@@ -13,6 +13,7 @@ from sqlmodel import Field, SQLModel
 
 from app.db import UTCDateTime
 from app.schemas import Code, NonEmptyStr, ReadModel, StrictInput
+from app.units.models import refuse_nul
 
 
 class Scope(StrEnum):
@@ -100,7 +101,10 @@ class Assignment(SQLModel, table=True):
 
 # --- API schemas -------------------------------------------------------------------------------
 
-ASSIGNMENT_CODE_PATTERN = r"^[IVX]+(\.[0-9]+){1,4}$"
+#: A section in Roman numerals (I…XXXIX, written canonically) and 1 to 4 positions (1…999, no
+#: leading zero): ``II.1.3.2``, ``III.1``. Anything else would sort wrongly or name a bullet twice
+#: (``II.1.01`` is ``II.1.1``).
+ASSIGNMENT_CODE_PATTERN = r"^(X{1,3}(IX|IV|V?I{0,3})|IX|IV|VI{0,3}|I{1,3})(\.[1-9][0-9]{0,2}){1,4}$"
 
 
 class AreaRead(ReadModel):
@@ -147,6 +151,11 @@ class AssignmentBase(StrictInput):
     due_date: date | None = None
     expected_product: str | None = PydanticField(default=None, max_length=2000)
     active: bool | None = None
+
+    @field_validator("text", "expected_product")
+    @classmethod
+    def _storable(cls, value: str | None) -> str | None:
+        return refuse_nul(value)
 
     @field_validator("coordinating_units")
     @classmethod

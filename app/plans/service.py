@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import delete, func, or_
+from sqlalchemy import delete, func, or_, update
 from sqlmodel import Session, col, select
 
 from app.actors import Actor
@@ -28,15 +28,25 @@ from app.plans.models import (
     Scope,
 )
 from app.units import service as unit_service
-from app.units.models import Unit
+from app.units.models import Unit, contains_nul
 
-_ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6, "VII": 7, "VIII": 8, "IX": 9}
+_ROMAN_DIGITS = {"I": 1, "V": 5, "X": 10}
+
+
+def roman_value(numeral: str) -> int:
+    """``IV`` → 4, ``XIV`` → 14: the value of a section numeral the code pattern accepted."""
+    total = 0
+    for i, char in enumerate(numeral):
+        value = _ROMAN_DIGITS[char]
+        following = _ROMAN_DIGITS[numeral[i + 1]] if i + 1 < len(numeral) else 0
+        total += -value if value < following else value
+    return total
 
 
 def sort_key_for(code: str) -> str:
     """``II.1.10`` → ``002.001.010`` so that SQL ordering follows the plan's order."""
     head, *rest = code.split(".")
-    return ".".join([f"{_ROMAN.get(head, 99):03d}", *(f"{int(p):03d}" for p in rest)])
+    return ".".join([f"{roman_value(head):03d}", *(f"{int(p):03d}" for p in rest)])
 
 
 def split_code(code: str) -> tuple[str, int]:
@@ -51,7 +61,11 @@ def split_code(code: str) -> tuple[str, int]:
 def get_plan(*, db_session: Session, code: str | None) -> Plan:
     """The named plan; with no name, the only plan there is (a ward normally runs one)."""
     if code is not None:
-        plan = db_session.exec(select(Plan).where(Plan.code == code)).first()
+        plan = (
+            None
+            if contains_nul(code)
+            else db_session.exec(select(Plan).where(Plan.code == code)).first()
+        )
         if plan is None:
             raise NotFound(f"Không có kế hoạch mã “{code}”.", code="plan_not_found")
         return plan
@@ -118,7 +132,11 @@ def list_areas(*, db_session: Session) -> list[AreaRead]:
 
 
 def get_area(*, db_session: Session, code: str, field_name: str = "area") -> Area:
-    area = db_session.exec(select(Area).where(Area.code == code)).first()
+    area = (
+        None
+        if contains_nul(code)
+        else db_session.exec(select(Area).where(Area.code == code)).first()
+    )
     if area is None:
         raise NotFound(f"Không có lĩnh vực mã “{code}” ({field_name}).", code="area_not_found")
     return area
@@ -139,9 +157,13 @@ class AssignmentFilters:
 
 
 def get_assignment(*, db_session: Session, plan: Plan, code: str) -> Assignment:
-    row = db_session.exec(
-        select(Assignment).where(Assignment.plan_id == plan.id, Assignment.code == code)
-    ).first()
+    row = (
+        None
+        if contains_nul(code)
+        else db_session.exec(
+            select(Assignment).where(Assignment.plan_id == plan.id, Assignment.code == code)
+        ).first()
+    )
     if row is None:
         raise NotFound(
             f"Không có nhiệm vụ mã “{code}” trong Kế hoạch {plan.number}.",
@@ -342,6 +364,10 @@ def check_version(*, current: int, expected: int | None, what: str) -> None:
         )
 
 
+#: Fields an update may change but never empty (``due_date`` and ``lead_unit`` may be null).
+_REQUIRED_ON_UPDATE = ("text", "area", "scope", "coordinating_units", "cadence", "active")
+
+
 def update_assignment(
     *,
     db_session: Session,
@@ -354,7 +380,11 @@ def update_assignment(
     plan = get_plan(db_session=db_session, code=plan_code)
     row = get_assignment(db_session=db_session, plan=plan, code=code)
     check_version(current=row.version, expected=data.version, what=f"Nhiệm vụ {code}")
+    seen = row.version
     changes = data.model_dump(exclude_unset=True, exclude={"version"})
+    for name in _REQUIRED_ON_UPDATE:
+        if name in changes and changes[name] is None:
+            raise Invalid.one(name, "required", "Không được để trống.")
     if "area" in changes:
         row.area_id = get_area(db_session=db_session, code=changes.pop("area")).id  # type: ignore[assignment]
     if "lead_unit" in changes:
@@ -369,19 +399,49 @@ def update_assignment(
     coordinating = changes.pop("coordinating_units", None)
     for name in ("text", "scope", "cadence", "due_date", "expected_product", "active"):
         if name in changes:
-            if changes[name] is None and name in {"text", "scope", "cadence", "active"}:
-                raise Invalid.one(name, "required", "Không được để trống.")
-            setattr(row, name, changes[name] if changes[name] is not None else None)
+            setattr(row, name, changes[name])
     if row.expected_product is None:
         row.expected_product = ""
     _check_scope(row.scope, row.lead_unit_id)
     if coordinating is not None:
         _set_coordinators(db_session=db_session, assignment=row, codes=coordinating)
-    row.version += 1
+    elif row.lead_unit_id is not None:
+        assert row.id is not None
+        current = coordinator_ids(db_session=db_session, assignment_ids=[row.id])[row.id]
+        if row.lead_unit_id in current:
+            raise Invalid.one(
+                "lead_unit",
+                "lead_is_coordinator",
+                "Đơn vị chủ trì đang là đơn vị phối hợp của nhiệm vụ: "
+                "hãy gửi kèm danh sách đơn vị phối hợp mới (coordinating_units).",
+            )
+    row.version = _claim_version(db_session=db_session, row=row, seen=seen, code=code)
     row.updated_at = clock.now()
     db_session.add(row)
     db_session.commit()
     return assignment_reads(db_session=db_session, plan=plan, rows=[row])[0]
+
+
+def _claim_version(*, db_session: Session, row: Assignment, seen: int, code: str) -> int:
+    """Move the task from version ``seen`` to the next in the database, or 409.
+
+    Comparing versions in Python cannot see another request that read the same version and is
+    saving at the same moment; this compare-and-set can, on SQLite as on PostgreSQL.
+    """
+    claimed = db_session.execute(
+        update(Assignment)
+        .where(col(Assignment.id) == row.id, col(Assignment.version) == seen)
+        .values(version=seen + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        db_session.rollback()
+        raise Conflict(
+            f"Nhiệm vụ {code} vừa được người khác sửa. Hãy tải lại để xem thay đổi rồi nhập lại.",
+            code="stale_version",
+            errors=[FieldError("version", "stale_version", "Phiên bản đã cũ.")],
+        )
+    return seen + 1
 
 
 def delete_assignment(

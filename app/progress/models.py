@@ -10,6 +10,7 @@ from sqlalchemy import Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.db import UTCDateTime
+from app.kpis.models import CleanStr, WholeNumber
 from app.schemas import Code, ReadModel, StrictInput
 
 
@@ -42,16 +43,16 @@ class ProgressUpdate(SQLModel, table=True):
 
 
 class ProgressWrite(StrictInput):
-    assignment: str = PydanticField(max_length=32, examples=["II.2.1.9"])
+    assignment: CleanStr = PydanticField(max_length=32, examples=["II.2.1.9"])
     unit: Code = PydanticField(examples=["vhxh"])
-    period: str = PydanticField(max_length=16, examples=["2025-10"])
+    period: CleanStr = PydanticField(max_length=16, examples=["2025-10"])
     status: ProgressStatus = PydanticField(examples=["in_progress"])
-    percent_complete: int | None = PydanticField(default=None, ge=0, le=100, examples=[60])
-    result: str = PydanticField(default="", max_length=10_000)
-    difficulties: str = PydanticField(default="", max_length=10_000)
-    proposals: str = PydanticField(default="", max_length=10_000)
-    evidence: str = PydanticField(default="", max_length=2000)
-    version: int | None = PydanticField(
+    percent_complete: WholeNumber | None = PydanticField(default=None, ge=0, le=100, examples=[60])
+    result: CleanStr = PydanticField(default="", max_length=10_000)
+    difficulties: CleanStr = PydanticField(default="", max_length=10_000)
+    proposals: CleanStr = PydanticField(default="", max_length=10_000)
+    evidence: CleanStr = PydanticField(default="", max_length=2000)
+    version: WholeNumber | None = PydanticField(
         default=None,
         ge=0,
         description="The version you last saw; 0 means 'create only'. Omit to upsert blindly.",

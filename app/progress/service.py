@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 from app.actors import Actor
 from app.clock import Clock
 from app.errors import Conflict, FieldError, Invalid
-from app.kpis.service import parse_filter_period
+from app.kpis.service import claim_version, insert_or_conflict, parse_filter_period
 from app.periods import Period
 from app.plans import service as plan_service
 from app.plans.models import Assignment
@@ -134,6 +134,12 @@ def upsert_progress(
     unit = unit_service.get_by_code(db_session=db_session, code=data.unit)
     if not unit.active:
         raise Invalid.one("unit", "unit_inactive", f"Đơn vị “{unit.code}” đã ngừng hoạt động.")
+    if not assignment.active:
+        raise Invalid.one(
+            "assignment",
+            "assignment_inactive",
+            f"Nhiệm vụ {assignment.code} đã ngừng theo dõi: không nhận báo cáo mới.",
+        )
     if not plan_service.applies_to(db_session=db_session, assignment=assignment, unit=unit):
         raise Invalid.one(
             "unit",
@@ -179,8 +185,12 @@ def upsert_progress(
             updated_at=now,
             **fields,  # type: ignore[arg-type]
         )
-        db_session.add(row)
-        db_session.commit()
+        insert_or_conflict(
+            db_session=db_session,
+            row=row,
+            message=f"Báo cáo của {unit.code} cho nhiệm vụ {assignment.code} kỳ {period} vừa được "
+            "người khác nhập; hãy tải lại để xem trước khi sửa.",
+        )
         return ProgressResult(_to_read(row, assignment.code, unit.code), True, True)
     if data.version == 0:
         raise Conflict(
@@ -193,9 +203,16 @@ def upsert_progress(
     if all(getattr(existing, k) == v for k, v in fields.items()):
         db_session.rollback()
         return ProgressResult(_to_read(existing, assignment.code, unit.code), False, False)
+    existing.version = claim_version(
+        db_session=db_session,
+        model=ProgressUpdate,
+        row_id=existing.id,
+        seen=existing.version,
+        message=f"Báo cáo của {unit.code} cho nhiệm vụ {assignment.code} kỳ {period} vừa được "
+        "người khác sửa; hãy tải lại để xem thay đổi rồi nhập lại.",
+    )
     for k, v in fields.items():
         setattr(existing, k, v)
-    existing.version += 1
     existing.updated_at = now
     db_session.add(existing)
     db_session.commit()

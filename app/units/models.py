@@ -6,6 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from pydantic import Field as PydanticField
+from pydantic import field_validator
 from sqlmodel import Field, SQLModel
 
 from app.db import UTCDateTime
@@ -34,6 +35,18 @@ class Unit(SQLModel, table=True):
     updated_at: datetime = Field(sa_type=UTCDateTime)
 
 
+def refuse_nul(value: str | None) -> str | None:
+    """PostgreSQL cannot store U+0000 (SQLite can): refuse it as bad input, never answer a 500."""
+    if value is not None and "\x00" in value:
+        raise ValueError("Không được chứa ký tự NUL (\\u0000).")
+    return value
+
+
+def contains_nul(code: str) -> bool:
+    """Whether a code looked up by path or query holds U+0000: no row can have it."""
+    return "\x00" in code
+
+
 class UnitCreate(StrictInput):
     code: Code = PydanticField(examples=["vhxh"])
     name: NonEmptyStr = PydanticField(max_length=255, examples=["Phòng Văn hóa - Xã hội"])
@@ -42,6 +55,11 @@ class UnitCreate(StrictInput):
     parent: Code | None = PydanticField(default=None, examples=["phu-dinh"])
     active: bool = True
 
+    @field_validator("name", "short_name")
+    @classmethod
+    def _storable(cls, value: str | None) -> str | None:
+        return refuse_nul(value)
+
 
 class UnitUpdate(StrictInput):
     name: NonEmptyStr | None = PydanticField(default=None, max_length=255)
@@ -49,6 +67,11 @@ class UnitUpdate(StrictInput):
     kind: UnitKind | None = None
     parent: Code | None = None
     active: bool | None = None
+
+    @field_validator("name", "short_name")
+    @classmethod
+    def _storable(cls, value: str | None) -> str | None:
+        return refuse_nul(value)
 
 
 class UnitRead(ReadModel):

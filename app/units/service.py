@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Sequence
 
 from sqlalchemy import func, or_
@@ -10,11 +11,15 @@ from sqlmodel import Session, col, select
 from app.actors import Actor
 from app.clock import Clock
 from app.errors import Conflict, FieldError, Invalid, NotFound
-from app.units.models import Unit, UnitCreate, UnitRead, UnitUpdate
+from app.units.models import Unit, UnitCreate, UnitRead, UnitUpdate, contains_nul
 
 
 def get_by_code(*, db_session: Session, code: str, field_name: str = "unit") -> Unit:
-    unit = db_session.exec(select(Unit).where(Unit.code == code)).first()
+    unit = (
+        None
+        if contains_nul(code)
+        else db_session.exec(select(Unit).where(Unit.code == code)).first()
+    )
     if unit is None:
         raise NotFound(f"Không có đơn vị mã “{code}” ({field_name}).", code="unit_not_found")
     return unit
@@ -56,6 +61,27 @@ def to_read(*, db_session: Session, units: Sequence[Unit]) -> list[UnitRead]:
     ]
 
 
+def _fold(text: str) -> str:
+    """Text as a search compares it: NFC (keyboards may send NFD) and case-folded."""
+    return unicodedata.normalize("NFC", text).casefold()
+
+
+def _matching_ids(*, db_session: Session, q: str) -> list[int]:
+    """Units whose code or name contains ``q``, whatever its case.
+
+    Matched here rather than with SQL ``lower() LIKE``: SQLite lowers ASCII letters only (“Ủy”
+    would not match “ủy”, where PostgreSQL matches it) and LIKE reads ``%`` and ``_`` as wildcards.
+    A ward has a handful of units, so reading their codes and names costs nothing.
+    """
+    needle = _fold(q.strip())
+    rows = db_session.exec(select(Unit.id, Unit.code, Unit.name)).all()
+    return [
+        i
+        for i, code, name in rows
+        if i is not None and (needle in _fold(code) or needle in _fold(name))
+    ]
+
+
 def list_units(
     *,
     db_session: Session,
@@ -70,11 +96,8 @@ def list_units(
         query = query.where(Unit.active == active)
     if parent is not None:
         query = query.where(Unit.parent_id == get_by_code(db_session=db_session, code=parent).id)
-    if q:
-        pattern = f"%{q.strip().lower()}%"
-        query = query.where(
-            or_(func.lower(Unit.name).like(pattern), func.lower(Unit.code).like(pattern))
-        )
+    if q and q.strip():
+        query = query.where(col(Unit.id).in_(_matching_ids(db_session=db_session, q=q)))
     total = db_session.exec(select(func.count()).select_from(query.subquery())).one()
     rows = db_session.exec(query.order_by(col(Unit.code)).limit(limit).offset(offset)).all()
     return to_read(db_session=db_session, units=rows), total

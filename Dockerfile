@@ -1,0 +1,24 @@
+# partrack: the web app and JSON API. Migrations are applied at start, then Plan 84 is loaded if
+# the database is empty. Configure with PARTRACK_* variables (PARTRACK_DATABASE_URL above all).
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PARTRACK_HOST=0.0.0.0 \
+    PARTRACK_PORT=8000
+
+WORKDIR /srv/partrack
+COPY pyproject.toml README.md alembic.ini ./
+COPY app ./app
+COPY migrations ./migrations
+COPY templates ./templates
+# Editable: templates/, migrations/ and alembic.ini are found beside app/, as in a checkout.
+RUN pip install --no-compile -e . \
+    && useradd --system --home-dir /srv/partrack partrack \
+    && mkdir -p /srv/partrack/data && chown partrack /srv/partrack/data
+
+USER partrack
+EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=3s CMD python -c "import urllib.request,sys; urllib.request.urlopen('http://127.0.0.1:8000/healthz'); sys.exit(0)"
+CMD ["sh", "-c", "partrack db upgrade && partrack seed --if-empty && exec partrack serve"]
