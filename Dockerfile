@@ -21,4 +21,4 @@ RUN pip install --no-compile -e . \
 USER partrack
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=3s CMD python -c "import urllib.request,sys; urllib.request.urlopen('http://127.0.0.1:8000/healthz'); sys.exit(0)"
-CMD ["sh", "-c", "partrack db upgrade && partrack seed --if-empty && exec partrack serve"]
+CMD ["sh", "-c", "partrack db upgrade && partrack seed --if-empty && partrack user ensure-admin && exec partrack serve"]

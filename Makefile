@@ -21,6 +21,7 @@ setup: $(STAMP)
 run: $(STAMP)
 	$(BIN)/partrack db upgrade
 	$(BIN)/partrack seed --if-empty
+	$(BIN)/partrack user ensure-admin
 	$(BIN)/partrack serve
 
 ## The whole suite on SQLite, then on a fresh PostgreSQL database

@@ -1,14 +1,13 @@
-"""Who is acting: every write names its actor, so the accounts issue can authorise and audit it.
+"""Who is acting: every write names its actor, so it can be authorised and audited.
 
-Until accounts exist, API writes are made by an anonymous API actor and CLI writes by the system.
+The actor is resolved once per request by ``app.accounts.dependencies`` (a bearer token or a browser
+session); the CLI acts as ``SYSTEM``. Services receive it as a plain value and never look at the
+request, so the same rules hold for pages, API and CLI.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Annotated
-
-from fastapi import Depends
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -17,14 +16,14 @@ class Actor:
     role: str
     unit_code: str | None = None
     via: str = "api"
+    user_id: int | None = None
+    unit_id: int | None = None
+    ip: str = ""
+
+    def through(self, via: str) -> Actor:
+        """The same person acting through another channel (an import is still its user's)."""
+        return replace(self, via=via)
 
 
+#: The shell user running ``partrack``: whoever can run the CLI on the server can do everything.
 SYSTEM = Actor(username="system", role="admin", via="cli")
-
-
-def get_actor() -> Actor:
-    """The acting user; a placeholder that authentication will replace."""
-    return Actor(username="anonymous", role="admin", via="api")
-
-
-ActorDep = Annotated[Actor, Depends(get_actor)]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import sys
+from typing import Annotated, NoReturn
 
 import typer
 from sqlmodel import Session
 
+from app.actors import SYSTEM
 from app.clock import SystemClock
 from app.config import get_settings
 from app.db import make_engine
@@ -18,6 +20,189 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+user_app = typer.Typer(help="Accounts.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+token_app = typer.Typer(help="API tokens for scripts.", no_args_is_help=True)
+app.add_typer(token_app, name="token")
+
+
+def _session() -> Session:
+    from app.accounts import passwords
+
+    settings = get_settings()
+    passwords.use_profile(settings.password_hash_profile)
+    return Session(make_engine(settings.database_url), expire_on_commit=False)
+
+
+def _fail(exc: Exception) -> NoReturn:
+    """Domain errors end the command with their Vietnamese message and exit status 1."""
+    from app.errors import AppError
+
+    message = str(exc)
+    if isinstance(exc, AppError) and exc.errors:
+        message += "".join(f"\n  {e.field}: {e.message}" for e in exc.errors)
+    typer.echo(f"Lỗi: {message}", err=True)
+    raise typer.Exit(1)
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return typer.prompt("Mật khẩu", hide_input=True, confirmation_prompt=True)
+
+
+@user_app.command("create")
+def user_create(
+    username: Annotated[str, typer.Option(help="Tên đăng nhập.")],
+    full_name: Annotated[str, typer.Option(help="Họ và tên.")],
+    role: Annotated[str, typer.Option(help="admin, coordinator, reporter or viewer.")],
+    unit: Annotated[str | None, typer.Option(help="Unit code (reporters, coordinators).")] = None,
+    email: Annotated[str, typer.Option()] = "",
+    password_stdin: Annotated[bool, typer.Option("--password-stdin")] = False,
+    temporary: Annotated[bool, typer.Option(help="Must change it at first login.")] = True,
+) -> None:
+    """Create an account (the password is read from stdin or asked for)."""
+    from pydantic import ValidationError
+
+    from app.accounts import service
+    from app.accounts.models import UserCreate
+    from app.errors import AppError, Invalid, translate_validation_errors
+
+    password = _read_password(password_stdin)
+    try:
+        data = UserCreate(
+            username=username,
+            full_name=full_name,
+            email=email,
+            role=role,  # type: ignore[arg-type]
+            unit=unit,
+            password=password,
+            must_change_password=temporary,
+        )
+        with _session() as db_session:
+            user = service.create_user(
+                db_session=db_session, actor=SYSTEM, clock=SystemClock(), data=data
+            )
+    except ValidationError as exc:
+        _fail(Invalid(translate_validation_errors(list(exc.errors()))))
+    except AppError as exc:
+        _fail(exc)
+    typer.echo(
+        f"Đã tạo tài khoản {user.username} ({user.role}, {user.unit or 'không gắn đơn vị'})."
+    )
+
+
+@user_app.command("set-password")
+def user_set_password(
+    username: Annotated[str, typer.Option()],
+    password_stdin: Annotated[bool, typer.Option("--password-stdin")] = False,
+    temporary: Annotated[bool, typer.Option(help="Must change it at next login.")] = True,
+) -> None:
+    """Set a user's password; their open sessions end."""
+    from pydantic import ValidationError
+
+    from app.accounts import service
+    from app.accounts.models import PasswordSet
+    from app.errors import AppError, Invalid, translate_validation_errors
+
+    try:
+        data = PasswordSet(password=_read_password(password_stdin), must_change_password=temporary)
+        with _session() as db_session:
+            service.set_password(
+                db_session=db_session,
+                actor=SYSTEM,
+                clock=SystemClock(),
+                username=username,
+                data=data,
+            )
+    except ValidationError as exc:
+        _fail(Invalid(translate_validation_errors(list(exc.errors()))))
+    except AppError as exc:
+        _fail(exc)
+    typer.echo(f"Đã đặt mật khẩu mới cho {username}.")
+
+
+@user_app.command("ensure-admin")
+def user_ensure_admin() -> None:
+    """On a database without accounts, create `admin` (PARTRACK_ADMIN_PASSWORD or generated)."""
+    import secrets
+
+    from sqlmodel import select
+
+    from app.accounts import service
+    from app.accounts.models import User, UserCreate
+
+    settings = get_settings()
+    with _session() as db_session:
+        if db_session.exec(select(User.id)).first() is not None:
+            return
+        given = settings.admin_password.get_secret_value() if settings.admin_password else None
+        password = given or secrets.token_urlsafe(12)
+        service.create_user(
+            db_session=db_session,
+            actor=SYSTEM,
+            clock=SystemClock(),
+            data=UserCreate(
+                username="admin",
+                full_name="Quản trị hệ thống",
+                role="admin",  # type: ignore[arg-type]
+                password=password,
+                must_change_password=given is None,
+            ),
+        )
+    if given:
+        typer.echo("Đã tạo tài khoản quản trị “admin” với mật khẩu PARTRACK_ADMIN_PASSWORD.")
+    else:
+        typer.echo("=" * 72)
+        typer.echo("Đã tạo tài khoản quản trị — chỉ hiện MỘT lần, hãy ghi lại:")
+        typer.echo("  tên đăng nhập: admin")
+        typer.echo(f"  mật khẩu tạm:  {password}")
+        typer.echo("Đăng nhập tại http://127.0.0.1:8000/login rồi đổi mật khẩu.")
+        typer.echo("=" * 72)
+
+
+@token_app.command("create")
+def token_create(
+    username: Annotated[str, typer.Option()],
+    name: Annotated[str, typer.Option(help="What the token is for.")],
+    expires_days: Annotated[int, typer.Option(min=1, max=730)] = 90,
+) -> None:
+    """Issue a personal access token; it is printed once (stdout), only its hash is kept."""
+    from app.accounts import service
+    from app.accounts.models import TokenCreate
+    from app.errors import AppError
+
+    try:
+        with _session() as db_session:
+            issued = service.issue_token(
+                db_session=db_session,
+                actor=SYSTEM,
+                clock=SystemClock(),
+                data=TokenCreate(username=username, name=name, expires_days=expires_days),
+            )
+    except AppError as exc:
+        _fail(exc)
+    typer.echo(
+        f"Mã truy cập số {issued.id} cho {issued.username}, hết hạn {issued.expires_at:%d/%m/%Y}:",
+        err=True,
+    )
+    typer.echo(issued.token)
+
+
+@token_app.command("revoke")
+def token_revoke(token_id: Annotated[int, typer.Argument(help="The token's number.")]) -> None:
+    """Revoke a token at once."""
+    from app.accounts import service
+    from app.errors import AppError
+
+    try:
+        with _session() as db_session:
+            service.revoke_token(
+                db_session=db_session, actor=SYSTEM, clock=SystemClock(), token_id=token_id
+            )
+    except AppError as exc:
+        _fail(exc)
+    typer.echo(f"Đã thu hồi mã truy cập số {token_id}.")
 
 
 @db_app.command("upgrade")

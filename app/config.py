@@ -6,11 +6,12 @@ Everything that differs between a laptop, CI and a ward's server lives here, so 
 
 from __future__ import annotations
 
+import secrets
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT_DIR = Path(__file__).resolve().parent.parent
@@ -41,6 +42,27 @@ class Settings(BaseSettings):
     max_page_size: int = Field(default=500, ge=1, le=10_000)
     sql_echo: bool = False
 
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Signs session cookies; at least 32 characters. Required in production; "
+        "elsewhere one is generated into data/secret_key when missing.",
+    )
+    session_idle_minutes: int = Field(default=60, ge=1, le=24 * 60)
+    session_absolute_hours: int = Field(default=12, ge=1, le=24 * 14)
+    cookie_secure: bool | None = Field(
+        default=None, description="Secure cookies; default: only when the request came over https."
+    )
+    login_max_failures: int = Field(default=5, ge=1, le=100)
+    login_lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    password_hash_profile: str = Field(
+        default="rfc9106_low_memory",
+        pattern="^(rfc9106_low_memory|rfc9106_high_memory|cheapest)$",
+        description="argon2 parameters; 'cheapest' is for tests only.",
+    )
+    admin_password: SecretStr | None = Field(
+        default=None, description="Password of the first 'admin' account (make run)."
+    )
+
     @field_validator("database_url")
     @classmethod
     def _normalise_postgres_driver(cls, value: str) -> str:
@@ -51,9 +73,29 @@ class Settings(BaseSettings):
             value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
         return value
 
+    @field_validator("secret_key")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 32:
+            raise ValueError("PARTRACK_SECRET_KEY must be at least 32 characters")
+        return value
+
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    def signing_key(self) -> str:
+        """The secret that signs cookies; refuses to invent one in production."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        if self.environment == "production":
+            raise RuntimeError("PARTRACK_SECRET_KEY is required in production")
+        path = ROOT_DIR / "data" / "secret_key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
+            path.chmod(0o600)
+        return path.read_text(encoding="utf-8").strip()
 
 
 @lru_cache

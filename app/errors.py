@@ -30,6 +30,7 @@ class AppError(Exception):
     code: str = "error"
     errors: list[FieldError] = field(default_factory=list)
     status_code: int = 400
+    headers: dict[str, str] = field(default_factory=dict)
 
     def __str__(self) -> str:
         return self.message
@@ -68,6 +69,32 @@ class Invalid(AppError):
 class Forbidden(AppError):
     def __init__(self, message: str, code: str = "forbidden") -> None:
         super().__init__(message=message, code=code, status_code=403)
+
+
+class Unauthorized(AppError):
+    """No valid credentials: log in (pages) or send ``Authorization: Bearer …`` (API)."""
+
+    def __init__(
+        self,
+        message: str = "Bạn cần đăng nhập (hoặc gửi mã truy cập) để dùng chức năng này.",
+        code: str = "unauthenticated",
+    ) -> None:
+        super().__init__(
+            message=message,
+            code=code,
+            status_code=401,
+            headers={"WWW-Authenticate": 'Bearer realm="partrack"'},
+        )
+
+
+class TooManyRequests(AppError):
+    def __init__(self, message: str, *, retry_after_seconds: int, code: str = "throttled") -> None:
+        super().__init__(
+            message=message,
+            code=code,
+            status_code=429,
+            headers={"Retry-After": str(max(1, retry_after_seconds))},
+        )
 
 
 # Vietnamese wording for pydantic's error types; anything unlisted falls back to a generic line.
@@ -144,8 +171,12 @@ def _html_error(request: Request, status: int, message: str) -> Response:
 async def _app_error_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, AppError)
     if is_api_request(request):
-        return JSONResponse({"detail": exc.to_detail()}, status_code=exc.status_code)
-    return _html_error(request, exc.status_code, exc.message)
+        return JSONResponse(
+            {"detail": exc.to_detail()}, status_code=exc.status_code, headers=exc.headers
+        )
+    response = _html_error(request, exc.status_code, exc.message)
+    response.headers.update(exc.headers)
+    return response
 
 
 async def _validation_handler(request: Request, exc: Exception) -> Response:

@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
+from swagger_ui_bundle import swagger_ui_path
 
-from app import health
+from app import health, security
+from app.accounts import api as account_api
+from app.accounts import pages as account_pages
+from app.accounts import passwords
+from app.accounts.dependencies import (
+    LoginRequired,
+    PasswordChangeRequired,
+    login_url,
+    require_actor,
+    require_web_identity,
+)
+from app.audit import api as audit_api
 from app.clock import Clock, FixedClock, SystemClock
 from app.config import ROOT_DIR, Settings, get_settings
 from app.db import make_engine
@@ -27,6 +40,9 @@ JSON API of **partrack**: Plan 84/KH-UBND of Phú Định ward (PAR Index and SI
 * Periods are strings: `2025-10` (month, the reporting period during 2025), `2026-Q1`
   (quarter, from 2026), `2026` (year, filters only).
 * Lists are paginated with `limit` and `offset` and return `total`.
+* Authenticate with `Authorization: Bearer <token>`: a personal access token issued by an
+  admin, or a short-lived one from `POST /api/v1/auth/token`. A token acts with its user's role
+  and unit; 401 without valid credentials, 403 when the role or unit may not do this.
 * Errors answer `{"detail": {"code", "message", "errors": [{"field", "code", "message"}]}}`,
   messages in Vietnamese: 422 for invalid input, 404 for unknown codes, 409 for duplicates and
   stale `version`s.
@@ -34,12 +50,54 @@ JSON API of **partrack**: Plan 84/KH-UBND of Phú Định ward (PAR Index and SI
 
 
 def build_api_router() -> APIRouter:
+    """Everything under ``/api/v1`` needs a token or a session, except logging in for a token."""
     router = APIRouter(prefix=API_PREFIX)
-    router.include_router(unit_api.router)
-    router.include_router(plan_api.router)
-    router.include_router(kpi_api.router)
-    router.include_router(progress_api.router)
+    router.include_router(account_api.public_router)
+    protected = APIRouter(dependencies=[Depends(require_actor)])
+    protected.include_router(account_api.router)
+    protected.include_router(unit_api.router)
+    protected.include_router(plan_api.router)
+    protected.include_router(kpi_api.router)
+    protected.include_router(progress_api.router)
+    protected.include_router(audit_api.router)
+    router.include_router(protected)
     return router
+
+
+def build_page_router() -> APIRouter:
+    """HTML pages; all but the login page need a browser session."""
+    router = APIRouter()
+    router.include_router(account_pages.public_router)
+    protected = APIRouter(dependencies=[Depends(require_web_identity)])
+    protected.include_router(account_pages.router)
+    protected.include_router(plan_pages.router)
+    router.include_router(protected)
+    return router
+
+
+async def _login_required(request: Request, exc: Exception) -> Response:
+    """A full page goes to the login page and back; an htmx fragment must not replace a form
+    someone is filling in, so it answers into the alert area and leaves the form as it is."""
+    assert isinstance(exc, LoginRequired)
+    from app.templating import is_partial_request, render
+
+    if is_partial_request(request) or request.method != "GET":
+        response = render(
+            request,
+            "accounts/session_expired.html",
+            {"title": "Phiên đăng nhập đã hết hạn", "login_href": login_url(exc.next_url)},
+            block="alert",
+            status_code=401,
+        )
+        response.headers["HX-Retarget"] = "#session-alert"
+        response.headers["HX-Reswap"] = "innerHTML"
+        return response
+    target = login_url(exc.next_url) + ("&expired=1" if exc.expired else "")
+    return RedirectResponse(target, status_code=303)
+
+
+async def _password_change_required(request: Request, exc: Exception) -> Response:
+    return RedirectResponse("/account/password", status_code=303)
 
 
 def create_app(
@@ -47,7 +105,10 @@ def create_app(
 ) -> FastAPI:
     """Build the app; tests pass their own settings, engine and a fixed clock."""
     settings = settings or get_settings()
+    passwords.use_profile(settings.password_hash_profile)
     app = FastAPI(
+        docs_url=None,
+        redoc_url=None,
         title="partrack API",
         version="1.0.0",
         description=DESCRIPTION,
@@ -59,6 +120,10 @@ def create_app(
             {"name": "domains", "description": "Domains (lĩnh vực) of administrative procedures."},
             {"name": "readings", "description": "KPI values per unit, period and domain."},
             {"name": "progress", "description": "Units' reports on their tasks per period."},
+            {"name": "auth", "description": "Logging in for a token; who am I."},
+            {"name": "users", "description": "Accounts, roles and units (admins)."},
+            {"name": "tokens", "description": "Personal access tokens for scripts (admins)."},
+            {"name": "audit", "description": "Who changed what (coordinators, admins)."},
             {"name": "health", "description": "Probes."},
         ],
     )
@@ -68,8 +133,15 @@ def create_app(
         clock = FixedClock.on(settings.today) if settings.today else SystemClock()
     app.state.clock = clock
     install_error_handlers(app)
+    app.add_exception_handler(LoginRequired, _login_required)
+    app.add_exception_handler(PasswordChangeRequired, _password_change_required)
+    security.install_security_headers(app)
     app.include_router(health.router)
     app.include_router(build_api_router())
-    app.include_router(plan_pages.router)
+    app.include_router(build_page_router())
+    app.add_api_route(
+        "/docs", security.docs_page, include_in_schema=False, response_class=HTMLResponse
+    )
+    app.mount("/static/swagger", StaticFiles(directory=swagger_ui_path), name="swagger")
     app.mount("/static", StaticFiles(directory=str(ROOT_DIR / "app" / "static")), name="static")
     return app

@@ -68,6 +68,12 @@ def render(
 ) -> HTMLResponse:
     """The whole page, or only ``block`` when htmx asked for a fragment."""
     block_name = block if block and is_partial_request(request) else None
+    identity = getattr(request.state, "identity", None)
+    context = {
+        "identity": identity,
+        "csrf_token": identity.session.csrf_token if identity is not None else "",
+        **context,
+    }
     response = templates.TemplateResponse(
         request, template, context, status_code=status_code, block_name=block_name
     )
@@ -79,7 +85,9 @@ _TITLES = {
     403: "Không có quyền truy cập",
     404: "Không tìm thấy",
     409: "Dữ liệu đã thay đổi",
+    401: "Cần đăng nhập",
     413: "Dữ liệu quá lớn",
+    429: "Tạm khóa đăng nhập",
     422: "Dữ liệu chưa hợp lệ",
 }
 

@@ -11,27 +11,90 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session, SQLModel, select
 
 import app.models  # noqa: F401
 from app import migrate
+from app.accounts import passwords
+from app.accounts import service as account_service
+from app.accounts.models import User
 from app.clock import FixedClock
 from app.config import Settings
 from app.db import make_engine
 from app.main import create_app
 from app.seed import service as seed_service
+from app.units.models import Unit
+
+passwords.use_profile("cheapest")
 
 #: Tests live in November 2025: 2025-10 and 2025-11 are open periods, 2025-12 is in the future.
 TEST_TODAY = date(2025, 11, 20)
 
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+def make_user(
+    engine: Engine,
+    clock: FixedClock,
+    *,
+    username: str,
+    role: str,
+    unit: str | None = None,
+    password: str = "mat-khau-thu-nghiem",
+    must_change_password: bool = False,
+) -> User:
+    """A user stored directly (test set-up writes no audit row, so tests can count theirs)."""
+    with Session(engine, expire_on_commit=False) as session:
+        unit_id = None
+        if unit is not None:
+            found = session.exec(select(Unit).where(Unit.code == unit)).first()
+            assert found is not None, f"unit {unit} not seeded"
+            unit_id = found.id
+        now = clock.now()
+        user = User(
+            username=username,
+            full_name=f"Người dùng {username}",
+            password_hash=passwords.hash_password(password),
+            role=role,
+            unit_id=unit_id,
+            must_change_password=must_change_password,
+            password_changed_at=now,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(user)
+        session.commit()
+        return user
+
+
+def make_token(
+    engine: Engine, clock: FixedClock, *, username: str, role: str, unit: str | None = None
+) -> str:
+    """A user of that role (created when missing) and a personal token acting as them."""
+    with Session(engine, expire_on_commit=False) as session:
+        user = session.exec(select(User).where(User.username == username)).first()
+    if user is None:
+        user = make_user(engine, clock, username=username, role=role, unit=unit)
+    with Session(engine, expire_on_commit=False) as session:
+        _, raw = account_service.store_token(
+            db_session=session,
+            user=user,
+            clock=clock,
+            name="test",
+            kind="personal",
+            lifetime=timedelta(days=3650),
+            created_by="test",
+        )
+        session.commit()
+    return raw
 
 
 def _backend() -> str:
@@ -106,15 +169,61 @@ def seeded(db_session: Session, clock: FixedClock) -> Session:
     return db_session
 
 
+TEST_SECRET = "test-secret-key-0123456789abcdefghijklmnop"
+
+
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, environment="test", _env_file=None)  # type: ignore[call-arg]
+    return Settings(  # type: ignore[call-arg]
+        database_url=database_url,
+        environment="test",
+        secret_key=TEST_SECRET,
+        password_hash_profile="cheapest",
+        _env_file=None,
+    )
+
+
+@pytest.fixture(scope="session")
+def shared_app(database_url: str, engine: Engine) -> FastAPI:
+    """One app for the run: building it costs more than most tests; each test sets its clock."""
+    app_settings = Settings(  # type: ignore[call-arg]
+        database_url=database_url,
+        environment="test",
+        secret_key=TEST_SECRET,
+        password_hash_profile="cheapest",
+        _env_file=None,
+    )
+    return create_app(app_settings, engine=engine, clock=FixedClock.on(TEST_TODAY))
 
 
 @pytest.fixture
-def client(settings: Settings, clean_db: Engine, clock: FixedClock) -> Iterator[TestClient]:
-    application = create_app(settings, engine=clean_db, clock=clock)
+def application(shared_app: FastAPI, clean_db: Engine, clock: FixedClock) -> FastAPI:
+    shared_app.state.clock = clock
+    return shared_app
+
+
+@pytest.fixture
+def app_factory(settings: Settings, clean_db: Engine, clock: FixedClock):
+    """A fresh app, for tests that need settings of their own (``build(login_max_failures=2)``)."""
+
+    def build(**overrides: object) -> FastAPI:
+        return create_app(settings.model_copy(update=overrides), engine=clean_db, clock=clock)
+
+    return build
+
+
+@pytest.fixture
+def anon(application: FastAPI) -> Iterator[TestClient]:
+    """A client without credentials."""
     with TestClient(application) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def client(application: FastAPI, clean_db: Engine, clock: FixedClock) -> Iterator[TestClient]:
+    """A client acting as an administrator through a bearer token (API tests)."""
+    token = make_token(clean_db, clock, username="admin", role="admin")
+    with TestClient(application, headers={"Authorization": f"Bearer {token}"}) as test_client:
         yield test_client
 
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Path, Query, Response, status
 
-from app.actors import ActorDep
+from app.accounts.dependencies import CurrentActor
 from app.clock import ClockDep
 from app.db import SessionDep
 from app.kpis import service
@@ -72,7 +72,7 @@ def list_domains(db_session: SessionDep, active: bool | None = None) -> list[Dom
     "/domains", response_model=DomainRead, status_code=status.HTTP_201_CREATED, tags=["domains"]
 )
 def create_domain(
-    data: DomainCreate, db_session: SessionDep, actor: ActorDep, clock: ClockDep
+    data: DomainCreate, db_session: SessionDep, actor: CurrentActor, clock: ClockDep
 ) -> DomainRead:
     return service.create_domain(db_session=db_session, actor=actor, clock=clock, data=data)
 
@@ -104,7 +104,7 @@ def list_indicators(
     responses=_CONFLICT,
 )
 def create_indicator(
-    data: IndicatorCreate, db_session: SessionDep, actor: ActorDep, clock: ClockDep
+    data: IndicatorCreate, db_session: SessionDep, actor: CurrentActor, clock: ClockDep
 ) -> IndicatorRead:
     return service.create_indicator(db_session=db_session, actor=actor, clock=clock, data=data)
 
@@ -125,7 +125,7 @@ def update_indicator(
     code: str,
     data: IndicatorUpdate,
     db_session: SessionDep,
-    actor: ActorDep,
+    actor: CurrentActor,
     clock: ClockDep,
     plan: PlanQuery = None,
 ) -> IndicatorRead:
@@ -137,6 +137,7 @@ def update_indicator(
 @router.get("/readings", response_model=Page[ReadingRead], tags=["readings"])
 def list_readings(
     db_session: SessionDep,
+    actor: CurrentActor,
     paging: PagingDep,
     plan: PlanQuery = None,
     indicator: str | None = None,
@@ -156,7 +157,11 @@ def list_readings(
         domain=domain,
     )
     items, total = service.list_readings(
-        db_session=db_session, filters=filters, limit=paging.limit, offset=paging.offset
+        db_session=db_session,
+        actor=actor,
+        filters=filters,
+        limit=paging.limit,
+        offset=paging.offset,
     )
     return Page(items=items, total=total, limit=paging.limit, offset=paging.offset)
 
@@ -171,7 +176,7 @@ def list_readings(
 def put_reading(
     response: Response,
     db_session: SessionDep,
-    actor: ActorDep,
+    actor: CurrentActor,
     clock: ClockDep,
     data: Annotated[ReadingWrite, Body(openapi_examples=_READING_EXAMPLES)],
 ) -> ReadingRead:
@@ -184,7 +189,10 @@ def put_reading(
 
 @router.delete("/readings/{reading_id}", status_code=status.HTTP_204_NO_CONTENT, tags=["readings"])
 def delete_reading(
-    reading_id: Annotated[int, Path(ge=1, le=MAX_ROW_ID)], db_session: SessionDep, actor: ActorDep
+    reading_id: Annotated[int, Path(ge=1, le=MAX_ROW_ID)],
+    db_session: SessionDep,
+    actor: CurrentActor,
+    clock: ClockDep,
 ) -> Response:
-    service.delete_reading(db_session=db_session, actor=actor, reading_id=reading_id)
+    service.delete_reading(db_session=db_session, actor=actor, reading_id=reading_id, clock=clock)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 
 from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
 from sqlmodel.sql.expression import Select
 
+from app.accounts.permissions import Permission, authorize, authorize_read
 from app.actors import Actor
+from app.audit import service as audit
+from app.audit.models import AuditAction
 from app.clock import Clock
 from app.errors import Conflict, FieldError, Invalid, NotFound
 from app.kpis.models import (
@@ -37,7 +40,13 @@ from app.units.models import Unit
 # --- optimistic concurrency, shared with progress updates -----------------------------------------
 
 
-def insert_or_conflict(*, db_session: Session, row: SQLModel, message: str) -> None:
+def insert_or_conflict(
+    *,
+    db_session: Session,
+    row: SQLModel,
+    message: str,
+    before_commit: Callable[[], object] | None = None,
+) -> None:
     """Insert a row keyed by a natural key; someone else inserting it first is a 409, not a 500.
 
     Looking the key up first cannot see a row another request is creating at the same moment; the
@@ -45,6 +54,9 @@ def insert_or_conflict(*, db_session: Session, row: SQLModel, message: str) -> N
     """
     db_session.add(row)
     try:
+        db_session.flush()
+        if before_commit is not None:
+            before_commit()  # the audit row, which needs the new row's id
         db_session.commit()
     except IntegrityError as exc:
         db_session.rollback()
@@ -101,6 +113,7 @@ def get_domain(*, db_session: Session, code: str) -> Domain:
 def create_domain(
     *, db_session: Session, actor: Actor, clock: Clock, data: DomainCreate
 ) -> DomainRead:
+    authorize(actor, Permission.PLAN_WRITE)
     if db_session.exec(select(Domain.id).where(Domain.code == data.code)).first() is not None:
         raise Conflict(
             f"Lĩnh vực mã “{data.code}” đã có.",
@@ -109,8 +122,19 @@ def create_domain(
         )
     row = Domain(code=data.code, name=data.name, position=data.position, created_at=clock.now())
     db_session.add(row)
+    db_session.flush()
+    after = DomainRead.model_validate(row)
+    audit.record(
+        db_session=db_session,
+        actor=actor,
+        action=AuditAction.CREATE,
+        entity="domain",
+        key=row.code,
+        after=after,
+        clock=clock,
+    )
     db_session.commit()
-    return DomainRead.model_validate(row)
+    return after
 
 
 # --- indicators ----------------------------------------------------------------------------------
@@ -217,6 +241,7 @@ def _apply_indicator_refs(
 def create_indicator(
     *, db_session: Session, actor: Actor, clock: Clock, data: IndicatorCreate
 ) -> IndicatorRead:
+    authorize(actor, Permission.PLAN_WRITE)
     plan = plan_service.get_plan(db_session=db_session, code=data.plan)
     exists = db_session.exec(
         select(Indicator.id).where(Indicator.plan_id == plan.id, Indicator.code == data.code)
@@ -253,8 +278,19 @@ def create_indicator(
     _apply_indicator_refs(db_session=db_session, plan=plan, row=row, changes=changes)
     _check_target(row)
     db_session.add(row)
+    db_session.flush()
+    after = indicator_reads(db_session=db_session, plan=plan, rows=[row])[0]
+    audit.record(
+        db_session=db_session,
+        actor=actor,
+        action=AuditAction.CREATE,
+        entity="indicator",
+        key=f"{plan.code}/{row.code}",
+        after=after,
+        clock=clock,
+    )
     db_session.commit()
-    return indicator_reads(db_session=db_session, plan=plan, rows=[row])[0]
+    return after
 
 
 def _check_target(row: Indicator) -> None:
@@ -273,9 +309,11 @@ def update_indicator(
     code: str,
     data: IndicatorUpdate,
 ) -> IndicatorRead:
+    authorize(actor, Permission.PLAN_WRITE)
     plan = plan_service.get_plan(db_session=db_session, code=plan_code)
     row = get_indicator(db_session=db_session, plan=plan, code=code)
     plan_service.check_version(current=row.version, expected=data.version, what=f"Chỉ tiêu {code}")
+    before = indicator_reads(db_session=db_session, plan=plan, rows=[row])[0]
     changes: dict[str, object] = data.model_dump(exclude_unset=True, exclude={"version"})
     if "disaggregation" in changes and changes["disaggregation"] != row.disaggregation:
         n = db_session.exec(
@@ -295,8 +333,20 @@ def update_indicator(
     row.version += 1
     row.updated_at = clock.now()
     db_session.add(row)
+    db_session.flush()
+    after = indicator_reads(db_session=db_session, plan=plan, rows=[row])[0]
+    audit.record(
+        db_session=db_session,
+        actor=actor,
+        action=AuditAction.UPDATE,
+        entity="indicator",
+        key=f"{plan.code}/{row.code}",
+        before=before,
+        after=after,
+        clock=clock,
+    )
     db_session.commit()
-    return indicator_reads(db_session=db_session, plan=plan, rows=[row])[0]
+    return after
 
 
 # --- readings ------------------------------------------------------------------------------------
@@ -352,8 +402,10 @@ def parse_filter_period(text: str, field_name: str) -> Period:
 
 
 def list_readings(
-    *, db_session: Session, filters: ReadingFilters, limit: int, offset: int
+    *, db_session: Session, actor: Actor, filters: ReadingFilters, limit: int, offset: int
 ) -> tuple[list[ReadingRead], int]:
+    """Readings matching the filters; a reporter sees its own unit's only (403 for another)."""
+    filters = replace(filters, unit=authorize_read(actor, filters.unit))
     plan = plan_service.get_plan(db_session=db_session, code=filters.plan)
     query = _reading_query().where(Indicator.plan_id == plan.id)
     if filters.indicator:
@@ -447,6 +499,7 @@ def upsert_reading(
     source: ReadingSource = ReadingSource.API,
 ) -> UpsertResult:
     """Create or update the reading at its natural key, refusing stale versions (409)."""
+    authorize(actor, Permission.DATA_WRITE, unit_code=data.unit)
     plan = plan_service.get_plan(db_session=db_session, code=data.plan)
     indicator = get_indicator(db_session=db_session, plan=plan, code=data.indicator)
     unit = unit_service.get_by_code(db_session=db_session, code=data.unit)
@@ -516,6 +569,9 @@ def upsert_reading(
             row=row,
             message=f"Số liệu {indicator.code} / {unit.code} / {period} vừa được người khác nhập; "
             "hãy tải lại để xem trước khi sửa.",
+            before_commit=lambda: _audit_reading(
+                db_session, actor, clock, AuditAction.CREATE, None, _to_read(row, *codes)
+            ),
         )
         return UpsertResult(_to_read(row, *codes), created=True, changed=True)
     if data.version == 0:
@@ -529,6 +585,7 @@ def upsert_reading(
     if all(getattr(existing, k) == v for k, v in fields.items()):
         db_session.rollback()
         return UpsertResult(_to_read(existing, *codes), created=False, changed=False)
+    before = _to_read(existing, *codes)
     existing.version = claim_version(
         db_session=db_session,
         model=Reading,
@@ -542,13 +599,48 @@ def upsert_reading(
     existing.source = source
     existing.updated_at = now
     db_session.add(existing)
+    after = _to_read(existing, *codes)
+    _audit_reading(db_session, actor, clock, AuditAction.UPDATE, before, after)
     db_session.commit()
-    return UpsertResult(_to_read(existing, *codes), created=False, changed=True)
+    return UpsertResult(after, created=False, changed=True)
 
 
-def delete_reading(*, db_session: Session, actor: Actor, reading_id: int) -> None:
-    row = db_session.get(Reading, reading_id)
-    if row is None:
+def reading_key(read: ReadingRead) -> str:
+    """The natural key as the audit trail names it: ``tthc_ontime/ttpvhcc/2025-10/ho-tich``."""
+    return f"{read.indicator}/{read.unit}/{read.period}/{read.domain or '-'}"
+
+
+def _audit_reading(
+    db_session: Session,
+    actor: Actor,
+    clock: Clock | None,
+    action: AuditAction,
+    before: ReadingRead | None,
+    after: ReadingRead | None,
+) -> None:
+    read = after or before
+    assert read is not None
+    audit.record(
+        db_session=db_session,
+        actor=actor,
+        action=action,
+        entity="reading",
+        key=reading_key(read),
+        before=before,
+        after=after,
+        clock=clock,
+    )
+
+
+def delete_reading(
+    *, db_session: Session, actor: Actor, reading_id: int, clock: Clock | None = None
+) -> None:
+    found = db_session.exec(_reading_query().where(Reading.id == reading_id)).first()
+    if found is None:
         raise NotFound(f"Không có số liệu số {reading_id}.", code="reading_not_found")
+    row, *codes = found
+    before = _to_read(row, *codes)
+    authorize(actor, Permission.DATA_WRITE, unit_code=before.unit)
     db_session.delete(row)
+    _audit_reading(db_session, actor, clock, AuditAction.DELETE, before, None)
     db_session.commit()

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from app.actors import ActorDep
+from app.accounts.dependencies import CurrentActor
 from app.clock import ClockDep
 from app.db import SessionDep
 from app.pagination import PagingDep
@@ -83,7 +83,7 @@ def list_assignments(
     tags=["assignments"],
 )
 def create_assignment(
-    data: AssignmentCreate, db_session: SessionDep, actor: ActorDep, clock: ClockDep
+    data: AssignmentCreate, db_session: SessionDep, actor: CurrentActor, clock: ClockDep
 ) -> AssignmentRead:
     return service.create_assignment(db_session=db_session, actor=actor, clock=clock, data=data)
 
@@ -100,7 +100,7 @@ def update_assignment(
     code: str,
     data: AssignmentUpdate,
     db_session: SessionDep,
-    actor: ActorDep,
+    actor: CurrentActor,
     clock: ClockDep,
     plan: PlanQuery = None,
 ) -> AssignmentRead:
@@ -116,7 +116,9 @@ def update_assignment(
     responses={409: {"description": "Progress or indicators refer to the task."}},
 )
 def delete_assignment(
-    code: str, db_session: SessionDep, actor: ActorDep, plan: PlanQuery = None
+    code: str, db_session: SessionDep, actor: CurrentActor, clock: ClockDep, plan: PlanQuery = None
 ) -> Response:
-    service.delete_assignment(db_session=db_session, actor=actor, plan_code=plan, code=code)
+    service.delete_assignment(
+        db_session=db_session, actor=actor, plan_code=plan, code=code, clock=clock
+    )
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -9,7 +9,10 @@ from datetime import date
 from sqlalchemy import delete, func, or_, update
 from sqlmodel import Session, col, select
 
+from app.accounts.permissions import Permission, authorize
 from app.actors import Actor
+from app.audit import service as audit
+from app.audit.models import AuditAction
 from app.clock import Clock
 from app.errors import Conflict, FieldError, Invalid, NotFound
 from app.periods import PeriodError, ReportingCalendar
@@ -308,6 +311,7 @@ def _set_coordinators(*, db_session: Session, assignment: Assignment, codes: lis
 def create_assignment(
     *, db_session: Session, actor: Actor, clock: Clock, data: AssignmentCreate
 ) -> AssignmentRead:
+    authorize(actor, Permission.PLAN_WRITE)
     plan = get_plan(db_session=db_session, code=data.plan)
     exists = db_session.exec(
         select(Assignment.id).where(Assignment.plan_id == plan.id, Assignment.code == data.code)
@@ -349,8 +353,35 @@ def create_assignment(
     db_session.add(row)
     db_session.flush()
     _set_coordinators(db_session=db_session, assignment=row, codes=data.coordinating_units)
+    db_session.flush()
+    after = assignment_reads(db_session=db_session, plan=plan, rows=[row])[0]
+    _audit(
+        db_session, actor, clock, AuditAction.CREATE, code=f"{plan.code}/{row.code}", after=after
+    )
     db_session.commit()
-    return assignment_reads(db_session=db_session, plan=plan, rows=[row])[0]
+    return after
+
+
+def _audit(
+    db_session: Session,
+    actor: Actor,
+    clock: Clock | None,
+    action: AuditAction,
+    *,
+    code: str,
+    before: AssignmentRead | None = None,
+    after: AssignmentRead | None = None,
+) -> None:
+    audit.record(
+        db_session=db_session,
+        actor=actor,
+        action=action,
+        entity="assignment",
+        key=code,
+        before=before,
+        after=after,
+        clock=clock,
+    )
 
 
 def check_version(*, current: int, expected: int | None, what: str) -> None:
@@ -377,9 +408,11 @@ def update_assignment(
     code: str,
     data: AssignmentUpdate,
 ) -> AssignmentRead:
+    authorize(actor, Permission.PLAN_WRITE)
     plan = get_plan(db_session=db_session, code=plan_code)
     row = get_assignment(db_session=db_session, plan=plan, code=code)
     check_version(current=row.version, expected=data.version, what=f"Nhiệm vụ {code}")
+    before = assignment_reads(db_session=db_session, plan=plan, rows=[row])[0]
     seen = row.version
     changes = data.model_dump(exclude_unset=True, exclude={"version"})
     for name in _REQUIRED_ON_UPDATE:
@@ -418,8 +451,19 @@ def update_assignment(
     row.version = _claim_version(db_session=db_session, row=row, seen=seen, code=code)
     row.updated_at = clock.now()
     db_session.add(row)
+    db_session.flush()
+    after = assignment_reads(db_session=db_session, plan=plan, rows=[row])[0]
+    _audit(
+        db_session,
+        actor,
+        clock,
+        AuditAction.UPDATE,
+        code=f"{plan.code}/{code}",
+        before=before,
+        after=after,
+    )
     db_session.commit()
-    return assignment_reads(db_session=db_session, plan=plan, rows=[row])[0]
+    return after
 
 
 def _claim_version(*, db_session: Session, row: Assignment, seen: int, code: str) -> int:
@@ -445,8 +489,14 @@ def _claim_version(*, db_session: Session, row: Assignment, seen: int, code: str
 
 
 def delete_assignment(
-    *, db_session: Session, actor: Actor, plan_code: str | None, code: str
+    *,
+    db_session: Session,
+    actor: Actor,
+    plan_code: str | None,
+    code: str,
+    clock: Clock | None = None,
 ) -> None:
+    authorize(actor, Permission.PLAN_WRITE)
     from app.kpis.models import Indicator
     from app.progress.models import ProgressUpdate
 
@@ -462,8 +512,10 @@ def delete_assignment(
                 "Hãy chuyển nhiệm vụ sang ngừng theo dõi (active = false).",
                 code="assignment_in_use",
             )
+    before = assignment_reads(db_session=db_session, plan=plan, rows=[row])[0]
     db_session.exec(  # type: ignore[call-overload]
         delete(AssignmentCoordinator).where(col(AssignmentCoordinator.assignment_id) == row.id)
     )
     db_session.delete(row)
+    _audit(db_session, actor, clock, AuditAction.DELETE, code=f"{plan.code}/{code}", before=before)
     db_session.commit()

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Response, status
 
-from app.actors import ActorDep
+from app.accounts.dependencies import CurrentActor
 from app.clock import ClockDep
 from app.db import SessionDep
 from app.pagination import PagingDep
@@ -48,6 +48,7 @@ _EXAMPLES = {
 @router.get("", response_model=Page[ProgressRead])
 def list_progress(
     db_session: SessionDep,
+    actor: CurrentActor,
     paging: PagingDep,
     plan: PlanQuery = None,
     unit: str | None = None,
@@ -56,7 +57,11 @@ def list_progress(
 ) -> Page[ProgressRead]:
     filters = service.ProgressFilters(plan=plan, unit=unit, period=period, assignment=assignment)
     items, total = service.list_progress(
-        db_session=db_session, filters=filters, limit=paging.limit, offset=paging.offset
+        db_session=db_session,
+        actor=actor,
+        filters=filters,
+        limit=paging.limit,
+        offset=paging.offset,
     )
     return Page(items=items, total=total, limit=paging.limit, offset=paging.offset)
 
@@ -73,7 +78,7 @@ def list_progress(
 def put_progress(
     response: Response,
     db_session: SessionDep,
-    actor: ActorDep,
+    actor: CurrentActor,
     clock: ClockDep,
     data: Annotated[ProgressWrite, Body(openapi_examples=_EXAMPLES)],
 ) -> ProgressRead:

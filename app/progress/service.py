@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from app.accounts.permissions import Permission, authorize, authorize_read
 from app.actors import Actor
+from app.audit import service as audit
+from app.audit.models import AuditAction
 from app.clock import Clock
 from app.errors import Conflict, FieldError, Invalid
 from app.kpis.service import claim_version, insert_or_conflict, parse_filter_period
@@ -47,8 +50,10 @@ def _to_read(row: ProgressUpdate, assignment: str, unit: str) -> ProgressRead:
 
 
 def list_progress(
-    *, db_session: Session, filters: ProgressFilters, limit: int, offset: int
+    *, db_session: Session, actor: Actor, filters: ProgressFilters, limit: int, offset: int
 ) -> tuple[list[ProgressRead], int]:
+    """Reports matching the filters; a reporter sees its own unit's only (403 for another)."""
+    filters = replace(filters, unit=authorize_read(actor, filters.unit))
     plan = plan_service.get_plan(db_session=db_session, code=filters.plan)
     query = (
         select(ProgressUpdate, Assignment.code, Unit.code)
@@ -129,6 +134,7 @@ def upsert_progress(
     *, db_session: Session, actor: Actor, clock: Clock, data: ProgressWrite
 ) -> ProgressResult:
     """Create or update a unit's report on one task for one period (409 on a stale version)."""
+    authorize(actor, Permission.DATA_WRITE, unit_code=data.unit)
     plan = plan_service.get_plan(db_session=db_session, code=data.plan)
     assignment = plan_service.get_assignment(db_session=db_session, plan=plan, code=data.assignment)
     unit = unit_service.get_by_code(db_session=db_session, code=data.unit)
@@ -190,6 +196,9 @@ def upsert_progress(
             row=row,
             message=f"Báo cáo của {unit.code} cho nhiệm vụ {assignment.code} kỳ {period} vừa được "
             "người khác nhập; hãy tải lại để xem trước khi sửa.",
+            before_commit=lambda: _audit(
+                db_session, actor, clock, None, _to_read(row, assignment.code, unit.code)
+            ),
         )
         return ProgressResult(_to_read(row, assignment.code, unit.code), True, True)
     if data.version == 0:
@@ -203,6 +212,7 @@ def upsert_progress(
     if all(getattr(existing, k) == v for k, v in fields.items()):
         db_session.rollback()
         return ProgressResult(_to_read(existing, assignment.code, unit.code), False, False)
+    before = _to_read(existing, assignment.code, unit.code)
     existing.version = claim_version(
         db_session=db_session,
         model=ProgressUpdate,
@@ -215,5 +225,26 @@ def upsert_progress(
         setattr(existing, k, v)
     existing.updated_at = now
     db_session.add(existing)
+    after = _to_read(existing, assignment.code, unit.code)
+    _audit(db_session, actor, clock, before, after)
     db_session.commit()
-    return ProgressResult(_to_read(existing, assignment.code, unit.code), False, True)
+    return ProgressResult(after, False, True)
+
+
+def _audit(
+    db_session: Session,
+    actor: Actor,
+    clock: Clock,
+    before: ProgressRead | None,
+    after: ProgressRead,
+) -> None:
+    audit.record(
+        db_session=db_session,
+        actor=actor,
+        action=AuditAction.CREATE if before is None else AuditAction.UPDATE,
+        entity="progress",
+        key=f"{after.assignment}/{after.unit}/{after.period}",
+        before=before,
+        after=after,
+        clock=clock,
+    )

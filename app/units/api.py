@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from app.actors import ActorDep
+from app.accounts.dependencies import CurrentActor
 from app.clock import ClockDep
 from app.db import SessionDep
 from app.pagination import PagingDep
@@ -38,7 +38,7 @@ def list_units(
 
 @router.post("", response_model=UnitRead, status_code=status.HTTP_201_CREATED)
 def create_unit(
-    data: UnitCreate, db_session: SessionDep, actor: ActorDep, clock: ClockDep
+    data: UnitCreate, db_session: SessionDep, actor: CurrentActor, clock: ClockDep
 ) -> UnitRead:
     return service.create_unit(db_session=db_session, actor=actor, clock=clock, data=data)
 
@@ -51,7 +51,7 @@ def get_unit(code: str, db_session: SessionDep) -> UnitRead:
 
 @router.patch("/{code}", response_model=UnitRead)
 def update_unit(
-    code: str, data: UnitUpdate, db_session: SessionDep, actor: ActorDep, clock: ClockDep
+    code: str, data: UnitUpdate, db_session: SessionDep, actor: CurrentActor, clock: ClockDep
 ) -> UnitRead:
     return service.update_unit(
         db_session=db_session, actor=actor, clock=clock, code=code, data=data
@@ -63,6 +63,8 @@ def update_unit(
     status_code=status.HTTP_204_NO_CONTENT,
     responses={409: {"description": "Data still refers to the unit; deactivate it instead."}},
 )
-def delete_unit(code: str, db_session: SessionDep, actor: ActorDep) -> Response:
-    service.delete_unit(db_session=db_session, actor=actor, code=code)
+def delete_unit(
+    code: str, db_session: SessionDep, actor: CurrentActor, clock: ClockDep
+) -> Response:
+    service.delete_unit(db_session=db_session, actor=actor, code=code, clock=clock)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

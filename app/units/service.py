@@ -8,7 +8,10 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
+from app.accounts.permissions import Permission, authorize
 from app.actors import Actor
+from app.audit import service as audit
+from app.audit.models import AuditAction
 from app.clock import Clock
 from app.errors import Conflict, FieldError, Invalid, NotFound
 from app.units.models import Unit, UnitCreate, UnitRead, UnitUpdate, contains_nul
@@ -119,6 +122,7 @@ def _check_parent(*, db_session: Session, unit: Unit | None, parent_code: str) -
 
 
 def create_unit(*, db_session: Session, actor: Actor, clock: Clock, data: UnitCreate) -> UnitRead:
+    authorize(actor, Permission.UNITS_WRITE)
     if db_session.exec(select(Unit.id).where(Unit.code == data.code)).first() is not None:
         raise Conflict(
             f"Mã đơn vị “{data.code}” đã được dùng.",
@@ -142,14 +146,27 @@ def create_unit(*, db_session: Session, actor: Actor, clock: Clock, data: UnitCr
         updated_at=now,
     )
     db_session.add(unit)
+    db_session.flush()
+    after = to_read(db_session=db_session, units=[unit])[0]
+    audit.record(
+        db_session=db_session,
+        actor=actor,
+        action=AuditAction.CREATE,
+        entity="unit",
+        key=unit.code,
+        after=after,
+        clock=clock,
+    )
     db_session.commit()
-    return to_read(db_session=db_session, units=[unit])[0]
+    return after
 
 
 def update_unit(
     *, db_session: Session, actor: Actor, clock: Clock, code: str, data: UnitUpdate
 ) -> UnitRead:
+    authorize(actor, Permission.UNITS_WRITE)
     unit = get_by_code(db_session=db_session, code=code)
+    before = to_read(db_session=db_session, units=[unit])[0]
     changes = data.model_dump(exclude_unset=True)
     if "parent" in changes:
         parent_code = changes.pop("parent")
@@ -164,8 +181,20 @@ def update_unit(
         setattr(unit, name, value)
     unit.updated_at = clock.now()
     db_session.add(unit)
+    db_session.flush()
+    after = to_read(db_session=db_session, units=[unit])[0]
+    audit.record(
+        db_session=db_session,
+        actor=actor,
+        action=AuditAction.UPDATE,
+        entity="unit",
+        key=unit.code,
+        before=before,
+        after=after,
+        clock=clock,
+    )
     db_session.commit()
-    return to_read(db_session=db_session, units=[unit])[0]
+    return after
 
 
 def references(*, db_session: Session, unit: Unit) -> dict[str, int]:
@@ -199,8 +228,12 @@ def references(*, db_session: Session, unit: Unit) -> dict[str, int]:
     return {label: n for label, n in counts.items() if n}
 
 
-def delete_unit(*, db_session: Session, actor: Actor, code: str) -> None:
+def delete_unit(
+    *, db_session: Session, actor: Actor, code: str, clock: Clock | None = None
+) -> None:
+    authorize(actor, Permission.UNITS_WRITE)
     unit = get_by_code(db_session=db_session, code=code)
+    before = to_read(db_session=db_session, units=[unit])[0]
     refs = references(db_session=db_session, unit=unit)
     if refs:
         listed = ", ".join(f"{n} {label}" for label, n in refs.items())
@@ -210,4 +243,13 @@ def delete_unit(*, db_session: Session, actor: Actor, code: str) -> None:
             code="unit_in_use",
         )
     db_session.delete(unit)
+    audit.record(
+        db_session=db_session,
+        actor=actor,
+        action=AuditAction.DELETE,
+        entity="unit",
+        key=code,
+        before=before,
+        clock=clock,
+    )
     db_session.commit()

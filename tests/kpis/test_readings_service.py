@@ -23,7 +23,8 @@ from app.kpis import service
 from app.kpis.models import Indicator, Reading, ReadingSource, ReadingWrite
 from app.units.models import Unit
 
-OFFICER = Actor(username="can-bo-vhxh", role="unit_officer", unit_code="vhxh", via="web")
+#: An administrator at the service layer: these tests are about data rules, not permissions.
+OFFICER = Actor(username="can-bo-vhxh", role="admin", unit_code="vhxh", via="web")
 
 
 def write(**overrides: Any) -> ReadingWrite:
@@ -181,6 +182,7 @@ def test_list_and_delete(seeded: Session, clock: FixedClock) -> None:
     upsert(seeded, clock, unit="vhxh", period="2025-11")
     items, total = service.list_readings(
         db_session=seeded,
+        actor=OFFICER,
         filters=service.ReadingFilters(period_to="2025-10"),
         limit=10,
         offset=0,
@@ -189,7 +191,11 @@ def test_list_and_delete(seeded: Session, clock: FixedClock) -> None:
     assert [r.id for r in items] == [first.id]
     with pytest.raises(Invalid) as caught:
         service.list_readings(
-            db_session=seeded, filters=service.ReadingFilters(period="Q4"), limit=10, offset=0
+            db_session=seeded,
+            actor=OFFICER,
+            filters=service.ReadingFilters(period="Q4"),
+            limit=10,
+            offset=0,
         )
     assert caught.value.errors[0].field == "period"
     service.delete_reading(db_session=seeded, actor=OFFICER, reading_id=first.id)

@@ -20,7 +20,8 @@ from app.progress import service
 from app.progress.models import ProgressUpdate, ProgressWrite
 from app.units.models import Unit
 
-OFFICER = Actor(username="can-bo-vp", role="unit_officer", unit_code="vp", via="web")
+#: An administrator at the service layer: these tests are about data rules, not permissions.
+OFFICER = Actor(username="can-bo-vp", role="admin", unit_code="vp", via="web")
 
 
 def write(**overrides: Any) -> ProgressWrite:
@@ -143,12 +144,20 @@ def test_list_progress_at_service_level(seeded: Session, clock: FixedClock) -> N
     upsert(seeded, clock, period="2025-10")
     upsert(seeded, clock, assignment="II.1.1.1", unit="vhxh", period="2025-10")
     items, total = service.list_progress(
-        db_session=seeded, filters=service.ProgressFilters(period="2025-10"), limit=10, offset=0
+        db_session=seeded,
+        actor=OFFICER,
+        filters=service.ProgressFilters(period="2025-10"),
+        limit=10,
+        offset=0,
     )
     assert total == 2
     assert [(i.assignment, i.unit) for i in items] == [("II.1.1.1", "vhxh"), ("II.2.2.1", "vp")]
     items, total = service.list_progress(
-        db_session=seeded, filters=service.ProgressFilters(unit="vp"), limit=1, offset=1
+        db_session=seeded,
+        actor=OFFICER,
+        filters=service.ProgressFilters(unit="vp"),
+        limit=1,
+        offset=1,
     )
     assert total == 2
     assert [i.period for i in items] == ["2025-11"]

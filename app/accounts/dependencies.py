@@ -1,0 +1,217 @@
+"""Resolving the actor of a request: a bearer token (scripts) or a browser session (pages).
+
+Attached once at router level (``require_actor``, ``require_web_user``) so that no route is open by
+accident; handlers that need the actor declare ``CurrentActor`` and get the same, cached value.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from starlette.responses import Response
+
+from app.accounts import auth
+from app.accounts.auth import LoginPolicy, SessionPolicy, WebIdentity
+from app.actors import Actor
+from app.clock import Clock, ClockDep
+from app.config import Settings
+from app.db import SessionDep
+from app.errors import AppError, Forbidden, Unauthorized
+
+SESSION_COOKIE = "partrack_session"
+CSRF_HEADER = "X-CSRF-Token"
+CSRF_FIELD = "csrf_token"
+_UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+class LoginRequired(AppError):
+    """A page needs a session; the handler sends the browser to the login page and back."""
+
+    def __init__(self, next_url: str, *, expired: bool) -> None:
+        super().__init__(
+            message="Phiên đăng nhập đã hết hạn, hãy đăng nhập lại."
+            if expired
+            else "Hãy đăng nhập để tiếp tục.",
+            code="login_required",
+            status_code=401,
+        )
+        self.next_url = next_url
+        self.expired = expired
+
+
+class PasswordChangeRequired(AppError):
+    def __init__(self) -> None:
+        super().__init__(
+            message="Bạn cần đổi mật khẩu tạm trước khi tiếp tục.",
+            code="password_change_required",
+            status_code=403,
+        )
+
+
+def settings_of(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def login_policy(settings: Settings) -> LoginPolicy:
+    return LoginPolicy(
+        max_failures=settings.login_max_failures, lockout_minutes=settings.login_lockout_minutes
+    )
+
+
+def session_policy(settings: Settings) -> SessionPolicy:
+    return SessionPolicy(
+        idle_minutes=settings.session_idle_minutes,
+        absolute_hours=settings.session_absolute_hours,
+    )
+
+
+def _serializer(settings: Settings) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(settings.signing_key(), salt="partrack-session")
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+def set_session_cookie(request: Request, response: Response, raw: str) -> None:
+    settings = settings_of(request)
+    secure = settings.cookie_secure
+    if secure is None:
+        secure = request.url.scheme == "https"
+    response.set_cookie(
+        SESSION_COOKIE,
+        _serializer(settings).dumps(raw),
+        httponly=True,
+        samesite="lax",
+        secure=secure,
+        path="/",
+    )
+
+
+def clear_session_cookie(response: Response) -> None:
+    response.delete_cookie(SESSION_COOKIE, path="/")
+
+
+def _session_from_cookie(
+    request: Request, db_session: SessionDep, clock: Clock
+) -> tuple[WebIdentity | None, bool]:
+    """The session behind the cookie, and whether a cookie was sent at all."""
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        return None, False
+    settings = settings_of(request)
+    try:
+        raw = _serializer(settings).loads(cookie, max_age=settings.session_absolute_hours * 3600)
+    except BadSignature:
+        return None, True
+    identity = auth.authenticate_session(
+        db_session=db_session,
+        clock=clock,
+        policy=session_policy(settings),
+        raw=str(raw),
+        ip=client_ip(request),
+    )
+    return identity, True
+
+
+async def submitted_csrf(request: Request) -> str | None:
+    """The CSRF token a state-changing request carries: htmx's header, or a plain form's field."""
+    header = request.headers.get(CSRF_HEADER)
+    if header:
+        return header
+    content_type = request.headers.get("content-type", "")
+    if request.method in _UNSAFE and content_type.startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
+        value = (await request.form()).get(CSRF_FIELD)
+        return value if isinstance(value, str) else None
+    return None
+
+
+CsrfDep = Annotated[str | None, Depends(submitted_csrf)]
+
+
+def _check_csrf(request: Request, identity: WebIdentity, given: str | None) -> None:
+    if request.method in _UNSAFE and not auth.csrf_matches(identity.session.csrf_token, given):
+        raise Forbidden(
+            "Yêu cầu bị từ chối vì thiếu mã bảo vệ (CSRF). Hãy tải lại trang rồi thử lại.",
+            code="csrf_failed",
+        )
+
+
+_bearer_scheme = HTTPBearer(
+    auto_error=False,
+    description="A personal access token (`partrack token create`, `POST /api/v1/tokens`) "
+    "or a short-lived one from `POST /api/v1/auth/token`.",
+)
+
+
+def require_actor(
+    request: Request,
+    db_session: SessionDep,
+    clock: ClockDep,
+    csrf: CsrfDep,
+    _bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer_scheme)],
+) -> Actor:
+    """API: a bearer token, or the browser session (then with its CSRF token on writes)."""
+    header = request.headers.get("Authorization", "")
+    if header:
+        scheme, _, raw = header.partition(" ")
+        if scheme.lower() != "bearer" or not raw.strip():
+            raise Unauthorized("Tiêu đề Authorization phải có dạng “Bearer <mã>”.", "bad_scheme")
+        return auth.authenticate_token(
+            db_session=db_session, clock=clock, raw=raw.strip(), ip=client_ip(request)
+        )
+    identity, sent = _session_from_cookie(request, db_session, clock)
+    if identity is None:
+        raise Unauthorized(
+            "Phiên đăng nhập đã hết hạn." if sent else Unauthorized().message,
+            code="session_expired" if sent else "unauthenticated",
+        )
+    _check_csrf(request, identity, csrf)
+    return identity.actor
+
+
+CurrentActor = Annotated[Actor, Depends(require_actor)]
+
+
+def _next_url(request: Request) -> str:
+    target = request.headers.get("HX-Current-URL") if request.method != "GET" else None
+    if target:
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(target)
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+    return request.url.path + (f"?{request.url.query}" if request.url.query else "")
+
+
+def optional_web_identity(
+    request: Request, db_session: SessionDep, clock: ClockDep
+) -> WebIdentity | None:
+    identity, _ = _session_from_cookie(request, db_session, clock)
+    return identity
+
+
+def require_web_identity(
+    request: Request, db_session: SessionDep, clock: ClockDep, csrf: CsrfDep
+) -> WebIdentity:
+    """Pages: a live session (else the login page), CSRF on writes, a temporary password changed."""
+    identity, sent = _session_from_cookie(request, db_session, clock)
+    if identity is None:
+        raise LoginRequired(_next_url(request), expired=sent)
+    _check_csrf(request, identity, csrf)
+    if identity.user.must_change_password and request.url.path != "/account/password":
+        raise PasswordChangeRequired()
+    request.state.identity = identity
+    return identity
+
+
+WebUser = Annotated[WebIdentity, Depends(require_web_identity)]
+
+
+def login_url(next_url: str) -> str:
+    return "/login?next=" + quote(next_url, safe="/")
