@@ -71,7 +71,7 @@ def render(
     identity = getattr(request.state, "identity", None)
     context = {
         "identity": identity,
-        "csrf_token": identity.session.csrf_token if identity is not None else "",
+        "csrf_token": identity.csrf_token if identity is not None else "",
         **context,
     }
     response = templates.TemplateResponse(

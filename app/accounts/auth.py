@@ -213,9 +213,13 @@ def start_session(
 
 @dataclass(frozen=True)
 class WebIdentity:
+    """Plain values copied out of the rows, so they stay readable after any rollback."""
+
     actor: Actor
-    user: User
-    session: UserSession
+    full_name: str
+    must_change_password: bool
+    session_id: int
+    csrf_token: str
 
 
 def authenticate_session(
@@ -238,20 +242,25 @@ def authenticate_session(
         db_session.add(row)
         db_session.commit()
     return WebIdentity(
-        actor=actor_for(db_session=db_session, user=user, via="web", ip=ip), user=user, session=row
+        actor=actor_for(db_session=db_session, user=user, via="web", ip=ip),
+        full_name=user.full_name,
+        must_change_password=user.must_change_password,
+        session_id=row.id or 0,
+        csrf_token=row.csrf_token,
     )
 
 
 def end_session(*, db_session: Session, clock: Clock, identity: WebIdentity) -> None:
-    row = identity.session
-    row.revoked_at = clock.now()
-    db_session.add(row)
+    row = db_session.get(UserSession, identity.session_id)
+    if row is not None and row.revoked_at is None:
+        row.revoked_at = clock.now()
+        db_session.add(row)
     audit.record(
         db_session=db_session,
         actor=identity.actor,
         action=AuditAction.LOGOUT,
         entity="user",
-        key=identity.user.username,
+        key=identity.actor.username,
         clock=clock,
     )
     db_session.commit()

@@ -26,6 +26,8 @@ SESSION_COOKIE = "partrack_session"
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
 _UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+#: What a user with a temporary password may still reach.
+_PASSWORD_PATHS = {"/account/password", "/logout"}
 
 
 class LoginRequired(AppError):
@@ -136,7 +138,7 @@ CsrfDep = Annotated[str | None, Depends(submitted_csrf)]
 
 
 def _check_csrf(request: Request, identity: WebIdentity, given: str | None) -> None:
-    if request.method in _UNSAFE and not auth.csrf_matches(identity.session.csrf_token, given):
+    if request.method in _UNSAFE and not auth.csrf_matches(identity.csrf_token, given):
         raise Forbidden(
             "Yêu cầu bị từ chối vì thiếu mã bảo vệ (CSRF). Hãy tải lại trang rồi thử lại.",
             code="csrf_failed",
@@ -204,7 +206,7 @@ def require_web_identity(
     if identity is None:
         raise LoginRequired(_next_url(request), expired=sent)
     _check_csrf(request, identity, csrf)
-    if identity.user.must_change_password and request.url.path != "/account/password":
+    if identity.must_change_password and request.url.path not in _PASSWORD_PATHS:
         raise PasswordChangeRequired()
     request.state.identity = identity
     return identity

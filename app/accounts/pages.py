@@ -162,7 +162,7 @@ def password_form(request: Request, identity: WebUser) -> HTMLResponse:
             "title": "Đổi mật khẩu",
             "identity": identity,
             "errors": {},
-            "forced": identity.user.must_change_password,
+            "forced": identity.must_change_password,
         },
         block="password_form",
     )
@@ -201,7 +201,7 @@ def password_submit(
                 "title": "Đổi mật khẩu",
                 "identity": identity,
                 "errors": errors,
-                "forced": identity.user.must_change_password,
+                "forced": identity.must_change_password,
             },
             block="password_form",
             status_code=422,

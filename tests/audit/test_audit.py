@@ -1,0 +1,186 @@
+"""The audit trail: one row per change, in the change's transaction; none for refused writes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, func, select
+
+from app.audit.models import AuditEvent
+from app.clock import FixedClock
+from app.kpis.models import Reading
+from tests.accounts.test_authorization_matrix import CASES, Ctx
+from tests.conftest import make_token, make_user
+
+API = "/api/v1"
+
+#: The entity and action each write endpoint must record.
+EXPECTED: dict[tuple[str, str], tuple[str, str]] = {
+    ("POST", "/api/v1/auth/password"): ("user_password", "update"),
+    ("POST", "/api/v1/users"): ("user", "create"),
+    ("PATCH", "/api/v1/users/{username}"): ("user", "update"),
+    ("POST", "/api/v1/users/{username}/password"): ("user_password", "update"),
+    ("POST", "/api/v1/tokens"): ("token", "create"),
+    ("DELETE", "/api/v1/tokens/{token_id}"): ("token", "delete"),
+    ("POST", "/api/v1/units"): ("unit", "create"),
+    ("PATCH", "/api/v1/units/{code}"): ("unit", "update"),
+    ("DELETE", "/api/v1/units/{code}"): ("unit", "delete"),
+    ("POST", "/api/v1/assignments"): ("assignment", "create"),
+    ("PATCH", "/api/v1/assignments/{code}"): ("assignment", "update"),
+    ("DELETE", "/api/v1/assignments/{code}"): ("assignment", "delete"),
+    ("POST", "/api/v1/domains"): ("domain", "create"),
+    ("POST", "/api/v1/indicators"): ("indicator", "create"),
+    ("PATCH", "/api/v1/indicators/{code}"): ("indicator", "update"),
+    ("PUT", "/api/v1/readings"): ("reading", "create"),
+    ("DELETE", "/api/v1/readings/{reading_id}"): ("reading", "delete"),
+    ("PUT", "/api/v1/progress"): ("progress", "create"),
+}
+
+
+def events(session: Session) -> list[AuditEvent]:
+    session.expire_all()
+    return list(session.exec(select(AuditEvent).order_by(col(AuditEvent.id))))
+
+
+def test_every_write_endpoint_has_an_expected_audit_record() -> None:
+    assert set(EXPECTED) == set(CASES)
+
+
+@pytest.mark.parametrize("route", sorted(EXPECTED), ids=lambda r: f"{r[0]} {r[1]}")
+def test_each_kind_of_write_is_audited(
+    route: tuple[str, str],
+    client: TestClient,
+    seeded: Session,
+    clean_db: Engine,
+    clock: FixedClock,
+) -> None:
+    make_user(clean_db, clock, username="muc.tieu", role="reporter", unit="vp")
+    if route == ("POST", "/api/v1/auth/password"):
+        make_user(clean_db, clock, username="tu.doi", role="viewer")
+        client.headers["Authorization"] = "Bearer " + make_token(
+            clean_db, clock, username="tu.doi", role="viewer"
+        )
+    _, build = CASES[route]
+    url, body = build(Ctx(session=seeded, clock=clock, unit="vp"))
+    before = len(events(seeded))
+    resp = client.request(route[0], url, json=body)
+    assert resp.status_code < 300, resp.text
+    new = events(seeded)[before:]
+    entity, action = EXPECTED[route]
+    assert [(e.entity, e.action) for e in new] == [(entity, action)]
+    event = new[0]
+    assert event.via == "api"
+    assert event.actor_username == ("tu.doi" if "auth/password" in url else "admin")
+    assert event.at == clock.now()
+    if action == "create":
+        assert event.before is None and event.after is not None
+    if action == "delete":
+        assert event.before is not None
+    if action == "update" and entity != "user_password":
+        assert event.before is not None and event.after is not None
+        assert event.before != event.after
+    for snapshot in (event.before or {}, event.after or {}):
+        assert "password" not in snapshot and "password_hash" not in snapshot
+        assert "token" not in snapshot and "token_hash" not in snapshot
+
+
+def test_an_update_records_before_and_after(client: TestClient, seeded: Session) -> None:
+    body: dict[str, Any] = {
+        "indicator": "online_dossier",
+        "unit": "ttpvhcc",
+        "period": "2025-10",
+        "value": 70,
+    }
+    created = client.put(f"{API}/readings", json=body).json()
+    client.put(f"{API}/readings", json={**body, "value": 81.5, "version": created["version"]})
+    update = events(seeded)[-1]
+    assert (update.entity, update.action) == ("reading", "update")
+    assert update.entity_key == "online_dossier/ttpvhcc/2025-10/-"
+    assert update.before["value"] == 70 and update.after["value"] == 81.5
+    assert update.after["version"] == update.before["version"] + 1
+
+
+def test_no_record_for_an_unchanged_write(client: TestClient, seeded: Session) -> None:
+    body = {"indicator": "online_dossier", "unit": "ttpvhcc", "period": "2025-10", "value": 70}
+    assert client.put(f"{API}/readings", json=body).status_code == 201
+    count = len(events(seeded))
+    assert client.put(f"{API}/readings", json=body).status_code == 200
+    assert len(events(seeded)) == count
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "body", "status"),
+    [
+        (
+            "PUT",
+            "/readings",
+            {"indicator": "online_dossier", "unit": "vp", "period": "2030-01", "value": 1},
+            422,
+        ),
+        (
+            "PUT",
+            "/readings",
+            {"indicator": "online_dossier", "unit": "vp", "period": "2025-10", "value": 101},
+            422,
+        ),
+        (
+            "PUT",
+            "/readings",
+            {
+                "indicator": "online_dossier",
+                "unit": "vp",
+                "period": "2025-10",
+                "value": 1,
+                "version": 7,
+            },
+            409,
+        ),
+        (
+            "POST",
+            "/units",
+            {"code": "vp", "name": "Trùng", "short_name": "T", "kind": "office"},
+            409,
+        ),
+        ("DELETE", "/units/vp", None, 409),
+        ("PATCH", "/assignments/II.2.3.1", {"version": 99, "text": "Sửa"}, 409),
+    ],
+)
+def test_no_record_and_no_change_when_a_write_fails(
+    client: TestClient, seeded: Session, method: str, url: str, body: Any, status: int
+) -> None:
+    count = len(events(seeded))
+    readings = seeded.exec(select(func.count()).select_from(Reading)).one()
+    resp = client.request(method, f"{API}{url}", json=body)
+    assert resp.status_code == status, resp.text
+    assert len(events(seeded)) == count
+    assert seeded.exec(select(func.count()).select_from(Reading)).one() == readings
+
+
+def test_audit_search_filters_and_permissions(
+    client: TestClient, anon: TestClient, seeded: Session, clean_db: Engine, clock: FixedClock
+) -> None:
+    client.patch(f"{API}/units/vp", json={"short_name": "VP"})
+    clock.advance(timedelta(hours=1))
+    body = {"indicator": "online_dossier", "unit": "vp", "period": "2025-10", "value": 70}
+    client.put(f"{API}/readings", json=body)
+
+    page = client.get(f"{API}/audit").json()
+    assert [e["entity"] for e in page["items"]] == ["reading", "unit"]  # newest first
+    assert client.get(f"{API}/audit", params={"entity": "unit", "key": "vp"}).json()["total"] == 1
+    assert client.get(f"{API}/audit", params={"user": "nobody"}).json()["total"] == 0
+    since = (clock.now() - timedelta(minutes=30)).isoformat()
+    assert [
+        e["entity"] for e in client.get(f"{API}/audit", params={"since": since}).json()["items"]
+    ] == ["reading"]
+    assert client.get(f"{API}/audit", params={"until": since}).json()["total"] == 1
+
+    coordinator = make_token(clean_db, clock, username="dieu.phoi", role="coordinator", unit="vhxh")
+    reporter = make_token(clean_db, clock, username="bao.cao", role="reporter", unit="vp")
+    ok = anon.get(f"{API}/audit", headers={"Authorization": f"Bearer {coordinator}"})
+    assert ok.status_code == 200 and ok.json()["total"] == 2
+    refused = anon.get(f"{API}/audit", headers={"Authorization": f"Bearer {reporter}"})
+    assert refused.status_code == 403
