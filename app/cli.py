@@ -206,7 +206,7 @@ def token_revoke(token_id: Annotated[int, typer.Argument(help="The token's numbe
 
 
 @db_app.command("upgrade")
-def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
+def db_upgrade(revision: Annotated[str, typer.Argument()] = "heads") -> None:
     """Apply migrations up to REVISION (default: the newest)."""
     from app import migrate
 

@@ -5,6 +5,7 @@ from app.audit.models import AuditEvent
 from app.kpis.models import Domain, Indicator, Reading
 from app.plans.models import Area, Assignment, AssignmentCoordinator, Plan
 from app.progress.models import ProgressUpdate
+from app.reporting.models import Submission
 from app.units.models import Unit
 
 __all__ = [
@@ -18,6 +19,7 @@ __all__ = [
     "Plan",
     "ProgressUpdate",
     "Reading",
+    "Submission",
     "Unit",
     "User",
     "UserSession",

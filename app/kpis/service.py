@@ -34,6 +34,7 @@ from app.kpis.models import (
 from app.periods import Period
 from app.plans import service as plan_service
 from app.plans.models import Area, Assignment, Plan
+from app.reporting import service as reporting_service
 from app.units import service as unit_service
 from app.units.models import Unit
 
@@ -511,6 +512,7 @@ def upsert_reading(
             "indicator", "indicator_inactive", f"Chỉ tiêu “{indicator.code}” đã ngừng theo dõi."
         )
     period = plan_service.validate_period(plan=plan, period=data.period, today=clock.today())
+    reporting_service.ensure_open(db_session=db_session, plan=plan, unit=unit, period=period)
     if indicator.disaggregation == Disaggregation.DOMAIN and domain is None:
         raise Invalid.one(
             "domain",
@@ -641,6 +643,14 @@ def delete_reading(
     row, *codes = found
     before = _to_read(row, *codes)
     authorize(actor, Permission.DATA_WRITE, unit_code=before.unit)
+    indicator = db_session.get(Indicator, row.indicator_id)
+    assert indicator is not None
+    reporting_service.ensure_open(
+        db_session=db_session,
+        plan=db_session.get(Plan, indicator.plan_id),  # type: ignore[arg-type]
+        unit=db_session.get(Unit, row.unit_id),  # type: ignore[arg-type]
+        period=row.period,
+    )
     db_session.delete(row)
     _audit_reading(db_session, actor, clock, AuditAction.DELETE, before, None)
     db_session.commit()

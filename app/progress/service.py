@@ -18,6 +18,7 @@ from app.periods import Period
 from app.plans import service as plan_service
 from app.plans.models import Assignment
 from app.progress.models import ProgressRead, ProgressStatus, ProgressUpdate, ProgressWrite
+from app.reporting import service as reporting_service
 from app.units import service as unit_service
 from app.units.models import Unit
 
@@ -153,6 +154,7 @@ def upsert_progress(
             f"Đơn vị “{unit.code}” không chủ trì, không phối hợp nhiệm vụ {assignment.code}.",
         )
     period = plan_service.validate_period(plan=plan, period=data.period, today=clock.today())
+    reporting_service.ensure_open(db_session=db_session, plan=plan, unit=unit, period=period)
     percent = _resolve_percent(data)
     fields = {
         "status": str(data.status),

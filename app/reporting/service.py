@@ -1,0 +1,393 @@
+"""The reporting cycle: which units owe which period's report, submission, review and locking.
+
+Section III of Plan 84: every unit reports to the committee through Phòng Văn hóa - Xã hội, monthly
+during 2025 and quarterly after. A report moves draft → submitted → approved or returned (→ submitted
+again); an approved report locks the unit's data for that period until a coordinator reopens it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlmodel import Session, col, select
+
+from app.accounts.permissions import Permission, authorize, authorize_read, can
+from app.actors import Actor
+from app.audit import service as audit
+from app.audit.models import AuditAction
+from app.clock import VIETNAM_TZ, Clock
+from app.errors import Conflict, FieldError, Invalid
+from app.periods import Granularity, Period
+from app.plans import service as plan_service
+from app.plans.models import Plan
+from app.reporting.models import (
+    Submission,
+    SubmissionRead,
+    SubmissionStatus,
+    Timeliness,
+)
+from app.units import service as unit_service
+from app.units.models import Unit
+
+_GRANULARITY_KEY = {Granularity.MONTH: "month", Granularity.QUARTER: "quarter"}
+_DEFAULT_DUE_DAYS = {"month": 5, "quarter": 10}
+
+
+def due_date_for(plan: Plan, period: Period) -> date:
+    """The plan's rule: day N of the month after the period (5th for months, 10th for quarters)."""
+    key = _GRANULARITY_KEY.get(period.granularity, "quarter")
+    day = int((plan.due_days or {}).get(key, _DEFAULT_DUE_DAYS[key]))
+    return (period.end_date + timedelta(days=1)).replace(day=max(1, min(day, 28)))
+
+
+def timeliness_of(*, first_submitted_at: datetime | None, due_date: date) -> Timeliness:
+    """On time when first sent by the end of the due day (Vietnam time); a return does not undo
+    that, since the unit did report on time."""
+    if first_submitted_at is None:
+        return Timeliness.MISSING
+    sent_on = first_submitted_at.astimezone(VIETNAM_TZ).date()
+    return Timeliness.ON_TIME if sent_on <= due_date else Timeliness.LATE
+
+
+def expected_units(*, db_session: Session, plan: Plan) -> list[Unit]:
+    """The units that owe reports: the active units below the plan's issuing committee."""
+    units = list(db_session.exec(select(Unit).order_by(col(Unit.code))))
+    children: dict[int | None, list[Unit]] = {}
+    for unit in units:
+        children.setdefault(unit.parent_id, []).append(unit)
+    found: list[Unit] = []
+    stack = list(children.get(plan.issuer_unit_id, []))
+    while stack:
+        unit = stack.pop()
+        if unit.active:
+            found.append(unit)
+        stack.extend(children.get(unit.id, []))
+    return sorted(found, key=lambda u: u.code)
+
+
+def _read(row: Submission | None, *, unit: Unit, period: Period, plan: Plan) -> SubmissionRead:
+    if row is None:
+        due = due_date_for(plan, period)
+        return SubmissionRead(
+            unit=unit.code,
+            period=str(period),
+            status=SubmissionStatus.DRAFT,
+            due_date=due,
+            timeliness=Timeliness.MISSING,
+            first_submitted_at=None,
+            submitted_at=None,
+            submitted_by="",
+            reviewed_at=None,
+            reviewed_by="",
+            review_comment="",
+            reopen_reason="",
+            version=0,
+        )
+    return SubmissionRead(
+        unit=unit.code,
+        period=row.period,
+        status=SubmissionStatus(row.status),
+        due_date=row.due_date,
+        timeliness=timeliness_of(first_submitted_at=row.first_submitted_at, due_date=row.due_date),
+        first_submitted_at=row.first_submitted_at,
+        submitted_at=row.submitted_at,
+        submitted_by=row.submitted_by,
+        reviewed_at=row.reviewed_at,
+        reviewed_by=row.reviewed_by,
+        review_comment=row.review_comment,
+        reopen_reason=row.reopen_reason,
+        version=row.version,
+    )
+
+
+def _row(*, db_session: Session, plan: Plan, unit: Unit, period: str) -> Submission | None:
+    return db_session.exec(
+        select(Submission).where(
+            Submission.plan_id == plan.id,
+            Submission.unit_id == unit.id,
+            Submission.period == period,
+        )
+    ).first()
+
+
+def _parse(*, plan: Plan, period: str, clock: Clock) -> Period:
+    return Period.parse(plan_service.validate_period(plan=plan, period=period, today=clock.today()))
+
+
+def ensure_open(*, db_session: Session, plan: Plan, unit: Unit, period: str) -> None:
+    """Refuse a change to an approved period (409), saying who approved it and whom to ask."""
+    row = _row(db_session=db_session, plan=plan, unit=unit, period=period)
+    if row is None or row.status != SubmissionStatus.APPROVED:
+        return
+    coordinator = (
+        db_session.get(Unit, plan.coordinator_unit_id) if plan.coordinator_unit_id else None
+    )
+    when = (
+        row.reviewed_at.astimezone(VIETNAM_TZ).strftime("%d/%m/%Y %H:%M") if row.reviewed_at else ""
+    )
+    who = coordinator.name if coordinator else "bộ phận điều phối"
+    raise Conflict(
+        f"Báo cáo kỳ {Period.parse(period).label_vi} của đơn vị {unit.short_name or unit.code} "
+        f"đã được {row.reviewed_by} duyệt lúc {when} nên không sửa được nữa. "
+        f"Nếu cần sửa, hãy đề nghị {who} mở lại báo cáo.",
+        code="period_locked",
+    )
+
+
+def get_submission(
+    *, db_session: Session, actor: Actor, clock: Clock, unit: str, period: str, plan: str | None
+) -> SubmissionRead:
+    authorize_read(actor, unit)
+    plan_row = plan_service.get_plan(db_session=db_session, code=plan)
+    unit_row = unit_service.get_by_code(db_session=db_session, code=unit)
+    p = _parse(plan=plan_row, period=period, clock=clock)
+    row = _row(db_session=db_session, plan=plan_row, unit=unit_row, period=str(p))
+    return _read(row, unit=unit_row, period=p, plan=plan_row)
+
+
+@dataclass(frozen=True)
+class SubmissionFilters:
+    plan: str | None = None
+    unit: str | None = None
+    period: str | None = None
+    status: SubmissionStatus | None = None
+
+
+def list_submissions(
+    *,
+    db_session: Session,
+    actor: Actor,
+    clock: Clock,
+    filters: SubmissionFilters,
+    limit: int = 100,
+    offset: int = 0,
+) -> tuple[list[SubmissionRead], int]:
+    """Every expected (unit, period) pair, reported or not, so a missing report is visible.
+
+    Sorted oldest submission first for the review queue, then by period and unit.
+    """
+    unit_filter = authorize_read(actor, filters.unit)
+    plan = plan_service.get_plan(db_session=db_session, code=filters.plan)
+    calendar = plan_service.calendar_for(plan)
+    if filters.period:
+        periods = [_parse(plan=plan, period=filters.period, clock=clock)]
+    else:
+        periods = calendar.periods(until=clock.today())
+    units = expected_units(db_session=db_session, plan=plan)
+    if unit_filter:
+        units = [u for u in units if u.code == unit_filter] or [
+            unit_service.get_by_code(db_session=db_session, code=unit_filter)
+        ]
+    rows = {
+        (r.unit_id, r.period): r
+        for r in db_session.exec(
+            select(Submission).where(
+                Submission.plan_id == plan.id,
+                col(Submission.period).in_([str(p) for p in periods]),
+            )
+        )
+    }
+    items = [
+        _read(rows.get((u.id, str(p))), unit=u, period=p, plan=plan) for p in periods for u in units
+    ]
+    if filters.status is not None:
+        items = [i for i in items if i.status == filters.status]
+    far = datetime.max.replace(tzinfo=VIETNAM_TZ)
+    items.sort(key=lambda i: (i.submitted_at or far, Period.parse(i.period).sort_key, i.unit))
+    return items[offset : offset + limit], len(items)
+
+
+def _transition(
+    *,
+    db_session: Session,
+    actor: Actor,
+    clock: Clock,
+    plan_code: str | None,
+    unit: str,
+    period: str,
+    allowed_from: set[SubmissionStatus],
+    to: SubmissionStatus,
+    version: int | None,
+    comment: str = "",
+    reopening: bool = False,
+) -> SubmissionRead:
+    plan = plan_service.get_plan(db_session=db_session, code=plan_code)
+    unit_row = unit_service.get_by_code(db_session=db_session, code=unit)
+    p = _parse(plan=plan, period=period, clock=clock)
+    row = _row(db_session=db_session, plan=plan, unit=unit_row, period=str(p))
+    before = _read(row, unit=unit_row, period=p, plan=plan)
+    if version is not None and version != before.version:
+        raise Conflict(
+            "Báo cáo vừa được người khác thay đổi; hãy tải lại trang để xem trạng thái mới.",
+            code="stale_version",
+            errors=[FieldError("version", "stale_version", "Phiên bản đã cũ.")],
+        )
+    if before.status not in allowed_from:
+        raise Conflict(
+            f"Báo cáo đang ở trạng thái “{_label(before.status)}”, không thể chuyển sang "
+            f"“{_label(to)}”.",
+            code="bad_transition",
+        )
+    now = clock.now()
+    if row is None:
+        assert plan.id is not None and unit_row.id is not None
+        row = Submission(
+            plan_id=plan.id,
+            unit_id=unit_row.id,
+            period=str(p),
+            period_start=p.start_date,
+            status=SubmissionStatus.DRAFT,
+            due_date=before.due_date,
+            created_at=now,
+            updated_at=now,
+            version=0,
+        )
+    row.status = to
+    if to == SubmissionStatus.SUBMITTED:
+        row.submitted_at = now
+        row.submitted_by = actor.username
+        row.first_submitted_at = row.first_submitted_at or now
+    else:
+        row.reviewed_at = now
+        row.reviewed_by = actor.username
+        row.review_comment = comment
+        if reopening:  # an approved report goes back to its unit, with the reason kept apart
+            row.reopen_reason = comment
+    row.version += 1
+    row.updated_at = now
+    db_session.add(row)
+    db_session.flush()
+    after = _read(row, unit=unit_row, period=p, plan=plan)
+    audit.record(
+        db_session=db_session,
+        actor=actor,
+        action=AuditAction.CREATE if before.version == 0 else AuditAction.UPDATE,
+        entity="submission",
+        key=f"{unit_row.code}/{p}",
+        before=None if before.version == 0 else before,
+        after=after,
+        clock=clock,
+    )
+    db_session.commit()
+    return after
+
+
+def _label(status: SubmissionStatus) -> str:
+    from app.reporting.models import STATUS_LABELS
+
+    return STATUS_LABELS[status]
+
+
+def submit(
+    *,
+    db_session: Session,
+    actor: Actor,
+    clock: Clock,
+    unit: str,
+    period: str,
+    plan: str | None = None,
+    version: int | None = None,
+) -> SubmissionRead:
+    """The unit sends its report for review (first time, or again after a return)."""
+    authorize(actor, Permission.DATA_WRITE, unit_code=unit)
+    return _transition(
+        db_session=db_session,
+        actor=actor,
+        clock=clock,
+        plan_code=plan,
+        unit=unit,
+        period=period,
+        allowed_from={SubmissionStatus.DRAFT, SubmissionStatus.RETURNED},
+        to=SubmissionStatus.SUBMITTED,
+        version=version,
+    )
+
+
+def approve(
+    *,
+    db_session: Session,
+    actor: Actor,
+    clock: Clock,
+    unit: str,
+    period: str,
+    plan: str | None = None,
+    comment: str = "",
+    version: int | None = None,
+) -> SubmissionRead:
+    authorize(actor, Permission.REVIEW)
+    return _transition(
+        db_session=db_session,
+        actor=actor,
+        clock=clock,
+        plan_code=plan,
+        unit=unit,
+        period=period,
+        allowed_from={SubmissionStatus.SUBMITTED},
+        to=SubmissionStatus.APPROVED,
+        version=version,
+        comment=comment.strip(),
+    )
+
+
+def return_report(
+    *,
+    db_session: Session,
+    actor: Actor,
+    clock: Clock,
+    unit: str,
+    period: str,
+    comment: str,
+    plan: str | None = None,
+    version: int | None = None,
+) -> SubmissionRead:
+    """Send a report back to its unit; the comment says what to fix, so it is required."""
+    authorize(actor, Permission.REVIEW)
+    if not comment.strip():
+        raise Invalid.one("comment", "required", "Hãy ghi rõ lý do trả lại để đơn vị sửa.")
+    return _transition(
+        db_session=db_session,
+        actor=actor,
+        clock=clock,
+        plan_code=plan,
+        unit=unit,
+        period=period,
+        allowed_from={SubmissionStatus.SUBMITTED},
+        to=SubmissionStatus.RETURNED,
+        version=version,
+        comment=comment.strip(),
+    )
+
+
+def reopen(
+    *,
+    db_session: Session,
+    actor: Actor,
+    clock: Clock,
+    unit: str,
+    period: str,
+    comment: str,
+    plan: str | None = None,
+    version: int | None = None,
+) -> SubmissionRead:
+    """Unlock an approved report so its unit can correct it; the reason is required."""
+    authorize(actor, Permission.REVIEW)
+    if not comment.strip():
+        raise Invalid.one("comment", "required", "Hãy ghi lý do mở lại báo cáo.")
+    return _transition(
+        db_session=db_session,
+        actor=actor,
+        clock=clock,
+        plan_code=plan,
+        unit=unit,
+        period=period,
+        allowed_from={SubmissionStatus.APPROVED},
+        to=SubmissionStatus.RETURNED,
+        version=version,
+        comment=comment.strip(),
+        reopening=True,
+    )
+
+
+def can_review(actor: Actor) -> bool:
+    return can(actor, Permission.REVIEW)
