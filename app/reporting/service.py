@@ -1,8 +1,9 @@
 """The reporting cycle: which units owe which period's report, submission, review and locking.
 
-Section III of Plan 84: every unit reports to the committee through Phòng Văn hóa - Xã hội, monthly
-during 2025 and quarterly after. A report moves draft → submitted → approved or returned (→ submitted
-again); an approved report locks the unit's data for that period until a coordinator reopens it.
+Section III of Plan 84: every unit reports to the committee through Phòng Văn hóa - Xã hội,
+monthly during 2025 and quarterly after. A report moves draft → submitted → approved or returned
+(→ submitted again); an approved report locks the unit's data for that period until a coordinator
+reopens it.
 """
 
 from __future__ import annotations
