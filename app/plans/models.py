@@ -58,7 +58,7 @@ class Plan(SQLModel, table=True):
     basis: str = Field(sa_type=Text)
     reporting: list[dict[str, Any]] = Field(sa_type=JSON)
     reporting_start: str = Field(max_length=16)
-    #: Day of the following month a report is due, per period length: ``{"month": 5, "quarter": 10}``.
+    #: Day of the next month a report is due, per period length: ``{"month": 5, "quarter": 10}``.
     due_days: dict[str, int] = Field(
         default_factory=lambda: {"month": 5, "quarter": 10}, sa_type=JSON
     )
