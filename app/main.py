@@ -20,6 +20,8 @@ from app.accounts.dependencies import (
     require_web_identity,
 )
 from app.audit import api as audit_api
+from app.reporting import api as reporting_api
+from app.reporting import pages as reporting_pages
 from app.clock import Clock, FixedClock, SystemClock
 from app.config import ROOT_DIR, Settings, get_settings
 from app.db import make_engine
@@ -60,6 +62,7 @@ def build_api_router() -> APIRouter:
     protected.include_router(kpi_api.router)
     protected.include_router(progress_api.router)
     protected.include_router(audit_api.router)
+    protected.include_router(reporting_api.router)
     router.include_router(protected)
     return router
 
@@ -70,6 +73,7 @@ def build_page_router() -> APIRouter:
     router.include_router(account_pages.public_router)
     protected = APIRouter(dependencies=[Depends(require_web_identity)])
     protected.include_router(account_pages.router)
+    protected.include_router(reporting_pages.router)
     protected.include_router(plan_pages.router)
     router.include_router(protected)
     return router
@@ -124,6 +128,10 @@ def create_app(
             {"name": "users", "description": "Accounts, roles and units (admins)."},
             {"name": "tokens", "description": "Personal access tokens for scripts (admins)."},
             {"name": "audit", "description": "Who changed what (coordinators, admins)."},
+            {
+                "name": "submissions",
+                "description": "Units' period reports: submit, approve, return, reopen.",
+            },
             {"name": "health", "description": "Probes."},
         ],
     )

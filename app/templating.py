@@ -12,6 +12,7 @@ from jinja2_fragments.fastapi import Jinja2Blocks
 from app.clock import VIETNAM_TZ
 from app.config import ROOT_DIR
 from app.periods import PeriodError, format_date_vi, parse_period
+from app.reporting.forms import format_number_input
 
 templates = Jinja2Blocks(directory=str(ROOT_DIR / "templates"))
 
@@ -48,6 +49,7 @@ templates.env.filters["number_vi"] = format_number_vi
 templates.env.filters["percent_vi"] = format_percent_vi
 templates.env.filters["date_vi"] = format_date_filter
 templates.env.filters["period_vi"] = period_label
+templates.env.filters["number_input"] = format_number_input
 
 
 def is_partial_request(request: Request) -> bool:

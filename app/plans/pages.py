@@ -25,7 +25,7 @@ CADENCE_LABELS = {
 }
 
 
-@router.get("/", response_class=HTMLResponse)
+@router.get("/plan", response_class=HTMLResponse)
 def overview(request: Request, db_session: SessionDep) -> HTMLResponse:
     plan = service.get_plan(db_session=db_session, code=None)
     assignments, _ = service.list_assignments(

@@ -77,4 +77,4 @@ class SubmissionRead(ReadModel):
 
 class SubmissionAction(StrictInput):
     comment: str = PydanticField(default="", max_length=4000, examples=["Bổ sung minh chứng."])
-    version: int | None = PydanticField(default=None, ge=1, description="The version you saw.")
+    version: int | None = PydanticField(default=None, ge=0, description="The version you saw.")

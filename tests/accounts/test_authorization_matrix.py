@@ -179,6 +179,10 @@ CASES: dict[tuple[str, str], tuple[str, Build]] = {
         ),
     ),
     ("DELETE", "/api/v1/readings/{reading_id}"): ("unit", lambda c: (_reading_id(c), None)),
+    ("POST", "/api/v1/submissions/{unit}/{period}/{action}"): (
+        "unit",
+        lambda c: (f"{API}/submissions/{c.unit}/2025-10/submit", {}),
+    ),
     ("PUT", "/api/v1/progress"): (
         "unit",
         lambda c: (

@@ -152,10 +152,10 @@ def test_logout_needs_the_csrf_token(
     refused = browser.post("/logout", follow_redirects=False)
     assert refused.status_code == 403
     assert "CSRF" in refused.text
-    assert browser.get("/", follow_redirects=False).status_code == 200
+    assert browser.get("/plan", follow_redirects=False).status_code == 200
     done = browser.post("/logout", data={"csrf_token": csrf}, follow_redirects=False)
     assert done.status_code == 303
-    assert browser.get("/", follow_redirects=False).status_code == 303
+    assert browser.get("/plan", follow_redirects=False).status_code == 303
 
 
 def test_htmx_writes_carry_the_token_in_a_header(
@@ -186,11 +186,11 @@ def test_idle_sessions_expire(browser: TestClient, clean_db: Engine, clock: Fixe
     make_user(clean_db, clock, username="can.bo", role="viewer")
     login(browser, "can.bo")
     clock.advance(timedelta(minutes=59))
-    assert browser.get("/", follow_redirects=False).status_code == 200
+    assert browser.get("/plan", follow_redirects=False).status_code == 200
     clock.advance(timedelta(minutes=61))
-    resp = browser.get("/", follow_redirects=False)
+    resp = browser.get("/plan", follow_redirects=False)
     assert resp.status_code == 303
-    assert resp.headers["location"] == "/login?next=/&expired=1"
+    assert resp.headers["location"] == "/login?next=/plan&expired=1"
     assert "hết hạn" in browser.get(resp.headers["location"]).text
 
 
@@ -201,7 +201,7 @@ def test_sessions_have_an_absolute_lifetime(
     login(browser, "can.bo")
     for _ in range(14):  # active every 55 minutes: never idle, but 12 hours pass
         clock.advance(timedelta(minutes=55))
-        last = browser.get("/", follow_redirects=False).status_code
+        last = browser.get("/plan", follow_redirects=False).status_code
     assert last == 303
 
 
@@ -229,7 +229,7 @@ def test_a_temporary_password_must_be_changed_first(
     make_user(clean_db, clock, username="moi.vao", role="viewer", must_change_password=True)
     resp = login(browser, "moi.vao")
     assert resp.headers["location"] == "/account/password"
-    assert browser.get("/", follow_redirects=False).headers["location"] == "/account/password"
+    assert browser.get("/plan", follow_redirects=False).headers["location"] == "/account/password"
     form = browser.get("/account/password")
     csrf = hidden(form.text, "csrf_token")
     mismatch = browser.post(
@@ -264,7 +264,7 @@ def test_a_temporary_password_must_be_changed_first(
         follow_redirects=False,
     )
     assert done.status_code == 303
-    assert browser.get("/", follow_redirects=False).status_code == 200
+    assert browser.get("/plan", follow_redirects=False).status_code == 200
 
 
 @pytest.mark.parametrize("target", ["//evil.example/x", "https://evil.example", "\\\\evil"])

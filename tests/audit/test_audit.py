@@ -38,6 +38,7 @@ EXPECTED: dict[tuple[str, str], tuple[str, str]] = {
     ("PUT", "/api/v1/readings"): ("reading", "create"),
     ("DELETE", "/api/v1/readings/{reading_id}"): ("reading", "delete"),
     ("PUT", "/api/v1/progress"): ("progress", "create"),
+    ("POST", "/api/v1/submissions/{unit}/{period}/{action}"): ("submission", "create"),
 }
 
 

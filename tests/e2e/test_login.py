@@ -28,7 +28,7 @@ def test_login_wrong_password_then_right_then_logout(
 
     page.get_by_label("Mật khẩu").fill("mat-khau-dung-1")
     page.get_by_role("button", name="Đăng nhập").click()
-    expect(page).to_have_url(f"{server.url}/")
+    expect(page).to_have_url(f"{server.url}/completeness")  # where a leader lands
     expect(page.get_by_text("Người dùng xem.lanhdao")).to_be_visible()
     shot("logged-in")
 

@@ -1,0 +1,100 @@
+"""JSON API for unit reports: the same service functions and rules as the pages."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Body, Query
+
+from app.accounts.dependencies import CurrentActor
+from app.clock import ClockDep
+from app.db import SessionDep
+from app.pagination import PagingDep
+from app.reporting import service
+from app.reporting.models import SubmissionAction, SubmissionRead, SubmissionStatus
+from app.schemas import Page
+
+router = APIRouter(prefix="/submissions", tags=["submissions"])
+
+_ERRORS = {
+    403: {"description": "The role or unit may not do this."},
+    409: {"description": "Not allowed from the report's current status, or a stale `version`."},
+    422: {"description": "A return or reopen without `comment`, or a bad period."},
+}
+
+
+@router.get("", response_model=Page[SubmissionRead], summary="Reports expected and received")
+def list_submissions(
+    db_session: SessionDep,
+    actor: CurrentActor,
+    clock: ClockDep,
+    paging: PagingDep,
+    unit: str | None = None,
+    period: Annotated[str | None, Query(examples=["2025-10"])] = None,
+    status: SubmissionStatus | None = None,
+    plan: str | None = None,
+) -> Page[SubmissionRead]:
+    """Every (unit, period) a report is expected for, with `status` `draft` where none was sent;
+    oldest submission first (the review queue is `?status=submitted`)."""
+    items, total = service.list_submissions(
+        db_session=db_session,
+        actor=actor,
+        clock=clock,
+        filters=service.SubmissionFilters(plan=plan, unit=unit, period=period, status=status),
+        limit=paging.limit,
+        offset=paging.offset,
+    )
+    return Page(items=items, total=total, limit=paging.limit, offset=paging.offset)
+
+
+@router.get("/{unit}/{period}", response_model=SubmissionRead)
+def get_submission(
+    unit: str,
+    period: str,
+    db_session: SessionDep,
+    actor: CurrentActor,
+    clock: ClockDep,
+    plan: str | None = None,
+) -> SubmissionRead:
+    return service.get_submission(
+        db_session=db_session, actor=actor, clock=clock, unit=unit, period=period, plan=plan
+    )
+
+
+Action = Literal["submit", "approve", "return", "reopen"]
+
+
+@router.post("/{unit}/{period}/{action}", response_model=SubmissionRead, responses=_ERRORS)
+def act_on_submission(
+    unit: str,
+    period: str,
+    action: Action,
+    db_session: SessionDep,
+    actor: CurrentActor,
+    clock: ClockDep,
+    data: Annotated[SubmissionAction, Body()] = SubmissionAction(),
+    plan: str | None = None,
+) -> SubmissionRead:
+    """`submit` (the unit), `approve`, `return` (with `comment`), `reopen` an approved report
+    (with `comment`) — coordinators. Send the `version` you saw to refuse a stale action."""
+    return perform(
+        action=action,
+        db_session=db_session,
+        actor=actor,
+        clock=clock,
+        unit=unit,
+        period=period,
+        plan=plan,
+        data=data,
+    )
+
+
+def perform(*, action: str, data: SubmissionAction, **common: object) -> SubmissionRead:
+    """One dispatcher for the API and the pages."""
+    if action == "submit":
+        return service.submit(version=data.version, **common)  # type: ignore[arg-type]
+    if action == "approve":
+        return service.approve(comment=data.comment, version=data.version, **common)  # type: ignore[arg-type]
+    if action == "return":
+        return service.return_report(comment=data.comment, version=data.version, **common)  # type: ignore[arg-type]
+    return service.reopen(comment=data.comment, version=data.version, **common)  # type: ignore[arg-type]

@@ -1,0 +1,499 @@
+"""The reporting cycle in the browser: a unit's workspace, submission, review and completeness.
+
+Each row of the workspace is its own form: htmx swaps just that row (with the errors next to the
+fields and everything typed kept), and without JavaScript the same form posts and redirects back.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from app.accounts.dependencies import WebUser
+from app.accounts.permissions import Permission, Role, can
+from app.clock import ClockDep
+from app.db import SessionDep
+from app.errors import AppError, Forbidden
+from app.kpis import service as kpi_service
+from app.kpis.models import ReadingSource, ReadingWrite
+from app.periods import Period
+from app.plans import service as plan_service
+from app.progress import service as progress_service
+from app.progress.models import ProgressWrite
+from app.reporting import completeness, workspace
+from app.reporting import service as reporting_service
+from app.reporting.api import perform
+from app.reporting.forms import app_error_messages, parse_number_vi, validate
+from app.reporting.models import STATUS_LABELS, SubmissionAction, SubmissionStatus
+from app.templating import is_partial_request, render
+
+router = APIRouter(include_in_schema=False)
+
+PROGRESS_LABELS = {
+    "not_started": "Chưa thực hiện",
+    "in_progress": "Đang thực hiện",
+    "done": "Đã hoàn thành",
+    "not_applicable": "Không áp dụng",
+}
+_TEXT_FIELDS = ("result", "difficulties", "proposals", "evidence")
+
+
+def _base(unit: str, period: str) -> str:
+    return f"/units/{unit}/periods/{period}"
+
+
+def _common(ws: workspace.Workspace, identity: Any, clock: Any) -> dict[str, Any]:
+    return {
+        "ws": ws,
+        "base": _base(ws.unit.code, str(ws.period)),
+        "progress_labels": PROGRESS_LABELS,
+        "status_labels": STATUS_LABELS,
+        "role_labels": workspace.ROLE_LABELS,
+        "today": clock.today(),
+        "due_label": workspace.due_label(ws.submission.due_date, clock.today()),
+        "is_coordinator": can(identity.actor, Permission.REVIEW),
+    }
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(identity: WebUser, db_session: SessionDep, clock: ClockDep) -> Response:
+    """Each role lands where its work is: a reporter on its unit's open period, a coordinator on
+    the review queue, a leader on the completeness overview."""
+    actor = identity.actor
+    if actor.role == Role.REPORTER and actor.unit_code:
+        return RedirectResponse(f"/units/{actor.unit_code}", status_code=303)
+    if can(actor, Permission.REVIEW):
+        return RedirectResponse("/review", status_code=303)
+    return RedirectResponse("/completeness", status_code=303)
+
+
+@router.get("/units/{unit}", response_class=HTMLResponse)
+def unit_home(unit: str, identity: WebUser, db_session: SessionDep, clock: ClockDep) -> Response:
+    period = workspace.current_period_for(
+        db_session=db_session, actor=identity.actor, clock=clock, unit_code=unit
+    )
+    return RedirectResponse(_base(unit, str(period)), status_code=303)
+
+
+@router.get("/units/{unit}/periods/{period}", response_class=HTMLResponse)
+def unit_period(
+    request: Request,
+    unit: str,
+    period: str,
+    identity: WebUser,
+    db_session: SessionDep,
+    clock: ClockDep,
+    chon: str | None = None,
+) -> Response:
+    if chon and chon != period:  # the period selector, without JavaScript
+        return RedirectResponse(_base(unit, chon), status_code=303)
+    ws = workspace.build(
+        db_session=db_session, actor=identity.actor, clock=clock, unit_code=unit, period=period
+    )
+    return render(
+        request,
+        "reporting/workspace.html",
+        {"title": f"{ws.unit.short_name} · {ws.period.label_vi}", **_common(ws, identity, clock)},
+    )
+
+
+def _edit_state(
+    dom_id: str, typed: dict[str, str], errors: dict[str, str], message: str
+) -> dict[str, Any] | None:
+    """What a failed save re-renders: the officer's own input, and why it was refused."""
+    if not errors and not message:
+        return None
+    return {"key": dom_id, "typed": typed, "errors": errors, "message": message}
+
+
+def _row_response(
+    request: Request,
+    *,
+    ws: workspace.Workspace,
+    identity: Any,
+    clock: Any,
+    block: str,
+    row: Any,
+    edit: dict[str, Any] | None,
+    status_code: int,
+) -> Response:
+    context = {
+        "title": f"{ws.unit.short_name} · {ws.period.label_vi}",
+        **_common(ws, identity, clock),
+        "row": row,
+        "edit": edit,
+        "oob": True,
+    }
+    if is_partial_request(request):
+        return render(
+            request, "reporting/workspace.html", context, block=block, status_code=status_code
+        )
+    if status_code < 400:
+        return RedirectResponse(f"{context['base']}#{row.dom_id}", status_code=303)
+    context["oob"] = False
+    return render(request, "reporting/workspace.html", context, status_code=status_code)
+
+
+@router.post("/units/{unit}/periods/{period}/tasks/{code}", response_class=HTMLResponse)
+async def save_task(
+    request: Request,
+    unit: str,
+    period: str,
+    code: str,
+    identity: WebUser,
+    db_session: SessionDep,
+    clock: ClockDep,
+) -> Response:
+    form = await request.form()
+    values = {
+        k: str(form.get(k, "")) for k in ("status", "percent_complete", "version", *_TEXT_FIELDS)
+    }
+    data: dict[str, Any] = {
+        "assignment": code,
+        "unit": unit,
+        "period": period,
+        "status": values["status"] or None,
+        "percent_complete": parse_number_vi(values["percent_complete"]),
+        "version": values["version"] or None,
+        **{k: values[k] for k in _TEXT_FIELDS},
+    }
+    parsed, errors = validate(ProgressWrite, data)
+    message = ""
+    status_code = 200
+    if parsed is not None:
+        try:
+            progress_service.upsert_progress(
+                db_session=db_session, actor=identity.actor, clock=clock, data=parsed
+            )
+        except AppError as exc:
+            db_session.rollback()
+            errors, message = app_error_messages(exc)
+            status_code = exc.status_code
+    else:
+        status_code = 422
+    ws = workspace.build(
+        db_session=db_session, actor=identity.actor, clock=clock, unit_code=unit, period=period
+    )
+    row = next((r for r in ws.tasks if r.task.code == code), None)
+    if row is None:
+        raise Forbidden(f"Nhiệm vụ {code} không thuộc đơn vị {unit}.")
+    failed = bool(errors or message)
+    edit = (
+        {"key": row.dom_id, "typed": values, "errors": errors, "message": message}
+        if failed
+        else None
+    )
+    return _row_response(
+        request,
+        ws=ws,
+        identity=identity,
+        clock=clock,
+        block="task_row",
+        row=row,
+        edit=edit,
+        status_code=status_code,
+    )
+
+
+@router.post("/units/{unit}/periods/{period}/readings/{indicator}", response_class=HTMLResponse)
+async def save_reading(
+    request: Request,
+    unit: str,
+    period: str,
+    indicator: str,
+    identity: WebUser,
+    db_session: SessionDep,
+    clock: ClockDep,
+) -> Response:
+    form = await request.form()
+    names = ("domain", "value", "numerator", "denominator", "note", "evidence_url", "version")
+    values = {k: str(form.get(k, "")) for k in names}
+    data: dict[str, Any] = {
+        "indicator": indicator,
+        "unit": unit,
+        "period": period,
+        "domain": values["domain"] or None,
+        "value": parse_number_vi(values["value"]),
+        "numerator": parse_number_vi(values["numerator"]),
+        "denominator": parse_number_vi(values["denominator"]),
+        "note": values["note"],
+        "evidence_url": values["evidence_url"] or None,
+        "version": values["version"] or None,
+    }
+    if data["numerator"] is not None and data["denominator"] is not None:
+        data["value"] = None  # computed from them; a stale value shown in the field must not clash
+    parsed, errors = validate(ReadingWrite, data)
+    message = ""
+    status_code = 200
+    if parsed is not None:
+        try:
+            kpi_service.upsert_reading(
+                db_session=db_session,
+                actor=identity.actor,
+                clock=clock,
+                data=parsed,  # type: ignore[arg-type]
+                source=ReadingSource.FORM,
+            )
+        except AppError as exc:
+            db_session.rollback()
+            errors, message = app_error_messages(exc)
+            status_code = exc.status_code
+    else:
+        status_code = 422
+    ws = workspace.build(
+        db_session=db_session, actor=identity.actor, clock=clock, unit_code=unit, period=period
+    )
+    domain = values["domain"] or None
+    row = next(
+        (
+            r
+            for r in ws.indicators
+            if r.indicator.code == indicator and (r.domain.code if r.domain else None) == domain
+        ),
+        None,
+    )
+    if row is None:
+        raise Forbidden(f"Chỉ tiêu {indicator} không do đơn vị {unit} báo cáo.")
+    failed = bool(errors or message)
+    edit = (
+        {"key": row.dom_id, "typed": values, "errors": errors, "message": message}
+        if failed
+        else None
+    )
+    return _row_response(
+        request,
+        ws=ws,
+        identity=identity,
+        clock=clock,
+        block="kpi_row",
+        row=row,
+        edit=edit,
+        status_code=status_code,
+    )
+
+
+@router.get("/units/{unit}/periods/{period}/submit", response_class=HTMLResponse)
+def confirm_submit(
+    request: Request,
+    unit: str,
+    period: str,
+    identity: WebUser,
+    db_session: SessionDep,
+    clock: ClockDep,
+) -> Response:
+    ws = workspace.build(
+        db_session=db_session, actor=identity.actor, clock=clock, unit_code=unit, period=period
+    )
+    return render(
+        request,
+        "reporting/submit.html",
+        {"title": "Gửi báo cáo", **_common(ws, identity, clock), "error": ""},
+        block="confirm",
+    )
+
+
+@router.post("/units/{unit}/periods/{period}/submit", response_class=HTMLResponse)
+async def do_submit(
+    request: Request,
+    unit: str,
+    period: str,
+    identity: WebUser,
+    db_session: SessionDep,
+    clock: ClockDep,
+) -> Response:
+    form = await request.form()
+    version = str(form.get("version", "")) or None
+    try:
+        reporting_service.submit(
+            db_session=db_session,
+            actor=identity.actor,
+            clock=clock,
+            unit=unit,
+            period=period,
+            version=int(version) if version and version.isdigit() else None,
+        )
+    except AppError as exc:
+        db_session.rollback()
+        ws = workspace.build(
+            db_session=db_session, actor=identity.actor, clock=clock, unit_code=unit, period=period
+        )
+        return render(
+            request,
+            "reporting/submit.html",
+            {"title": "Gửi báo cáo", **_common(ws, identity, clock), "error": exc.message},
+            block="confirm",
+            status_code=exc.status_code,
+        )
+    return RedirectResponse(_base(unit, period) + "?da_gui=1", status_code=303)
+
+
+# --- coordinators --------------------------------------------------------------------------------
+
+
+@router.get("/review", response_class=HTMLResponse)
+def review_queue(
+    request: Request, identity: WebUser, db_session: SessionDep, clock: ClockDep
+) -> Response:
+    if not can(identity.actor, Permission.REVIEW):
+        raise Forbidden("Chỉ bộ phận điều phối được duyệt báo cáo.")
+    items, _ = reporting_service.list_submissions(
+        db_session=db_session,
+        actor=identity.actor,
+        clock=clock,
+        filters=reporting_service.SubmissionFilters(status=SubmissionStatus.SUBMITTED),
+        limit=1000,
+    )
+    units = {u.code: u for u in _units(db_session)}
+    return render(
+        request,
+        "reporting/review_queue.html",
+        {
+            "title": "Báo cáo chờ duyệt",
+            "items": items,
+            "units": units,
+            "status_labels": STATUS_LABELS,
+        },
+    )
+
+
+def _units(db_session: SessionDep) -> list[Any]:
+    plan = plan_service.get_plan(db_session=db_session, code=None)
+    return reporting_service.expected_units(db_session=db_session, plan=plan)
+
+
+def _review_page(
+    request: Request,
+    *,
+    identity: Any,
+    db_session: Any,
+    clock: Any,
+    unit: str,
+    period: str,
+    errors: dict[str, str] | None = None,
+    comment: str = "",
+    status_code: int = 200,
+) -> Response:
+    ws = workspace.build(
+        db_session=db_session,
+        actor=identity.actor,
+        clock=clock,
+        unit_code=unit,
+        period=period,
+        with_previous=True,
+    )
+    return render(
+        request,
+        "reporting/review.html",
+        {
+            "title": f"Duyệt báo cáo · {ws.unit.short_name} · {ws.period.label_vi}",
+            **_common(ws, identity, clock),
+            "errors": errors or {},
+            "comment": comment,
+        },
+        block="actions",
+        status_code=status_code,
+    )
+
+
+@router.get("/review/{unit}/{period}", response_class=HTMLResponse)
+def review_report(
+    request: Request,
+    unit: str,
+    period: str,
+    identity: WebUser,
+    db_session: SessionDep,
+    clock: ClockDep,
+) -> Response:
+    return _review_page(
+        request, identity=identity, db_session=db_session, clock=clock, unit=unit, period=period
+    )
+
+
+@router.post("/review/{unit}/{period}/{action}", response_class=HTMLResponse)
+async def review_action(
+    request: Request,
+    unit: str,
+    period: str,
+    action: str,
+    identity: WebUser,
+    db_session: SessionDep,
+    clock: ClockDep,
+) -> Response:
+    if action not in {"approve", "return", "reopen"}:
+        raise Forbidden("Thao tác không hợp lệ.")
+    form = await request.form()
+    comment = str(form.get("comment", ""))
+    version = str(form.get("version", ""))
+    parsed, errors = validate(
+        SubmissionAction, {"comment": comment, "version": version if version else None}
+    )
+    if parsed is not None:
+        try:
+            perform(
+                action=action,
+                data=parsed,  # type: ignore[arg-type]
+                db_session=db_session,
+                actor=identity.actor,
+                clock=clock,
+                unit=unit,
+                period=period,
+                plan=None,
+            )
+        except AppError as exc:
+            db_session.rollback()
+            fields, message = app_error_messages(exc)
+            errors = fields or {"form": message}
+            return _review_page(
+                request,
+                identity=identity,
+                db_session=db_session,
+                clock=clock,
+                unit=unit,
+                period=period,
+                errors=errors,
+                comment=comment,
+                status_code=exc.status_code,
+            )
+        target = "/review" if action != "reopen" else f"/review/{unit}/{period}"
+        if is_partial_request(request):
+            response = Response(status_code=200)
+            response.headers["HX-Redirect"] = target
+            return response
+        return RedirectResponse(target, status_code=303)
+    return _review_page(
+        request,
+        identity=identity,
+        db_session=db_session,
+        clock=clock,
+        unit=unit,
+        period=period,
+        errors=errors,
+        comment=comment,
+        status_code=422,
+    )
+
+
+@router.get("/completeness", response_class=HTMLResponse)
+def completeness_page(
+    request: Request,
+    identity: WebUser,
+    db_session: SessionDep,
+    clock: ClockDep,
+    tu: str | None = None,
+    den: str | None = None,
+) -> Response:
+    matrix = completeness.build(
+        db_session=db_session, actor=identity.actor, clock=clock, since=tu, until=den
+    )
+    return render(
+        request,
+        "reporting/completeness.html",
+        {"title": "Tình hình gửi báo cáo", "m": matrix, "status_labels": STATUS_LABELS},
+        block="matrix",
+    )
+
+
+def period_options(periods: list[Period]) -> list[tuple[str, str]]:
+    return [(str(p), p.label_vi) for p in periods]

@@ -1,0 +1,261 @@
+"""What a unit sees and edits for one period, and what a coordinator reviews side by side.
+
+Read-only composition of the plan, the unit's progress and readings and its report's status; the
+writes go through the progress and KPI services, the same ones the JSON API uses.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlmodel import Session
+
+from app.accounts.permissions import Permission, authorize_read, can
+from app.actors import Actor
+from app.clock import Clock
+from app.kpis import service as kpi_service
+from app.kpis.models import DomainRead, IndicatorRead, ReadingRead
+from app.periods import Period
+from app.plans import service as plan_service
+from app.plans.models import AreaRead, AssignmentRead, Plan
+from app.progress import service as progress_service
+from app.progress.models import ProgressRead
+from app.reporting import service as reporting_service
+from app.reporting.models import SubmissionRead, SubmissionStatus
+from app.scoring import rules
+from app.units import service as unit_service
+from app.units.models import Unit
+
+ROLE_LABELS = {"lead": "Chủ trì", "coordinator": "Phối hợp", "all": "Mọi đơn vị"}
+
+
+@dataclass
+class TaskRow:
+    task: AssignmentRead
+    role: str
+    progress: ProgressRead | None
+    previous: ProgressRead | None = None
+
+    @property
+    def key(self) -> str:
+        return self.task.code
+
+    @property
+    def dom_id(self) -> str:
+        return "task-" + self.task.code.replace(".", "-")
+
+    @property
+    def empty(self) -> bool:
+        return self.progress is None
+
+
+@dataclass
+class IndicatorRow:
+    indicator: IndicatorRead
+    domain: DomainRead | None
+    reading: ReadingRead | None
+    previous: ReadingRead | None = None
+
+    @property
+    def dom_id(self) -> str:
+        suffix = f"-{self.domain.code}" if self.domain else ""
+        return f"kpi-{self.indicator.code}{suffix}".replace(".", "-")
+
+    @property
+    def empty(self) -> bool:
+        return self.reading is None
+
+    @property
+    def met(self) -> bool | None:
+        if self.reading is None:
+            return None
+        return rules.met(
+            value=self.reading.value,
+            target=self.indicator.target,
+            comparator=self.indicator.comparator,
+        )
+
+
+@dataclass
+class Workspace:
+    plan: Plan
+    unit: Unit
+    period: Period
+    previous_period: Period | None
+    submission: SubmissionRead
+    areas: list[tuple[AreaRead, list[TaskRow]]]
+    indicators: list[IndicatorRow]
+    periods: list[Period]
+    can_edit: bool
+    can_submit: bool
+    lock_message: str = ""
+    coordinator_name: str = ""
+    missing: list[str] = field(default_factory=list)
+
+    @property
+    def tasks(self) -> list[TaskRow]:
+        return [row for _, rows in self.areas for row in rows]
+
+    @property
+    def empty_tasks(self) -> int:
+        return sum(1 for row in self.tasks if row.empty)
+
+    @property
+    def empty_indicators(self) -> int:
+        return sum(1 for row in self.indicators if row.empty)
+
+    @property
+    def locked(self) -> bool:
+        return self.submission.status == SubmissionStatus.APPROVED
+
+
+def _role(task: AssignmentRead, unit: Unit) -> str:
+    if task.scope == "all_units":
+        return "all"
+    return "lead" if task.lead_unit == unit.code else "coordinator"
+
+
+def _progress_by_task(
+    *, db_session: Session, actor: Actor, unit: Unit, period: Period | None
+) -> dict[str, ProgressRead]:
+    if period is None:
+        return {}
+    items, _ = progress_service.list_progress(
+        db_session=db_session,
+        actor=actor,
+        filters=progress_service.ProgressFilters(unit=unit.code, period=str(period)),
+        limit=10_000,
+        offset=0,
+    )
+    return {p.assignment: p for p in items}
+
+
+def _readings_by_key(
+    *, db_session: Session, actor: Actor, unit: Unit, period: Period | None
+) -> dict[tuple[str, str | None], ReadingRead]:
+    if period is None:
+        return {}
+    items, _ = kpi_service.list_readings(
+        db_session=db_session,
+        actor=actor,
+        filters=kpi_service.ReadingFilters(unit=unit.code, period=str(period)),
+        limit=10_000,
+        offset=0,
+    )
+    return {(r.indicator, r.domain): r for r in items}
+
+
+def resolve_period(*, plan: Plan, period: str, clock: Clock) -> Period:
+    """A period of the plan's calendar that has started (422 otherwise)."""
+    return Period.parse(plan_service.validate_period(plan=plan, period=period, today=clock.today()))
+
+
+def current_period_for(
+    *, db_session: Session, actor: Actor, clock: Clock, unit_code: str
+) -> Period:
+    """Where a reporter should land: the oldest of the last two periods still open for its unit,
+    else the period in progress (on 20/11/2025: October if not yet sent, else November)."""
+    plan = plan_service.get_plan(db_session=db_session, code=None)
+    periods = plan_service.calendar_for(plan).periods(until=clock.today())
+    for candidate in periods[-2:]:
+        sub = reporting_service.get_submission(
+            db_session=db_session,
+            actor=actor,
+            clock=clock,
+            unit=unit_code,
+            period=str(candidate),
+            plan=None,
+        )
+        if sub.status in (SubmissionStatus.DRAFT, SubmissionStatus.RETURNED):
+            return candidate
+    return periods[-1]
+
+
+def build(
+    *,
+    db_session: Session,
+    actor: Actor,
+    clock: Clock,
+    unit_code: str,
+    period: str,
+    with_previous: bool = False,
+) -> Workspace:
+    """Everything the unit's page for a period shows; ``with_previous`` adds the last period's
+    answers for the coordinator's side-by-side review."""
+    authorize_read(actor, unit_code)
+    plan = plan_service.get_plan(db_session=db_session, code=None)
+    unit = unit_service.get_by_code(db_session=db_session, code=unit_code)
+    p = resolve_period(plan=plan, period=period, clock=clock)
+    calendar = plan_service.calendar_for(plan)
+    previous = calendar.previous(p)
+    submission = reporting_service.get_submission(
+        db_session=db_session, actor=actor, clock=clock, unit=unit.code, period=str(p), plan=None
+    )
+    tasks, _ = plan_service.list_assignments(
+        db_session=db_session,
+        filters=plan_service.AssignmentFilters(unit=unit.code, active=True),
+        limit=10_000,
+        offset=0,
+    )
+    progress = _progress_by_task(db_session=db_session, actor=actor, unit=unit, period=p)
+    before = (
+        _progress_by_task(db_session=db_session, actor=actor, unit=unit, period=previous)
+        if with_previous
+        else {}
+    )
+    by_area: dict[str, list[TaskRow]] = defaultdict(list)
+    for task in tasks:
+        by_area[task.area].append(
+            TaskRow(task, _role(task, unit), progress.get(task.code), before.get(task.code))
+        )
+    areas = [(a, by_area[a.code]) for a in plan_service.list_areas(db_session=db_session)]
+    indicators, _ = kpi_service.list_indicators(
+        db_session=db_session, plan_code=None, area=None, unit=unit.code, limit=1000, offset=0
+    )
+    domains = kpi_service.list_domains(db_session=db_session, active=True)
+    readings = _readings_by_key(db_session=db_session, actor=actor, unit=unit, period=p)
+    earlier = (
+        _readings_by_key(db_session=db_session, actor=actor, unit=unit, period=previous)
+        if with_previous
+        else {}
+    )
+    rows: list[IndicatorRow] = []
+    for ind in (i for i in indicators if i.active):
+        for dom in domains if ind.disaggregation == "domain" else [None]:
+            key = (ind.code, dom.code if dom else None)
+            rows.append(IndicatorRow(ind, dom, readings.get(key), earlier.get(key)))
+    ws = Workspace(
+        plan=plan,
+        unit=unit,
+        period=p,
+        previous_period=previous,
+        submission=submission,
+        areas=[(a, r) for a, r in areas if r],
+        indicators=rows,
+        periods=list(reversed(calendar.periods(until=clock.today()))),
+        can_edit=can(actor, Permission.DATA_WRITE, unit_code=unit.code),
+        can_submit=can(actor, Permission.DATA_WRITE, unit_code=unit.code),
+    )
+    coordinator = (
+        db_session.get(Unit, plan.coordinator_unit_id) if plan.coordinator_unit_id else None
+    )
+    ws.coordinator_name = coordinator.name if coordinator else "bộ phận điều phối"
+    if ws.locked:
+        ws.can_edit = ws.can_submit = False
+    ws.missing = [f"Nhiệm vụ {row.task.code}" for row in ws.tasks if row.empty] + [
+        f"Chỉ tiêu {row.indicator.name}" + (f" – {row.domain.name}" if row.domain else "")
+        for row in ws.indicators
+        if row.empty
+    ]
+    return ws
+
+
+def due_label(due: date, today: date) -> str:
+    days = (due - today).days
+    if days > 0:
+        return f"còn {days} ngày"
+    if days == 0:
+        return "hạn hôm nay"
+    return f"quá hạn {-days} ngày"
