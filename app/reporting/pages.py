@@ -160,6 +160,8 @@ async def save_task(
         **{k: values[k] for k in _TEXT_FIELDS},
     }
     parsed, errors = validate(ProgressWrite, data)
+    if "status" in errors and not values["status"]:
+        errors["status"] = "Hãy chọn tình trạng thực hiện."
     message = ""
     status_code = 200
     if parsed is not None:

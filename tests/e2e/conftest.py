@@ -110,6 +110,8 @@ class Shots:
         self.count += 1
         path = self.folder / f"{self.count:02d}-{step}.png"
         self.page.screenshot(path=str(path), full_page=True)
+        # What the officer actually sees at that moment, readable at a glance.
+        self.page.screenshot(path=str(path.with_suffix(".screen.png")))
         return path
 
 

@@ -1,0 +1,276 @@
+"""Reporting pages without a browser: full page, htmx fragment and the 422 case of every form."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from app.actors import SYSTEM
+from app.clock import FixedClock
+from app.kpis.models import Reading
+from app.progress.models import ProgressUpdate
+from app.reporting import service as reporting_service
+from tests.accounts.test_pages import hidden, login
+from tests.conftest import make_user
+
+WS = "/units/ttpvhcc/periods/2025-10"
+HX = {"HX-Request": "true", "HX-Request-Type": "partial"}
+
+
+@pytest.fixture
+def reporter(application: FastAPI, seeded: Session, clean_db: Engine, clock: FixedClock):
+    make_user(clean_db, clock, username="bc.ttpv", role="reporter", unit="ttpvhcc")
+    with TestClient(application) as client:
+        assert login(client, "bc.ttpv").status_code == 303
+        client.csrf = hidden(client.get(WS).text, "csrf_token")  # type: ignore[attr-defined]
+        yield client
+
+
+@pytest.fixture
+def coordinator(application: FastAPI, seeded: Session, clean_db: Engine, clock: FixedClock):
+    make_user(clean_db, clock, username="dp.vhxh", role="coordinator", unit="vhxh")
+    with TestClient(application) as client:
+        assert login(client, "dp.vhxh").status_code == 303
+        client.csrf = hidden(client.get("/review").text, "csrf_token")  # type: ignore[attr-defined]
+        yield client
+
+
+def task(client: TestClient, code: str = "II.1.1.1", headers: dict | None = None, **fields):
+    data = {"csrf_token": client.csrf, "version": "0", **fields}  # type: ignore[attr-defined]
+    return client.post(
+        f"{WS}/tasks/{code}", data=data, headers=headers or {}, follow_redirects=False
+    )
+
+
+def kpi(client: TestClient, code: str = "online_dossier", headers: dict | None = None, **fields):
+    data = {"csrf_token": client.csrf, "version": "0", **fields}  # type: ignore[attr-defined]
+    return client.post(
+        f"{WS}/readings/{code}", data=data, headers=headers or {}, follow_redirects=False
+    )
+
+
+def test_a_reporter_lands_on_its_units_open_period(reporter: TestClient) -> None:
+    resp = reporter.get("/", follow_redirects=False)
+    assert resp.headers["location"] == "/units/ttpvhcc"
+    resp = reporter.get("/units/ttpvhcc", follow_redirects=False)
+    assert resp.headers["location"] == WS  # October is still open on 20/11/2025
+
+
+def test_the_workspace_lists_the_units_tasks_and_indicators(reporter: TestClient) -> None:
+    page = reporter.get(WS)
+    assert page.status_code == 200
+    assert "Trung tâm Phục vụ hành chính công · Tháng 10/2025" in page.text
+    assert "Hạn gửi: <strong>05/11/2025</strong>" in page.text
+    assert 'id="task-II-2-3-1"' in page.text  # a task it leads
+    assert 'id="task-II-1-1-1"' in page.text  # an all-units task
+    assert 'id="task-II-2-4-1"' not in page.text  # another unit's task
+    assert 'id="kpi-tthc_ontime-ho-tich"' in page.text  # one row per domain
+    assert '<option value="2025-11" >Tháng 11/2025</option>' in page.text  # the selector
+
+
+def test_saving_a_task_returns_the_row_and_the_counter(
+    reporter: TestClient, db_session: Session
+) -> None:
+    before = int(re.search(r"Còn trống: <strong>(\d+)", reporter.get(WS).text).group(1))
+    resp = task(
+        reporter,
+        status="in_progress",
+        percent_complete="40",
+        result="Đã họp triển khai",
+        headers=HX,
+    )
+    assert resp.status_code == 200
+    assert resp.text.lstrip().startswith('<form id="task-II-1-1-1"')
+    assert "✓ Đã lưu" in resp.text and "Đã họp triển khai" in resp.text
+    counter = re.search(r'id="empty-counter"[^>]*hx-swap-oob="true"[^<]*<strong>(\d+)', resp.text)
+    assert counter and int(counter.group(1)) == before - 1
+    row = db_session.exec(select(ProgressUpdate)).one()
+    assert (row.status, row.percent_complete) == ("in_progress", 40)
+
+
+def test_a_bad_task_value_is_422_with_the_message_and_the_input_kept(
+    reporter: TestClient, db_session: Session
+) -> None:
+    resp = task(
+        reporter, status="in_progress", percent_complete="150", result="Nội dung dài", headers=HX
+    )
+    assert resp.status_code == 422
+    assert "Phải nhỏ hơn hoặc bằng 100." in resp.text
+    assert 'value="150"' in resp.text and "Nội dung dài" in resp.text
+    assert 'value="in_progress" selected' in resp.text
+    assert db_session.exec(select(ProgressUpdate)).first() is None
+
+
+def test_without_javascript_a_task_form_posts_and_redirects(reporter: TestClient) -> None:
+    ok = task(reporter, status="done")
+    assert ok.status_code == 303 and ok.headers["location"] == f"{WS}#task-II-1-1-1"
+    bad = task(reporter, code="II.1.1.2", status="")
+    assert bad.status_code == 422
+    assert "<html" in bad.text and "Hãy chọn tình trạng thực hiện." in bad.text
+
+
+def test_a_reading_with_a_decimal_comma_is_saved_and_judged(
+    reporter: TestClient, db_session: Session
+) -> None:
+    resp = kpi(reporter, value="85,5", headers=HX)
+    assert resp.status_code == 200, resp.text
+    assert "✓ Đạt" in resp.text and "85,50%" in resp.text
+    assert db_session.exec(select(Reading)).one().value == 85.5
+    low = kpi(reporter, code="reuse_digitized", value="40", headers=HX)
+    assert "✗ Chưa đạt" in low.text
+
+
+def test_a_reading_from_numerator_and_denominator(
+    reporter: TestClient, db_session: Session
+) -> None:
+    resp = kpi(
+        reporter,
+        code="tthc_ontime",
+        domain="ho-tich",
+        numerator="197",
+        denominator="200",
+        headers=HX,
+    )
+    assert resp.status_code == 200, resp.text
+    assert resp.text.lstrip().startswith('<form id="kpi-tthc_ontime-ho-tich"')
+    assert db_session.exec(select(Reading)).one().value == pytest.approx(98.5)
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"value": "101"}, "Tỷ lệ phải từ 0 đến 100%."),
+        ({"value": "abc"}, "Phải là một số."),
+        ({"numerator": "5", "denominator": "0"}, None),
+        ({"numerator": "9", "denominator": "4"}, None),
+        ({"value": "", "numerator": "", "denominator": ""}, "Nhập giá trị, hoặc tử số và mẫu số."),
+    ],
+)
+def test_a_bad_reading_is_422_next_to_its_field(
+    reporter: TestClient, db_session: Session, fields: dict, message: str | None
+) -> None:
+    resp = kpi(reporter, headers=HX, **fields)
+    assert resp.status_code == 422
+    assert 'class="field-error"' in resp.text
+    if message:
+        assert message in resp.text
+    for name, typed in fields.items():
+        assert f'name="{name}" inputmode="decimal" size="8" value="{typed}"' in resp.text
+    assert db_session.exec(select(Reading)).first() is None
+
+
+def test_a_reporter_cannot_write_for_another_unit(
+    reporter: TestClient, db_session: Session
+) -> None:
+    data = {"csrf_token": reporter.csrf, "status": "done", "version": "0"}  # type: ignore[attr-defined]
+    resp = reporter.post("/units/vp/periods/2025-10/tasks/II.1.1.1", data=data, headers=HX)
+    assert resp.status_code == 403
+    assert db_session.exec(select(ProgressUpdate)).first() is None
+
+
+def test_a_form_without_its_csrf_token_is_refused(
+    reporter: TestClient, db_session: Session
+) -> None:
+    resp = reporter.post(f"{WS}/tasks/II.1.1.1", data={"status": "done"})
+    assert resp.status_code == 403
+    assert db_session.exec(select(ProgressUpdate)).first() is None
+
+
+def test_submitting_asks_for_confirmation_listing_what_is_empty(reporter: TestClient) -> None:
+    task(reporter, status="done")
+    confirm = reporter.get(f"{WS}/submit")
+    assert confirm.status_code == 200
+    assert "Nhiệm vụ II.1.1.2" in confirm.text and "Nhiệm vụ II.1.1.1" not in confirm.text
+    fragment = reporter.get(f"{WS}/submit", headers=HX)
+    assert fragment.text.lstrip().startswith('<section class="card" id="confirm-submit">')
+    done = reporter.post(
+        f"{WS}/submit",
+        data={"csrf_token": reporter.csrf, "version": "0"},  # type: ignore[attr-defined]
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    assert "Đã gửi báo cáo" in reporter.get(done.headers["location"]).text
+    again = reporter.post(
+        f"{WS}/submit",
+        data={"csrf_token": reporter.csrf, "version": "1"},  # type: ignore[attr-defined]
+    )
+    assert again.status_code == 409 and "không thể chuyển" in again.text
+
+
+def test_review_queue_review_page_and_actions(
+    reporter: TestClient, coordinator: TestClient, seeded: Session, clock: FixedClock
+) -> None:
+    task(reporter, status="done", result="Hoàn thành kế hoạch")
+    reporting_service.submit(
+        db_session=seeded, actor=SYSTEM, clock=clock, unit="ttpvhcc", period="2025-10"
+    )
+    queue = coordinator.get("/review")
+    assert (
+        "Trung tâm Phục vụ hành chính công" in queue.text
+        and "/review/ttpvhcc/2025-10" in queue.text
+    )
+    page = coordinator.get("/review/ttpvhcc/2025-10")
+    assert page.status_code == 200
+    assert "Hoàn thành kế hoạch" in page.text and "kỳ trước (không có)" in page.text
+    csrf = coordinator.csrf  # type: ignore[attr-defined]
+    empty = coordinator.post(
+        "/review/ttpvhcc/2025-10/return", data={"csrf_token": csrf, "comment": ""}, headers=HX
+    )
+    assert empty.status_code == 422
+    assert empty.text.lstrip().startswith('<section id="review-actions"')
+    assert "Hãy ghi rõ lý do trả lại" in empty.text
+    returned = coordinator.post(
+        "/review/ttpvhcc/2025-10/return",
+        data={"csrf_token": csrf, "comment": "Bổ sung số liệu lĩnh vực hộ tịch"},
+        follow_redirects=False,
+    )
+    assert returned.status_code == 303
+    assert "Bổ sung số liệu lĩnh vực hộ tịch" in reporter.get(WS).text
+
+
+def test_a_reporter_cannot_open_the_review_queue(reporter: TestClient) -> None:
+    assert reporter.get("/review").status_code == 403
+
+
+def test_an_approved_period_refuses_edits_with_the_reason(
+    reporter: TestClient, seeded: Session, clock: FixedClock
+) -> None:
+    reporting_service.submit(
+        db_session=seeded, actor=SYSTEM, clock=clock, unit="ttpvhcc", period="2025-10"
+    )
+    reporting_service.approve(
+        db_session=seeded, actor=SYSTEM, clock=clock, unit="ttpvhcc", period="2025-10"
+    )
+    page = reporter.get(WS)
+    assert "Báo cáo đã được duyệt" in page.text and "<fieldset disabled>" in page.text
+    resp = task(reporter, status="done", headers=HX)
+    assert resp.status_code == 409
+    assert "không sửa được nữa" in resp.text and "Phòng Văn hóa - Xã hội" in resp.text
+
+
+def test_completeness_matrix_with_totals(
+    coordinator: TestClient, seeded: Session, clock: FixedClock
+) -> None:
+    reporting_service.submit(
+        db_session=seeded, actor=SYSTEM, clock=clock, unit="ttpvhcc", period="2025-11"
+    )
+    reporting_service.submit(
+        db_session=seeded, actor=SYSTEM, clock=clock, unit="vp", period="2025-10"
+    )
+    page = coordinator.get("/completeness")
+    assert page.status_code == 200
+    assert "Phải nộp: <strong>10</strong>" in page.text
+    assert "Đã nhận: <strong>2</strong> (20%)" in page.text
+    assert "Đúng hạn: <strong>1</strong> (10%)" in page.text
+    names = re.findall(r'<th scope="row">([^<]+)</th>', page.text)[:5]
+    assert names[0].startswith("Phòng Kinh tế") and names[-1].startswith("Văn phòng")
+    part = coordinator.get("/completeness", params={"tu": "2025-11", "den": "2025-11"}, headers=HX)
+    assert part.text.lstrip().startswith('<div id="matrix">')
+    assert "Phải nộp: <strong>5</strong>" in part.text
+    bad = coordinator.get("/completeness", params={"tu": "thang-10"})
+    assert bad.status_code == 422
