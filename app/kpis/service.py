@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from enum import StrEnum
+from functools import partial
+from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import and_, func, insert, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
 from sqlmodel.sql.expression import Select
@@ -13,9 +17,9 @@ from sqlmodel.sql.expression import Select
 from app.accounts.permissions import Permission, authorize, authorize_read
 from app.actors import Actor
 from app.audit import service as audit
-from app.audit.models import AuditAction
+from app.audit.models import AuditAction, AuditEvent
 from app.clock import Clock
-from app.errors import Conflict, FieldError, Invalid, NotFound
+from app.errors import AppError, Conflict, FieldError, Invalid, NotFound
 from app.kpis.models import (
     Disaggregation,
     Domain,
@@ -69,7 +73,13 @@ def insert_or_conflict(
 
 
 def claim_version(
-    *, db_session: Session, model: type[SQLModel], row_id: int | None, seen: int, message: str
+    *,
+    db_session: Session,
+    model: type[SQLModel],
+    row_id: int | None,
+    seen: int,
+    message: str,
+    rollback: bool = True,
 ) -> int:
     """Move a row from version ``seen`` to the next one, or 409 if someone got there first.
 
@@ -84,7 +94,8 @@ def claim_version(
         .execution_options(synchronize_session=False)
     )
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
-        db_session.rollback()
+        if rollback:  # a batch in progress is the caller's to roll back
+            db_session.rollback()
         raise Conflict(
             message,
             code="stale_version",
@@ -491,28 +502,207 @@ class UpsertResult:
     changed: bool
 
 
-def upsert_reading(
+class WriteAction(StrEnum):
+    """What a validated write will do; ``UNCHANGED`` writes nothing at all (no audit row)."""
+
+    CREATE = "create"
+    UPDATE = "update"
+    UNCHANGED = "unchanged"
+
+
+class Lookups:
+    """Codes, periods and locks resolved once and remembered, for one write or a whole batch.
+
+    A bulk import names the same plan, units and periods thousands of times; asking the database
+    each time would cost more than the writes. A refusal is remembered too, and raised again as a
+    fresh copy, so a row gets exactly the message a single write would get.
+    """
+
+    def __init__(self, *, db_session: Session, clock: Clock) -> None:
+        self.db_session = db_session
+        self.clock = clock
+        self._memo: dict[tuple[object, ...], object] = {}
+
+    def _cached(self, key: tuple[object, ...], load: Callable[[], object]) -> object:
+        if key not in self._memo:
+            try:
+                self._memo[key] = load()
+            except AppError as exc:
+                self._memo[key] = exc
+        found = self._memo[key]
+        if isinstance(found, AppError):
+            raise copy.copy(found)
+        return found
+
+    def plan(self, code: str | None) -> Plan:
+        load = partial(plan_service.get_plan, db_session=self.db_session, code=code)
+        return self._cached(("plan", code), load)  # type: ignore[return-value]
+
+    def unit(self, code: str) -> Unit:
+        load = partial(unit_service.get_by_code, db_session=self.db_session, code=code)
+        return self._cached(("unit", code), load)  # type: ignore[return-value]
+
+    def indicator(self, plan: Plan, code: str) -> Indicator:
+        load = partial(get_indicator, db_session=self.db_session, plan=plan, code=code)
+        return self._cached(("indicator", plan.id, code), load)  # type: ignore[return-value]
+
+    def domain(self, code: str) -> Domain:
+        load = partial(get_domain, db_session=self.db_session, code=code)
+        return self._cached(("domain", code), load)  # type: ignore[return-value]
+
+    def assignment(self, plan: Plan, code: str) -> Assignment:
+        load = partial(
+            plan_service.get_assignment, db_session=self.db_session, plan=plan, code=code
+        )
+        return self._cached(("assignment", plan.id, code), load)  # type: ignore[return-value]
+
+    def applies_to(self, assignment: Assignment, unit: Unit) -> bool:
+        load = partial(
+            plan_service.applies_to, db_session=self.db_session, assignment=assignment, unit=unit
+        )
+        return bool(self._cached(("applies", assignment.id, unit.id), load))
+
+    def period(self, plan: Plan, text: str) -> str:
+        load = partial(
+            plan_service.validate_period, plan=plan, period=text, today=self.clock.today()
+        )
+        return self._cached(("period", plan.id, text), load)  # type: ignore[return-value]
+
+    def ensure_open(self, plan: Plan, unit: Unit, period: str) -> None:
+        load = partial(
+            reporting_service.ensure_open,
+            db_session=self.db_session,
+            plan=plan,
+            unit=unit,
+            period=period,
+        )
+        self._cached(("open", plan.id, unit.id, period), load)
+
+
+ReadingKey = tuple[int, int, str, int | None]
+
+
+@dataclass
+class PlannedReading:
+    """A reading write that passed every rule, with the row it will create or change."""
+
+    action: WriteAction
+    key: ReadingKey
+    codes: tuple[str, str, str | None]
+    fields: dict[str, object]
+    source: str
+    existing: Reading | None
+    message_prefix: str
+
+
+def _key_clause(keys: Sequence[ReadingKey]) -> Any:
+    """A superset of these keys that both databases answer by index seeks (callers keep the exact
+    keys). Row-value ``IN`` lists would be exact but make SQLite scan the whole index."""
+    clauses = []
+    for wanted, domain_ids in (
+        ([k for k in keys if k[3] is not None], True),
+        ([k for k in keys if k[3] is None], False),
+    ):
+        if not wanted:
+            continue
+        parts = [
+            col(Reading.indicator_id).in_(sorted({k[0] for k in wanted})),
+            col(Reading.unit_id).in_(sorted({k[1] for k in wanted})),
+            col(Reading.period).in_(sorted({k[2] for k in wanted})),
+        ]
+        if domain_ids:
+            parts.append(col(Reading.domain_id).in_(sorted({k[3] for k in wanted})))  # type: ignore[type-var]
+        else:
+            parts.append(col(Reading.domain_id).is_(None))
+        clauses.append(and_(*parts))
+    return or_(*clauses)
+
+
+def _reading_ids(*, db_session: Session, keys: Sequence[ReadingKey]) -> dict[ReadingKey, int]:
+    rows = db_session.execute(
+        select(
+            Reading.id, Reading.indicator_id, Reading.unit_id, Reading.period, Reading.domain_id
+        ).where(_key_clause(keys))
+    ).all()
+    wanted = set(keys)
+    found = {(r[1], r[2], r[3], r[4]): r[0] for r in rows}
+    return {k: v for k, v in found.items() if k in wanted}
+
+
+def find_readings(
+    *, db_session: Session, keys: Sequence[ReadingKey], lock: bool = True
+) -> dict[ReadingKey, Reading]:
+    """The stored readings at these natural keys, in one query (locked on PostgreSQL)."""
+    if not keys:
+        return {}
+    if len(keys) == 1:  # one write: the exact key, as precise a lock as the database offers
+        indicator_id, unit_id, period, domain_id = keys[0]
+        domain_clause = (
+            col(Reading.domain_id) == domain_id
+            if domain_id is not None
+            else col(Reading.domain_id).is_(None)
+        )
+        one = select(Reading).where(
+            Reading.indicator_id == indicator_id,
+            Reading.unit_id == unit_id,
+            Reading.period == period,
+            domain_clause,
+        )
+        row = db_session.exec(one.with_for_update() if lock else one).first()
+        return {keys[0]: row} if row is not None else {}
+    query = select(Reading).where(_key_clause(keys))
+    if lock:
+        query = query.with_for_update()
+    wanted = set(keys)
+    found: dict[ReadingKey, Reading] = {}
+    for row in db_session.exec(query):
+        key = (row.indicator_id, row.unit_id, row.period, row.domain_id)
+        if key in wanted:
+            found[key] = row
+    return found
+
+
+def reading_natural_key(*, lookups: Lookups, data: ReadingWrite) -> ReadingKey:
+    """The ids behind a write's codes; raises what the write itself would raise for a bad code."""
+    plan = lookups.plan(data.plan)
+    indicator = lookups.indicator(plan, data.indicator)
+    unit = lookups.unit(data.unit)
+    domain = lookups.domain(data.domain) if data.domain else None
+    period = lookups.period(plan, data.period)
+    assert indicator.id is not None and unit.id is not None
+    return (indicator.id, unit.id, period, domain.id if domain else None)
+
+
+_MISSING = object()
+
+
+def plan_reading(
     *,
-    db_session: Session,
+    lookups: Lookups,
     actor: Actor,
-    clock: Clock,
     data: ReadingWrite,
     source: ReadingSource = ReadingSource.API,
-) -> UpsertResult:
-    """Create or update the reading at its natural key, refusing stale versions (409)."""
+    existing: Reading | object | None = _MISSING,
+) -> PlannedReading:
+    """Every rule of a reading write, checked without writing; ``existing`` may be prefetched.
+
+    The single write and the bulk import both go through here, so a row of a file is refused
+    with exactly the message the form or ``PUT /readings`` would give.
+    """
+    db_session = lookups.db_session
     authorize(actor, Permission.DATA_WRITE, unit_code=data.unit)
-    plan = plan_service.get_plan(db_session=db_session, code=data.plan)
-    indicator = get_indicator(db_session=db_session, plan=plan, code=data.indicator)
-    unit = unit_service.get_by_code(db_session=db_session, code=data.unit)
-    domain = get_domain(db_session=db_session, code=data.domain) if data.domain else None
+    plan = lookups.plan(data.plan)
+    indicator = lookups.indicator(plan, data.indicator)
+    unit = lookups.unit(data.unit)
+    domain = lookups.domain(data.domain) if data.domain else None
     if not unit.active:
         raise Invalid.one("unit", "unit_inactive", f"Đơn vị “{unit.code}” đã ngừng hoạt động.")
     if not indicator.active:
         raise Invalid.one(
             "indicator", "indicator_inactive", f"Chỉ tiêu “{indicator.code}” đã ngừng theo dõi."
         )
-    period = plan_service.validate_period(plan=plan, period=data.period, today=clock.today())
-    reporting_service.ensure_open(db_session=db_session, plan=plan, unit=unit, period=period)
+    period = lookups.period(plan, data.period)
+    lookups.ensure_open(plan, unit, period)
     if indicator.disaggregation == Disaggregation.DOMAIN and domain is None:
         raise Invalid.one(
             "domain",
@@ -526,25 +716,20 @@ def upsert_reading(
             f"Chỉ tiêu “{indicator.code}” không chia theo lĩnh vực: bỏ trống lĩnh vực.",
         )
     value = _resolve_value(indicator=indicator, data=data)
-    domain_clause = (
-        col(Reading.domain_id) == domain.id if domain else col(Reading.domain_id).is_(None)
-    )
-    query = select(Reading).where(
-        Reading.indicator_id == indicator.id,
-        Reading.unit_id == unit.id,
-        Reading.period == period,
-        domain_clause,
-    )
-    existing = db_session.exec(query.with_for_update()).first()
-    fields = {
+    assert indicator.id is not None and unit.id is not None
+    key: ReadingKey = (indicator.id, unit.id, period, domain.id if domain else None)
+    if existing is _MISSING:
+        existing = find_readings(db_session=db_session, keys=[key]).get(key)
+    assert existing is None or isinstance(existing, Reading)
+    fields: dict[str, object] = {
         "value": value,
         "numerator": data.numerator,
         "denominator": data.denominator,
         "note": data.note,
         "evidence_url": str(data.evidence_url) if data.evidence_url else "",
     }
-    now = clock.now()
     codes = (indicator.code, unit.code, domain.code if domain else None)
+    label = f"{indicator.code} / {unit.code} / {period}"
     if existing is None:
         if data.version not in (None, 0):
             raise Conflict(
@@ -552,59 +737,204 @@ def upsert_reading(
                 code="stale_version",
                 errors=[FieldError("version", "stale_version", "Phiên bản đã cũ.")],
             )
-        p = Period.parse(period)
-        assert indicator.id is not None and unit.id is not None
-        row = Reading(
-            indicator_id=indicator.id,
-            unit_id=unit.id,
-            period=period,
-            period_start=p.start_date,
-            period_end=p.end_date,
-            domain_id=domain.id if domain else None,
-            source=source,
-            created_at=now,
-            updated_at=now,
-            **fields,  # type: ignore[arg-type]
+        return PlannedReading(WriteAction.CREATE, key, codes, fields, source, None, label)
+    if existing.source == ReadingSource.COMPUTED and source != ReadingSource.COMPUTED:
+        raise Conflict(
+            f"Số liệu {label} do hệ thống tự tính từ dữ liệu gốc (source=computed) nên không sửa "
+            "tay được. Hãy sửa dữ liệu gốc (hồ sơ TTHC, phản ánh, khảo sát) rồi nhập lại.",
+            code="computed_reading",
+            errors=[FieldError("indicator", "computed_reading", "Số liệu tự tính, không sửa tay.")],
         )
-        insert_or_conflict(
-            db_session=db_session,
-            row=row,
-            message=f"Số liệu {indicator.code} / {unit.code} / {period} vừa được người khác nhập; "
-            "hãy tải lại để xem trước khi sửa.",
-            before_commit=lambda: _audit_reading(
-                db_session, actor, clock, AuditAction.CREATE, None, _to_read(row, *codes)
-            ),
-        )
-        return UpsertResult(_to_read(row, *codes), created=True, changed=True)
     if data.version == 0:
         raise Conflict(
-            f"Đã có số liệu cho {indicator.code} / {unit.code} / {period} "
+            f"Đã có số liệu cho {label} "
             f"(phiên bản {existing.version}); hãy tải lại để xem trước khi sửa.",
             code="already_exists",
             errors=[FieldError("version", "stale_version", "Số liệu đã có người nhập.")],
         )
     plan_service.check_version(current=existing.version, expected=data.version, what="Số liệu")
     if all(getattr(existing, k) == v for k, v in fields.items()):
-        db_session.rollback()
-        return UpsertResult(_to_read(existing, *codes), created=False, changed=False)
-    before = _to_read(existing, *codes)
-    existing.version = claim_version(
-        db_session=db_session,
-        model=Reading,
-        row_id=existing.id,
-        seen=existing.version,
-        message=f"Số liệu {indicator.code} / {unit.code} / {period} vừa được người khác sửa; "
-        "hãy tải lại để xem thay đổi rồi nhập lại.",
+        return PlannedReading(WriteAction.UNCHANGED, key, codes, fields, source, existing, label)
+    return PlannedReading(WriteAction.UPDATE, key, codes, fields, source, existing, label)
+
+
+def audit_values(
+    *,
+    actor: Actor,
+    clock: Clock,
+    action: AuditAction,
+    entity: str,
+    key: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """An audit row as ``audit.record`` writes it, for a bulk ``INSERT`` in the same transaction.
+
+    A batch of thousands of rows cannot afford one ORM object per audit row; the columns and their
+    truncation are ``audit.record``'s own.
+    """
+    return {
+        "at": clock.now(),
+        "actor_username": actor.username,
+        "actor_user_id": actor.user_id,
+        "via": actor.via,
+        "action": str(action),
+        "entity": entity,
+        "entity_key": key[:255],
+        "before": before,
+        "after": after,
+        "ip": actor.ip[:64],
+    }
+
+
+def _reading_audit(
+    actor: Actor,
+    clock: Clock,
+    action: AuditAction,
+    before: ReadingRead | None,
+    after: ReadingRead | None,
+) -> dict[str, Any]:
+    read = after or before
+    assert read is not None
+    return audit_values(
+        actor=actor,
+        clock=clock,
+        action=action,
+        entity="reading",
+        key=reading_key(read),
+        before=before.model_dump(mode="json") if before else None,
+        after=after.model_dump(mode="json") if after else None,
     )
-    for k, v in fields.items():
-        setattr(existing, k, v)
-    existing.source = source
-    existing.updated_at = now
-    db_session.add(existing)
-    after = _to_read(existing, *codes)
-    _audit_reading(db_session, actor, clock, AuditAction.UPDATE, before, after)
-    db_session.commit()
-    return UpsertResult(after, created=False, changed=True)
+
+
+def apply_readings(
+    *, db_session: Session, actor: Actor, clock: Clock, planned: Sequence[PlannedReading]
+) -> list[UpsertResult]:
+    """Write validated readings and their audit rows in the caller's transaction (no commit).
+
+    New rows go in as one multi-row ``INSERT … RETURNING id`` and audit rows as another, so a
+    batch costs a few statements, not an ORM object per row. Someone else inserting the same key
+    meanwhile surfaces as ``Conflict`` from the unique index; someone else updating it, from the
+    version compare-and-set. Either way the caller rolls back.
+    """
+    now = clock.now()
+    results: list[UpsertResult] = []
+    audits: list[dict[str, Any]] = []
+    created: list[tuple[dict[str, Any], PlannedReading]] = []
+    for item in planned:
+        if item.action == WriteAction.UNCHANGED:
+            assert item.existing is not None
+            results.append(UpsertResult(_to_read(item.existing, *item.codes), False, False))
+            continue
+        if item.action == WriteAction.CREATE:
+            indicator_id, unit_id, period, domain_id = item.key
+            p = Period.parse(period)
+            values = {
+                "indicator_id": indicator_id,
+                "unit_id": unit_id,
+                "period": period,
+                "period_start": p.start_date,
+                "period_end": p.end_date,
+                "domain_id": domain_id,
+                "source": str(item.source),
+                "version": 1,
+                "created_at": now,
+                "updated_at": now,
+                **item.fields,
+            }
+            created.append((values, item))
+            continue
+        existing = item.existing
+        assert existing is not None
+        before = _to_read(existing, *item.codes)
+        existing.version = claim_version(
+            db_session=db_session,
+            model=Reading,
+            row_id=existing.id,
+            seen=existing.version,
+            message=f"Số liệu {item.message_prefix} vừa được người khác sửa; "
+            "hãy tải lại để xem thay đổi rồi nhập lại.",
+            rollback=False,
+        )
+        for k, v in item.fields.items():
+            setattr(existing, k, v)
+        existing.source = item.source
+        existing.updated_at = now
+        db_session.add(existing)
+        after = _to_read(existing, *item.codes)
+        audits.append(_reading_audit(actor, clock, AuditAction.UPDATE, before, after))
+        results.append(UpsertResult(after, created=False, changed=True))
+    if created:
+        table = Reading.__table__  # type: ignore[attr-defined]
+        try:
+            db_session.execute(insert(table), [v for v, _ in created])
+        except IntegrityError as exc:
+            first = created[0][1].message_prefix if len(created) == 1 else "trong tệp"
+            raise Conflict(
+                f"Số liệu {first} vừa được người khác nhập; hãy tải lại để xem trước khi sửa.",
+                code="already_exists",
+                errors=[FieldError("version", "stale_version", "Đã có người khác vừa nhập.")],
+            ) from exc
+        # One plain multi-row INSERT, then the new ids by key: RETURNING in parameter order would
+        # make SQLite insert row by row.
+        new_ids = _reading_ids(db_session=db_session, keys=[item.key for _, item in created])
+        ids = [new_ids[item.key] for _, item in created]
+        for (values, item), new_id in zip(created, ids, strict=True):
+            indicator, unit, domain = item.codes
+            after = ReadingRead(
+                id=new_id,
+                indicator=indicator,
+                unit=unit,
+                period=values["period"],
+                domain=domain,
+                value=values["value"],
+                numerator=values["numerator"],
+                denominator=values["denominator"],
+                note=values["note"],
+                evidence_url=values["evidence_url"],
+                source=values["source"],
+                version=1,
+                created_at=now,
+                updated_at=now,
+            )
+            audits.append(_reading_audit(actor, clock, AuditAction.CREATE, None, after))
+            results.append(UpsertResult(after, created=True, changed=True))
+    if audits:
+        db_session.execute(insert(AuditEvent.__table__), audits)  # type: ignore[attr-defined]
+    db_session.flush()
+    return results
+
+
+def upsert_reading(
+    *,
+    db_session: Session,
+    actor: Actor,
+    clock: Clock,
+    data: ReadingWrite,
+    source: ReadingSource = ReadingSource.API,
+    commit: bool = True,
+) -> UpsertResult:
+    """Create or update the reading at its natural key, refusing stale versions (409).
+
+    With ``commit=False`` the write joins the caller's transaction (an import, a recomputation)
+    and the caller commits or rolls back; a refusal then leaves the caller's earlier writes alone.
+    """
+    lookups = Lookups(db_session=db_session, clock=clock)
+    planned = plan_reading(lookups=lookups, actor=actor, data=data, source=source)
+    if planned.action == WriteAction.UNCHANGED:
+        assert planned.existing is not None
+        if commit:
+            db_session.rollback()
+        return UpsertResult(_to_read(planned.existing, *planned.codes), False, False)
+    if not commit:
+        return apply_readings(db_session=db_session, actor=actor, clock=clock, planned=[planned])[0]
+    try:
+        result = apply_readings(db_session=db_session, actor=actor, clock=clock, planned=[planned])
+        db_session.commit()
+    except (Conflict, IntegrityError):
+        db_session.rollback()
+        raise
+    return result[0]
 
 
 def reading_key(read: ReadingRead) -> str:
@@ -643,6 +973,12 @@ def delete_reading(
     row, *codes = found
     before = _to_read(row, *codes)
     authorize(actor, Permission.DATA_WRITE, unit_code=before.unit)
+    if row.source == ReadingSource.COMPUTED:
+        raise Conflict(
+            f"Số liệu {before.indicator} / {before.unit} / {before.period} do hệ thống tự tính từ "
+            "dữ liệu gốc (source=computed) nên không xóa tay được. Hãy sửa dữ liệu gốc.",
+            code="computed_reading",
+        )
     indicator = db_session.get(Indicator, row.indicator_id)
     assert indicator is not None
     reporting_service.ensure_open(
@@ -654,3 +990,43 @@ def delete_reading(
     db_session.delete(row)
     _audit_reading(db_session, actor, clock, AuditAction.DELETE, before, None)
     db_session.commit()
+
+
+def delete_computed_readings(
+    *, db_session: Session, actor: Actor, clock: Clock, rows: Sequence[Reading]
+) -> None:
+    """Remove computed readings whose records are gone, audited, in the caller's transaction.
+
+    Only a recomputation calls this: by hand a computed reading can be neither edited nor deleted.
+    """
+    if not rows:
+        return
+    indicators = {
+        i.id: i.code
+        for i in db_session.exec(
+            select(Indicator).where(col(Indicator.id).in_({r.indicator_id for r in rows}))
+        )
+    }
+    units = unit_service.codes_by_id(db_session=db_session, ids=[r.unit_id for r in rows])
+    domain_ids = {r.domain_id for r in rows if r.domain_id is not None}
+    domains = (
+        {
+            d.id: d.code
+            for d in db_session.exec(select(Domain).where(col(Domain.id).in_(domain_ids)))
+        }
+        if domain_ids
+        else {}
+    )
+    for row in rows:
+        if row.source != ReadingSource.COMPUTED:
+            raise Conflict("Chỉ xóa được số liệu tự tính.", code="not_computed")
+        codes = (
+            indicators[row.indicator_id],
+            units[row.unit_id],
+            domains.get(row.domain_id) if row.domain_id else None,
+        )
+        before = _to_read(row, *codes)
+        authorize(actor, Permission.DATA_WRITE, unit_code=before.unit)
+        db_session.delete(row)
+        _audit_reading(db_session, actor, clock, AuditAction.DELETE, before, None)
+    db_session.flush()

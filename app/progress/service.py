@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.accounts.permissions import Permission, authorize, authorize_read
@@ -13,12 +15,11 @@ from app.audit import service as audit
 from app.audit.models import AuditAction
 from app.clock import Clock
 from app.errors import Conflict, FieldError, Invalid
-from app.kpis.service import claim_version, insert_or_conflict, parse_filter_period
+from app.kpis.service import Lookups, WriteAction, claim_version, parse_filter_period
 from app.periods import Period
 from app.plans import service as plan_service
 from app.plans.models import Assignment
 from app.progress.models import ProgressRead, ProgressStatus, ProgressUpdate, ProgressWrite
-from app.reporting import service as reporting_service
 from app.units import service as unit_service
 from app.units.models import Unit
 
@@ -131,14 +132,77 @@ class ProgressResult:
     changed: bool
 
 
-def upsert_progress(
-    *, db_session: Session, actor: Actor, clock: Clock, data: ProgressWrite
-) -> ProgressResult:
-    """Create or update a unit's report on one task for one period (409 on a stale version)."""
+ProgressKey = tuple[int, int, str]
+
+
+@dataclass
+class PlannedProgress:
+    """A progress write that passed every rule, with the row it will create or change."""
+
+    action: WriteAction
+    key: ProgressKey
+    codes: tuple[str, str]
+    fields: dict[str, object]
+    existing: ProgressUpdate | None
+
+
+def find_progress(
+    *, db_session: Session, keys: Sequence[ProgressKey], lock: bool = True
+) -> dict[ProgressKey, ProgressUpdate]:
+    """The stored reports at these keys, in one query (locked on PostgreSQL)."""
+    if not keys:
+        return {}
+    query = select(ProgressUpdate).where(
+        col(ProgressUpdate.assignment_id).in_({k[0] for k in keys}),
+        col(ProgressUpdate.unit_id).in_({k[1] for k in keys}),
+        col(ProgressUpdate.period).in_({k[2] for k in keys}),
+    )
+    if len(keys) == 1:
+        assignment_id, unit_id, period = keys[0]
+        query = select(ProgressUpdate).where(
+            ProgressUpdate.assignment_id == assignment_id,
+            ProgressUpdate.unit_id == unit_id,
+            ProgressUpdate.period == period,
+        )
+    if lock:
+        query = query.with_for_update()
+    wanted = set(keys)
+    rows = [db_session.exec(query).first()] if len(keys) == 1 else db_session.exec(query).all()
+    found: dict[ProgressKey, ProgressUpdate] = {}
+    for row in rows:
+        if row is not None and (key := (row.assignment_id, row.unit_id, row.period)) in wanted:
+            found[key] = row
+    return found
+
+
+def progress_natural_key(*, lookups: Lookups, data: ProgressWrite) -> ProgressKey:
+    """The ids behind a write's codes; raises what the write itself would raise for a bad code."""
+    plan = lookups.plan(data.plan)
+    assignment = lookups.assignment(plan, data.assignment)
+    unit = lookups.unit(data.unit)
+    period = lookups.period(plan, data.period)
+    assert assignment.id is not None and unit.id is not None
+    return (assignment.id, unit.id, period)
+
+
+_MISSING = object()
+
+
+def plan_progress(
+    *,
+    lookups: Lookups,
+    actor: Actor,
+    data: ProgressWrite,
+    existing: ProgressUpdate | object | None = _MISSING,
+) -> PlannedProgress:
+    """Every rule of a progress write, checked without writing; ``existing`` may be prefetched.
+
+    The single write and the bulk import share it, so both refuse with the same messages.
+    """
     authorize(actor, Permission.DATA_WRITE, unit_code=data.unit)
-    plan = plan_service.get_plan(db_session=db_session, code=data.plan)
-    assignment = plan_service.get_assignment(db_session=db_session, plan=plan, code=data.assignment)
-    unit = unit_service.get_by_code(db_session=db_session, code=data.unit)
+    plan = lookups.plan(data.plan)
+    assignment = lookups.assignment(plan, data.assignment)
+    unit = lookups.unit(data.unit)
     if not unit.active:
         raise Invalid.one("unit", "unit_inactive", f"Đơn vị “{unit.code}” đã ngừng hoạt động.")
     if not assignment.active:
@@ -147,16 +211,16 @@ def upsert_progress(
             "assignment_inactive",
             f"Nhiệm vụ {assignment.code} đã ngừng theo dõi: không nhận báo cáo mới.",
         )
-    if not plan_service.applies_to(db_session=db_session, assignment=assignment, unit=unit):
+    if not lookups.applies_to(assignment, unit):
         raise Invalid.one(
             "unit",
             "not_assigned",
             f"Đơn vị “{unit.code}” không chủ trì, không phối hợp nhiệm vụ {assignment.code}.",
         )
-    period = plan_service.validate_period(plan=plan, period=data.period, today=clock.today())
-    reporting_service.ensure_open(db_session=db_session, plan=plan, unit=unit, period=period)
+    period = lookups.period(plan, data.period)
+    lookups.ensure_open(plan, unit, period)
     percent = _resolve_percent(data)
-    fields = {
+    fields: dict[str, object] = {
         "status": str(data.status),
         "percent_complete": percent,
         "result": data.result,
@@ -164,16 +228,12 @@ def upsert_progress(
         "proposals": data.proposals,
         "evidence": data.evidence,
     }
-    existing = db_session.exec(
-        select(ProgressUpdate)
-        .where(
-            ProgressUpdate.assignment_id == assignment.id,
-            ProgressUpdate.unit_id == unit.id,
-            ProgressUpdate.period == period,
-        )
-        .with_for_update()
-    ).first()
-    now = clock.now()
+    assert assignment.id is not None and unit.id is not None
+    key: ProgressKey = (assignment.id, unit.id, period)
+    if existing is _MISSING:
+        existing = find_progress(db_session=lookups.db_session, keys=[key]).get(key)
+    assert existing is None or isinstance(existing, ProgressUpdate)
+    codes = (assignment.code, unit.code)
     if existing is None:
         if data.version not in (None, 0):
             raise Conflict(
@@ -181,28 +241,7 @@ def upsert_progress(
                 code="stale_version",
                 errors=[FieldError("version", "stale_version", "Phiên bản đã cũ.")],
             )
-        p = Period.parse(period)
-        assert assignment.id is not None and unit.id is not None
-        row = ProgressUpdate(
-            assignment_id=assignment.id,
-            unit_id=unit.id,
-            period=period,
-            period_start=p.start_date,
-            period_end=p.end_date,
-            created_at=now,
-            updated_at=now,
-            **fields,  # type: ignore[arg-type]
-        )
-        insert_or_conflict(
-            db_session=db_session,
-            row=row,
-            message=f"Báo cáo của {unit.code} cho nhiệm vụ {assignment.code} kỳ {period} vừa được "
-            "người khác nhập; hãy tải lại để xem trước khi sửa.",
-            before_commit=lambda: _audit(
-                db_session, actor, clock, None, _to_read(row, assignment.code, unit.code)
-            ),
-        )
-        return ProgressResult(_to_read(row, assignment.code, unit.code), True, True)
+        return PlannedProgress(WriteAction.CREATE, key, codes, fields, None)
     if data.version == 0:
         raise Conflict(
             f"Đã có báo cáo của {unit.code} cho nhiệm vụ {assignment.code} kỳ {period} "
@@ -212,25 +251,101 @@ def upsert_progress(
         )
     plan_service.check_version(current=existing.version, expected=data.version, what="Báo cáo")
     if all(getattr(existing, k) == v for k, v in fields.items()):
+        return PlannedProgress(WriteAction.UNCHANGED, key, codes, fields, existing)
+    return PlannedProgress(WriteAction.UPDATE, key, codes, fields, existing)
+
+
+def apply_progress(
+    *, db_session: Session, actor: Actor, clock: Clock, planned: Sequence[PlannedProgress]
+) -> list[ProgressResult]:
+    """Write validated reports and their audit rows in the caller's transaction (no commit)."""
+    now = clock.now()
+    results: list[ProgressResult] = []
+    created: list[tuple[ProgressUpdate, PlannedProgress]] = []
+    for item in planned:
+        assignment_code, unit_code = item.codes
+        _, _, period = item.key
+        if item.action == WriteAction.UNCHANGED:
+            assert item.existing is not None
+            results.append(ProgressResult(_to_read(item.existing, *item.codes), False, False))
+            continue
+        if item.action == WriteAction.CREATE:
+            assignment_id, unit_id, _ = item.key
+            p = Period.parse(period)
+            row = ProgressUpdate(
+                assignment_id=assignment_id,
+                unit_id=unit_id,
+                period=period,
+                period_start=p.start_date,
+                period_end=p.end_date,
+                created_at=now,
+                updated_at=now,
+                **item.fields,  # type: ignore[arg-type]
+            )
+            db_session.add(row)
+            created.append((row, item))
+            continue
+        existing = item.existing
+        assert existing is not None
+        before = _to_read(existing, *item.codes)
+        existing.version = claim_version(
+            db_session=db_session,
+            model=ProgressUpdate,
+            row_id=existing.id,
+            seen=existing.version,
+            message=f"Báo cáo của {unit_code} cho nhiệm vụ {assignment_code} kỳ {period} vừa "
+            "được người khác sửa; hãy tải lại để xem thay đổi rồi nhập lại.",
+            rollback=False,
+        )
+        for k, v in item.fields.items():
+            setattr(existing, k, v)
+        existing.updated_at = now
+        db_session.add(existing)
+        after = _to_read(existing, *item.codes)
+        _audit(db_session, actor, clock, before, after)
+        results.append(ProgressResult(after, False, True))
+    if created:
+        try:
+            db_session.flush()
+        except IntegrityError as exc:
+            assignment_code, unit_code = created[0][1].codes
+            period = created[0][1].key[2]
+            raise Conflict(
+                f"Báo cáo của {unit_code} cho nhiệm vụ {assignment_code} kỳ {period} vừa được "
+                "người khác nhập; hãy tải lại để xem trước khi sửa.",
+                code="already_exists",
+                errors=[FieldError("version", "stale_version", "Đã có người khác vừa nhập.")],
+            ) from exc
+        for row, item in created:
+            after = _to_read(row, *item.codes)
+            _audit(db_session, actor, clock, None, after)
+            results.append(ProgressResult(after, True, True))
+    return results
+
+
+def upsert_progress(
+    *, db_session: Session, actor: Actor, clock: Clock, data: ProgressWrite, commit: bool = True
+) -> ProgressResult:
+    """Create or update a unit's report on one task for one period (409 on a stale version).
+
+    With ``commit=False`` the write joins the caller's transaction, which commits or rolls back.
+    """
+    lookups = Lookups(db_session=db_session, clock=clock)
+    planned = plan_progress(lookups=lookups, actor=actor, data=data)
+    if planned.action == WriteAction.UNCHANGED:
+        assert planned.existing is not None
+        if commit:
+            db_session.rollback()
+        return ProgressResult(_to_read(planned.existing, *planned.codes), False, False)
+    if not commit:
+        return apply_progress(db_session=db_session, actor=actor, clock=clock, planned=[planned])[0]
+    try:
+        result = apply_progress(db_session=db_session, actor=actor, clock=clock, planned=[planned])
+        db_session.commit()
+    except (Conflict, IntegrityError):
         db_session.rollback()
-        return ProgressResult(_to_read(existing, assignment.code, unit.code), False, False)
-    before = _to_read(existing, assignment.code, unit.code)
-    existing.version = claim_version(
-        db_session=db_session,
-        model=ProgressUpdate,
-        row_id=existing.id,
-        seen=existing.version,
-        message=f"Báo cáo của {unit.code} cho nhiệm vụ {assignment.code} kỳ {period} vừa được "
-        "người khác sửa; hãy tải lại để xem thay đổi rồi nhập lại.",
-    )
-    for k, v in fields.items():
-        setattr(existing, k, v)
-    existing.updated_at = now
-    db_session.add(existing)
-    after = _to_read(existing, assignment.code, unit.code)
-    _audit(db_session, actor, clock, before, after)
-    db_session.commit()
-    return ProgressResult(after, False, True)
+        raise
+    return result[0]
 
 
 def _audit(

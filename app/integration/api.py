@@ -1,0 +1,410 @@
+"""JSON API of the integration domain: bulk imports, feeds, dossier lists, exports, scorecard."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+
+from app.accounts.dependencies import CurrentActor
+from app.clock import ClockDep
+from app.db import SessionDep
+from app.integration import exports, feeds, lists, scorecard, service, templates
+from app.integration.bulk import ImportOptions, ImportResult, ImportStatus, ImportSummary, RowError
+from app.integration.files import FileProblem, Upload, receive_upload
+from app.integration.models import (
+    DossierRead,
+    DossierStatus,
+    FeedbackChannel,
+    FeedbackKind,
+    FeedbackRead,
+)
+from app.integration.templates import ImportKind
+from app.kpis.models import MAX_ROW_ID
+from app.pagination import PagingDep
+from app.schemas import Page
+
+router = APIRouter()
+
+_BODY = {
+    "requestBody": {
+        "required": True,
+        "description": "A JSON list of rows, a CSV body (UTF-8, comma-separated, header row with "
+        "the field names of the single endpoint), or a multipart form with a `file` field.",
+        "content": {
+            "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
+            "text/csv": {"schema": {"type": "string"}},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                }
+            },
+        },
+    }
+}
+_RESPONSES: dict[int | str, dict[str, Any]] = {
+    422: {"model": ImportSummary, "description": "Refused rows: nothing written (atomic)."},
+    413: {"description": "Body larger than `PARTRACK_MAX_UPLOAD_BYTES`; `limit_bytes` says it."},
+    415: {"description": "Neither JSON, CSV nor multipart."},
+}
+
+DryRun = Annotated[bool, Query(description="Validate and report without writing anything.")]
+Partial = Annotated[
+    bool, Query(description="Write the valid rows and report the others (default: all or none).")
+]
+
+ImportFn = Callable[..., ImportResult]
+
+
+def summary_response(result: ImportResult) -> JSONResponse:
+    """200 for ok and warning, 422 when the batch was refused (nothing written)."""
+    code = 422 if result.summary.status == ImportStatus.ERROR else 200
+    return JSONResponse(result.summary.model_dump(mode="json"), status_code=code)
+
+
+def file_problem_summary(problem: FileProblem, *, dry_run: bool) -> ImportResult:
+    return ImportResult(
+        ImportSummary(
+            status=ImportStatus.ERROR,
+            dry_run=dry_run,
+            errors=[
+                RowError(row=row, field=e.field, code=e.code, message=e.message)
+                for row, e in problem.errors
+            ],
+        )
+    )
+
+
+async def run_upload(
+    request: Request,
+    *,
+    importer: ImportFn,
+    db_session: Any,
+    actor: Any,
+    clock: Any,
+    options: ImportOptions,
+    keep_rejected: bool = False,
+) -> ImportResult:
+    """Receive the body (streamed to a spool, 413 past the limit), then import it off the loop."""
+    service.authorize_import(actor)
+    limit = request.app.state.settings.max_upload_bytes
+    try:
+        upload: Upload = await receive_upload(request, limit=limit)
+    except FileProblem as problem:
+        return file_problem_summary(problem, dry_run=options.dry_run)
+    try:
+        return await run_in_threadpool(
+            importer,
+            db_session=db_session,
+            actor=actor,
+            clock=clock,
+            upload=upload,
+            options=options,
+            keep_rejected=keep_rejected,
+        )
+    finally:
+        upload.close()
+
+
+@router.post(
+    "/readings/bulk",
+    tags=["readings"],
+    response_model=ImportSummary,
+    responses=_RESPONSES,
+    openapi_extra=_BODY,
+    summary="Import many readings (JSON or CSV) in one transaction",
+)
+async def bulk_readings(
+    request: Request,
+    db_session: SessionDep,
+    actor: CurrentActor,
+    clock: ClockDep,
+    dry_run: DryRun = False,
+    partial: Partial = False,
+) -> JSONResponse:
+    """Columns: `indicator, unit, period, domain, value, numerator, denominator, note,
+    evidence_url, version, plan`. Rows are checked exactly as `PUT /readings` checks one."""
+    result = await run_upload(
+        request,
+        importer=service.import_readings,
+        db_session=db_session,
+        actor=actor,
+        clock=clock,
+        options=ImportOptions(dry_run=dry_run, partial=partial),
+    )
+    return summary_response(result)
+
+
+@router.post(
+    "/progress/bulk",
+    tags=["progress"],
+    response_model=ImportSummary,
+    responses=_RESPONSES,
+    openapi_extra=_BODY,
+    summary="Import many progress reports (JSON or CSV) in one transaction",
+)
+async def bulk_progress(
+    request: Request,
+    db_session: SessionDep,
+    actor: CurrentActor,
+    clock: ClockDep,
+    dry_run: DryRun = False,
+    partial: Partial = False,
+) -> JSONResponse:
+    """Columns: `assignment, unit, period, status, percent_complete, result, difficulties,
+    proposals, evidence, version, plan`. Rows are checked exactly as `PUT /progress` checks one."""
+    result = await run_upload(
+        request,
+        importer=service.import_progress,
+        db_session=db_session,
+        actor=actor,
+        clock=clock,
+        options=ImportOptions(dry_run=dry_run, partial=partial),
+    )
+    return summary_response(result)
+
+
+PlanParam = Annotated[
+    str | None, Query(description="Plan whose calendar and indicators the rates are for.")
+]
+
+
+@router.post(
+    "/dossiers/bulk",
+    tags=["dossiers"],
+    response_model=ImportSummary,
+    responses=_RESPONSES,
+    openapi_extra=_BODY,
+    summary="Import TTHC dossiers (upsert by code) and recompute the rates they feed",
+)
+async def bulk_dossiers(
+    request: Request,
+    db_session: SessionDep,
+    actor: CurrentActor,
+    clock: ClockDep,
+    dry_run: DryRun = False,
+    partial: Partial = False,
+    plan: PlanParam = None,
+) -> JSONResponse:
+    """Columns: `code, unit, procedure_code, procedure_name, domain, channel (direct, online,
+    postal), received_at, due_at, completed_at, returned_at, rescheduled, fully_online,
+    digitized, e_result, reused_data, paid_online`. Dates: ISO 8601 or `dd/mm/yyyy [HH:MM]`
+    (Vietnam time unless a zone is given). The touched periods' computed readings are updated in
+    the same transaction."""
+    result = await run_upload(
+        request,
+        importer=partial_plan(feeds.import_dossiers, plan),
+        db_session=db_session,
+        actor=actor,
+        clock=clock,
+        options=ImportOptions(dry_run=dry_run, partial=partial),
+    )
+    return summary_response(result)
+
+
+@router.post(
+    "/feedback/bulk",
+    tags=["feedback"],
+    response_model=ImportSummary,
+    responses=_RESPONSES,
+    openapi_extra=_BODY,
+    summary="Import citizens' feedback (upsert by code) and recompute the rates it feeds",
+)
+async def bulk_feedback(
+    request: Request,
+    db_session: SessionDep,
+    actor: CurrentActor,
+    clock: ClockDep,
+    dry_run: DryRun = False,
+    partial: Partial = False,
+    plan: PlanParam = None,
+) -> JSONResponse:
+    """Columns: `code, unit, channel (1022, national_portal, direct), kind (petition,
+    complaint, denunciation), received_at, due_at, resolved_at, satisfied`."""
+    result = await run_upload(
+        request,
+        importer=partial_plan(feeds.import_feedback, plan),
+        db_session=db_session,
+        actor=actor,
+        clock=clock,
+        options=ImportOptions(dry_run=dry_run, partial=partial),
+    )
+    return summary_response(result)
+
+
+def partial_plan(function: ImportFn, plan: str | None) -> ImportFn:
+    return functools.partial(function, plan_code=plan)
+
+
+@router.get("/dossiers", tags=["dossiers"], response_model=Page[DossierRead])
+def list_dossiers(
+    db_session: SessionDep,
+    actor: CurrentActor,
+    clock: ClockDep,
+    paging: PagingDep,
+    unit: str | None = None,
+    domain: str | None = None,
+    period: Annotated[str | None, Query(description="Received in this period.")] = None,
+    completed_period: Annotated[str | None, Query(description="Completed in this period.")] = None,
+    status: Annotated[
+        DossierStatus | None, Query(description="`overdue`: open and past its due date.")
+    ] = None,
+    procedure_code: str | None = None,
+) -> Page[DossierRead]:
+    """Most urgent first (by due date), so the service centre can chase overdue dossiers."""
+    filters = lists.DossierFilters(
+        unit=unit,
+        domain=domain,
+        period=period,
+        completed_period=completed_period,
+        status=status,
+        procedure_code=procedure_code,
+    )
+    items, total = lists.list_dossiers(
+        db_session=db_session,
+        actor=actor,
+        clock=clock,
+        filters=filters,
+        limit=paging.limit,
+        offset=paging.offset,
+    )
+    return Page(items=items, total=total, limit=paging.limit, offset=paging.offset)
+
+
+@router.get("/feedback", tags=["feedback"], response_model=Page[FeedbackRead])
+def list_feedback(
+    db_session: SessionDep,
+    actor: CurrentActor,
+    paging: PagingDep,
+    unit: str | None = None,
+    period: Annotated[str | None, Query(description="Resolved in this period.")] = None,
+    kind: FeedbackKind | None = None,
+    channel: FeedbackChannel | None = None,
+) -> Page[FeedbackRead]:
+    filters = lists.FeedbackFilters(
+        unit=unit,
+        period=period,
+        kind=kind.value if kind else None,
+        channel=channel.value if channel else None,
+    )
+    items, total = lists.list_feedback(
+        db_session=db_session,
+        actor=actor,
+        filters=filters,
+        limit=paging.limit,
+        offset=paging.offset,
+    )
+    return Page(items=items, total=total, limit=paging.limit, offset=paging.offset)
+
+
+@router.get("/readings/{reading_id}/records", tags=["readings"])
+def reading_records(
+    reading_id: Annotated[int, Path(ge=1, le=MAX_ROW_ID)],
+    db_session: SessionDep,
+    actor: CurrentActor,
+    clock: ClockDep,
+    paging: PagingDep,
+) -> dict[str, Any]:
+    """The dossiers or feedback a computed reading was counted from; `counted` marks the
+    numerator. 404 for a reading typed by hand."""
+    return lists.reading_records(
+        db_session=db_session,
+        actor=actor,
+        clock=clock,
+        reading_id=reading_id,
+        limit=paging.limit,
+        offset=paging.offset,
+    )
+
+
+@router.get(
+    "/imports/templates/{kind}.csv",
+    tags=["imports"],
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}}},
+    summary="A CSV template (header and an example row) for a bulk endpoint",
+)
+def import_template(kind: ImportKind) -> Response:
+    return Response(
+        templates.template_csv(kind).encode("utf-8"),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="mau-{kind.value}.csv"'},
+    )
+
+
+@router.get(
+    "/exports/{dataset}.{fmt}",
+    tags=["exports"],
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "content": {
+                "text/csv": {},
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {},
+            }
+        }
+    },
+    summary="Export a list as CSV or Excel, with the list's own filters",
+)
+async def export(
+    dataset: exports.Dataset,
+    fmt: exports.ExportFormat,
+    request: Request,
+    db_session: SessionDep,
+    actor: CurrentActor,
+    clock: ClockDep,
+) -> StreamingResponse:
+    """Filters are the list's query parameters (`unit`, `period`, `domain`, `status`, …);
+    reporters get their own unit's rows. Headers are Vietnamese; in Excel, dates are dates and
+    rates numbers; text starting with `=`, `+`, `-` or `@` is prefixed with `'`."""
+    filters = dict(request.query_params)
+    spooled = await run_in_threadpool(
+        exports.export_file,
+        db_session=db_session,
+        actor=actor,
+        clock=clock,
+        dataset=dataset,
+        fmt=fmt,
+        filters=filters,
+    )
+    media = (
+        "text/csv; charset=utf-8"
+        if fmt == exports.ExportFormat.CSV
+        else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    name = f"{dataset.value}-{clock.today().isoformat()}.{fmt.value}"
+
+    def chunks() -> Iterator[bytes]:
+        try:
+            while block := spooled.read(64 * 1024):
+                yield block
+        finally:
+            spooled.close()
+
+    return StreamingResponse(
+        chunks(),
+        media_type=media,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.get("/scorecards/766", tags=["scorecards"], response_model=scorecard.Scorecard)
+def scorecard_766(
+    db_session: SessionDep,
+    actor: CurrentActor,
+    clock: ClockDep,
+    unit: Annotated[str | None, Query(description="A unit; empty: the whole ward.")] = None,
+    period: Annotated[str | None, Query(description="Default: the current period.")] = None,
+    plan: PlanParam = None,
+) -> scorecard.Scorecard:
+    """Decision 766/QĐ-TTg: 5 groups worth 100 points, each metric with numerator,
+    denominator, rate, points and maximum, and the last periods' totals (trend). Metrics that do
+    not apply are left out of `applicable_max`; the configuration is `scorecard_766.toml`."""
+    return scorecard.scorecard_766(
+        db_session=db_session, actor=actor, clock=clock, unit=unit, period=period, plan_code=plan
+    )

@@ -1,0 +1,326 @@
+"""One import, whatever it carries: dry run, atomic or partial, per-row errors, one transaction.
+
+A kind of import (readings, progress, dossiers, feedback) is an ``Importer``: it names its columns,
+the natural key of a row, how to read a row and how to validate and write a chunk of rows. This
+module owns everything they share: the two passes over the file (duplicate keys first, so both
+rows of a duplicate are refused even in a partial import), chunking, the summary, and the rule
+that nothing is written unless the whole batch is accepted or ``partial`` was asked for.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from array import array
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from itertools import pairwise
+from typing import Any, Generic, Protocol, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from pydantic import Field as PydanticField
+from sqlmodel import Session
+
+from app.errors import AppError, FieldError, Forbidden, translate_validation_errors
+from app.integration.files import FileProblem, ParsedRow, Upload, rows_of
+
+#: Rows validated and written together: enough to amortise queries, small enough for memory.
+CHUNK_ROWS = 1000
+
+
+class ImportStatus(StrEnum):
+    OK = "ok"  # every row accepted
+    WARNING = "warning"  # partial import: some rows written, the others rejected
+    ERROR = "error"  # nothing written (atomic batch with errors, or nothing valid)
+
+
+class Outcome(StrEnum):
+    CREATED = "created"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+
+
+class RowError(BaseModel):
+    row: int = PydanticField(description="1-based data row of the file; 0 = header / whole file.")
+    field: str
+    code: str
+    message: str
+
+
+class ImportSummary(BaseModel):
+    """What an import did (or, for a dry run or a refused batch, would do)."""
+
+    status: ImportStatus
+    dry_run: bool
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    errors: list[RowError] = PydanticField(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    dry_run: bool = False
+    partial: bool = False
+
+
+@dataclass
+class ImportResult:
+    """The summary, and the rejected rows as read (for the page's download of rows to fix)."""
+
+    summary: ImportSummary
+    rejected_rows: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+
+    @property
+    def written(self) -> bool:
+        return not self.summary.dry_run and self.summary.status != ImportStatus.ERROR
+
+
+T = TypeVar("T")
+
+
+class Importer(Protocol[T]):
+    """What a kind of import tells the runner."""
+
+    columns: Sequence[str]
+    required: Sequence[str]
+
+    def key(self, values: dict[str, Any]) -> str | None:
+        """The row's natural key as text, normalised as the database would compare it."""
+
+    def parse(self, values: dict[str, Any]) -> T:
+        """The row as a typed value; raises ``ValidationError`` or ``AppError``."""
+
+    def process(
+        self, rows: Sequence[tuple[int, T]], *, write: bool
+    ) -> Iterable[tuple[int, Outcome | AppError]]:
+        """Validate a chunk against the database and, when ``write``, apply the valid rows."""
+
+    def finish(self) -> None:
+        """After the last chunk of a batch that will be committed (recomputations)."""
+
+
+def row_errors(row: int, exc: AppError | ValidationError) -> list[RowError]:
+    """An error as the row's list of problems, with the message the single endpoints give."""
+    if isinstance(exc, ValidationError):
+        errors = translate_validation_errors(list(exc.errors()))
+        return [RowError(row=row, field=e.field, code=e.code, message=e.message) for e in errors]
+    if exc.code == "invalid" and exc.errors:
+        return [
+            RowError(row=row, field=e.field, code=e.code, message=e.message) for e in exc.errors
+        ]
+    field_name = exc.errors[0].field if exc.errors else _FIELD_OF_CODE.get(exc.code, "row")
+    return [RowError(row=row, field=field_name, code=exc.code, message=exc.message)]
+
+
+_FIELD_OF_CODE = {
+    "unit_not_found": "unit",
+    "indicator_not_found": "indicator",
+    "domain_not_found": "domain",
+    "plan_not_found": "plan",
+    "assignment_not_found": "assignment",
+    "other_unit": "unit",
+    "forbidden": "unit",
+    "period_locked": "period",
+}
+
+
+class ForbiddenRows(AppError):
+    """An all-or-nothing batch with rows its sender may not write: refused whole, as 403.
+
+    Not a data error to fix in the file but a matter of who sends it; the detail still carries
+    the summary, so the sender sees which rows were another unit's.
+    """
+
+    def __init__(self, first: AppError, summary: ImportSummary) -> None:
+        rows = sorted({e.row for e in summary.errors if e.code == first.code})
+        shown = ", ".join(str(r) for r in rows[:20]) + (" …" if len(rows) > 20 else "")
+        super().__init__(
+            message=f"Dòng {shown}: {first.message}",
+            code=first.code,
+            errors=[
+                FieldError(f"{e.row}.{e.field}", e.code, e.message)
+                for e in summary.errors
+                if e.code == first.code
+            ][:100],
+            status_code=403,
+        )
+        self.summary = summary
+
+    def to_detail(self) -> dict[str, Any]:
+        return {**super().to_detail(), "summary": self.summary.model_dump(mode="json")}
+
+
+def _digest(key: str) -> int:
+    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big", signed=True)
+
+
+def find_duplicates(
+    keyed: Iterator[tuple[int, str | None]], again: Iterator[tuple[int, str | None]]
+) -> dict[int, list[int]]:
+    """Row → the other rows naming the same key.
+
+    The first pass keeps 8-byte hashes only (a million rows cost 16 MB, not a dict of strings);
+    only when two hashes meet does a second pass compare the real keys.
+    """
+    rows, hashes = array("q"), array("q")
+    for number, key in keyed:
+        if key is not None:
+            rows.append(number)
+            hashes.append(_digest(key))
+    order = sorted(range(len(hashes)), key=hashes.__getitem__)
+    suspects: set[int] = set()
+    for a, b in pairwise(order):
+        if hashes[a] == hashes[b]:
+            suspects.update((rows[a], rows[b]))
+    del order, hashes, rows
+    if not suspects:
+        return {}
+    by_key: dict[str, list[int]] = {}
+    for number, key in again:
+        if number in suspects and key is not None:
+            by_key.setdefault(key, []).append(number)
+    out: dict[int, list[int]] = {}
+    for numbers in by_key.values():
+        if len(numbers) > 1:
+            for n in numbers:
+                out[n] = [m for m in numbers if m != n]
+    return out
+
+
+def _duplicate_error(row: int, others: list[int], key_label: str) -> RowError:
+    rows = ", ".join(str(n) for n in sorted([row, *others]))
+    return RowError(
+        row=row,
+        field=key_label,
+        code="duplicate_key",
+        message=f"Các dòng {rows} cùng ghi cho một khóa ({key_label}): hãy giữ lại một dòng.",
+    )
+
+
+@dataclass
+class _Tally(Generic[T]):
+    summary: ImportSummary
+    rejected_rows: list[tuple[int, dict[str, Any]]]
+    keep_rejected: bool
+
+    def reject(self, row: int, errors: list[RowError], values: dict[str, Any]) -> None:
+        self.summary.rejected += 1
+        self.summary.errors.extend(errors)
+        if self.keep_rejected:
+            self.rejected_rows.append((row, values))
+
+
+def run_import(
+    *,
+    db_session: Session,
+    importer: Importer[Any],
+    upload: Upload,
+    options: ImportOptions,
+    key_label: str,
+    keep_rejected: bool = False,
+) -> ImportResult:
+    """Read, validate and (unless refused) write a whole file in one transaction.
+
+    Atomic by default: one rejected row and nothing is written (422; 403 when a row is one the
+    sender may not write at all). ``partial`` writes the valid rows and reports the others, those
+    included. A dry run validates everything against the database and rolls back. A refused file
+    (bad header, not UTF-8, …) is never written, partial or not.
+    """
+    summary = ImportSummary(status=ImportStatus.OK, dry_run=options.dry_run)
+    tally: _Tally[Any] = _Tally(summary, [], keep_rejected)
+
+    def rows() -> Iterator[ParsedRow]:
+        return rows_of(upload, allowed=importer.columns, required=importer.required)
+
+    def keys() -> Iterator[tuple[int, str | None]]:
+        for parsed in rows():
+            yield parsed.number, None if parsed.problem else importer.key(parsed.values)
+
+    try:
+        duplicates = find_duplicates(keys(), keys())
+        writing = not options.dry_run
+        forbidden: Forbidden | None = None
+        chunk: list[tuple[int, Any]] = []
+        values_of: dict[int, dict[str, Any]] = {}
+
+        def flush_chunk() -> None:
+            nonlocal writing, forbidden
+            for number, result in importer.process(chunk, write=writing):
+                if isinstance(result, Forbidden) and forbidden is None:
+                    forbidden = result
+                if isinstance(result, AppError):
+                    tally.reject(number, row_errors(number, result), values_of[number])
+                    if not options.partial:
+                        writing = False  # the batch is lost anyway: validate the rest only
+                else:
+                    setattr(summary, result.value, getattr(summary, result.value) + 1)
+            chunk.clear()
+            values_of.clear()
+
+        for parsed in rows():
+            number, values = parsed.number, parsed.values
+            if parsed.problem is not None:
+                problem = parsed.problem
+                tally.reject(
+                    number,
+                    [
+                        RowError(
+                            row=number,
+                            field=problem.field,
+                            code=problem.code,
+                            message=problem.message,
+                        )
+                    ],
+                    values,
+                )
+            elif number in duplicates:
+                tally.reject(
+                    number, [_duplicate_error(number, duplicates[number], key_label)], values
+                )
+            else:
+                try:
+                    chunk.append((number, importer.parse(values)))
+                    values_of[number] = values
+                except (ValidationError, AppError) as exc:
+                    tally.reject(number, row_errors(number, exc), values)
+            if tally.summary.rejected and not options.partial:
+                writing = False
+            if len(chunk) >= CHUNK_ROWS:
+                flush_chunk()
+        if chunk:
+            flush_chunk()
+    except FileProblem as problem:
+        db_session.rollback()
+        failed = ImportSummary(
+            status=ImportStatus.ERROR,
+            dry_run=options.dry_run,
+            errors=[
+                RowError(row=row, field=e.field, code=e.code, message=e.message)
+                for row, e in problem.errors
+            ],
+        )
+        return ImportResult(failed)
+    except BaseException:
+        db_session.rollback()
+        raise
+    accepted = summary.created + summary.updated + summary.unchanged
+    if summary.rejected and (not options.partial or accepted == 0):
+        summary.status = ImportStatus.ERROR
+    elif summary.rejected:
+        summary.status = ImportStatus.WARNING
+    summary.errors.sort(key=lambda e: e.row)
+    if forbidden is not None and not options.partial:
+        db_session.rollback()
+        raise ForbiddenRows(forbidden, summary)
+    if options.dry_run or summary.status == ImportStatus.ERROR:
+        db_session.rollback()
+        return ImportResult(summary, tally.rejected_rows)
+    try:
+        importer.finish()
+        db_session.commit()
+    except BaseException:
+        db_session.rollback()
+        raise
+    return ImportResult(summary, tally.rejected_rows)

@@ -1,0 +1,279 @@
+"""Reading the feeds back: dossier and feedback lists, and the records behind a computed reading."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import and_, func
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select
+
+from app.accounts.permissions import authorize_read
+from app.actors import Actor
+from app.clock import Clock
+from app.errors import NotFound
+from app.integration.metrics import METRICS_BY_CODE, Basis, Feed, dossier_status, on_time
+from app.integration.models import (
+    Dossier,
+    DossierRead,
+    DossierStatus,
+    Feedback,
+    FeedbackRead,
+)
+from app.kpis import service as kpi_service
+from app.kpis.models import Domain, Indicator, Reading, ReadingRead, ReadingSource
+from app.units import service as unit_service
+from app.units.models import Unit
+
+
+@dataclass(frozen=True)
+class DossierFilters:
+    unit: str | None = None
+    domain: str | None = None
+    period: str | None = None  # received in this period
+    completed_period: str | None = None
+    status: DossierStatus | None = None
+    procedure_code: str | None = None
+
+
+def _dossier_read(row: Dossier, unit: str, domain: str, now: datetime) -> DossierRead:
+    return DossierRead(
+        code=row.code,
+        unit=unit,
+        procedure_code=row.procedure_code,
+        procedure_name=row.procedure_name,
+        domain=domain,
+        channel=row.channel,
+        received_at=row.received_at,
+        due_at=row.due_at,
+        completed_at=row.completed_at,
+        returned_at=row.returned_at,
+        rescheduled=row.rescheduled,
+        fully_online=row.fully_online,
+        digitized=row.digitized,
+        e_result=row.e_result,
+        reused_data=row.reused_data,
+        paid_online=row.paid_online,
+        status=dossier_status(due_at=row.due_at, completed_at=row.completed_at, now=now),
+        version=row.version,
+    )
+
+
+def _status_clause(status: DossierStatus, now: datetime) -> Any:
+    done = col(Dossier.completed_at).is_not(None)
+    return {
+        DossierStatus.OVERDUE: and_(col(Dossier.completed_at).is_(None), col(Dossier.due_at) < now),
+        DossierStatus.PROCESSING: and_(
+            col(Dossier.completed_at).is_(None), col(Dossier.due_at) >= now
+        ),
+        DossierStatus.ON_TIME: and_(done, col(Dossier.completed_at) <= col(Dossier.due_at)),
+        DossierStatus.LATE: and_(done, col(Dossier.completed_at) > col(Dossier.due_at)),
+    }[status]
+
+
+def dossier_query(
+    *, db_session: Session, actor: Actor, clock: Clock, filters: DossierFilters
+) -> Select[tuple[Dossier, str, str]]:
+    """The filtered, stably ordered query behind the list and the export (reporters: own unit)."""
+    unit = authorize_read(actor, filters.unit)
+    query = (
+        select(Dossier, Unit.code, Domain.code)
+        .join(Unit, col(Unit.id) == Dossier.unit_id)
+        .join(Domain, col(Domain.id) == Dossier.domain_id)
+    )
+    if unit:
+        query = query.where(
+            Dossier.unit_id == unit_service.get_by_code(db_session=db_session, code=unit).id
+        )
+    if filters.domain:
+        domain = kpi_service.get_domain(db_session=db_session, code=filters.domain)
+        query = query.where(Dossier.domain_id == domain.id)
+    if filters.period:
+        p = kpi_service.parse_filter_period(filters.period, "period")
+        query = query.where(
+            col(Dossier.received_on) >= p.start_date, col(Dossier.received_on) <= p.end_date
+        )
+    if filters.completed_period:
+        p = kpi_service.parse_filter_period(filters.completed_period, "completed_period")
+        query = query.where(
+            col(Dossier.completed_on) >= p.start_date, col(Dossier.completed_on) <= p.end_date
+        )
+    if filters.status:
+        query = query.where(_status_clause(filters.status, clock.now()))
+    if filters.procedure_code:
+        query = query.where(Dossier.procedure_code == filters.procedure_code)
+    return query.order_by(col(Dossier.due_at), col(Dossier.code))
+
+
+def list_dossiers(
+    *,
+    db_session: Session,
+    actor: Actor,
+    clock: Clock,
+    filters: DossierFilters,
+    limit: int,
+    offset: int,
+) -> tuple[list[DossierRead], int]:
+    """Dossiers by due date (the most urgent first), so overdue ones can be chased (II.2.3)."""
+    query = dossier_query(db_session=db_session, actor=actor, clock=clock, filters=filters)
+    total = db_session.exec(select(func.count()).select_from(query.subquery())).one()
+    now = clock.now()
+    rows = db_session.exec(query.limit(limit).offset(offset)).all()
+    return [_dossier_read(r, u, d, now) for r, u, d in rows], total
+
+
+@dataclass(frozen=True)
+class FeedbackFilters:
+    unit: str | None = None
+    period: str | None = None  # resolved in this period
+    kind: str | None = None
+    channel: str | None = None
+
+
+def _feedback_read(row: Feedback, unit: str) -> FeedbackRead:
+    return FeedbackRead(
+        code=row.code,
+        unit=unit,
+        channel=row.channel,
+        kind=row.kind,
+        received_at=row.received_at,
+        due_at=row.due_at,
+        resolved_at=row.resolved_at,
+        satisfied=row.satisfied,
+        on_time=on_time(row.resolved_at, row.due_at),
+        version=row.version,
+    )
+
+
+def list_feedback(
+    *, db_session: Session, actor: Actor, filters: FeedbackFilters, limit: int, offset: int
+) -> tuple[list[FeedbackRead], int]:
+    unit = authorize_read(actor, filters.unit)
+    query = select(Feedback, Unit.code).join(Unit, col(Unit.id) == Feedback.unit_id)
+    if unit:
+        query = query.where(
+            Feedback.unit_id == unit_service.get_by_code(db_session=db_session, code=unit).id
+        )
+    if filters.period:
+        p = kpi_service.parse_filter_period(filters.period, "period")
+        query = query.where(
+            col(Feedback.resolved_on) >= p.start_date, col(Feedback.resolved_on) <= p.end_date
+        )
+    if filters.kind:
+        query = query.where(Feedback.kind == filters.kind)
+    if filters.channel:
+        query = query.where(Feedback.channel == filters.channel)
+    total = db_session.exec(select(func.count()).select_from(query.subquery())).one()
+    rows = db_session.exec(
+        query.order_by(col(Feedback.received_at), col(Feedback.code)).limit(limit).offset(offset)
+    ).all()
+    return [_feedback_read(r, u) for r, u in rows], total
+
+
+# --- the records behind a computed reading -------------------------------------------------------
+
+_DOSSIER_COUNTED = {
+    "on_time": lambda d: d.status == DossierStatus.ON_TIME,
+    "e_result": lambda d: d.e_result,
+    "not_rescheduled": lambda d: not d.rescheduled,
+    "online": lambda d: d.channel == "online",
+    "fully_online": lambda d: d.fully_online,
+    "digitized": lambda d: d.digitized,
+    "reused": lambda d: d.reused_data,
+    "paid": lambda d: d.paid_online,
+}
+_FEEDBACK_COUNTED = {
+    "on_time": lambda f: bool(f.on_time),
+    "satisfied": lambda f: f.satisfied is True,
+}
+
+
+def _between(column: Any, start: date, end: date) -> Any:
+    return and_(col(column) >= start, col(column) <= end)
+
+
+def reading_records(
+    *,
+    db_session: Session,
+    actor: Actor,
+    clock: Clock,
+    reading_id: int,
+    limit: int,
+    offset: int,
+) -> dict[str, Any]:
+    """A computed reading with the records it was counted from, each marked ``counted`` when it
+    is in the numerator: how anyone checks a rate the system computed."""
+    found = db_session.exec(
+        select(Reading, Indicator.code, Unit.code, Domain.code)
+        .join(Indicator, col(Indicator.id) == Reading.indicator_id)
+        .join(Unit, col(Unit.id) == Reading.unit_id)
+        .outerjoin(Domain, col(Domain.id) == Reading.domain_id)
+        .where(Reading.id == reading_id)
+    ).first()
+    if found is None:
+        raise NotFound(f"Không có số liệu số {reading_id}.", code="reading_not_found")
+    reading, indicator_code, unit_code, domain_code = found
+    authorize_read(actor, unit_code)
+    metric = METRICS_BY_CODE.get(indicator_code)
+    if reading.source != ReadingSource.COMPUTED or metric is None:
+        raise NotFound(
+            f"Số liệu số {reading_id} không do hệ thống tự tính từ hồ sơ, phản ánh.",
+            code="not_computed",
+        )
+    start, end = reading.period_start, reading.period_end
+    items: list[dict[str, Any]]
+    if metric.feed == Feed.DOSSIER:
+        day = Dossier.completed_on if metric.basis == Basis.COMPLETED else Dossier.received_on
+        query = (
+            select(Dossier, Unit.code, Domain.code)
+            .join(Unit, col(Unit.id) == Dossier.unit_id)
+            .join(Domain, col(Domain.id) == Dossier.domain_id)
+            .where(Dossier.unit_id == reading.unit_id, _between(day, start, end))
+        )
+        if reading.domain_id is not None:
+            query = query.where(Dossier.domain_id == reading.domain_id)
+        total = db_session.exec(select(func.count()).select_from(query.subquery())).one()
+        now = clock.now()
+        rows = db_session.exec(query.order_by(col(Dossier.code)).limit(limit).offset(offset))
+        counted = _DOSSIER_COUNTED[metric.numerator]
+        items = []
+        for r, u, d in rows:
+            read = _dossier_read(r, u, d, now)
+            items.append({**read.model_dump(mode="json"), "counted": bool(counted(read))})
+    else:
+        fq = (
+            select(Feedback, Unit.code)
+            .join(Unit, col(Unit.id) == Feedback.unit_id)
+            .where(Feedback.unit_id == reading.unit_id, _between(Feedback.resolved_on, start, end))
+        )
+        if metric.kinds is not None:
+            fq = fq.where(col(Feedback.kind).in_(sorted(metric.kinds)))
+        if metric.denominator == "answered":
+            fq = fq.where(col(Feedback.satisfied).is_not(None))
+        total = db_session.exec(select(func.count()).select_from(fq.subquery())).one()
+        frows = db_session.exec(fq.order_by(col(Feedback.code)).limit(limit).offset(offset))
+        fcounted = _FEEDBACK_COUNTED[metric.numerator]
+        items = []
+        for f, u in frows:
+            fread = _feedback_read(f, u)
+            items.append({**fread.model_dump(mode="json"), "counted": bool(fcounted(fread))})
+    read = ReadingRead.model_validate(
+        {
+            **reading.model_dump(),
+            "indicator": indicator_code,
+            "unit": unit_code,
+            "domain": domain_code,
+        }
+    )
+    return {
+        "reading": read.model_dump(mode="json"),
+        "metric": metric.code,
+        "feed": metric.feed.value,
+        "basis": metric.basis.value,
+        "items": items,
+        "total": total,
+        "limit": limit,
+        "offset": offset,
+    }

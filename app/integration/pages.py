@@ -1,0 +1,173 @@
+"""HTML pages of the integration domain: the upload page and the Decision 766 scorecard."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse
+
+from app.accounts.dependencies import WebUser
+from app.clock import ClockDep
+from app.db import SessionDep
+from app.integration import feeds, scorecard, service
+from app.integration.api import file_problem_summary
+from app.integration.bulk import ImportOptions, ImportResult, ImportStatus
+from app.integration.files import FileProblem, receive_upload
+from app.integration.templates import COLUMNS, LABELS, ImportKind
+from app.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+_IMPORTERS = {
+    ImportKind.READINGS: service.import_readings,
+    ImportKind.PROGRESS: service.import_progress,
+    ImportKind.DOSSIERS: feeds.import_dossiers,
+    ImportKind.FEEDBACK: feeds.import_feedback,
+}
+_STATUS_TEXT = {
+    ImportStatus.OK: "Tất cả các dòng hợp lệ.",
+    ImportStatus.WARNING: "Đã ghi các dòng hợp lệ; các dòng dưới đây bị từ chối.",
+    ImportStatus.ERROR: "Không ghi dòng nào: hãy sửa các lỗi dưới đây rồi gửi lại.",
+}
+
+
+def rejected_csv(kind: ImportKind, result: ImportResult) -> str:
+    """The rejected rows as read, with their errors in ``_errors``: fix and send again as is
+    (imports ignore the ``_errors`` column)."""
+    columns = list(COLUMNS[kind])
+    problems: dict[int, list[str]] = {}
+    for error in result.summary.errors:
+        problems.setdefault(error.row, []).append(f"{error.field}: {error.message}")
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([*columns, "_errors"])
+    for number, values in result.rejected_rows:
+        writer.writerow(
+            [str(values.get(c, "")) for c in columns] + [" | ".join(problems.get(number, []))]
+        )
+    return "\ufeff" + out.getvalue()
+
+
+def _context(**more: Any) -> dict[str, Any]:
+    return {
+        "title": "Nhập dữ liệu hàng loạt",
+        "kinds": [(k.value, LABELS[k]) for k in ImportKind],
+        "chosen": ImportKind.READINGS.value,
+        "result": None,
+        **more,
+    }
+
+
+@router.get("/imports", response_class=HTMLResponse)
+def upload_page(request: Request, identity: WebUser) -> HTMLResponse:
+    service.authorize_upload_page(identity.actor)
+    return render(request, "integration/upload.html", _context())
+
+
+@router.post("/imports", response_class=HTMLResponse)
+async def upload(
+    request: Request, identity: WebUser, db_session: SessionDep, clock: ClockDep
+) -> HTMLResponse:
+    """Runs the import and answers with its summary (the ``result`` block for the page's script,
+    the whole page for a plain form): 200 when written or valid, 422 when refused."""
+    actor = identity.actor
+    service.authorize_upload_page(actor)
+    filename = ""
+    received = None
+    problem: FileProblem | None = None
+    try:  # the size check comes before the form is read
+        received = await receive_upload(request, limit=request.app.state.settings.max_upload_bytes)
+        filename = received.filename
+    except FileProblem as refused:
+        problem = refused
+    form = await request.form()
+    try:
+        kind = ImportKind(str(form.get("kind", "")))
+    except ValueError:
+        kind = ImportKind.READINGS
+    options = ImportOptions(
+        dry_run=form.get("dry_run") == "on", partial=form.get("partial") == "on"
+    )
+    if received is None:
+        assert problem is not None
+        result = file_problem_summary(problem, dry_run=options.dry_run)
+    else:
+        try:
+            result = await run_in_threadpool(
+                _IMPORTERS[kind],
+                db_session=db_session,
+                actor=actor,
+                clock=clock,
+                upload=received,
+                options=options,
+                keep_rejected=True,
+            )
+        finally:
+            received.close()
+    download = None
+    if result.rejected_rows:
+        encoded = base64.b64encode(rejected_csv(kind, result).encode("utf-8")).decode("ascii")
+        download = f"data:text/csv;charset=utf-8;base64,{encoded}"
+    summary = result.summary
+    return render(
+        request,
+        "integration/upload.html",
+        _context(
+            chosen=kind.value,
+            result=summary,
+            status_text=_STATUS_TEXT[summary.status],
+            download=download,
+            download_name=f"dong-bi-tu-choi-{kind.value}.csv",
+            filename=filename,
+            options=options,
+        ),
+        block="result",
+        status_code=422 if summary.status == ImportStatus.ERROR else 200,
+    )
+
+
+def _width_class(points: float, maximum: float) -> str:
+    """A CSS class for a bar (the CSP allows no inline ``style``): w0 … w100 in tens."""
+    if maximum <= 0:
+        return "w0"
+    return f"w{round(points / maximum * 10) * 10}"
+
+
+@router.get("/scorecards/766", response_class=HTMLResponse)
+def scorecard_page(
+    request: Request,
+    identity: WebUser,
+    db_session: SessionDep,
+    clock: ClockDep,
+    unit: str | None = None,
+    period: str | None = None,
+) -> HTMLResponse:
+    """The groups, their metrics and the trend; the filter form swaps the ``scorecard`` block."""
+    from app.units import service as unit_service
+
+    card = scorecard.scorecard_766(
+        db_session=db_session,
+        actor=identity.actor,
+        clock=clock,
+        unit=unit or None,
+        period=period or None,
+    )
+    units, _ = unit_service.list_units(
+        db_session=db_session, active=True, parent=None, q=None, limit=1000, offset=0
+    )
+    return render(
+        request,
+        "integration/scorecard.html",
+        {
+            "title": "Bộ chỉ số phục vụ (Quyết định 766/QĐ-TTg)",
+            "card": card,
+            "units": units,
+            "width": _width_class,
+        },
+        block="scorecard",
+    )

@@ -1,0 +1,236 @@
+"""Bulk imports of readings and progress reports: the single writes' rules, for a whole file.
+
+Each row goes through ``kpi_service.plan_reading`` / ``progress_service.plan_progress``, the very
+functions behind ``PUT /readings`` and ``PUT /progress``, so a file is refused row by row with the
+messages those endpoints give; the writes then happen in one transaction, chunk by chunk, with
+one audit row per changed row (``via="import"``) and none for an unchanged one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlmodel import Session
+
+from app.accounts.permissions import Permission, authorize
+from app.actors import Actor
+from app.clock import Clock
+from app.errors import AppError
+from app.integration.bulk import ImportOptions, ImportResult, Outcome, run_import
+from app.integration.files import Upload
+from app.kpis import service as kpi_service
+from app.kpis.models import ReadingSource, ReadingWrite
+from app.kpis.service import Lookups, WriteAction
+from app.periods import Period, PeriodError
+from app.progress import service as progress_service
+from app.progress.models import ProgressWrite
+
+_OUTCOME = {
+    WriteAction.CREATE: Outcome.CREATED,
+    WriteAction.UPDATE: Outcome.UPDATED,
+    WriteAction.UNCHANGED: Outcome.UNCHANGED,
+}
+
+READING_COLUMNS = tuple(ReadingWrite.model_fields)
+READING_REQUIRED = ("indicator", "unit", "period")
+PROGRESS_COLUMNS = tuple(ProgressWrite.model_fields)
+PROGRESS_REQUIRED = ("assignment", "unit", "period", "status")
+
+
+def _code(value: Any) -> str:
+    return "" if value is None else str(value).strip().lower()
+
+
+def _period(value: Any) -> str:
+    text = "" if value is None else str(value).strip()
+    try:
+        return str(Period.parse(text))
+    except PeriodError:
+        return text
+
+
+class ReadingImporter:
+    """Rows of ``POST /readings/bulk``: one ``ReadingWrite`` each."""
+
+    columns = READING_COLUMNS
+    required = READING_REQUIRED
+
+    def __init__(self, *, db_session: Session, actor: Actor, clock: Clock) -> None:
+        self.lookups = Lookups(db_session=db_session, clock=clock)
+        self.db_session = db_session
+        self.actor = actor.through("import")
+        self.clock = clock
+        self.default_plan = _default_plan_code(self.lookups)
+
+    def key(self, values: dict[str, Any]) -> str:
+        plan = _code(values.get("plan")) or self.default_plan
+        parts = (plan, _code(values.get("indicator")), _code(values.get("unit")))
+        return "|".join((*parts, _period(values.get("period")), _code(values.get("domain"))))
+
+    def parse(self, values: dict[str, Any]) -> ReadingWrite:
+        return ReadingWrite.model_validate(values)
+
+    def process(
+        self, rows: Sequence[tuple[int, ReadingWrite]], *, write: bool
+    ) -> Iterable[tuple[int, Outcome | AppError]]:
+        keys: dict[int, kpi_service.ReadingKey] = {}
+        for number, data in rows:
+            # a bad code is left for planning to raise, in the single write's order
+            with contextlib.suppress(AppError):
+                keys[number] = kpi_service.reading_natural_key(lookups=self.lookups, data=data)
+        existing = kpi_service.find_readings(db_session=self.db_session, keys=list(keys.values()))
+        planned: list[kpi_service.PlannedReading] = []
+        out: list[tuple[int, Outcome | AppError]] = []
+        for number, data in rows:
+            try:
+                item = kpi_service.plan_reading(
+                    lookups=self.lookups,
+                    actor=self.actor,
+                    data=data,
+                    source=ReadingSource.IMPORT,
+                    existing=existing.get(keys[number]) if number in keys else None,
+                )
+            except AppError as exc:
+                out.append((number, exc))
+                continue
+            planned.append(item)
+            out.append((number, _OUTCOME[item.action]))
+        if write and planned:
+            kpi_service.apply_readings(
+                db_session=self.db_session, actor=self.actor, clock=self.clock, planned=planned
+            )
+        return out
+
+    def finish(self) -> None:
+        return None
+
+
+class ProgressImporter:
+    """Rows of ``POST /progress/bulk``: one ``ProgressWrite`` each."""
+
+    columns = PROGRESS_COLUMNS
+    required = PROGRESS_REQUIRED
+
+    def __init__(self, *, db_session: Session, actor: Actor, clock: Clock) -> None:
+        self.lookups = Lookups(db_session=db_session, clock=clock)
+        self.db_session = db_session
+        self.actor = actor.through("import")
+        self.clock = clock
+        self.default_plan = _default_plan_code(self.lookups)
+
+    def key(self, values: dict[str, Any]) -> str:
+        plan = _code(values.get("plan")) or self.default_plan
+        assignment = "" if values.get("assignment") is None else str(values["assignment"]).strip()
+        return "|".join(
+            (plan, assignment, _code(values.get("unit")), _period(values.get("period")))
+        )
+
+    def parse(self, values: dict[str, Any]) -> ProgressWrite:
+        return ProgressWrite.model_validate(values)
+
+    def process(
+        self, rows: Sequence[tuple[int, ProgressWrite]], *, write: bool
+    ) -> Iterable[tuple[int, Outcome | AppError]]:
+        keys: dict[int, progress_service.ProgressKey] = {}
+        for number, data in rows:
+            with contextlib.suppress(AppError):
+                keys[number] = progress_service.progress_natural_key(
+                    lookups=self.lookups, data=data
+                )
+        existing = progress_service.find_progress(
+            db_session=self.db_session, keys=list(keys.values())
+        )
+        planned: list[progress_service.PlannedProgress] = []
+        out: list[tuple[int, Outcome | AppError]] = []
+        for number, data in rows:
+            try:
+                item = progress_service.plan_progress(
+                    lookups=self.lookups,
+                    actor=self.actor,
+                    data=data,
+                    existing=existing.get(keys[number]) if number in keys else None,
+                )
+            except AppError as exc:
+                out.append((number, exc))
+                continue
+            planned.append(item)
+            out.append((number, _OUTCOME[item.action]))
+        if write and planned:
+            progress_service.apply_progress(
+                db_session=self.db_session, actor=self.actor, clock=self.clock, planned=planned
+            )
+        return out
+
+    def finish(self) -> None:
+        return None
+
+
+def _default_plan_code(lookups: Lookups) -> str:
+    try:
+        return lookups.plan(None).code
+    except AppError:
+        return ""
+
+
+def import_readings(
+    *,
+    db_session: Session,
+    actor: Actor,
+    clock: Clock,
+    upload: Upload,
+    options: ImportOptions,
+    keep_rejected: bool = False,
+) -> ImportResult:
+    """``POST /readings/bulk``: a file of readings, in one transaction."""
+    authorize(actor, Permission.DATA_WRITE)
+    importer = ReadingImporter(db_session=db_session, actor=actor, clock=clock)
+    return run_import(
+        db_session=db_session,
+        importer=importer,
+        upload=upload,
+        options=options,
+        key_label="indicator, unit, period, domain",
+        keep_rejected=keep_rejected,
+    )
+
+
+def import_progress(
+    *,
+    db_session: Session,
+    actor: Actor,
+    clock: Clock,
+    upload: Upload,
+    options: ImportOptions,
+    keep_rejected: bool = False,
+) -> ImportResult:
+    """``POST /progress/bulk``: a file of progress reports, in one transaction."""
+    authorize(actor, Permission.DATA_WRITE)
+    importer = ProgressImporter(db_session=db_session, actor=actor, clock=clock)
+    return run_import(
+        db_session=db_session,
+        importer=importer,
+        upload=upload,
+        options=options,
+        key_label="assignment, unit, period",
+        keep_rejected=keep_rejected,
+    )
+
+
+def authorize_import(actor: Actor) -> None:
+    """Refuse a role that may not write data before its file is even read (403)."""
+    authorize(actor, Permission.DATA_WRITE)
+
+
+def authorize_upload_page(actor: Actor) -> None:
+    """The upload page is for those who import for every unit: coordinators and admins."""
+    from app.accounts.permissions import can
+    from app.errors import Forbidden
+
+    if not (can(actor, Permission.DATA_WRITE) and can(actor, Permission.READ_ALL)):
+        raise Forbidden(
+            "Trang nhập dữ liệu hàng loạt dành cho bộ phận điều phối và quản trị. Cán bộ báo cáo "
+            "của đơn vị nhập qua API (POST /api/v1/readings/bulk) cho đơn vị mình.",
+            code="forbidden",
+        )
