@@ -1,0 +1,1 @@
+"""Scores, rankings and the dashboard: every number able to explain how it was computed."""

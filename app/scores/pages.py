@@ -1,0 +1,262 @@
+"""Dashboard pages: the ward overview, a unit, an indicator, and the "Vì sao?" fragments.
+
+Each page calls the same service functions as its JSON twin under ``/api/v1/scores``; a period
+change swaps only the page body (htmx), and a "Vì sao?" link loads a breakdown in place, or opens
+the full page without JavaScript.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from app.accounts.dependencies import WebUser
+from app.accounts.permissions import Permission, can
+from app.clock import ClockDep
+from app.db import SessionDep
+from app.scores import charts, service, trends
+from app.scores.schemas import IndicatorScore, UnitBreakdown
+from app.templating import format_number_vi, is_partial_request, render
+
+router = APIRouter(prefix="/scores", include_in_schema=False)
+
+REPORT_STATES = {
+    "on_time": ("✓", "Đúng hạn"),
+    "late": ("!", "Trễ hạn"),
+    "missing": ("✗", "Chưa nộp"),
+    "not_due": ("…", "Chưa đến hạn"),
+    "not_expected": ("–", "Không phải nộp"),
+}
+STATUS_LABELS = {
+    "not_started": "Chưa thực hiện",
+    "in_progress": "Đang thực hiện",
+    "done": "Hoàn thành",
+    "not_applicable": "Không áp dụng",
+}
+ROLE_LABELS = {"all": "Mọi đơn vị", "lead": "Chủ trì", "coordinator": "Phối hợp"}
+COMPARATORS = {">=": "≥", "<=": "≤", "=": "="}
+
+
+@dataclass(frozen=True)
+class Where:
+    """The period and plan a page shows; ``plan`` only matters where several plans are loaded."""
+
+    period: str | None
+    plan: str | None
+
+    def query(self, period: str | None = None, **extra: str | None) -> str:
+        """``?period=2025-10&unit=vp``, leaving out what is empty (``""`` if nothing is left)."""
+        params = {"period": period or self.period, **extra, "plan": self.plan}
+        kept = {k: v for k, v in params.items() if v}
+        return "?" + urlencode(kept) if kept else ""
+
+
+def _where(
+    period: Annotated[str | None, Query()] = None, plan: Annotated[str | None, Query()] = None
+) -> Where:
+    return Where(period=period, plan=plan)
+
+
+WhereDep = Annotated[Where, Depends(_where)]
+
+
+def _common(db_session: SessionDep, clock: ClockDep, where: Where) -> dict[str, Any]:
+    return {
+        "periods": service.period_choices(db_session=db_session, clock=clock, plan=where.plan),
+        "plan_code": where.plan,
+        "lights": charts.LIGHTS,
+        "report_states": REPORT_STATES,
+        "status_labels": STATUS_LABELS,
+        "role_labels": ROLE_LABELS,
+        "comparators": COMPARATORS,
+        "query": where.query,
+    }
+
+
+def _target_text(indicator: IndicatorScore) -> str:
+    unit = "%" if indicator.measure == "percent" else ""
+    return f"{COMPARATORS[indicator.comparator]} {format_number_vi(indicator.target, 1)}{unit}"
+
+
+@router.get("", response_class=HTMLResponse)
+def overview(
+    request: Request, db_session: SessionDep, identity: WebUser, clock: ClockDep, where: WhereDep
+) -> Response:
+    """The ward in one period; a reporter is sent to its own unit's page instead."""
+    actor = identity.actor
+    if not can(actor, Permission.READ_ALL) and actor.unit_code:
+        return RedirectResponse(f"/scores/units/{actor.unit_code}{where.query()}", 303)
+    summary = service.ward_summary(
+        db_session=db_session, actor=actor, clock=clock, period=where.period, plan=where.plan
+    )
+    lines = trends.indicator_sparklines(
+        db_session=db_session, actor=actor, clock=clock, period_to=summary.period, plan=where.plan
+    )
+    by_code = {i.code: i for i in summary.indicators}
+    sparklines = {
+        code: charts.line_chart(
+            points=points,
+            target=by_code[code].target,
+            percent=by_code[code].measure == "percent",
+            width=120,
+            height=30,
+            compact=True,
+        )
+        for code, points in lines.items()
+    }
+    context = _common(db_session, clock, where) | {
+        "title": f"Điểm CCHC — {summary.period_label}",
+        "s": summary,
+        "sparklines": sparklines,
+        "targets": {i.code: _target_text(i) for i in summary.indicators},
+        "bars": charts.area_bars(areas=summary.areas),
+    }
+    return render(request, "scores/overview.html", context, block="body")
+
+
+def _total(breakdown: UnitBreakdown) -> float:
+    """Shown under the components, so that the reader sees them add up to the score."""
+    return sum(c.contribution for c in breakdown.components)
+
+
+def _unit_context(
+    db_session: SessionDep, identity: WebUser, clock: ClockDep, code: str, where: Where
+) -> dict[str, Any]:
+    actor = identity.actor
+    breakdown = service.unit_breakdown(
+        db_session=db_session,
+        actor=actor,
+        clock=clock,
+        unit=code,
+        period=where.period,
+        plan=where.plan,
+    )
+    return _common(db_session, clock, where) | {
+        "title": f"Điểm của {breakdown.unit.short_name} — {breakdown.period_label}",
+        "b": breakdown,
+        "targets": {i.code: _target_text(i) for i in breakdown.indicators.items},
+        "can_read_all": can(actor, Permission.READ_ALL),
+        "total": _total(breakdown),
+    }
+
+
+@router.get("/units/{code}", response_class=HTMLResponse)
+def unit_page(
+    code: str,
+    request: Request,
+    db_session: SessionDep,
+    identity: WebUser,
+    clock: ClockDep,
+    where: WhereDep,
+) -> Response:
+    """A unit's score, its trend over the periods and its full breakdown."""
+    context = _unit_context(db_session, identity, clock, code, where)
+    breakdown: UnitBreakdown = context["b"]
+    series = trends.trend(
+        db_session=db_session,
+        actor=identity.actor,
+        clock=clock,
+        unit=code,
+        period_to=breakdown.period,
+        plan=where.plan,
+        last=12,
+    )
+    context["chart"] = charts.line_chart(points=series.points, unit_suffix="")
+    context["bars"] = charts.area_bars(areas=breakdown.areas)
+    return render(request, "scores/unit.html", context, block="body")
+
+
+@router.get("/units/{code}/why", response_class=HTMLResponse)
+def unit_why(
+    code: str,
+    request: Request,
+    db_session: SessionDep,
+    identity: WebUser,
+    clock: ClockDep,
+    where: WhereDep,
+) -> Response:
+    """The breakdown alone, for the "Vì sao?" panel; a plain visit goes to the full page."""
+    if not is_partial_request(request):
+        return RedirectResponse(f"/scores/units/{code}{where.query()}#vi-sao", 303)
+    context = _unit_context(db_session, identity, clock, code, where)
+    return render(request, "scores/unit.html", context, block="why")
+
+
+def _indicator_context(
+    db_session: SessionDep,
+    identity: WebUser,
+    clock: ClockDep,
+    code: str,
+    where: Where,
+    unit: str | None,
+) -> dict[str, Any]:
+    detail = service.indicator_detail(
+        db_session=db_session,
+        actor=identity.actor,
+        clock=clock,
+        indicator=code,
+        period=where.period,
+        plan=where.plan,
+        unit=unit,
+    )
+    scope = f" — {detail.unit}" if detail.unit else ""
+    return _common(db_session, clock, where) | {
+        "title": f"{detail.indicator.name}{scope} — {detail.period_label}",
+        "d": detail,
+        "i": detail.indicator,
+        "target": _target_text(detail.indicator),
+    }
+
+
+@router.get("/indicators/{code}", response_class=HTMLResponse)
+def indicator_page(
+    code: str,
+    request: Request,
+    db_session: SessionDep,
+    identity: WebUser,
+    clock: ClockDep,
+    where: WhereDep,
+    unit: Annotated[str | None, Query()] = None,
+) -> Response:
+    """An indicator: the ward's (or a unit's) value, its trend against the target, per unit."""
+    context = _indicator_context(db_session, identity, clock, code, where, unit)
+    detail = context["d"]
+    series = trends.trend(
+        db_session=db_session,
+        actor=identity.actor,
+        clock=clock,
+        unit=detail.unit,
+        indicator=code,
+        period_to=detail.period,
+        plan=where.plan,
+        last=12,
+    )
+    percent = detail.indicator.measure == "percent"
+    context["chart"] = charts.line_chart(
+        points=series.points,
+        target=detail.indicator.target,
+        percent=percent,
+        unit_suffix="%" if percent else "",
+    )
+    return render(request, "scores/indicator.html", context, block="body")
+
+
+@router.get("/indicators/{code}/why", response_class=HTMLResponse)
+def indicator_why(
+    code: str,
+    request: Request,
+    db_session: SessionDep,
+    identity: WebUser,
+    clock: ClockDep,
+    where: WhereDep,
+    unit: Annotated[str | None, Query()] = None,
+) -> Response:
+    """How an indicator's value was obtained, for the "Vì sao?" panel."""
+    if not is_partial_request(request):
+        return RedirectResponse(f"/scores/indicators/{code}{where.query(unit=unit)}#vi-sao", 303)
+    context = _indicator_context(db_session, identity, clock, code, where, unit)
+    return render(request, "scores/indicator.html", context, block="why")

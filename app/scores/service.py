@@ -1,0 +1,394 @@
+"""Scores, rankings and trends of a plan, for the JSON API and the dashboard pages alike.
+
+Who may see what: the ward summary and the ranking compare units, so they need ``read.all``
+(viewers, coordinators, admins); a reporter sees its own unit's breakdown (with its rank, but no
+other unit's score) and trends narrowed to its own unit.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+
+from sqlmodel import Session, col, select
+
+from app.accounts.permissions import Permission, authorize_read, can
+from app.actors import Actor
+from app.clock import Clock
+from app.errors import Forbidden, Invalid, NotFound
+from app.kpis import service as kpi_service
+from app.kpis.models import Indicator
+from app.periods import Period, PeriodError
+from app.plans import service as plan_service
+from app.scores import configuration, engine, queries
+from app.scores import indicators as indicator_scores
+from app.scores.engine import PeriodResult, UnitResult
+from app.scores.frame import Frame, load_frame
+from app.scores.schemas import (
+    ComponentRead,
+    Headline,
+    IndicatorComponent,
+    IndicatorDetail,
+    IndicatorScore,
+    OverdueTask,
+    OverdueUnit,
+    ReportingComponent,
+    ScoreSummary,
+    TaskComponent,
+    UnitBreakdown,
+    UnitRanking,
+    UnitRef,
+    UnitValue,
+)
+from app.scoring import rules
+from app.units import service as unit_service
+from app.units.models import Unit
+
+
+def frame_for(*, db_session: Session, clock: Clock, plan: str | None) -> Frame:
+    """The plan and the rules in force, loaded once for a request."""
+    plan_row = plan_service.get_plan(db_session=db_session, code=plan)
+    return load_frame(
+        db_session=db_session,
+        plan=plan_row,
+        today=clock.today(),
+        config=configuration.effective_config(db_session=db_session),
+    )
+
+
+def period_choices(
+    *, db_session: Session, clock: Clock, plan: str | None = None
+) -> list[tuple[str, str]]:
+    """The plan's reporting periods so far, newest first, as (value, Vietnamese label)."""
+    plan_row = plan_service.get_plan(db_session=db_session, code=plan)
+    periods = plan_service.calendar_for(plan_row).periods(until=clock.today())
+    return [(str(p), p.label_vi) for p in reversed(periods)]
+
+
+def resolve_period(*, frame: Frame, period: str | None) -> Period:
+    """The period asked for (a reporting period of the plan, not in the future), or by default
+    the latest one that has ended: the one whose reports the committee is looking at."""
+    if period is not None and period.strip():
+        return Period.parse(
+            plan_service.validate_period(plan=frame.plan, period=period, today=frame.today)
+        )
+    try:
+        current = frame.calendar.period_for(frame.today)
+    except PeriodError as exc:
+        raise Invalid.one("period", "period_invalid", exc.message) from exc
+    return frame.calendar.previous(current) or current
+
+
+def require_ward(actor: Actor) -> None:
+    if not can(actor, Permission.READ_ALL):
+        own = f" (/scores/units/{actor.unit_code})" if actor.unit_code else ""
+        raise Forbidden(
+            "Bảng điểm và xếp hạng so sánh các đơn vị: bạn chỉ được xem điểm của đơn vị mình"
+            f"{own}.",
+            code="other_unit",
+        )
+
+
+def _ref(unit: Unit) -> UnitRef:
+    return UnitRef(code=unit.code, name=unit.name, short_name=unit.short_name)
+
+
+# --- the ward ------------------------------------------------------------------------------------
+
+
+def _ranking(result: UnitResult) -> UnitRanking:
+    means = {c.name: c.mean for c in result.score.components}
+    return UnitRanking(
+        code=result.unit.code,
+        name=result.unit.name,
+        short_name=result.unit.short_name,
+        score=result.score.score,
+        rank=result.rank,
+        classification=result.classification,
+        tasks=means["tasks"],
+        indicators=means["indicators"],
+        reporting=means["reporting"],
+        report_state=result.report_state,
+        overdue=sum(1 for t in result.tasks if t.overdue),
+        formula=result.score.formula,
+    )
+
+
+def _overdue(frame: Frame, results: Sequence[UnitResult]) -> list[OverdueTask]:
+    """Tasks past their due date and not done, each with the units still owing them."""
+    behind: dict[str, list[OverdueUnit]] = defaultdict(list)
+    for result in results:
+        for task in result.tasks:
+            if task.overdue:
+                behind[task.assignment].append(
+                    OverdueUnit(
+                        code=result.unit.code,
+                        short_name=result.unit.short_name,
+                        status=task.status,
+                        percent_complete=task.percent_complete,
+                    )
+                )
+    out = []
+    for task in frame.tasks:
+        if task.code in behind and task.due_date is not None:
+            lead = frame.units_by_id.get(task.lead_unit_id) if task.lead_unit_id else None
+            out.append(
+                OverdueTask(
+                    assignment=task.code,
+                    text=task.text,
+                    area=task.area,
+                    due_date=task.due_date,
+                    lead_unit=lead.code if lead else None,
+                    lead_unit_name=lead.short_name if lead else None,
+                    units=behind[task.code],
+                )
+            )
+    return out
+
+
+def ward_score(results: Sequence[UnitResult]) -> tuple[float | None, str]:
+    """The ward as the plain mean of its units' scores (units without a score left out)."""
+    scores = [r.score.score for r in results if r.score.score is not None]
+    if not scores:
+        return None, "chưa có đơn vị nào được chấm điểm"
+    mean = math.fsum(scores) / len(scores)
+    terms = " + ".join(rules.format_vi(s, 2) for s in scores)
+    return mean, f"({terms}) / {len(scores)} đơn vị = {rules.format_vi(mean, 2)}"
+
+
+def _headline(
+    frame: Frame,
+    result: PeriodResult,
+    indicators: Sequence[IndicatorScore],
+    overdue: Sequence[OverdueTask],
+) -> Headline:
+    states = [r.report_state for r in result.units]
+    score, formula = ward_score(result.units)
+    return Headline(
+        targets_total=len(indicators),
+        targets_with_data=sum(1 for i in indicators if i.value is not None),
+        targets_met=sum(1 for i in indicators if i.met),
+        units_expected=len(frame.units),
+        units_on_time=states.count("on_time"),
+        units_late=states.count("late"),
+        units_missing=states.count("missing"),
+        units_not_due=states.count("not_due"),
+        overdue_tasks=len(overdue),
+        overdue_items=sum(len(t.units) for t in overdue),
+        ward_score=score,
+        ward_score_formula=formula,
+    )
+
+
+def _summary(frame: Frame, result: PeriodResult) -> ScoreSummary:
+    indicators = [
+        result.indicators.get(i.id or 0) or indicator_scores.no_data_indicator(frame, i)
+        for i in frame.indicators
+    ]
+    if result.has_data:
+        areas = engine.ward_areas(frame, result.units, result.indicators)
+    else:
+        areas = [engine.area_read(frame, area, []) for area in frame.areas]
+    overdue = _overdue(frame, result.units)
+    units = sorted(result.units, key=lambda r: (r.rank is None, r.rank or 0, r.unit.code))
+    return ScoreSummary(
+        plan=frame.plan.code,
+        plan_number=frame.plan.number,
+        period=str(result.period),
+        period_label=result.period.label_vi,
+        as_of=result.as_of,
+        has_data=result.has_data,
+        message="" if result.has_data else engine.NO_DATA,
+        config_version=frame.config.version,
+        config_source=frame.config_read.source,
+        headline=_headline(frame, result, indicators, overdue),
+        indicators=indicators,
+        areas=areas,
+        units=[_ranking(r) for r in units],
+        overdue=overdue,
+    )
+
+
+def ward_summary(
+    *,
+    db_session: Session,
+    actor: Actor,
+    clock: Clock,
+    period: str | None = None,
+    plan: str | None = None,
+) -> ScoreSummary:
+    """Where the ward stands in one period: targets, areas, units ranked, overdue tasks."""
+    require_ward(actor)
+    frame = frame_for(db_session=db_session, clock=clock, plan=plan)
+    chosen = resolve_period(frame=frame, period=period)
+    return _summary(frame, engine.score_period(db_session=db_session, frame=frame, period=chosen))
+
+
+# --- one unit ------------------------------------------------------------------------------------
+
+
+def _reporting(frame: Frame, result: UnitResult) -> ReportingComponent:
+    sub, due = result.submission, result.due_date
+    labels = {"on_time": "nộp đúng hạn", "late": "nộp trễ hạn", "missing": "chưa nộp, đã quá hạn"}
+    if result.reporting is not None:
+        formula = f"{labels[result.report_state]}: {result.reporting.formula}"
+    elif result.report_state == "not_due" and due is not None:
+        formula = f"chưa đến hạn nộp (hạn {due:%d/%m/%Y}): không tính"
+    else:
+        formula = "đơn vị không phải nộp báo cáo kỳ theo kế hoạch: không tính"
+    return ReportingComponent(
+        score=result.reporting.score if result.reporting else None,
+        state=result.report_state,
+        due_date=due,
+        first_submitted_at=sub.first_submitted_at if sub else None,
+        submission_status=sub.status if sub else None,
+        late_credit=frame.config.late_credit,
+        formula=formula,
+    )
+
+
+def _breakdown(frame: Frame, result: PeriodResult, mine: UnitResult) -> UnitBreakdown:
+    components = {c.name: c for c in mine.score.components}
+    return UnitBreakdown(
+        plan=frame.plan.code,
+        period=str(result.period),
+        period_label=result.period.label_vi,
+        as_of=result.as_of,
+        has_data=result.has_data,
+        unit=_ref(mine.unit),
+        score=mine.score.score,
+        rank=mine.rank,
+        ranked_units=sum(1 for r in result.units if r.rank is not None),
+        classification=mine.classification,
+        formula=mine.score.formula,
+        config_source=frame.config_read.source,
+        config=frame.config,
+        components=[
+            ComponentRead(
+                name=c.name,
+                label=c.label,
+                mean=c.mean,
+                weight=c.weight,
+                share=c.share,
+                contribution=c.contribution,
+                formula=c.formula,
+            )
+            for c in mine.score.components
+        ],
+        tasks=TaskComponent(
+            score=mine.task.score,
+            counted=mine.task.counted,
+            reported=sum(1 for t in mine.tasks if t.status is not None),
+            unreported=sum(1 for t in mine.tasks if t.status is None),
+            overdue=sum(1 for t in mine.tasks if t.overdue),
+            formula=mine.task.formula,
+            items=mine.tasks,
+        ),
+        indicators=IndicatorComponent(
+            mean=mine.indicator_mean,
+            counted=sum(1 for i in mine.indicators if i.attainment is not None),
+            formula=components["indicators"].formula,
+            items=mine.indicators,
+        ),
+        reporting=_reporting(frame, mine),
+        areas=mine.areas,
+    )
+
+
+def unit_breakdown(
+    *,
+    db_session: Session,
+    actor: Actor,
+    clock: Clock,
+    unit: str,
+    period: str | None = None,
+    plan: str | None = None,
+) -> UnitBreakdown:
+    """Every number behind one unit's score: the tasks, readings and report it used, each part's
+    formula, and the configuration applied. The contributions add up to the score exactly."""
+    authorize_read(actor, unit)
+    frame = frame_for(db_session=db_session, clock=clock, plan=plan)
+    unit_row = unit_service.get_by_code(db_session=db_session, code=unit)
+    chosen = resolve_period(frame=frame, period=period)
+    result = engine.score_period(db_session=db_session, frame=frame, period=chosen)
+    mine = next((r for r in result.units if r.unit.id == unit_row.id), None)
+    if mine is None:  # the committee itself, or a unit no longer active: scored but not ranked
+        alone = engine.score_period(
+            db_session=db_session, frame=frame, period=chosen, units=[unit_row], ward=False
+        )
+        mine = alone.units[0]
+        mine.rank = None
+    return _breakdown(frame, result, mine)
+
+
+# --- one indicator -------------------------------------------------------------------------------
+
+
+def indicator_row(*, db_session: Session, frame: Frame, code: str) -> Indicator:
+    row = kpi_service.get_indicator(db_session=db_session, plan=frame.plan, code=code)
+    if not row.active:
+        raise NotFound(f"Chỉ tiêu “{code}” đã ngừng theo dõi.", code="indicator_inactive")
+    return row
+
+
+def _units_by_id(*, db_session: Session, frame: Frame, ids: set[int]) -> dict[int, Unit]:
+    found = {i: u for i, u in frame.units_by_id.items() if i in ids}
+    missing = ids - set(found)
+    if missing:
+        found |= {
+            u.id: u
+            for u in db_session.exec(select(Unit).where(col(Unit.id).in_(missing)))
+            if u.id is not None
+        }
+    return found
+
+
+def indicator_detail(
+    *,
+    db_session: Session,
+    actor: Actor,
+    clock: Clock,
+    indicator: str,
+    period: str | None = None,
+    plan: str | None = None,
+    unit: str | None = None,
+) -> IndicatorDetail:
+    """An indicator in one period: the ward's figure (or one unit's) and every unit's readings."""
+    unit = authorize_read(actor, unit)
+    frame = frame_for(db_session=db_session, clock=clock, plan=plan)
+    row = indicator_row(db_session=db_session, frame=frame, code=indicator)
+    chosen = resolve_period(frame=frame, period=period)
+    unit_row = unit_service.get_by_code(db_session=db_session, code=unit) if unit else None
+    readings = queries.unit_readings(
+        db_session=db_session,
+        indicator_ids=[row.id or 0],
+        periods=[str(chosen)],
+        unit_ids=None if unit_row is None else [unit_row.id or 0],
+    )
+    by_unit: dict[int, list[queries.ReadingRow]] = defaultdict(list)
+    for reading in readings:
+        by_unit[reading.unit_id].append(reading)
+    units = _units_by_id(db_session=db_session, frame=frame, ids=set(by_unit))
+    values = [
+        UnitValue(unit=_ref(units[i]), result=indicator_scores.unit_indicator(frame, row, rows))
+        for i, rows in sorted(by_unit.items(), key=lambda item: units[item[0]].code)
+    ]
+    if unit_row is not None:
+        judged: IndicatorScore = indicator_scores.unit_indicator(
+            frame, row, by_unit.get(unit_row.id or 0, [])
+        )
+    else:
+        aggregates = queries.ward_aggregates(
+            db_session=db_session, indicator_ids=[row.id or 0], periods=[str(chosen)]
+        )
+        ward = indicator_scores.ward_indicators(frame, aggregates).get(str(chosen), {})
+        judged = ward.get(row.id or 0) or indicator_scores.no_data_indicator(frame, row)
+    return IndicatorDetail(
+        plan=frame.plan.code,
+        period=str(chosen),
+        period_label=chosen.label_vi,
+        unit=unit_row.code if unit_row else None,
+        indicator=IndicatorScore(**judged.model_dump(exclude={"readings"})),
+        units=values,
+    )
