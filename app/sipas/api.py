@@ -1,0 +1,274 @@
+"""JSON API of SIPAS: the index, survey codes for the service centre's system, questionnaire
+versions, comment moderation, the computed reading and exports."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Body, Path, Query, Request, status
+from fastapi.responses import Response as RawResponse
+
+from app.accounts.dependencies import CurrentActor
+from app.clock import ClockDep
+from app.db import SessionDep
+from app.kpis.models import ReadingRead
+from app.pagination import PagingDep
+from app.schemas import Page
+from app.sipas import codes, comments, export, questionnaire, service
+from app.sipas.dependencies import code_settings, min_sample
+from app.sipas.models import (
+    CodeRequest,
+    CommentRead,
+    HideComment,
+    IssuedCodes,
+    QuestionnaireRead,
+    ReadingRequest,
+)
+
+router = APIRouter(prefix="/sipas", tags=["sipas"])
+
+PeriodQuery = Annotated[
+    str | None,
+    Query(max_length=16, description="2025-11 (month), 2026-Q1 (quarter) or 2026 (year)."),
+]
+CodeQuery = Annotated[str | None, Query(max_length=64)]
+
+
+def _filters(
+    period: str | None, unit: str | None, domain: str | None, channel: str | None
+) -> service.SipasFilters:
+    return service.SipasFilters(period=period, unit=unit, domain=domain, channel=channel)
+
+
+@router.get("", response_model=service.SipasReport, summary="The satisfaction index")
+def get_index(
+    request: Request,
+    db_session: SessionDep,
+    actor: CurrentActor,
+    clock: ClockDep,
+    period: PeriodQuery = None,
+    unit: CodeQuery = None,
+    domain: CodeQuery = None,
+    channel: Annotated[Literal["counter", "online", "both"] | None, Query()] = None,
+) -> service.SipasReport:
+    """The index with factor and criterion breakdown, sample sizes, per unit, domain, channel and
+    source, and the trend over the plan's periods. Percentages are `null` below the minimum
+    sample (`index.warning` says why); the counts per level are always given."""
+    return service.report(
+        db_session=db_session,
+        actor=actor,
+        clock=clock,
+        filters=_filters(period, unit, domain, channel),
+        min_sample=min_sample(request),
+    )
+
+
+@router.post(
+    "/codes",
+    response_model=IssuedCodes,
+    status_code=status.HTTP_201_CREATED,
+    summary="Issue one-time survey codes for dossiers",
+)
+def issue_codes(
+    request: Request,
+    db_session: SessionDep,
+    actor: CurrentActor,
+    clock: ClockDep,
+    data: Annotated[
+        CodeRequest,
+        Body(
+            examples=[
+                {
+                    "dossiers": [
+                        {
+                            "dossier_code": "H29.99-251120-0001",
+                            "unit": "ttpvhcc",
+                            "domain": "ho-tich",
+                            "procedure_code": "1.001193",
+                            "procedure_name": "Đăng ký khai sinh",
+                            "channel": "counter",
+                            "month": "2025-11",
+                        }
+                    ]
+                }
+            ]
+        ),
+    ],
+    qr: Annotated[Literal["none", "svg", "png"], Query(description="Include a QR code.")] = "none",
+) -> IssuedCodes:
+    """For the service centre's system (admins, officers of the service centre). The same dossier
+    always gets the same code, so a retried batch or a reprinted receipt is safe; the dossier
+    code itself is not stored."""
+    return codes.issue_codes(
+        db_session=db_session,
+        actor=actor,
+        clock=clock,
+        settings=code_settings(request),
+        dossiers=data.dossiers,
+        qr=qr,
+    )
+
+
+@router.get("/questionnaires", response_model=list[QuestionnaireRead])
+def list_questionnaires(db_session: SessionDep, clock: ClockDep) -> list[QuestionnaireRead]:
+    questionnaire.ensure_questionnaire(db_session=db_session, clock=clock)
+    return [questionnaire.to_read(r) for r in questionnaire.all_versions(db_session=db_session)]
+
+
+@router.get("/questionnaires/{version}", response_model=QuestionnaireRead)
+def get_questionnaire(
+    db_session: SessionDep, clock: ClockDep, version: Annotated[str, Path(max_length=32)]
+) -> QuestionnaireRead:
+    questionnaire.ensure_questionnaire(db_session=db_session, clock=clock)
+    return questionnaire.to_read(questionnaire.get_version(db_session=db_session, version=version))
+
+
+@router.post(
+    "/questionnaires", response_model=QuestionnaireRead, status_code=status.HTTP_201_CREATED
+)
+def create_questionnaire(
+    db_session: SessionDep,
+    actor: CurrentActor,
+    clock: ClockDep,
+    data: Annotated[dict[str, Any], Body(description="The whole form, as questionnaire.json.")],
+) -> QuestionnaireRead:
+    """A new version as a draft (coordinators, admins); publish it to start using it."""
+    return questionnaire.create_version(db_session=db_session, actor=actor, clock=clock, raw=data)
+
+
+@router.post("/questionnaires/{version}/publish", response_model=QuestionnaireRead)
+def publish_questionnaire(
+    db_session: SessionDep,
+    actor: CurrentActor,
+    clock: ClockDep,
+    version: Annotated[str, Path(max_length=32)],
+) -> QuestionnaireRead:
+    return questionnaire.publish_version(
+        db_session=db_session, actor=actor, clock=clock, version=version
+    )
+
+
+@router.get("/comments", response_model=Page[CommentRead])
+def list_comments(
+    db_session: SessionDep,
+    actor: CurrentActor,
+    clock: ClockDep,
+    paging: PagingDep,
+    period: PeriodQuery = None,
+    unit: CodeQuery = None,
+    domain: CodeQuery = None,
+) -> Page[CommentRead]:
+    items, total = comments.list_comments(
+        db_session=db_session,
+        actor=actor,
+        clock=clock,
+        filters=_filters(period, unit, domain, None),
+        limit=paging.limit,
+        offset=paging.offset,
+    )
+    return Page(items=items, total=total, limit=paging.limit, offset=paging.offset)
+
+
+CommentId = Annotated[str, Path(max_length=32, pattern="^[0-9a-f]{32}$")]
+
+
+@router.post("/comments/{comment_id}/hide", response_model=CommentRead)
+def hide_comment(
+    db_session: SessionDep,
+    actor: CurrentActor,
+    clock: ClockDep,
+    comment_id: CommentId,
+    data: HideComment,
+) -> CommentRead:
+    """Hide an abusive comment (coordinators, admins); the text is kept unchanged."""
+    return comments.set_comment_hidden(
+        db_session=db_session,
+        actor=actor,
+        clock=clock,
+        response_id=comment_id,
+        hidden=True,
+        reason=data.reason,
+    )
+
+
+@router.post("/comments/{comment_id}/show", response_model=CommentRead)
+def show_comment(
+    db_session: SessionDep,
+    actor: CurrentActor,
+    clock: ClockDep,
+    comment_id: CommentId,
+    data: HideComment,
+) -> CommentRead:
+    return comments.set_comment_hidden(
+        db_session=db_session,
+        actor=actor,
+        clock=clock,
+        response_id=comment_id,
+        hidden=False,
+        reason=data.reason,
+    )
+
+
+@router.post("/readings", response_model=ReadingRead, summary="Store the index as a reading")
+def store_reading(
+    request: Request,
+    db_session: SessionDep,
+    actor: CurrentActor,
+    clock: ClockDep,
+    data: ReadingRequest,
+) -> ReadingRead:
+    """The period's overall index becomes a computed reading of the `sipas_index` indicator
+    (coordinators, admins); refused below the minimum sample."""
+    return service.store_index_reading(
+        db_session=db_session,
+        actor=actor,
+        clock=clock,
+        period=data.period,
+        min_sample=min_sample(request),
+    )
+
+
+@router.get("/answers", summary="Export answers (CSV or XLSX)")
+def export_answers(
+    db_session: SessionDep,
+    actor: CurrentActor,
+    clock: ClockDep,
+    period: PeriodQuery = None,
+    unit: CodeQuery = None,
+    domain: CodeQuery = None,
+    format: Annotated[Literal["csv", "xlsx"], Query()] = "csv",
+) -> RawResponse:
+    """Raw levels, one row per answer (coordinators, admins)."""
+    return export_response(
+        db_session=db_session,
+        actor=actor,
+        clock=clock,
+        filters=_filters(period, unit, domain, None),
+        kind=format,
+    )
+
+
+def export_response(
+    *,
+    db_session: SessionDep,
+    actor: CurrentActor,
+    clock: ClockDep,
+    filters: service.SipasFilters,
+    kind: str,
+) -> RawResponse:
+    """The download, shared by this API and the export page."""
+    header, rows = export.export_table(
+        db_session=db_session, actor=actor, clock=clock, filters=filters
+    )
+    name = "sipas-" + re.sub(r"[^0-9A-Za-z-]", "", filters.period or "ky-hien-tai")
+    if kind == "xlsx":
+        body = export.to_xlsx(header, rows)
+        media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        body, media = export.to_csv(header, rows), "text/csv; charset=utf-8"
+    return RawResponse(
+        body,
+        media_type=media,
+        headers={"Content-Disposition": f'attachment; filename="{name}.{kind}"'},
+    )

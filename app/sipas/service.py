@@ -1,0 +1,423 @@
+"""The satisfaction index read from stored answers: per unit, domain, channel and period, trends,
+and the computed reading that feeds the scores.
+
+Queries only count raw answers per item and level; the arithmetic is in ``app.sipas.index``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from app.accounts.permissions import Permission, authorize, authorize_read
+from app.actors import SYSTEM, Actor
+from app.clock import Clock
+from app.errors import Invalid, NotFound
+from app.kpis import service as kpi_service
+from app.kpis.models import (
+    Domain,
+    IndicatorCreate,
+    Measure,
+    ReadingRead,
+    ReadingSource,
+    ReadingWrite,
+)
+from app.periods import Period, PeriodError
+from app.plans import service as plan_service
+from app.sipas.config import formula
+from app.sipas.index import (
+    ExpectationScore,
+    FactorSpec,
+    IndexScore,
+    compute_index,
+    score_expectation,
+)
+from app.sipas.models import (
+    AnswerSource,
+    Channel,
+    Rating,
+    RatingKind,
+    Response,
+)
+from app.sipas.questionnaire import all_versions, content_of, ensure_questionnaire
+from app.units import service as unit_service
+from app.units.models import Unit
+
+CHANNEL_LABELS = {
+    Channel.COUNTER: "Trực tiếp",
+    Channel.ONLINE: "Trực tuyến",
+    Channel.BOTH: "Cả hai",
+}
+SOURCE_LABELS = {
+    AnswerSource.CODE: "Có mã khảo sát",
+    AnswerSource.KIOSK: "Máy tại quầy",
+    AnswerSource.OPEN: "Trực tuyến không mã",
+}
+
+
+@dataclass(frozen=True)
+class SipasFilters:
+    period: str | None = None  # a month, a quarter or a year; default: the plan's current period
+    unit: str | None = None
+    domain: str | None = None
+    channel: str | None = None
+
+
+class GroupScore(BaseModel):
+    key: str
+    label: str
+    responses: int
+    sufficient_sample: bool
+    satisfaction: float | None
+    mean_score: float | None
+
+
+class TrendPoint(GroupScore):
+    pass
+
+
+class SipasReport(BaseModel):
+    period: str
+    period_label: str
+    unit: str | None
+    domain: str | None
+    channel: str | None
+    formula_version: str
+    satisfied_levels: list[int]
+    questionnaire_version: str
+    index: IndexScore
+    expectations: list[ExpectationScore]
+    by_unit: list[GroupScore]
+    by_domain: list[GroupScore]
+    by_channel: list[GroupScore]
+    by_source: list[GroupScore]
+    trend: list[TrendPoint]
+    comments: int
+
+
+# --- structure and counting ----------------------------------------------------------------------
+
+
+def structure(*, db_session: Session) -> tuple[list[FactorSpec], list[tuple[str, str]]]:
+    """Factors (with criteria) and expectation items over every version; the newest names win.
+
+    Adding up by criterion code lets answers given on different versions share one index.
+    """
+    factors: dict[str, tuple[str, dict[str, str]]] = {}
+    expectations: dict[str, str] = {}
+    for row in all_versions(db_session=db_session):
+        content = content_of(row)
+        for factor in content.factors:
+            _, criteria = factors.get(factor.code, ("", {}))
+            criteria.update({c.code: c.text for c in factor.criteria})
+            factors[factor.code] = (factor.name, criteria)
+        expectations.update({e.code: e.text for e in content.expectations})
+    specs = [
+        FactorSpec(code, name, tuple(criteria.items()))
+        for code, (name, criteria) in factors.items()
+    ]
+    return specs, list(expectations.items())
+
+
+def answer_filters(
+    *, db_session: Session, filters: SipasFilters, period: Period | None
+) -> list[Any]:
+    clauses: list[Any] = []
+    if period is not None:
+        clauses += [
+            col(Response.period_start) >= period.start_date,
+            col(Response.period_start) <= period.end_date,
+        ]
+    if filters.unit:
+        unit = unit_service.get_by_code(db_session=db_session, code=filters.unit)
+        clauses.append(Response.unit_id == unit.id)
+    if filters.domain:
+        domain = kpi_service.get_domain(db_session=db_session, code=filters.domain)
+        clauses.append(Response.domain_id == domain.id)
+    if filters.channel:
+        clauses.append(Response.channel == filters.channel)
+    return clauses
+
+
+def _counts(
+    db_session: Session, where: list[Any], group: Any | None, kind: RatingKind
+) -> dict[Any, dict[str, dict[int, int]]]:
+    """group → item → level → number of answers (one group, ``None``, without ``group``)."""
+    keys = [] if group is None else [group]
+    query = (
+        select(*keys, Rating.item, Rating.value, func.count())
+        .join(Response, col(Response.id) == Rating.response_id)
+        .where(*where, Rating.kind == kind)
+        .group_by(*keys, Rating.item, Rating.value)
+    )
+    out: dict[Any, dict[str, dict[int, int]]] = defaultdict(lambda: defaultdict(dict))
+    for row in db_session.execute(query).all():
+        key = None if group is None else row[0]
+        item, value, n = row[-3:]
+        out[key][item][int(value)] = int(n)
+    return out
+
+
+def _responses(db_session: Session, where: list[Any], group: Any | None) -> dict[Any, int]:
+    """group → answers with at least one rated criterion (the sample size)."""
+    keys = [] if group is None else [group]
+    query = (
+        select(*keys, func.count(func.distinct(Response.id)))
+        .join(Rating, col(Rating.response_id) == Response.id)
+        .where(*where, Rating.kind == RatingKind.CRITERION)
+        .group_by(*keys)
+    )
+    return {
+        (None if group is None else row[0]): int(row[-1]) for row in db_session.execute(query).all()
+    }
+
+
+def _groups(
+    db_session: Session,
+    where: list[Any],
+    group: Any,
+    labels: dict[Any, str],
+    factors: Sequence[FactorSpec],
+    min_sample: int,
+) -> list[GroupScore]:
+    counts = _counts(db_session, where, group, RatingKind.CRITERION)
+    sizes = _responses(db_session, where, group)
+    out = []
+    for key, n in sorted(sizes.items(), key=lambda kv: (-kv[1], str(kv[0]))):
+        score = compute_index(
+            factors=factors,
+            counts=counts.get(key, {}),
+            responses=n,
+            satisfied_levels=formula().satisfied_levels,
+            min_sample=min_sample,
+        )
+        out.append(
+            GroupScore(
+                key="" if key is None else str(key),
+                label=labels.get(key, "Không rõ") if key is not None else "Không ghi",
+                responses=n,
+                sufficient_sample=score.sufficient_sample,
+                satisfaction=score.satisfaction,
+                mean_score=score.mean_score,
+            )
+        )
+    return out
+
+
+def parse_period_filter(text: str) -> Period:
+    try:
+        return Period.parse(text)
+    except PeriodError as exc:
+        raise Invalid.one("period", "period_invalid", exc.message) from exc
+
+
+def default_period(*, db_session: Session, clock: Clock) -> Period:
+    plan = plan_service.get_plan(db_session=db_session, code=None)
+    calendar = plan_service.calendar_for(plan)
+    try:
+        return calendar.period_for(clock.today())
+    except PeriodError:
+        return calendar.start
+
+
+def _trend(
+    db_session: Session,
+    filters: SipasFilters,
+    period: Period,
+    factors: Sequence[FactorSpec],
+    min_sample: int,
+    clock: Clock,
+) -> list[TrendPoint]:
+    """One point per reporting period of the plan, from its start to the period asked for."""
+    plan = plan_service.get_plan(db_session=db_session, code=None)
+    calendar = plan_service.calendar_for(plan)
+    until = min(period.end_date, clock.today())
+    periods = calendar.periods(until=until)[-12:]
+    if not periods:
+        return []
+    where = [
+        *answer_filters(db_session=db_session, filters=filters, period=None),
+        col(Response.period_start) >= periods[0].start_date,
+        col(Response.period_start) <= periods[-1].end_date,
+    ]
+    by_month = _counts(db_session, where, Response.month, RatingKind.CRITERION)
+    sizes = _responses(db_session, where, Response.month)
+    points = []
+    for p in periods:
+        counts: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+        n = 0
+        for month in p.months():
+            n += sizes.get(str(month), 0)
+            for item, levels in by_month.get(str(month), {}).items():
+                for level, k in levels.items():
+                    counts[item][level] += k
+        score = compute_index(
+            factors=factors,
+            counts=counts,
+            responses=n,
+            satisfied_levels=formula().satisfied_levels,
+            min_sample=min_sample,
+        )
+        points.append(
+            TrendPoint(
+                key=str(p),
+                label=p.label_vi,
+                responses=n,
+                sufficient_sample=score.sufficient_sample,
+                satisfaction=score.satisfaction,
+                mean_score=score.mean_score,
+            )
+        )
+    return points
+
+
+def report(
+    *,
+    db_session: Session,
+    actor: Actor,
+    clock: Clock,
+    filters: SipasFilters,
+    min_sample: int,
+    with_breakdowns: bool = True,
+) -> SipasReport:
+    """The index for the filters with its factor breakdown, sample sizes, groups and trend."""
+    filters = replace(filters, unit=authorize_read(actor, filters.unit))
+    if filters.channel and filters.channel not in {c.value for c in Channel}:
+        raise Invalid.one("channel", "channel_invalid", "Kênh phải là counter, online hoặc both.")
+    current = ensure_questionnaire(db_session=db_session, clock=clock)
+    period = (
+        parse_period_filter(filters.period)
+        if filters.period
+        else default_period(db_session=db_session, clock=clock)
+    )
+    factors, expectation_items = structure(db_session=db_session)
+    where = answer_filters(db_session=db_session, filters=filters, period=period)
+    n = _responses(db_session, where, None).get(None, 0)
+    index = compute_index(
+        factors=factors,
+        counts=_counts(db_session, where, None, RatingKind.CRITERION).get(None, {}),
+        responses=n,
+        satisfied_levels=formula().satisfied_levels,
+        min_sample=min_sample,
+    )
+    wanted = _counts(db_session, where, None, RatingKind.EXPECTATION).get(None, {})
+    comments = db_session.exec(
+        select(func.count()).select_from(Response).where(*where, Response.comment != "")
+    ).one()
+    by_unit = by_domain = by_channel = by_source = []
+    trend: list[TrendPoint] = []
+    if with_breakdowns:
+        units = {u.id: u.short_name or u.name for u in db_session.exec(select(Unit)).all()}
+        domains = {d.id: d.name for d in db_session.exec(select(Domain)).all()}
+        by_unit = _groups(db_session, where, Response.unit_id, units, factors, min_sample)
+        by_domain = _groups(db_session, where, Response.domain_id, domains, factors, min_sample)
+        channels: dict[Any, str] = dict(CHANNEL_LABELS)
+        by_channel = _groups(db_session, where, Response.channel, channels, factors, min_sample)
+        sources: dict[Any, str] = dict(SOURCE_LABELS)
+        by_source = _groups(db_session, where, Response.source, sources, factors, min_sample)
+        trend = _trend(db_session, filters, period, factors, min_sample, clock)
+    return SipasReport(
+        period=str(period),
+        period_label=period.label_vi,
+        unit=filters.unit,
+        domain=filters.domain,
+        channel=filters.channel,
+        formula_version=formula().version,
+        satisfied_levels=sorted(formula().satisfied_levels),
+        questionnaire_version=current.version,
+        index=index,
+        expectations=[
+            score_expectation(code, text, wanted.get(code, {})) for code, text in expectation_items
+        ],
+        by_unit=by_unit,
+        by_domain=by_domain,
+        by_channel=by_channel,
+        by_source=by_source,
+        trend=trend,
+        comments=int(comments),
+    )
+
+
+# --- the computed reading ------------------------------------------------------------------------
+
+
+def ensure_sipas_indicator(*, db_session: Session, clock: Clock) -> str:
+    """The SIPAS indicator of the plan, created once (by the system, audited) from index.toml."""
+    spec = formula().indicator
+    plan = plan_service.get_plan(db_session=db_session, code=None)
+    try:
+        kpi_service.get_indicator(db_session=db_session, plan=plan, code=spec.code)
+    except NotFound:
+        kpi_service.create_indicator(
+            db_session=db_session,
+            actor=SYSTEM,
+            clock=clock,
+            data=IndicatorCreate(
+                code=spec.code,
+                plan=plan.code,
+                name=spec.name,
+                description="Tính tự động từ phiếu khảo sát SIPAS của phường (xem docs/sipas.md).",
+                area=spec.area,
+                measure=Measure.PERCENT,
+                comparator=spec.comparator,  # type: ignore[arg-type]
+                target=spec.target,
+                responsible_unit=spec.unit,
+                source_section=spec.source_section,
+            ),
+        )
+    return spec.code
+
+
+def store_index_reading(
+    *, db_session: Session, actor: Actor, clock: Clock, period: str, min_sample: int
+) -> ReadingRead:
+    """Write the period's overall index as a computed reading of the SIPAS indicator.
+
+    Triggered by a coordinator, never by an answer: a reading rewritten after each answer would
+    put each answer's effect, with its time, into the audit trail. The reading is written with the
+    system's rights (a coordinator may not write the service centre's readings) but in the name
+    of the coordinator, so its one audit row says who asked for it.
+    """
+    authorize(actor, Permission.REVIEW)
+    plan = plan_service.get_plan(db_session=db_session, code=None)
+    canonical = plan_service.validate_period(plan=plan, period=period, today=clock.today())
+    code = ensure_sipas_indicator(db_session=db_session, clock=clock)
+    found = report(
+        db_session=db_session,
+        actor=SYSTEM,
+        clock=clock,
+        filters=SipasFilters(period=canonical),
+        min_sample=min_sample,
+        with_breakdowns=False,
+    )
+    if found.index.satisfaction is None:
+        raise Invalid.one(
+            "period",
+            "sample_too_small",
+            f"Kỳ {found.period_label}: {found.index.warning} Chưa ghi chỉ số vào chỉ tiêu.",
+        )
+    value = round(found.index.satisfaction, 2)
+    on_behalf = replace(
+        SYSTEM, username=actor.username, user_id=actor.user_id, via=actor.via, ip=actor.ip
+    )
+    result = kpi_service.upsert_reading(
+        db_session=db_session,
+        actor=on_behalf,
+        clock=clock,
+        data=ReadingWrite(
+            indicator=code,
+            unit=formula().indicator.unit,
+            period=canonical,
+            value=value,
+            note=f"Tính tự động từ {found.index.responses} phiếu khảo sát SIPAS "
+            f"(công thức {found.formula_version}).",
+        ),
+        source=ReadingSource.COMPUTED,
+    )
+    return result.reading
