@@ -1,0 +1,102 @@
+"""JSON API of the consolidated report: generate (docx, xlsx, html, json), freeze, read back."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request, status
+from fastapi.responses import Response
+
+from app.accounts.dependencies import CurrentActor
+from app.clock import ClockDep
+from app.db import SessionDep
+from app.reports import service
+from app.reports.models import ReportConfigRead, ReportConfigUpdate, SnapshotRead
+
+router = APIRouter(prefix="/reports", tags=["reports"])
+
+PeriodQuery = Annotated[
+    str | None, Query(examples=["2025-10"], description="Default: the latest ended period.")
+]
+
+
+def _file(report: service.ReportFile, *, inline: bool = False) -> Response:
+    disposition = "inline" if inline else "attachment"
+    return Response(
+        report.content,
+        media_type=report.media_type,
+        headers={"Content-Disposition": f'{disposition}; filename="{report.filename}"'},
+    )
+
+
+@router.get(
+    "/consolidated",
+    summary="The consolidated report of a period, generated from the data as it stands",
+    responses={200: {"content": {m: {} for m in service.MEDIA_TYPES.values()} | {"text/html": {}}}},
+)
+def consolidated(
+    request: Request,
+    db_session: SessionDep,
+    actor: CurrentActor,
+    clock: ClockDep,
+    period: PeriodQuery = None,
+    format: Literal["docx", "xlsx", "html", "json"] = "docx",
+) -> Response:
+    """Word (Decree 30/2020 layout), Excel (one sheet per table), the HTML preview, or the
+    data as JSON. The figures are those of `GET /api/v1/scores` for the same period."""
+    if format == "html":
+        from app.reports.pages import preview_response
+
+        data = service.build(db_session=db_session, actor=actor, clock=clock, period=period)
+        return preview_response(request, data=data, snapshots=[], standalone=True)
+    report = service.generate(
+        db_session=db_session, actor=actor, clock=clock, period=period, fmt=format
+    )
+    return _file(report, inline=format == "json")
+
+
+@router.post(
+    "/consolidated/final",
+    response_model=SnapshotRead,
+    status_code=status.HTTP_201_CREATED,
+    summary="Mark the report of a period final: a frozen, numbered version",
+)
+def mark_final(
+    db_session: SessionDep, actor: CurrentActor, clock: ClockDep, period: PeriodQuery = None
+) -> SnapshotRead:
+    return service.mark_final(db_session=db_session, actor=actor, clock=clock, period=period)
+
+
+@router.get("/consolidated/versions", response_model=list[SnapshotRead])
+def versions(
+    db_session: SessionDep, actor: CurrentActor, period: str | None = None
+) -> list[SnapshotRead]:
+    return service.list_snapshots(db_session=db_session, actor=actor, period=period)
+
+
+@router.get("/consolidated/versions/{period}/{version}")
+def version_file(
+    period: str,
+    version: int,
+    db_session: SessionDep,
+    actor: CurrentActor,
+    format: Literal["docx", "xlsx", "json"] = "docx",
+) -> Response:
+    """A frozen version, byte for byte as it was marked final."""
+    report = service.snapshot_file(
+        db_session=db_session, actor=actor, period=period, version=version, fmt=format
+    )
+    return _file(report, inline=format == "json")
+
+
+@router.get("/config", response_model=ReportConfigRead)
+def get_config(db_session: SessionDep, actor: CurrentActor) -> ReportConfigRead:
+    return service.get_config(db_session=db_session, actor=actor)
+
+
+@router.put("/config", response_model=ReportConfigRead)
+def put_config(
+    data: ReportConfigUpdate, db_session: SessionDep, actor: CurrentActor, clock: ClockDep
+) -> ReportConfigRead:
+    """Issuing body, signer and recipients printed on the report."""
+    return service.update_config(db_session=db_session, actor=actor, clock=clock, data=data)

@@ -1,0 +1,281 @@
+"""The consolidated report as a Word document laid out by Decree 30/2020/NĐ-CP.
+
+A4 portrait; margins top/bottom 20 mm, left 30 mm, right 15 mm; Times New Roman 14 (13 in the
+heading and tables); the two-column heading; number and place-date lines in italics; page numbers
+centred at the top from page 2; the signer block and "Nơi nhận:".
+"""
+
+from __future__ import annotations
+
+import io
+
+from docx import Document
+from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt
+from docx.table import Table
+from docx.text.paragraph import Paragraph
+
+from app.reports.data import ConsolidatedData
+from app.templating import format_number_vi
+
+FONT = "Times New Roman"
+LIGHT_LABELS = {"green": "Đạt", "amber": "Gần đạt", "red": "Chưa đạt", "grey": "Chưa có số liệu"}
+STATE_LABELS = {
+    "on_time": "đúng hạn",
+    "late": "trễ hạn",
+    "missing": "chưa gửi (quá hạn)",
+    "not_due": "chưa đến hạn",
+}
+
+
+def _number(value: float | None, measure: str = "percent") -> str:
+    if value is None:
+        return "—"
+    text = format_number_vi(round(value, 2), 2)
+    return f"{text}%" if measure == "percent" else text
+
+
+def _para(
+    container: object,
+    text: str = "",
+    *,
+    bold: bool = False,
+    italic: bool = False,
+    size: float | None = None,
+    align: WD_ALIGN_PARAGRAPH | None = None,
+    indent: bool = False,
+) -> Paragraph:
+    paragraph: Paragraph = container.add_paragraph()  # type: ignore[attr-defined]
+    if text:
+        run = paragraph.add_run(text)
+        run.bold, run.italic = bold, italic
+        if size:
+            run.font.size = Pt(size)
+    if align is not None:
+        paragraph.alignment = align
+    if indent:
+        paragraph.paragraph_format.first_line_indent = Mm(10)
+    paragraph.paragraph_format.space_after = Pt(3)
+    return paragraph
+
+
+def _no_borders(table: Table) -> None:
+    borders = OxmlElement("w:tblBorders")
+    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
+        element = OxmlElement(f"w:{edge}")
+        element.set(qn("w:val"), "nil")
+        borders.append(element)
+    table._tbl.tblPr.append(borders)
+
+
+def _page_number_header(document: Document) -> None:
+    """A PAGE field centred in the header, suppressed on the first page (Decree 30)."""
+    section = document.sections[0]
+    section.different_first_page_header_footer = True
+    paragraph = section.header.paragraphs[0]
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    run = paragraph.add_run()
+    for kind, text in (("begin", None), (None, "PAGE"), ("end", None)):
+        if kind:
+            char = OxmlElement("w:fldChar")
+            char.set(qn("w:fldCharType"), kind)
+            run._r.append(char)
+        else:
+            instr = OxmlElement("w:instrText")
+            instr.set(qn("xml:space"), "preserve")
+            instr.text = text
+            run._r.append(instr)
+
+
+def _setup(document: Document) -> None:
+    section = document.sections[0]
+    section.orientation = WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.top_margin = section.bottom_margin = Mm(20)
+    section.left_margin, section.right_margin = Mm(30), Mm(15)
+    style = document.styles["Normal"]
+    style.font.name = FONT
+    style.font.size = Pt(14)
+    style.element.rPr.rFonts.set(qn("w:eastAsia"), FONT)
+    _page_number_header(document)
+
+
+def _heading(document: Document, data: ConsolidatedData) -> None:
+    cfg = data.config
+    table = document.add_table(rows=2, cols=2)
+    _no_borders(table)
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    left, right = table.rows[0].cells
+    left.width, right.width = Mm(70), Mm(95)
+    left.paragraphs[0].text = ""
+    run = left.paragraphs[0].add_run(cfg.authority)
+    run.font.size = Pt(13)
+    left.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _para(left, cfg.issuer, bold=True, size=13, align=WD_ALIGN_PARAGRAPH.CENTER)
+    run = right.paragraphs[0].add_run("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")
+    run.bold = True
+    run.font.size = Pt(13)
+    right.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _para(right, "Độc lập - Tự do - Hạnh phúc", bold=True, size=14, align=WD_ALIGN_PARAGRAPH.CENTER)
+    number, place = table.rows[1].cells
+    number.paragraphs[0].add_run(f"Số:       /{cfg.number_suffix}").font.size = Pt(13)
+    number.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
+    d = data.report_date
+    run = place.paragraphs[0].add_run(
+        f"{cfg.place}, ngày {d.day:02d} tháng {d.month:02d} năm {d.year}"
+    )
+    run.italic = True
+    place.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _para(document)
+    _para(document, "BÁO CÁO", bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
+    _para(document, data.subject, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
+
+
+def _grid(document: Document, header: list[str], rows: list[list[str]]) -> Table:
+    table = document.add_table(rows=1, cols=len(header))
+    table.style = "Table Grid"
+    for cell, text in zip(table.rows[0].cells, header, strict=True):
+        cell.paragraphs[0].add_run(text).bold = True
+    for values in rows:
+        cells = table.add_row().cells
+        for cell, text in zip(cells, values, strict=True):
+            cell.paragraphs[0].add_run(text)
+    for row in table.rows:
+        for cell in row.cells:
+            for paragraph in cell.paragraphs:
+                for run in paragraph.runs:
+                    run.font.size = Pt(12)
+    return table
+
+
+def kpi_rows(data: ConsolidatedData, area: str | None = None) -> list[list[str]]:
+    rows = []
+    for k in data.kpis:
+        if area is not None and k.area != area:
+            continue
+        sign = {">=": "≥", "<=": "≤", "=": "="}[k.comparator]
+        change = "—" if k.change is None else ("+" if k.change > 0 else "") + _number(k.change, "")
+        rows.append(
+            [
+                k.name + (f" (thấp nhất: {k.worst_domain})" if k.worst_domain else ""),
+                _number(k.value, k.measure),
+                f"{sign} {_number(k.target, k.measure)}",
+                LIGHT_LABELS[k.light],
+                change,
+            ]
+        )
+    return rows
+
+
+KPI_HEADER = ["Chỉ tiêu", "Kết quả", "Mục tiêu", "Đánh giá", "So với kỳ trước"]
+
+
+def render(data: ConsolidatedData) -> bytes:
+    document = Document()
+    _setup(document)
+    _heading(document, data)
+    head = data.summary.headline
+    _para(
+        document,
+        f"Thực hiện Kế hoạch số {data.plan_number}, Phòng Văn hóa - Xã hội tổng hợp kết quả "
+        f"thực hiện {data.period_label.lower()} của các cơ quan, đơn vị như sau: "
+        f"{head.targets_met}/{head.targets_total} chỉ tiêu đạt; "
+        f"{head.units_on_time}/{head.units_expected} đơn vị gửi báo cáo đúng hạn; "
+        f"{head.overdue_tasks} nhiệm vụ quá hạn.",
+        indent=True,
+    )
+    _para(document, "I. KẾT QUẢ THỰC HIỆN THEO LĨNH VỰC", bold=True)
+    for number, area in enumerate(data.areas, start=1):
+        percent = "" if area.percent is None else f" (mức đạt {_number(area.percent)})"
+        _para(document, f"{number}. {area.name}{percent}", bold=True)
+        reported = [t for t in area.tasks if t.reports]
+        if not reported:
+            _para(
+                document,
+                "Chưa có đơn vị báo cáo nhiệm vụ thuộc lĩnh vực này.",
+                italic=True,
+                indent=True,
+            )
+        for task in reported:
+            for report in task.reports:
+                detail = f" ({report.percent}%)" if report.percent is not None else ""
+                text = f"- {report.unit_name} — nhiệm vụ {task.code}: {report.status_label}{detail}"
+                _para(
+                    document, text + (f". {report.result}" if report.result else "."), indent=True
+                )
+        if area.kpis:
+            _grid(document, KPI_HEADER, kpi_rows(data, area.code))
+    _para(document, "II. TÌNH HÌNH GỬI BÁO CÁO", bold=True)
+    for state in ("on_time", "late", "missing", "not_due"):
+        names = [row.unit_name for row in data.discipline_of(state)]
+        if names:
+            _para(document, f"- Gửi {STATE_LABELS[state]}: {', '.join(names)}.", indent=True)
+    _para(document, "III. KHÓ KHĂN, VƯỚNG MẮC", bold=True)
+    for note in data.difficulties or []:
+        _para(document, f"- {note.unit_name} (nhiệm vụ {note.task}): {note.text}", indent=True)
+    if not data.difficulties:
+        _para(document, "Các đơn vị không báo cáo khó khăn, vướng mắc.", indent=True)
+    _para(document, "IV. ĐỀ XUẤT, KIẾN NGHỊ", bold=True)
+    for note in data.proposals:
+        _para(document, f"- {note.unit_name} (nhiệm vụ {note.task}): {note.text}", indent=True)
+    if not data.proposals:
+        _para(document, "Các đơn vị không có đề xuất, kiến nghị.", indent=True)
+    _para(document, f"V. NHIỆM VỤ TRỌNG TÂM {data.next_period_label.upper()}", bold=True)
+    for item in data.priorities:
+        when = f"hạn {item.due_date:%d/%m/%Y}" if item.due_date else "không có hạn"
+        tag = "quá hạn" if item.overdue else "sắp đến hạn"
+        _para(
+            document,
+            f"- Nhiệm vụ {item.code} ({tag}, {when}; chủ trì: {item.lead_unit_name}): {item.text}",
+            indent=True,
+        )
+    if not data.priorities:
+        _para(document, "Không có nhiệm vụ quá hạn hoặc sắp đến hạn.", indent=True)
+    _signature(document, data)
+    document.add_page_break()
+    _para(document, "PHỤ LỤC", bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
+    _para(document, "Bảng 1. Kết quả các chỉ tiêu định lượng", bold=True)
+    _grid(document, KPI_HEADER, kpi_rows(data))
+    _para(document, "Bảng 2. Xếp loại các đơn vị", bold=True)
+    _grid(
+        document,
+        ["Hạng", "Đơn vị", "Điểm", "Xếp loại"],
+        [
+            [
+                str(u.rank) if u.rank is not None else "—",
+                u.name,
+                _number(u.score, ""),
+                u.classification or "—",
+            ]
+            for u in data.summary.units
+        ],
+    )
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def _signature(document: Document, data: ConsolidatedData) -> None:
+    _para(document)
+    table = document.add_table(rows=1, cols=2)
+    _no_borders(table)
+    left, right = table.rows[0].cells
+    left.width, right.width = Mm(85), Mm(80)
+    run = left.paragraphs[0].add_run("Nơi nhận:")
+    run.bold, run.italic = True, True
+    run.font.size = Pt(12)
+    for recipient in data.config.recipients:
+        paragraph = left.add_paragraph()
+        paragraph.add_run(f"- {recipient}").font.size = Pt(11)
+        paragraph.paragraph_format.space_after = Pt(0)
+    right.paragraphs[0].add_run(data.config.signer_title).bold = True
+    right.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
+    for _ in range(3):
+        right.add_paragraph()
+    name = right.add_paragraph()
+    name.add_run(data.config.signer_name).bold = True
+    name.alignment = WD_ALIGN_PARAGRAPH.CENTER

@@ -1,0 +1,101 @@
+"""The consolidated report's HTML preview (with a print stylesheet) and the public progress page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from app.accounts.dependencies import WebUser
+from app.accounts.permissions import Permission, can
+from app.clock import ClockDep
+from app.db import SessionDep
+from app.reports import public, service
+from app.reports.data import ConsolidatedData
+from app.reports.docx_writer import LIGHT_LABELS, STATE_LABELS
+from app.reports.models import SnapshotRead
+from app.scores import service as score_service
+from app.templating import render
+
+router = APIRouter(include_in_schema=False)
+public_router = APIRouter(include_in_schema=False)
+
+
+def preview_response(
+    request: Request,
+    *,
+    data: ConsolidatedData,
+    snapshots: list[SnapshotRead],
+    standalone: bool = False,
+    extra: dict[str, Any] | None = None,
+) -> HTMLResponse:
+    return render(
+        request,
+        "reports/consolidated.html",
+        {
+            "title": f"Báo cáo {data.period_label}",
+            "d": data,
+            "snapshots": snapshots,
+            "light_labels": LIGHT_LABELS,
+            "state_labels": STATE_LABELS,
+            "standalone": standalone,
+            **(extra or {}),
+        },
+        block="report" if standalone else None,
+    )
+
+
+@router.get("/reports/consolidated", response_class=HTMLResponse)
+def consolidated_page(
+    request: Request,
+    identity: WebUser,
+    db_session: SessionDep,
+    clock: ClockDep,
+    period: str | None = None,
+    chot: str | None = None,
+) -> Response:
+    data = service.build(db_session=db_session, actor=identity.actor, clock=clock, period=period)
+    snapshots = service.list_snapshots(
+        db_session=db_session, actor=identity.actor, period=data.period
+    )
+    return preview_response(
+        request,
+        data=data,
+        snapshots=snapshots,
+        extra={
+            "periods": score_service.period_choices(db_session=db_session, clock=clock),
+            "can_finalise": can(identity.actor, Permission.REVIEW),
+            "just_finalised": chot,
+        },
+    )
+
+
+@router.post("/reports/consolidated/final")
+async def finalise(
+    request: Request, identity: WebUser, db_session: SessionDep, clock: ClockDep
+) -> Response:
+    form = await request.form()
+    period = str(form.get("period", "")) or None
+    snapshot = service.mark_final(
+        db_session=db_session, actor=identity.actor, clock=clock, period=period
+    )
+    return RedirectResponse(
+        f"/reports/consolidated?period={snapshot.period}&chot={snapshot.version}", status_code=303
+    )
+
+
+@public_router.get("/public/progress", response_class=HTMLResponse)
+def public_progress(
+    request: Request, db_session: SessionDep, clock: ClockDep, period: str | None = None
+) -> Response:
+    view = public.build(db_session=db_session, clock=clock, period=period)
+    response = render(
+        request, "reports/public.html", {"title": "Tiến độ thực hiện Kế hoạch", "v": view}
+    )
+    response.headers["Cache-Control"] = "public, max-age=300"
+    if view.etag:
+        response.headers["ETag"] = f'"{view.etag}"'
+        if request.headers.get("if-none-match") == f'"{view.etag}"':
+            return Response(status_code=304, headers={"ETag": f'"{view.etag}"'})
+    return response
