@@ -1,0 +1,72 @@
+"""When a unit is reminded of a period's report: before, on and after its due date.
+
+Pure: given the due date, the working calendar and the configured offsets, it returns the slots,
+and which one a pass running today should send. A pass that did not run on a slot's day catches
+up later, but only with the newest slot, so a unit is never sent "due in 3 days" after the fact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from app.reminders.workdays import WorkingCalendar
+
+#: How many working days after the last slot a late pass may still send it.
+CATCH_UP_WORKING_DAYS = 5
+
+DUE = "due"
+
+
+@dataclass(frozen=True)
+class Slot:
+    kind: str  # "before_3", "due", "after_1" … : part of the idempotence key
+    day: date
+    after_due: bool  # the unit's head and the coordinators are copied
+
+    @property
+    def label_vi(self) -> str:
+        return kind_label(self.kind)
+
+
+def kind_label(kind: str) -> str:
+    """``before_3`` → “Trước hạn 3 ngày làm việc”, for pages and e-mail subjects."""
+    if kind == DUE:
+        return "Đến hạn hôm nay"
+    name, _, days = kind.partition("_")
+    if name == "before":
+        return f"Trước hạn {days} ngày làm việc"
+    return f"Quá hạn {days} ngày làm việc"
+
+
+def slots_for(
+    due_date: date, calendar: WorkingCalendar, *, before: int, after: Iterable[int]
+) -> list[Slot]:
+    """The reminder days for one due date, in order; a due date on a day off is reminded on the
+    last working day before it."""
+    slots: dict[date, Slot] = {}
+    candidates: list[Slot] = []
+    if before > 0:
+        candidates.append(
+            Slot(f"before_{before}", calendar.add_working_days(due_date, -before), False)
+        )
+    candidates.append(Slot(DUE, calendar.on_or_before(due_date), False))
+    for days in sorted({d for d in after if d > 0}):
+        candidates.append(Slot(f"after_{days}", calendar.add_working_days(due_date, days), True))
+    for slot in candidates:  # two slots on one day: the later kind wins
+        slots[slot.day] = slot
+    return sorted(slots.values(), key=lambda s: s.day)
+
+
+def slot_for_today(slots: list[Slot], today: date, calendar: WorkingCalendar) -> Slot | None:
+    """The slot a pass on ``today`` sends: the newest that has come, until the next one comes (the
+    last one for a few working days); ``None`` on other days."""
+    reached = [s for s in slots if s.day <= today]
+    if not reached:
+        return None
+    newest = reached[-1]
+    if newest is slots[-1]:
+        limit = calendar.add_working_days(newest.day, CATCH_UP_WORKING_DAYS)
+        return newest if today <= limit else None
+    return newest

@@ -1,0 +1,435 @@
+"""Reminder passes, the coordinators' log and the notification bell.
+
+A pass (``partrack remind``) looks at the recent periods, finds each unit whose report is still a
+draft or returned, and — when today is one of that period's reminder days — claims the
+(plan, unit, period, kind) row, writes the notifications and the audit row in one transaction, and
+only then sends the e-mail. The claim makes a second pass a no-op; an e-mail that fails is recorded
+as failed (never as sent) and retried by the next pass, without stopping this one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from app.accounts.models import User
+from app.accounts.permissions import Permission, Role, authorize
+from app.actors import Actor
+from app.audit import service as audit
+from app.audit.models import AuditAction
+from app.clock import Clock
+from app.config import Settings
+from app.periods import Period, format_date_vi
+from app.plans import service as plan_service
+from app.plans.models import Plan
+from app.reminders import schedule
+from app.reminders.mail import Mailer, MailError
+from app.reminders.models import (
+    Channel,
+    DeliveryRead,
+    DeliveryStatus,
+    Notification,
+    PassResult,
+    Reminder,
+    ReminderDelivery,
+)
+from app.reminders.workdays import WorkingCalendar, load_calendar
+from app.reporting import service as reporting_service
+from app.reporting import workspace
+from app.reporting.models import SubmissionRead, SubmissionStatus
+from app.units.models import Unit
+
+#: Periods a pass looks back over: the current one and the two before (enough for "after 3").
+LOOKBACK_PERIODS = 3
+#: A failing address is tried this many passes, then left for a coordinator to sort out.
+MAX_EMAIL_ATTEMPTS = 5
+_NOT_SUBMITTED = {SubmissionStatus.DRAFT, SubmissionStatus.RETURNED}
+
+
+def working_calendar(settings: Settings) -> WorkingCalendar:
+    """The shipped holidays, or the configured file that replaces them."""
+    return load_calendar(settings.public_holidays_file)
+
+
+@dataclass(frozen=True)
+class Recipients:
+    to: list[User]
+    cc: list[User]
+
+
+def recipients_for(*, db_session: Session, unit: Unit, copy_heads: bool) -> Recipients:
+    """Addressed: the unit's active reporters (and coordinators who report for it). Copied after
+    the due date: the unit's head — its active users with the viewer (“Lãnh đạo”) role — and
+    every active coordinator."""
+    users = list(db_session.exec(select(User).where(col(User.active)).order_by(col(User.username))))
+    to = [u for u in users if u.unit_id == unit.id and u.role in (Role.REPORTER, Role.COORDINATOR)]
+    cc: list[User] = []
+    if copy_heads:
+        heads = [u for u in users if u.unit_id == unit.id and u.role == Role.VIEWER]
+        coordinators = [u for u in users if u.role == Role.COORDINATOR]
+        seen = {u.id for u in to}
+        for user in heads + coordinators:
+            if user.id not in seen:
+                seen.add(user.id)
+                cc.append(user)
+    return Recipients(to=to, cc=cc)
+
+
+def _timing_vi(slot: schedule.Slot) -> str:
+    name, _, days = slot.kind.partition("_")
+    if slot.kind == schedule.DUE:
+        return "hôm nay là hạn cuối"
+    if name == "before":
+        return f"còn {days} ngày làm việc"
+    return f"đã quá hạn {days} ngày làm việc"
+
+
+def _title(*, unit: Unit, period: Period, slot: schedule.Slot, due: date) -> str:
+    return (
+        f"Nhắc báo cáo {period.label_vi} của {unit.short_name or unit.name}: "
+        f"hạn {format_date_vi(due)}, {_timing_vi(slot)}"
+    )
+
+
+def _body(
+    *, unit: Unit, period: Period, slot: schedule.Slot, sub: SubmissionRead, missing: list[str]
+) -> str:
+    status = "bị trả lại, cần gửi lại" if sub.status == SubmissionStatus.RETURNED else "chưa gửi"
+    lines = [
+        f"Báo cáo {period.label_vi} của {unit.name} {status}; hạn gửi ngày "
+        f"{format_date_vi(sub.due_date)} ({_timing_vi(slot)}).",
+        "",
+    ]
+    if missing:
+        lines.append(f"Các mục còn trống ({len(missing)}):")
+        lines.extend(f"- {item}" for item in missing)
+    else:
+        lines.append("Các mục đã điền đủ; chỉ còn bấm “Gửi báo cáo”.")
+    return "\n".join(lines)
+
+
+def _email_text(*, body: str, link: str, settings: Settings, unit: Unit) -> str:
+    return (
+        f"Kính gửi cán bộ báo cáo của {unit.name},\n\n{body}\n\n"
+        f"Cập nhật và gửi báo cáo tại: {settings.reminder_base_url.rstrip('/')}{link}\n\n"
+        "Thư này do hệ thống partrack của UBND phường Phú Định gửi tự động; "
+        "xin đừng trả lời thư này.\n"
+    )
+
+
+def _claim(
+    *,
+    db_session: Session,
+    actor: Actor,
+    clock: Clock,
+    mailer: Mailer | None,
+    plan: Plan,
+    unit: Unit,
+    period: Period,
+    sub: SubmissionRead,
+    slot: schedule.Slot,
+) -> Reminder | None:
+    """One reminder, its notifications, pending e-mails and audit row, in one transaction;
+    ``None`` when another pass claimed it first."""
+    ws = workspace.build(
+        db_session=db_session, actor=actor, clock=clock, unit_code=unit.code, period=str(period)
+    )
+    people = recipients_for(db_session=db_session, unit=unit, copy_heads=slot.after_due)
+    now = clock.now()
+    assert plan.id is not None and unit.id is not None
+    reminder = Reminder(
+        plan_id=plan.id,
+        unit_id=unit.id,
+        period=str(period),
+        kind=slot.kind,
+        due_date=sub.due_date,
+        scheduled_date=slot.day,
+        missing=list(ws.missing),
+        created_at=now,
+    )
+    db_session.add(reminder)
+    try:
+        db_session.flush()
+    except IntegrityError:
+        db_session.rollback()
+        return None
+    assert reminder.id is not None
+    title = _title(unit=unit, period=period, slot=slot, due=sub.due_date)
+    body = _body(unit=unit, period=period, slot=slot, sub=sub, missing=ws.missing)
+    link = f"/units/{unit.code}/periods/{period}"
+    for user, copied in [(u, False) for u in people.to] + [(u, True) for u in people.cc]:
+        assert user.id is not None
+        db_session.add(
+            Notification(
+                user_id=user.id,
+                reminder_id=reminder.id,
+                title=title,
+                body=body,
+                link=link,
+                created_at=now,
+            )
+        )
+        db_session.add(
+            ReminderDelivery(
+                reminder_id=reminder.id,
+                channel=Channel.APP,
+                recipient=user.username,
+                user_id=user.id,
+                copied=copied,
+                status=DeliveryStatus.SENT,
+                attempts=1,
+                last_attempt_at=now,
+                sent_at=now,
+            )
+        )
+    addresses: dict[str, tuple[User, bool]] = {}
+    if mailer is not None:
+        for user, copied in [(u, False) for u in people.to] + [(u, True) for u in people.cc]:
+            if user.email and user.email.lower() not in addresses:
+                addresses[user.email.lower()] = (user, copied)
+    for address, (user, copied) in addresses.items():
+        db_session.add(
+            ReminderDelivery(
+                reminder_id=reminder.id,
+                channel=Channel.EMAIL,
+                recipient=address,
+                user_id=user.id,
+                copied=copied,
+                status=DeliveryStatus.PENDING,
+            )
+        )
+    audit.record(
+        db_session=db_session,
+        actor=actor,
+        action=AuditAction.CREATE,
+        entity="reminder",
+        key=f"{unit.code}/{period}/{slot.kind}",
+        after={
+            "unit": unit.code,
+            "period": str(period),
+            "kind": slot.kind,
+            "due_date": sub.due_date.isoformat(),
+            "to": [u.username for u in people.to],
+            "cc": [u.username for u in people.cc],
+            "emails": sorted(addresses),
+            "missing": len(ws.missing),
+        },
+        clock=clock,
+    )
+    db_session.commit()
+    return reminder
+
+
+def _send_pending(
+    *,
+    db_session: Session,
+    actor: Actor,
+    clock: Clock,
+    settings: Settings,
+    mailer: Mailer,
+    result: PassResult,
+) -> None:
+    """Each reminder's unsent e-mail as one message (To: the unit, Cc: the copied); a failure is
+    recorded on its deliveries and the pass goes on with the next reminder."""
+    rows = db_session.exec(
+        select(ReminderDelivery)
+        .where(
+            ReminderDelivery.channel == Channel.EMAIL,
+            col(ReminderDelivery.status).in_([DeliveryStatus.PENDING, DeliveryStatus.FAILED]),
+            ReminderDelivery.attempts < MAX_EMAIL_ATTEMPTS,
+        )
+        .order_by(col(ReminderDelivery.reminder_id), col(ReminderDelivery.id))
+    ).all()
+    by_reminder: dict[int, list[ReminderDelivery]] = {}
+    for row in rows:
+        by_reminder.setdefault(row.reminder_id, []).append(row)
+    for reminder_id, deliveries in by_reminder.items():
+        reminder = db_session.get(Reminder, reminder_id)
+        assert reminder is not None
+        unit = db_session.get(Unit, reminder.unit_id)
+        assert unit is not None
+        # Every e-mail recipient also got the in-app notification: it holds the text to send.
+        note = db_session.exec(
+            select(Notification).where(Notification.reminder_id == reminder_id)
+        ).first()
+        assert note is not None
+        names = {
+            u.id: u.full_name
+            for u in db_session.exec(
+                select(User).where(col(User.id).in_([d.user_id for d in deliveries]))
+            )
+        }
+        message = mailer.build(
+            to=[(names.get(d.user_id, ""), d.recipient) for d in deliveries if not d.copied],
+            cc=[(names.get(d.user_id, ""), d.recipient) for d in deliveries if d.copied],
+            subject=f"[partrack] {note.title}",
+            body=_email_text(body=note.body, link=note.link, settings=settings, unit=unit),
+        )
+        now = clock.now()
+        error = ""
+        try:
+            mailer.send(message)
+        except MailError as exc:
+            error = str(exc)
+        for d in deliveries:
+            d.attempts += 1
+            d.last_attempt_at = now
+            d.status = DeliveryStatus.FAILED if error else DeliveryStatus.SENT
+            d.error = error
+            d.sent_at = None if error else now
+            db_session.add(d)
+        if error:
+            result.emails_failed += len(deliveries)
+        else:
+            result.emails_sent += len(deliveries)
+        audit.record(
+            db_session=db_session,
+            actor=actor,
+            action=AuditAction.UPDATE,
+            entity="reminder_email",
+            key=f"{unit.code}/{reminder.period}/{reminder.kind}",
+            before={"status": "pending"},
+            after={
+                "status": "failed" if error else "sent",
+                "recipients": [d.recipient for d in deliveries],
+                "error": error,
+            },
+            clock=clock,
+        )
+        db_session.commit()
+
+
+def run_pass(
+    *,
+    db_session: Session,
+    actor: Actor,
+    clock: Clock,
+    settings: Settings,
+    mailer: Mailer | None,
+) -> PassResult:
+    """One pass for today; safe to repeat (nothing is sent twice)."""
+    authorize(actor, Permission.REVIEW)
+    calendar = working_calendar(settings)
+    plan = plan_service.get_plan(db_session=db_session, code=None)
+    today = clock.today()
+    periods = plan_service.calendar_for(plan).periods(until=today)[-LOOKBACK_PERIODS:]
+    units = {u.code: u for u in reporting_service.expected_units(db_session=db_session, plan=plan)}
+    result = PassResult()
+    for period in periods:
+        subs, _ = reporting_service.list_submissions(
+            db_session=db_session,
+            actor=actor,
+            clock=clock,
+            filters=reporting_service.SubmissionFilters(period=str(period)),
+            limit=10_000,
+        )
+        for sub in sorted(subs, key=lambda s: s.unit):
+            unit = units.get(sub.unit)
+            if unit is None or sub.status not in _NOT_SUBMITTED:
+                continue
+            slots = schedule.slots_for(
+                sub.due_date,
+                calendar,
+                before=settings.reminder_days_before,
+                after=settings.reminder_days_after,
+            )
+            slot = schedule.slot_for_today(slots, today, calendar)
+            if slot is None or _exists(db_session, plan=plan, unit=unit, period=period, slot=slot):
+                continue
+            reminder = _claim(
+                db_session=db_session,
+                actor=actor,
+                clock=clock,
+                mailer=mailer,
+                plan=plan,
+                unit=unit,
+                period=period,
+                sub=sub,
+                slot=slot,
+            )
+            if reminder is None:
+                continue
+            result.reminders += 1
+            count = db_session.exec(
+                select(func.count())
+                .select_from(Notification)
+                .where(Notification.reminder_id == reminder.id)
+            ).one()
+            result.notifications += count
+            result.details.append(
+                {"unit": unit.code, "period": str(period), "kind": slot.kind, "notified": count}
+            )
+    if mailer is not None:
+        _send_pending(
+            db_session=db_session,
+            actor=actor,
+            clock=clock,
+            settings=settings,
+            mailer=mailer,
+            result=result,
+        )
+    return result
+
+
+def _exists(
+    db_session: Session, *, plan: Plan, unit: Unit, period: Period, slot: schedule.Slot
+) -> bool:
+    return (
+        db_session.exec(
+            select(Reminder.id).where(
+                Reminder.plan_id == plan.id,
+                Reminder.unit_id == unit.id,
+                Reminder.period == str(period),
+                Reminder.kind == slot.kind,
+            )
+        ).first()
+        is not None
+    )
+
+
+def list_deliveries(
+    *, db_session: Session, actor: Actor, limit: int = 100, offset: int = 0
+) -> tuple[list[DeliveryRead], int]:
+    """The coordinators' log, newest first: every delivery, including failed e-mails."""
+    authorize(actor, Permission.REVIEW)
+    query = (
+        select(ReminderDelivery, Reminder, Unit)
+        .join(Reminder, col(Reminder.id) == col(ReminderDelivery.reminder_id))
+        .join(Unit, col(Unit.id) == col(Reminder.unit_id))
+    )
+    total = db_session.exec(select(func.count()).select_from(query.subquery())).one()
+    rows = db_session.exec(
+        query.order_by(
+            col(Reminder.created_at).desc(),
+            col(Reminder.id).desc(),
+            col(ReminderDelivery.channel),
+            col(ReminderDelivery.copied),
+            col(ReminderDelivery.recipient),
+        )
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    items = [
+        DeliveryRead(
+            unit=unit.code,
+            unit_name=unit.name,
+            period=reminder.period,
+            kind=reminder.kind,
+            kind_label=schedule.kind_label(reminder.kind),
+            due_date=reminder.due_date,
+            channel=Channel(delivery.channel),
+            recipient=delivery.recipient,
+            copied=delivery.copied,
+            status=DeliveryStatus(delivery.status),
+            attempts=delivery.attempts,
+            error=delivery.error,
+            created_at=reminder.created_at,
+            sent_at=delivery.sent_at,
+        )
+        for delivery, reminder, unit in rows
+    ]
+    return items, total
