@@ -519,3 +519,50 @@ def delete_assignment(
     db_session.delete(row)
     _audit(db_session, actor, clock, AuditAction.DELETE, code=f"{plan.code}/{code}", before=before)
     db_session.commit()
+
+
+# --- reporting settings --------------------------------------------------------------------------
+
+#: Period lengths a due-date rule exists for, and the days a rule may name: the 28th is the last
+#: day every month has, so a rule never names a day some month lacks.
+DUE_DAY_KEYS = ("month", "quarter")
+MAX_DUE_DAY = 28
+
+
+def update_due_days(
+    *,
+    db_session: Session,
+    actor: Actor,
+    clock: Clock,
+    plan_code: str | None,
+    due_days: dict[str, int],
+) -> dict[str, int]:
+    """Change the day of the next month a report is due, per period length; audited as "plan"
+    because the rule lives on the plan row and decides every unit's on-time status."""
+    authorize(actor, Permission.PLAN_WRITE)
+    plan = get_plan(db_session=db_session, code=plan_code)
+    errors = [
+        FieldError(key, "out_of_range", f"Ngày hạn phải từ 1 đến {MAX_DUE_DAY}.")
+        for key in DUE_DAY_KEYS
+        if not isinstance(due_days.get(key), int) or not 1 <= due_days[key] <= MAX_DUE_DAY
+    ]
+    unknown = sorted(set(due_days) - set(DUE_DAY_KEYS))
+    errors += [FieldError(k, "unknown", "Loại kỳ báo cáo không có.") for k in unknown]
+    if errors:
+        raise Invalid(errors, message=errors[0].message)
+    before = {"due_days": dict(plan.due_days or {})}
+    plan.due_days = {key: due_days[key] for key in DUE_DAY_KEYS}
+    plan.updated_at = clock.now()
+    db_session.add(plan)
+    audit.record(
+        db_session=db_session,
+        actor=actor,
+        action=AuditAction.UPDATE,
+        entity="plan",
+        key=plan.code,
+        before=before,
+        after={"due_days": dict(plan.due_days)},
+        clock=clock,
+    )
+    db_session.commit()
+    return dict(plan.due_days)

@@ -1,0 +1,179 @@
+"""The plan's targets (indicators) and the TTHC domain list in the browser."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from app.accounts.dependencies import WebUser
+from app.accounts.permissions import Permission, authorize
+from app.admin import history
+from app.admin.forms import (
+    FormState,
+    answer,
+    attempt,
+    blank_none,
+    date_input,
+    parse_date_vi,
+    read_form,
+)
+from app.admin.units import all_units
+from app.clock import ClockDep
+from app.db import SessionDep
+from app.kpis import service as kpi_service
+from app.kpis.models import DomainCreate, IndicatorUpdate
+from app.plans import service as plan_service
+from app.reporting.forms import format_number_input, parse_number_vi
+from app.templating import is_partial_request, render
+
+router = APIRouter(include_in_schema=False)
+
+COMPARATOR_LABELS = {">=": "≥ không thấp hơn", "<=": "≤ không vượt quá", "=": "= đúng bằng"}
+MEASURE_LABELS = {"percent": "Tỷ lệ (%)", "count": "Số lượng", "amount": "Giá trị"}
+DISAGGREGATION_LABELS = {"none": "Không chia", "domain": "Theo lĩnh vực TTHC"}
+_FIELDS = (
+    "name",
+    "comparator",
+    "target",
+    "due_date",
+    "responsible_unit",
+    "disaggregation",
+    "description",
+    "version",
+)
+
+
+def _labels(db_session: Any) -> dict[str, Any]:
+    units = all_units(db_session)
+    return {
+        "comparator_options": list(COMPARATOR_LABELS.items()),
+        "comparator_labels": COMPARATOR_LABELS,
+        "measure_labels": MEASURE_LABELS,
+        "disaggregation_options": list(DISAGGREGATION_LABELS.items()),
+        "disaggregation_labels": DISAGGREGATION_LABELS,
+        "unit_options": [(u.code, f"{u.short_name} ({u.code})") for u in units if u.active],
+        "unit_names": {u.code: u.short_name for u in units},
+    }
+
+
+def _list_context(db_session: Any, domain_form: FormState | None = None) -> dict[str, Any]:
+    indicators, _ = kpi_service.list_indicators(
+        db_session=db_session, plan_code=None, area=None, unit=None, limit=1000, offset=0
+    )
+    return {
+        "title": "Chỉ tiêu của kế hoạch",
+        "indicators": indicators,
+        "domains": kpi_service.list_domains(db_session=db_session),
+        "domain_form": domain_form or FormState("domain-create"),
+        **_labels(db_session),
+    }
+
+
+@router.get("/admin/targets", response_class=HTMLResponse)
+def targets_page(request: Request, identity: WebUser, db_session: SessionDep) -> Response:
+    authorize(identity.actor, Permission.PLAN_WRITE)
+    return render(request, "admin/targets.html", _list_context(db_session), block="domains")
+
+
+@router.post("/admin/targets/domains", response_class=HTMLResponse)
+async def create_domain(
+    request: Request, identity: WebUser, db_session: SessionDep, clock: ClockDep
+) -> Response:
+    typed = await read_form(request, ("code", "name", "position"))
+    data = {**typed, "position": typed["position"].strip() or 0}
+    outcome = attempt(
+        db_session,
+        DomainCreate,
+        data,
+        lambda parsed: kpi_service.create_domain(
+            db_session=db_session, actor=identity.actor, clock=clock, data=parsed
+        ),
+    )
+    return answer(
+        request,
+        outcome,
+        template="admin/targets.html",
+        context=lambda: _list_context(
+            db_session, outcome.state("domain-create", typed, saved="Đã thêm lĩnh vực.")
+        ),
+        block="domains",
+        redirect="/admin/targets#domains",
+    )
+
+
+def _target_context(db_session: Any, code: str, edit: FormState | None = None) -> dict[str, Any]:
+    plan = plan_service.get_plan(db_session=db_session, code=None)
+    row = kpi_service.get_indicator(db_session=db_session, plan=plan, code=code)
+    indicator = kpi_service.indicator_reads(db_session=db_session, plan=plan, rows=[row])[0]
+    return {
+        "title": f"Chỉ tiêu {indicator.code}",
+        "ind": indicator,
+        "target_text": format_number_input(indicator.target),
+        "due_text": date_input(indicator.due_date),
+        "edit": edit or FormState("target-edit"),
+        "events": history.of_record(
+            db_session=db_session, entity="indicator", key=f"{plan.code}/{indicator.code}"
+        ),
+        "action_labels": history.ACTION_LABELS,
+        **_labels(db_session),
+    }
+
+
+@router.get("/admin/targets/{code}", response_class=HTMLResponse)
+def target_page(request: Request, code: str, identity: WebUser, db_session: SessionDep) -> Response:
+    authorize(identity.actor, Permission.PLAN_WRITE)
+    return render(request, "admin/target.html", _target_context(db_session, code), block="edit")
+
+
+@router.post("/admin/targets/{code}", response_class=HTMLResponse)
+async def update_target(
+    request: Request, code: str, identity: WebUser, db_session: SessionDep, clock: ClockDep
+) -> Response:
+    typed = await read_form(request, _FIELDS)
+    due, due_error = parse_date_vi(typed["due_date"])
+    data = {
+        "name": typed["name"],
+        "comparator": typed["comparator"] or None,
+        "target": parse_number_vi(typed["target"]),
+        "due_date": due,
+        "responsible_unit": blank_none(typed["responsible_unit"]),
+        "disaggregation": typed["disaggregation"] or None,
+        "description": typed["description"],
+        "version": typed["version"] or None,
+    }
+    if data["target"] is None:
+        data.pop("target")
+        due_error_map = {"target": "Hãy nhập giá trị chỉ tiêu."}
+    else:
+        due_error_map = {}
+    if due_error:
+        due_error_map["due_date"] = due_error
+    outcome = attempt(
+        db_session,
+        IndicatorUpdate,
+        data,
+        lambda parsed: kpi_service.update_indicator(
+            db_session=db_session,
+            actor=identity.actor,
+            clock=clock,
+            plan_code=None,
+            code=code,
+            data=parsed,
+        ),
+        errors=due_error_map,
+    )
+    return answer(
+        request,
+        outcome,
+        template="admin/target.html",
+        context=lambda: {
+            **_target_context(
+                db_session, code, outcome.state("target-edit", typed, saved="Đã lưu chỉ tiêu.")
+            ),
+            "oob": is_partial_request(request),
+        },
+        block="edit",
+        redirect=f"/admin/targets/{code}",
+    )

@@ -1,0 +1,68 @@
+"""Targets and TTHC domains in the browser: Vietnamese numbers and dates, history, 422."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+
+from tests.admin.conftest import HX, post
+
+URL = "/admin/targets/tthc_ontime"
+
+
+def fields(page: str, **changes: object) -> dict[str, object]:
+    version = re.search(r'name="version" value="(\d+)"', page).group(1)
+    base: dict[str, object] = {
+        "name": "Tỷ lệ hồ sơ TTHC giải quyết đúng hạn",
+        "comparator": ">=",
+        "target": "98,5",
+        "due_date": "31/12/2025",
+        "responsible_unit": "ttpvhcc",
+        "disaggregation": "domain",
+        "description": "",
+        "version": version,
+    }
+    return {**base, **changes}
+
+
+def test_the_list_shows_comparator_target_and_domains(coordinator_web: TestClient) -> None:
+    page = coordinator_web.get("/admin/targets")
+    assert page.status_code == 200
+    row = re.search(r'<tr id="ind-tthc_ontime".*?</tr>', page.text, re.S).group(0)
+    assert "≥ 98%" in row and "Theo lĩnh vực TTHC" in row and "TTPVHCC" in row.upper()
+    assert 'id="domain-ho-tich"' in page.text
+    fragment = coordinator_web.get("/admin/targets", headers=HX)
+    assert fragment.text.lstrip().startswith('<section id="domains"')
+
+
+def test_editing_a_target_in_vietnamese_numbers(coordinator_web: TestClient) -> None:
+    page = coordinator_web.get(URL)
+    assert page.status_code == 200 and 'value="98"' in page.text
+    resp = post(coordinator_web, URL, htmx=True, **fields(page.text))
+    assert resp.status_code == 200 and "Đã lưu chỉ tiêu." in resp.text
+    assert 'value="98,5"' in resp.text and 'value="31/12/2025"' in resp.text
+    listing = coordinator_web.get("/admin/targets").text
+    assert "≥ 98,5%" in listing and "31/12/2025" in listing
+    history = coordinator_web.get(URL).text
+    assert "<del>98.0</del> → <ins>98.5</ins>" in history
+
+
+def test_a_bad_target_keeps_the_input(coordinator_web: TestClient) -> None:
+    page = coordinator_web.get(URL)
+    resp = post(coordinator_web, URL, htmx=True, **fields(page.text, target="120", name="Mới"))
+    assert resp.status_code == 422
+    assert "Chỉ tiêu phần trăm phải từ 0 đến 100." in resp.text and 'value="120"' in resp.text
+    resp = post(coordinator_web, URL, **fields(page.text, target="", due_date="1/13/2025"))
+    assert resp.status_code == 422 and "<html" in resp.text
+    assert "Hãy nhập giá trị chỉ tiêu." in resp.text and "dd/mm/yyyy" in resp.text
+
+
+def test_adding_a_domain(coordinator_web: TestClient) -> None:
+    bad = post(coordinator_web, "/admin/targets/domains", htmx=True, code="ho-tich", name="Hộ tịch")
+    assert bad.status_code == 409 and "Mã lĩnh vực đã được dùng." in bad.text
+    done = post(
+        coordinator_web, "/admin/targets/domains", code="thu-nghiem", name="Lĩnh vực thử nghiệm"
+    )
+    assert done.status_code == 303
+    assert 'id="domain-thu-nghiem"' in coordinator_web.get("/admin/targets").text
