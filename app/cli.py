@@ -9,7 +9,7 @@ import typer
 from sqlmodel import Session
 
 from app.actors import SYSTEM
-from app.clock import SystemClock
+from app.clock import FixedClock, SystemClock
 from app.config import get_settings
 from app.db import make_engine
 
@@ -206,7 +206,7 @@ def token_revoke(token_id: Annotated[int, typer.Argument(help="The token's numbe
 
 
 @db_app.command("upgrade")
-def db_upgrade(revision: Annotated[str, typer.Argument()] = "heads") -> None:
+def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
     """Apply migrations up to REVISION (default: the newest)."""
     from app import migrate
 
@@ -235,6 +235,34 @@ def seed(
     else:
         details = ", ".join(f"{n} {kind}" for kind, n in report.created.items())
         typer.echo(f"Đã nạp: {details}.")
+
+
+@app.command()
+def remind() -> None:
+    """Send today's report reminders (in the app and by e-mail); safe to run again (cron, timer)."""
+    from app.errors import AppError
+    from app.reminders import service as reminder_service
+    from app.reminders.mail import Mailer
+
+    settings = get_settings()
+    clock = FixedClock.on(settings.today) if settings.today else SystemClock()
+    try:
+        with _session() as db_session:
+            result = reminder_service.run_pass(
+                db_session=db_session,
+                actor=SYSTEM,
+                clock=clock,
+                settings=settings,
+                mailer=Mailer.from_settings(settings),
+            )
+    except (AppError, ValueError) as exc:  # no plan loaded, a broken holidays file
+        _fail(exc)
+    typer.echo(
+        f"Đã tạo {result.reminders} lời nhắc, {result.notifications} thông báo; "
+        f"thư điện tử: {result.emails_sent} đã gửi, {result.emails_failed} lỗi."
+    )
+    if result.emails_failed:
+        raise typer.Exit(2)
 
 
 @app.command()

@@ -63,6 +63,45 @@ class Settings(BaseSettings):
         default=None, description="Password of the first 'admin' account (make run)."
     )
 
+    # SIPAS survey (app/sipas; the index formula itself is versioned in app/sipas/index.toml).
+    sipas_min_sample: int = Field(
+        default=30, ge=1, le=100_000, description="Answers below which an index is not shown."
+    )
+    sipas_public_url: str = Field(
+        default="", description="Base URL printed in survey QR codes; empty: the request's own."
+    )
+    sipas_open_survey: bool = Field(
+        default=True, description="Accept answers without a one-time code (online, kiosk)."
+    )
+    sipas_answers_per_address_hour: int = Field(default=20, ge=1, le=10_000)
+    sipas_answers_per_kiosk_hour: int = Field(default=30, ge=1, le=10_000)
+    sipas_kiosk_idle_seconds: int = Field(default=90, ge=5, le=3600)
+    sipas_code_valid_days: int = Field(default=60, ge=1, le=3650)
+
+    max_upload_bytes: int = Field(
+        default=50 * 1024 * 1024,
+        ge=1,
+        description="Largest body a bulk import accepts (bytes); larger ones get 413.",
+    )
+
+    # Reminders (app/reminders): e-mail is off while smtp_host is empty.
+    smtp_host: str = Field(default="", description="SMTP server; empty: no e-mail reminders.")
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_username: str = ""
+    smtp_password: SecretStr | None = None
+    smtp_from: str = Field(default="", description="Sender address of reminder e-mails.")
+    smtp_starttls: bool = True
+    reminder_days_before: int = Field(default=3, ge=0, le=20, description="Working days.")
+    reminder_days_after: list[int] = Field(
+        default=[1, 3], description='Working days after the due date, JSON: "[1, 3]".'
+    )
+    reminder_base_url: str = Field(
+        default="http://127.0.0.1:8000", description="Where links in reminder e-mails point."
+    )
+    public_holidays_file: Path | None = Field(
+        default=None, description="TOML replacing app/reminders/holidays.toml."
+    )
+
     @field_validator("database_url")
     @classmethod
     def _normalise_postgres_driver(cls, value: str) -> str:

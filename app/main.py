@@ -19,17 +19,29 @@ from app.accounts.dependencies import (
     require_actor,
     require_web_identity,
 )
+from app.admin import pages as admin_pages
 from app.audit import api as audit_api
-from app.reporting import api as reporting_api
-from app.reporting import pages as reporting_pages
 from app.clock import Clock, FixedClock, SystemClock
 from app.config import ROOT_DIR, Settings, get_settings
 from app.db import make_engine
 from app.errors import install_error_handlers
+from app.integration import api as integration_api
+from app.integration import pages as integration_pages
 from app.kpis import api as kpi_api
 from app.plans import api as plan_api
 from app.plans import pages as plan_pages
 from app.progress import api as progress_api
+from app.reminders import api as reminder_api
+from app.reminders import pages as reminder_pages
+from app.reporting import api as reporting_api
+from app.reporting import pages as reporting_pages
+from app.reports import api as reports_api
+from app.reports import pages as reports_pages
+from app.scores import api as score_api
+from app.scores import pages as score_pages
+from app.sipas import api as sipas_api
+from app.sipas import pages as sipas_pages
+from app.sipas import public as sipas_public
 from app.units import api as unit_api
 
 API_PREFIX = "/api/v1"
@@ -59,10 +71,15 @@ def build_api_router() -> APIRouter:
     protected.include_router(account_api.router)
     protected.include_router(unit_api.router)
     protected.include_router(plan_api.router)
+    protected.include_router(integration_api.router)
     protected.include_router(kpi_api.router)
     protected.include_router(progress_api.router)
     protected.include_router(audit_api.router)
+    protected.include_router(sipas_api.router)
+    protected.include_router(score_api.router)
     protected.include_router(reporting_api.router)
+    protected.include_router(reminder_api.router)
+    protected.include_router(reports_api.router)
     router.include_router(protected)
     return router
 
@@ -71,10 +88,18 @@ def build_page_router() -> APIRouter:
     """HTML pages; all but the login page need a browser session."""
     router = APIRouter()
     router.include_router(account_pages.public_router)
+    router.include_router(reports_pages.public_router)
+    router.include_router(sipas_public.public_router)
     protected = APIRouter(dependencies=[Depends(require_web_identity)])
     protected.include_router(account_pages.router)
     protected.include_router(reporting_pages.router)
+    protected.include_router(reminder_pages.router)
+    protected.include_router(reports_pages.router)
+    protected.include_router(score_pages.router)
+    protected.include_router(sipas_pages.router)
     protected.include_router(plan_pages.router)
+    protected.include_router(integration_pages.router)
+    protected.include_router(admin_pages.router)
     router.include_router(protected)
     return router
 
@@ -128,10 +153,23 @@ def create_app(
             {"name": "users", "description": "Accounts, roles and units (admins)."},
             {"name": "tokens", "description": "Personal access tokens for scripts (admins)."},
             {"name": "audit", "description": "Who changed what (coordinators, admins)."},
+            {"name": "reports", "description": "The consolidated report (docx, xlsx, html)."},
             {
                 "name": "submissions",
                 "description": "Units' period reports: submit, approve, return, reopen.",
             },
+            {"name": "scores", "description": "Scores, rankings, trends; each explains itself."},
+            {"name": "sipas", "description": "Satisfaction survey codes, index, comments."},
+            {
+                "name": "imports",
+                "description": "CSV templates for the bulk endpoints.",
+            },
+            {"name": "dossiers", "description": "TTHC dossier feed; computes the dossier KPIs."},
+            {"name": "feedback", "description": "Petitions and complaints feed (1022, portal)."},
+            {"name": "exports", "description": "CSV and Excel exports with the lists' filters."},
+            {"name": "scorecards", "description": "The Decision 766/QĐ-TTg service scorecard."},
+            {"name": "reminders", "description": "Report reminders sent (coordinators)."},
+            {"name": "notifications", "description": "A user's in-app notifications."},
             {"name": "health", "description": "Probes."},
         ],
     )

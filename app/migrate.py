@@ -20,7 +20,7 @@ def alembic_config(database_url: str | None = None, connection: Connection | Non
     return config
 
 
-def upgrade(database_url: str, revision: str = "heads") -> None:
+def upgrade(database_url: str, revision: str = "head") -> None:
     if database_url.startswith("sqlite:///"):
         # SQLite creates the file but not its folder; `make run` must work on a fresh clone.
         path = database_url.removeprefix("sqlite:///")

@@ -2,10 +2,15 @@
 
 from app.accounts.models import ApiToken, User, UserSession
 from app.audit.models import AuditEvent
+from app.integration.models import Dossier, Feedback
 from app.kpis.models import Domain, Indicator, Reading
 from app.plans.models import Area, Assignment, AssignmentCoordinator, Plan
 from app.progress.models import ProgressUpdate
+from app.reminders.models import Notification, Reminder, ReminderDelivery
 from app.reporting.models import Submission
+from app.reports.models import ReportConfig, ReportSnapshot
+from app.scores.models import ScoringConfigOverride
+from app.sipas.models import Kiosk, Questionnaire, Rating, Response, SpentForm, SurveyCode, Throttle
 from app.units.models import Unit
 
 __all__ = [
@@ -15,11 +20,26 @@ __all__ = [
     "AssignmentCoordinator",
     "AuditEvent",
     "Domain",
+    "Dossier",
+    "Feedback",
     "Indicator",
+    "Kiosk",
+    "Notification",
     "Plan",
     "ProgressUpdate",
+    "Questionnaire",
+    "Rating",
     "Reading",
+    "Reminder",
+    "ReminderDelivery",
+    "ReportConfig",
+    "ReportSnapshot",
+    "Response",
+    "ScoringConfigOverride",
+    "SpentForm",
     "Submission",
+    "SurveyCode",
+    "Throttle",
     "Unit",
     "User",
     "UserSession",

@@ -6,6 +6,7 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
+from pydantic import Field
 
 from app.accounts.dependencies import CurrentActor
 from app.clock import ClockDep
@@ -21,7 +22,7 @@ from app.plans.models import (
     Scope,
     TaskCadence,
 )
-from app.schemas import Page
+from app.schemas import Page, StrictInput
 
 router = APIRouter()
 
@@ -44,6 +45,24 @@ def list_plans(db_session: SessionDep) -> list[PlanRead]:
 def get_plan(code: str, db_session: SessionDep) -> PlanRead:
     plan = service.get_plan(db_session=db_session, code=code)
     return service.plan_read(db_session=db_session, plan=plan)
+
+
+class DueDays(StrictInput):
+    """Day of the following month a report is due: ``{"month": 5, "quarter": 10}``."""
+
+    month: int = Field(ge=1, le=28, examples=[5])
+    quarter: int = Field(ge=1, le=28, examples=[10])
+
+
+@router.put("/plans/{code}/due-days", response_model=DueDays, tags=["plans"])
+def put_due_days(
+    code: str, data: DueDays, db_session: SessionDep, actor: CurrentActor, clock: ClockDep
+) -> DueDays:
+    """The due-date rule of the plan's reports (coordinators, admins); audited."""
+    saved = service.update_due_days(
+        db_session=db_session, actor=actor, clock=clock, plan_code=code, due_days=data.model_dump()
+    )
+    return DueDays(**saved)
 
 
 @router.get("/assignments", response_model=Page[AssignmentRead], tags=["assignments"])

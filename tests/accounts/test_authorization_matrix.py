@@ -26,6 +26,7 @@ from app.kpis.models import ReadingWrite
 from app.units import service as unit_service
 from app.units.models import UnitCreate
 from tests.conftest import make_token, make_user
+from tests.sipas.authorization_cases import SIPAS_CASES
 
 API = "/api/v1"
 WRITE_METHODS = {"post", "put", "patch", "delete"}
@@ -80,6 +81,16 @@ def _spare_unit(ctx: Ctx) -> str:
         data=UnitCreate(code="to-tam", name="Tổ tạm", short_name="Tổ tạm", kind="office"),
     )
     return f"{API}/units/to-tam"
+
+
+def _scoring_override(ctx: Ctx) -> str:
+    """An admin's scoring configuration in force, so that going back to the file is a change."""
+    from app.scores import configuration
+    from app.scores.models import ScoringConfigWrite
+
+    data = ScoringConfigWrite.model_validate({"config": {"version": "2026.1"}})
+    configuration.set_config(db_session=ctx.session, actor=SYSTEM, clock=ctx.clock, data=data)
+    return f"{API}/scores/config"
 
 
 _TASK = {
@@ -183,6 +194,23 @@ CASES: dict[tuple[str, str], tuple[str, Build]] = {
         "unit",
         lambda c: (f"{API}/submissions/{c.unit}/2025-10/submit", {}),
     ),
+    ("POST", "/api/v1/reports/consolidated/final"): (
+        "plan",
+        lambda c: (f"{API}/reports/consolidated/final?period=2025-10", None),
+    ),
+    ("PUT", "/api/v1/reports/config"): (
+        "plan",
+        lambda c: (f"{API}/reports/config", {"signer_name": "Nguyễn Văn A"}),
+    ),
+    ("PUT", "/api/v1/plans/{code}/due-days"): (
+        "plan",
+        lambda c: (f"{API}/plans/kh-84-2025/due-days", {"month": 6, "quarter": 12}),
+    ),
+    ("PUT", "/api/v1/scores/config"): (
+        "admin",
+        lambda c: (f"{API}/scores/config", {"config": {"version": "2026.1"}}),
+    ),
+    ("DELETE", "/api/v1/scores/config"): ("admin", lambda c: (_scoring_override(c), None)),
     ("PUT", "/api/v1/progress"): (
         "unit",
         lambda c: (
@@ -197,6 +225,70 @@ CASES: dict[tuple[str, str], tuple[str, Build]] = {
         ),
     ),
 }
+
+
+CASES.update(SIPAS_CASES)
+
+
+def _dossier(c: Ctx) -> list[dict[str, Any]]:
+    return [
+        {
+            "code": "HS-MT-1",
+            "unit": c.unit,
+            "domain": "ho-tich",
+            "channel": "online",
+            "received_at": "2025-10-01T08:00",
+            "due_at": "2025-10-03",
+            "completed_at": "2025-10-02",
+        }
+    ]
+
+
+BULK_CASES: dict[tuple[str, str], tuple[str, Build]] = {
+    ("POST", "/api/v1/readings/bulk"): (
+        "unit",
+        lambda c: (
+            f"{API}/readings/bulk",
+            [{"indicator": "online_dossier", "unit": c.unit, "period": "2025-10", "value": 81.5}],
+        ),
+    ),
+    ("POST", "/api/v1/progress/bulk"): (
+        "unit",
+        lambda c: (
+            f"{API}/progress/bulk",
+            [
+                {
+                    "assignment": "II.1.1.1",
+                    "unit": c.unit,
+                    "period": "2025-10",
+                    "status": "in_progress",
+                    "percent_complete": 40,
+                }
+            ],
+        ),
+    ),
+    ("POST", "/api/v1/dossiers/bulk"): ("unit", lambda c: (f"{API}/dossiers/bulk", _dossier(c))),
+    ("POST", "/api/v1/feedback/bulk"): (
+        "unit",
+        lambda c: (
+            f"{API}/feedback/bulk",
+            [
+                {
+                    "code": "PA-MT-1",
+                    "unit": c.unit,
+                    "channel": "1022",
+                    "kind": "complaint",
+                    "received_at": "2025-10-01",
+                    "due_at": "2025-10-10",
+                    "resolved_at": "2025-10-05",
+                }
+            ],
+        ),
+    ),
+}
+
+
+CASES.update(BULK_CASES)
 
 
 def write_routes(app: FastAPI) -> set[tuple[str, str]]:
@@ -222,6 +314,8 @@ def expected_allowed(rule: str, role: str, own: bool) -> bool:
         return role == "admin"
     if rule == "plan":
         return role in {"admin", "coordinator"}
+    if rule == "centre":  # survey codes: the service centre's officers, whatever the dossier's unit
+        return role == "admin" or ROLES[role] == "ttpvhcc"
     assert rule == "unit"
     return role == "admin" or (role in {"coordinator", "reporter"} and own)
 

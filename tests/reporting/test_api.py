@@ -149,3 +149,22 @@ def test_list_shows_every_expected_report_and_the_queue(
 def test_a_future_or_malformed_period_is_422(anon: TestClient, people: dict) -> None:
     assert act(anon, people["reporter"], "submit", period="2025-12").status_code == 422
     assert act(anon, people["reporter"], "submit", period="2025-Q4").status_code == 422
+
+
+def test_the_due_date_rule_is_configurable_through_the_api(
+    client: TestClient, anon: TestClient, people: dict
+) -> None:
+    bad = client.put(f"{API}/plans/kh-84-2025/due-days", json={"month": 29, "quarter": 10})
+    assert bad.status_code == 422 and bad.json()["detail"]["errors"][0]["field"] == "month"
+    ok = client.put(f"{API}/plans/kh-84-2025/due-days", json={"month": 25, "quarter": 15})
+    assert ok.status_code == 200, ok.text
+    sub = anon.get(f"{URL}/ttpvhcc/2025-10", headers=people["reporter"]).json()
+    assert sub["due_date"] == "2025-11-25"
+    sent = act(anon, people["reporter"], "submit")
+    assert sent.json()["timeliness"] == "on_time"  # 20/11 is now before the due day
+    refused = anon.put(
+        f"{API}/plans/kh-84-2025/due-days",
+        headers=people["reporter"],
+        json={"month": 5, "quarter": 10},
+    )
+    assert refused.status_code == 403
