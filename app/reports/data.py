@@ -102,6 +102,7 @@ class ConsolidatedData(BaseModel):
     plan_number: str
     plan_title: str
     plan_issued: date
+    issuer_name: str
     period: str
     period_label: str
     next_period_label: str
@@ -119,12 +120,16 @@ class ConsolidatedData(BaseModel):
     def subject(self) -> str:
         return (
             f"Kết quả thực hiện Kế hoạch số {self.plan_number} ngày "
-            f"{self.plan_issued:%d/%m/%Y} của Ủy ban nhân dân phường "
-            f"{self.period_label.lower()}"
+            f"{self.plan_issued:%d/%m/%Y} của {self.issuer_name}, {self.period_label.lower()}"
         )
 
     def discipline_of(self, state: str) -> list[DisciplineRow]:
         return [row for row in self.discipline if row.state == state]
+
+
+def _issuer_name(*, db_session: Session, plan: Plan) -> str:
+    issuer = db_session.get(Unit, plan.issuer_unit_id) if plan.issuer_unit_id else None
+    return issuer.name if issuer else "Ủy ban nhân dân phường"
 
 
 def config_for(*, db_session: Session, plan: Plan) -> ReportConfigRead:
@@ -309,6 +314,7 @@ def build(
         plan_number=plan_row.number,
         plan_title=plan_row.title,
         plan_issued=plan_row.issued_date,
+        issuer_name=_issuer_name(db_session=db_session, plan=plan_row),
         period=str(p),
         period_label=p.label_vi,
         next_period_label=nxt.label_vi,
