@@ -20,8 +20,9 @@ from sqlmodel import select as sm_select
 
 from app.accounts.permissions import Permission, authorize
 from app.actors import Actor
-from app.audit.models import AuditAction, AuditEvent
-from app.clock import Clock
+from app.audit import service as audit
+from app.audit.models import AuditAction
+from app.clock import Clock, FixedClock
 from app.errors import AppError, Conflict, FieldError, Invalid
 from app.integration.bulk import ImportOptions, ImportResult, Outcome, run_import
 from app.integration.files import Upload
@@ -411,23 +412,18 @@ class _RecordImporter:
                     code="stale_version",
                     errors=[FieldError("code", "stale_version", "Phiên bản đã cũ.")],
                 )
-        # The audit trail's own columns, written in bulk; ``audit.record`` adds one ORM object
-        # per row, which is what a million-row feed cannot afford.
-        self.db_session.execute(
-            insert(AuditEvent.__table__),  # type: ignore[arg-type]
-            [
-                {
-                    "at": now,
-                    "actor_username": self.actor.username,
-                    "actor_user_id": self.actor.user_id,
-                    "via": self.actor.via,
-                    "action": str(AuditAction.CREATE if c.old is None else AuditAction.UPDATE),
-                    "entity": self.entity,
-                    "entity_key": str(c.fields["code"])[:255],
-                    "before": c.before,
-                    "after": c.snapshot,
-                    "ip": self.actor.ip[:64],
-                }
+        audit.record_many(
+            db_session=self.db_session,
+            rows=[
+                audit.row_values(
+                    actor=self.actor,
+                    action=AuditAction.CREATE if c.old is None else AuditAction.UPDATE,
+                    entity=self.entity,
+                    key=str(c.fields["code"]),
+                    before=c.before,
+                    after=c.snapshot,
+                    clock=FixedClock(now),
+                )
                 for c in changes
             ],
         )

@@ -51,11 +51,12 @@ def _period(value: Any) -> str:
         return text
 
 
-class ReadingImporter:
-    """Rows of ``POST /readings/bulk``: one ``ReadingWrite`` each."""
+class _KeyedImporter:
+    """Rows that upsert by a natural key: look every existing row up at once, plan each row
+    with the single write's own checks, then apply the valid ones together (no commit)."""
 
-    columns = READING_COLUMNS
-    required = READING_REQUIRED
+    columns: tuple[str, ...]
+    required: tuple[str, ...]
 
     def __init__(self, *, db_session: Session, actor: Actor, clock: Clock) -> None:
         self.lookups = Lookups(db_session=db_session, clock=clock)
@@ -63,6 +64,52 @@ class ReadingImporter:
         self.actor = actor.through("import")
         self.clock = clock
         self.default_plan = _default_plan_code(self.lookups)
+
+    # The four steps each kind supplies.
+    def natural_key(self, data: Any) -> Any:
+        raise NotImplementedError
+
+    def find(self, keys: list[Any]) -> dict[Any, Any]:
+        raise NotImplementedError
+
+    def plan(self, data: Any, existing: Any) -> Any:
+        raise NotImplementedError
+
+    def apply(self, planned: list[Any]) -> None:
+        raise NotImplementedError
+
+    def process(
+        self, rows: Sequence[tuple[int, Any]], *, write: bool
+    ) -> Iterable[tuple[int, Outcome | AppError]]:
+        keys: dict[int, Any] = {}
+        for number, data in rows:
+            # a bad code is left for planning to raise, in the single write's order
+            with contextlib.suppress(AppError):
+                keys[number] = self.natural_key(data)
+        existing = self.find(list(keys.values()))
+        planned: list[Any] = []
+        out: list[tuple[int, Outcome | AppError]] = []
+        for number, data in rows:
+            try:
+                item = self.plan(data, existing.get(keys[number]) if number in keys else None)
+            except AppError as exc:
+                out.append((number, exc))
+                continue
+            planned.append(item)
+            out.append((number, _OUTCOME[item.action]))
+        if write and planned:
+            self.apply(planned)
+        return out
+
+    def finish(self) -> None:
+        return None
+
+
+class ReadingImporter(_KeyedImporter):
+    """Rows of ``POST /readings/bulk``: one ``ReadingWrite`` each."""
+
+    columns = READING_COLUMNS
+    required = READING_REQUIRED
 
     def key(self, values: dict[str, Any]) -> str:
         plan = _code(values.get("plan")) or self.default_plan
@@ -72,53 +119,32 @@ class ReadingImporter:
     def parse(self, values: dict[str, Any]) -> ReadingWrite:
         return ReadingWrite.model_validate(values)
 
-    def process(
-        self, rows: Sequence[tuple[int, ReadingWrite]], *, write: bool
-    ) -> Iterable[tuple[int, Outcome | AppError]]:
-        keys: dict[int, kpi_service.ReadingKey] = {}
-        for number, data in rows:
-            # a bad code is left for planning to raise, in the single write's order
-            with contextlib.suppress(AppError):
-                keys[number] = kpi_service.reading_natural_key(lookups=self.lookups, data=data)
-        existing = kpi_service.find_readings(db_session=self.db_session, keys=list(keys.values()))
-        planned: list[kpi_service.PlannedReading] = []
-        out: list[tuple[int, Outcome | AppError]] = []
-        for number, data in rows:
-            try:
-                item = kpi_service.plan_reading(
-                    lookups=self.lookups,
-                    actor=self.actor,
-                    data=data,
-                    source=ReadingSource.IMPORT,
-                    existing=existing.get(keys[number]) if number in keys else None,
-                )
-            except AppError as exc:
-                out.append((number, exc))
-                continue
-            planned.append(item)
-            out.append((number, _OUTCOME[item.action]))
-        if write and planned:
-            kpi_service.apply_readings(
-                db_session=self.db_session, actor=self.actor, clock=self.clock, planned=planned
-            )
-        return out
+    def natural_key(self, data: ReadingWrite) -> kpi_service.ReadingKey:
+        return kpi_service.reading_natural_key(lookups=self.lookups, data=data)
 
-    def finish(self) -> None:
-        return None
+    def find(self, keys: list[Any]) -> dict[Any, Any]:
+        return kpi_service.find_readings(db_session=self.db_session, keys=keys)
+
+    def plan(self, data: ReadingWrite, existing: Any) -> kpi_service.PlannedReading:
+        return kpi_service.plan_reading(
+            lookups=self.lookups,
+            actor=self.actor,
+            data=data,
+            source=ReadingSource.IMPORT,
+            existing=existing,
+        )
+
+    def apply(self, planned: list[Any]) -> None:
+        kpi_service.apply_readings(
+            db_session=self.db_session, actor=self.actor, clock=self.clock, planned=planned
+        )
 
 
-class ProgressImporter:
+class ProgressImporter(_KeyedImporter):
     """Rows of ``POST /progress/bulk``: one ``ProgressWrite`` each."""
 
     columns = PROGRESS_COLUMNS
     required = PROGRESS_REQUIRED
-
-    def __init__(self, *, db_session: Session, actor: Actor, clock: Clock) -> None:
-        self.lookups = Lookups(db_session=db_session, clock=clock)
-        self.db_session = db_session
-        self.actor = actor.through("import")
-        self.clock = clock
-        self.default_plan = _default_plan_code(self.lookups)
 
     def key(self, values: dict[str, Any]) -> str:
         plan = _code(values.get("plan")) or self.default_plan
@@ -130,41 +156,21 @@ class ProgressImporter:
     def parse(self, values: dict[str, Any]) -> ProgressWrite:
         return ProgressWrite.model_validate(values)
 
-    def process(
-        self, rows: Sequence[tuple[int, ProgressWrite]], *, write: bool
-    ) -> Iterable[tuple[int, Outcome | AppError]]:
-        keys: dict[int, progress_service.ProgressKey] = {}
-        for number, data in rows:
-            with contextlib.suppress(AppError):
-                keys[number] = progress_service.progress_natural_key(
-                    lookups=self.lookups, data=data
-                )
-        existing = progress_service.find_progress(
-            db_session=self.db_session, keys=list(keys.values())
-        )
-        planned: list[progress_service.PlannedProgress] = []
-        out: list[tuple[int, Outcome | AppError]] = []
-        for number, data in rows:
-            try:
-                item = progress_service.plan_progress(
-                    lookups=self.lookups,
-                    actor=self.actor,
-                    data=data,
-                    existing=existing.get(keys[number]) if number in keys else None,
-                )
-            except AppError as exc:
-                out.append((number, exc))
-                continue
-            planned.append(item)
-            out.append((number, _OUTCOME[item.action]))
-        if write and planned:
-            progress_service.apply_progress(
-                db_session=self.db_session, actor=self.actor, clock=self.clock, planned=planned
-            )
-        return out
+    def natural_key(self, data: ProgressWrite) -> progress_service.ProgressKey:
+        return progress_service.progress_natural_key(lookups=self.lookups, data=data)
 
-    def finish(self) -> None:
-        return None
+    def find(self, keys: list[Any]) -> dict[Any, Any]:
+        return progress_service.find_progress(db_session=self.db_session, keys=keys)
+
+    def plan(self, data: ProgressWrite, existing: Any) -> progress_service.PlannedProgress:
+        return progress_service.plan_progress(
+            lookups=self.lookups, actor=self.actor, data=data, existing=existing
+        )
+
+    def apply(self, planned: list[Any]) -> None:
+        progress_service.apply_progress(
+            db_session=self.db_session, actor=self.actor, clock=self.clock, planned=planned
+        )
 
 
 def _default_plan_code(lookups: Lookups) -> str:

@@ -17,7 +17,7 @@ from sqlmodel.sql.expression import Select
 from app.accounts.permissions import Permission, authorize, authorize_read
 from app.actors import Actor
 from app.audit import service as audit
-from app.audit.models import AuditAction, AuditEvent
+from app.audit.models import AuditAction
 from app.clock import Clock
 from app.errors import AppError, Conflict, FieldError, Invalid, NotFound
 from app.kpis.models import (
@@ -758,35 +758,6 @@ def plan_reading(
     return PlannedReading(WriteAction.UPDATE, key, codes, fields, source, existing, label)
 
 
-def audit_values(
-    *,
-    actor: Actor,
-    clock: Clock,
-    action: AuditAction,
-    entity: str,
-    key: str,
-    before: dict[str, Any] | None,
-    after: dict[str, Any] | None,
-) -> dict[str, Any]:
-    """An audit row as ``audit.record`` writes it, for a bulk ``INSERT`` in the same transaction.
-
-    A batch of thousands of rows cannot afford one ORM object per audit row; the columns and their
-    truncation are ``audit.record``'s own.
-    """
-    return {
-        "at": clock.now(),
-        "actor_username": actor.username,
-        "actor_user_id": actor.user_id,
-        "via": actor.via,
-        "action": str(action),
-        "entity": entity,
-        "entity_key": key[:255],
-        "before": before,
-        "after": after,
-        "ip": actor.ip[:64],
-    }
-
-
 def _reading_audit(
     actor: Actor,
     clock: Clock,
@@ -796,7 +767,7 @@ def _reading_audit(
 ) -> dict[str, Any]:
     read = after or before
     assert read is not None
-    return audit_values(
+    return audit.row_values(
         actor=actor,
         clock=clock,
         action=action,
@@ -900,7 +871,7 @@ def apply_readings(
             audits.append(_reading_audit(actor, clock, AuditAction.CREATE, None, after))
             results.append(UpsertResult(after, created=True, changed=True))
     if audits:
-        db_session.execute(insert(AuditEvent.__table__), audits)  # type: ignore[attr-defined]
+        audit.record_many(db_session=db_session, rows=audits)
     db_session.flush()
     return results
 

@@ -77,7 +77,7 @@ def act_on_submission(
 ) -> SubmissionRead:
     """`submit` (the unit), `approve`, `return` (with `comment`), `reopen` an approved report
     (with `comment`) — coordinators. Send the `version` you saw to refuse a stale action."""
-    return perform(
+    return service.act(
         action=action,
         db_session=db_session,
         actor=actor,
@@ -85,16 +85,6 @@ def act_on_submission(
         unit=unit,
         period=period,
         plan=plan,
-        data=data,
+        comment=data.comment,
+        version=data.version,
     )
-
-
-def perform(*, action: str, data: SubmissionAction, **common: object) -> SubmissionRead:
-    """One dispatcher for the API and the pages."""
-    if action == "submit":
-        return service.submit(version=data.version, **common)  # type: ignore[arg-type]
-    if action == "approve":
-        return service.approve(comment=data.comment, version=data.version, **common)  # type: ignore[arg-type]
-    if action == "return":
-        return service.return_report(comment=data.comment, version=data.version, **common)  # type: ignore[arg-type]
-    return service.reopen(comment=data.comment, version=data.version, **common)  # type: ignore[arg-type]

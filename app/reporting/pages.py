@@ -6,16 +6,18 @@ fields and everything typed kept), and without JavaScript the same form posts an
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel
 
 from app.accounts.dependencies import WebUser
 from app.accounts.permissions import Permission, Role, can
 from app.clock import ClockDep
 from app.db import SessionDep
-from app.errors import AppError, Forbidden
+from app.errors import AppError, Forbidden, Invalid, NotFound
 from app.kpis import service as kpi_service
 from app.kpis.models import ReadingSource, ReadingWrite
 from app.periods import Period
@@ -24,7 +26,6 @@ from app.progress import service as progress_service
 from app.progress.models import ProgressWrite
 from app.reporting import completeness, workspace
 from app.reporting import service as reporting_service
-from app.reporting.api import perform
 from app.reporting.forms import app_error_messages, parse_number_vi, validate
 from app.reporting.models import STATUS_LABELS, SubmissionAction, SubmissionStatus
 from app.templating import is_partial_request, render
@@ -100,11 +101,18 @@ def unit_period(
 
 
 def _edit_state(
-    dom_id: str, typed: dict[str, str], errors: dict[str, str], message: str
+    dom_id: str, typed: dict[str, str], errors: dict[str, str], message: str, shown: set[str]
 ) -> dict[str, Any] | None:
-    """What a failed save re-renders: the officer's own input, and why it was refused."""
+    """What a failed save re-renders: the officer's own input, and why it was refused.
+
+    An error on a field the row does not show (a tampered hidden version, say) becomes the row's
+    message, so no refusal is ever silent.
+    """
     if not errors and not message:
         return None
+    hidden = [text for name, text in errors.items() if name not in shown]
+    if hidden and not message:
+        message = hidden[0]
     return {"key": dom_id, "typed": typed, "errors": errors, "message": message}
 
 
@@ -136,6 +144,57 @@ def _row_response(
     return render(request, "reporting/workspace.html", context, status_code=status_code)
 
 
+def _save_row(
+    request: Request,
+    *,
+    identity: Any,
+    db_session: Any,
+    clock: Any,
+    unit: str,
+    period: str,
+    model: type[BaseModel],
+    data: dict[str, Any],
+    typed: dict[str, str],
+    write: Callable[[Any], object],
+    find: Callable[[workspace.Workspace], Any],
+    not_found: str,
+    block: str,
+    hints: dict[str, str] | None = None,
+) -> Response:
+    """One path for every workspace row: validate, write through the service the API uses,
+    then answer with the row (and the counter), keeping what was typed when it failed."""
+    parsed, errors = validate(model, data)
+    for name, hint in (hints or {}).items():
+        if name in errors and not typed.get(name):
+            errors[name] = hint
+    message = ""
+    status_code = 200 if parsed is not None else 422
+    if parsed is not None:
+        try:
+            write(parsed)
+        except AppError as exc:
+            db_session.rollback()
+            errors, message = app_error_messages(exc)
+            status_code = exc.status_code
+    ws = workspace.build(
+        db_session=db_session, actor=identity.actor, clock=clock, unit_code=unit, period=period
+    )
+    row = find(ws)
+    if row is None:
+        raise Forbidden(not_found)
+    shown = set(typed) - {"version", "domain"}
+    return _row_response(
+        request,
+        ws=ws,
+        identity=identity,
+        clock=clock,
+        block=block,
+        row=row,
+        edit=_edit_state(row.dom_id, typed, errors, message, shown),
+        status_code=status_code,
+    )
+
+
 @router.post("/units/{unit}/periods/{period}/tasks/{code}", response_class=HTMLResponse)
 async def save_task(
     request: Request,
@@ -147,55 +206,34 @@ async def save_task(
     clock: ClockDep,
 ) -> Response:
     form = await request.form()
-    values = {
-        k: str(form.get(k, "")) for k in ("status", "percent_complete", "version", *_TEXT_FIELDS)
-    }
+    names = ("status", "percent_complete", "version", *_TEXT_FIELDS)
+    typed = {k: str(form.get(k, "")) for k in names}
     data: dict[str, Any] = {
         "assignment": code,
         "unit": unit,
         "period": period,
-        "status": values["status"] or None,
-        "percent_complete": parse_number_vi(values["percent_complete"]),
-        "version": values["version"] or None,
-        **{k: values[k] for k in _TEXT_FIELDS},
+        "status": typed["status"] or None,
+        "percent_complete": parse_number_vi(typed["percent_complete"]),
+        "version": typed["version"] or None,
+        **{k: typed[k] for k in _TEXT_FIELDS},
     }
-    parsed, errors = validate(ProgressWrite, data)
-    if "status" in errors and not values["status"]:
-        errors["status"] = "Hãy chọn tình trạng thực hiện."
-    message = ""
-    status_code = 200
-    if parsed is not None:
-        try:
-            progress_service.upsert_progress(
-                db_session=db_session, actor=identity.actor, clock=clock, data=parsed
-            )
-        except AppError as exc:
-            db_session.rollback()
-            errors, message = app_error_messages(exc)
-            status_code = exc.status_code
-    else:
-        status_code = 422
-    ws = workspace.build(
-        db_session=db_session, actor=identity.actor, clock=clock, unit_code=unit, period=period
-    )
-    row = next((r for r in ws.tasks if r.task.code == code), None)
-    if row is None:
-        raise Forbidden(f"Nhiệm vụ {code} không thuộc đơn vị {unit}.")
-    failed = bool(errors or message)
-    edit = (
-        {"key": row.dom_id, "typed": values, "errors": errors, "message": message}
-        if failed
-        else None
-    )
-    return _row_response(
+    return _save_row(
         request,
-        ws=ws,
         identity=identity,
+        db_session=db_session,
         clock=clock,
+        unit=unit,
+        period=period,
+        model=ProgressWrite,
+        data=data,
+        typed=typed,
+        write=lambda parsed: progress_service.upsert_progress(
+            db_session=db_session, actor=identity.actor, clock=clock, data=parsed
+        ),
+        find=lambda ws: next((r for r in ws.tasks if r.task.code == code), None),
+        not_found=f"Nhiệm vụ {code} không thuộc đơn vị {unit}.",
         block="task_row",
-        row=row,
-        edit=edit,
-        status_code=status_code,
+        hints={"status": "Hãy chọn tình trạng thực hiện."},
     )
 
 
@@ -211,68 +249,49 @@ async def save_reading(
 ) -> Response:
     form = await request.form()
     names = ("domain", "value", "numerator", "denominator", "note", "evidence_url", "version")
-    values = {k: str(form.get(k, "")) for k in names}
+    typed = {k: str(form.get(k, "")) for k in names}
+    domain = typed["domain"] or None
     data: dict[str, Any] = {
         "indicator": indicator,
         "unit": unit,
         "period": period,
-        "domain": values["domain"] or None,
-        "value": parse_number_vi(values["value"]),
-        "numerator": parse_number_vi(values["numerator"]),
-        "denominator": parse_number_vi(values["denominator"]),
-        "note": values["note"],
-        "evidence_url": values["evidence_url"] or None,
-        "version": values["version"] or None,
+        "domain": domain,
+        "value": parse_number_vi(typed["value"]),
+        "numerator": parse_number_vi(typed["numerator"]),
+        "denominator": parse_number_vi(typed["denominator"]),
+        "note": typed["note"],
+        "evidence_url": typed["evidence_url"] or None,
+        "version": typed["version"] or None,
     }
     if data["numerator"] is not None and data["denominator"] is not None:
         data["value"] = None  # computed from them; a stale value shown in the field must not clash
-    parsed, errors = validate(ReadingWrite, data)
-    message = ""
-    status_code = 200
-    if parsed is not None:
-        try:
-            kpi_service.upsert_reading(
-                db_session=db_session,
-                actor=identity.actor,
-                clock=clock,
-                data=parsed,  # type: ignore[arg-type]
-                source=ReadingSource.FORM,
-            )
-        except AppError as exc:
-            db_session.rollback()
-            errors, message = app_error_messages(exc)
-            status_code = exc.status_code
-    else:
-        status_code = 422
-    ws = workspace.build(
-        db_session=db_session, actor=identity.actor, clock=clock, unit_code=unit, period=period
-    )
-    domain = values["domain"] or None
-    row = next(
-        (
-            r
-            for r in ws.indicators
-            if r.indicator.code == indicator and (r.domain.code if r.domain else None) == domain
-        ),
-        None,
-    )
-    if row is None:
-        raise Forbidden(f"Chỉ tiêu {indicator} không do đơn vị {unit} báo cáo.")
-    failed = bool(errors or message)
-    edit = (
-        {"key": row.dom_id, "typed": values, "errors": errors, "message": message}
-        if failed
-        else None
-    )
-    return _row_response(
+    return _save_row(
         request,
-        ws=ws,
         identity=identity,
+        db_session=db_session,
         clock=clock,
+        unit=unit,
+        period=period,
+        model=ReadingWrite,
+        data=data,
+        typed=typed,
+        write=lambda parsed: kpi_service.upsert_reading(
+            db_session=db_session,
+            actor=identity.actor,
+            clock=clock,
+            data=parsed,
+            source=ReadingSource.FORM,
+        ),
+        find=lambda ws: next(
+            (
+                r
+                for r in ws.indicators
+                if r.indicator.code == indicator and (r.domain.code if r.domain else None) == domain
+            ),
+            None,
+        ),
+        not_found=f"Chỉ tiêu {indicator} không do đơn vị {unit} báo cáo.",
         block="kpi_row",
-        row=row,
-        edit=edit,
-        status_code=status_code,
     )
 
 
@@ -306,15 +325,18 @@ async def do_submit(
     clock: ClockDep,
 ) -> Response:
     form = await request.form()
-    version = str(form.get("version", "")) or None
+    parsed, errors = validate(SubmissionAction, {"version": str(form.get("version", "")) or None})
     try:
-        reporting_service.submit(
+        if parsed is None:  # a tampered form: say so rather than submit blindly
+            raise Invalid.one("version", "invalid", next(iter(errors.values())))
+        reporting_service.act(
+            action="submit",
             db_session=db_session,
             actor=identity.actor,
             clock=clock,
             unit=unit,
             period=period,
-            version=int(version) if version and version.isdigit() else None,
+            version=parsed.version,  # type: ignore[attr-defined]
         )
     except AppError as exc:
         db_session.rollback()
@@ -424,7 +446,7 @@ async def review_action(
     clock: ClockDep,
 ) -> Response:
     if action not in {"approve", "return", "reopen"}:
-        raise Forbidden("Thao tác không hợp lệ.")
+        raise NotFound(f"Không có thao tác “{action}” trên trang duyệt báo cáo.")
     form = await request.form()
     comment = str(form.get("comment", ""))
     version = str(form.get("version", ""))
@@ -433,15 +455,15 @@ async def review_action(
     )
     if parsed is not None:
         try:
-            perform(
+            reporting_service.act(
                 action=action,
-                data=parsed,  # type: ignore[arg-type]
                 db_session=db_session,
                 actor=identity.actor,
                 clock=clock,
                 unit=unit,
                 period=period,
-                plan=None,
+                comment=parsed.comment,  # type: ignore[attr-defined]
+                version=parsed.version,  # type: ignore[attr-defined]
             )
         except AppError as exc:
             db_session.rollback()

@@ -18,7 +18,7 @@ from app.actors import Actor
 from app.audit import service as audit
 from app.audit.models import AuditAction
 from app.clock import VIETNAM_TZ, Clock
-from app.errors import Conflict, FieldError, Invalid
+from app.errors import Conflict, FieldError, Invalid, NotFound
 from app.periods import Granularity, Period
 from app.plans import service as plan_service
 from app.plans.models import Plan
@@ -280,33 +280,44 @@ def _label(status: SubmissionStatus) -> str:
     return STATUS_LABELS[status]
 
 
-def submit(
-    *,
-    db_session: Session,
-    actor: Actor,
-    clock: Clock,
-    unit: str,
-    period: str,
-    plan: str | None = None,
-    version: int | None = None,
-) -> SubmissionRead:
-    """The unit sends its report for review (first time, or again after a return)."""
-    authorize(actor, Permission.DATA_WRITE, unit_code=unit)
-    return _transition(
-        db_session=db_session,
-        actor=actor,
-        clock=clock,
-        plan_code=plan,
-        unit=unit,
-        period=period,
-        allowed_from={SubmissionStatus.DRAFT, SubmissionStatus.RETURNED},
-        to=SubmissionStatus.SUBMITTED,
-        version=version,
-    )
+@dataclass(frozen=True)
+class _Rule:
+    permission: Permission
+    allowed_from: frozenset[SubmissionStatus]
+    to: SubmissionStatus
+    comment_required: str = ""  # the message when a comment is required and missing
+    reopening: bool = False
 
 
-def approve(
+#: Who may move a report, from where, to where; the pages and the API both go through ``act``.
+TRANSITIONS: dict[str, _Rule] = {
+    "submit": _Rule(
+        Permission.DATA_WRITE,
+        frozenset({SubmissionStatus.DRAFT, SubmissionStatus.RETURNED}),
+        SubmissionStatus.SUBMITTED,
+    ),
+    "approve": _Rule(
+        Permission.REVIEW, frozenset({SubmissionStatus.SUBMITTED}), SubmissionStatus.APPROVED
+    ),
+    "return": _Rule(
+        Permission.REVIEW,
+        frozenset({SubmissionStatus.SUBMITTED}),
+        SubmissionStatus.RETURNED,
+        comment_required="Hãy ghi rõ lý do trả lại để đơn vị sửa.",
+    ),
+    "reopen": _Rule(
+        Permission.REVIEW,
+        frozenset({SubmissionStatus.APPROVED}),
+        SubmissionStatus.RETURNED,
+        comment_required="Hãy ghi lý do mở lại báo cáo.",
+        reopening=True,
+    ),
+}
+
+
+def act(
     *,
+    action: str,
     db_session: Session,
     actor: Actor,
     clock: Clock,
@@ -316,7 +327,19 @@ def approve(
     comment: str = "",
     version: int | None = None,
 ) -> SubmissionRead:
-    authorize(actor, Permission.REVIEW)
+    """Submit (the unit), approve, return or reopen (coordinators) a unit's period report.
+
+    A return says what to fix and a reopen why, so both require a comment.
+    """
+    rule = TRANSITIONS.get(action)
+    if rule is None:
+        raise NotFound(f"Không có thao tác “{action}” với báo cáo.", code="unknown_action")
+    if rule.permission is Permission.DATA_WRITE:
+        authorize(actor, rule.permission, unit_code=unit)
+    else:
+        authorize(actor, rule.permission)
+    if rule.comment_required and not comment.strip():
+        raise Invalid.one("comment", "required", rule.comment_required)
     return _transition(
         db_session=db_session,
         actor=actor,
@@ -324,70 +347,28 @@ def approve(
         plan_code=plan,
         unit=unit,
         period=period,
-        allowed_from={SubmissionStatus.SUBMITTED},
-        to=SubmissionStatus.APPROVED,
+        allowed_from=set(rule.allowed_from),
+        to=rule.to,
         version=version,
         comment=comment.strip(),
+        reopening=rule.reopening,
     )
 
 
-def return_report(
-    *,
-    db_session: Session,
-    actor: Actor,
-    clock: Clock,
-    unit: str,
-    period: str,
-    comment: str,
-    plan: str | None = None,
-    version: int | None = None,
-) -> SubmissionRead:
-    """Send a report back to its unit; the comment says what to fix, so it is required."""
-    authorize(actor, Permission.REVIEW)
-    if not comment.strip():
-        raise Invalid.one("comment", "required", "Hãy ghi rõ lý do trả lại để đơn vị sửa.")
-    return _transition(
-        db_session=db_session,
-        actor=actor,
-        clock=clock,
-        plan_code=plan,
-        unit=unit,
-        period=period,
-        allowed_from={SubmissionStatus.SUBMITTED},
-        to=SubmissionStatus.RETURNED,
-        version=version,
-        comment=comment.strip(),
-    )
+def submit(**kwargs: object) -> SubmissionRead:
+    return act(action="submit", **kwargs)  # type: ignore[arg-type]
 
 
-def reopen(
-    *,
-    db_session: Session,
-    actor: Actor,
-    clock: Clock,
-    unit: str,
-    period: str,
-    comment: str,
-    plan: str | None = None,
-    version: int | None = None,
-) -> SubmissionRead:
-    """Unlock an approved report so its unit can correct it; the reason is required."""
-    authorize(actor, Permission.REVIEW)
-    if not comment.strip():
-        raise Invalid.one("comment", "required", "Hãy ghi lý do mở lại báo cáo.")
-    return _transition(
-        db_session=db_session,
-        actor=actor,
-        clock=clock,
-        plan_code=plan,
-        unit=unit,
-        period=period,
-        allowed_from={SubmissionStatus.APPROVED},
-        to=SubmissionStatus.RETURNED,
-        version=version,
-        comment=comment.strip(),
-        reopening=True,
-    )
+def approve(**kwargs: object) -> SubmissionRead:
+    return act(action="approve", **kwargs)  # type: ignore[arg-type]
+
+
+def return_report(**kwargs: object) -> SubmissionRead:
+    return act(action="return", **kwargs)  # type: ignore[arg-type]
+
+
+def reopen(**kwargs: object) -> SubmissionRead:
+    return act(action="reopen", **kwargs)  # type: ignore[arg-type]
 
 
 def can_review(actor: Actor) -> bool:

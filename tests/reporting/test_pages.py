@@ -274,3 +274,25 @@ def test_completeness_matrix_with_totals(
     assert "Phải nộp: <strong>5</strong>" in part.text
     bad = coordinator.get("/completeness", params={"tu": "thang-10"})
     assert bad.status_code == 422
+
+
+def test_a_tampered_hidden_field_is_refused_out_loud(
+    reporter: TestClient, db_session: Session
+) -> None:
+    resp = task(reporter, status="done", version="abc", headers=HX)
+    assert resp.status_code == 422
+    assert 'class="field-error row-error"' in resp.text and "Phải là số nguyên." in resp.text
+    assert db_session.exec(select(ProgressUpdate)).first() is None
+    bad = reporter.post(
+        f"{WS}/submit",
+        data={"csrf_token": reporter.csrf, "version": "x"},  # type: ignore[attr-defined]
+    )
+    assert bad.status_code == 422 and "Phải là số nguyên." in bad.text
+
+
+def test_an_unknown_review_action_is_404(coordinator: TestClient) -> None:
+    resp = coordinator.post(
+        "/review/ttpvhcc/2025-10/delete",
+        data={"csrf_token": coordinator.csrf},  # type: ignore[attr-defined]
+    )
+    assert resp.status_code == 404
