@@ -20,10 +20,12 @@ from docx.table import Table
 from docx.text.paragraph import Paragraph
 
 from app.reports.data import ConsolidatedData
+from app.scores.charts import LIGHTS
 from app.templating import format_number_vi
 
 FONT = "Times New Roman"
-LIGHT_LABELS = {"green": "Đạt", "amber": "Gần đạt", "red": "Chưa đạt", "grey": "Chưa có số liệu"}
+#: The dashboard's own words for a traffic light, so the report says what the screen says.
+LIGHT_LABELS = {light: label for light, (_, label) in LIGHTS.items()}
 STATE_LABELS = {
     "on_time": "đúng hạn",
     "late": "trễ hạn",

@@ -13,9 +13,10 @@ from app.clock import ClockDep
 from app.db import SessionDep
 from app.reports import public, service
 from app.reports.data import ConsolidatedData
-from app.reports.docx_writer import LIGHT_LABELS, STATE_LABELS
+from app.reports.docx_writer import STATE_LABELS
 from app.reports.models import SnapshotRead
 from app.scores import service as score_service
+from app.scores.charts import LIGHTS
 from app.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -37,7 +38,7 @@ def preview_response(
             "title": f"Báo cáo {data.period_label}",
             "d": data,
             "snapshots": snapshots,
-            "light_labels": LIGHT_LABELS,
+            "lights": LIGHTS,
             "state_labels": STATE_LABELS,
             "standalone": standalone,
             **(extra or {}),
@@ -91,7 +92,9 @@ def public_progress(
 ) -> Response:
     view = public.build(db_session=db_session, clock=clock, period=period)
     response = render(
-        request, "reports/public.html", {"title": "Tiến độ thực hiện Kế hoạch", "v": view}
+        request,
+        "reports/public.html",
+        {"title": "Tiến độ thực hiện Kế hoạch", "v": view, "lights": LIGHTS},
     )
     response.headers["Cache-Control"] = "public, max-age=300"
     if view.etag:
