@@ -2,7 +2,7 @@
 
 from app.accounts.models import ApiToken, User, UserSession
 from app.audit.models import AuditEvent
-from app.integration.models import Dossier, Feedback
+from app.integration.models import Dossier, Feedback, ImportBatch
 from app.kpis.models import Domain, Indicator, Reading
 from app.plans.models import Area, Assignment, AssignmentCoordinator, Plan
 from app.progress.models import ProgressUpdate
@@ -22,6 +22,7 @@ __all__ = [
     "Domain",
     "Dossier",
     "Feedback",
+    "ImportBatch",
     "Indicator",
     "Kiosk",
     "Notification",

@@ -101,7 +101,21 @@ class Period:
 
     @classmethod
     def parse(cls, text: str) -> Period:
-        """Strict on shape (so "2025-1" is not silently guessed), lenient on case and spaces."""
+        """Strict on shape (so "2025-1" is not silently guessed), lenient on case and spaces.
+
+        Periods are immutable, so a text parsed once is answered from memory: an import names
+        the same few periods on every one of its rows.
+        """
+        found = _PARSED.get(text) if isinstance(text, str) else None
+        if found is not None:
+            return found
+        period = cls._parse(text)
+        if len(_PARSED) < 4096:
+            _PARSED[text] = period
+        return period
+
+    @classmethod
+    def _parse(cls, text: str) -> Period:
         if not isinstance(text, str):
             raise _invalid(str(text), _FORMS)
         raw = text.strip()
@@ -342,3 +356,6 @@ class ReportingCalendar:
         self._check_shape(period)
         day = 5 if period.granularity is Granularity.MONTH else 10
         return (period.end_date + timedelta(days=1)).replace(day=day)
+
+
+_PARSED: dict[str, Period] = {}

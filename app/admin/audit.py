@@ -34,6 +34,9 @@ ENTITY_LABELS = {
     "progress": "Báo cáo tiến độ",
     "submission": "Gửi, duyệt báo cáo",
     "session": "Phiên đăng nhập",
+    "import_batch": "Nhập dữ liệu hàng loạt",
+    "dossier": "Hồ sơ TTHC",
+    "feedback": "Phản ánh, kiến nghị",
 }
 
 

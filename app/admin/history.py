@@ -17,6 +17,7 @@ ACTION_LABELS = {
     "login": "Đăng nhập",
     "login_failed": "Đăng nhập sai",
     "logout": "Đăng xuất",
+    "import": "Nhập tệp",
 }
 #: Bookkeeping fields every write changes; listing them would hide the real change.
 _NOISE = {"version", "updated_at", "created_at"}

@@ -21,6 +21,7 @@ class AuditAction(StrEnum):
     LOGIN = "login"
     LOGIN_FAILED = "login_failed"
     LOGOUT = "logout"
+    IMPORT = "import"  # one accepted bulk import; the rows it created name its batch
 
 
 class AuditEvent(SQLModel, table=True):

@@ -11,12 +11,13 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import func, insert
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from app.actors import Actor
 from app.audit.models import AuditAction, AuditEvent, AuditEventRead
 from app.clock import VIETNAM_TZ, Clock, SystemClock
+from app.db import insert_many
 
 Snapshot = BaseModel | Mapping[str, Any] | None
 
@@ -26,7 +27,7 @@ def _snapshot(value: Snapshot) -> dict[str, Any] | None:
         return None
     if isinstance(value, BaseModel):
         return value.model_dump(mode="json")
-    return {str(k): v for k, v in value.items()}
+    return dict(value)
 
 
 def row_values(
@@ -83,9 +84,8 @@ def record(
 
 def record_many(*, db_session: Session, rows: list[dict[str, Any]]) -> None:
     """Insert many ``row_values`` at once, in the caller's transaction: a million-row import
-    cannot afford one ORM object per audit row."""
-    if rows:
-        db_session.execute(insert(AuditEvent.__table__), rows)  # type: ignore[arg-type]
+    cannot afford one ORM object, nor one Core parameter dict, per audit row."""
+    insert_many(db_session, AuditEvent.__table__, rows)  # type: ignore[arg-type]
 
 
 def to_read(event: AuditEvent) -> AuditEventRead:

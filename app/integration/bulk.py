@@ -21,8 +21,13 @@ from pydantic import BaseModel, ValidationError
 from pydantic import Field as PydanticField
 from sqlmodel import Session
 
+from app.actors import Actor
+from app.audit import service as audit
+from app.audit.models import AuditAction
+from app.clock import Clock
 from app.errors import AppError, FieldError, Forbidden, translate_validation_errors
 from app.integration.files import FileProblem, ParsedRow, Upload, rows_of
+from app.integration.models import ImportBatch
 
 #: Rows validated and written together: enough to amortise queries, small enough for memory.
 CHUNK_ROWS = 1000
@@ -83,8 +88,12 @@ T = TypeVar("T")
 class Importer(Protocol[T]):
     """What a kind of import tells the runner."""
 
+    kind: str
     columns: Sequence[str]
     required: Sequence[str]
+    actor: Actor
+    clock: Clock
+    batch_id: int | None  # set by the runner before the first write
 
     def key(self, values: dict[str, Any]) -> str | None:
         """The row's natural key as text, normalised as the database would compare it."""
@@ -247,6 +256,8 @@ def run_import(
 
         def flush_chunk() -> None:
             nonlocal writing, forbidden
+            if writing and importer.batch_id is None:
+                importer.batch_id = _open_batch(db_session, importer, upload, options)
             for number, result in importer.process(chunk, write=writing):
                 if isinstance(result, Forbidden) and forbidden is None:
                     forbidden = result
@@ -319,8 +330,65 @@ def run_import(
         return ImportResult(summary, tally.rejected_rows)
     try:
         importer.finish()
+        if importer.batch_id is not None:
+            _close_batch(db_session, importer, upload, summary)
         db_session.commit()
     except BaseException:
         db_session.rollback()
         raise
     return ImportResult(summary, tally.rejected_rows)
+
+
+def _open_batch(
+    db_session: Session, importer: Importer[Any], upload: Upload, options: ImportOptions
+) -> int:
+    """The batch row the new rows will name, in the import's own transaction."""
+    actor = importer.actor
+    batch = ImportBatch(
+        kind=importer.kind,
+        at=importer.clock.now(),
+        actor_username=actor.username,
+        actor_user_id=actor.user_id,
+        ip=actor.ip[:64],
+        filename=upload.filename[:255],
+        partial=options.partial,
+    )
+    db_session.add(batch)
+    db_session.flush()
+    assert batch.id is not None
+    return batch.id
+
+
+def _close_batch(
+    db_session: Session, importer: Importer[Any], upload: Upload, summary: ImportSummary
+) -> None:
+    """The counts, the file's fingerprint, and the one audit event that stands for the batch."""
+    batch = db_session.get(ImportBatch, importer.batch_id)
+    assert batch is not None
+    if summary.created + summary.updated == 0:
+        db_session.delete(batch)  # a file that changed nothing leaves no trace, as a single write
+        return
+    batch.size_bytes = upload.size
+    batch.sha256 = upload.sha256()
+    for name in ("created", "updated", "unchanged", "rejected"):
+        setattr(batch, name, getattr(summary, name))
+    db_session.add(batch)
+    audit.record(
+        db_session=db_session,
+        actor=importer.actor,
+        clock=importer.clock,
+        action=AuditAction.IMPORT,
+        entity="import_batch",
+        key=str(batch.id),
+        after={
+            "kind": batch.kind,
+            "filename": batch.filename,
+            "size_bytes": batch.size_bytes,
+            "sha256": batch.sha256,
+            "partial": batch.partial,
+            "created": batch.created,
+            "updated": batch.updated,
+            "unchanged": batch.unchanged,
+            "rejected": batch.rejected,
+        },
+    )

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Table, case, func, insert, select, true, update
+from sqlalchemy import Table, case, func, select, true, update
 from sqlalchemy.engine import RowMapping
 from sqlmodel import Session
 from sqlmodel import select as sm_select
@@ -23,6 +23,7 @@ from app.actors import Actor
 from app.audit import service as audit
 from app.audit.models import AuditAction
 from app.clock import Clock, FixedClock
+from app.db import insert_many
 from app.errors import AppError, Conflict, FieldError, Invalid
 from app.integration.bulk import ImportOptions, ImportResult, Outcome, run_import
 from app.integration.files import Upload
@@ -269,8 +270,6 @@ def _iso(value: object) -> object:
 class _Change:
     fields: dict[str, Any]
     old: RowMapping | None
-    snapshot: dict[str, Any]
-    before: dict[str, Any] | None
 
 
 class _RecordImporter:
@@ -290,6 +289,7 @@ class _RecordImporter:
         self.plan = plan
         self.calendar = plan_service.calendar_for(plan)
         self.touched: set[tuple[int, str]] = set()
+        self.batch_id: int | None = None
         self._periods: dict[date, str | None] = {}
         self._units: dict[int, Unit] = {}
         self._domains: dict[int, str] = {}
@@ -359,12 +359,7 @@ class _RecordImporter:
         for unit_id, period in sorted(pairs):
             self.lookups.ensure_open(self.plan, self.unit_by_id(unit_id), period)
         self.touched |= pairs
-        change = _Change(
-            fields=fields,
-            old=old,
-            snapshot=self.snapshot(fields),
-            before=self.snapshot(old) if old is not None else None,
-        )
+        change = _Change(fields=fields, old=old)
         return (Outcome.CREATED if old is None else Outcome.UPDATED), change
 
     def process(
@@ -392,12 +387,18 @@ class _RecordImporter:
         """Plain INSERT/UPDATE statements: a feed may carry a million records."""
         now = self.now
         creates = [
-            {**c.fields, "version": 1, "created_at": now, "updated_at": now}
+            {
+                **c.fields,
+                "version": 1,
+                "created_at": now,
+                "updated_at": now,
+                "import_batch_id": self.batch_id,
+            }
             for c in changes
             if c.old is None
         ]
         if creates:
-            self.db_session.execute(insert(self.table), creates)
+            insert_many(self.db_session, self.table, creates)
         for c in changes:
             if c.old is None:
                 continue
@@ -412,6 +413,8 @@ class _RecordImporter:
                     code="stale_version",
                     errors=[FieldError("code", "stale_version", "Phiên bản đã cũ.")],
                 )
+        # New records are recorded by the batch's audit event (they name it); a change keeps
+        # its own event, with what the record looked like before.
         audit.record_many(
             db_session=self.db_session,
             rows=[
@@ -420,16 +423,18 @@ class _RecordImporter:
                     action=AuditAction.CREATE if c.old is None else AuditAction.UPDATE,
                     entity=self.entity,
                     key=str(c.fields["code"]),
-                    before=c.before,
-                    after=c.snapshot,
+                    before=self.snapshot(c.old) if c.old is not None else None,
+                    after=self.snapshot(c.fields),
                     clock=FixedClock(now),
                 )
                 for c in changes
+                if c.old is not None or self.batch_id is None
             ],
         )
 
 
 class DossierImporter(_RecordImporter):
+    kind = "dossiers"
     table = Dossier.__table__  # type: ignore[assignment]
     entity = "dossier"
     columns = DOSSIER_COLUMNS
@@ -479,6 +484,7 @@ class DossierImporter(_RecordImporter):
 
 
 class FeedbackImporter(_RecordImporter):
+    kind = "feedback"
     table = Feedback.__table__  # type: ignore[assignment]
     entity = "feedback"
     columns = FEEDBACK_COLUMNS

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import hashlib
 import json
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
@@ -89,6 +90,15 @@ class Upload:
     filename: str = ""
     size: int = 0
     _closed: bool = field(default=False, repr=False)
+
+    def sha256(self) -> str:
+        """The body's fingerprint, for the import's audit record (read again from the start)."""
+        digest = hashlib.sha256()
+        self.file.seek(0)
+        while block := self.file.read(1024 * 1024):
+            digest.update(block)
+        self.file.seek(0)
+        return digest.hexdigest()
 
     def close(self) -> None:
         if not self._closed:
@@ -259,15 +269,16 @@ def csv_rows(
                 0, "file", "empty_file", "Tệp rỗng: cần một dòng tiêu đề và các dòng dữ liệu."
             )
         columns = check_header(header, allowed=allowed, required=required)
+        ignored = [name for name in columns if name in IGNORED_COLUMNS]
         for cells in reader:
             number += 1
-            if not any(cell.strip() for cell in cells):
-                continue  # a blank line keeps its number, so later rows match the spreadsheet
             values = {
-                name: cell
-                for name, cell in zip(columns, cells, strict=False)
-                if cell.strip() != "" and name not in IGNORED_COLUMNS
+                name: cell for name, cell in zip(columns, cells, strict=False) if cell.strip()
             }
+            if not values and not any(cell.strip() for cell in cells):
+                continue  # a blank line keeps its number, so later rows match the spreadsheet
+            for name in ignored:
+                values.pop(name, None)
             problem = None
             if len(cells) > len(columns):
                 problem = FieldError(

@@ -44,6 +44,33 @@ class FeedbackKind(StrEnum):
     DENUNCIATION = "denunciation"  # tố cáo
 
 
+class ImportBatch(SQLModel, table=True):
+    """One accepted bulk import: who sent which file, when, and what it did.
+
+    It is the audit trail's record of the rows an import creates: a million new dossiers are one
+    ``import`` event plus this row, and each new row names it in ``import_batch_id``. Rows an
+    import changes keep an audit event each (their earlier values matter); unchanged rows cost
+    nothing. A dry run or a refused batch rolls back and leaves no batch behind.
+    """
+
+    __tablename__ = "import_batch"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=16)  # readings, progress, dossiers, feedback
+    at: datetime = Field(sa_type=UTCDateTime, index=True)
+    actor_username: str = Field(max_length=64)
+    actor_user_id: int | None = Field(default=None, foreign_key="app_user.id")
+    ip: str = Field(default="", max_length=64)
+    filename: str = Field(default="", max_length=255)
+    size_bytes: int = 0
+    sha256: str = Field(default="", max_length=64)
+    partial: bool = False
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+
+
 class Dossier(SQLModel, table=True):
     """One TTHC dossier as the ward's TTHC system knows it.
 
@@ -76,6 +103,7 @@ class Dossier(SQLModel, table=True):
     paid_online: bool = False
     received_on: date
     completed_on: date | None = None
+    import_batch_id: int | None = Field(default=None, foreign_key="import_batch.id")
     version: int = 1
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
@@ -101,6 +129,7 @@ class Feedback(SQLModel, table=True):
     satisfied: bool | None = None
     received_on: date
     resolved_on: date | None = None
+    import_batch_id: int | None = Field(default=None, foreign_key="import_batch.id")
     version: int = 1
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)

@@ -8,7 +8,6 @@ one audit row per changed row (``via="import"``) and none for an unchanged one.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -63,16 +62,19 @@ class _KeyedImporter:
         self.db_session = db_session
         self.actor = actor.through("import")
         self.clock = clock
+        self.lookups.prime()
+        self.batch_id: int | None = None
         self.default_plan = _default_plan_code(self.lookups)
 
     # The four steps each kind supplies.
-    def natural_key(self, data: Any) -> Any:
+    def check(self, data: Any) -> tuple[Any, Any]:
+        """The row's natural key and everything about it that needs no stored row."""
         raise NotImplementedError
 
     def find(self, keys: list[Any]) -> dict[Any, Any]:
         raise NotImplementedError
 
-    def plan(self, data: Any, existing: Any) -> Any:
+    def decide(self, checked: Any, existing: Any) -> Any:
         raise NotImplementedError
 
     def apply(self, planned: list[Any]) -> None:
@@ -81,25 +83,28 @@ class _KeyedImporter:
     def process(
         self, rows: Sequence[tuple[int, Any]], *, write: bool
     ) -> Iterable[tuple[int, Outcome | AppError]]:
-        keys: dict[int, Any] = {}
-        for number, data in rows:
-            # a bad code is left for planning to raise, in the single write's order
-            with contextlib.suppress(AppError):
-                keys[number] = self.natural_key(data)
-        existing = self.find(list(keys.values()))
-        planned: list[Any] = []
-        out: list[tuple[int, Outcome | AppError]] = []
+        checked: list[tuple[int, Any, Any]] = []
+        out: dict[int, Outcome | AppError] = {}
         for number, data in rows:
             try:
-                item = self.plan(data, existing.get(keys[number]) if number in keys else None)
+                key, item = self.check(data)
             except AppError as exc:
-                out.append((number, exc))
+                out[number] = exc
                 continue
-            planned.append(item)
-            out.append((number, _OUTCOME[item.action]))
+            checked.append((number, key, item))
+        existing = self.find([key for _, key, _ in checked])
+        planned: list[Any] = []
+        for number, key, item in checked:
+            try:
+                decided = self.decide(item, existing.get(key))
+            except AppError as exc:
+                out[number] = exc
+                continue
+            planned.append(decided)
+            out[number] = _OUTCOME[decided.action]
         if write and planned:
             self.apply(planned)
-        return out
+        return [(number, out[number]) for number, _ in rows]
 
     def finish(self) -> None:
         return None
@@ -108,6 +113,7 @@ class _KeyedImporter:
 class ReadingImporter(_KeyedImporter):
     """Rows of ``POST /readings/bulk``: one ``ReadingWrite`` each."""
 
+    kind = "readings"
     columns = READING_COLUMNS
     required = READING_REQUIRED
 
@@ -119,30 +125,34 @@ class ReadingImporter(_KeyedImporter):
     def parse(self, values: dict[str, Any]) -> ReadingWrite:
         return ReadingWrite.model_validate(values)
 
-    def natural_key(self, data: ReadingWrite) -> kpi_service.ReadingKey:
-        return kpi_service.reading_natural_key(lookups=self.lookups, data=data)
+    def check(self, data: ReadingWrite) -> tuple[Any, kpi_service.CheckedReading]:
+        checked = kpi_service.check_reading(
+            lookups=self.lookups, actor=self.actor, data=data, source=ReadingSource.IMPORT
+        )
+        return checked.key, checked
 
     def find(self, keys: list[Any]) -> dict[Any, Any]:
         return kpi_service.find_readings(db_session=self.db_session, keys=keys)
 
-    def plan(self, data: ReadingWrite, existing: Any) -> kpi_service.PlannedReading:
-        return kpi_service.plan_reading(
-            lookups=self.lookups,
-            actor=self.actor,
-            data=data,
-            source=ReadingSource.IMPORT,
-            existing=existing,
-        )
+    def decide(self, checked: kpi_service.CheckedReading, existing: Any) -> Any:
+        return kpi_service.decide_reading(checked, existing)
 
     def apply(self, planned: list[Any]) -> None:
         kpi_service.apply_readings(
-            db_session=self.db_session, actor=self.actor, clock=self.clock, planned=planned
+            db_session=self.db_session,
+            actor=self.actor,
+            clock=self.clock,
+            planned=planned,
+            results=False,
+            import_batch_id=self.batch_id,
         )
 
 
 class ProgressImporter(_KeyedImporter):
-    """Rows of ``POST /progress/bulk``: one ``ProgressWrite`` each."""
+    """Rows of ``POST /progress/bulk``: one ``ProgressWrite`` each (audited row by row: a plan
+    has some sixty tasks, so a progress file is small)."""
 
+    kind = "progress"
     columns = PROGRESS_COLUMNS
     required = PROGRESS_REQUIRED
 
@@ -156,13 +166,13 @@ class ProgressImporter(_KeyedImporter):
     def parse(self, values: dict[str, Any]) -> ProgressWrite:
         return ProgressWrite.model_validate(values)
 
-    def natural_key(self, data: ProgressWrite) -> progress_service.ProgressKey:
-        return progress_service.progress_natural_key(lookups=self.lookups, data=data)
+    def check(self, data: ProgressWrite) -> tuple[Any, ProgressWrite]:
+        return progress_service.progress_natural_key(lookups=self.lookups, data=data), data
 
     def find(self, keys: list[Any]) -> dict[Any, Any]:
         return progress_service.find_progress(db_session=self.db_session, keys=keys)
 
-    def plan(self, data: ProgressWrite, existing: Any) -> progress_service.PlannedProgress:
+    def decide(self, data: ProgressWrite, existing: Any) -> Any:
         return progress_service.plan_progress(
             lookups=self.lookups, actor=self.actor, data=data, existing=existing
         )

@@ -119,6 +119,7 @@ class Reading(SQLModel, table=True):
     note: str = Field(default="", sa_type=Text)
     evidence_url: str = Field(default="", max_length=1000)
     source: str = Field(max_length=16)
+    import_batch_id: int | None = Field(default=None, foreign_key="import_batch.id")
     version: int = 1
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from enum import StrEnum
 from functools import partial
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, update
+from pydantic import TypeAdapter
+from sqlalchemy import and_, func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
 from sqlmodel.sql.expression import Select
@@ -18,7 +20,8 @@ from app.accounts.permissions import Permission, authorize, authorize_read
 from app.actors import Actor
 from app.audit import service as audit
 from app.audit.models import AuditAction
-from app.clock import Clock
+from app.clock import Clock, FixedClock
+from app.db import insert_many
 from app.errors import AppError, Conflict, FieldError, Invalid, NotFound
 from app.kpis.models import (
     Disaggregation,
@@ -510,6 +513,25 @@ class WriteAction(StrEnum):
     UNCHANGED = "unchanged"
 
 
+_MISSING: Any = object()
+
+
+@dataclass(frozen=True)
+class ReadingContext:
+    """The codes of a reading resolved to plain values, so checking a row reads no ORM state."""
+
+    plan: Plan
+    unit: Unit
+    indicator: Indicator
+    indicator_id: int
+    indicator_code: str
+    disaggregation: str
+    unit_id: int
+    unit_code: str
+    domain_id: int | None
+    codes: tuple[str, str, str | None]
+
+
 class Lookups:
     """Codes, periods and locks resolved once and remembered, for one write or a whole batch.
 
@@ -523,60 +545,146 @@ class Lookups:
         self.clock = clock
         self._memo: dict[tuple[object, ...], object] = {}
 
-    def _cached(self, key: tuple[object, ...], load: Callable[[], object]) -> object:
-        if key not in self._memo:
+    def _cached(
+        self, key: tuple[object, ...], load: Callable[..., object], **kwargs: object
+    ) -> object:
+        found = self._memo.get(key, _MISSING)
+        if found is _MISSING:
             try:
-                self._memo[key] = load()
+                found = load(**kwargs)
             except AppError as exc:
-                self._memo[key] = exc
-        found = self._memo[key]
+                found = exc
+            self._memo[key] = found
         if isinstance(found, AppError):
             raise copy.copy(found)
         return found
 
+    def prime(self) -> None:
+        """Remember every unit and domain in two queries: a file names them thousands of times,
+        and a bench file hundreds of distinct domains (codes not found still ask, once each)."""
+        for unit in self.db_session.exec(select(Unit)):
+            self._memo[("unit", unit.code)] = unit
+        for domain in self.db_session.exec(select(Domain)):
+            self._memo[("domain", domain.code)] = domain
+
     def plan(self, code: str | None) -> Plan:
-        load = partial(plan_service.get_plan, db_session=self.db_session, code=code)
-        return self._cached(("plan", code), load)  # type: ignore[return-value]
+        return self._cached(  # type: ignore[return-value]
+            ("plan", code), plan_service.get_plan, db_session=self.db_session, code=code
+        )
 
     def unit(self, code: str) -> Unit:
-        load = partial(unit_service.get_by_code, db_session=self.db_session, code=code)
-        return self._cached(("unit", code), load)  # type: ignore[return-value]
+        return self._cached(  # type: ignore[return-value]
+            ("unit", code), unit_service.get_by_code, db_session=self.db_session, code=code
+        )
 
     def indicator(self, plan: Plan, code: str) -> Indicator:
-        load = partial(get_indicator, db_session=self.db_session, plan=plan, code=code)
-        return self._cached(("indicator", plan.id, code), load)  # type: ignore[return-value]
+        return self._cached(  # type: ignore[return-value]
+            ("indicator", plan.id, code),
+            get_indicator,
+            db_session=self.db_session,
+            plan=plan,
+            code=code,
+        )
 
     def domain(self, code: str) -> Domain:
-        load = partial(get_domain, db_session=self.db_session, code=code)
-        return self._cached(("domain", code), load)  # type: ignore[return-value]
+        return self._cached(  # type: ignore[return-value]
+            ("domain", code), get_domain, db_session=self.db_session, code=code
+        )
+
+    def reading_context(
+        self,
+        actor: Actor,
+        plan_code: str | None,
+        indicator_code: str,
+        unit_code: str,
+        domain_code: str | None,
+    ) -> ReadingContext:
+        """Who may write, and what the codes of a reading name, checked once per combination
+        in the single write's order (an import repeats each combination on many rows)."""
+        return self._cached(  # type: ignore[return-value]
+            ("reading", actor, plan_code, indicator_code, unit_code, domain_code),
+            self._reading_context,
+            actor=actor,
+            plan_code=plan_code,
+            indicator_code=indicator_code,
+            unit_code=unit_code,
+            domain_code=domain_code,
+        )
+
+    def _reading_context(
+        self,
+        *,
+        actor: Actor,
+        plan_code: str | None,
+        indicator_code: str,
+        unit_code: str,
+        domain_code: str | None,
+    ) -> ReadingContext:
+        authorize(actor, Permission.DATA_WRITE, unit_code=unit_code)
+        plan = self.plan(plan_code)
+        indicator = self.indicator(plan, indicator_code)
+        unit = self.unit(unit_code)
+        domain = self.domain(domain_code) if domain_code else None
+        if not unit.active:
+            raise Invalid.one("unit", "unit_inactive", f"Đơn vị “{unit.code}” đã ngừng hoạt động.")
+        if not indicator.active:
+            raise Invalid.one(
+                "indicator",
+                "indicator_inactive",
+                f"Chỉ tiêu “{indicator.code}” đã ngừng theo dõi.",
+            )
+        assert indicator.id is not None and unit.id is not None
+        return ReadingContext(
+            plan=plan,
+            unit=unit,
+            indicator=indicator,
+            indicator_id=indicator.id,
+            indicator_code=indicator.code,
+            disaggregation=indicator.disaggregation,
+            unit_id=unit.id,
+            unit_code=unit.code,
+            domain_id=domain.id if domain else None,
+            codes=(indicator.code, unit.code, domain.code if domain else None),
+        )
 
     def assignment(self, plan: Plan, code: str) -> Assignment:
-        load = partial(
-            plan_service.get_assignment, db_session=self.db_session, plan=plan, code=code
+        return self._cached(  # type: ignore[return-value]
+            ("assignment", plan.id, code),
+            plan_service.get_assignment,
+            db_session=self.db_session,
+            plan=plan,
+            code=code,
         )
-        return self._cached(("assignment", plan.id, code), load)  # type: ignore[return-value]
 
     def applies_to(self, assignment: Assignment, unit: Unit) -> bool:
-        load = partial(
-            plan_service.applies_to, db_session=self.db_session, assignment=assignment, unit=unit
+        return bool(
+            self._cached(
+                ("applies", assignment.id, unit.id),
+                plan_service.applies_to,
+                db_session=self.db_session,
+                assignment=assignment,
+                unit=unit,
+            )
         )
-        return bool(self._cached(("applies", assignment.id, unit.id), load))
 
     def period(self, plan: Plan, text: str) -> str:
-        load = partial(
-            plan_service.validate_period, plan=plan, period=text, today=self.clock.today()
+        return self._cached(  # type: ignore[return-value]
+            ("period", plan.id, text),
+            plan_service.validate_period,
+            plan=plan,
+            period=text,
+            today=self.clock.today(),
         )
-        return self._cached(("period", plan.id, text), load)  # type: ignore[return-value]
 
     def ensure_open(self, plan: Plan, unit: Unit, period: str) -> None:
-        load = partial(
+        self._cached(
+            ("open", plan.id, unit.id, period),
             reporting_service.ensure_open,
             db_session=self.db_session,
             plan=plan,
             unit=unit,
             period=period,
         )
-        self._cached(("open", plan.id, unit.id, period), load)
 
 
 ReadingKey = tuple[int, int, str, int | None]
@@ -673,65 +781,71 @@ def reading_natural_key(*, lookups: Lookups, data: ReadingWrite) -> ReadingKey:
     return (indicator.id, unit.id, period, domain.id if domain else None)
 
 
-_MISSING = object()
+@dataclass
+class CheckedReading:
+    """A reading write that passed every rule that does not depend on the stored row."""
+
+    key: ReadingKey
+    codes: tuple[str, str, str | None]
+    fields: dict[str, object]
+    source: str
+    version: int | None
+    label: str
 
 
-def plan_reading(
+def check_reading(
     *,
     lookups: Lookups,
     actor: Actor,
     data: ReadingWrite,
     source: ReadingSource = ReadingSource.API,
-    existing: Reading | object | None = _MISSING,
-) -> PlannedReading:
-    """Every rule of a reading write, checked without writing; ``existing`` may be prefetched.
-
-    The single write and the bulk import both go through here, so a row of a file is refused
-    with exactly the message the form or ``PUT /readings`` would give.
-    """
-    db_session = lookups.db_session
-    authorize(actor, Permission.DATA_WRITE, unit_code=data.unit)
-    plan = lookups.plan(data.plan)
-    indicator = lookups.indicator(plan, data.indicator)
-    unit = lookups.unit(data.unit)
-    domain = lookups.domain(data.domain) if data.domain else None
-    if not unit.active:
-        raise Invalid.one("unit", "unit_inactive", f"Đơn vị “{unit.code}” đã ngừng hoạt động.")
-    if not indicator.active:
-        raise Invalid.one(
-            "indicator", "indicator_inactive", f"Chỉ tiêu “{indicator.code}” đã ngừng theo dõi."
-        )
-    period = lookups.period(plan, data.period)
-    lookups.ensure_open(plan, unit, period)
-    if indicator.disaggregation == Disaggregation.DOMAIN and domain is None:
+) -> CheckedReading:
+    """The rules of a reading write that need no stored row: who, which codes, which period,
+    whether it is open, and the value. A bulk import checks a chunk first, then fetches the
+    stored rows of all the valid keys at once and ``decide_reading`` each."""
+    ctx = lookups.reading_context(actor, data.plan, data.indicator, data.unit, data.domain)
+    period = lookups.period(ctx.plan, data.period)
+    lookups.ensure_open(ctx.plan, ctx.unit, period)
+    if ctx.disaggregation == Disaggregation.DOMAIN and ctx.domain_id is None:
         raise Invalid.one(
             "domain",
             "domain_required",
-            f"Chỉ tiêu “{indicator.code}” được theo dõi theo từng lĩnh vực: hãy ghi lĩnh vực.",
+            f"Chỉ tiêu “{ctx.indicator_code}” được theo dõi theo từng lĩnh vực: hãy ghi lĩnh vực.",
         )
-    if indicator.disaggregation == Disaggregation.NONE and domain is not None:
+    if ctx.disaggregation == Disaggregation.NONE and ctx.domain_id is not None:
         raise Invalid.one(
             "domain",
             "domain_not_allowed",
-            f"Chỉ tiêu “{indicator.code}” không chia theo lĩnh vực: bỏ trống lĩnh vực.",
+            f"Chỉ tiêu “{ctx.indicator_code}” không chia theo lĩnh vực: bỏ trống lĩnh vực.",
         )
-    value = _resolve_value(indicator=indicator, data=data)
-    assert indicator.id is not None and unit.id is not None
-    key: ReadingKey = (indicator.id, unit.id, period, domain.id if domain else None)
-    if existing is _MISSING:
-        existing = find_readings(db_session=db_session, keys=[key]).get(key)
-    assert existing is None or isinstance(existing, Reading)
-    fields: dict[str, object] = {
-        "value": value,
-        "numerator": data.numerator,
-        "denominator": data.denominator,
-        "note": data.note,
-        "evidence_url": str(data.evidence_url) if data.evidence_url else "",
-    }
-    codes = (indicator.code, unit.code, domain.code if domain else None)
-    label = f"{indicator.code} / {unit.code} / {period}"
+    value = _resolve_value(indicator=ctx.indicator, data=data)
+    return CheckedReading(
+        key=(ctx.indicator_id, ctx.unit_id, period, ctx.domain_id),
+        codes=ctx.codes,
+        fields={
+            "value": value,
+            "numerator": data.numerator,
+            "denominator": data.denominator,
+            "note": data.note,
+            "evidence_url": str(data.evidence_url) if data.evidence_url else "",
+        },
+        source=str(source),
+        version=data.version,
+        label=f"{ctx.indicator_code} / {ctx.unit_code} / {period}",
+    )
+
+
+def decide_reading(checked: CheckedReading, existing: Reading | None) -> PlannedReading:
+    """What a checked write does to the stored row: create, update, nothing, or 409."""
+    key, codes, fields, source, label = (
+        checked.key,
+        checked.codes,
+        checked.fields,
+        checked.source,
+        checked.label,
+    )
     if existing is None:
-        if data.version not in (None, 0):
+        if checked.version not in (None, 0):
             raise Conflict(
                 "Số liệu này đã bị xóa hoặc chưa từng có; hãy tải lại trước khi sửa.",
                 code="stale_version",
@@ -745,57 +859,104 @@ def plan_reading(
             code="computed_reading",
             errors=[FieldError("indicator", "computed_reading", "Số liệu tự tính, không sửa tay.")],
         )
-    if data.version == 0:
+    if checked.version == 0:
         raise Conflict(
             f"Đã có số liệu cho {label} "
             f"(phiên bản {existing.version}); hãy tải lại để xem trước khi sửa.",
             code="already_exists",
             errors=[FieldError("version", "stale_version", "Số liệu đã có người nhập.")],
         )
-    plan_service.check_version(current=existing.version, expected=data.version, what="Số liệu")
+    plan_service.check_version(current=existing.version, expected=checked.version, what="Số liệu")
     if all(getattr(existing, k) == v for k, v in fields.items()):
         return PlannedReading(WriteAction.UNCHANGED, key, codes, fields, source, existing, label)
     return PlannedReading(WriteAction.UPDATE, key, codes, fields, source, existing, label)
 
 
-def _reading_audit(
+def plan_reading(
+    *,
+    lookups: Lookups,
     actor: Actor,
-    clock: Clock,
-    action: AuditAction,
-    before: ReadingRead | None,
-    after: ReadingRead | None,
+    data: ReadingWrite,
+    source: ReadingSource = ReadingSource.API,
+    existing: Reading | object | None = _MISSING,
+) -> PlannedReading:
+    """Every rule of a reading write, checked without writing; ``existing`` may be prefetched.
+
+    The single write and the bulk import both go through ``check_reading`` and
+    ``decide_reading``, so a row of a file is refused with exactly the message the form or
+    ``PUT /readings`` would give.
+    """
+    checked = check_reading(lookups=lookups, actor=actor, data=data, source=source)
+    if existing is _MISSING:
+        existing = find_readings(db_session=lookups.db_session, keys=[checked.key]).get(checked.key)
+    assert existing is None or isinstance(existing, Reading)
+    return decide_reading(checked, existing)
+
+
+def _snapshot(
+    *, reading_id: int, codes: tuple[str, str, str | None], row: Mapping[str, Any], stamps: Any
 ) -> dict[str, Any]:
-    read = after or before
-    assert read is not None
-    return audit.row_values(
-        actor=actor,
-        clock=clock,
-        action=action,
-        entity="reading",
-        key=reading_key(read),
-        before=before.model_dump(mode="json") if before else None,
-        after=after.model_dump(mode="json") if after else None,
-    )
+    """A reading as ``ReadingRead.model_dump(mode="json")`` would give it, built directly: an
+    import makes one per row for the audit trail and cannot afford a model per row."""
+    indicator, unit, domain = codes
+    return {
+        "id": reading_id,
+        "indicator": indicator,
+        "unit": unit,
+        "period": row["period"],
+        "domain": domain,
+        "value": float(row["value"]),
+        "numerator": None if row["numerator"] is None else float(row["numerator"]),
+        "denominator": None if row["denominator"] is None else float(row["denominator"]),
+        "note": row["note"],
+        "evidence_url": row["evidence_url"],
+        "source": str(row["source"]),
+        "version": row["version"],
+        "created_at": stamps(row["created_at"]),
+        "updated_at": stamps(row["updated_at"]),
+    }
+
+
+_JSON_MOMENT = TypeAdapter(datetime)
+
+
+def _moment_json(value: datetime) -> str:
+    return str(_JSON_MOMENT.dump_python(value, mode="json"))
 
 
 def apply_readings(
-    *, db_session: Session, actor: Actor, clock: Clock, planned: Sequence[PlannedReading]
+    *,
+    db_session: Session,
+    actor: Actor,
+    clock: Clock,
+    planned: Sequence[PlannedReading],
+    results: bool = True,
+    import_batch_id: int | None = None,
 ) -> list[UpsertResult]:
     """Write validated readings and their audit rows in the caller's transaction (no commit).
 
-    New rows go in as one multi-row ``INSERT … RETURNING id`` and audit rows as another, so a
-    batch costs a few statements, not an ORM object per row. Someone else inserting the same key
+    New rows and audit rows go in through ``insert_many`` (the driver's bulk path), so a batch
+    costs a few statements, not an ORM object per row. Someone else inserting the same key
     meanwhile surfaces as ``Conflict`` from the unique index; someone else updating it, from the
-    version compare-and-set. Either way the caller rolls back.
+    version compare-and-set. Either way the caller rolls back. An import passes
+    ``results=False`` (it reports counts, not rows) and its ``import_batch_id``: the rows it
+    creates then name the batch, whose one audit event stands for their creation.
     """
     now = clock.now()
-    results: list[UpsertResult] = []
+    stamp_of_now = _moment_json(now)
+
+    def stamps(value: datetime) -> str:
+        return stamp_of_now if value is now else _moment_json(value)
+
+    out: list[UpsertResult] = []
     audits: list[dict[str, Any]] = []
     created: list[tuple[dict[str, Any], PlannedReading]] = []
+    audit_of = partial(audit.row_values, actor=actor, clock=FixedClock(now), entity="reading")
     for item in planned:
         if item.action == WriteAction.UNCHANGED:
             assert item.existing is not None
-            results.append(UpsertResult(_to_read(item.existing, *item.codes), False, False))
+            if results:
+                out.append(UpsertResult(_to_read(item.existing, *item.codes), False, False))
             continue
         if item.action == WriteAction.CREATE:
             indicator_id, unit_id, period, domain_id = item.key
@@ -811,6 +972,7 @@ def apply_readings(
                 "version": 1,
                 "created_at": now,
                 "updated_at": now,
+                "import_batch_id": import_batch_id,
                 **item.fields,
             }
             created.append((values, item))
@@ -833,12 +995,19 @@ def apply_readings(
         existing.updated_at = now
         db_session.add(existing)
         after = _to_read(existing, *item.codes)
-        audits.append(_reading_audit(actor, clock, AuditAction.UPDATE, before, after))
-        results.append(UpsertResult(after, created=False, changed=True))
+        audits.append(
+            audit_of(
+                action=AuditAction.UPDATE,
+                key=reading_key(after),
+                before=before.model_dump(mode="json"),
+                after=after.model_dump(mode="json"),
+            )
+        )
+        out.append(UpsertResult(after, created=False, changed=True))
     if created:
         table = Reading.__table__  # type: ignore[attr-defined]
         try:
-            db_session.execute(insert(table), [v for v, _ in created])
+            insert_many(db_session, table, [v for v, _ in created])
         except IntegrityError as exc:
             first = created[0][1].message_prefix if len(created) == 1 else "trong tệp"
             raise Conflict(
@@ -846,34 +1015,30 @@ def apply_readings(
                 code="already_exists",
                 errors=[FieldError("version", "stale_version", "Đã có người khác vừa nhập.")],
             ) from exc
-        # One plain multi-row INSERT, then the new ids by key: RETURNING in parameter order would
-        # make SQLite insert row by row.
-        new_ids = _reading_ids(db_session=db_session, keys=[item.key for _, item in created])
-        ids = [new_ids[item.key] for _, item in created]
-        for (values, item), new_id in zip(created, ids, strict=True):
-            indicator, unit, domain = item.codes
-            after = ReadingRead(
-                id=new_id,
-                indicator=indicator,
-                unit=unit,
-                period=values["period"],
-                domain=domain,
-                value=values["value"],
-                numerator=values["numerator"],
-                denominator=values["denominator"],
-                note=values["note"],
-                evidence_url=values["evidence_url"],
-                source=values["source"],
-                version=1,
-                created_at=now,
-                updated_at=now,
+        if import_batch_id is not None and not results:
+            created = []  # the batch's audit event records them; nobody asked for the rows
+        # The new ids by key, in one query: RETURNING in parameter order would make SQLite
+        # insert row by row.
+        keys = [item.key for _, item in created]
+        new_ids = _reading_ids(db_session=db_session, keys=keys) if keys else {}
+        for values, item in created:
+            snapshot = _snapshot(
+                reading_id=new_ids[item.key], codes=item.codes, row=values, stamps=stamps
             )
-            audits.append(_reading_audit(actor, clock, AuditAction.CREATE, None, after))
-            results.append(UpsertResult(after, created=True, changed=True))
+            key = f"{snapshot['indicator']}/{snapshot['unit']}/{values['period']}/"
+            audits.append(
+                audit_of(
+                    action=AuditAction.CREATE,
+                    key=key + (snapshot["domain"] or "-"),
+                    after=snapshot,
+                )
+            )
+            if results:
+                out.append(UpsertResult(ReadingRead.model_validate(snapshot), True, True))
     if audits:
         audit.record_many(db_session=db_session, rows=audits)
     db_session.flush()
-    return results
+    return out
 
 
 def upsert_reading(

@@ -12,7 +12,7 @@ from sqlmodel import Session, func, select
 from app.actors import SYSTEM
 from app.audit.models import AuditEvent
 from app.clock import FixedClock
-from app.integration.models import Dossier, Feedback
+from app.integration.models import Dossier, Feedback, ImportBatch
 from app.kpis.models import Reading
 from app.progress.models import ProgressUpdate
 from app.reporting import service as reporting_service
@@ -28,7 +28,7 @@ def counts(engine: Engine) -> dict[str, int]:
     with Session(engine) as session:
         return {
             model.__name__: session.exec(select(func.count()).select_from(model)).one()
-            for model in (Reading, ProgressUpdate, AuditEvent, Dossier, Feedback)
+            for model in (Reading, ProgressUpdate, AuditEvent, Dossier, Feedback, ImportBatch)
         }
 
 

@@ -7,6 +7,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from app.audit.models import AuditEvent
+from app.integration.models import ImportBatch
 from tests.integration.conftest import counts, send_csv
 
 URL = "/api/v1/progress/bulk"
@@ -29,6 +30,9 @@ def test_a_progress_file_is_written_once_and_then_unchanged(
     with Session(clean_db) as session:
         events = session.exec(select(AuditEvent).where(AuditEvent.entity == "progress")).all()
     assert len(events) == 2 and {e.via for e in events} == {"import"}
+    with Session(clean_db) as session:
+        batch = session.exec(select(ImportBatch)).one()  # the second file changed nothing
+    assert (batch.kind, batch.created, batch.unchanged) == ("progress", 2, 0)
     listed = api.get("/api/v1/progress", params={"unit": "ttpvhcc"}).json()["items"]
     assert listed[0]["percent_complete"] == 100
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import pytest
@@ -11,6 +12,8 @@ from sqlmodel import Session, col, select
 
 from app.audit.models import AuditEvent
 from app.clock import FixedClock
+from app.integration.models import ImportBatch
+from app.kpis.models import Reading
 from tests.conftest import make_token
 from tests.integration.conftest import counts, lock_period, send_csv
 
@@ -70,10 +73,26 @@ def test_changed_rows_are_updated_and_audited_as_an_import(
         events = session.exec(
             select(AuditEvent).where(AuditEvent.entity == "reading").order_by(col(AuditEvent.id))
         ).all()
-    assert [e.action for e in events] == ["create", "create", "create", "update"]
+        imports = session.exec(
+            select(AuditEvent)
+            .where(AuditEvent.entity == "import_batch")
+            .order_by(col(AuditEvent.id))
+        ).all()
+        batches = session.exec(select(ImportBatch).order_by(col(ImportBatch.id))).all()
+        created_by = {r.import_batch_id for r in session.exec(select(Reading)).all()}
+    # the creations are the first batch's; the change keeps its own event with both values
+    assert [e.action for e in events] == ["update"]
     assert {e.via for e in events} == {"import"}
     assert events[-1].before["value"] == 98.5 and events[-1].after["value"] == 99
     assert events[-1].entity_key == "tthc_ontime/ttpvhcc/2025-10/ho-tich"
+    assert [(b.created, b.updated, b.unchanged, b.kind) for b in batches] == [
+        (3, 0, 0, "readings"),
+        (0, 1, 2, "readings"),
+    ]
+    assert created_by == {batches[0].id}
+    assert [e.entity_key for e in imports] == [str(b.id) for b in batches]
+    assert imports[0].after["sha256"] == hashlib.sha256(GOOD.encode()).hexdigest()
+    assert imports[0].actor_username == "admin" and imports[0].via == "import"
 
 
 def test_json_lists_are_accepted_too(api: TestClient) -> None:
