@@ -6,13 +6,15 @@ and PostgreSQL must end up with the same names so one migration serves both.
 
 from __future__ import annotations
 
+import contextlib
+import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from operator import itemgetter
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import DateTime, Table, event
+from sqlalchemy import Date, DateTime, Table, event
 from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.types import TypeDecorator
@@ -43,7 +45,10 @@ def make_engine(database_url: str, *, echo: bool = False) -> Engine:
         )
         event.listen(engine, "connect", _enable_sqlite_foreign_keys)
         return engine
-    return create_engine(database_url, echo=echo, pool_pre_ping=True)
+    engine = create_engine(database_url, echo=echo, pool_pre_ping=True)
+    if engine.dialect.name == "postgresql":
+        _watch_pending_copies(engine)
+    return engine
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -87,7 +92,13 @@ class UTCDateTime(TypeDecorator[datetime]):
 _NOTHING = object()
 
 
-def insert_many(db_session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+def insert_many(
+    db_session: Session,
+    table: Table,
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    overlap: bool = False,
+) -> None:
     """Insert many rows in the session's transaction at the driver's own speed.
 
     A Core ``executemany`` builds and type-processes a parameter dict per row, which for an
@@ -97,6 +108,11 @@ def insert_many(db_session: Session, table: Table, rows: Sequence[Mapping[str, A
     STDIN`` on PostgreSQL, the sqlite3 module's ``executemany`` on SQLite. Every row must carry
     the keys of the first; columns left out get their server defaults. Constraint violations
     surface as SQLAlchemy's ``IntegrityError`` on both databases, as from a Core insert.
+
+    ``overlap`` (an import's chunks) lets PostgreSQL go on storing the rows while this process
+    reads the next chunk: the ``COPY`` is ended by the connection's next statement, commit or
+    rollback (see ``_finish_pending_copy``), so a violation surfaces there, still before
+    anything is committed.
     """
     if not rows:
         return
@@ -105,27 +121,36 @@ def insert_many(db_session: Session, table: Table, rows: Sequence[Mapping[str, A
     names = list(rows[0])
     pick = itemgetter(*names) if len(names) > 1 else (lambda row: (row[names[0]],))
     processors = [
-        (i, proc)
+        (i, proc, isinstance(table.c[name].type, Date))
         for i, name in enumerate(names)
         if (proc := table.c[name].type.dialect_impl(dialect).bind_processor(dialect)) is not None
     ]
-    # The same object in many rows (the import's timestamp) is processed once.
+    # The same object in many rows (the import's timestamp) is processed once, and so is the
+    # same day (a month of dossiers names some thirty).
     last: list[tuple[Any, Any]] = [(_NOTHING, None)] * len(processors)
+    days: list[dict[Any, Any]] = [{} for _ in processors]
     values: list[list[Any]] = []
     for row in rows:
         value = list(pick(row))
-        for n, (i, proc) in enumerate(processors):
+        for n, (i, proc, is_day) in enumerate(processors):
             given = value[i]
-            seen, done = last[n]
-            if given is not seen:
-                done = proc(given)
-                last[n] = (given, done)
+            if is_day:
+                done = days[n].get(given, _NOTHING)
+                if done is _NOTHING:
+                    done = days[n][given] = proc(given)
+            else:
+                seen, done = last[n]
+                if given is not seen:
+                    done = proc(given)
+                    last[n] = (given, done)
             value[i] = done
         values.append(value)
     quote = dialect.identifier_preparer.quote
     columns = ", ".join(quote(n) for n in names)
     if dialect.name == "postgresql":
-        _copy_rows(connection, f"COPY {quote(table.name)} ({columns}) FROM STDIN", values)
+        statement = f"COPY {quote(table.name)} ({columns}) FROM STDIN"
+        watched = connection.engine in _WATCHED
+        _copy_rows(connection, statement, values, overlap=overlap and watched)
         return
     marks = ", ".join("?" for _ in names)
     connection.exec_driver_sql(
@@ -134,14 +159,81 @@ def insert_many(db_session: Session, table: Table, rows: Sequence[Mapping[str, A
     )
 
 
-def _copy_rows(connection: Connection, statement: str, values: list[list[Any]]) -> None:
-    import psycopg
+_PENDING_COPY = "partrack_pending_copy"
+#: Engines whose connections end an overlapping COPY before anything else (``make_engine``).
+_WATCHED: weakref.WeakSet[Engine] = weakref.WeakSet()
 
+
+def _copy_rows(
+    connection: Connection, statement: str, values: list[list[Any]], *, overlap: bool
+) -> None:
+    _finish_pending_copy(connection.info)  # one COPY at a time on a connection
     driver = connection.connection.driver_connection
     assert driver is not None
+    cursor = driver.cursor()  # type: ignore[attr-defined]
+    block = cursor.copy(statement)  # psycopg's context manager, held open across calls
+    copy = block.__enter__()
+    pending = (statement, cursor, block)
     try:
-        with driver.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[attr-defined]
-            for value in values:
-                copy.write_row(value)
-    except psycopg.IntegrityError as exc:
-        raise IntegrityError(statement, None, exc) from exc
+        for value in values:
+            copy.write_row(value)
+    except BaseException as exc:
+        _end_copy(pending, exc)
+        raise
+    if overlap:
+        connection.info[_PENDING_COPY] = pending
+    else:
+        _end_copy(pending, None)
+
+
+def _end_copy(pending: tuple[str, Any, Any], exc: BaseException | None) -> None:
+    import psycopg
+
+    statement, cursor, block = pending
+    try:
+        if exc is None:
+            block.__exit__(None, None, None)
+        else:
+            block.__exit__(type(exc), exc, exc.__traceback__)
+    except psycopg.IntegrityError as error:
+        raise IntegrityError(statement, None, error) from error
+    finally:
+        cursor.close()
+
+
+def _finish_pending_copy(info: dict[Any, Any]) -> None:
+    """End a ``COPY`` left running by ``insert_many(overlap=True)``; its errors are raised here."""
+    pending = info.pop(_PENDING_COPY, None)
+    if pending is not None:
+        _end_copy(pending, None)
+
+
+def _abort_pending_copy(info: dict[Any, Any]) -> None:
+    pending = info.pop(_PENDING_COPY, None)
+    if pending is not None:
+        with contextlib.suppress(Exception):  # the transaction is being thrown away anyway
+            _end_copy(pending, RuntimeError("rolled back"))
+
+
+def _watch_pending_copies(engine: Engine) -> None:
+    """Whatever the connection does next (a query, commit, rollback, going back to the pool),
+    an overlapping ``COPY`` is ended first, so nothing can run beside it or be lost."""
+    _WATCHED.add(engine)
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before_execute(conn: Connection, *_: Any) -> None:
+        if _PENDING_COPY in conn.info:
+            _finish_pending_copy(conn.info)
+
+    @event.listens_for(engine, "commit")
+    def _before_commit(conn: Connection) -> None:
+        if _PENDING_COPY in conn.info:
+            _finish_pending_copy(conn.info)
+
+    @event.listens_for(engine, "rollback")
+    def _before_rollback(conn: Connection) -> None:
+        _abort_pending_copy(conn.info)
+
+    @event.listens_for(engine.pool, "reset")
+    def _on_reset(_dbapi: Any, record: Any, _state: Any) -> None:
+        _abort_pending_copy(record.info)

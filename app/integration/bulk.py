@@ -19,13 +19,20 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from pydantic import BaseModel, ValidationError
 from pydantic import Field as PydanticField
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from app.actors import Actor
 from app.audit import service as audit
 from app.audit.models import AuditAction
 from app.clock import Clock
-from app.errors import AppError, FieldError, Forbidden, translate_validation_errors
+from app.errors import (
+    AppError,
+    Conflict,
+    FieldError,
+    Forbidden,
+    translate_validation_errors,
+)
 from app.integration.files import FileProblem, ParsedRow, Upload, rows_of
 from app.integration.models import ImportBatch
 
@@ -313,6 +320,9 @@ def run_import(
             ],
         )
         return ImportResult(failed)
+    except IntegrityError as exc:
+        db_session.rollback()
+        raise _written_meanwhile() from exc
     except BaseException:
         db_session.rollback()
         raise
@@ -333,10 +343,23 @@ def run_import(
         if importer.batch_id is not None:
             _close_batch(db_session, importer, upload, summary)
         db_session.commit()
+    except IntegrityError as exc:
+        db_session.rollback()
+        raise _written_meanwhile() from exc
     except BaseException:
         db_session.rollback()
         raise
     return ImportResult(summary, tally.rejected_rows)
+
+
+def _written_meanwhile() -> Conflict:
+    """Someone else wrote one of the file's keys while it was being imported (the unique index
+    said so, possibly only when the rows reached the database): nothing was written."""
+    return Conflict(
+        "Trong lúc nhập tệp, đã có người khác ghi cùng một số liệu hoặc hồ sơ; không dòng nào "
+        "được ghi. Hãy gửi lại tệp (các dòng đã có sẽ được báo là cập nhật hoặc không đổi).",
+        code="already_exists",
+    )
 
 
 def _open_batch(

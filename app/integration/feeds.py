@@ -398,7 +398,7 @@ class _RecordImporter:
             if c.old is None
         ]
         if creates:
-            insert_many(self.db_session, self.table, creates)
+            insert_many(self.db_session, self.table, creates, overlap=True)
         for c in changes:
             if c.old is None:
                 continue

@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
+import io
 import json
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
@@ -72,7 +73,7 @@ class FileProblem(Exception):
         return cls([(row, FieldError(field_name, code, message))])
 
 
-@dataclass
+@dataclass(slots=True)
 class ParsedRow:
     """One data row: its 1-based number, its non-empty values, or why it could not be read."""
 
@@ -258,7 +259,8 @@ def csv_rows(
     Empty cells are left out, so a blank column means "not given" exactly as a missing JSON key.
     """
     file.seek(0)
-    reader = csv.reader(_decoded_lines(file))
+    text = io.TextIOWrapper(file, encoding="utf-8-sig", newline="")  # type: ignore[arg-type]
+    reader = csv.reader(text)
     number = 0
     try:
         header = next(reader, None)
@@ -270,6 +272,7 @@ def csv_rows(
             )
         columns = check_header(header, allowed=allowed, required=required)
         ignored = [name for name in columns if name in IGNORED_COLUMNS]
+        width = len(columns)
         for cells in reader:
             number += 1
             values = {
@@ -280,22 +283,41 @@ def csv_rows(
             for name in ignored:
                 values.pop(name, None)
             problem = None
-            if len(cells) > len(columns):
+            if len(cells) > width:
                 problem = FieldError(
                     "file",
                     "extra_cells",
-                    f"Dòng có {len(cells)} ô, nhiều hơn {len(columns)} cột của dòng tiêu đề "
+                    f"Dòng có {len(cells)} ô, nhiều hơn {width} cột của dòng tiêu đề "
                     "(thừa dấu phẩy, hoặc ô có dấu phẩy mà không đặt trong ngoặc kép).",
                 )
             yield ParsedRow(number, values, problem)
-    except _NotUtf8:
-        raise _not_utf8(number + 1) from None
+    except UnicodeDecodeError:
+        raise _not_utf8(_row_of_bad_bytes(file)) from None
     except csv.Error as exc:
         raise FileProblem.one(
             number + 1, "file", "csv_invalid", f"Dòng CSV không đọc được ({exc})."
         ) from None
+    finally:
+        text.detach()  # the upload stays open for the next pass
     if number == 0:
         raise FileProblem.one(0, "file", "no_rows", "Tệp chỉ có dòng tiêu đề, không có dữ liệu.")
+
+
+def _row_of_bad_bytes(file: IO[bytes]) -> int:
+    """The data row holding the first byte that is not UTF-8: the fast reader decodes blocks
+    ahead of the rows it hands out, so the file is read again line by line to say where."""
+    file.seek(0)
+    reader = csv.reader(_decoded_lines(file))
+    number = 0
+    try:
+        next(reader, None)
+        for _ in reader:
+            number += 1
+    except _NotUtf8:
+        return number + 1
+    except csv.Error:
+        pass
+    return max(number, 1)
 
 
 # --- JSON ----------------------------------------------------------------------------------------

@@ -1007,7 +1007,12 @@ def apply_readings(
     if created:
         table = Reading.__table__  # type: ignore[attr-defined]
         try:
-            insert_many(db_session, table, [v for v, _ in created])
+            insert_many(
+                db_session,
+                table,
+                [v for v, _ in created],
+                overlap=import_batch_id is not None,
+            )
         except IntegrityError as exc:
             first = created[0][1].message_prefix if len(created) == 1 else "trong tệp"
             raise Conflict(
