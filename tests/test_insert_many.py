@@ -116,3 +116,30 @@ def test_every_row_must_carry_the_first_rows_columns(seeded: Session) -> None:
     del short["ip"]
     with pytest.raises(KeyError):
         insert_many(seeded, AuditEvent.__table__, [audit_row("full"), short])  # type: ignore[arg-type]
+
+
+def test_an_overlapping_insert_is_ended_by_the_next_statement(seeded: Session) -> None:
+    """On PostgreSQL the COPY is still running when ``insert_many`` returns; whatever the
+    session does next sees its rows, and a violation surfaces there, before any commit."""
+    unit, domain = ids(seeded)
+    table = Dossier.__table__  # type: ignore[attr-defined]
+    insert_many(seeded, table, [dossier_row("LAP-1", unit, domain)], overlap=True)
+    count = seeded.execute(text("SELECT count(*) FROM dossier WHERE code = 'LAP-1'")).scalar_one()
+    assert count == 1
+    with pytest.raises(IntegrityError):
+        insert_many(seeded, table, [dossier_row("LAP-1", unit, domain)], overlap=True)
+        seeded.execute(text("SELECT 1"))  # PostgreSQL reports the violation here
+    seeded.rollback()
+    insert_many(seeded, table, [dossier_row("LAP-2", unit, domain)], overlap=True)
+    seeded.commit()  # the commit ends the COPY first
+    codes = seeded.execute(text("SELECT code FROM dossier ORDER BY code")).scalars().all()
+    assert codes == ["LAP-2"]
+
+
+def test_a_rollback_throws_an_overlapping_insert_away(seeded: Session) -> None:
+    unit, domain = ids(seeded)
+    table = Dossier.__table__  # type: ignore[attr-defined]
+    insert_many(seeded, table, [dossier_row("BO-1", unit, domain)], overlap=True)
+    seeded.rollback()
+    count = seeded.execute(text("SELECT count(*) FROM dossier")).scalar_one()
+    assert count == 0

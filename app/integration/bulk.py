@@ -260,20 +260,22 @@ def run_import(
         forbidden: Forbidden | None = None
         chunk: list[tuple[int, Any]] = []
         values_of: dict[int, dict[str, Any]] = {}
+        counted: dict[Outcome, int] = {}
 
         def flush_chunk() -> None:
             nonlocal writing, forbidden
             if writing and importer.batch_id is None:
                 importer.batch_id = _open_batch(db_session, importer, upload, options)
+            outcomes = counted.get
             for number, result in importer.process(chunk, write=writing):
-                if isinstance(result, Forbidden) and forbidden is None:
-                    forbidden = result
                 if isinstance(result, AppError):
+                    if isinstance(result, Forbidden) and forbidden is None:
+                        forbidden = result
                     tally.reject(number, row_errors(number, result), values_of[number])
                     if not options.partial:
                         writing = False  # the batch is lost anyway: validate the rest only
                 else:
-                    setattr(summary, result.value, getattr(summary, result.value) + 1)
+                    counted[result] = outcomes(result, 0) + 1
             chunk.clear()
             values_of.clear()
 
@@ -309,6 +311,8 @@ def run_import(
                 flush_chunk()
         if chunk:
             flush_chunk()
+        for outcome, count in counted.items():
+            setattr(summary, outcome.value, count)
     except FileProblem as problem:
         db_session.rollback()
         failed = ImportSummary(

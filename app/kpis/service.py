@@ -601,8 +601,12 @@ class Lookups:
     ) -> ReadingContext:
         """Who may write, and what the codes of a reading name, checked once per combination
         in the single write's order (an import repeats each combination on many rows)."""
+        key = ("reading", actor, plan_code, indicator_code, unit_code, domain_code)
+        found = self._memo.get(key)
+        if found is not None and not isinstance(found, AppError):
+            return found  # type: ignore[return-value]
         return self._cached(  # type: ignore[return-value]
-            ("reading", actor, plan_code, indicator_code, unit_code, domain_code),
+            key,
             self._reading_context,
             actor=actor,
             plan_code=plan_code,
@@ -668,8 +672,12 @@ class Lookups:
         )
 
     def period(self, plan: Plan, text: str) -> str:
+        key = ("period", plan.id, text)
+        found = self._memo.get(key)
+        if found is not None and not isinstance(found, AppError):
+            return found  # type: ignore[return-value]
         return self._cached(  # type: ignore[return-value]
-            ("period", plan.id, text),
+            key,
             plan_service.validate_period,
             plan=plan,
             period=text,
@@ -677,8 +685,11 @@ class Lookups:
         )
 
     def ensure_open(self, plan: Plan, unit: Unit, period: str) -> None:
+        key = ("open", plan.id, unit.id, period)
+        if self._memo.get(key, _MISSING) is None:
+            return  # open, as found before
         self._cached(
-            ("open", plan.id, unit.id, period),
+            key,
             reporting_service.ensure_open,
             db_session=self.db_session,
             plan=plan,
