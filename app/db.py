@@ -7,13 +7,16 @@ and PostgreSQL must end up with the same names so one migration serves both.
 from __future__ import annotations
 
 import contextlib
+import select
 import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from operator import itemgetter
 from typing import Annotated, Any
 
+import psycopg
 from fastapi import Depends, Request
+from psycopg.pq import ExecStatus
 from sqlalchemy import Date, DateTime, Table, event
 from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlalchemy.exc import IntegrityError
@@ -109,10 +112,10 @@ def insert_many(
     the keys of the first; columns left out get their server defaults. Constraint violations
     surface as SQLAlchemy's ``IntegrityError`` on both databases, as from a Core insert.
 
-    ``overlap`` (an import's chunks) lets PostgreSQL go on storing the rows while this process
-    reads the next chunk: the ``COPY`` is ended by the connection's next statement, commit or
-    rollback (see ``_finish_pending_copy``), so a violation surfaces there, still before
-    anything is committed.
+    ``overlap`` (an import's chunks) lets PostgreSQL go on storing and checking the rows while
+    this process reads the next chunk: the server's answer to the ``COPY`` is awaited by the
+    connection's next statement, commit or rollback (see ``_finish_pending_copy``), so a
+    violation surfaces there, still before anything is committed.
     """
     if not rows:
         return
@@ -170,49 +173,65 @@ def _copy_rows(
     _finish_pending_copy(connection.info)  # one COPY at a time on a connection
     driver = connection.connection.driver_connection
     assert driver is not None
-    cursor = driver.cursor()  # type: ignore[attr-defined]
-    block = cursor.copy(statement)  # psycopg's context manager, held open across calls
-    copy = block.__enter__()
-    pending = (statement, cursor, block)
-    try:
-        for value in values:
-            copy.write_row(value)
-    except BaseException as exc:
-        _end_copy(pending, exc)
-        raise
+    with driver.cursor() as cursor:  # type: ignore[attr-defined]
+        writer = _AnswerLater(cursor) if overlap else None
+        try:
+            with cursor.copy(statement, writer=writer) as copy:
+                for value in values:
+                    copy.write_row(value)
+        except psycopg.IntegrityError as error:
+            raise IntegrityError(statement, None, error) from error
     if overlap:
-        connection.info[_PENDING_COPY] = pending
-    else:
-        _end_copy(pending, None)
+        connection.info[_PENDING_COPY] = (statement, driver.pgconn)  # type: ignore[attr-defined]
 
 
-def _end_copy(pending: tuple[str, Any, Any], exc: BaseException | None) -> None:
-    import psycopg
+class _AnswerLater(psycopg.copy.LibpqWriter):
+    """Ends a COPY (all rows sent, then CopyDone) without waiting for the server's answer: the
+    server checks indexes and foreign keys while this process reads the next chunk."""
 
-    statement, cursor, block = pending
-    try:
-        if exc is None:
-            block.__exit__(None, None, None)
-        else:
-            block.__exit__(type(exc), exc, exc.__traceback__)
-    except psycopg.IntegrityError as error:
-        raise IntegrityError(statement, None, error) from error
-    finally:
-        cursor.close()
+    def finish(self, exc: BaseException | None = None) -> None:
+        if exc is not None:
+            super().finish(exc)  # aborting: the usual CopyFail and its answer
+            return
+        pgconn = self._pgconn
+        while pgconn.put_copy_end(None) == 0:
+            select.select([], [pgconn.socket], [])
+        while pgconn.flush() != 0:
+            select.select([], [pgconn.socket], [])
+
+
+def _collect_answer(statement: str, pgconn: Any) -> None:
+    """Read the server's answer to an ended COPY; its error, if any, is raised here."""
+    failed = None
+    while True:
+        pgconn.consume_input()
+        while pgconn.is_busy():
+            select.select([pgconn.socket], [], [])
+            pgconn.consume_input()
+        result = pgconn.get_result()
+        if result is None:
+            break
+        if result.status != ExecStatus.COMMAND_OK and failed is None:
+            failed = psycopg.errors.error_from_result(result)
+    if isinstance(failed, psycopg.IntegrityError):
+        raise IntegrityError(statement, None, failed) from failed
+    if failed is not None:
+        raise failed
 
 
 def _finish_pending_copy(info: dict[Any, Any]) -> None:
-    """End a ``COPY`` left running by ``insert_many(overlap=True)``; its errors are raised here."""
+    """Wait for a ``COPY`` left to the server by ``insert_many(overlap=True)``; its errors are
+    raised here."""
     pending = info.pop(_PENDING_COPY, None)
     if pending is not None:
-        _end_copy(pending, None)
+        _collect_answer(*pending)
 
 
 def _abort_pending_copy(info: dict[Any, Any]) -> None:
     pending = info.pop(_PENDING_COPY, None)
     if pending is not None:
         with contextlib.suppress(Exception):  # the transaction is being thrown away anyway
-            _end_copy(pending, RuntimeError("rolled back"))
+            _collect_answer(*pending)
 
 
 def _watch_pending_copies(engine: Engine) -> None:

@@ -116,6 +116,20 @@ class DossierRow:
     flags: dict[str, bool]
 
 
+def _flag(problems: RowProblems, values: dict[str, Any], name: str) -> bool:
+    """A yes/no column: the spellings systems send are answered at once, the rest parsed."""
+    raw = values.get(name)
+    if raw is None:
+        return False
+    exact = _FLAG_TEXT.get(raw) if isinstance(raw, str) else None
+    if exact is not None:
+        return exact
+    return bool(take(problems, values, name, parse_flag, default=False))
+
+
+_FLAG_TEXT = {"true": True, "false": False, "1": True, "0": False}
+
+
 def parse_dossier(values: dict[str, Any], *, now: datetime) -> DossierRow:
     """A dossier row, or ``Invalid`` listing every field that is wrong or contradicts another."""
     p = RowProblems()
@@ -134,7 +148,7 @@ def parse_dossier(values: dict[str, Any], *, now: datetime) -> DossierRow:
     due = take(p, values, "due_at", lambda v: parse_moment(v, end_of_day=True), required=True)
     completed = take(p, values, "completed_at", parse_moment)
     returned = take(p, values, "returned_at", parse_moment)
-    flags = {name: take(p, values, name, parse_flag, default=False) for name in _FLAGS}
+    flags = {name: _flag(p, values, name) for name in _FLAGS}
     check_order(
         p,
         received,
@@ -290,6 +304,9 @@ class _RecordImporter:
         self.calendar = plan_service.calendar_for(plan)
         self.touched: set[tuple[int, str]] = set()
         self.batch_id: int | None = None
+        self._writable: dict[str, Unit] = {}
+        self._domain_ids: dict[str, int] = {}
+        self._open: set[tuple[int, str]] = set()
         self._periods: dict[date, str | None] = {}
         self._units: dict[int, Unit] = {}
         self._domains: dict[int, str] = {}
@@ -338,29 +355,41 @@ class _RecordImporter:
 
     # the work -----------------------------------------------------------------------------------
 
+    def _unit(self, code: str) -> Unit:
+        """The row's unit, once the sender may write for it and it is active (checked once per
+        code: the errors are raised again, from the lookups' memory, for every row naming it)."""
+        unit = self._writable.get(code)
+        if unit is None:
+            authorize(self.actor, Permission.DATA_WRITE, unit_code=code)
+            unit = self.lookups.unit(code)
+            if not unit.active:
+                raise Invalid.one(
+                    "unit", "unit_inactive", f"Đơn vị “{unit.code}” đã ngừng hoạt động."
+                )
+            self._writable[code] = unit
+        return unit
+
     def _plan(self, row: Any, old: RowMapping | None) -> tuple[Outcome, _Change | None]:
-        authorize(self.actor, Permission.DATA_WRITE, unit_code=row.unit)
-        unit = self.lookups.unit(row.unit)
-        if not unit.active:
-            raise Invalid.one("unit", "unit_inactive", f"Đơn vị “{unit.code}” đã ngừng hoạt động.")
+        unit = self._unit(row.unit)
         fields = self.fields_of(row, unit)
-        assert unit.id is not None
-        pairs = {(unit.id, p) for p in map(self.period_of, self.days_of(fields)) if p}
+        unit_id = fields["unit_id"]
+        pairs = {(unit_id, p) for p in map(self.period_of, self.days_of(fields)) if p}
         if old is not None:
             if all(old[k] == v for k, v in fields.items()):
                 return Outcome.UNCHANGED, None
-            if old["unit_id"] != unit.id:  # moving a record away from a unit is that unit's call
+            if old["unit_id"] != unit_id:  # moving a record away from a unit is that unit's call
                 authorize(
                     self.actor,
                     Permission.DATA_WRITE,
                     unit_code=self.unit_by_id(old["unit_id"]).code,
                 )
             pairs |= {(old["unit_id"], p) for p in map(self.period_of, self.days_of(old)) if p}
-        for unit_id, period in sorted(pairs):
-            self.lookups.ensure_open(self.plan, self.unit_by_id(unit_id), period)
+        if not pairs <= self._open:
+            for pair_unit, period in sorted(pairs):
+                self.lookups.ensure_open(self.plan, self.unit_by_id(pair_unit), period)
+            self._open |= pairs  # open: no need to ask again in this batch
         self.touched |= pairs
-        change = _Change(fields=fields, old=old)
-        return (Outcome.CREATED if old is None else Outcome.UPDATED), change
+        return (Outcome.CREATED if old is None else Outcome.UPDATED), _Change(fields, old)
 
     def process(
         self, rows: Sequence[tuple[int, Any]], *, write: bool
@@ -444,15 +473,18 @@ class DossierImporter(_RecordImporter):
         return parse_dossier(values, now=self.now)
 
     def fields_of(self, row: DossierRow, unit: Unit) -> dict[str, Any]:
-        domain = self.lookups.domain(row.domain)
-        assert domain.id is not None
-        self._domains[domain.id] = domain.code
+        domain_id = self._domain_ids.get(row.domain)
+        if domain_id is None:
+            domain = self.lookups.domain(row.domain)
+            assert domain.id is not None
+            domain_id = self._domain_ids[row.domain] = domain.id
+            self._domains[domain.id] = domain.code
         return {
             "code": row.code,
             "unit_id": unit.id,
             "procedure_code": row.procedure_code,
             "procedure_name": row.procedure_name,
-            "domain_id": domain.id,
+            "domain_id": domain_id,
             "channel": row.channel,
             "received_at": row.received.at,
             "due_at": row.due.at,
