@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
-from functools import total_ordering
+from functools import cached_property, total_ordering
 from itertools import pairwise
 
 MIN_YEAR = 2000
@@ -143,11 +143,11 @@ class Period:
     def __str__(self) -> str:
         return _format(self.year, self.granularity, self.index)
 
-    @property
+    @cached_property
     def start_date(self) -> date:
         return date(self.year, (self.index - 1) * _SPAN[self.granularity] + 1, 1)
 
-    @property
+    @cached_property
     def end_date(self) -> date:
         """Inclusive, because deadlines and Vietnamese documents speak of "đến hết ngày"."""
         month = self.index * _SPAN[self.granularity]

@@ -11,8 +11,10 @@ from functools import partial
 from typing import Any
 
 from pydantic import TypeAdapter
-from sqlalchemy import and_, func, or_, update
+from sqlalchemy import Integer, String, and_, bindparam, func, or_, true, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, SQLModel, col, select
 from sqlmodel.sql.expression import Select
 
@@ -714,9 +716,11 @@ class PlannedReading:
     message_prefix: str
 
 
-def _key_clause(keys: Sequence[ReadingKey]) -> Any:
-    """A superset of these keys that both databases answer by index seeks (callers keep the exact
-    keys). Row-value ``IN`` lists would be exact but make SQLite scan the whole index."""
+def _key_clause(keys: Sequence[ReadingKey], dialect: str = "sqlite") -> Any:
+    """These keys, in a form each database answers by seeks in the unique indexes (callers keep
+    the exact keys). SQLite gets a superset of ``IN`` lists (row-value ``IN`` makes it scan the
+    whole index); PostgreSQL gets the exact row values (the superset makes its planner, before
+    the table has statistics, walk every reading of the periods named: quadratic over an import)."""
     clauses = []
     for wanted, domain_ids in (
         ([k for k in keys if k[3] is not None], True),
@@ -737,12 +741,57 @@ def _key_clause(keys: Sequence[ReadingKey]) -> Any:
     return or_(*clauses)
 
 
+def _matching(
+    keys: Sequence[ReadingKey],
+    dialect: str,
+    build: Callable[[Any], Any],
+    *,
+    lock: bool = False,
+) -> list[Any]:
+    """Statements for the readings at these keys: ``build(entity)`` is the select wanted.
+
+    SQLite gets the ``IN``-list superset (callers keep the exact keys). PostgreSQL probes the
+    unique index once per key: the keys go in as arrays (``unnest``) and each is looked up in a
+    ``LATERAL … LIMIT 1``. ``IN`` or ``OR`` lists let its planner, before the table has
+    statistics, walk every reading of an indicator, and a plain join may sort the whole table:
+    either grows quadratic over an import.
+    """
+    if dialect != "postgresql":
+        statement = build(Reading).where(_key_clause(keys))
+        return [statement.with_for_update() if lock else statement]
+    out = []
+    for with_domain in (True, False):
+        chosen = [k for k in keys if (k[3] is not None) == with_domain]
+        if not chosen:
+            continue
+        names = ["indicator_id", "unit_id", "period"]
+        types: list[Any] = [Integer, Integer, String]
+        if with_domain:
+            names.append("domain_id")
+            types.append(Integer)
+        arrays = [
+            bindparam(None, [k[i] for k in chosen], type_=ARRAY(kind))
+            for i, kind in enumerate(types)
+        ]
+        wanted = func.unnest(*arrays).table_valued(*names).render_derived()
+        probe = select(Reading).where(*(getattr(Reading, n) == wanted.c[n] for n in names))
+        if not with_domain:
+            probe = probe.where(col(Reading.domain_id).is_(None))
+        probe = probe.limit(1)
+        if lock:
+            probe = probe.with_for_update()
+        found = probe.lateral()
+        entity = aliased(Reading, found)
+        out.append(build(entity).select_from(wanted).join(found, true()))
+    return out
+
+
 def _reading_ids(*, db_session: Session, keys: Sequence[ReadingKey]) -> dict[ReadingKey, int]:
-    rows = db_session.execute(
-        select(
-            Reading.id, Reading.indicator_id, Reading.unit_id, Reading.period, Reading.domain_id
-        ).where(_key_clause(keys))
-    ).all()
+    def build(r: Any) -> Any:
+        return select(r.id, r.indicator_id, r.unit_id, r.period, r.domain_id)
+
+    dialect = db_session.get_bind().dialect.name
+    rows = [r for q in _matching(keys, dialect, build) for r in db_session.execute(q).all()]
     wanted = set(keys)
     found = {(r[1], r[2], r[3], r[4]): r[0] for r in rows}
     return {k: v for k, v in found.items() if k in wanted}
@@ -769,15 +818,14 @@ def find_readings(
         )
         row = db_session.exec(one.with_for_update() if lock else one).first()
         return {keys[0]: row} if row is not None else {}
-    query = select(Reading).where(_key_clause(keys))
-    if lock:
-        query = query.with_for_update()
     wanted = set(keys)
     found: dict[ReadingKey, Reading] = {}
-    for row in db_session.exec(query):
-        key = (row.indicator_id, row.unit_id, row.period, row.domain_id)
-        if key in wanted:
-            found[key] = row
+    dialect = db_session.get_bind().dialect.name
+    for statement in _matching(keys, dialect, select, lock=lock):
+        for row in db_session.exec(statement):
+            key = (row.indicator_id, row.unit_id, row.period, row.domain_id)
+            if key in wanted:
+                found[key] = row
     return found
 
 
