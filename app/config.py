@@ -78,6 +78,11 @@ class Settings(BaseSettings):
     sipas_kiosk_idle_seconds: int = Field(default=90, ge=5, le=3600)
     sipas_code_valid_days: int = Field(default=60, ge=1, le=3650)
 
+    gc_tuning: bool = Field(
+        default=True,
+        description="Collect cyclic garbage less often (see app.runtime.tune_gc); off: "
+        "Python's defaults.",
+    )
     max_upload_bytes: int = Field(
         default=50 * 1024 * 1024,
         ge=1,

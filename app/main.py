@@ -37,6 +37,7 @@ from app.reporting import api as reporting_api
 from app.reporting import pages as reporting_pages
 from app.reports import api as reports_api
 from app.reports import pages as reports_pages
+from app.runtime import tune_gc
 from app.scores import api as score_api
 from app.scores import pages as score_pages
 from app.sipas import api as sipas_api
@@ -174,6 +175,7 @@ def create_app(
         ],
     )
     app.state.settings = settings
+    tune_gc(settings.gc_tuning)
     app.state.engine = engine or make_engine(settings.database_url, echo=settings.sql_echo)
     if clock is None:
         clock = FixedClock.on(settings.today) if settings.today else SystemClock()

@@ -603,7 +603,16 @@ class Lookups:
     ) -> ReadingContext:
         """Who may write, and what the codes of a reading name, checked once per combination
         in the single write's order (an import repeats each combination on many rows)."""
-        key = ("reading", actor, plan_code, indicator_code, unit_code, domain_code)
+        # who counts only by role and unit: a dataclass in the key would be hashed per row
+        key = (
+            "reading",
+            actor.role,
+            actor.unit_code,
+            plan_code,
+            indicator_code,
+            unit_code,
+            domain_code,
+        )
         found = self._memo.get(key)
         if found is not None and not isinstance(found, AppError):
             return found  # type: ignore[return-value]
@@ -626,10 +635,14 @@ class Lookups:
         unit_code: str,
         domain_code: str | None,
     ) -> ReadingContext:
-        authorize(actor, Permission.DATA_WRITE, unit_code=unit_code)
-        plan = self.plan(plan_code)
-        indicator = self.indicator(plan, indicator_code)
-        unit = self.unit(unit_code)
+        plan, indicator, unit = self._cached(  # type: ignore[misc]
+            ("reading-base", actor.role, actor.unit_code, plan_code, indicator_code, unit_code),
+            self._reading_base,
+            actor=actor,
+            plan_code=plan_code,
+            indicator_code=indicator_code,
+            unit_code=unit_code,
+        )
         domain = self.domain(domain_code) if domain_code else None
         if not unit.active:
             raise Invalid.one("unit", "unit_inactive", f"Đơn vị “{unit.code}” đã ngừng hoạt động.")
@@ -652,6 +665,15 @@ class Lookups:
             domain_id=domain.id if domain else None,
             codes=(indicator.code, unit.code, domain.code if domain else None),
         )
+
+    def _reading_base(
+        self, *, actor: Actor, plan_code: str | None, indicator_code: str, unit_code: str
+    ) -> tuple[Plan, Indicator, Unit]:
+        """The part of a reading's context shared by all its domains (a file names each
+        indicator and unit with every domain)."""
+        authorize(actor, Permission.DATA_WRITE, unit_code=unit_code)
+        plan = self.plan(plan_code)
+        return plan, self.indicator(plan, indicator_code), self.unit(unit_code)
 
     def assignment(self, plan: Plan, code: str) -> Assignment:
         return self._cached(  # type: ignore[return-value]
