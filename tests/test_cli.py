@@ -119,7 +119,9 @@ def test_token_create_prints_a_working_token_and_revoke_stops_it(
     token = created.stdout.strip().splitlines()[-1]
     headers = {"Authorization": f"Bearer {token}"}
     assert anon.get("/api/v1/units", headers=headers).status_code == 200
-    listed = seeded.exec(select(AuditEvent).where(AuditEvent.entity == "token")).all()
+    listed = seeded.exec(
+        select(AuditEvent).where(AuditEvent.entity == "token").order_by(col(AuditEvent.id))
+    ).all()
     token_id = listed[-1].entity_key
     assert run("token", "revoke", token_id).exit_code == 0
     assert anon.get("/api/v1/units", headers=headers).status_code == 401

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.audit.models import AuditEvent
 from app.clock import FixedClock
@@ -140,7 +140,11 @@ def test_comments_are_hidden_never_edited(
         assert viewer.post(f"{url}/show", json={}).status_code == 403
     assert admin_api.post(f"{url}/show", json={}).json()["hidden"] is False
     with Session(clean_db) as session:
-        events = session.exec(select(AuditEvent).where(AuditEvent.entity == "sipas_comment")).all()
+        events = session.exec(
+            select(AuditEvent)
+            .where(AuditEvent.entity == "sipas_comment")
+            .order_by(col(AuditEvent.id))
+        ).all()
     assert [e.after for e in events] == [
         {"hidden": True, "reason": "Thử ẩn"},
         {"hidden": False, "reason": ""},

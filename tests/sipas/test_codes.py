@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.audit.models import AuditEvent
 from app.clock import FixedClock
@@ -156,7 +156,9 @@ def test_no_stored_answer_can_be_joined_to_a_dossier_or_person(
             )
             assert not any(n in dump for n in needles), table
     with Session(clean_db) as session:
-        events = session.exec(select(AuditEvent).where(AuditEvent.entity == "sipas_code")).all()
+        events = session.exec(
+            select(AuditEvent).where(AuditEvent.entity == "sipas_code").order_by(col(AuditEvent.id))
+        ).all()
         trail = json.dumps([[e.entity_key, e.after] for e in events], ensure_ascii=False)
     assert events and not any(n in trail for n in needles)
     assert events[0].after == {
