@@ -84,7 +84,9 @@ def test_the_upload_shows_its_progress_then_the_summary_and_the_rejected_row(
 
     progress = page.locator("#import-progress")
     expect(progress).to_be_visible()
-    expect(page.get_by_role("button", name="Gửi tệp")).to_be_disabled()
+    button = page.get_by_role("button", name="Gửi tệp")
+    expect(button).to_be_disabled()
+    assert button.evaluate("b => getComputedStyle(b).opacity") == "0.55"  # visibly waiting
     page.wait_for_function(
         "() => { const v = document.getElementById('import-progress').value;"
         " return v > 0 && v < 100; }"
