@@ -24,7 +24,7 @@ from app.audit import service as audit
 from app.audit.models import AuditAction
 from app.clock import Clock, FixedClock
 from app.db import insert_many
-from app.errors import AppError, Conflict, FieldError, Invalid
+from app.errors import AppError, Conflict, FieldError
 from app.integration.bulk import ImportOptions, ImportResult, Outcome, run_import
 from app.integration.files import Upload
 from app.integration.metrics import (
@@ -41,6 +41,7 @@ from app.integration.models import (
     FeedbackKind,
 )
 from app.integration.records import (
+    FLAG_SPELLINGS,
     Moment,
     RowProblems,
     check_not_future,
@@ -60,6 +61,7 @@ from app.kpis.service import Lookups
 from app.periods import Period, PeriodError
 from app.plans import service as plan_service
 from app.plans.models import Plan
+from app.units import service as unit_service
 from app.units.models import Unit
 
 DOSSIER_COLUMNS = (
@@ -121,13 +123,10 @@ def _flag(problems: RowProblems, values: dict[str, Any], name: str) -> bool:
     raw = values.get(name)
     if raw is None:
         return False
-    exact = _FLAG_TEXT.get(raw) if isinstance(raw, str) else None
+    exact = FLAG_SPELLINGS.get(raw) if isinstance(raw, str) else None
     if exact is not None:
         return exact
     return bool(take(problems, values, name, parse_flag, default=False))
-
-
-_FLAG_TEXT = {"true": True, "false": False, "1": True, "0": False}
 
 
 def parse_dossier(values: dict[str, Any], *, now: datetime) -> DossierRow:
@@ -362,10 +361,7 @@ class _RecordImporter:
         if unit is None:
             authorize(self.actor, Permission.DATA_WRITE, unit_code=code)
             unit = self.lookups.unit(code)
-            if not unit.active:
-                raise Invalid.one(
-                    "unit", "unit_inactive", f"Đơn vị “{unit.code}” đã ngừng hoạt động."
-                )
+            unit_service.ensure_active(unit)
             self._writable[code] = unit
         return unit
 

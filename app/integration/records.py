@@ -21,6 +21,8 @@ _RECORD_CODE = re.compile(r"^[\w.\-/:#]{1,64}$")
 _VN_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
 _TRUE = frozenset({"true", "1", "yes", "y", "x", "có", "co"})
 _FALSE = frozenset({"false", "0", "no", "n", "không", "khong"})
+#: Each accepted spelling (lower case, no spaces) and what it means.
+FLAG_SPELLINGS = {**dict.fromkeys(_TRUE, True), **dict.fromkeys(_FALSE, False)}
 _DATE_HINT = "dùng dạng 2025-10-03, 2025-10-03T08:30, 03/10/2025 hoặc 03/10/2025 08:30"
 
 
@@ -102,11 +104,9 @@ _VIETNAM_OFFSET = timedelta(hours=7)
 def parse_flag(value: Any) -> bool:
     if isinstance(value, bool):
         return value
-    text = str(value).strip().lower()
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return False
+    meaning = FLAG_SPELLINGS.get(str(value).strip().lower())
+    if meaning is not None:
+        return meaning
     raise ValueError("Phải là true hoặc false (hoặc 1/0, có/không).")
 
 

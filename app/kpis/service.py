@@ -547,6 +547,12 @@ class Lookups:
         self.clock = clock
         self._memo: dict[tuple[object, ...], object] = {}
 
+    def _hit(self, key: tuple[object, ...]) -> object:
+        """What a key holds when it holds a value (not a refusal): the hot path of an import,
+        taken before the arguments of ``_cached`` are even built."""
+        found = self._memo.get(key, _MISSING)
+        return _MISSING if isinstance(found, AppError) else found
+
     def _cached(
         self, key: tuple[object, ...], load: Callable[..., object], **kwargs: object
     ) -> object:
@@ -613,8 +619,7 @@ class Lookups:
             unit_code,
             domain_code,
         )
-        found = self._memo.get(key)
-        if found is not None and not isinstance(found, AppError):
+        if (found := self._hit(key)) is not _MISSING:
             return found  # type: ignore[return-value]
         return self._cached(  # type: ignore[return-value]
             key,
@@ -644,8 +649,7 @@ class Lookups:
             unit_code=unit_code,
         )
         domain = self.domain(domain_code) if domain_code else None
-        if not unit.active:
-            raise Invalid.one("unit", "unit_inactive", f"Đơn vị “{unit.code}” đã ngừng hoạt động.")
+        unit_service.ensure_active(unit)
         if not indicator.active:
             raise Invalid.one(
                 "indicator",
@@ -697,8 +701,7 @@ class Lookups:
 
     def period(self, plan: Plan, text: str) -> str:
         key = ("period", plan.id, text)
-        found = self._memo.get(key)
-        if found is not None and not isinstance(found, AppError):
+        if (found := self._hit(key)) is not _MISSING:
             return found  # type: ignore[return-value]
         return self._cached(  # type: ignore[return-value]
             key,
@@ -710,7 +713,7 @@ class Lookups:
 
     def ensure_open(self, plan: Plan, unit: Unit, period: str) -> None:
         key = ("open", plan.id, unit.id, period)
-        if self._memo.get(key, _MISSING) is None:
+        if self._hit(key) is not _MISSING:
             return  # open, as found before
         self._cached(
             key,

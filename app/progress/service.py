@@ -203,8 +203,7 @@ def plan_progress(
     plan = lookups.plan(data.plan)
     assignment = lookups.assignment(plan, data.assignment)
     unit = lookups.unit(data.unit)
-    if not unit.active:
-        raise Invalid.one("unit", "unit_inactive", f"Đơn vị “{unit.code}” đã ngừng hoạt động.")
+    unit_service.ensure_active(unit)
     if not assignment.active:
         raise Invalid.one(
             "assignment",

@@ -28,6 +28,13 @@ def get_by_code(*, db_session: Session, code: str, field_name: str = "unit") -> 
     return unit
 
 
+def ensure_active(unit: Unit) -> None:
+    """Refuse new data for a unit that no longer works (422 ``unit_inactive``): the one message
+    readings, progress reports and the feeds give."""
+    if not unit.active:
+        raise Invalid.one("unit", "unit_inactive", f"Đơn vị “{unit.code}” đã ngừng hoạt động.")
+
+
 def get_many(*, db_session: Session, codes: Sequence[str], field_name: str) -> list[Unit]:
     """The units named, in the order given; one unknown code is a 404 naming it."""
     if not codes:
