@@ -312,12 +312,23 @@ class ReportingCalendar:
             f"(bắt đầu từ {format_date_vi(self.start.start_date)})."
         )
 
-    def validate(self, period: Period | str, *, today: date) -> Period:
-        """Gatekeeper for submitted reports; a period still in progress may be reported on."""
+    def is_regular(self, period: Period) -> bool:
+        """Whether the period is one of the year's general reporting periods (a quarter in 2026),
+        as opposed to a month of a quarterly year, which only monthly tasks report on."""
+        expected = cadence_granularity(self.cadence_for_year(period.year))
+        return period.granularity is expected
+
+    def validate(self, period: Period | str, *, today: date, monthly: bool = False) -> Period:
+        """Gatekeeper for submitted reports; a period still in progress may be reported on.
+
+        ``monthly``: the data is reported every month whatever the year's cadence (the tasks the
+        plan marks "Định kỳ hằng tháng", readings computed from feeds, the monthly meeting).
+        """
         found = Period.parse(period) if isinstance(period, str) else period
         if found.end_date < self.start.start_date:
             raise self._before_start(f"Kỳ {found}")
-        self._check_shape(found)
+        if not (monthly and found.granularity is Granularity.MONTH):
+            self._check_shape(found)
         if found.start_date > today:
             raise PeriodError(
                 f"Kỳ {found} chưa bắt đầu (bắt đầu từ {format_date_vi(found.start_date)})."
@@ -330,8 +341,14 @@ class ReportingCalendar:
             raise self._before_start(f"Ngày {format_date_vi(day)}")
         return _period_of(day, cadence_granularity(self.cadence_for_year(day.year)))
 
-    def periods(self, *, until: date, since: Period | None = None) -> list[Period]:
-        """Begins with the period in progress on `since`'s first day, never before `start`."""
+    def periods(
+        self, *, until: date, since: Period | None = None, monthly: bool = False
+    ) -> list[Period]:
+        """Begins with the period in progress on `since`'s first day, never before `start`.
+
+        ``monthly`` adds, in quarterly years, each month before its quarter: the periods of the
+        monthly tasks and of the committee's monthly meeting, side by side with the quarters.
+        """
         first_day = self.start.start_date
         if since is not None and since.start_date > first_day:
             first_day = since.start_date
@@ -342,7 +359,14 @@ class ReportingCalendar:
         while current.end_date < until:
             current = self.period_for(current.end_date + timedelta(days=1))
             found.append(current)
-        return found
+        if not monthly:
+            return found
+        out: list[Period] = []
+        for period in found:
+            if period.granularity is not Granularity.MONTH:
+                out += [m for m in period.months() if m.start_date <= until]
+            out.append(period)
+        return out
 
     def previous(self, period: Period) -> Period | None:
         """What a report should be compared against; None for the plan's first period."""

@@ -163,7 +163,7 @@ def preview_ranking(
     """Score the latest ended period twice, with the rules in force and with the proposed ones,
     using the scoring engine itself so the preview can never disagree with the saved result."""
     frame = score_service.frame_for(db_session=db_session, clock=clock, plan=None)
-    period = score_service.resolve_period(frame=frame, period=None)
+    period = score_service.resolve_period(db_session=db_session, frame=frame, period=None)
     now = engine.score_period(db_session=db_session, frame=frame, period=period, ward=False)
     trial = dataclasses.replace(
         frame,

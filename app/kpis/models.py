@@ -8,7 +8,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BeforeValidator, HttpUrl, field_validator
 from pydantic import Field as PydanticField
-from sqlalchemy import Index, Text, UniqueConstraint, text
+from sqlalchemy import JSON, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from app.db import UTCDateTime
@@ -70,6 +70,9 @@ class Indicator(SQLModel, table=True):
     disaggregation: str = Field(max_length=16)
     source_section: str = Field(default="", max_length=64)
     assignment_id: int | None = Field(default=None, foreign_key="assignment.id", index=True)
+    #: Domain code → target, for the domains the plan holds to another target than ``target``
+    #: (Plan 84 I.2: 98 % on time in each domain, 95 % for khiếu nại, tố cáo).
+    domain_targets: dict[str, float] = Field(default_factory=dict, sa_type=JSON)
     active: bool = True
     version: int = 1
     created_at: datetime = Field(sa_type=UTCDateTime)
@@ -180,6 +183,11 @@ class IndicatorBase(StrictInput):
     disaggregation: Disaggregation | None = None
     source_section: str | None = PydanticField(default=None, max_length=64)
     assignment: str | None = PydanticField(default=None, max_length=32)
+    domain_targets: dict[Code, FiniteFloat] | None = PydanticField(
+        default=None,
+        description="Domain code → target, where a domain is held to another target.",
+        examples=[{"khieu-nai-to-cao": 95}],
+    )
     active: bool | None = None
 
 
@@ -215,6 +223,7 @@ class IndicatorRead(ReadModel):
     disaggregation: str
     source_section: str
     assignment: str | None
+    domain_targets: dict[str, float]
     active: bool
     version: int
 

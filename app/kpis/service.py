@@ -198,6 +198,7 @@ def indicator_reads(
             disaggregation=r.disaggregation,
             source_section=r.source_section,
             assignment=assignments.get(r.assignment_id) if r.assignment_id else None,
+            domain_targets=dict(r.domain_targets or {}),
             active=r.active,
             version=r.version,
         )
@@ -293,6 +294,9 @@ def create_indicator(
     if data.assignment:
         changes["assignment"] = data.assignment
     _apply_indicator_refs(db_session=db_session, plan=plan, row=row, changes=changes)
+    row.domain_targets = _domain_targets(
+        db_session=db_session, row=row, targets=data.domain_targets or {}
+    )
     _check_target(row)
     db_session.add(row)
     db_session.flush()
@@ -308,6 +312,38 @@ def create_indicator(
     )
     db_session.commit()
     return after
+
+
+def _domain_targets(
+    *, db_session: Session, row: Indicator, targets: dict[str, float]
+) -> dict[str, float]:
+    """Per-domain targets only make sense on a disaggregated indicator, for domains that exist."""
+    if not targets:
+        return {}
+    if row.disaggregation != Disaggregation.DOMAIN:
+        raise Invalid.one(
+            "domain_targets",
+            "not_disaggregated",
+            "Chỉ đặt chỉ tiêu riêng theo lĩnh vực cho chỉ tiêu được chia theo lĩnh vực.",
+        )
+    known = set(db_session.exec(select(Domain.code).where(col(Domain.code).in_(list(targets)))))
+    unknown = sorted(set(targets) - known)
+    if unknown:
+        raise Invalid.one(
+            "domain_targets",
+            "domain_not_found",
+            f"Không có lĩnh vực mã {', '.join(f'“{c}”' for c in unknown)}.",
+        )
+    for code, target in targets.items():
+        if target < 0 or (row.measure == Measure.PERCENT and target > 100):
+            raise Invalid.one(
+                f"domain_targets.{code}",
+                "out_of_range",
+                "Chỉ tiêu phần trăm phải từ 0 đến 100."
+                if target >= 0
+                else "Chỉ tiêu không được âm.",
+            )
+    return {code: float(targets[code]) for code in sorted(targets)}
 
 
 def _check_target(row: Indicator) -> None:
@@ -342,6 +378,10 @@ def update_indicator(
                 code="indicator_in_use",
             )
     _apply_indicator_refs(db_session=db_session, plan=plan, row=row, changes=changes)
+    if changes.get("domain_targets") is not None:
+        targets = changes.pop("domain_targets")
+        assert isinstance(targets, dict)
+        changes["domain_targets"] = _domain_targets(db_session=db_session, row=row, targets=targets)
     for name, value in changes.items():
         if value is None and name not in {"due_date"}:
             raise Invalid.one(name, "required", "Không được để trống.")

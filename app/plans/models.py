@@ -94,6 +94,9 @@ class Assignment(SQLModel, table=True):
     scope: str = Field(max_length=16)
     lead_unit_id: int | None = Field(default=None, foreign_key="unit.id", index=True)
     cadence: str = Field(max_length=16)
+    #: Whether the coordinating units report on the task too (and are scored on it); Plan 84 asks
+    #: only the lead unit to, so this stays false unless a plan says otherwise.
+    coordinators_report: bool = False
     due_date: date | None = None
     expected_product: str = Field(default="", sa_type=Text)
     footnotes: list[str] = Field(default_factory=list, sa_type=JSON)
@@ -151,6 +154,9 @@ class AssignmentBase(StrictInput):
     scope: Scope | None = None
     lead_unit: Code | None = PydanticField(default=None, examples=["ttpvhcc"])
     coordinating_units: list[Code] | None = PydanticField(default=None, examples=[["vhxh"]])
+    coordinators_report: bool | None = PydanticField(
+        default=None, description="The coordinating units must report on this task too."
+    )
     cadence: TaskCadence | None = None
     due_date: date | None = None
     expected_product: str | None = PydanticField(default=None, max_length=2000)
@@ -177,6 +183,7 @@ class AssignmentCreate(AssignmentBase):
     scope: Scope = Scope.LEAD_UNIT
     cadence: TaskCadence = TaskCadence.CONTINUOUS
     coordinating_units: list[Code] = PydanticField(default_factory=list)
+    coordinators_report: bool = False
     expected_product: str = PydanticField(default="", max_length=2000)
     active: bool = True
 
@@ -197,6 +204,7 @@ class AssignmentRead(ReadModel):
     scope: str
     lead_unit: str | None
     coordinating_units: list[str]
+    coordinators_report: bool
     cadence: str
     due_date: date | None
     expected_product: str

@@ -84,10 +84,15 @@ def calendar_for(plan: Plan) -> ReportingCalendar:
     return ReportingCalendar.from_rules(plan.reporting, start=plan.reporting_start)
 
 
-def validate_period(*, plan: Plan, period: str, today: date, field_name: str = "period") -> str:
-    """The canonical form of a reporting period of the plan, or a 422 naming the field."""
+def validate_period(
+    *, plan: Plan, period: str, today: date, field_name: str = "period", monthly: bool = False
+) -> str:
+    """The canonical form of a reporting period of the plan, or a 422 naming the field.
+
+    ``monthly`` accepts a month in any year (tasks reported monthly, feeds, the monthly meeting).
+    """
     try:
-        return str(calendar_for(plan).validate(period, today=today))
+        return str(calendar_for(plan).validate(period, today=today, monthly=monthly))
     except PeriodError as exc:
         raise Invalid.one(field_name, "period_invalid", exc.message) from exc
 
@@ -262,6 +267,7 @@ def assignment_reads(
                 scope=r.scope,
                 lead_unit=units[r.lead_unit_id] if r.lead_unit_id else None,
                 coordinating_units=sorted(units[u] for u in coords[r.id]),
+                coordinators_report=r.coordinators_report,
                 cadence=r.cadence,
                 due_date=r.due_date,
                 expected_product=r.expected_product,
@@ -343,6 +349,7 @@ def create_assignment(
         scope=data.scope,
         lead_unit_id=lead.id if lead else None,
         cadence=data.cadence,
+        coordinators_report=data.coordinators_report,
         due_date=data.due_date,
         expected_product=data.expected_product,
         footnotes=[],
@@ -396,7 +403,15 @@ def check_version(*, current: int, expected: int | None, what: str) -> None:
 
 
 #: Fields an update may change but never empty (``due_date`` and ``lead_unit`` may be null).
-_REQUIRED_ON_UPDATE = ("text", "area", "scope", "coordinating_units", "cadence", "active")
+_REQUIRED_ON_UPDATE = (
+    "text",
+    "area",
+    "scope",
+    "coordinating_units",
+    "coordinators_report",
+    "cadence",
+    "active",
+)
 
 
 def update_assignment(
@@ -430,7 +445,8 @@ def update_assignment(
             else None
         )
     coordinating = changes.pop("coordinating_units", None)
-    for name in ("text", "scope", "cadence", "due_date", "expected_product", "active"):
+    edits = ("text", "scope", "cadence", "coordinators_report", "due_date", "expected_product")
+    for name in (*edits, "active"):
         if name in changes:
             setattr(row, name, changes[name])
     if row.expected_product is None:

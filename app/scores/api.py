@@ -19,15 +19,16 @@ from app.scores.models import (
     ScoringConfigReset,
     ScoringConfigWrite,
 )
-from app.scores.schemas import IndicatorDetail, ScoreSummary, Trend, UnitBreakdown
+from app.scores.schemas import Basis, IndicatorDetail, ScoreSummary, Trend, UnitBreakdown
 
 router = APIRouter(prefix="/scores", tags=["scores"])
 
 PeriodQuery = Annotated[
     str | None,
     Query(
-        description="A reporting period of the plan (`2025-10`, `2026-Q1`); by default the latest "
-        "one that has ended.",
+        description="A period of the plan (`2025-10`, `2026-Q1`; in quarterly years also a month, "
+        "`2026-02`, which covers the tasks reported monthly); by default the latest general "
+        "reporting period that has any data.",
         examples=["2025-10"],
     ),
 ]
@@ -41,12 +42,19 @@ def ward_summary(
     clock: ClockDep,
     period: PeriodQuery = None,
     plan: PlanQuery = None,
+    basis: Annotated[
+        Basis,
+        Query(
+            description="`all` (default): everything entered, each figure with its `data_state`; "
+            "`approved`: only units whose report for the period is approved are scored and ranked."
+        ),
+    ] = "all",
 ) -> ScoreSummary:
     """The ward in one period: headline figures, each indicator against its target with a
-    traffic light, the 8 PAR areas, the units with score, rank and classification, overdue tasks.
-    A period with no data says so (`has_data: false`) and scores nobody."""
+    traffic light, the 8 PAR areas, the units with score, rank, classification and coverage,
+    overdue tasks. A period with no data says so (`has_data: false`) and scores nobody."""
     return service.ward_summary(
-        db_session=db_session, actor=actor, clock=clock, period=period, plan=plan
+        db_session=db_session, actor=actor, clock=clock, period=period, plan=plan, basis=basis
     )
 
 

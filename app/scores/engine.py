@@ -12,19 +12,23 @@ import math
 from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 
 from sqlmodel import Session
 
-from app.periods import Period, format_date_vi
+from app.periods import Period
 from app.plans.models import Area
 from app.reporting import service as reporting_service
+from app.reporting.models import SubmissionStatus
 from app.scores import indicators as indicator_scores
 from app.scores import queries
 from app.scores.frame import Frame, plain
 from app.scores.schemas import (
     AreaItem,
     AreaScoreRead,
+    Basis,
+    Coverage,
+    DataState,
     IndicatorScore,
     IndicatorUsed,
     ReportState,
@@ -35,6 +39,9 @@ from app.units.models import Unit
 
 NO_DATA = "Kỳ này chưa có số liệu nào (chỉ tiêu, tiến độ hay báo cáo): chưa chấm điểm."
 NO_WORK = "Chưa có số liệu nhiệm vụ hay chỉ tiêu của đơn vị trong kỳ này: chưa chấm điểm."
+NOT_APPROVED = (
+    "Báo cáo kỳ này của đơn vị chưa được duyệt: không chấm điểm khi chỉ dùng số liệu đã duyệt."
+)
 
 
 # --- units ---------------------------------------------------------------------------------------
@@ -51,6 +58,8 @@ class UnitResult:
     submission: queries.SubmissionRow | None
     reporting: rules.ReportingScore | None
     score: rules.UnitScore
+    coverage: Coverage
+    data_state: DataState
     rank: int | None = None
     classification: str | None = None
     areas: list[AreaScoreRead] = field(default_factory=list)
@@ -61,37 +70,48 @@ class UnitResult:
 
 
 def _tasks(
-    frame: Frame, unit: Unit, progress: dict[int, queries.ProgressRow], as_of: date
+    frame: Frame,
+    unit: Unit,
+    progress: dict[int, queries.ProgressRow],
+    as_of: date,
+    period: Period,
 ) -> tuple[rules.TaskScore, list[TaskUsed]]:
+    """The unit's task score over every task it must report on; silence counts 0.
+
+    A coordinating unit's report on a task the plan does not ask it to report on is shown but not
+    scored: counting it would let a unit raise its mean with the easy tasks it chose to report.
+    """
     assert unit.id is not None
     updates, applying = [], []
-    for task in frame.tasks:
+    for task in frame.tasks_for(period):
         role = frame.role(task, unit.id)
         if role is None:
             continue
-        applying.append((task, role))
+        required = frame.must_report(task, unit.id)
+        applying.append((task, role, required))
+        if not required:
+            continue
         row = progress.get(task.id)
-        if row is not None:
-            updates.append(
-                rules.TaskUpdate(task.code, row.status, row.percent_complete, task.due_date)
-            )
+        status = row.status if row is not None else rules.UNREPORTED
+        percent = row.percent_complete if row is not None else None
+        updates.append(rules.TaskUpdate(task.code, status, percent, task.due_date))
     score = rules.task_score(updates=updates, today=as_of)
     judged = {item.key: item for item in score.items}
     used = []
-    for task, role in applying:
+    for task, role, required in applying:
         row, item = progress.get(task.id), judged.get(task.code)
-        if item is None:  # never reported: not scored, but it can still be overdue
-            late = task.due_date is not None and task.due_date < as_of
+        if item is None:  # an optional coordinator's task: shown, never scored
             item = rules.TaskItem(
                 key=task.code,
-                status="",
-                percent_complete=None,
+                status=row.status if row else "",
+                percent_complete=row.percent_complete if row else None,
                 due_date=task.due_date,
                 credit=None,
-                overdue=late,
-                formula="chưa có báo cáo: không tính"
-                + (f"; quá hạn (hạn {format_date_vi(task.due_date)})" if late else ""),
+                overdue=False,
+                formula="đơn vị phối hợp, kế hoạch không yêu cầu báo cáo riêng: không tính",
             )
+        carried = row is not None and row.period != str(period)
+        formula = item.formula + (f" (theo báo cáo kỳ {row.period})" if carried and row else "")
         used.append(
             TaskUsed(
                 assignment=task.code,
@@ -100,14 +120,44 @@ def _tasks(
                 role=role,
                 due_date=task.due_date,
                 period=row.period if row else None,
-                status=item.status or None,
+                required=required,
+                status=item.status if item.status not in ("", rules.UNREPORTED) else None,
                 percent_complete=item.percent_complete,
                 credit=item.credit,
                 overdue=item.overdue,
-                formula=item.formula,
+                formula=formula,
             )
         )
     return score, used
+
+
+def coverage_of(tasks: Sequence[TaskUsed], period: Period) -> Coverage:
+    required = [t for t in tasks if t.required]
+    return Coverage(
+        reported=sum(1 for t in required if t.status is not None),
+        expected=len(required),
+        updated=sum(1 for t in required if t.period == str(period)),
+    )
+
+
+def data_state_of(row: queries.SubmissionRow | None) -> DataState:
+    """The review state of a unit's report: a returned report is back to draft."""
+    if row is None:
+        return "draft"
+    if row.status == SubmissionStatus.APPROVED:
+        return "approved"
+    return "submitted" if row.status == SubmissionStatus.SUBMITTED else "draft"
+
+
+_STATE_ORDER: tuple[DataState, ...] = ("draft", "submitted", "approved")
+
+
+def weakest(states: Collection[DataState]) -> DataState:
+    """The state of a figure made of several units' data is that of the least reviewed one."""
+    found = [s for s in states if s != "none"]
+    if not found:
+        return "none"
+    return min(found, key=_STATE_ORDER.index)
 
 
 def report_state(
@@ -136,9 +186,10 @@ def unit_result(
     readings: Sequence[queries.ReadingRow],
     submission: queries.SubmissionRow | None,
     expected: bool = True,
+    basis: Basis = "all",
 ) -> UnitResult:
     """Everything about one unit in one period: the three parts, the score and its formula."""
-    task, tasks = _tasks(frame, unit, progress, as_of)
+    task, tasks = _tasks(frame, unit, progress, as_of, period)
     by_indicator: dict[int, list[queries.ReadingRow]] = defaultdict(list)
     for row in readings:
         by_indicator[row.indicator_id].append(row)
@@ -154,14 +205,29 @@ def unit_result(
     judged = [_as_result(item) for item in indicators]
     score = rules.unit_score(task=task, indicators=judged, reporting=reporting, config=frame.config)
     worked = task.score is not None or any(r.attainment is not None for r in judged)
-    if not has_data or not worked:
+    data_state = data_state_of(submission)
+    unapproved = basis == "approved" and data_state != "approved"
+    if not has_data or not worked or unapproved:
+        reason = NO_DATA if not has_data else (NOT_APPROVED if unapproved else NO_WORK)
         score = rules.UnitScore(
             None,
             tuple(replace(c, share=0.0, contribution=0.0) for c in score.components),
             score.version,
-            NO_DATA if not has_data else NO_WORK,
+            reason,
         )
-    result = UnitResult(unit, tasks, task, indicators, state, due, submission, reporting, score)
+    result = UnitResult(
+        unit,
+        tasks,
+        task,
+        indicators,
+        state,
+        due,
+        submission,
+        reporting,
+        score,
+        coverage_of(tasks, period),
+        data_state,
+    )
     result.areas = unit_areas(frame, result)
     return result
 
@@ -282,6 +348,7 @@ class PeriodResult:
     has_data: bool
     units: list[UnitResult]
     indicators: dict[int, IndicatorScore]
+    basis: Basis = "all"
 
 
 def as_of(frame: Frame, period: Period) -> date:
@@ -306,13 +373,14 @@ def progress_as_of(
     gaps = {
         (task.id, unit_id)
         for unit_id in ids
-        for task in frame.tasks
+        for task in frame.tasks_for(period)
         if (task.id, unit_id) not in seen and frame.role(task, unit_id) is not None
     }
     if gaps:
+        # Up to the period's end: a quarter's monthly tasks count by their latest monthly update.
         earlier = queries.latest_progress(
             db_session=db_session,
-            before=period.start_date,
+            before=period.end_date + timedelta(days=1),
             unit_ids={unit_id for _, unit_id in gaps},
             assignment_ids={task_id for task_id, _ in gaps},
         )
@@ -327,8 +395,13 @@ def score_period(
     period: Period,
     units: Collection[Unit] | None = None,
     ward: bool = True,
+    basis: Basis = "all",
 ) -> PeriodResult:
-    """Score the given units (default: every unit that reports) for one period, and rank them."""
+    """Score the given units (default: every unit that reports) for one period, and rank them.
+
+    With ``basis="approved"`` only units whose report for the period is approved are scored and
+    ranked, and the ward's indicators pool only their readings: the figures of a final report.
+    """
     assert frame.plan.id is not None
     chosen = list(frame.units if units is None else units)
     ids = [u.id for u in chosen if u.id is not None]
@@ -366,14 +439,28 @@ def score_period(
             readings=readings[unit.id or 0],
             submission=reports.get(unit.id or 0),
             expected=unit.id in expected,
+            basis=basis,
         )
         for unit in chosen
     ]
     rank_units(frame, results)
     indicators: dict[int, IndicatorScore] = {}
     if ward:
+        states = {r.unit.id: r.data_state for r in results}
+        approved = [i for i, state in states.items() if state == "approved" and i is not None]
         aggregates = queries.ward_aggregates(
-            db_session=db_session, indicator_ids=frame.indicator_ids, periods=[str(period)]
+            db_session=db_session,
+            indicator_ids=frame.indicator_ids,
+            periods=[str(period)],
+            unit_ids=approved if basis == "approved" else None,
         )
         indicators = indicator_scores.ward_indicators(frame, aggregates).get(str(period), {})
-    return PeriodResult(period, day, has_data, results, indicators)
+        behind: dict[int, set[DataState]] = defaultdict(set)
+        for unit_id, rows in readings.items():
+            if basis == "approved" and unit_id not in approved:
+                continue
+            for row in rows:
+                behind[row.indicator_id].add(states.get(unit_id, "draft"))
+        for indicator_id, judged in indicators.items():
+            judged.data_state = weakest(behind.get(indicator_id, set()))
+    return PeriodResult(period, day, has_data, results, indicators, basis)

@@ -12,9 +12,9 @@ from datetime import date
 from sqlmodel import Session, col, select
 
 from app.kpis.models import Domain, Indicator
-from app.periods import ReportingCalendar
+from app.periods import Period, ReportingCalendar
 from app.plans import service as plan_service
-from app.plans.models import Area, Assignment, Plan, Scope
+from app.plans.models import Area, Assignment, Plan, Scope, TaskCadence
 from app.scores import queries
 from app.scores.models import ScoringConfigRead
 from app.scores.schemas import TaskRole
@@ -41,6 +41,8 @@ class Task:
     lead_unit_id: int | None
     coordinators: frozenset[int]
     due_date: date | None
+    cadence: str = "plan"
+    coordinators_report: bool = False
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,23 @@ class Frame:
             return "lead"
         return "coordinator" if unit_id in task.coordinators else None
 
+    def tasks_for(self, period: Period) -> list[Task]:
+        """A month of a quarterly year concerns only the tasks the plan marks monthly; every
+        other period concerns every task (a quarter counts its monthly tasks once, by their
+        latest monthly update, so nothing is counted twice)."""
+        if self.calendar.is_regular(period):
+            return self.tasks
+        return [t for t in self.tasks if t.cadence == TaskCadence.MONTHLY]
+
+    def must_report(self, task: Task, unit_id: int) -> bool:
+        """A coordinating unit reports only where the plan asks it to; lead and all-unit tasks
+        always. What a unit must report on is what its task score is taken over."""
+        role = self.role(task, unit_id)
+        return role in ("all", "lead") or (role == "coordinator" and task.coordinators_report)
+
+    def domain_targets(self, indicator: Indicator) -> dict[str, float]:
+        return dict(indicator.domain_targets or {})
+
 
 def load_frame(
     *, db_session: Session, plan: Plan, today: date, config: tuple[ScoringConfig, ScoringConfigRead]
@@ -125,6 +144,8 @@ def load_frame(
             lead_unit_id=a.lead_unit_id,
             coordinators=frozenset(coordinators[a.id]),
             due_date=a.due_date,
+            cadence=a.cadence,
+            coordinators_report=a.coordinators_report,
         )
         for a in assignments
         if a.id is not None

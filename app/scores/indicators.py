@@ -33,6 +33,7 @@ def _judge(
         target=indicator.target,
         comparator=indicator.comparator,
         config=frame.config,
+        domain_targets=frame.domain_targets(indicator),
     )
     domains = []
     for item in result.domains:
@@ -41,6 +42,7 @@ def _judge(
             DomainValue(
                 domain=item.domain,
                 domain_name=_domain_names(frame, domain_id)[1],
+                target=item.target,
                 value=item.value,
                 attainment=item.attainment,
                 met=item.met,

@@ -19,7 +19,7 @@ from app.accounts.permissions import Permission, can
 from app.clock import ClockDep
 from app.db import SessionDep
 from app.scores import charts, service, trends
-from app.scores.schemas import IndicatorScore, UnitBreakdown
+from app.scores.schemas import DATA_STATE_LABELS, Basis, IndicatorScore, UnitBreakdown
 from app.templating import format_number_vi, is_partial_request, render
 
 router = APIRouter(prefix="/scores", include_in_schema=False)
@@ -47,18 +47,22 @@ class Where:
 
     period: str | None
     plan: str | None
+    basis: Basis = "all"
 
     def query(self, period: str | None = None, **extra: str | None) -> str:
         """``?period=2025-10&unit=vp``, leaving out what is empty (``""`` if nothing is left)."""
-        params = {"period": period or self.period, **extra, "plan": self.plan}
+        basis = self.basis if self.basis != "all" else None
+        params = {"period": period or self.period, **extra, "plan": self.plan, "basis": basis}
         kept = {k: v for k, v in params.items() if v}
         return "?" + urlencode(kept) if kept else ""
 
 
 def _where(
-    period: Annotated[str | None, Query()] = None, plan: Annotated[str | None, Query()] = None
+    period: Annotated[str | None, Query()] = None,
+    plan: Annotated[str | None, Query()] = None,
+    basis: Annotated[Basis, Query()] = "all",
 ) -> Where:
-    return Where(period=period, plan=plan)
+    return Where(period=period, plan=plan, basis=basis)
 
 
 WhereDep = Annotated[Where, Depends(_where)]
@@ -74,6 +78,8 @@ def _common(db_session: SessionDep, clock: ClockDep, where: Where) -> dict[str, 
         "role_labels": ROLE_LABELS,
         "comparators": COMPARATORS,
         "query": where.query,
+        "basis": where.basis,
+        "data_states": DATA_STATE_LABELS,
     }
 
 
@@ -91,7 +97,12 @@ def overview(
     if not can(actor, Permission.READ_ALL) and actor.unit_code:
         return RedirectResponse(f"/scores/units/{actor.unit_code}{where.query()}", 303)
     summary = service.ward_summary(
-        db_session=db_session, actor=actor, clock=clock, period=where.period, plan=where.plan
+        db_session=db_session,
+        actor=actor,
+        clock=clock,
+        period=where.period,
+        plan=where.plan,
+        basis=where.basis,
     )
     lines = trends.indicator_sparklines(
         db_session=db_session, actor=actor, clock=clock, period_to=summary.period, plan=where.plan

@@ -123,11 +123,21 @@ def unit_readings(
 
 
 def ward_aggregates(
-    *, db_session: Session, indicator_ids: Collection[int], periods: Sequence[str]
+    *,
+    db_session: Session,
+    indicator_ids: Collection[int],
+    periods: Sequence[str],
+    unit_ids: Collection[int] | None = None,
 ) -> list[WardAggregate]:
-    """Per period, indicator and domain: counts and sums for a pooled rate or a mean."""
-    if not periods or not indicator_ids:
+    """Per period, indicator and domain: counts and sums for a pooled rate or a mean.
+
+    ``unit_ids`` narrows the pool (approved reports only); ``None`` pools every unit's readings.
+    """
+    if not periods or not indicator_ids or (unit_ids is not None and not unit_ids):
         return []
+    where = _reading_keys(indicator_ids, periods)
+    if unit_ids is not None:
+        where = and_(where, col(Reading.unit_id).in_(list(unit_ids)))
     both = (col(Reading.numerator).is_not(None)) & (col(Reading.denominator).is_not(None))
     columns = (
         Reading.period,
@@ -141,12 +151,7 @@ def ward_aggregates(
         func.avg(Reading.value),
     )
     groups = (col(Reading.period), col(Reading.indicator_id), col(Reading.domain_id))
-    query = union_all(
-        *(
-            select(*columns).where(half).group_by(*groups)
-            for half in _halves(_reading_keys(indicator_ids, periods))
-        )
-    )
+    query = union_all(*(select(*columns).where(half).group_by(*groups) for half in _halves(where)))
     return [
         WardAggregate(
             period=period,

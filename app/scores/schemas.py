@@ -14,6 +14,29 @@ Light = Literal["green", "amber", "red", "grey"]
 #: How a unit stands with its report for the period: ``not_due`` is left out of the score.
 ReportState = Literal["on_time", "late", "missing", "not_due", "not_expected"]
 TaskRole = Literal["all", "lead", "coordinator"]
+#: How firm a figure is: the weakest review state of the reports behind it. ``approved`` figures
+#: are final; ``submitted`` await review; ``draft`` are still being typed (or were returned).
+DataState = Literal["approved", "submitted", "draft", "none"]
+DATA_STATE_LABELS: dict[str, str] = {
+    "approved": "Đã duyệt",
+    "submitted": "Chờ duyệt",
+    "draft": "Chưa gửi",
+    "none": "Chưa có số liệu",
+}
+#: Which data a summary is computed from: everything entered, or approved reports only.
+Basis = Literal["all", "approved"]
+
+
+class Coverage(BaseModel):
+    """Tasks reported against tasks the unit must report on: a score over 3 of 40 tasks is weak."""
+
+    reported: int
+    expected: int
+    updated: int = Field(description="Reported in this very period (the others carry forward).")
+
+    @property
+    def percent(self) -> float | None:
+        return 100 * self.reported / self.expected if self.expected else None
 
 
 class UnitRef(BaseModel):
@@ -27,6 +50,7 @@ class DomainValue(BaseModel):
 
     domain: str | None
     domain_name: str | None
+    target: float = Field(description="The target this domain was judged against.")
     value: float
     attainment: float
     met: bool
@@ -56,6 +80,9 @@ class IndicatorScore(BaseModel):
     worst_domain: str | None
     domains: list[DomainValue]
     formula: str
+    data_state: DataState = Field(
+        default="none", description="Weakest review state of the units' reports behind the value."
+    )
 
 
 class AreaItem(BaseModel):
@@ -89,6 +116,8 @@ class UnitRanking(BaseModel):
     report_state: ReportState
     overdue: int
     formula: str
+    coverage: Coverage
+    data_state: DataState
 
 
 class Headline(BaseModel):
@@ -104,6 +133,9 @@ class Headline(BaseModel):
     overdue_items: int = Field(description="(task, unit) pairs overdue.")
     ward_score: float | None
     ward_score_formula: str
+    data_state: DataState = Field(description="Weakest review state among the units' reports.")
+    units_approved: int = 0
+    units_submitted: int = 0
 
 
 class OverdueUnit(BaseModel):
@@ -134,6 +166,9 @@ class ScoreSummary(BaseModel):
     )
     has_data: bool
     message: str
+    basis: Basis = Field(
+        default="all", description="`approved`: only units whose report is approved are scored."
+    )
     config_version: str
     config_source: ConfigSource
     headline: Headline
@@ -160,6 +195,9 @@ class TaskUsed(BaseModel):
     role: TaskRole
     due_date: date | None
     period: str | None = Field(description="The report used: the latest up to this period.")
+    required: bool = Field(
+        default=True, description="The unit must report on it; false for an optional coordinator."
+    )
     status: str | None
     percent_complete: float | None
     credit: float | None
@@ -170,6 +208,7 @@ class TaskUsed(BaseModel):
 class TaskComponent(BaseModel):
     score: float | None
     counted: int
+    expected: int = Field(description="Tasks the unit must report on in the period.")
     reported: int
     unreported: int
     overdue: int
@@ -219,6 +258,8 @@ class UnitBreakdown(BaseModel):
     ranked_units: int
     classification: str | None
     formula: str
+    coverage: Coverage
+    data_state: DataState
     config_source: ConfigSource
     config: ScoringConfig
     components: list[ComponentRead]

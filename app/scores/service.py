@@ -21,11 +21,13 @@ from app.kpis import service as kpi_service
 from app.kpis.models import Indicator
 from app.periods import Period, PeriodError
 from app.plans import service as plan_service
+from app.plans.models import Plan
 from app.scores import configuration, engine, queries
 from app.scores import indicators as indicator_scores
 from app.scores.engine import PeriodResult, UnitResult
 from app.scores.frame import Frame, load_frame
 from app.scores.schemas import (
+    Basis,
     ComponentRead,
     Headline,
     IndicatorComponent,
@@ -60,23 +62,47 @@ def frame_for(*, db_session: Session, clock: Clock, plan: str | None) -> Frame:
 def period_choices(
     *, db_session: Session, clock: Clock, plan: str | None = None
 ) -> list[tuple[str, str]]:
-    """The plan's reporting periods so far, newest first, as (value, Vietnamese label)."""
+    """The plan's periods so far, newest first, as (value, Vietnamese label); in quarterly years
+    the months too, since the committee meets monthly and the monthly tasks report monthly."""
     plan_row = plan_service.get_plan(db_session=db_session, code=plan)
-    periods = plan_service.calendar_for(plan_row).periods(until=clock.today())
-    return [(str(p), p.label_vi) for p in reversed(periods)]
+    periods = plan_service.calendar_for(plan_row).periods(until=clock.today(), monthly=True)
+    return [(str(p), _choice_label(plan_row, p)) for p in reversed(periods)]
 
 
-def resolve_period(*, frame: Frame, period: str | None) -> Period:
-    """The period asked for (a reporting period of the plan, not in the future), or by default
-    the latest one that has ended: the one whose reports the committee is looking at."""
+def _choice_label(plan: Plan, period: Period) -> str:
+    if plan_service.calendar_for(plan).is_regular(period):
+        return period.label_vi
+    return f"{period.label_vi} (nhiệm vụ hằng tháng)"
+
+
+#: How far back the dashboard looks for the latest period with data before giving up.
+_LOOKBACK = 24
+
+
+def resolve_period(*, db_session: Session, frame: Frame, period: str | None) -> Period:
+    """The period asked for (a period of the plan, not in the future), or by default the latest
+    general reporting period that has any data: an empty period in progress tells nobody
+    anything. With no data anywhere, the latest period that has ended."""
     if period is not None and period.strip():
         return Period.parse(
-            plan_service.validate_period(plan=frame.plan, period=period, today=frame.today)
+            plan_service.validate_period(
+                plan=frame.plan, period=period, today=frame.today, monthly=True
+            )
         )
     try:
         current = frame.calendar.period_for(frame.today)
     except PeriodError as exc:
         raise Invalid.one("period", "period_invalid", exc.message) from exc
+    assert frame.plan.id is not None
+    for candidate in reversed(frame.calendar.periods(until=frame.today)[-_LOOKBACK:]):
+        if queries.has_any(
+            db_session=db_session,
+            plan_id=frame.plan.id,
+            indicator_ids=frame.indicator_ids,
+            assignment_ids=frame.task_ids,
+            period=str(candidate),
+        ):
+            return candidate
     return frame.calendar.previous(current) or current
 
 
@@ -112,6 +138,8 @@ def _ranking(result: UnitResult) -> UnitRanking:
         report_state=result.report_state,
         overdue=sum(1 for t in result.tasks if t.overdue),
         formula=result.score.formula,
+        coverage=result.coverage,
+        data_state=result.data_state,
     )
 
 
@@ -178,6 +206,9 @@ def _headline(
         overdue_items=sum(len(t.units) for t in overdue),
         ward_score=score,
         ward_score_formula=formula,
+        data_state=engine.weakest([r.data_state for r in result.units]),
+        units_approved=sum(1 for r in result.units if r.data_state == "approved"),
+        units_submitted=sum(1 for r in result.units if r.data_state == "submitted"),
     )
 
 
@@ -200,6 +231,7 @@ def _summary(frame: Frame, result: PeriodResult) -> ScoreSummary:
         as_of=result.as_of,
         has_data=result.has_data,
         message="" if result.has_data else engine.NO_DATA,
+        basis=result.basis,
         config_version=frame.config.version,
         config_source=frame.config_read.source,
         headline=_headline(frame, result, indicators, overdue),
@@ -217,12 +249,18 @@ def ward_summary(
     clock: Clock,
     period: str | None = None,
     plan: str | None = None,
+    basis: Basis = "all",
 ) -> ScoreSummary:
-    """Where the ward stands in one period: targets, areas, units ranked, overdue tasks."""
+    """Where the ward stands in one period: targets, areas, units ranked, overdue tasks.
+
+    ``basis="approved"`` scores and ranks only units whose report is approved (public page, final
+    report); the default shows everything entered, each figure marked with its review state.
+    """
     require_ward(actor)
     frame = frame_for(db_session=db_session, clock=clock, plan=plan)
-    chosen = resolve_period(frame=frame, period=period)
-    return _summary(frame, engine.score_period(db_session=db_session, frame=frame, period=chosen))
+    chosen = resolve_period(db_session=db_session, frame=frame, period=period)
+    result = engine.score_period(db_session=db_session, frame=frame, period=chosen, basis=basis)
+    return _summary(frame, result)
 
 
 # --- one unit ------------------------------------------------------------------------------------
@@ -262,6 +300,8 @@ def _breakdown(frame: Frame, result: PeriodResult, mine: UnitResult) -> UnitBrea
         ranked_units=sum(1 for r in result.units if r.rank is not None),
         classification=mine.classification,
         formula=mine.score.formula,
+        coverage=mine.coverage,
+        data_state=mine.data_state,
         config_source=frame.config_read.source,
         config=frame.config,
         components=[
@@ -279,8 +319,9 @@ def _breakdown(frame: Frame, result: PeriodResult, mine: UnitResult) -> UnitBrea
         tasks=TaskComponent(
             score=mine.task.score,
             counted=mine.task.counted,
-            reported=sum(1 for t in mine.tasks if t.status is not None),
-            unreported=sum(1 for t in mine.tasks if t.status is None),
+            expected=mine.coverage.expected,
+            reported=mine.coverage.reported,
+            unreported=mine.coverage.expected - mine.coverage.reported,
             overdue=sum(1 for t in mine.tasks if t.overdue),
             formula=mine.task.formula,
             items=mine.tasks,
@@ -310,7 +351,7 @@ def unit_breakdown(
     authorize_read(actor, unit)
     frame = frame_for(db_session=db_session, clock=clock, plan=plan)
     unit_row = unit_service.get_by_code(db_session=db_session, code=unit)
-    chosen = resolve_period(frame=frame, period=period)
+    chosen = resolve_period(db_session=db_session, frame=frame, period=period)
     result = engine.score_period(db_session=db_session, frame=frame, period=chosen)
     mine = next((r for r in result.units if r.unit.id == unit_row.id), None)
     if mine is None:  # the committee itself, or a unit no longer active: scored but not ranked
@@ -358,7 +399,7 @@ def indicator_detail(
     unit = authorize_read(actor, unit)
     frame = frame_for(db_session=db_session, clock=clock, plan=plan)
     row = indicator_row(db_session=db_session, frame=frame, code=indicator)
-    chosen = resolve_period(frame=frame, period=period)
+    chosen = resolve_period(db_session=db_session, frame=frame, period=period)
     unit_row = unit_service.get_by_code(db_session=db_session, code=unit) if unit else None
     readings = queries.unit_readings(
         db_session=db_session,

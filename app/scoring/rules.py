@@ -22,6 +22,8 @@ ComponentName = Literal["tasks", "indicators", "reporting"]
 TOLERANCE = 1e-9
 COMPARATORS = (">=", "<=", "=")
 TASK_STATUSES = ("not_started", "in_progress", "done", "not_applicable")
+#: A task the unit must report on but never did: it counts 0, so silence never beats a report.
+UNREPORTED = "unreported"
 REPORT_STATUSES = ("on_time", "late", "missing")
 #: Contributions are whole multiples of 2**-40 points, so adding them is exact in any order.
 _QUANTUM = 2**40
@@ -110,6 +112,7 @@ class DomainResult:
     met: bool
     light: Light
     formula: str
+    target: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,23 +136,31 @@ def indicator_result(
     target: float,
     comparator: str,
     config: ScoringConfig,
+    domain_targets: Mapping[str, float] | None = None,
 ) -> IndicatorResult:
     """Judge every domain with data; the worst one (lowest attainment) speaks for the indicator.
 
     The key ``None`` stands for an indicator that is not disaggregated. Domains are listed by code
-    so the result does not depend on the order the readings arrived in.
+    so the result does not depend on the order the readings arrived in. ``domain_targets`` holds
+    the domains the plan holds to another target (khiếu nại, tố cáo at 95 % where the others need
+    98 %); each domain's formula names the target it was judged against.
     """
     details = []
+    special = domain_targets or {}
+    symbol = {">=": "≥", "<=": "≤", "=": "="}.get(comparator, comparator)
     for domain in sorted(readings_by_domain, key=lambda key: "" if key is None else key):
         value = readings_by_domain[domain]
         if value is None:
             continue
-        share, formula = _explain(value, target, comparator)
+        goal = special.get(domain, target) if domain is not None else target
+        share, formula = _explain(value, goal, comparator)
+        if domain is not None and special:
+            formula = f"chỉ tiêu {symbol} {_n(goal)}: {formula}"
         reached = share == 1.0
         colour = light(
-            value=value, target=target, comparator=comparator, amber_distance=config.amber_distance
+            value=value, target=goal, comparator=comparator, amber_distance=config.amber_distance
         )
-        details.append(DomainResult(domain, value, share, reached, colour, formula))
+        details.append(DomainResult(domain, value, share, reached, colour, formula, goal))
     if not details:
         return IndicatorResult(
             target, comparator, None, None, None, "grey", None, (), "chưa có số liệu"
@@ -206,6 +217,12 @@ class TaskScore:
 
 def _task_item(update: TaskUpdate, today: date) -> TaskItem:
     status, percent = update.status, update.percent_complete
+    if status == UNREPORTED:
+        late = update.due_date is not None and update.due_date < today
+        formula = "chưa báo cáo = 0"
+        if late and update.due_date is not None:
+            formula += f"; quá hạn (hạn {format_date_vi(update.due_date)})"
+        return TaskItem(update.key, status, None, update.due_date, 0.0, late, formula)
     if status not in TASK_STATUSES:
         raise ValueError(f"Trạng thái nhiệm vụ “{status}” không hợp lệ ({update.key}).")
     if percent is not None and not 0 <= percent <= 100:
@@ -230,15 +247,24 @@ def _task_item(update: TaskUpdate, today: date) -> TaskItem:
 
 
 def task_score(*, updates: Sequence[TaskUpdate], today: date) -> TaskScore:
-    """Mean credit of the tasks that apply: done 1, in progress its percentage, not started 0."""
+    """Mean credit of the tasks that apply: done 1, in progress its percentage, not started 0.
+
+    The caller passes every task the unit must report on, unreported ones as ``UNREPORTED`` (0):
+    averaging only the reported tasks would let a unit that reports its one finished task score 100.
+    """
     items = tuple(_task_item(update, today) for update in updates)
     credits = [item.credit for item in items if item.credit is not None]
     overdue = tuple(item.key for item in items if item.overdue)
     if not credits:
         return TaskScore(None, 0, items, overdue, "không có nhiệm vụ nào được tính")
     score = math.fsum(credits) / len(credits)
-    terms = " + ".join(_n(credit) for credit in credits)
-    formula = f"({terms}) / {len(credits)} = {_ratio(score)}"
+    silent = sum(1 for item in items if item.status == UNREPORTED)
+    said = [
+        _n(item.credit) for item in items if item.credit is not None and item.status != UNREPORTED
+    ]
+    if silent:
+        said.append(f"{silent} × 0 (chưa báo cáo)")
+    formula = f"({' + '.join(said)}) / {len(credits)} = {_ratio(score)}"
     return TaskScore(score, len(credits), items, overdue, formula)
 
 

@@ -162,6 +162,7 @@ def seed_plan(
                     _id(units[item["responsible_unit"]]) if item["responsible_unit"] else None
                 ),
                 disaggregation=item["disaggregation"],
+                domain_targets=dict(item.get("domain_targets") or {}),
                 source_section=item["source_section"],
                 assignment_id=_id(existing[item["assignment"]]) if item["assignment"] else None,
                 created_at=now,

@@ -175,7 +175,7 @@ def test_every_number_equals_the_scores_api(client: TestClient, month: Session) 
             assert cell.number_format == "0.00%"
     ranking = {row[1].value: row[3].value for row in book["Xếp hạng"].iter_rows(min_row=2)}
     for unit in scores["units"]:
-        assert ranking[unit["code"]] == unit["score"]
+        assert ranking[unit["code"]] == pytest.approx(unit["score"], rel=1e-12)
 
 
 def test_html_preview_and_page(client: TestClient, month: Session) -> None:

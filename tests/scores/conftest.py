@@ -3,16 +3,22 @@
 Built through the API and the reporting service on Plan 84 as seeded; the clock stands on
 2025-11-20, so October's reports (due 05/11/2025) are on time, late or missing.
 
-- vp: tasks II.1.1.1 done, II.2.2.1 at 60 %, II.1.1.2 not applicable → (1 + 0,6) / 2 = 0,8;
-  complaint_ontime 90/100 against ≥ 95 → 18/19; report on time → 1.
-  Score 40 × 0,8 + 40 × 18/19 + 20 × 1 = 89,8947 (Hoàn thành tốt nhiệm vụ), rank 1.
-- ttpvhcc: II.1.1.1 done, II.2.3.1 not started → 0,5; tthc_ontime 99 (hộ tịch) and 97 (đất đai),
-  judged by the worse: 97/98; online_dossier 80 against ≥ 80 → 1; report late → 0,5.
-  Score 20 + 40 × (97/98 + 1) / 2 + 10 = 69,7959 (Hoàn thành nhiệm vụ), rank 2.
-- kthtdt: no task; disbursement 100 against = 100 → 1 (two more indicators without data);
-  report missing → (40 × 1 + 20 × 0) / 60 = 66,6667, rank 3.
-- mttq: complaint_ontime 100/100 → 1, report missing → 66,6667: tied at rank 3.
-- vhxh: nothing but a missing report → no score, no rank.
+Every unit must report on the 42 tasks of all units plus the ones it leads (Plan 84 as seeded:
+vp leads 5, ttpvhcc 6, kthtdt 4, mttq 1, vhxh 12); a task never reported counts 0, and a task
+marked not applicable is left out.
+
+- vp: 47 tasks; II.1.1.1 done, II.2.2.1 at 60 %, II.1.1.2 not applicable, 44 unreported →
+  (1 + 0,6 + 44 × 0) / 46; complaint_ontime 90/100 against ≥ 95 → 18/19; report on time → 1.
+  Score 40 × 1,6/46 + 40 × 18/19 + 20 × 1 = 59,2860 (Hoàn thành nhiệm vụ), rank 1.
+- ttpvhcc: 48 tasks; II.1.1.1 done, II.2.3.1 not started, 46 unreported → 1/48; tthc_ontime 99
+  (hộ tịch) and 97 (đất đai), judged by the worse: 97/98; online_dossier 80 against ≥ 80 → 1;
+  report late → 0,5. Score 40/48 + 40 × (97/98 + 1) / 2 + 10 = 50,6293 (Hoàn thành nhiệm vụ),
+  rank 2.
+- kthtdt: 46 tasks, none reported → 0; disbursement 100 against = 100 → 1 (two more indicators
+  without data); report missing → 0. Score 40 × 0 + 40 × 1 + 20 × 0 = 40, rank 3.
+- mttq: 43 tasks, none reported → 0; complaint_ontime 100/100 → 1, report missing → 40: tied 3.
+- vhxh: 54 tasks, none reported, no reading, report missing → 0 (Không hoàn thành nhiệm vụ),
+  rank 5: reporting nothing can never beat reporting something.
 
 Ward: complaint_ontime pools (90 + 100) / (100 + 100) = 95 → met, though vp alone is not.
 Due dates moved into October: II.2.2.1 (20/10, vp at 60 %: overdue), II.2.2.2 (25/10, never
@@ -42,12 +48,14 @@ ADMIN = Actor(username="admin", role="admin")
 PASSWORD = "mat-khau-thu-nghiem"
 
 EXPECTED = {
-    "vp": 40 * 0.8 + 40 * 90 / 95 + 20,
-    "ttpvhcc": 40 * 0.5 + 40 * (97 / 98 + 1) / 2 + 20 * 0.5,
-    "kthtdt": 100 * 40 / 60,
-    "mttq": 100 * 40 / 60,
-    "vhxh": None,
+    "vp": 40 * 1.6 / 46 + 40 * 90 / 95 + 20,
+    "ttpvhcc": 40 * 1 / 48 + 40 * (97 / 98 + 1) / 2 + 20 * 0.5,
+    "kthtdt": 40.0,
+    "mttq": 40.0,
+    "vhxh": 0.0,
 }
+#: Tasks each unit must report on in October 2025, and how many it reported (coverage).
+COVERAGE = {"vp": (3, 47), "ttpvhcc": (2, 48), "kthtdt": (0, 46), "mttq": (0, 43), "vhxh": (0, 54)}
 
 
 def put(client: TestClient, url: str, **body: Any) -> dict[str, Any]:

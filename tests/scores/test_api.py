@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.scores.conftest import EXPECTED, progress, reading
+from tests.scores.conftest import COVERAGE, EXPECTED, progress, reading
 
 URL = "/api/v1/scores"
 EXCELLENT, GOOD, DONE, FAILED = (
@@ -45,15 +45,27 @@ def test_ward_summary_units_ranks_ties_and_classifications(ward: TestClient) -> 
         "ttpvhcc": 2,
         "kthtdt": 3,
         "mttq": 3,
-        "vhxh": None,
+        "vhxh": 5,
     }
-    assert units["kthtdt"]["score"] == units["mttq"]["score"]  # an exact tie, not 66.67 vs 66.66
-    assert units["vp"]["classification"] == GOOD
+    assert units["kthtdt"]["score"] == units["mttq"]["score"]  # an exact tie
+    assert units["vp"]["classification"] == DONE
     assert units["ttpvhcc"]["classification"] == DONE
-    assert units["vhxh"]["classification"] is None
-    assert units["vp"]["formula"] == "40 × 0,800 + 40 × 0,947 + 20 × 1,000 = 89,89"
-    assert "chia lại trọng số vì thiếu: nhiệm vụ" in units["kthtdt"]["formula"]
-    assert units["vhxh"]["formula"].startswith("Chưa có số liệu nhiệm vụ hay chỉ tiêu")
+    assert units["vhxh"]["classification"] == "Không hoàn thành nhiệm vụ"
+    assert units["vp"]["formula"] == "40 × 0,035 + 40 × 0,947 + 20 × 1,000 = 59,29"
+    assert units["kthtdt"]["formula"] == "40 × 0,000 + 40 × 1,000 + 20 × 0,000 = 40,00"
+    for code, (reported, expected) in COVERAGE.items():
+        assert (units[code]["coverage"]["reported"], units[code]["coverage"]["expected"]) == (
+            reported,
+            expected,
+        ), code
+    # Nothing is approved yet: vp and ttpvhcc sent theirs, the others never did.
+    assert {c: u["data_state"] for c, u in units.items()} == {
+        "vp": "submitted",
+        "ttpvhcc": "submitted",
+        "kthtdt": "draft",
+        "mttq": "draft",
+        "vhxh": "draft",
+    }
     assert {c: u["report_state"] for c, u in units.items()} == {
         "vp": "on_time",
         "ttpvhcc": "late",
@@ -61,7 +73,8 @@ def test_ward_summary_units_ranks_ties_and_classifications(ward: TestClient) -> 
         "mttq": "missing",
         "vhxh": "missing",
     }
-    assert units["ttpvhcc"]["reporting"] == 0.5 and units["ttpvhcc"]["tasks"] == 0.5
+    assert units["ttpvhcc"]["reporting"] == 0.5
+    assert units["ttpvhcc"]["tasks"] == pytest.approx(1 / 48)
 
 
 def test_ward_indicators_pool_units_and_judge_each_domain(ward: TestClient) -> None:
@@ -80,7 +93,9 @@ def test_ward_indicators_pool_units_and_judge_each_domain(ward: TestClient) -> N
     assert tthc["met"] is False and tthc["light"] == "amber"
     assert tthc["attainment"] == pytest.approx(97 / 98)
     assert {d["domain"]: d["met"] for d in tthc["domains"]} == {"dat-dai": False, "ho-tich": True}
-    assert tthc["formula"] == "kém nhất trong 2 lĩnh vực: dat-dai — min(97 / 98 ; 1) = 0,990"
+    assert tthc["formula"] == (
+        "kém nhất trong 2 lĩnh vực: dat-dai — chỉ tiêu ≥ 98: min(97 / 98 ; 1) = 0,990"
+    )
     assert indicators["disbursement"]["light"] == "green"  # "= 100" met exactly
     assert indicators["socioeconomic_targets"]["light"] == "grey"
     assert indicators["socioeconomic_targets"]["value"] is None
@@ -101,16 +116,19 @@ def test_ward_indicators_pool_units_and_judge_each_domain(ward: TestClient) -> N
 
 
 def test_ward_areas_average_tasks_and_indicators(ward: TestClient) -> None:
+    """Every task counts, as the mean over the units that must report it (silence is 0)."""
     areas = by(get(ward, URL, period="2025-10")["areas"])
-    assert areas["par1"]["percent"] == pytest.approx(100)  # II.1.1.1 done by vp and ttpvhcc
-    assert areas["par2"]["percent"] == pytest.approx(60)  # II.2.2.1 at 60 %
-    # II.2.3.1 not started (0), tthc 97/98, complaint met (1)
-    assert areas["par3"]["percent"] == pytest.approx(100 * (0 + 97 / 98 + 1) / 3)
-    assert areas["par3"]["formula"] == (
-        "(0,000 + 0,990 + 1,000) / 3 (1 nhiệm vụ, 2 chỉ tiêu) = 66,3%"
-    )
-    assert areas["par6"]["percent"] == pytest.approx(100)
-    assert areas["par4"]["percent"] is None and areas["par4"]["formula"] == "chưa có số liệu"
+    # par1: 15 tasks; II.1.1.1 done by vp and ttpvhcc of 5 units (0,4), the rest 0.
+    assert areas["par1"]["percent"] == pytest.approx(100 * 0.4 / 15)
+    # par2: 8 tasks; II.2.2.1 at 60 % (vp leads it alone), the rest 0.
+    assert areas["par2"]["percent"] == pytest.approx(100 * 0.6 / 8)
+    # par3: 16 tasks at 0 (II.2.3.1 not started, the rest unreported), tthc 97/98, complaint 1.
+    assert areas["par3"]["percent"] == pytest.approx(100 * (97 / 98 + 1) / 18)
+    assert areas["par3"]["formula"].endswith("/ 18 (16 nhiệm vụ, 2 chỉ tiêu) = 11,1%")
+    # par6: 6 tasks at 0 and disbursement met.
+    assert areas["par6"]["percent"] == pytest.approx(100 / 7)
+    # par4: nobody reported on its tasks: 0 %, not "no data".
+    assert areas["par4"]["percent"] == 0
     assert all(a["points"] is None for a in areas.values())  # no area has max_points yet
 
 
@@ -150,20 +168,25 @@ def test_breakdown_adds_up_and_shows_what_it_used(ward: TestClient) -> None:
     assert b["score"] == pytest.approx(EXPECTED["vp"])
     assert sum(c["contribution"] for c in b["components"]) == b["score"]  # exactly
     parts = by(b["components"], "name")
-    assert parts["tasks"]["contribution"] == pytest.approx(32)
+    assert parts["tasks"]["contribution"] == pytest.approx(40 * 1.6 / 46)
     assert parts["indicators"]["contribution"] == pytest.approx(40 * 90 / 95)
     assert parts["reporting"]["contribution"] == pytest.approx(20)
     assert [parts[n]["share"] for n in ("tasks", "indicators", "reporting")] == [0.4, 0.4, 0.2]
-    assert (b["rank"], b["ranked_units"], b["classification"]) == (1, 4, GOOD)
+    assert (b["rank"], b["ranked_units"], b["classification"]) == (1, 5, DONE)
     tasks = by(b["tasks"]["items"], "assignment")
     assert tasks["II.2.2.1"]["credit"] == 0.6 and tasks["II.2.2.1"]["overdue"] is True
     assert tasks["II.2.2.1"]["formula"] == "đang thực hiện 60% = 0,600; quá hạn (hạn 20/10/2025)"
     assert tasks["II.2.2.1"]["period"] == "2025-10" and tasks["II.2.2.1"]["role"] == "lead"
     assert tasks["II.1.1.2"]["credit"] is None and tasks["II.1.1.2"]["overdue"] is False
     assert tasks["II.2.2.2"]["status"] is None and tasks["II.2.2.2"]["overdue"] is True
-    assert b["tasks"]["formula"] == "(1 + 0,6) / 2 = 0,800"  # in the order of the plan
-    assert (b["tasks"]["counted"], b["tasks"]["overdue"]) == (2, 2)
-    assert b["tasks"]["reported"] == 3
+    assert tasks["II.2.2.2"]["credit"] == 0 and tasks["II.2.2.2"]["formula"].startswith(
+        "chưa báo cáo = 0; quá hạn"
+    )
+    # In the order of the plan (II.1.1.1 done, II.2.2.1 at 60 %), then the tasks never reported.
+    assert b["tasks"]["formula"] == "(1 + 0,6 + 44 × 0 (chưa báo cáo)) / 46 = 0,035"
+    assert (b["tasks"]["counted"], b["tasks"]["overdue"]) == (46, 2)
+    assert (b["tasks"]["reported"], b["tasks"]["expected"]) == (3, 47)
+    assert b["coverage"] == {"reported": 3, "expected": 47, "updated": 3}
     assert b["tasks"]["reported"] + b["tasks"]["unreported"] == len(b["tasks"]["items"])
     [complaint] = b["indicators"]["items"]
     assert complaint["code"] == "complaint_ontime" and complaint["light"] == "amber"
@@ -252,7 +275,7 @@ def test_trends(ward: TestClient) -> None:
     unit = get(ward, f"{URL}/trend", unit="vp")
     assert unit["kind"] == "unit_score"
     assert unit["points"][0]["value"] == pytest.approx(EXPECTED["vp"])
-    assert unit["points"][0]["classification"] == GOOD
+    assert unit["points"][0]["classification"] == DONE
     assert unit["points"][1]["value"] is None
     whole = get(ward, f"{URL}/trend", period_from="2025-10", period_to="2025-10")
     assert whole["kind"] == "ward_score" and len(whole["points"]) == 1
@@ -304,4 +327,4 @@ def test_a_better_reading_raises_the_score(ward: TestClient) -> None:
         denominator=100,
     )
     after = by(get(ward, URL, period="2025-10")["units"])["vp"]["score"]
-    assert after == pytest.approx(32 + 40 + 20) and after > before
+    assert after == pytest.approx(40 * 1.6 / 46 + 40 + 20) and after > before

@@ -48,12 +48,12 @@ def test_an_override_changes_scores_and_is_audited(ward: TestClient, seeded: Ses
     resp = ward.put(URL, json={"config": new, "note": "Bỏ phần báo cáo", "base_version": "2025.1"})
     assert resp.status_code == 200, resp.text
     assert resp.json()["source"] == "override" and resp.json()["changed_by"] == "admin"
-    assert vp_score(ward) == pytest.approx(50 * 0.8 + 50 * 90 / 95)
+    assert vp_score(ward) == pytest.approx(50 * 1.6 / 46 + 50 * 90 / 95)
     summary = ward.get("/api/v1/scores", params={"period": "2025-10"}).json()
     assert summary["config_version"] == "2025.2" and summary["config_source"] == "override"
     par3 = next(a for a in summary["areas"] if a["code"] == "par3")
     assert par3["max_points"] == 9.5
-    assert par3["points"] == pytest.approx(9.5 * (0 + 97 / 98 + 1) / 3)
+    assert par3["points"] == pytest.approx(9.5 * (97 / 98 + 1) / 18)
     assert par3["formula"].endswith(f"× 9,5 = {par3['points']:.2f}".replace(".", ",") + " điểm")
     b = ward.get("/api/v1/scores/units/ttpvhcc", params={"period": "2025-10"}).json()
     assert b["config"]["late_credit"] == 0.25
@@ -96,7 +96,7 @@ def test_reset_returns_to_the_file_and_history_keeps_everything(ward: TestClient
             )
         },
     )
-    assert vp_score(ward) == pytest.approx(80)
+    assert vp_score(ward) == pytest.approx(100 * 1.6 / 46)
     resp = ward.request("DELETE", URL, json={"note": "Quay lại cấu hình gốc"})
     assert resp.status_code == 200 and resp.json()["source"] == "file"
     assert vp_score(ward) == pytest.approx(EXPECTED["vp"])

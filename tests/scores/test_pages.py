@@ -47,13 +47,20 @@ def test_overview_full_page(viewer: TestClient) -> None:
     assert "Điểm CCHC toàn phường — Tháng 10/2025" in html
     assert "3/15" in html and "chỉ tiêu đạt" in html  # targets met out of total
     assert "1/5" in html and "đơn vị nộp báo cáo đúng hạn" in html
-    assert "89,89" in html and "69,8" in html  # vp and ttpvhcc, decimal commas
-    assert "Hoàn thành tốt nhiệm vụ" in html
+    assert "59,29" in html and "50,63" in html  # vp and ttpvhcc, decimal commas
+    assert "Hoàn thành nhiệm vụ" in html and "Không hoàn thành nhiệm vụ" in html  # vhxh: 0
+    # Coverage beside every score, and how firm each figure is.
+    assert 'title="Đã báo cáo 3 trên 47 nhiệm vụ phải báo cáo">3/47<' in html
+    assert "0/54" in html  # vhxh reported nothing
+    assert '<span class="data-state data-state-submitted">Chờ duyệt</span>' in html
+    assert '<span class="data-state data-state-draft">Chưa gửi</span>' in html
+    assert "0 đơn vị đã duyệt · 2 chờ duyệt · 3 chưa gửi" in html
+    assert '<option value="approved">Chỉ báo cáo đã duyệt</option>' in html
     assert (
         "✓</span> Đạt" in html and "!</span> Gần đạt" in html and "–</span> Chưa có số liệu" in html
     )
     assert html.count('class="sparkline"') == 4  # the indicators with data draw a line
-    assert 'class="bar-chart"' in html and "66,3%" in html  # par3 in the areas chart
+    assert 'class="bar-chart"' in html and "11,1%" in html  # par3 in the areas chart
     assert "Nhiệm vụ quá hạn" in html and "20/10/2025" in html
     assert 'hx-get="/scores/units/vp/why?period=2025-10"' in html
     assert 'href="/scores/units/vp?period=2025-10#vi-sao"' in html  # works without JavaScript
@@ -86,11 +93,13 @@ def test_unit_why_fragment_opens_the_breakdown_in_place(viewer: TestClient) -> N
     resp = viewer.get("/scores/units/vp/why", params={"period": "2025-10"}, headers=PARTIAL)
     assert resp.status_code == 200 and "<html" not in resp.text
     html = resp.text
-    assert "Vì sao VP HĐND-UBND được 89,89 điểm (Tháng 10/2025)?" in html
-    assert "40 × 0,800 + 40 × 0,947 + 20 × 1,000 = 89,89" in html
-    assert "(1 + 0,6) / 2 = 0,800" in html and "đang thực hiện 60% = 0,600" in html
-    assert "✗ quá hạn" in html and "Hạng 1/4" in html
-    assert re.search(r"<strong>89,89</strong>", html)  # the components add up to the score
+    assert "Vì sao VP HĐND-UBND được 59,29 điểm (Tháng 10/2025)?" in html
+    assert "40 × 0,035 + 40 × 0,947 + 20 × 1,000 = 59,29" in html
+    assert "(1 + 0,6 + 44 × 0 (chưa báo cáo)) / 46 = 0,035" in html
+    assert "đang thực hiện 60% = 0,600" in html and "chưa báo cáo = 0" in html
+    assert "đã báo cáo 3/47 nhiệm vụ phải báo cáo" in html
+    assert "✗ quá hạn" in html and "Hạng 1/5" in html
+    assert re.search(r"<strong>59,29</strong>", html)  # the components add up to the score
     no_inline_styles(html)
 
 

@@ -30,6 +30,17 @@ def vp(db_session: Session, clock: FixedClock, period: str = "2025-10"):
     )
 
 
+def report_every_task(
+    api: TestClient, seeded: Session, clock: FixedClock, period: str, status: str, percent: int
+) -> int:
+    """vp reports every task it must report on with the same status; returns how many."""
+    required = [t.assignment for t in vp(seeded, clock, period).tasks.items if t.required]
+    for code in required:
+        body = {"percent_complete": percent} if status == "in_progress" else {}
+        progress(api, assignment=code, unit="vp", period=period, status=status, **body)
+    return len(required)
+
+
 @pytest.mark.parametrize(
     ("percent", "band"),
     [
@@ -45,27 +56,36 @@ def vp(db_session: Session, clock: FixedClock, period: str = "2025-10"):
 def test_band_boundaries(
     api: TestClient, seeded: Session, clock: FixedClock, percent: int, band: str
 ) -> None:
-    """One task reported in November, whose report is not due yet: the score is its percent."""
+    """Every task reported at the same percent in November, whose report is not due yet: the
+    score is that percent (the task part alone)."""
     status = "not_started" if percent == 0 else "in_progress"
-    progress(
-        api,
-        assignment="II.2.2.1",
-        unit="vp",
-        period="2025-11",
-        status=status,
-        percent_complete=percent,
-    )
+    assert report_every_task(api, seeded, clock, "2025-11", status, percent) == 47
     result = vp(seeded, clock, "2025-11")
     assert result.reporting.state == "not_due"
     assert result.score == percent
     assert result.classification == band
     assert [c.share for c in result.components] == [1.0, 0.0, 0.0]
+    assert (result.coverage.reported, result.coverage.expected) == (47, 47)
+
+
+def test_one_finished_task_out_of_many_does_not_score_100(
+    api: TestClient, seeded: Session, clock: FixedClock
+) -> None:
+    """The first release scored a unit reporting 1 task of 47 (done) at 100, rank 1."""
+    progress(api, assignment="II.2.2.1", unit="vp", period="2025-11", status="done")
+    result = vp(seeded, clock, "2025-11")
+    assert result.tasks.score == pytest.approx(1 / 47)
+    assert result.score == pytest.approx(100 / 47)
+    assert (result.coverage.reported, result.coverage.expected) == (1, 47)
+    silent = [t for t in result.tasks.items if t.status is None]
+    assert len(silent) == 46 and all(t.credit == 0 for t in silent)
+    assert all(t.formula.startswith("chưa báo cáo = 0") for t in silent)
 
 
 def test_not_applicable_only_leaves_the_task_part_out(
     api: TestClient, seeded: Session, clock: FixedClock
 ) -> None:
-    progress(api, assignment="II.2.2.1", unit="vp", period="2025-11", status="not_applicable")
+    report_every_task(api, seeded, clock, "2025-11", "not_applicable", 0)
     reading(api, indicator="complaint_ontime", unit="vp", period="2025-11", value=76)
     result = vp(seeded, clock, "2025-11")
     assert result.tasks.score is None and result.tasks.formula == "không có nhiệm vụ nào được tính"
