@@ -37,7 +37,9 @@ class Totals:
 
 
 def totals_of(items: list[SubmissionRead]) -> Totals:
-    received = [i for i in items if i.timeliness != Timeliness.MISSING]
+    """Only reports whose due day is over count ("Phải nộp"), as in the scores."""
+    items = [i for i in items if i.counted]
+    received = [i for i in items if i.timeliness not in (Timeliness.MISSING, Timeliness.NOT_DUE)]
     return Totals(
         expected=len(items),
         received=len(received),

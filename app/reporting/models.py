@@ -33,7 +33,8 @@ class Timeliness(StrEnum):
 
     ON_TIME = "on_time"
     LATE = "late"
-    MISSING = "missing"  # nothing submitted yet (overdue or not)
+    MISSING = "missing"  # nothing submitted and the due date has passed
+    NOT_DUE = "not_due"  # nothing submitted yet, and the due date has not passed
 
 
 class Submission(SQLModel, table=True):
@@ -65,6 +66,11 @@ class SubmissionRead(ReadModel):
     status: SubmissionStatus
     due_date: date
     timeliness: Timeliness
+    counted: bool = PydanticField(
+        default=True,
+        description="The due date has passed, so the report counts in completeness and scores; "
+        "a period not yet due counts nowhere, even when a report was already sent.",
+    )
     first_submitted_at: datetime | None
     submitted_at: datetime | None
     submitted_by: str

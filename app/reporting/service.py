@@ -19,7 +19,7 @@ from app.audit import service as audit
 from app.audit.models import AuditAction
 from app.clock import VIETNAM_TZ, Clock
 from app.errors import Conflict, FieldError, Invalid, NotFound
-from app.periods import Granularity, Period
+from app.periods import Granularity, Period, PeriodError
 from app.plans import service as plan_service
 from app.plans.models import Plan
 from app.reporting.models import (
@@ -42,10 +42,21 @@ def due_date_for(plan: Plan, period: Period) -> date:
     return (period.end_date + timedelta(days=1)).replace(day=max(1, min(day, 28)))
 
 
-def timeliness_of(*, first_submitted_at: datetime | None, due_date: date) -> Timeliness:
+def is_counted(*, due_date: date, today: date) -> bool:
+    """A period counts in completeness and scores once its due day is over, never before: the
+    completeness page and the scores must agree, and a report still in time is nobody's fault."""
+    return today > due_date
+
+
+def timeliness_of(
+    *, first_submitted_at: datetime | None, due_date: date, today: date | None = None
+) -> Timeliness:
     """On time when first sent by the end of the due day (Vietnam time); a return does not undo
-    that, since the unit did report on time."""
+    that, since the unit did report on time. Nothing sent is ``not_due`` until the due day is
+    over (when ``today`` is given), then ``missing``."""
     if first_submitted_at is None:
+        if today is not None and not is_counted(due_date=due_date, today=today):
+            return Timeliness.NOT_DUE
         return Timeliness.MISSING
     sent_on = first_submitted_at.astimezone(VIETNAM_TZ).date()
     return Timeliness.ON_TIME if sent_on <= due_date else Timeliness.LATE
@@ -67,7 +78,9 @@ def expected_units(*, db_session: Session, plan: Plan) -> list[Unit]:
     return sorted(found, key=lambda u: u.code)
 
 
-def _read(row: Submission | None, *, unit: Unit, period: Period, plan: Plan) -> SubmissionRead:
+def _read(
+    row: Submission | None, *, unit: Unit, period: Period, plan: Plan, today: date
+) -> SubmissionRead:
     if row is None:
         due = due_date_for(plan, period)
         return SubmissionRead(
@@ -75,7 +88,8 @@ def _read(row: Submission | None, *, unit: Unit, period: Period, plan: Plan) -> 
             period=str(period),
             status=SubmissionStatus.DRAFT,
             due_date=due,
-            timeliness=Timeliness.MISSING,
+            timeliness=timeliness_of(first_submitted_at=None, due_date=due, today=today),
+            counted=is_counted(due_date=due, today=today),
             first_submitted_at=None,
             submitted_at=None,
             submitted_by="",
@@ -90,7 +104,10 @@ def _read(row: Submission | None, *, unit: Unit, period: Period, plan: Plan) -> 
         period=row.period,
         status=SubmissionStatus(row.status),
         due_date=row.due_date,
-        timeliness=timeliness_of(first_submitted_at=row.first_submitted_at, due_date=row.due_date),
+        timeliness=timeliness_of(
+            first_submitted_at=row.first_submitted_at, due_date=row.due_date, today=today
+        ),
+        counted=is_counted(due_date=row.due_date, today=today),
         first_submitted_at=row.first_submitted_at,
         submitted_at=row.submitted_at,
         submitted_by=row.submitted_by,
@@ -116,8 +133,22 @@ def _parse(*, plan: Plan, period: str, clock: Clock) -> Period:
     return Period.parse(plan_service.validate_period(plan=plan, period=period, today=clock.today()))
 
 
+def report_period_of(plan: Plan, period: str) -> str:
+    """The general report a period's data belongs to: a month of a quarterly year (monthly
+    tasks) is part of its quarter's report, reviewed and locked with it."""
+    found = Period.parse(period)
+    calendar = plan_service.calendar_for(plan)
+    try:
+        if calendar.is_regular(found):
+            return period
+        return str(calendar.period_for(found.start_date))
+    except PeriodError:
+        return period
+
+
 def ensure_open(*, db_session: Session, plan: Plan, unit: Unit, period: str) -> None:
     """Refuse a change to an approved period (409), saying who approved it and whom to ask."""
+    period = report_period_of(plan, period)
     row = _row(db_session=db_session, plan=plan, unit=unit, period=period)
     if row is None or row.status != SubmissionStatus.APPROVED:
         return
@@ -144,7 +175,7 @@ def get_submission(
     unit_row = unit_service.get_by_code(db_session=db_session, code=unit)
     p = _parse(plan=plan_row, period=period, clock=clock)
     row = _row(db_session=db_session, plan=plan_row, unit=unit_row, period=str(p))
-    return _read(row, unit=unit_row, period=p, plan=plan_row)
+    return _read(row, unit=unit_row, period=p, plan=plan_row, today=clock.today())
 
 
 @dataclass(frozen=True)
@@ -190,7 +221,9 @@ def list_submissions(
         )
     }
     items = [
-        _read(rows.get((u.id, str(p))), unit=u, period=p, plan=plan) for p in periods for u in units
+        _read(rows.get((u.id, str(p))), unit=u, period=p, plan=plan, today=clock.today())
+        for p in periods
+        for u in units
     ]
     if filters.status is not None:
         items = [i for i in items if i.status == filters.status]
@@ -217,7 +250,7 @@ def _transition(
     unit_row = unit_service.get_by_code(db_session=db_session, code=unit)
     p = _parse(plan=plan, period=period, clock=clock)
     row = _row(db_session=db_session, plan=plan, unit=unit_row, period=str(p))
-    before = _read(row, unit=unit_row, period=p, plan=plan)
+    before = _read(row, unit=unit_row, period=p, plan=plan, today=clock.today())
     if version is not None and version != before.version:
         raise Conflict(
             "Báo cáo vừa được người khác thay đổi; hãy tải lại trang để xem trạng thái mới.",
@@ -259,7 +292,7 @@ def _transition(
     row.updated_at = now
     db_session.add(row)
     db_session.flush()
-    after = _read(row, unit=unit_row, period=p, plan=plan)
+    after = _read(row, unit=unit_row, period=p, plan=plan, today=clock.today())
     audit.record(
         db_session=db_session,
         actor=actor,

@@ -163,15 +163,17 @@ def weakest(states: Collection[DataState]) -> DataState:
 def report_state(
     frame: Frame, unit: Unit, period: Period, row: queries.SubmissionRow | None, expected: bool
 ) -> tuple[ReportState, date | None]:
-    """On time, late or missing once due; a report not yet due is left out, not counted 0."""
-    if not expected:
+    """On time, late or missing once due; a report not yet due is left out, not counted, even if
+    already sent (the completeness page counts the same way). A month of a quarterly year has no
+    report of its own: its monthly tasks are part of the quarter's report."""
+    if not expected or not frame.calendar.is_regular(period):
         return "not_expected", None
     due = row.due_date if row is not None else reporting_service.due_date_for(frame.plan, period)
+    if not reporting_service.is_counted(due_date=due, today=frame.today):
+        return "not_due", due
     state = reporting_service.timeliness_of(
         first_submitted_at=row.first_submitted_at if row else None, due_date=due
     )
-    if state == "missing" and frame.today <= due:
-        return "not_due", due
     return state.value, due  # type: ignore[return-value]
 
 
