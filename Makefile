@@ -16,9 +16,11 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 setup: $(STAMP)
+	@scripts/ensure-pdf-deps.sh
 
 ## Migrate, load Plan 84 if the database is empty, and serve on http://127.0.0.1:8000
 run: $(STAMP)
+	@scripts/ensure-pdf-deps.sh
 	$(BIN)/partrack db upgrade
 	$(BIN)/partrack seed --if-empty
 	$(BIN)/partrack user ensure-admin
@@ -27,6 +29,7 @@ run: $(STAMP)
 ## The whole suite on SQLite, then on a fresh PostgreSQL database
 test: $(STAMP)
 	@scripts/ensure-chromium.sh
+	@scripts/ensure-pdf-deps.sh
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
 

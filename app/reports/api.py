@@ -40,10 +40,11 @@ def consolidated(
     actor: CurrentActor,
     clock: ClockDep,
     period: PeriodQuery = None,
-    format: Literal["docx", "xlsx", "html", "json"] = "docx",
+    format: Literal["docx", "xlsx", "pdf", "html", "json"] = "docx",
 ) -> Response:
-    """Word (Decree 30/2020 layout), Excel (one sheet per table), the HTML preview, or the
-    data as JSON. The figures are those of `GET /api/v1/scores` for the same period."""
+    """Word (Decree 30/2020 layout), Excel (one sheet per table), PDF (the HTML preview printed
+    on A4, for signing and archiving), the HTML preview, or the data as JSON. The figures are
+    those of `GET /api/v1/scores` for the same period."""
     if format == "html":
         from app.reports.pages import preview_response
 
@@ -80,9 +81,10 @@ def version_file(
     version: int,
     db_session: SessionDep,
     actor: CurrentActor,
-    format: Literal["docx", "xlsx", "json"] = "docx",
+    format: Literal["docx", "xlsx", "pdf", "json"] = "docx",
 ) -> Response:
-    """A frozen version, byte for byte as it was marked final."""
+    """A frozen version, byte for byte as it was marked final (PDF: 404 for versions frozen
+    before the PDF existed)."""
     report = service.snapshot_file(
         db_session=db_session, actor=actor, period=period, version=version, fmt=format
     )

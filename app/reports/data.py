@@ -10,7 +10,7 @@ from collections import defaultdict
 from datetime import date, datetime
 
 from pydantic import BaseModel
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from app.accounts.permissions import Permission, authorize
 from app.actors import Actor
@@ -21,9 +21,10 @@ from app.plans.models import Plan
 from app.progress import service as progress_service
 from app.reporting import service as reporting_service
 from app.reporting.models import SubmissionStatus, Timeliness
+from app.reports.labels import in_sentence
 from app.reports.models import DEFAULT_RECIPIENTS, ReportConfig, ReportConfigRead
 from app.scores import service as score_service
-from app.scores.schemas import ScoreSummary
+from app.scores.schemas import IndicatorScore, ScoreSummary
 from app.textsort import vi_sort_key
 from app.units.models import Unit
 
@@ -51,10 +52,23 @@ class TaskSection(BaseModel):
     reports: list[UnitReport]
 
 
+class DomainRow(BaseModel):
+    """One domain (lĩnh vực TTHC) of an indicator tracked per domain, with its own target."""
+
+    domain: str
+    domain_name: str
+    value: float
+    comparator: str
+    target: float
+    met: bool
+    light: str
+
+
 class KpiRow(BaseModel):
     code: str
     name: str
     area: str
+    area_name: str
     measure: str
     comparator: str
     target: float
@@ -64,6 +78,8 @@ class KpiRow(BaseModel):
     met: bool | None
     light: str
     worst_domain: str | None
+    worst_domain_name: str | None
+    domains: list[DomainRow]
 
 
 class AreaSection(BaseModel):
@@ -120,7 +136,7 @@ class ConsolidatedData(BaseModel):
     def subject(self) -> str:
         return (
             f"Kết quả thực hiện Kế hoạch số {self.plan_number} ngày "
-            f"{self.plan_issued:%d/%m/%Y} của {self.issuer_name}, {self.period_label.lower()}"
+            f"{self.plan_issued:%d/%m/%Y} của {self.issuer_name}, {in_sentence(self.period_label)}"
         )
 
     def discipline_of(self, state: str) -> list[DisciplineRow]:
@@ -134,8 +150,6 @@ def _issuer_name(*, db_session: Session, plan: Plan) -> str:
 
 def config_for(*, db_session: Session, plan: Plan) -> ReportConfigRead:
     """The plan's report settings, or the defaults Phú Định uses (Decree 30/2020 layout)."""
-    from sqlmodel import select
-
     row = db_session.exec(select(ReportConfig).where(ReportConfig.plan_id == plan.id)).first()
     if row is not None:
         return ReportConfigRead.model_validate(row)
@@ -155,16 +169,39 @@ def config_for(*, db_session: Session, plan: Plan) -> ReportConfigRead:
     )
 
 
+def _domains(ind: IndicatorScore) -> list[DomainRow]:
+    """Every domain with data, by name. The scores service judges each domain against the
+    indicator's target today; a domain value carrying a ``target`` of its own (khiếu nại, tố cáo
+    may get 95%) is shown with that target instead."""
+    if ind.disaggregation != "domain":
+        return []
+    return [
+        DomainRow(
+            domain=d.domain,
+            domain_name=d.domain_name or d.domain,
+            value=d.value,
+            comparator=str(getattr(d, "comparator", ind.comparator)),
+            target=float(getattr(d, "target", ind.target)),
+            met=d.met,
+            light=d.light,
+        )
+        for d in ind.domains
+        if d.domain is not None
+    ]
+
+
 def _kpis(current: ScoreSummary, previous: ScoreSummary | None) -> list[KpiRow]:
     before = {i.code: i.value for i in previous.indicators} if previous else {}
     rows = []
     for ind in current.indicators:
         prev = before.get(ind.code)
+        domains = _domains(ind)
         rows.append(
             KpiRow(
                 code=ind.code,
                 name=ind.name,
                 area=ind.area,
+                area_name=ind.area_name,
                 measure=ind.measure,
                 comparator=ind.comparator,
                 target=ind.target,
@@ -174,6 +211,10 @@ def _kpis(current: ScoreSummary, previous: ScoreSummary | None) -> list[KpiRow]:
                 met=ind.met,
                 light=ind.light,
                 worst_domain=ind.worst_domain,
+                worst_domain_name=next(
+                    (d.domain_name for d in domains if d.domain == ind.worst_domain), None
+                ),
+                domains=domains,
             )
         )
     return rows
@@ -198,10 +239,9 @@ def build(
         if before is not None
         else None
     )
-    units = {
-        u.code: u for u in reporting_service.expected_units(db_session=db_session, plan=plan_row)
-    }
-    names = {u.code: u.short_name or u.name for u in units.values()}
+    every_unit = db_session.exec(select(Unit)).all()
+    names = {u.code: u.short_name or u.name for u in every_unit}
+    full_names = {u.code: u.name for u in every_unit}
     updates, _ = progress_service.list_progress(
         db_session=db_session,
         actor=actor,
@@ -278,7 +318,7 @@ def build(
         discipline.append(
             DisciplineRow(
                 unit=s.unit,
-                unit_name=units[s.unit].name if s.unit in units else s.unit,
+                unit_name=full_names.get(s.unit, s.unit),
                 state=state,
                 status=s.status,
                 submitted_at=s.first_submitted_at,

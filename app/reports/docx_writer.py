@@ -20,25 +20,19 @@ from docx.table import Table
 from docx.text.paragraph import Paragraph
 
 from app.reports.data import ConsolidatedData
-from app.scores.charts import LIGHTS
-from app.templating import format_number_vi
+from app.reports.labels import (
+    LIGHT_LABELS,
+    STATE_LABELS,
+    STATE_ORDER,
+    change_vi,
+    fixed_vi,
+    in_sentence,
+    measure_vi,
+    target_vi,
+)
 
 FONT = "Times New Roman"
-#: The dashboard's own words for a traffic light, so the report says what the screen says.
-LIGHT_LABELS = {light: label for light, (_, label) in LIGHTS.items()}
-STATE_LABELS = {
-    "on_time": "đúng hạn",
-    "late": "trễ hạn",
-    "missing": "chưa gửi (quá hạn)",
-    "not_due": "chưa đến hạn",
-}
-
-
-def _number(value: float | None, measure: str = "percent") -> str:
-    if value is None:
-        return "—"
-    text = format_number_vi(round(value, 2), 2)
-    return f"{text}%" if measure == "percent" else text
+PCT = "percent"
 
 
 def _para(
@@ -155,23 +149,37 @@ def _grid(document: Document, header: list[str], rows: list[list[str]]) -> Table
 
 
 def kpi_rows(data: ConsolidatedData, area: str | None = None) -> list[list[str]]:
+    """The KPI table: one row per indicator, then, for an indicator tracked per domain (TTHC
+    on time), one row per domain with its own value and target."""
     rows = []
     for k in data.kpis:
         if area is not None and k.area != area:
             continue
-        sign = {">=": "≥", "<=": "≤", "=": "="}[k.comparator]
-        change = "—" if k.change is None else ("+" if k.change > 0 else "") + _number(k.change, "")
+        worst = f" (thấp nhất: {k.worst_domain_name})" if k.worst_domain_name else ""
         rows.append(
             [
-                k.name + (f" (thấp nhất: {k.worst_domain})" if k.worst_domain else ""),
-                _number(k.value, k.measure),
-                f"{sign} {_number(k.target, k.measure)}",
+                k.name + worst,
+                measure_vi(k.value, k.measure),
+                target_vi(k.comparator, k.target, k.measure),
                 LIGHT_LABELS[k.light],
-                change,
+                change_vi(k.change),
             ]
+        )
+        rows.extend(
+            [
+                f"{DOMAIN_BULLET}{d.domain_name}",
+                measure_vi(d.value, k.measure),
+                target_vi(d.comparator, d.target, k.measure),
+                LIGHT_LABELS[d.light],
+                "",
+            ]
+            for d in k.domains
         )
     return rows
 
+
+#: How a per-domain row starts, under its indicator ("– Hộ tịch").
+DOMAIN_BULLET = "– "
 
 KPI_HEADER = ["Chỉ tiêu", "Kết quả", "Mục tiêu", "Đánh giá", "So với kỳ trước"]
 
@@ -184,7 +192,7 @@ def render(data: ConsolidatedData) -> bytes:
     _para(
         document,
         f"Thực hiện Kế hoạch số {data.plan_number}, Phòng Văn hóa - Xã hội tổng hợp kết quả "
-        f"thực hiện {data.period_label.lower()} của các cơ quan, đơn vị như sau: "
+        f"thực hiện {in_sentence(data.period_label)} của các cơ quan, đơn vị như sau: "
         f"{head.targets_met}/{head.targets_total} chỉ tiêu đạt; "
         f"{head.units_on_time}/{head.units_expected} đơn vị gửi báo cáo đúng hạn; "
         f"{head.overdue_tasks} nhiệm vụ quá hạn.",
@@ -192,7 +200,7 @@ def render(data: ConsolidatedData) -> bytes:
     )
     _para(document, "I. KẾT QUẢ THỰC HIỆN THEO LĨNH VỰC", bold=True)
     for number, area in enumerate(data.areas, start=1):
-        percent = "" if area.percent is None else f" (mức đạt {_number(area.percent)})"
+        percent = "" if area.percent is None else f" (mức đạt {measure_vi(area.percent, PCT)})"
         _para(document, f"{number}. {area.name}{percent}", bold=True)
         reported = [t for t in area.tasks if t.reports]
         if not reported:
@@ -212,10 +220,10 @@ def render(data: ConsolidatedData) -> bytes:
         if area.kpis:
             _grid(document, KPI_HEADER, kpi_rows(data, area.code))
     _para(document, "II. TÌNH HÌNH GỬI BÁO CÁO", bold=True)
-    for state in ("on_time", "late", "missing", "not_due"):
+    for state in STATE_ORDER:
         names = [row.unit_name for row in data.discipline_of(state)]
         if names:
-            _para(document, f"- Gửi {STATE_LABELS[state]}: {', '.join(names)}.", indent=True)
+            _para(document, f"- {STATE_LABELS[state]}: {', '.join(names)}.", indent=True)
     _para(document, "III. KHÓ KHĂN, VƯỚNG MẮC", bold=True)
     for note in data.difficulties or []:
         _para(document, f"- {note.unit_name} (nhiệm vụ {note.task}): {note.text}", indent=True)
@@ -250,7 +258,7 @@ def render(data: ConsolidatedData) -> bytes:
             [
                 str(u.rank) if u.rank is not None else "—",
                 u.name,
-                _number(u.score, ""),
+                fixed_vi(u.score),
                 u.classification or "—",
             ]
             for u in data.summary.units

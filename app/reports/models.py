@@ -52,6 +52,8 @@ class ReportSnapshot(SQLModel, table=True):
     data: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     docx: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     xlsx: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    #: Null for versions marked final before the PDF existed (migration 0012).
+    pdf: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     sha256: str = Field(max_length=64)
     created_by: str = Field(max_length=64)
     created_at: datetime = Field(sa_type=UTCDateTime)
@@ -84,5 +86,7 @@ class SnapshotRead(ReadModel):
     version: int
     sha256: str
     created_by: str
+    created_by_name: str
     created_at: datetime
+    has_pdf: bool
     report_date: date

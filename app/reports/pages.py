@@ -13,10 +13,9 @@ from app.clock import ClockDep
 from app.db import SessionDep
 from app.reports import public, service
 from app.reports.data import ConsolidatedData
-from app.reports.docx_writer import STATE_LABELS
+from app.reports.labels import template_helpers
 from app.reports.models import SnapshotRead
 from app.scores import service as score_service
-from app.scores.charts import LIGHTS
 from app.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -38,8 +37,7 @@ def preview_response(
             "title": f"Báo cáo {data.period_label}",
             "d": data,
             "snapshots": snapshots,
-            "lights": LIGHTS,
-            "state_labels": STATE_LABELS,
+            **template_helpers(),
             "standalone": standalone,
             **(extra or {}),
         },
@@ -94,7 +92,7 @@ def public_progress(
     response = render(
         request,
         "reports/public.html",
-        {"title": "Tiến độ thực hiện Kế hoạch", "v": view, "lights": LIGHTS},
+        {"title": "Tiến độ thực hiện Kế hoạch", "v": view, **template_helpers()},
     )
     response.headers["Cache-Control"] = "public, max-age=300"
     if view.etag:

@@ -9,6 +9,7 @@ from typing import Literal
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from app.accounts.models import User
 from app.accounts.permissions import Permission, authorize
 from app.actors import Actor
 from app.audit import service as audit
@@ -17,7 +18,7 @@ from app.clock import Clock
 from app.errors import Conflict, FieldError, NotFound
 from app.plans import service as plan_service
 from app.reports import data as report_data
-from app.reports import docx_writer, xlsx_writer
+from app.reports import docx_writer, pdf_writer, xlsx_writer
 from app.reports.models import (
     ReportConfig,
     ReportConfigRead,
@@ -26,10 +27,11 @@ from app.reports.models import (
     SnapshotRead,
 )
 
-Format = Literal["docx", "xlsx", "json"]
+Format = Literal["docx", "xlsx", "pdf", "json"]
 MEDIA_TYPES = {
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
     "json": "application/json",
 }
 
@@ -57,6 +59,8 @@ def render(data: report_data.ConsolidatedData, fmt: Format) -> bytes:
         return docx_writer.render(data)
     if fmt == "xlsx":
         return xlsx_writer.render(data)
+    if fmt == "pdf":
+        return pdf_writer.render(data)
     return data.model_dump_json().encode("utf-8")
 
 
@@ -68,13 +72,25 @@ def generate(
     return ReportFile(render(data, fmt), MEDIA_TYPES[fmt], filename(data.period, fmt))
 
 
-def _snapshot_read(row: ReportSnapshot) -> SnapshotRead:
+def _full_names(db_session: Session, usernames: set[str]) -> dict[str, str]:
+    """Who marked a version final, by name: the page shows people, not login names."""
+    if not usernames:
+        return {}
+    rows = db_session.exec(
+        select(User.username, User.full_name).where(col(User.username).in_(usernames))
+    )
+    return {username: full_name for username, full_name in rows}
+
+
+def _snapshot_read(row: ReportSnapshot, names: dict[str, str]) -> SnapshotRead:
     return SnapshotRead(
         period=row.period,
         version=row.version,
         sha256=row.sha256,
         created_by=row.created_by,
+        created_by_name=names.get(row.created_by) or row.created_by,
         created_at=row.created_at,
+        has_pdf=row.pdf is not None,
         report_date=report_data.ConsolidatedData.model_validate(row.data).report_date,
     )
 
@@ -96,6 +112,7 @@ def mark_final(
         )
     ).one()
     docx, xlsx = docx_writer.render(data), xlsx_writer.render(data)
+    pdf = pdf_writer.render(data)
     payload = data.model_dump(mode="json")
     row = ReportSnapshot(
         plan_id=plan.id or 0,
@@ -104,13 +121,14 @@ def mark_final(
         data=payload,
         docx=docx,
         xlsx=xlsx,
+        pdf=pdf,
         sha256=hashlib.sha256(docx + xlsx).hexdigest(),
         created_by=actor.username,
         created_at=clock.now(),
     )
     db_session.add(row)
     db_session.flush()
-    read = _snapshot_read(row)
+    read = _snapshot_read(row, _full_names(db_session, {actor.username}))
     audit.record(
         db_session=db_session,
         actor=actor,
@@ -135,7 +153,9 @@ def list_snapshots(
     rows = db_session.exec(
         query.order_by(col(ReportSnapshot.period).desc(), col(ReportSnapshot.version).desc())
     )
-    return [_snapshot_read(r) for r in rows]
+    found = list(rows)
+    names = _full_names(db_session, {r.created_by for r in found})
+    return [_snapshot_read(r, names) for r in found]
 
 
 def snapshot_file(
@@ -159,6 +179,14 @@ def snapshot_file(
         content = row.docx
     elif fmt == "xlsx":
         content = row.xlsx
+    elif fmt == "pdf":
+        if row.pdf is None:
+            raise NotFound(
+                f"Phiên bản {version} kỳ {period} được chốt trước khi có bản PDF; "
+                "hãy tải bản Word hoặc chốt lại báo cáo.",
+                code="snapshot_pdf_missing",
+            )
+        content = row.pdf
     else:
         import json
 

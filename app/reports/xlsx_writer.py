@@ -1,7 +1,9 @@
 """The consolidated report's numbers as an Excel workbook, one sheet per table.
 
-Percentages are numbers (a cell formatted ``0.00%``), dates are dates, and any text that would
-start a formula is prefixed so a report can never run one when opened.
+Names first, codes last: each sheet reads like the Word document (domains, areas and units by
+name) and keeps the codes in a narrow last column for anyone who filters or joins. Percentages are
+numbers formatted ``0.00%``, scores numbers formatted ``0.00``, dates are dates. Text is always
+stored as text: a cell never becomes a formula, and never shows Excel's apostrophe either.
 """
 
 from __future__ import annotations
@@ -10,30 +12,44 @@ import io
 from datetime import date, datetime
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import TYPE_STRING
 from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from app.clock import VIETNAM_TZ
 from app.reports.data import ConsolidatedData
-from app.reports.docx_writer import LIGHT_LABELS, STATE_LABELS
+from app.reports.labels import LIGHT_LABELS, STATE_LABELS, target_vi
 
 Cell = str | float | int | date | datetime | None
+PERCENT = "0.00%"
+SCORE = "0.00"
 
 
-def safe(value: Cell) -> Cell:
-    """Text beginning with ``= + - @`` (or a tab/CR) is data, not a formula: quote it."""
-    if isinstance(value, str) and value[:1] in {"=", "+", "-", "@", "\t", "\r"}:
-        return "'" + value
-    return value
+def _write(sheet: Worksheet, row: int, column: int, value: Cell) -> None:
+    """Text that starts with ``= + - @`` would otherwise be stored as a formula: writing every
+    string with the string type keeps it inert (no ``<f>`` element) without the visible quote a
+    ``'`` prefix or ``quotePrefix`` leaves in the cell."""
+    cell = sheet.cell(row=row, column=column, value=value)
+    if isinstance(value, str):
+        cell.data_type = TYPE_STRING
 
 
-def _sheet(book: Workbook, title: str, header: list[str], rows: list[list[Cell]]) -> Worksheet:
+def _sheet(
+    book: Workbook,
+    title: str,
+    header: list[str],
+    rows: list[list[Cell]],
+    formats: dict[int, str] | None = None,
+) -> Worksheet:
     sheet = book.create_sheet(title)
-    sheet.append(header)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append([safe(v) for v in row])
+    for column, text in enumerate(header, start=1):
+        _write(sheet, 1, column, text)
+        sheet.cell(row=1, column=column).font = Font(bold=True)
+    for number, values in enumerate(rows, start=2):
+        for column, value in enumerate(values, start=1):
+            _write(sheet, number, column, value)
+            if formats and column - 1 in formats:
+                sheet.cell(row=number, column=column).number_format = formats[column - 1]
     for column in sheet.columns:
         width = max(len(str(c.value or "")) for c in column)
         sheet.column_dimensions[column[0].column_letter].width = min(60, max(10, width + 2))
@@ -54,72 +70,87 @@ def render(data: ConsolidatedData) -> bytes:
         book,
         "Chỉ tiêu",
         [
-            "Mã",
             "Chỉ tiêu",
-            "Lĩnh vực",
+            "Lĩnh vực CCHC",
             "Kết quả",
             "Mục tiêu",
-            "So sánh",
-            "Đạt",
             "Đánh giá",
             "Kỳ trước",
             "Thay đổi",
-            "Lĩnh vực thấp nhất",
+            "Lĩnh vực TTHC thấp nhất",
+            "Mã",
         ],
         [
             [
-                k.code,
                 k.name,
-                k.area,
+                k.area_name,
                 _percent(k.value, k.measure),
-                _percent(k.target, k.measure),
-                k.comparator,
-                None if k.met is None else ("Có" if k.met else "Không"),
+                target_vi(k.comparator, k.target, k.measure),
                 LIGHT_LABELS[k.light],
                 _percent(k.previous, k.measure),
                 _percent(k.change, k.measure),
-                k.worst_domain,
+                k.worst_domain_name,
+                k.code,
             ]
             for k in data.kpis
         ],
     )
     for row, k in zip(kpis.iter_rows(min_row=2), data.kpis, strict=True):
-        if k.measure == "percent":
-            for index in (3, 4, 8, 9):
-                row[index].number_format = "0.00%"
-    areas = _sheet(
+        for index in (2, 5, 6):
+            row[index].number_format = PERCENT if k.measure == "percent" else SCORE
+    domain_rows = [(k, d) for k in data.kpis for d in k.domains]
+    by_domain = _sheet(
         book,
-        "Lĩnh vực",
-        ["Mã", "Lĩnh vực", "Mức đạt", "Điểm", "Điểm tối đa"],
+        "Theo lĩnh vực TTHC",
+        ["Chỉ tiêu", "Lĩnh vực TTHC", "Kết quả", "Mục tiêu", "Đánh giá", "Mã chỉ tiêu", "Mã LV"],
         [
-            [a.code, a.name, None if a.percent is None else a.percent / 100, a.points, a.max_points]
-            for a in data.summary.areas
+            [
+                k.name,
+                d.domain_name,
+                _percent(d.value, k.measure),
+                target_vi(d.comparator, d.target, k.measure),
+                LIGHT_LABELS[d.light],
+                k.code,
+                d.domain,
+            ]
+            for k, d in domain_rows
         ],
     )
-    for row in areas.iter_rows(min_row=2):
-        row[2].number_format = "0.00%"
+    for row, (k, _) in zip(by_domain.iter_rows(min_row=2), domain_rows, strict=True):
+        row[2].number_format = PERCENT if k.measure == "percent" else SCORE
+    _sheet(
+        book,
+        "Lĩnh vực CCHC",
+        ["Lĩnh vực CCHC", "Mức đạt", "Điểm", "Điểm tối đa", "Mã"],
+        [
+            [a.name, None if a.percent is None else a.percent / 100, a.points, a.max_points, a.code]
+            for a in data.summary.areas
+        ],
+        {1: PERCENT, 2: SCORE, 3: SCORE},
+    )
     _sheet(
         book,
         "Xếp hạng",
-        ["Hạng", "Mã", "Đơn vị", "Điểm", "Xếp loại", "Nhiệm vụ quá hạn"],
+        ["Hạng", "Đơn vị", "Điểm", "Xếp loại", "Nhiệm vụ quá hạn", "Mã"],
         [
-            [u.rank, u.code, u.name, u.score, u.classification, u.overdue]
+            [u.rank, u.name, u.score, u.classification, u.overdue, u.code]
             for u in data.summary.units
         ],
+        {2: SCORE},
     )
     _sheet(
         book,
         "Gửi báo cáo",
-        ["Mã", "Đơn vị", "Tình hình", "Gửi lần đầu", "Hạn"],
+        ["Đơn vị", "Tình hình", "Gửi lần đầu", "Hạn", "Mã"],
         [
             [
-                r.unit,
                 r.unit_name,
                 STATE_LABELS[r.state],
                 r.submitted_at.astimezone(VIETNAM_TZ).replace(tzinfo=None)
                 if r.submitted_at
                 else None,
                 r.due_date,
+                r.unit,
             ]
             for r in data.discipline
         ],
@@ -127,9 +158,9 @@ def render(data: ConsolidatedData) -> bytes:
     _sheet(
         book,
         "Nhiệm vụ",
-        ["Lĩnh vực", "Nhiệm vụ", "Đơn vị", "Tình trạng", "% hoàn thành", "Kết quả"],
+        ["Lĩnh vực CCHC", "Nhiệm vụ", "Đơn vị", "Tình trạng", "% hoàn thành", "Kết quả"],
         [
-            [a.code, t.code, r.unit_name, r.status_label, r.percent, r.result]
+            [a.name, t.code, r.unit_name, r.status_label, r.percent, r.result]
             for a in data.areas
             for t in a.tasks
             for r in t.reports

@@ -30,7 +30,7 @@ def test_preview_download_and_finalise(
     report = page.locator("#report")
     expect(report).to_contain_text("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")
     expect(report).to_contain_text("Kết quả thực hiện Kế hoạch số 84/KH-UBND")
-    expect(report.locator("tr[data-code=online_dossier]")).to_contain_text("83,25%")
+    expect(report.locator("tr[data-code=online_dossier]").first).to_contain_text("83,25%")
     shot("preview")
     page.emulate_media(media="print")
     expect(page.locator(".topbar")).to_be_hidden()
@@ -39,6 +39,14 @@ def test_preview_download_and_finalise(
     with page.expect_download() as download:
         page.get_by_role("link", name="⬇ Tải Word (.docx)").click()
     assert download.value.suggested_filename == "bao-cao-ke-hoach-84-2025-10.docx"
+    with page.expect_download() as download:
+        page.get_by_role("link", name="⬇ Tải PDF").click()
+    assert download.value.suggested_filename == "bao-cao-ke-hoach-84-2025-10.pdf"
+    with open(download.value.path(), "rb") as pdf:
+        assert pdf.read(4) == b"%PDF"
     page.get_by_role("button", name="Chốt báo cáo (lưu phiên bản trình họp)").click()
     expect(page.get_by_role("status")).to_contain_text("phiên bản 1")
     expect(page.locator("#snapshots")).to_contain_text("Phiên bản 1")
+    expect(page.locator("#snapshots")).to_contain_text("bởi Người dùng dp.vhxh")
+    expect(page.locator("#snapshots").get_by_role("link", name="PDF")).to_be_visible()
+    shot("finalised")

@@ -20,7 +20,6 @@ from app.kpis.models import ReadingWrite
 from app.progress import service as progress_service
 from app.progress.models import ProgressWrite
 from app.reporting import service as reporting_service
-from app.templating import format_number_vi
 from tests.conftest import make_token
 
 API = "/api/v1"
@@ -137,8 +136,8 @@ def test_sections_signer_and_recipients(client: TestClient, month: Session) -> N
     assert "TTPVHCC — nhiệm vụ II.1.1.1: Đã hoàn thành (100%). Công khai đầy đủ TTHC" in text
     assert "VP HĐND-UBND (nhiệm vụ II.1.1.1): Thiếu máy quét" in text
     assert "VP HĐND-UBND (nhiệm vụ II.1.1.1): Bổ sung kinh phí số hóa" in text
-    assert "Gửi trễ hạn: Trung tâm Phục vụ hành chính công." in text
-    assert "Gửi chưa gửi (quá hạn):" in text and "Văn phòng Hội đồng nhân dân" in text
+    assert "- Gửi trễ hạn: Trung tâm Phục vụ hành chính công." in text
+    assert "- Chưa gửi (quá hạn): " in text and "Văn phòng Hội đồng nhân dân" in text
     assert "Nơi nhận:" in text and "TRƯỞNG PHÒNG" in text and "- Lưu: VT, VHXH." in text
 
 
@@ -156,26 +155,27 @@ def test_every_number_equals_the_scores_api(client: TestClient, month: Session) 
             assert shown == "—"
         else:
             suffix = "%" if indicator["measure"] == "percent" else ""
-            assert shown == format_number_vi(round(indicator["value"], 2), 2) + suffix
+            assert shown == f"{indicator['value']:.2f}".replace(".", ",") + suffix
             checked += 1
-    assert checked == 2  # online_dossier and tthc_ontime (the worst domain: 97,5)
-    assert rows["Tỷ lệ hồ sơ TTHC giải quyết đúng hạn trong từng lĩnh vực"].startswith("97,5")
+    assert checked == 2  # online_dossier and tthc_ontime (the worst domain: 97,50)
+    assert rows["Tỷ lệ hồ sơ TTHC giải quyết đúng hạn"] == "97,50%"
 
     book = load_workbook(
         io.BytesIO(client.get(REPORT, params={"period": "2025-10", "format": "xlsx"}).content)
     )
-    assert book.sheetnames[:3] == ["Chỉ tiêu", "Lĩnh vực", "Xếp hạng"]
-    by_code = {row[0].value: row for row in book["Chỉ tiêu"].iter_rows(min_row=2)}
+    assert book.sheetnames[:4] == ["Chỉ tiêu", "Theo lĩnh vực TTHC", "Lĩnh vực CCHC", "Xếp hạng"]
+    by_code = {row[-1].value: row for row in book["Chỉ tiêu"].iter_rows(min_row=2)}
     for indicator in scores["indicators"]:
-        cell = by_code[indicator["code"]][3]
+        cell = by_code[indicator["code"]][2]
         if indicator["value"] is None:
             assert cell.value is None
         else:
             assert cell.value == pytest.approx(indicator["value"] / 100)
             assert cell.number_format == "0.00%"
-    ranking = {row[1].value: row[3].value for row in book["Xếp hạng"].iter_rows(min_row=2)}
+    ranking = {row[-1].value: row[2] for row in book["Xếp hạng"].iter_rows(min_row=2)}
     for unit in scores["units"]:
-        assert ranking[unit["code"]] == pytest.approx(unit["score"], rel=1e-12)
+        assert ranking[unit["code"]].value == pytest.approx(unit["score"], rel=1e-12)
+        assert ranking[unit["code"]].number_format == "0.00"
 
 
 def test_html_preview_and_page(client: TestClient, month: Session) -> None:
@@ -197,9 +197,9 @@ def test_a_final_report_is_frozen_and_versioned(
     again = client.get(f"{REPORT}/versions/2025-10/1", params={"format": "xlsx"}).content
     assert again == frozen
     old = load_workbook(io.BytesIO(frozen))
-    value = {r[0].value: r[3].value for r in old["Chỉ tiêu"].iter_rows(min_row=2)}["online_dossier"]
-    now = {r[0].value: r[3].value for r in live["Chỉ tiêu"].iter_rows(min_row=2)}["online_dossier"]
-    assert value != now
+    value = {r[-1].value: r[2].value for r in old["Chỉ tiêu"].iter_rows(min_row=2)}
+    now = {r[-1].value: r[2].value for r in live["Chỉ tiêu"].iter_rows(min_row=2)}
+    assert value["online_dossier"] != now["online_dossier"]
     second = client.post(f"{REPORT}/final", params={"period": "2025-10"})
     assert second.json()["version"] == 2
     versions = client.get(f"{REPORT}/versions", params={"period": "2025-10"}).json()

@@ -1,0 +1,78 @@
+"""The words and number shapes every rendering of the consolidated report shares.
+
+The docx, the xlsx, the HTML preview and the PDF print the same labels from here, so a wording fix
+("Chưa gửi (quá hạn)") or the two-decimal rule cannot reach one document and miss another.
+"""
+
+from __future__ import annotations
+
+from app.scores.charts import LIGHTS
+from app.templating import format_number_vi
+
+#: The dashboard's own words for a traffic light, so the report says what the screen says.
+LIGHT_LABELS = {light: label for light, (_, label) in LIGHTS.items()}
+
+#: How a unit stands with its report, as the coordinating office writes it (section II).
+STATE_LABELS = {
+    "on_time": "Gửi đúng hạn",
+    "late": "Gửi trễ hạn",
+    "missing": "Chưa gửi (quá hạn)",
+    "not_due": "Chưa đến hạn gửi",
+}
+STATE_ORDER = ("on_time", "late", "missing", "not_due")
+
+COMPARATOR_SIGNS = {">=": "≥", "<=": "≤", "=": "="}
+
+DASH = "—"
+
+
+def fixed_vi(value: float | None, digits: int = 2) -> str:
+    """Always ``digits`` decimals with a Vietnamese comma (``87,00``, ``97,50``), so that the
+    columns of a signed document line up and a reader never wonders whether a figure was cut."""
+    if value is None:
+        return DASH
+    text = f"{round(value, digits):,.{digits}f}"
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
+def measure_vi(value: float | None, measure: str) -> str:
+    """A KPI value in the document: ``83,25%`` for a percentage, ``12,00`` otherwise."""
+    if value is None:
+        return DASH
+    return f"{fixed_vi(value)}%" if measure == "percent" else fixed_vi(value)
+
+
+def target_vi(comparator: str, target: float, measure: str) -> str:
+    """``≥ 98%``: the target as the plan writes it (no decimals the plan did not give)."""
+    number = format_number_vi(target, 2)
+    return f"{COMPARATOR_SIGNS.get(comparator, comparator)} {number}" + (
+        "%" if measure == "percent" else ""
+    )
+
+
+def change_vi(change: float | None) -> str:
+    """Change from the previous period in points, signed: ``+1,25``, ``-0,50``, ``0,00``."""
+    if change is None:
+        return DASH
+    return ("+" if round(change, 2) > 0 else "") + fixed_vi(change)
+
+
+def in_sentence(label: str) -> str:
+    """A period label inside a sentence: ``Quý III/2026`` → ``quý III/2026`` (only the first
+    letter is lowered; ``str.lower`` would turn the Roman numeral into ``iii``)."""
+    return label[:1].lower() + label[1:]
+
+
+def template_helpers() -> dict[str, object]:
+    """What ``templates/reports/_report.html`` needs besides the data, for the preview page and
+    the PDF alike."""
+    return {
+        "lights": LIGHTS,
+        "state_labels": STATE_LABELS,
+        "state_order": STATE_ORDER,
+        "measure_vi": measure_vi,
+        "target_vi": target_vi,
+        "change_vi": change_vi,
+        "fixed_vi": fixed_vi,
+        "in_sentence": in_sentence,
+    }
