@@ -90,27 +90,6 @@ def test_a_computed_reading_shows_the_records_behind_it(api: TestClient) -> None
     }
 
 
-def test_computed_readings_cannot_be_edited_by_hand(api: TestClient) -> None:
-    send_csv(api, DOSSIERS, OCTOBER)
-    reading = readings(api, period="2025-10")[("online_dossier", "ttpvhcc", None)]
-    put = api.put(
-        "/api/v1/readings",
-        json={"indicator": "online_dossier", "unit": "ttpvhcc", "period": "2025-10", "value": 90},
-    )
-    assert put.status_code == 409
-    assert put.json()["detail"]["code"] == "computed_reading"
-    assert "tự tính" in put.json()["detail"]["message"]
-    bulk = send_csv(
-        api,
-        "/api/v1/readings/bulk",
-        "indicator,unit,period,value\nonline_dossier,ttpvhcc,2025-10,90\n",
-    )
-    assert bulk.json()["errors"][0]["code"] == "computed_reading"
-    assert api.delete(f"/api/v1/readings/{reading['id']}").status_code == 409
-    after = readings(api, period="2025-10")[("online_dossier", "ttpvhcc", None)]
-    assert after["value"] == reading["value"] and after["version"] == reading["version"]
-
-
 def test_recomputation_touches_only_the_periods_imported(api: TestClient, clean_db: Engine) -> None:
     send_csv(api, DOSSIERS, OCTOBER)
     october = readings(api, period="2025-10")

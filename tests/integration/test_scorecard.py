@@ -79,11 +79,18 @@ def test_scorecard_from_hand_counted_dossiers(api: TestClient) -> None:
     assert metrics["online_dossiers"]["points"] == pytest.approx(2 / 6 * 12, abs=1e-4)
     assert metrics["online_payment"]["points"] == pytest.approx(1 / 6 * 10, abs=1e-4)
     assert metrics["e_results"]["points"] == pytest.approx(2 / 4 * 6, abs=1e-4)
-    assert metrics["satisfaction_index"]["status"] == "no_data"
+    # no source in the plan: not measured, neither awarded nor counted as a 0
+    assert metrics["satisfaction_index"]["status"] == "not_measured"
+    assert metrics["satisfaction_index"]["status_label"] == "chưa đo"
     assert metrics["satisfaction_index"]["points"] == 0
     group_points = {g["code"]: g["points"] for g in body["groups"]}
     assert body["points"] == pytest.approx(sum(group_points.values()))
     assert body["max"] == 100
+    # measured: progress 20, digitisation 12 (not results_digitized 10), online 22;
+    # not: transparency (no reading), feedback on time (no feedback), SIPAS
+    assert body["measured_max"] == 20 + 12 + 22
+    assert body["measured_share"] == pytest.approx(54)
+    assert body["percent"] == pytest.approx(body["points"] / 54 * 100)
     assert [t["period"] for t in body["trend"]] == ["2025-10"]
 
 
@@ -115,7 +122,7 @@ def test_metrics_that_do_not_apply_leave_the_maximum(seeded: Session, clock: Fix
         db_session=seeded, actor=SYSTEM, clock=clock, period="2025-10", config=config
     )
     transparency = card.groups[0]
-    assert (transparency.max, transparency.applicable_max) == (18, 10)
+    assert (transparency.max, transparency.applicable_max, transparency.measured_max) == (18, 10, 0)
     assert card.max == 92
     synced = next(m for m in transparency.metrics if m.code == "portal_synced")
     assert (synced.status, synced.points) == ("not_applicable", 0)
