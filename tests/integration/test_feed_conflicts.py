@@ -178,3 +178,25 @@ def test_computed_readings_still_cannot_be_deleted_by_hand(api: TestClient) -> N
     send_csv(api, DOSSIERS, OCTOBER)
     reading = readings(api, period="2025-10")[KEY]
     assert api.delete(f"/api/v1/readings/{reading['id']}").status_code == 409
+
+
+def test_the_upload_page_shows_the_conflicts(
+    api: TestClient, application: FastAPI, clean_db: Engine, clock: FixedClock
+) -> None:
+    from tests.accounts.test_pages import hidden
+
+    _put_hand(api, 99)
+    make_user(clean_db, clock, username="quan.tri", role="admin")
+    with TestClient(application) as browser:
+        login(browser, "quan.tri")
+        token = hidden(browser.get("/imports").text, "csrf_token")
+        resp = browser.post(
+            "/imports",
+            data={"kind": "dossiers"},
+            files={"file": ("ho-so.csv", OCTOBER.encode(), "text/csv")},
+            headers={"HX-Request": "true", "X-CSRF-Token": token},
+        )
+    assert resp.status_code == 200, resp.text
+    assert 'id="conflicts"' in resp.text
+    assert "số tự tính được dùng" in resp.text
+    assert "<code>online_dossier/ttpvhcc/2025-10/-</code>" in resp.text
