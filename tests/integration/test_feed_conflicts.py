@@ -200,3 +200,30 @@ def test_the_upload_page_shows_the_conflicts(
     assert 'id="conflicts"' in resp.text
     assert "số tự tính được dùng" in resp.text
     assert "<code>online_dossier/ttpvhcc/2025-10/-</code>" in resp.text
+
+
+def test_a_figure_typed_in_the_workspace_after_the_feed_is_kept_and_flagged(
+    api: TestClient, application: FastAPI, clean_db: Engine, clock: FixedClock
+) -> None:
+    from tests.accounts.test_pages import hidden
+
+    make_user(clean_db, clock, username="tt.bc", role="reporter", unit="ttpvhcc")
+    send_csv(api, DOSSIERS, OCTOBER)
+    version = readings(api, period="2025-10")[KEY]["version"]
+    with TestClient(application) as reporter:
+        login(reporter, "tt.bc")
+        page = reporter.get("/units/ttpvhcc/periods/2025-10")
+        saved = reporter.post(
+            "/units/ttpvhcc/periods/2025-10/readings/online_dossier",
+            data={"value": "99", "version": str(version), "domain": "", "note": "Sổ theo dõi"},
+            headers={"HX-Request": "true", "X-CSRF-Token": hidden(page.text, "csrf_token")},
+        )
+    assert saved.status_code == 200, saved.text
+    assert f"{FLAG}." in saved.text  # the row the unit just saved says which figure counts
+    r = readings(api, period="2025-10")[KEY]
+    assert (r["value"], r["source"]) == (pytest.approx(COMPUTED), "computed")
+    assert (r["reported_value"], r["reported_source"], r["reported_note"]) == (
+        99,
+        "form",
+        "Sổ theo dõi",
+    )
