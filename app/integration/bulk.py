@@ -38,6 +38,8 @@ from app.integration.models import ImportBatch
 
 #: Rows validated and written together: enough to amortise queries, small enough for memory.
 CHUNK_ROWS = 1000
+#: How many conflicting keys a summary names (``conflicts`` always counts them all).
+CONFLICT_KEYS_SHOWN = 50
 
 
 class ImportStatus(StrEnum):
@@ -68,7 +70,20 @@ class ImportSummary(BaseModel):
     updated: int = 0
     unchanged: int = 0
     rejected: int = 0
+    conflicts: int = PydanticField(
+        default=0,
+        description="Keys where the unit's own figure and the one computed from records differ; "
+        "the computed one counts (docs/api.md).",
+    )
+    conflict_keys: list[str] = PydanticField(
+        default_factory=list,
+        description=f"The first {CONFLICT_KEYS_SHOWN} of them: indicator/unit/period/domain.",
+    )
     errors: list[RowError] = PydanticField(default_factory=list)
+
+    def note_conflicts(self, keys: Sequence[str]) -> None:
+        self.conflicts = len(keys)
+        self.conflict_keys = list(keys[:CONFLICT_KEYS_SHOWN])
 
 
 @dataclass(frozen=True)
@@ -341,9 +356,12 @@ def run_import(
         raise ForbiddenRows(forbidden, summary)
     if options.dry_run or summary.status == ImportStatus.ERROR:
         db_session.rollback()
+        summary.note_conflicts(getattr(importer, "conflict_keys", []))
         return ImportResult(summary, tally.rejected_rows)
     try:
         importer.finish()
+        # An importer may list the keys where a unit's figure and a computed one now differ.
+        summary.note_conflicts(getattr(importer, "conflict_keys", []))
         if importer.batch_id is not None:
             _close_batch(db_session, importer, upload, summary)
         db_session.commit()

@@ -8,12 +8,14 @@ month therefore touches only that month's readings, and an unchanged file touche
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, ClassVar, NamedTuple
 
-from sqlalchemy import Table, case, func, select, true, update
+from sqlalchemy import Table, case, false, func, select, true, update
 from sqlalchemy.engine import RowMapping
 from sqlmodel import Session
 from sqlmodel import select as sm_select
@@ -28,10 +30,13 @@ from app.errors import AppError, Conflict, FieldError
 from app.integration.bulk import ImportOptions, ImportResult, Outcome, run_import
 from app.integration.files import Upload
 from app.integration.metrics import (
+    FEED_NAMES,
     METRICS,
     Basis,
     Feed,
     Metric,
+    conflict_text,
+    format_figure,
 )
 from app.integration.models import (
     Dossier,
@@ -56,8 +61,16 @@ from app.integration.records import (
     take,
 )
 from app.kpis import service as kpi_service
-from app.kpis.models import Disaggregation, Domain, Reading, ReadingSource, ReadingWrite
-from app.kpis.service import Lookups
+from app.kpis.models import (
+    Disaggregation,
+    Domain,
+    Reading,
+    ReadingRead,
+    ReadingSource,
+    ReadingWrite,
+    figures_differ,
+)
+from app.kpis.service import Lookups, WriteAction
 from app.periods import Period, PeriodError
 from app.plans import service as plan_service
 from app.plans.models import Plan
@@ -115,22 +128,30 @@ class DossierRow:
     due: Moment
     completed: Moment | None
     returned: Moment | None
-    flags: dict[str, bool]
+    flags: dict[str, bool | None]  # only the flags the feed carries; None: said to be unknown
 
 
-def _flag(problems: RowProblems, values: dict[str, Any], name: str) -> bool:
-    """A yes/no column: the spellings systems send are answered at once, the rest parsed."""
+def _flag(problems: RowProblems, values: dict[str, Any], name: str) -> bool | None:
+    """A yes/no column: the spellings systems send are answered at once, the rest parsed. An
+    empty CSV cell is "no" (as documented); a JSON ``null`` is "unknown"."""
     raw = values.get(name)
     if raw is None:
-        return False
+        return None if name in values else False
     exact = FLAG_SPELLINGS.get(raw) if isinstance(raw, str) else None
     if exact is not None:
         return exact
     return bool(take(problems, values, name, parse_flag, default=False))
 
 
-def parse_dossier(values: dict[str, Any], *, now: datetime) -> DossierRow:
-    """A dossier row, or ``Invalid`` listing every field that is wrong or contradicts another."""
+def parse_dossier(
+    values: dict[str, Any], *, now: datetime, carried: frozenset[str] | None = None
+) -> DossierRow:
+    """A dossier row, or ``Invalid`` listing every field that is wrong or contradicts another.
+
+    ``carried``: the columns of a CSV file's header. A flag column the file does not carry (or
+    a key a JSON row leaves out) is not a "no": the row says nothing about it, so a new record
+    stores NULL (unknown) there and an existing one keeps what it had.
+    """
     p = RowProblems()
     check_unknown(p, values, _DOSSIER_ALLOWED)
     code = take(p, values, "code", parse_record_code, required=True)
@@ -147,7 +168,11 @@ def parse_dossier(values: dict[str, Any], *, now: datetime) -> DossierRow:
     due = take(p, values, "due_at", lambda v: parse_moment(v, end_of_day=True), required=True)
     completed = take(p, values, "completed_at", parse_moment)
     returned = take(p, values, "returned_at", parse_moment)
-    flags = {name: _flag(p, values, name) for name in _FLAGS}
+    flags = {
+        name: _flag(p, values, name)
+        for name in _FLAGS
+        if (name in carried if carried is not None else name in values)
+    }
     check_order(
         p,
         received,
@@ -186,13 +211,13 @@ def parse_dossier(values: dict[str, Any], *, now: datetime) -> DossierRow:
             "returned_without_completed",
             "Hồ sơ đã trả kết quả thì phải có ngày giải quyết xong (completed_at).",
         )
-    if flags["e_result"] and completed is None and "completed_at" not in values:
+    if flags.get("e_result") and completed is None and "completed_at" not in values:
         p.add(
             "e_result",
             "result_not_issued",
             "Hồ sơ chưa giải quyết xong thì chưa thể có kết quả điện tử.",
         )
-    if flags["fully_online"] and channel not in (None, DossierChannel.ONLINE):
+    if flags.get("fully_online") and channel not in (None, DossierChannel.ONLINE):
         p.add(
             "fully_online",
             "not_online",
@@ -292,8 +317,18 @@ class _RecordImporter:
     entity: str
     columns: Sequence[str]
     required: Sequence[str]
+    #: Values a new record gets for the columns a feed may leave out (an update keeps them).
+    defaults: ClassVar[dict[str, Any]] = {}
 
-    def __init__(self, *, db_session: Session, actor: Actor, clock: Clock, plan: Plan) -> None:
+    def __init__(
+        self,
+        *,
+        db_session: Session,
+        actor: Actor,
+        clock: Clock,
+        plan: Plan,
+        carried: frozenset[str] | None = None,
+    ) -> None:
         self.db_session = db_session
         self.actor = actor.through("import")
         self.clock = clock
@@ -301,8 +336,10 @@ class _RecordImporter:
         self.lookups = Lookups(db_session=db_session, clock=clock)
         self.plan = plan
         self.calendar = plan_service.calendar_for(plan)
+        self.carried = carried
         self.touched: set[tuple[int, str]] = set()
         self.batch_id: int | None = None
+        self.conflict_keys: list[str] = []
         self._writable: dict[str, Unit] = {}
         self._domain_ids: dict[str, int] = {}
         self._open: set[tuple[int, str]] = set()
@@ -368,6 +405,8 @@ class _RecordImporter:
     def _plan(self, row: Any, old: RowMapping | None) -> tuple[Outcome, _Change | None]:
         unit = self._unit(row.unit)
         fields = self.fields_of(row, unit)
+        if old is None:
+            fields = {**self.defaults, **fields}
         unit_id = fields["unit_id"]
         pairs = {(unit_id, p) for p in map(self.period_of, self.days_of(fields)) if p}
         if old is not None:
@@ -449,7 +488,7 @@ class _RecordImporter:
                     entity=self.entity,
                     key=str(c.fields["code"]),
                     before=self.snapshot(c.old) if c.old is not None else None,
-                    after=self.snapshot(c.fields),
+                    after=self.snapshot(c.fields if c.old is None else {**c.old, **c.fields}),
                     clock=FixedClock(now),
                 )
                 for c in changes
@@ -464,9 +503,10 @@ class DossierImporter(_RecordImporter):
     entity = "dossier"
     columns = DOSSIER_COLUMNS
     required = DOSSIER_REQUIRED
+    defaults = dict.fromkeys(_FLAGS)
 
     def parse(self, values: dict[str, Any]) -> DossierRow:
-        return parse_dossier(values, now=self.now)
+        return parse_dossier(values, now=self.now, carried=self.carried)
 
     def fields_of(self, row: DossierRow, unit: Unit) -> dict[str, Any]:
         domain_id = self._domain_ids.get(row.domain)
@@ -501,7 +541,7 @@ class DossierImporter(_RecordImporter):
         return out
 
     def finish(self) -> None:
-        recompute(
+        self.conflict_keys = recompute(
             db_session=self.db_session,
             actor=self.actor,
             lookups=self.lookups,
@@ -544,7 +584,7 @@ class FeedbackImporter(_RecordImporter):
         return out
 
     def finish(self) -> None:
-        recompute(
+        self.conflict_keys = recompute(
             db_session=self.db_session,
             actor=self.actor,
             lookups=self.lookups,
@@ -564,6 +604,11 @@ def _flag_sum(column: Any, name: str) -> Any:
     return func.coalesce(func.sum(case((column == true(), 1), else_=0)), 0).label(name)
 
 
+def _known(column: Any, name: str) -> Any:
+    """Records whose flag is known: NULL (the feed did not say) counts neither way."""
+    return func.count(column).label(f"{name}_known")
+
+
 def count_dossiers(
     *, db_session: Session, unit_id: int, start: date, end: date, basis: Basis
 ) -> dict[int, Counters]:
@@ -578,9 +623,11 @@ def count_dossiers(
                 "on_time"
             ),
             _flag_sum(c.e_result, "e_result"),
-            func.coalesce(func.sum(case((c.rescheduled == true(), 0), else_=1)), 0).label(
+            _known(c.e_result, "e_result"),
+            func.coalesce(func.sum(case((c.rescheduled == false(), 1), else_=0)), 0).label(
                 "not_rescheduled"
             ),
+            _known(c.rescheduled, "rescheduled"),
         ]
     else:
         day = c.received_on
@@ -590,9 +637,13 @@ def count_dossiers(
                 func.sum(case((c.channel == DossierChannel.ONLINE.value, 1), else_=0)), 0
             ).label("online"),
             _flag_sum(c.fully_online, "fully_online"),
+            _known(c.fully_online, "fully_online"),
             _flag_sum(c.digitized, "digitized"),
+            _known(c.digitized, "digitized"),
             _flag_sum(c.reused_data, "reused"),
+            _known(c.reused_data, "reused"),
             _flag_sum(c.paid_online, "paid"),
+            _known(c.paid_online, "paid"),
         ]
     query = (
         select(c.domain_id, *columns)
@@ -635,6 +686,15 @@ def _add(into: Counters, more: Counters) -> Counters:
     return into
 
 
+class Tally(NamedTuple):
+    """A metric's counts in one group: the rate is numerator / denominator, where the
+    denominator holds the records whose flag is known and ``total`` all of them."""
+
+    numerator: int
+    denominator: int
+    total: int
+
+
 def metric_groups(
     *,
     db_session: Session,
@@ -642,8 +702,9 @@ def metric_groups(
     unit_id: int,
     period: Period,
     by_domain: bool,
-) -> dict[int | None, tuple[int, int]]:
-    """(domain or None) → (numerator, denominator) of a metric, for groups with a denominator."""
+) -> dict[int | None, Tally]:
+    """(domain or None) → the metric's tally, for groups with at least one known record (a
+    group whose records all leave the flag unknown has no rate at all, never 0%)."""
     start, end = period.start_date, period.end_date
     if metric.feed == Feed.FEEDBACK:
         per_kind = count_feedback(db_session=db_session, unit_id=unit_id, start=start, end=end)
@@ -663,11 +724,16 @@ def metric_groups(
             for counters in per_domain.values():
                 _add(total, counters)
             groups = {None: total}
+    known = metric.known or metric.denominator
     return {
-        key: (c.get(metric.numerator, 0), c[metric.denominator])
+        key: Tally(c.get(metric.numerator, 0), c[known], c[metric.denominator])
         for key, c in groups.items()
-        if c.get(metric.denominator, 0) > 0
+        if c.get(known, 0) > 0
     }
+
+
+#: How many conflicting keys an import summary names (the count is always complete).
+CONFLICT_KEYS_SHOWN = 50
 
 
 def recompute(
@@ -678,11 +744,15 @@ def recompute(
     plan: Plan,
     feed: Feed,
     pairs: Iterable[tuple[int, str]],
-) -> None:
-    """Bring the computed readings of the touched (unit, period) pairs in line with the records.
+) -> list[str]:
+    """Bring the computed readings of the touched (unit, period) pairs in line with the records;
+    returns the keys where the unit's own figure and the computed one now differ.
 
     A reading is written only for metrics the plan has an indicator for; a group whose records
-    are all gone loses its reading. Unchanged figures write nothing (``plan_reading`` says so).
+    are all gone (or all leave the metric's flag unknown) loses its reading, and a figure the
+    unit had entered there counts again. Unchanged figures write nothing (``plan_reading`` says
+    so). Where a computed value replaces or contradicts a unit's figure, the unit's reporters
+    are told (``notify_units``).
     """
     metrics = []
     for metric in METRICS:
@@ -697,6 +767,7 @@ def recompute(
         ):
             metrics.append((metric, indicator))
     planned: list[kpi_service.PlannedReading] = []
+    restored: list[ReadingRead] = []
     for unit_id, period_text in sorted(pairs):
         unit = db_session.get(Unit, unit_id)
         assert unit is not None
@@ -718,20 +789,18 @@ def recompute(
                 )
             ).all()
             stale = [r for r in computed if r.domain_id not in groups]
-            kpi_service.delete_computed_readings(
+            restored += kpi_service.delete_computed_readings(
                 db_session=db_session, actor=actor, clock=lookups.clock, rows=stale
             )
-            for domain_id, (numerator, denominator) in sorted(
-                groups.items(), key=lambda g: g[0] or 0
-            ):
+            for domain_id, tally in sorted(groups.items(), key=lambda g: g[0] or 0):
                 data = ReadingWrite(
                     indicator=indicator.code,
                     unit=unit.code,
                     period=period_text,
                     domain=_domain_code(db_session, domain_id),
-                    numerator=numerator,
-                    denominator=denominator,
-                    note=metric.describe(denominator),
+                    numerator=tally.numerator,
+                    denominator=tally.denominator,
+                    note=metric.describe(tally.denominator, tally.total),
                     plan=plan.code,
                 )
                 planned.append(
@@ -742,6 +811,90 @@ def recompute(
     kpi_service.apply_readings(
         db_session=db_session, actor=actor, clock=lookups.clock, planned=planned
     )
+    changed = [
+        p
+        for p in planned
+        if p.takeover or (p.conflict and p.action == WriteAction.UPDATE and _value_moved(p))
+    ]
+    notify_units(
+        db_session=db_session, clock=lookups.clock, feed=feed, changed=changed, restored=restored
+    )
+    return [_key_text(p) for p in planned if p.conflict]
+
+
+def _value_moved(planned: kpi_service.PlannedReading) -> bool:
+    before = planned.existing.value if planned.existing is not None else None
+    return figures_differ(before, planned.fields["value"])  # type: ignore[arg-type]
+
+
+def _key_text(planned: kpi_service.PlannedReading) -> str:
+    indicator, unit, domain = planned.codes
+    return f"{indicator}/{unit}/{planned.key[2]}/{domain or '-'}"
+
+
+def notify_units(
+    *,
+    db_session: Session,
+    clock: Clock,
+    feed: Feed,
+    changed: Sequence[kpi_service.PlannedReading],
+    restored: Sequence[ReadingRead],
+) -> int:
+    """One in-app notification per unit and period to the unit's reporters, listing the figures
+    a feed replaced, contradicted or gave back; returns how many were written.
+
+    Nothing a unit typed changes without the unit being told; the reading changes themselves
+    are audited by ``apply_readings`` and ``delete_computed_readings``.
+    """
+    from app.reminders import service as reminder_service  # reminders import the workspace
+    from app.reminders.models import Notification
+
+    lines: dict[tuple[str, str], list[str]] = {}
+    name = FEED_NAMES[feed]
+    for p in changed:
+        indicator_code, unit_code, domain = p.codes
+        existing = p.existing
+        assert existing is not None
+        reported = p.fields.get("reported_value", existing.reported_value)
+        what = f"{indicator_code}" + (f" ({domain})" if domain else "")
+        text = conflict_text(
+            feed_name=name,
+            computed=float(p.fields["value"]),  # type: ignore[arg-type]
+            reported=reported,  # type: ignore[arg-type]
+            percent=True,  # what feeds compute are rates
+        )
+        if not p.conflict:
+            text += " (hai số khớp nhau)"
+        lines.setdefault((unit_code, p.key[2]), []).append(f"{what}: {text}.")
+    for r in restored:
+        what = f"{r.indicator}" + (f" ({r.domain})" if r.domain else "")
+        lines.setdefault((r.unit, r.period), []).append(
+            f"{what}: {name} không còn cho số liệu kỳ này; số đơn vị đã nhập "
+            f"({format_figure(r.value, percent=r.denominator is not None)}) được dùng lại."
+        )
+    written = 0
+    now = clock.now()
+    for (unit_code, period), items in sorted(lines.items()):
+        unit = unit_service.get_by_code(db_session=db_session, code=unit_code)
+        people = reminder_service.recipients_for(db_session=db_session, unit=unit, copy_heads=False)
+        label = Period.parse(period).label_vi
+        for user in people.to:
+            assert user.id is not None
+            db_session.add(
+                Notification(
+                    user_id=user.id,
+                    title=f"Số liệu {label} của {unit.short_name or unit.name} được tính lại "
+                    f"từ {name}",
+                    body="\n".join(items[:30])
+                    + (f"\n… và {len(items) - 30} số liệu khác." if len(items) > 30 else ""),
+                    link=f"/units/{unit_code}/periods/{period}",
+                    created_at=now,
+                )
+            )
+            written += 1
+    if written:
+        db_session.flush()
+    return written
 
 
 def _domain_code(db_session: Session, domain_id: int | None) -> str | None:
@@ -753,6 +906,25 @@ def _domain_code(db_session: Session, domain_id: int | None) -> str | None:
 
 
 # --- use cases -----------------------------------------------------------------------------------
+
+
+def csv_columns(upload: Upload) -> frozenset[str] | None:
+    """The columns a CSV file's header names (None for JSON, whose rows say it key by key):
+    an empty cell means "no", a column the file lacks means "not known"."""
+    if upload.kind != "csv":
+        return None
+    upload.file.seek(0)
+    text = io.TextIOWrapper(upload.file, encoding="utf-8-sig", newline="")  # type: ignore[arg-type]
+    try:
+        for cells in csv.reader(text):
+            if any(cell.strip() for cell in cells):
+                return frozenset(cell.strip().lower() for cell in cells)
+    except (UnicodeDecodeError, csv.Error):
+        pass  # the import itself says what is wrong with the file
+    finally:
+        text.detach()
+        upload.file.seek(0)
+    return frozenset()
 
 
 def _run(
@@ -768,7 +940,9 @@ def _run(
 ) -> ImportResult:
     authorize(actor, Permission.DATA_WRITE)
     plan = plan_service.get_plan(db_session=db_session, code=plan_code)
-    importer = make(db_session=db_session, actor=actor, clock=clock, plan=plan)
+    importer = make(
+        db_session=db_session, actor=actor, clock=clock, plan=plan, carried=csv_columns(upload)
+    )
     return run_import(
         db_session=db_session,
         importer=importer,  # type: ignore[arg-type]

@@ -177,7 +177,7 @@ def list_feedback(
 _DOSSIER_COUNTED = {
     "on_time": lambda d: d.status == DossierStatus.ON_TIME,
     "e_result": lambda d: d.e_result,
-    "not_rescheduled": lambda d: not d.rescheduled,
+    "not_rescheduled": lambda d: d.rescheduled is False,
     "online": lambda d: d.channel == "online",
     "fully_online": lambda d: d.fully_online,
     "digitized": lambda d: d.digitized,
@@ -234,6 +234,8 @@ def reading_records(
         )
         if reading.domain_id is not None:
             query = query.where(Dossier.domain_id == reading.domain_id)
+        if metric.flag_column is not None:  # the rate is over the records whose flag is known
+            query = query.where(col(getattr(Dossier, metric.flag_column)).is_not(None))
         total = db_session.exec(select(func.count()).select_from(query.subquery())).one()
         now = clock.now()
         rows = db_session.exec(query.order_by(col(Dossier.code)).limit(limit).offset(offset))

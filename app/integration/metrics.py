@@ -14,6 +14,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from app.integration.models import DossierStatus, FeedbackKind
+from app.templating import format_number_vi
 
 
 class Feed(StrEnum):
@@ -29,10 +30,39 @@ class Basis(StrEnum):
     RESOLVED = "resolved"  # the feedback's answer
 
 
-#: Counters per (unit, domain) group; each metric divides two of them.
-DOSSIER_COMPLETED_COUNTERS = ("processed", "on_time", "e_result", "not_rescheduled")
-DOSSIER_RECEIVED_COUNTERS = ("received", "online", "fully_online", "digitized", "reused", "paid")
+#: Counters per (unit, domain) group; each metric divides two of them. ``*_known`` counts the
+#: records whose flag is known (a feed that did not carry the column leaves it unknown).
+DOSSIER_COMPLETED_COUNTERS = (
+    "processed",
+    "on_time",
+    "e_result",
+    "e_result_known",
+    "not_rescheduled",
+    "rescheduled_known",
+)
+DOSSIER_RECEIVED_COUNTERS = (
+    "received",
+    "online",
+    "fully_online",
+    "fully_online_known",
+    "digitized",
+    "digitized_known",
+    "reused",
+    "reused_known",
+    "paid",
+    "paid_known",
+)
 FEEDBACK_COUNTERS = ("resolved", "on_time", "answered", "satisfied")
+
+#: The dossier column behind each flag counter, as files name it.
+FLAG_COLUMNS = {
+    "e_result": "e_result",
+    "not_rescheduled": "rescheduled",
+    "fully_online": "fully_online",
+    "digitized": "digitized",
+    "reused": "reused_data",
+    "paid": "paid_online",
+}
 
 
 @dataclass(frozen=True)
@@ -44,16 +74,28 @@ class Metric:
     numerator: str
     denominator: str
     kinds: frozenset[str] | None = None  # feedback kinds counted; None: all
+    known: str | None = None  # the counter of records whose flag is known; None: all are
 
-    def describe(self, denominator: float) -> str:
-        """The note a computed reading carries: where its numbers come from."""
+    @property
+    def flag_column(self) -> str | None:
+        """The dossier column this metric needs, when a feed may leave it out."""
+        return FLAG_COLUMNS.get(self.numerator) if self.known else None
+
+    def describe(self, denominator: float, total: float | None = None) -> str:
+        """The note a computed reading carries: where its numbers come from, and which records
+        were left out because the feed did not say (``total`` − ``denominator`` of them)."""
         what = "hồ sơ TTHC" if self.feed == Feed.DOSSIER else "phản ánh, kiến nghị"
         when = {
             Basis.COMPLETED: "giải quyết xong trong kỳ",
             Basis.RECEIVED: "tiếp nhận trong kỳ",
             Basis.RESOLVED: "xử lý xong trong kỳ",
         }[self.basis]
-        return f"Tự tính từ {denominator:g} {what} {when}."
+        if total is None or total <= denominator:
+            return f"Tự tính từ {denominator:g} {what} {when}."
+        return (
+            f"Tự tính từ {denominator:g}/{total:g} {what} {when}: {total - denominator:g} hồ sơ "
+            f"chưa có thông tin ở cột {self.flag_column}, không tính vào tỷ lệ."
+        )
 
 
 METRICS: tuple[Metric, ...] = (
@@ -72,6 +114,7 @@ METRICS: tuple[Metric, ...] = (
         Basis.COMPLETED,
         "not_rescheduled",
         "processed",
+        known="rescheduled_known",
     ),
     Metric(
         "online_dossier",
@@ -88,6 +131,7 @@ METRICS: tuple[Metric, ...] = (
         Basis.RECEIVED,
         "fully_online",
         "received",
+        known="fully_online_known",
     ),
     Metric(
         "digitized_components",
@@ -96,6 +140,7 @@ METRICS: tuple[Metric, ...] = (
         Basis.RECEIVED,
         "digitized",
         "received",
+        known="digitized_known",
     ),
     Metric(
         "electronic_results",
@@ -104,6 +149,7 @@ METRICS: tuple[Metric, ...] = (
         Basis.COMPLETED,
         "e_result",
         "processed",
+        known="e_result_known",
     ),
     Metric(
         "reuse_digitized",
@@ -112,6 +158,7 @@ METRICS: tuple[Metric, ...] = (
         Basis.RECEIVED,
         "reused",
         "received",
+        known="reused_known",
     ),
     Metric(
         "paid_online",
@@ -120,6 +167,7 @@ METRICS: tuple[Metric, ...] = (
         Basis.RECEIVED,
         "paid",
         "received",
+        known="paid_known",
     ),
     Metric(
         "feedback_ontime",
@@ -148,6 +196,29 @@ METRICS: tuple[Metric, ...] = (
     ),
 )
 METRICS_BY_CODE = {m.code: m for m in METRICS}
+
+FEED_NAMES = {Feed.DOSSIER: "hồ sơ TTHC", Feed.FEEDBACK: "phản ánh, kiến nghị"}
+
+
+def format_figure(value: float | None, *, percent: bool) -> str:
+    """A figure as the unit's pages write it: ``97,5%``."""
+    return "—" if value is None else format_number_vi(value, 1) + ("%" if percent else "")
+
+
+def conflict_text(*, feed_name: str, computed: float, reported: float | None, percent: bool) -> str:
+    """One sentence for the unit: both figures of a key, and which one counts."""
+    return (
+        f"Số liệu tự tính từ {feed_name}: {format_figure(computed, percent=percent)} — đơn vị "
+        f"nhập: {format_figure(reported, percent=percent)}; số tự tính được dùng"
+    )
+
+
+def conflict_note(*, indicator: str, computed: float, reported: float | None, percent: bool) -> str:
+    """The flag a unit's workspace and the review show where a feed's figure overrides the
+    unit's (the SIPAS index is computed from survey answers, not from a feed)."""
+    metric = METRICS_BY_CODE.get(indicator)
+    name = FEED_NAMES[metric.feed] if metric is not None else "dữ liệu gốc"
+    return conflict_text(feed_name=name, computed=computed, reported=reported, percent=percent)
 
 
 def rate(numerator: float, denominator: float) -> float | None:

@@ -95,12 +95,13 @@ class Dossier(SQLModel, table=True):
     due_at: datetime = Field(sa_type=UTCDateTime)
     completed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     returned_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    rescheduled: bool = False
-    fully_online: bool = False
-    digitized: bool = False
-    e_result: bool = False
-    reused_data: bool = False
-    paid_online: bool = False
+    # NULL: the feed did not carry the column, so nobody knows (never counted as "no").
+    rescheduled: bool | None = None
+    fully_online: bool | None = None
+    digitized: bool | None = None
+    e_result: bool | None = None
+    reused_data: bool | None = None
+    paid_online: bool | None = None
     received_on: date
     completed_on: date | None = None
     import_batch_id: int | None = Field(default=None, foreign_key="import_batch.id")
@@ -146,12 +147,12 @@ class DossierRead(ReadModel):
     due_at: datetime
     completed_at: datetime | None
     returned_at: datetime | None
-    rescheduled: bool
-    fully_online: bool
-    digitized: bool
-    e_result: bool
-    reused_data: bool
-    paid_online: bool
+    rescheduled: bool | None
+    fully_online: bool | None
+    digitized: bool | None
+    e_result: bool | None
+    reused_data: bool | None
+    paid_online: bool | None
     status: DossierStatus
     version: int
 

@@ -160,6 +160,7 @@ def scorecard_page(
     units, _ = unit_service.list_units(
         db_session=db_session, active=True, parent=None, q=None, limit=1000, offset=0
     )
+    periods = scorecard.scorecard_periods(db_session=db_session, today=clock.today())
     return render(
         request,
         "integration/scorecard.html",
@@ -167,6 +168,7 @@ def scorecard_page(
             "title": "Bộ chỉ số phục vụ (Quyết định 766/QĐ-TTg)",
             "card": card,
             "units": units,
+            "periods": periods,
             "width": _width_class,
         },
         block="scorecard",

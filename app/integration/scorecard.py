@@ -2,13 +2,18 @@
 
 The groups, metrics, maxima and the rate → points conversion live in ``scorecard_766.toml`` (a
 reviewed, versioned edit, not code). Metrics fed by dossiers and feedback are counted from the
-records; the others come from readings. A metric that does not apply to the ward is left out of
-the maximum and never awarded; one that applies but has no data scores 0 and says so.
+records; the others come from readings. Each metric is measured, "chưa đo" (no source, or no
+data for the period: unknown, never 0) or "không áp dụng". A group is scored over the metrics it
+measures, and the card says which share of the 100 points was actually measured.
+
+The scorecard is monthly whatever the plan's reporting cadence (Plan 84 reports quarterly in
+2026, the service centre reports this card each month); quarters are offered as well.
 """
 
 from __future__ import annotations
 
 import tomllib
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -19,12 +24,12 @@ from sqlmodel import Session, col, select
 from app.accounts.permissions import authorize_read
 from app.actors import Actor
 from app.clock import Clock
-from app.errors import AppError
+from app.errors import AppError, Invalid
 from app.integration.feeds import metric_groups
-from app.integration.metrics import METRICS_BY_CODE, rate
+from app.integration.metrics import METRICS_BY_CODE, Feed, rate
 from app.kpis import service as kpi_service
-from app.kpis.models import Reading
-from app.periods import Period
+from app.kpis.models import Indicator, Reading
+from app.periods import Granularity, Period, PeriodError
 from app.plans import service as plan_service
 from app.plans.models import Plan
 from app.reporting import service as reporting_service
@@ -92,17 +97,28 @@ def points_for(value: float, maximum: float, *, conversion: str, full_at: float)
 
 # --- answers -------------------------------------------------------------------------------------
 
+MetricStatus = Literal["measured", "not_measured", "not_applicable"]
+STATUS_LABELS: dict[str, str] = {
+    "measured": "đo được",
+    "not_measured": "chưa đo",
+    "not_applicable": "không áp dụng",
+}
+
 
 class MetricScore(BaseModel):
     code: str
     label: str
-    source: str
+    source: str = Field(description="The configured source (`computed:…` or `reading:…`).")
+    source_label: str = Field(description="Where the figure comes from, in Vietnamese.")
     numerator: float | None
     denominator: float | None
     rate: float | None
     points: float
     max: float
-    status: Literal["ok", "no_data", "not_applicable"]
+    status: MetricStatus
+    status_label: str
+    reason: str = Field(default="", description="Why a metric is not measured (Vietnamese).")
+    note: str = Field(default="", description="E.g. records left out because a flag is unknown.")
 
 
 class GroupScore(BaseModel):
@@ -110,7 +126,8 @@ class GroupScore(BaseModel):
     label: str
     max: float = Field(description="Configured maximum (Decision 766).")
     applicable_max: float = Field(description="Maximum over the metrics that apply here.")
-    points: float
+    measured_max: float = Field(description="Maximum over the metrics measured this period.")
+    points: float = Field(description="Points of the measured metrics (out of measured_max).")
     metrics: list[MetricScore]
 
 
@@ -118,7 +135,13 @@ class TrendPoint(BaseModel):
     period: str
     points: float
     max: float
+    measured_max: float
     groups: dict[str, float]
+
+
+class PeriodChoice(BaseModel):
+    value: str
+    label: str
 
 
 class Scorecard(BaseModel):
@@ -127,20 +150,19 @@ class Scorecard(BaseModel):
     period_label: str
     config_version: str
     points: float
-    max: float
-    percent: float | None
+    max: float = Field(description="Maximum over the metrics that apply (100 unless excluded).")
+    measured_max: float = Field(description="Maximum over the metrics measured: 'đo được X/100'.")
+    measured_share: float | None = Field(description="measured_max / max, in percent.")
+    percent: float | None = Field(description="points / measured_max, in percent.")
     groups: list[GroupScore]
     trend: list[TrendPoint]
 
 
 def _reading_figures(
-    *, db_session: Session, plan: Plan, indicator_code: str, unit_ids: list[int], period: str
+    *, indicator: Indicator, db_session: Session, unit_ids: list[int], period: str
 ) -> tuple[float | None, float | None, float | None]:
-    """Numerator, denominator and rate from readings (summed across units and domains)."""
-    try:
-        indicator = kpi_service.get_indicator(db_session=db_session, plan=plan, code=indicator_code)
-    except AppError:
-        return None, None, None
+    """Numerator, denominator and rate from readings (summed across units and domains); the
+    value that counts (``value``) where a unit's figure and a computed one differ."""
     rows = db_session.exec(
         select(Reading).where(
             Reading.indicator_id == indicator.id,
@@ -157,88 +179,195 @@ def _reading_figures(
     return None, None, sum(r.value for r in rows) / len(rows)
 
 
+_FEED_SOURCE = {
+    Feed.DOSSIER: "Tính từ hồ sơ TTHC",
+    Feed.FEEDBACK: "Tính từ phản ánh, kiến nghị",
+}
+_NO_DATA = "Chưa có số liệu kỳ này."
+
+
+def _computed(
+    *, db_session: Session, name: str, unit_ids: list[int], period: Period
+) -> tuple[float | None, float | None, float | None, str, str]:
+    """Figures of a metric counted from records, the reason it is not measured, and a note."""
+    metric = METRICS_BY_CODE[name]
+    num = den = total = 0
+    for unit_id in unit_ids:
+        for tally in metric_groups(
+            db_session=db_session, metric=metric, unit_id=unit_id, period=period, by_domain=False
+        ).values():
+            num, den, total = num + tally.numerator, den + tally.denominator, total + tally.total
+    if not den:
+        return None, None, None, _NO_DATA, ""
+    note = ""
+    if total > den:
+        note = (
+            f"Tính trên {den:g}/{total:g} hồ sơ: {total - den:g} hồ sơ chưa có thông tin "
+            f"ở cột {metric.flag_column}."
+        )
+    return float(num), float(den), rate(num, den), "", note
+
+
+def _metric_score(
+    *,
+    db_session: Session,
+    config: ScorecardConfig,
+    plan: Plan,
+    m: MetricConfig,
+    unit_ids: list[int],
+    period: Period,
+) -> MetricScore:
+    kind, _, name = m.source.partition(":")
+    base = {"code": m.code, "label": m.label, "source": m.source, "max": m.max}
+    if kind == "computed":
+        source_label = _FEED_SOURCE[METRICS_BY_CODE[name].feed]
+    else:
+        try:
+            indicator = kpi_service.get_indicator(db_session=db_session, plan=plan, code=name)
+            source_label = f"Chỉ tiêu: {indicator.name}"
+        except AppError:
+            indicator, source_label = None, "Chưa có nguồn số liệu"
+    if not m.applies:
+        return MetricScore(
+            **base,
+            source_label=source_label,
+            numerator=None,
+            denominator=None,
+            rate=None,
+            points=0,
+            status="not_applicable",
+            status_label=STATUS_LABELS["not_applicable"],
+        )
+    note = ""
+    if kind == "computed":
+        numerator, denominator, value, reason, note = _computed(
+            db_session=db_session, name=name, unit_ids=unit_ids, period=period
+        )
+    elif indicator is None:
+        numerator = denominator = value = None
+        reason = "Chưa có nguồn số liệu: kế hoạch chưa theo dõi chỉ tiêu này."
+    else:
+        numerator, denominator, value = _reading_figures(
+            indicator=indicator, db_session=db_session, unit_ids=unit_ids, period=str(period)
+        )
+        reason = _NO_DATA if value is None else ""
+    if value is None:
+        return MetricScore(
+            **base,
+            source_label=source_label,
+            numerator=None,
+            denominator=None,
+            rate=None,
+            points=0,
+            status="not_measured",
+            status_label=STATUS_LABELS["not_measured"],
+            reason=reason,
+        )
+    points = points_for(
+        value,
+        m.max,
+        conversion=m.conversion or config.conversion,
+        full_at=m.full_at or config.full_at,
+    )
+    return MetricScore(
+        **base,
+        source_label=source_label,
+        numerator=numerator,
+        denominator=denominator,
+        rate=value,
+        points=points,
+        status="measured",
+        status_label=STATUS_LABELS["measured"],
+        note=note,
+    )
+
+
 def _score_period(
     *, db_session: Session, config: ScorecardConfig, plan: Plan, units: list[Unit], period: Period
 ) -> list[GroupScore]:
     unit_ids = [u.id for u in units if u.id is not None]
     groups: list[GroupScore] = []
     for group in config.groups:
-        metrics: list[MetricScore] = []
-        for m in group.metrics:
-            kind, _, name = m.source.partition(":")
-            if not m.applies:
-                metrics.append(
-                    MetricScore(
-                        code=m.code,
-                        label=m.label,
-                        source=m.source,
-                        numerator=None,
-                        denominator=None,
-                        rate=None,
-                        points=0,
-                        max=m.max,
-                        status="not_applicable",
-                    )
-                )
-                continue
-            if kind == "computed":
-                metric = METRICS_BY_CODE[name]
-                num = den = 0
-                for unit_id in unit_ids:
-                    for n, d in metric_groups(
-                        db_session=db_session,
-                        metric=metric,
-                        unit_id=unit_id,
-                        period=period,
-                        by_domain=False,
-                    ).values():
-                        num, den = num + n, den + d
-                numerator, denominator, value = (
-                    (float(num), float(den), rate(num, den)) if den else (None, None, None)
-                )
-            else:
-                numerator, denominator, value = _reading_figures(
-                    db_session=db_session,
-                    plan=plan,
-                    indicator_code=name,
-                    unit_ids=unit_ids,
-                    period=str(period),
-                )
-            points = (
-                0.0
-                if value is None
-                else points_for(
-                    value,
-                    m.max,
-                    conversion=m.conversion or config.conversion,
-                    full_at=m.full_at or config.full_at,
-                )
+        metrics = [
+            _metric_score(
+                db_session=db_session,
+                config=config,
+                plan=plan,
+                m=m,
+                unit_ids=unit_ids,
+                period=period,
             )
-            metrics.append(
-                MetricScore(
-                    code=m.code,
-                    label=m.label,
-                    source=m.source,
-                    numerator=numerator,
-                    denominator=denominator,
-                    rate=value,
-                    points=points,
-                    max=m.max,
-                    status="ok" if value is not None else "no_data",
-                )
-            )
-        applicable = [s for s in metrics if s.status != "not_applicable"]
+            for m in group.metrics
+        ]
+        measured = [s for s in metrics if s.status == "measured"]
         groups.append(
             GroupScore(
                 code=group.code,
                 label=group.label,
                 max=group.max,
-                applicable_max=sum(s.max for s in applicable),
-                points=round(sum(s.points for s in applicable), 4),
+                applicable_max=sum(s.max for s in metrics if s.status != "not_applicable"),
+                measured_max=sum(s.max for s in measured),
+                points=round(sum(s.points for s in measured), 4),
                 metrics=metrics,
             )
         )
     return groups
+
+
+# --- periods -------------------------------------------------------------------------------------
+
+
+def _first_month(plan: Plan) -> Period:
+    start = plan_service.calendar_for(plan).start
+    return Period(start.year, Granularity.MONTH, start.start_date.month)
+
+
+def scorecard_period(*, plan: Plan, period: str | None, today: date) -> Period:
+    """The month (or quarter) asked for, from the plan's first month up to the one in progress;
+    default: the month in progress. The plan's own reporting cadence does not matter here."""
+    first = _first_month(plan)
+    current = Period(today.year, Granularity.MONTH, today.month)
+    if not period:
+        return current if current.start_date >= first.start_date else first
+    try:
+        chosen = Period.parse(period)
+    except PeriodError as exc:
+        raise Invalid.one("period", "period_invalid", exc.message) from exc
+    if chosen.granularity == Granularity.YEAR:
+        raise Invalid.one(
+            "period", "period_invalid", "Bộ chỉ số tính theo tháng (hoặc quý), không theo năm."
+        )
+    if chosen.end_date < first.start_date:
+        raise Invalid.one(
+            "period",
+            "period_invalid",
+            f"Kỳ {chosen} nằm trước tháng đầu tiên của kế hoạch ({first.label_vi}).",
+        )
+    if chosen.start_date > today:
+        raise Invalid.one("period", "period_invalid", f"Kỳ {chosen} chưa bắt đầu.")
+    return chosen
+
+
+def scorecard_periods(
+    *, db_session: Session, today: date, plan_code: str | None = None
+) -> list[PeriodChoice]:
+    """What the page's picker offers, newest first: every month from the plan's first one to
+    the month in progress, then the quarters."""
+    plan = plan_service.get_plan(db_session=db_session, code=plan_code)
+    first = _first_month(plan)
+    months: list[Period] = []
+    current = first
+    while current.start_date <= today:
+        months.append(current)
+        current = current.next()
+    quarters: list[Period] = []
+    for month in months:
+        quarter = month.parent(Granularity.QUARTER)
+        if quarter not in quarters:
+            quarters.append(quarter)
+    return [PeriodChoice(value=str(p), label=p.label_vi) for p in reversed(months)] + [
+        PeriodChoice(value=str(p), label=p.label_vi) for p in reversed(quarters)
+    ]
 
 
 def scorecard_766(
@@ -251,18 +380,11 @@ def scorecard_766(
     plan_code: str | None = None,
     config: ScorecardConfig | None = None,
 ) -> Scorecard:
-    """The scorecard of one unit (or the whole ward) for one period, with its recent trend."""
+    """The scorecard of one unit (or the whole ward) for one month or quarter, with its trend."""
     unit = authorize_read(actor, unit)
     config = config or load_config()
     plan = plan_service.get_plan(db_session=db_session, code=plan_code)
-    calendar = plan_service.calendar_for(plan)
-    if period:
-        chosen = Period.parse(
-            plan_service.validate_period(plan=plan, period=period, today=clock.today())
-        )
-    else:
-        periods = calendar.periods(until=clock.today())
-        chosen = periods[-1] if periods else calendar.start
+    chosen = scorecard_period(plan=plan, period=period, today=clock.today())
     if unit:
         units = [unit_service.get_by_code(db_session=db_session, code=unit)]
     else:
@@ -270,9 +392,10 @@ def scorecard_766(
     groups = _score_period(
         db_session=db_session, config=config, plan=plan, units=units, period=chosen
     )
+    first = _first_month(plan)
     trend: list[TrendPoint] = []
-    current: Period | None = chosen
-    while current is not None and len(trend) < TREND_PERIODS:
+    current = chosen
+    while current.end_date >= first.start_date and len(trend) < TREND_PERIODS:
         past = (
             groups
             if current == chosen
@@ -285,12 +408,14 @@ def scorecard_766(
                 period=str(current),
                 points=round(sum(g.points for g in past), 4),
                 max=sum(g.applicable_max for g in past),
+                measured_max=sum(g.measured_max for g in past),
                 groups={g.code: g.points for g in past},
             )
         )
-        current = calendar.previous(current)
+        current = current.previous()
     trend.reverse()
     total_max = sum(g.applicable_max for g in groups)
+    measured_max = sum(g.measured_max for g in groups)
     total = round(sum(g.points for g in groups), 4)
     return Scorecard(
         unit=unit,
@@ -299,7 +424,9 @@ def scorecard_766(
         config_version=config.version,
         points=total,
         max=total_max,
-        percent=total / total_max * 100 if total_max else None,
+        measured_max=measured_max,
+        measured_share=measured_max / total_max * 100 if total_max else None,
+        percent=total / measured_max * 100 if measured_max else None,
         groups=groups,
         trend=trend,
     )

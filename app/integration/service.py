@@ -65,6 +65,7 @@ class _KeyedImporter:
         self.lookups.prime()
         self.batch_id: int | None = None
         self.default_plan = _default_plan_code(self.lookups)
+        self.conflict_keys: list[str] = []
 
     # The four steps each kind supplies.
     def check(self, data: Any) -> tuple[Any, Any]:
@@ -135,7 +136,11 @@ class ReadingImporter(_KeyedImporter):
         return kpi_service.find_readings(db_session=self.db_session, keys=keys)
 
     def decide(self, checked: kpi_service.CheckedReading, existing: Any) -> Any:
-        return kpi_service.decide_reading(checked, existing)
+        decided = kpi_service.decide_reading(checked, existing)
+        if decided.conflict:  # kept as the unit's figure; the computed one still counts
+            indicator, unit, domain = decided.codes
+            self.conflict_keys.append(f"{indicator}/{unit}/{decided.key[2]}/{domain or '-'}")
+        return decided
 
     def apply(self, planned: list[Any]) -> None:
         kpi_service.apply_readings(

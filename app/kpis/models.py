@@ -6,7 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AfterValidator, BeforeValidator, HttpUrl, field_validator
+from pydantic import AfterValidator, BeforeValidator, HttpUrl, computed_field, field_validator
 from pydantic import Field as PydanticField
 from sqlalchemy import JSON, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
@@ -122,10 +122,26 @@ class Reading(SQLModel, table=True):
     note: str = Field(default="", sa_type=Text)
     evidence_url: str = Field(default="", max_length=1000)
     source: str = Field(max_length=16)
+    # The unit's own figure where a feed's computed value counts instead (see ``reported``
+    # below and docs/api.md, "Computed and hand-entered figures"): never lost, never counted.
+    reported_value: float | None = None
+    reported_numerator: float | None = None
+    reported_denominator: float | None = None
+    reported_note: str | None = Field(default=None, sa_type=Text)
+    reported_source: str | None = Field(default=None, max_length=16)
+    reported_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     import_batch_id: int | None = Field(default=None, foreign_key="import_batch.id")
     version: int = 1
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+def figures_differ(a: float | None, b: float | None) -> bool:
+    """Two figures of one key disagree when they differ as the pages show them (one decimal):
+    a unit that typed 97,5 for a computed 97,46 has not contradicted the feed."""
+    if a is None or b is None:
+        return False
+    return round(a, 1) != round(b, 1)
 
 
 # --- API schemas -------------------------------------------------------------------------------
@@ -266,6 +282,26 @@ class ReadingRead(ReadModel):
     note: str
     evidence_url: str
     source: str
+    reported_value: float | None = PydanticField(
+        default=None,
+        description="The unit's own figure, kept where a feed's computed value counts instead.",
+    )
+    reported_numerator: float | None = None
+    reported_denominator: float | None = None
+    reported_note: str | None = None
+    reported_source: str | None = PydanticField(
+        default=None, description="How the unit's figure came in: form, api or import."
+    )
+    reported_at: datetime | None = None
     version: int
     created_at: datetime
     updated_at: datetime
+
+    @computed_field(  # type: ignore[prop-decorator]
+        description="The unit's figure and the computed one both exist and differ (one decimal)."
+    )
+    @property
+    def conflict(self) -> bool:
+        return self.source == ReadingSource.COMPUTED and figures_differ(
+            self.value, self.reported_value
+        )

@@ -39,6 +39,7 @@ from app.kpis.models import (
     ReadingRead,
     ReadingSource,
     ReadingWrite,
+    figures_differ,
 )
 from app.periods import Period
 from app.plans import service as plan_service
@@ -443,6 +444,12 @@ def _to_read(row: Reading, indicator: str, unit: str, domain: str | None) -> Rea
         note=row.note,
         evidence_url=row.evidence_url,
         source=row.source,
+        reported_value=row.reported_value,
+        reported_numerator=row.reported_numerator,
+        reported_denominator=row.reported_denominator,
+        reported_note=row.reported_note,
+        reported_source=row.reported_source,
+        reported_at=row.reported_at,
         version=row.version,
         created_at=row.created_at,
         updated_at=row.updated_at,
@@ -770,7 +777,12 @@ ReadingKey = tuple[int, int, str, int | None]
 
 @dataclass
 class PlannedReading:
-    """A reading write that passed every rule, with the row it will create or change."""
+    """A reading write that passed every rule, with the row it will create or change.
+
+    ``reported``: a unit's figure for a key a feed covers, kept beside the computed value that
+    still counts. ``takeover``: a computed value replacing the figure a unit had entered (which
+    moves to the ``reported_*`` columns); the feed tells the unit when the two differ.
+    """
 
     action: WriteAction
     key: ReadingKey
@@ -779,6 +791,20 @@ class PlannedReading:
     source: str
     existing: Reading | None
     message_prefix: str
+    reported: bool = False
+    takeover: bool = False
+
+    @property
+    def conflict(self) -> bool:
+        """This write leaves both figures differing (one decimal) at a key a feed covers."""
+        if self.existing is None or self.action == WriteAction.UNCHANGED:
+            return False
+        value = self.fields.get("value", self.existing.value)
+        reported = self.fields.get("reported_value", self.existing.reported_value)
+        return self.source == ReadingSource.COMPUTED and figures_differ(
+            value,  # type: ignore[arg-type]
+            reported,  # type: ignore[arg-type]
+        )
 
 
 def _key_clause(keys: Sequence[ReadingKey], dialect: str = "sqlite") -> Any:
@@ -959,8 +985,24 @@ def check_reading(
     )
 
 
+def _as_reported(fields: Mapping[str, object], source: str) -> dict[str, object]:
+    """A unit's figure as the ``reported_*`` columns hold it beside a computed value."""
+    return {
+        "reported_value": fields["value"],
+        "reported_numerator": fields["numerator"],
+        "reported_denominator": fields["denominator"],
+        "reported_note": fields["note"],
+        "reported_source": source,
+    }
+
+
 def decide_reading(checked: CheckedReading, existing: Reading | None) -> PlannedReading:
-    """What a checked write does to the stored row: create, update, nothing, or 409."""
+    """What a checked write does to the stored row: create, update, nothing, or 409.
+
+    The rule between a feed and a unit (docs/api.md): once a feed covers a key, the computed
+    value counts and stays in ``value``; the unit's figure, typed before or after, is kept in
+    the ``reported_*`` columns. Neither write ever erases the other.
+    """
     key, codes, fields, source, label = (
         checked.key,
         checked.codes,
@@ -976,13 +1018,18 @@ def decide_reading(checked: CheckedReading, existing: Reading | None) -> Planned
                 errors=[FieldError("version", "stale_version", "Phiên bản đã cũ.")],
             )
         return PlannedReading(WriteAction.CREATE, key, codes, fields, source, None, label)
-    if existing.source == ReadingSource.COMPUTED and source != ReadingSource.COMPUTED:
-        raise Conflict(
-            f"Số liệu {label} do hệ thống tự tính từ dữ liệu gốc (source=computed) nên không sửa "
-            "tay được. Hãy sửa dữ liệu gốc (hồ sơ TTHC, phản ánh, khảo sát) rồi nhập lại.",
-            code="computed_reading",
-            errors=[FieldError("indicator", "computed_reading", "Số liệu tự tính, không sửa tay.")],
-        )
+    computed = source == ReadingSource.COMPUTED
+    if computed:
+        fields = {**fields, "evidence_url": existing.evidence_url}  # the unit's link stays
+        if existing.source != ReadingSource.COMPUTED:
+            fields.update(_as_reported(_figures_of(existing), existing.source))
+            fields["reported_at"] = existing.updated_at
+            return PlannedReading(
+                WriteAction.UPDATE, key, codes, fields, source, existing, label, takeover=True
+            )
+    elif existing.source == ReadingSource.COMPUTED:
+        fields = {**_as_reported(fields, source), "evidence_url": fields["evidence_url"]}
+        source = ReadingSource.COMPUTED  # the computed value keeps counting
     if checked.version == 0:
         raise Conflict(
             f"Đã có số liệu cho {label} "
@@ -991,9 +1038,22 @@ def decide_reading(checked: CheckedReading, existing: Reading | None) -> Planned
             errors=[FieldError("version", "stale_version", "Số liệu đã có người nhập.")],
         )
     plan_service.check_version(current=existing.version, expected=checked.version, what="Số liệu")
-    if all(getattr(existing, k) == v for k, v in fields.items()):
-        return PlannedReading(WriteAction.UNCHANGED, key, codes, fields, source, existing, label)
-    return PlannedReading(WriteAction.UPDATE, key, codes, fields, source, existing, label)
+    reported = not computed and existing.source == ReadingSource.COMPUTED
+    action = (
+        WriteAction.UNCHANGED
+        if all(getattr(existing, k) == v for k, v in fields.items())
+        else WriteAction.UPDATE
+    )
+    return PlannedReading(action, key, codes, fields, source, existing, label, reported=reported)
+
+
+def _figures_of(row: Reading) -> dict[str, object]:
+    return {
+        "value": row.value,
+        "numerator": row.numerator,
+        "denominator": row.denominator,
+        "note": row.note,
+    }
 
 
 def plan_reading(
@@ -1035,9 +1095,16 @@ def _snapshot(
         "note": row["note"],
         "evidence_url": row["evidence_url"],
         "source": str(row["source"]),
+        "reported_value": None,
+        "reported_numerator": None,
+        "reported_denominator": None,
+        "reported_note": None,
+        "reported_source": None,
+        "reported_at": None,
         "version": row["version"],
         "created_at": stamps(row["created_at"]),
         "updated_at": stamps(row["updated_at"]),
+        "conflict": False,
     }
 
 
@@ -1116,6 +1183,8 @@ def apply_readings(
         for k, v in item.fields.items():
             setattr(existing, k, v)
         existing.source = item.source
+        if item.reported:
+            existing.reported_at = now
         existing.updated_at = now
         db_session.add(existing)
         after = _to_read(existing, *item.codes)
@@ -1259,13 +1328,17 @@ def delete_reading(
 
 def delete_computed_readings(
     *, db_session: Session, actor: Actor, clock: Clock, rows: Sequence[Reading]
-) -> None:
+) -> list[ReadingRead]:
     """Remove computed readings whose records are gone, audited, in the caller's transaction.
 
-    Only a recomputation calls this: by hand a computed reading can be neither edited nor deleted.
+    Only a recomputation calls this: by hand a computed reading can be neither edited nor
+    deleted. Where the unit had entered its own figure, the feed no longer covers the key and
+    that figure counts again (an update, not a deletion); those readings are returned, so the
+    caller can tell the unit.
     """
+    restored: list[ReadingRead] = []
     if not rows:
-        return
+        return restored
     indicators = {
         i.id: i.code
         for i in db_session.exec(
@@ -1292,6 +1365,30 @@ def delete_computed_readings(
         )
         before = _to_read(row, *codes)
         authorize(actor, Permission.DATA_WRITE, unit_code=before.unit)
-        db_session.delete(row)
-        _audit_reading(db_session, actor, clock, AuditAction.DELETE, before, None)
+        if row.reported_value is None:
+            db_session.delete(row)
+            _audit_reading(db_session, actor, clock, AuditAction.DELETE, before, None)
+            continue
+        row.version = claim_version(
+            db_session=db_session,
+            model=Reading,
+            row_id=row.id,
+            seen=row.version,
+            message=f"Số liệu {before.indicator} / {before.unit} / {before.period} vừa được "
+            "người khác sửa; hãy gửi lại tệp.",
+            rollback=False,
+        )
+        row.value = row.reported_value
+        row.numerator, row.denominator = row.reported_numerator, row.reported_denominator
+        row.note = row.reported_note or ""
+        row.source = row.reported_source or ReadingSource.FORM
+        row.reported_value = row.reported_numerator = row.reported_denominator = None
+        row.reported_note = row.reported_source = None
+        row.reported_at = None
+        row.updated_at = clock.now()
+        db_session.add(row)
+        after = _to_read(row, *codes)
+        _audit_reading(db_session, actor, clock, AuditAction.UPDATE, before, after)
+        restored.append(after)
     db_session.flush()
+    return restored

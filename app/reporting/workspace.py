@@ -68,6 +68,21 @@ class IndicatorRow:
         return self.reading is None
 
     @property
+    def conflict_note(self) -> str | None:
+        """Where the unit's own figure and a computed one differ: both, and which counts."""
+        from app.integration.metrics import conflict_note
+
+        r = self.reading
+        if r is None or not r.conflict:
+            return None
+        return conflict_note(
+            indicator=self.indicator.code,
+            computed=r.value,
+            reported=r.reported_value,
+            percent=self.indicator.measure == "percent",
+        )
+
+    @property
     def met(self) -> bool | None:
         if self.reading is None:
             return None

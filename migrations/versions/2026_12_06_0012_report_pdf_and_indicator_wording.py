@@ -1,7 +1,7 @@
 """consolidated report: PDF kept with each final version; indicator name without the doubled wording
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-06
 
 The per-domain indicator was named "… đúng hạn trong từng lĩnh vực" while the pages add the tag
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0012"
-down_revision: str | None = "0010"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

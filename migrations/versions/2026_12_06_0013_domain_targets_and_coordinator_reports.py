@@ -1,7 +1,7 @@
 """per-domain targets on indicators; tasks whose coordinating units must report
 
 Revision ID: 0013
-Revises: 0010
+Revises: 0012
 Create Date: 2026-12-06
 
 Plan 84 (I.2) holds every TTHC domain to 98 % on time except khiếu nại, tố cáo at 95 %: the
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0013"
-down_revision: str | None = "0010"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -43,6 +43,8 @@ def test_a_good_file_is_written_and_summarised(api: TestClient, clean_db: Engine
         "updated": 0,
         "unchanged": 0,
         "rejected": 0,
+        "conflicts": 0,
+        "conflict_keys": [],
         "errors": [],
     }
     items = api.get("/api/v1/readings", params={"period": "2025-10"}).json()["items"]

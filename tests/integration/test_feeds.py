@@ -90,27 +90,6 @@ def test_a_computed_reading_shows_the_records_behind_it(api: TestClient) -> None
     }
 
 
-def test_computed_readings_cannot_be_edited_by_hand(api: TestClient) -> None:
-    send_csv(api, DOSSIERS, OCTOBER)
-    reading = readings(api, period="2025-10")[("online_dossier", "ttpvhcc", None)]
-    put = api.put(
-        "/api/v1/readings",
-        json={"indicator": "online_dossier", "unit": "ttpvhcc", "period": "2025-10", "value": 90},
-    )
-    assert put.status_code == 409
-    assert put.json()["detail"]["code"] == "computed_reading"
-    assert "tự tính" in put.json()["detail"]["message"]
-    bulk = send_csv(
-        api,
-        "/api/v1/readings/bulk",
-        "indicator,unit,period,value\nonline_dossier,ttpvhcc,2025-10,90\n",
-    )
-    assert bulk.json()["errors"][0]["code"] == "computed_reading"
-    assert api.delete(f"/api/v1/readings/{reading['id']}").status_code == 409
-    after = readings(api, period="2025-10")[("online_dossier", "ttpvhcc", None)]
-    assert after["value"] == reading["value"] and after["version"] == reading["version"]
-
-
 def test_recomputation_touches_only_the_periods_imported(api: TestClient, clean_db: Engine) -> None:
     send_csv(api, DOSSIERS, OCTOBER)
     october = readings(api, period="2025-10")
@@ -275,3 +254,84 @@ def test_feedback_contradictions(api: TestClient) -> None:
         (2, "kind", "invalid"),
         (3, "satisfied", "not_resolved"),
     ]
+
+
+# --- a column a feed does not carry is unknown, not false ------------------------------------
+
+NO_FLAGS_HEAD = (
+    "code,unit,procedure_code,procedure_name,domain,channel,received_at,due_at,completed_at\n"
+)
+NO_FLAGS = NO_FLAGS_HEAD + "\n".join(
+    [
+        "U1,ttpvhcc,1.001,Khai sinh,ho-tich,online,2025-10-01,2025-10-03,2025-10-02",
+        "U2,ttpvhcc,1.001,Khai sinh,ho-tich,direct,2025-10-02,2025-10-04,2025-10-06",
+    ]
+)
+
+
+def test_a_file_without_the_flag_columns_leaves_their_rates_unknown(
+    api: TestClient, clean_db: Engine
+) -> None:
+    assert send_csv(api, DOSSIERS, NO_FLAGS).json()["created"] == 2
+    october = readings(api, period="2025-10")
+    # what the file does carry is still computed
+    assert (october[("online_dossier", "ttpvhcc", None)]["numerator"],) == (1,)
+    assert october[("tthc_ontime", "ttpvhcc", "ho-tich")]["denominator"] == 2
+    # ... what it does not is no reading at all, never 0%
+    for code in ("digitized_components", "electronic_results", "reuse_digitized"):
+        assert (code, "ttpvhcc", None) not in october, code
+    listed = api.get("/api/v1/dossiers", params={"unit": "ttpvhcc"}).json()["items"]
+    assert {d["code"]: d["digitized"] for d in listed} == {"U1": None, "U2": None}
+    card = api.get("/api/v1/scorecards/766", params={"unit": "ttpvhcc", "period": "2025-10"})
+    metrics = {m["code"]: m for g in card.json()["groups"] for m in g["metrics"]}
+    assert metrics["digitized"]["status"] == "not_measured"
+    assert metrics["digitized"]["reason"] == "Chưa có số liệu kỳ này."
+    assert metrics["online_dossiers"]["status"] == "measured"
+
+
+def test_a_partly_known_flag_is_computed_over_the_known_records_and_says_so(
+    api: TestClient,
+) -> None:
+    send_csv(api, DOSSIERS, OCTOBER)  # D1..D6 carry every flag: digitised D1, D2
+    assert send_csv(api, DOSSIERS, NO_FLAGS).json()["created"] == 2
+    r = readings(api, period="2025-10")[("digitized_components", "ttpvhcc", None)]
+    assert (r["numerator"], r["denominator"]) == (2, 6)
+    assert (
+        "6/8 hồ sơ TTHC" in r["note"] and "2 hồ sơ chưa có thông tin ở cột digitized" in (r["note"])
+    )
+    basis = api.get(f"/api/v1/readings/{r['id']}/records").json()
+    assert basis["total"] == 6 and "U1" not in {i["code"] for i in basis["items"]}
+    # re-sending a record without the column keeps what an earlier file said
+    again = HEAD.replace(",rescheduled,fully_online,digitized,e_result,reused_data,paid_online", "")
+    d1 = "D1,ttpvhcc,1.001,Đăng ký khai sinh,ho-tich,online,01/10/2025 08:00,03/10/2025 17:00,"
+    d1 += "02/10/2025 10:00,02/10/2025 15:00\n"
+    assert send_csv(api, DOSSIERS, again + d1).json()["unchanged"] == 1
+    listed = api.get("/api/v1/dossiers", params={"unit": "ttpvhcc"}).json()["items"]
+    assert {d["code"]: d["digitized"] for d in listed}["D1"] is True
+
+
+def test_json_rows_say_unknown_with_null_or_by_leaving_the_key_out(api: TestClient) -> None:
+    rows = [
+        {
+            "code": "J1",
+            "unit": "ttpvhcc",
+            "domain": "ho-tich",
+            "channel": "direct",
+            "received_at": "2025-10-01",
+            "due_at": "2025-10-03",
+            "digitized": True,
+        },
+        {
+            "code": "J2",
+            "unit": "ttpvhcc",
+            "domain": "ho-tich",
+            "channel": "direct",
+            "received_at": "2025-10-01",
+            "due_at": "2025-10-03",
+            "digitized": None,
+        },
+    ]
+    assert api.post(DOSSIERS, json=rows).json()["created"] == 2
+    r = readings(api, period="2025-10")[("digitized_components", "ttpvhcc", None)]
+    assert (r["numerator"], r["denominator"]) == (1, 1)
+    assert ("reuse_digitized", "ttpvhcc", None) not in readings(api, period="2025-10")

@@ -11,7 +11,7 @@ from sqlmodel import Session
 from app.clock import FixedClock
 from app.integration.scorecard import GroupConfig, ScorecardConfig, load_config, points_for
 from tests.accounts.test_pages import login
-from tests.conftest import make_user
+from tests.conftest import make_token, make_user
 from tests.integration.conftest import send_csv
 from tests.integration.test_feeds import FEEDBACK_ROWS, OCTOBER
 
@@ -79,11 +79,18 @@ def test_scorecard_from_hand_counted_dossiers(api: TestClient) -> None:
     assert metrics["online_dossiers"]["points"] == pytest.approx(2 / 6 * 12, abs=1e-4)
     assert metrics["online_payment"]["points"] == pytest.approx(1 / 6 * 10, abs=1e-4)
     assert metrics["e_results"]["points"] == pytest.approx(2 / 4 * 6, abs=1e-4)
-    assert metrics["satisfaction_index"]["status"] == "no_data"
+    # no source in the plan: not measured, neither awarded nor counted as a 0
+    assert metrics["satisfaction_index"]["status"] == "not_measured"
+    assert metrics["satisfaction_index"]["status_label"] == "chưa đo"
     assert metrics["satisfaction_index"]["points"] == 0
     group_points = {g["code"]: g["points"] for g in body["groups"]}
     assert body["points"] == pytest.approx(sum(group_points.values()))
     assert body["max"] == 100
+    # measured: progress 20, digitisation 12 (not results_digitized 10), online 22;
+    # not: transparency (no reading), feedback on time (no feedback), SIPAS
+    assert body["measured_max"] == 20 + 12 + 22
+    assert body["measured_share"] == pytest.approx(54)
+    assert body["percent"] == pytest.approx(body["points"] / 54 * 100)
     assert [t["period"] for t in body["trend"]] == ["2025-10"]
 
 
@@ -115,7 +122,7 @@ def test_metrics_that_do_not_apply_leave_the_maximum(seeded: Session, clock: Fix
         db_session=seeded, actor=SYSTEM, clock=clock, period="2025-10", config=config
     )
     transparency = card.groups[0]
-    assert (transparency.max, transparency.applicable_max) == (18, 10)
+    assert (transparency.max, transparency.applicable_max, transparency.measured_max) == (18, 10, 0)
     assert card.max == 92
     synced = next(m for m in transparency.metrics if m.code == "portal_synced")
     assert (synced.status, synced.points) == ("not_applicable", 0)
@@ -140,3 +147,62 @@ def test_the_page_and_its_fragment(
         assert "Tháng 10/2025 · ttpvhcc" in fragment.text
         bad = browser.get("/scorecards/766", params={"period": "2025-13"})
         assert bad.status_code == 422
+
+
+def test_the_scorecard_is_monthly_in_2026_and_marks_what_is_not_measured(
+    application: FastAPI, seeded: Session, clean_db: Engine
+) -> None:
+    """Plan 84 reports quarterly in 2026; the scorecard stays monthly (and offers quarters)."""
+    from datetime import date
+
+    april = FixedClock.on(date(2026, 4, 10))
+    application.state.clock = april
+    make_user(clean_db, april, username="lanh.dao", role="viewer")
+    march = OCTOBER.replace("2025-10", "2026-03").replace("/10/2025", "/03/2026")
+    march = march.replace("2025-11", "2026-04")
+    token = make_token(clean_db, april, username="admin2", role="admin")
+    with TestClient(application, headers={"Authorization": f"Bearer {token}"}) as api:
+        assert send_csv(api, "/api/v1/dossiers/bulk", march).status_code == 200
+        body = api.get(
+            "/api/v1/scorecards/766", params={"unit": "ttpvhcc", "period": "2026-03"}
+        ).json()
+        quarter = api.get("/api/v1/scorecards/766", params={"period": "2026-Q1"})
+        year = api.get("/api/v1/scorecards/766", params={"period": "2026"})
+    assert body["period"] == "2026-03" and body["period_label"] == "Tháng 03/2026"
+    metrics = {m["code"]: m for g in body["groups"] for m in g["metrics"]}
+    assert metrics["dossiers_on_time"]["status"] == "measured"
+    assert metrics["dossiers_on_time"]["rate"] == pytest.approx(75)
+    # the plan has no indicator for it: no source, "chưa đo", no points, out of measured_max
+    synced = metrics["portal_synced"]
+    assert (synced["status"], synced["status_label"], synced["points"]) == (
+        "not_measured",
+        "chưa đo",
+        0,
+    )
+    assert synced["source_label"] == "Chưa có nguồn số liệu"
+    assert metrics["tthc_published"]["source_label"] == (
+        "Chỉ tiêu: Tỷ lệ TTHC và kết quả giải quyết hồ sơ TTHC được công khai"
+    )
+    groups = {g["code"]: g for g in body["groups"]}
+    assert (groups["transparency"]["max"], groups["transparency"]["measured_max"]) == (18, 0)
+    digitisation = groups["digitisation"]  # results_digitized (10) has no source
+    assert (digitisation["max"], digitisation["measured_max"]) == (22, 12)
+    measured = [m for m in digitisation["metrics"] if m["status"] == "measured"]
+    assert digitisation["points"] == pytest.approx(sum(m["points"] for m in measured))
+    assert body["measured_max"] == 54 and body["max"] == 100
+    assert [t["period"] for t in body["trend"]][-3:] == ["2026-01", "2026-02", "2026-03"]
+    assert quarter.status_code == 200 and quarter.json()["period_label"] == "Quý I/2026"
+    assert year.status_code == 422
+
+    with TestClient(application) as browser:
+        login(browser, "lanh.dao")
+        page = browser.get("/scorecards/766", params={"unit": "ttpvhcc", "period": "2026-03"})
+    assert page.status_code == 200
+    text = page.text
+    assert "reading:" not in text and "computed:" not in text
+    assert "chưa đo" in text and "Đo được 54/100 điểm" in text
+    assert "Tính từ hồ sơ TTHC" in text and "Chưa có nguồn số liệu" in text
+    assert '<option value="2026-03" selected>Tháng 03/2026</option>' in text
+    assert '<option value="2026-04">Tháng 04/2026</option>' in text
+    assert '<option value="2025-10">Tháng 10/2025</option>' in text
+    assert '<option value="2026-Q1">Quý I/2026</option>' in text
