@@ -45,7 +45,7 @@ def test_0012_renames_only_the_untouched_old_wording(scratch_url: str) -> None: 
     assert _names(scratch_url)["tthc_ontime"][0] == NEW  # seeded from the fixed data file
     config = migrate.alembic_config(scratch_url)
 
-    command.downgrade(config, "-1")  # back to before 0012: the old wording returns
+    command.downgrade(config, "0011")  # back to before 0012: the old wording returns
     before = _names(scratch_url)
     assert before["tthc_ontime"][0] == OLD
     assert before["complaint_ontime"][0] == EDITED
