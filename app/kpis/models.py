@@ -4,14 +4,25 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator, HttpUrl, field_validator
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    HttpUrl,
+    ModelWrapValidatorHandler,
+    PrivateAttr,
+    field_validator,
+    model_validator,
+)
 from pydantic import Field as PydanticField
+from pydantic_core import PydanticCustomError
 from sqlalchemy import Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
+from app import formatting
 from app.db import UTCDateTime
+from app.errors import FieldError, Invalid
 from app.schemas import Code, FiniteFloat, NonEmptyStr, ReadModel, StrictInput
 
 
@@ -135,10 +146,108 @@ def _not_bool(value: object) -> object:
     return value
 
 
-#: A finite number that is not a JSON boolean (numeric strings from HTML forms still pass).
-Number = Annotated[FiniteFloat, BeforeValidator(_not_bool)]
-#: A whole number that is not a JSON boolean.
-WholeNumber = Annotated[int, BeforeValidator(_not_bool)]
+def schema_error(exc: formatting.NumberError) -> PydanticCustomError:
+    """The parser's refusal as a validation error keeping its code; ``message_vi`` is what
+    ``translate_validation_errors`` shows, so a form, a CSV row and the API say the same."""
+    return PydanticCustomError(exc.code, "{message_vi}", {"message_vi": exc.message})
+
+
+def _decimal(value: object) -> object:
+    """A JSON number stays a number; a string is read the Vietnamese way (``"98,5"``)."""
+    if isinstance(value, str):
+        try:
+            return formatting.parse_number(value)
+        except formatting.NumberError as exc:
+            raise schema_error(exc) from None
+    return _not_bool(value)
+
+
+def _whole(value: object) -> object:
+    """``"1.250"`` is 1250; ``1.5`` (a JSON number) or ``"1,5"`` is refused as not whole."""
+    try:
+        if isinstance(value, str):
+            return int(formatting.parse_number(value, whole=True))
+        if isinstance(value, float):
+            return int(formatting.check_number(value, whole=True))
+    except formatting.NumberError as exc:
+        raise schema_error(exc) from None
+    return _not_bool(value)
+
+
+def _provisional(value: object) -> object:
+    """A reading's number before its indicator is known: text that is no number at all is
+    refused here; which number it is (``1.250`` in a count or a percent) ``resolve_numbers``
+    decides once the indicator says what the field holds."""
+    if isinstance(value, str):
+        try:
+            return formatting.parse_number(value)
+        except formatting.NumberError as exc:
+            if exc.readings:
+                return exc.readings[0]
+            raise schema_error(exc) from None
+    return _not_bool(value)
+
+
+#: A finite number that is not a JSON boolean; a string is read by ``app.formatting``.
+Number = Annotated[FiniteFloat, BeforeValidator(_decimal)]
+#: A whole number that is not a JSON boolean; a string is read by ``app.formatting``.
+WholeNumber = Annotated[int, BeforeValidator(_whole)]
+#: A reading's value, numerator or denominator: a number, or text read once the indicator is known.
+ReadingNumber = Annotated[FiniteFloat, BeforeValidator(_provisional)]
+
+#: Ratio indicators whose numerator and denominator are amounts, not counts: money (VND
+#: disbursed of VND planned, compliance cost saved of cost before) and time (days saved of days
+#: allowed). Every other ratio of Plan 84 divides counts (dossiers, procedures, complaints,
+#: conditions, targets), typed as whole numbers. Keyed by code until indicators carry this as
+#: a column of their own.
+DECIMAL_PARTS = frozenset({"disbursement", "tthc_cost_cut", "tthc_time_cut"})
+_READING_NUMBERS = ("value", "numerator", "denominator")
+
+
+def whole_fields(indicator: Indicator) -> frozenset[str]:
+    """Which of a reading's numbers must be whole: a count's value, a ratio's parts."""
+    fields = set()
+    if indicator.measure == Measure.COUNT:
+        fields.add("value")
+    if indicator.code not in DECIMAL_PARTS:
+        fields.update(("numerator", "denominator"))
+    return frozenset(fields)
+
+
+def resolve_numbers(data: ReadingWrite, *, indicator: Indicator) -> ReadingWrite:
+    """The reading with each typed number read for its field: whole for counts, 0–100 for a
+    percent value. Range errors are left to the caller's rules (one wording for typed and JSON
+    numbers); ambiguity and fractions in counts are refused here, every field at once."""
+    whole = whole_fields(indicator)
+    texts = data.typed_numbers
+    errors: list[FieldError] = []
+    update: dict[str, float] = {}
+    for name in _READING_NUMBERS:
+        current = getattr(data, name)
+        if current is None:
+            continue
+        percent = name == "value" and indicator.measure == Measure.PERCENT
+        try:
+            if name in texts:
+                found = formatting.parse_number(
+                    texts[name],
+                    whole=name in whole,
+                    minimum=0,
+                    maximum=100 if percent else None,
+                )
+            else:
+                found = formatting.check_number(current, whole=name in whole)
+        except formatting.NumberError as exc:
+            if exc.code == formatting.OUT_OF_RANGE and exc.readings:
+                found = exc.readings[0]
+            else:
+                errors.append(FieldError(name, exc.code, exc.message))
+                continue
+        if found != current:
+            update[name] = found
+    if errors:
+        raise Invalid(errors, message=errors[0].message)
+    return data.model_copy(update=update) if update else data
 
 
 def _no_nul(value: str) -> str:
@@ -174,7 +283,7 @@ class IndicatorBase(StrictInput):
     area: Code | None = None
     measure: Measure | None = None
     comparator: Comparator | None = None
-    target: FiniteFloat | None = None
+    target: Number | None = None
     due_date: date | None = None
     responsible_unit: Code | None = None
     disaggregation: Disaggregation | None = None
@@ -191,7 +300,7 @@ class IndicatorCreate(IndicatorBase):
     area: Code
     measure: Measure = Measure.PERCENT
     comparator: Comparator
-    target: FiniteFloat
+    target: Number
     disaggregation: Disaggregation = Disaggregation.NONE
     source_section: str = PydanticField(default="", max_length=64)
     active: bool = True
@@ -226,9 +335,9 @@ class ReadingWrite(StrictInput):
     unit: Code = PydanticField(examples=["ttpvhcc"])
     period: CleanStr = PydanticField(max_length=16, examples=["2025-10"])
     domain: Code | None = PydanticField(default=None, examples=["ho-tich"])
-    value: Number | None = PydanticField(default=None, examples=[98.5])
-    numerator: Number | None = PydanticField(default=None, ge=0, examples=[197])
-    denominator: Number | None = PydanticField(default=None, ge=0, examples=[200])
+    value: ReadingNumber | None = PydanticField(default=None, examples=[98.5])
+    numerator: ReadingNumber | None = PydanticField(default=None, ge=0, examples=[197])
+    denominator: ReadingNumber | None = PydanticField(default=None, ge=0, examples=[200])
     note: CleanStr = PydanticField(default="", max_length=4000)
     evidence_url: HttpUrl | None = None
     version: WholeNumber | None = PydanticField(
@@ -237,12 +346,31 @@ class ReadingWrite(StrictInput):
         description="The version you last saw; 0 means 'create only'. Omit to upsert blindly.",
     )
     plan: Code | None = None
+    _texts: dict[str, str] = PrivateAttr(default_factory=dict)
 
     @field_validator("domain", "evidence_url", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         """A blank domain or link means none: what a form sends, and what a read returns."""
         return None if isinstance(value, str) and not value.strip() else value
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _keep_typed_numbers(
+        cls, data: Any, handler: ModelWrapValidatorHandler[ReadingWrite]
+    ) -> ReadingWrite:
+        """Remember the numbers given as text: only the indicator tells how to read them."""
+        model = handler(data)
+        if isinstance(data, dict):
+            texts = {n: v for n in _READING_NUMBERS if isinstance(v := data.get(n), str)}
+            if texts:
+                model._texts = texts
+        return model
+
+    @property
+    def typed_numbers(self) -> dict[str, str]:
+        """Value, numerator and denominator as typed, for those given as text."""
+        return self._texts
 
 
 class ReadingRead(ReadModel):

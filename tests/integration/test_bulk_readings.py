@@ -183,8 +183,9 @@ BAD_ROWS = [
         "non-numeric value",
         "online_dossier,ttpvhcc,2025-10,,tám mươi,,,",
         "value",
-        "float_parsing",
-        "Phải là một số.",
+        "not_a_number",
+        "“tám mươi” không phải là một số. Hãy viết như 1.250 (dấu chấm phân cách hàng nghìn) "
+        "hoặc 98,5 (dấu phẩy thập phân).",
     ),
     (
         "percent above 100",

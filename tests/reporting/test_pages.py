@@ -145,7 +145,7 @@ def test_a_reading_from_numerator_and_denominator(
     ("fields", "message"),
     [
         ({"value": "101"}, "Tỷ lệ phải từ 0 đến 100%."),
-        ({"value": "abc"}, "Phải là một số."),
+        ({"value": "abc"}, "“abc” không phải là một số."),
         ({"numerator": "5", "denominator": "0"}, None),
         ({"numerator": "9", "denominator": "4"}, None),
         ({"value": "", "numerator": "", "denominator": ""}, "Nhập giá trị, hoặc tử số và mẫu số."),
@@ -281,7 +281,8 @@ def test_a_tampered_hidden_field_is_refused_out_loud(
 ) -> None:
     resp = task(reporter, status="done", version="abc", headers=HX)
     assert resp.status_code == 422
-    assert 'class="field-error row-error"' in resp.text and "Phải là số nguyên." in resp.text
+    assert 'class="field-error row-error"' in resp.text
+    assert "“abc” không phải là một số nguyên." in resp.text
     assert db_session.exec(select(ProgressUpdate)).first() is None
     bad = reporter.post(
         f"{WS}/submit",
