@@ -291,6 +291,29 @@ class IndicatorBase(StrictInput):
     assignment: str | None = PydanticField(default=None, max_length=32)
     active: bool | None = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _target_for_measure(cls, data: Any) -> Any:
+        """A typed target read for the measure sent with it: ``"1.000"`` is 1000 for a count,
+        ``"12.345"`` is 12,345 for a percent. Text still unclear is left for ``Number``."""
+        if not isinstance(data, dict) or not isinstance(data.get("target"), str):
+            return data
+        measure = str(data.get("measure") or "").strip().lower()
+        if measure not in {Measure.COUNT, Measure.PERCENT}:
+            return data
+        try:
+            target = formatting.parse_number(
+                data["target"],
+                whole=measure == Measure.COUNT,
+                minimum=0,
+                maximum=100 if measure == Measure.PERCENT else None,
+            )
+        except formatting.NumberError as exc:
+            if exc.code != formatting.OUT_OF_RANGE or not exc.readings:
+                return data
+            target = exc.readings[0]
+        return {**data, "target": target}
+
 
 class IndicatorCreate(IndicatorBase):
     code: Code = PydanticField(examples=["tthc_ontime"])
