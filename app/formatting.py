@@ -130,10 +130,11 @@ def check_number(
     """A number already given as one (JSON ``1.5``) meets the same rules as typed text."""
     if not math.isfinite(value):
         raise NumberError(NOT_A_NUMBER, "Không chấp nhận NaN hoặc vô cực.")
-    label = shown if shown is not None else format_number(value, None)
     if whole and not float(value).is_integer():
+        label = shown if shown is not None else format_number(value)
         raise NumberError(NOT_WHOLE, f"Phải là số nguyên (nhận được “{label}”).", (value,))
-    if not _in_range(value, minimum, maximum):
+    if (minimum is not None or maximum is not None) and not _in_range(value, minimum, maximum):
+        label = shown if shown is not None else format_number(value)
         raise _out_of_range(label, minimum, maximum, (value,))
     return float(value)
 

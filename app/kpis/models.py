@@ -179,6 +179,8 @@ def _provisional(value: object) -> object:
     refused here; which number it is (``1.250`` in a count or a percent) ``resolve_numbers``
     decides once the indicator says what the field holds."""
     if isinstance(value, str):
+        if value.isdigit() and value.isascii():
+            return value  # plain digits mean the same in every field; pydantic reads them in C
         try:
             return formatting.parse_number(value)
         except formatting.NumberError as exc:
@@ -218,8 +220,13 @@ def resolve_numbers(data: ReadingWrite, *, indicator: Indicator) -> ReadingWrite
     """The reading with each typed number read for its field: whole for counts, 0–100 for a
     percent value. Range errors are left to the caller's rules (one wording for typed and JSON
     numbers); ambiguity and fractions in counts are refused here, every field at once."""
-    whole = whole_fields(indicator)
     texts = data.typed_numbers
+    if not texts and all(
+        v is None or (type(v) is float and v.is_integer())
+        for v in (data.value, data.numerator, data.denominator)
+    ):
+        return data  # whole numbers fit every field: the common case of a large import
+    whole = whole_fields(indicator)
     errors: list[FieldError] = []
     update: dict[str, float] = {}
     for name in _READING_NUMBERS:
@@ -369,7 +376,6 @@ class ReadingWrite(StrictInput):
         description="The version you last saw; 0 means 'create only'. Omit to upsert blindly.",
     )
     plan: Code | None = None
-    _texts: dict[str, str] = PrivateAttr(default_factory=dict)
 
     @field_validator("domain", "evidence_url", mode="before")
     @classmethod
@@ -385,14 +391,32 @@ class ReadingWrite(StrictInput):
         """Remember the numbers given as text: only the indicator tells how to read them."""
         model = handler(data)
         if isinstance(data, dict):
-            texts = {n: v for n in _READING_NUMBERS if isinstance(v := data.get(n), str)}
+            # Only text with a separator can mean different numbers in different fields.
+            texts = {
+                n: v
+                for n in _READING_NUMBERS
+                if isinstance(v := data.get(n), str) and ("." in v or "," in v)
+            }
             if texts:
-                model._texts = texts
+                typed = TypedReadingWrite.model_construct(model.model_fields_set, **dict(model))
+                typed._texts = texts
+                return typed
         return model
 
     @property
     def typed_numbers(self) -> dict[str, str]:
-        """Value, numerator and denominator as typed, for those given as text."""
+        """Value, numerator and denominator typed as text with a separator (``1.250``)."""
+        return {}
+
+
+class TypedReadingWrite(ReadingWrite):
+    """A reading write whose numbers came as text with a separator, kept for the indicator to
+    read. A subclass so that the plain rows of a large import do not pay for the private field."""
+
+    _texts: dict[str, str] = PrivateAttr(default_factory=dict)
+
+    @property
+    def typed_numbers(self) -> dict[str, str]:
         return self._texts
 
 
