@@ -147,6 +147,8 @@ def translate_validation_errors(errors: list[dict[str, Any]]) -> list[FieldError
         template = _PYDANTIC_MESSAGES.get(kind)
         if kind == "value_error" and ctx.get("error") is not None:
             message = str(ctx["error"])  # our own validators already speak Vietnamese
+        elif ctx.get("message_vi") is not None:
+            message = str(ctx["message_vi"])  # ours too, with a code of their own
         elif template is not None:
             try:
                 message = template.format(**ctx)

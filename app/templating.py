@@ -11,18 +11,17 @@ from jinja2_fragments.fastapi import Jinja2Blocks
 
 from app.clock import VIETNAM_TZ
 from app.config import ROOT_DIR
+from app.formatting import format_input, format_number
 from app.periods import PeriodError, format_date_vi, parse_period
-from app.reporting.forms import format_number_input
 
 templates = Jinja2Blocks(directory=str(ROOT_DIR / "templates"))
 
 
 def format_number_vi(value: float | int | None, digits: int = 1) -> str:
-    """``98.5`` → ``98,5``; thousands with dots, as Vietnamese documents write them."""
+    """``98.5`` → ``98,5``; a whole value without decimals (``1.250``), others with ``digits``."""
     if value is None:
         return "—"
-    text = f"{value:,.{digits}f}" if isinstance(value, float) and value % 1 else f"{value:,.0f}"
-    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    return format_number(value, digits if value % 1 else 0)
 
 
 def format_percent_vi(value: float | None, digits: int = 1) -> str:
@@ -49,7 +48,7 @@ templates.env.filters["number_vi"] = format_number_vi
 templates.env.filters["percent_vi"] = format_percent_vi
 templates.env.filters["date_vi"] = format_date_filter
 templates.env.filters["period_vi"] = period_label
-templates.env.filters["number_input"] = format_number_input
+templates.env.filters["number_input"] = format_input
 
 
 def is_partial_request(request: Request) -> bool:

@@ -24,6 +24,7 @@ from sqlmodel import Session
 from app.actors import Actor
 from app.clock import VIETNAM_TZ, Clock
 from app.errors import Invalid
+from app.formatting import format_machine
 
 _DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 PAGE = 1000
@@ -36,7 +37,8 @@ def neutralise(value: str) -> str:
 
 class Kind(StrEnum):
     TEXT = "text"
-    NUMBER = "number"
+    NUMBER = "number"  # a count or an amount: shown 1.250 or 1.250,50 in a Vietnamese Excel
+    COUNT = "count"  # always whole (versions, ranks)
     PERCENT = "percent"  # a number 0–100, written as a number (never "98,5%" text)
     DATE = "date"
     DATETIME = "datetime"
@@ -72,7 +74,7 @@ def _csv_value(value: Any, kind: Kind) -> str:
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, float):
-        return f"{value:.10g}"
+        return format_machine(value)
     if isinstance(value, int):
         return str(value)
     return neutralise(str(value))
@@ -92,11 +94,23 @@ def csv_chunks(columns: list[Column], rows: Iterable[Any]) -> Iterator[bytes]:
 
 
 _NUMBER_FORMATS = {
-    Kind.PERCENT: "0.00",
-    Kind.NUMBER: "General",
     Kind.DATE: "DD/MM/YYYY",
     Kind.DATETIME: "DD/MM/YYYY HH:MM",
+    Kind.COUNT: "#,##0",
 }
+#: Numbers stay numbers; the format only shows them. Excel draws the separators of the reader's
+#: locale, so a Vietnamese Excel shows ``#,##0.00`` as 1.250,50.
+_WHOLE_FORMATS = {Kind.NUMBER: "#,##0", Kind.PERCENT: "0"}
+_DECIMAL_FORMATS = {Kind.NUMBER: "#,##0.00", Kind.PERCENT: "0.00"}
+
+
+def _number_format(value: object, kind: Kind) -> str | None:
+    if kind in _NUMBER_FORMATS:
+        return _NUMBER_FORMATS[kind]
+    if kind in _WHOLE_FORMATS and isinstance(value, int | float):
+        whole = isinstance(value, int) or value.is_integer()
+        return (_WHOLE_FORMATS if whole else _DECIMAL_FORMATS)[kind]
+    return None
 
 
 def xlsx_file(columns: list[Column], rows: Iterable[Any], *, title: str) -> IO[bytes]:
@@ -116,8 +130,8 @@ def xlsx_file(columns: list[Column], rows: Iterable[Any], *, title: str) -> IO[b
             if isinstance(value, str):
                 cell.value = neutralise(value)
                 cell.data_type = "s"  # text even if it still looked like a formula
-            elif column.kind in _NUMBER_FORMATS and value is not None:
-                cell.number_format = _NUMBER_FORMATS[column.kind]
+            elif value is not None and (shown := _number_format(value, column.kind)):
+                cell.number_format = shown
             cells.append(cell)
         sheet.append(cells)
     out: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
@@ -150,7 +164,7 @@ READING_COLUMNS = [
     Column("Ghi chú", lambda r: r.note),
     Column("Minh chứng", lambda r: r.evidence_url),
     Column("Nguồn", lambda r: r.source),
-    Column("Phiên bản", lambda r: r.version, Kind.NUMBER),
+    Column("Phiên bản", lambda r: r.version, Kind.COUNT),
     Column("Cập nhật lúc", lambda r: r.updated_at, Kind.DATETIME),
 ]
 PROGRESS_COLUMNS = [
@@ -163,7 +177,7 @@ PROGRESS_COLUMNS = [
     Column("Khó khăn, vướng mắc", lambda p: p.difficulties),
     Column("Đề xuất, kiến nghị", lambda p: p.proposals),
     Column("Minh chứng", lambda p: p.evidence),
-    Column("Phiên bản", lambda p: p.version, Kind.NUMBER),
+    Column("Phiên bản", lambda p: p.version, Kind.COUNT),
     Column("Cập nhật lúc", lambda p: p.updated_at, Kind.DATETIME),
 ]
 SUBMISSION_COLUMNS = [
@@ -203,12 +217,12 @@ SCORE_COLUMNS = [
     Column("Mã đơn vị", lambda u: u[1].code),
     Column("Đơn vị", lambda u: u[1].name),
     Column("Điểm", lambda u: u[1].score, Kind.NUMBER),
-    Column("Xếp hạng", lambda u: u[1].rank, Kind.NUMBER),
+    Column("Xếp hạng", lambda u: u[1].rank, Kind.COUNT),
     Column("Xếp loại", lambda u: u[1].classification),
     Column("Nhiệm vụ (0–1)", lambda u: u[1].tasks, Kind.NUMBER),
     Column("Chỉ tiêu (0–1)", lambda u: u[1].indicators, Kind.NUMBER),
     Column("Báo cáo (0–1)", lambda u: u[1].reporting, Kind.NUMBER),
-    Column("Nhiệm vụ quá hạn", lambda u: u[1].overdue, Kind.NUMBER),
+    Column("Nhiệm vụ quá hạn", lambda u: u[1].overdue, Kind.COUNT),
 ]
 
 

@@ -21,6 +21,7 @@ from typing import IO, Any
 from fastapi import Request
 
 from app.errors import AppError, FieldError
+from app.formatting import format_number
 
 #: Bodies up to this size stay in memory; larger ones spill to a temporary file.
 SPOOL_IN_MEMORY = 1024 * 1024
@@ -32,8 +33,8 @@ _DELIMITERS = {";": "dấu chấm phẩy (;)", "\t": "dấu tab", "|": "dấu g�
 
 def _size_vi(n: int) -> str:
     if n >= 1024 * 1024:
-        return f"{n / (1024 * 1024):.0f} MB".replace(".", ",")
-    return f"{n / 1024:.0f} KB"
+        return f"{format_number(n / (1024 * 1024), 0)} MB"
+    return f"{format_number(n / 1024, 0)} KB"
 
 
 class PayloadTooLarge(AppError):
@@ -41,8 +42,8 @@ class PayloadTooLarge(AppError):
 
     def __init__(self, limit: int) -> None:
         super().__init__(
-            message=f"Tệp gửi lên quá lớn: tối đa {_size_vi(limit)} ({limit:,} byte). "
-            "Hãy chia thành nhiều tệp nhỏ hơn.".replace(",", "."),
+            message=f"Tệp gửi lên quá lớn: tối đa {_size_vi(limit)} ({format_number(limit)} byte). "
+            "Hãy chia thành nhiều tệp nhỏ hơn.",
             code="payload_too_large",
             status_code=413,
         )

@@ -4,14 +4,26 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator, HttpUrl, computed_field, field_validator
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    HttpUrl,
+    ModelWrapValidatorHandler,
+    PrivateAttr,
+    computed_field,
+    field_validator,
+    model_validator,
+)
 from pydantic import Field as PydanticField
+from pydantic_core import PydanticCustomError
 from sqlalchemy import JSON, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
+from app import formatting
 from app.db import UTCDateTime
+from app.errors import FieldError, Invalid
 from app.schemas import Code, FiniteFloat, NonEmptyStr, ReadModel, StrictInput
 
 
@@ -154,10 +166,115 @@ def _not_bool(value: object) -> object:
     return value
 
 
-#: A finite number that is not a JSON boolean (numeric strings from HTML forms still pass).
-Number = Annotated[FiniteFloat, BeforeValidator(_not_bool)]
-#: A whole number that is not a JSON boolean.
-WholeNumber = Annotated[int, BeforeValidator(_not_bool)]
+def schema_error(exc: formatting.NumberError) -> PydanticCustomError:
+    """The parser's refusal as a validation error keeping its code; ``message_vi`` is what
+    ``translate_validation_errors`` shows, so a form, a CSV row and the API say the same."""
+    return PydanticCustomError(exc.code, "{message_vi}", {"message_vi": exc.message})
+
+
+def _decimal(value: object) -> object:
+    """A JSON number stays a number; a string is read the Vietnamese way (``"98,5"``)."""
+    if isinstance(value, str):
+        try:
+            return formatting.parse_number(value)
+        except formatting.NumberError as exc:
+            raise schema_error(exc) from None
+    return _not_bool(value)
+
+
+def _whole(value: object) -> object:
+    """``"1.250"`` is 1250; ``1.5`` (a JSON number) or ``"1,5"`` is refused as not whole."""
+    try:
+        if isinstance(value, str):
+            return int(formatting.parse_number(value, whole=True))
+        if isinstance(value, float):
+            return int(formatting.check_number(value, whole=True))
+    except formatting.NumberError as exc:
+        raise schema_error(exc) from None
+    return _not_bool(value)
+
+
+def _provisional(value: object) -> object:
+    """A reading's number before its indicator is known: text that is no number at all is
+    refused here; which number it is (``1.250`` in a count or a percent) ``resolve_numbers``
+    decides once the indicator says what the field holds."""
+    if isinstance(value, str):
+        if value.isdigit() and value.isascii():
+            return value  # plain digits mean the same in every field; pydantic reads them in C
+        try:
+            return formatting.parse_number(value)
+        except formatting.NumberError as exc:
+            if exc.readings:
+                return exc.readings[0]
+            raise schema_error(exc) from None
+    return _not_bool(value)
+
+
+#: A finite number that is not a JSON boolean; a string is read by ``app.formatting``.
+Number = Annotated[FiniteFloat, BeforeValidator(_decimal)]
+#: A whole number that is not a JSON boolean; a string is read by ``app.formatting``.
+WholeNumber = Annotated[int, BeforeValidator(_whole)]
+#: A reading's value, numerator or denominator: a number, or text read once the indicator is known.
+ReadingNumber = Annotated[FiniteFloat, BeforeValidator(_provisional)]
+
+#: Ratio indicators whose numerator and denominator are amounts, not counts: money (VND
+#: disbursed of VND planned, compliance cost saved of cost before) and time (days saved of days
+#: allowed). Every other ratio of Plan 84 divides counts (dossiers, procedures, complaints,
+#: conditions, targets), typed as whole numbers. Keyed by code until indicators carry this as
+#: a column of their own.
+DECIMAL_PARTS = frozenset({"disbursement", "tthc_cost_cut", "tthc_time_cut"})
+_READING_NUMBERS = ("value", "numerator", "denominator")
+
+
+def whole_fields(indicator: Indicator) -> frozenset[str]:
+    """Which of a reading's numbers must be whole: a count's value, a ratio's parts."""
+    fields = set()
+    if indicator.measure == Measure.COUNT:
+        fields.add("value")
+    if indicator.code not in DECIMAL_PARTS:
+        fields.update(("numerator", "denominator"))
+    return frozenset(fields)
+
+
+def resolve_numbers(data: ReadingWrite, *, indicator: Indicator) -> ReadingWrite:
+    """The reading with each typed number read for its field: whole for counts, 0–100 for a
+    percent value. Range errors are left to the caller's rules (one wording for typed and JSON
+    numbers); ambiguity and fractions in counts are refused here, every field at once."""
+    texts = data.typed_numbers
+    if not texts and all(
+        v is None or (type(v) is float and v.is_integer())
+        for v in (data.value, data.numerator, data.denominator)
+    ):
+        return data  # whole numbers fit every field: the common case of a large import
+    whole = whole_fields(indicator)
+    errors: list[FieldError] = []
+    update: dict[str, float] = {}
+    for name in _READING_NUMBERS:
+        current = getattr(data, name)
+        if current is None:
+            continue
+        percent = name == "value" and indicator.measure == Measure.PERCENT
+        try:
+            if name in texts:
+                found = formatting.parse_number(
+                    texts[name],
+                    whole=name in whole,
+                    minimum=0,
+                    maximum=100 if percent else None,
+                )
+            else:
+                found = formatting.check_number(current, whole=name in whole)
+        except formatting.NumberError as exc:
+            if exc.code == formatting.OUT_OF_RANGE and exc.readings:
+                found = exc.readings[0]
+            else:
+                errors.append(FieldError(name, exc.code, exc.message))
+                continue
+        if found != current:
+            update[name] = found
+    if errors:
+        raise Invalid(errors, message=errors[0].message)
+    return data.model_copy(update=update) if update else data
 
 
 def _no_nul(value: str) -> str:
@@ -193,7 +310,7 @@ class IndicatorBase(StrictInput):
     area: Code | None = None
     measure: Measure | None = None
     comparator: Comparator | None = None
-    target: FiniteFloat | None = None
+    target: Number | None = None
     due_date: date | None = None
     responsible_unit: Code | None = None
     disaggregation: Disaggregation | None = None
@@ -206,6 +323,29 @@ class IndicatorBase(StrictInput):
     )
     active: bool | None = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _target_for_measure(cls, data: Any) -> Any:
+        """A typed target read for the measure sent with it: ``"1.000"`` is 1000 for a count,
+        ``"12.345"`` is 12,345 for a percent. Text still unclear is left for ``Number``."""
+        if not isinstance(data, dict) or not isinstance(data.get("target"), str):
+            return data
+        measure = str(data.get("measure") or "").strip().lower()
+        if measure not in {Measure.COUNT, Measure.PERCENT}:
+            return data
+        try:
+            target = formatting.parse_number(
+                data["target"],
+                whole=measure == Measure.COUNT,
+                minimum=0,
+                maximum=100 if measure == Measure.PERCENT else None,
+            )
+        except formatting.NumberError as exc:
+            if exc.code != formatting.OUT_OF_RANGE or not exc.readings:
+                return data
+            target = exc.readings[0]
+        return {**data, "target": target}
+
 
 class IndicatorCreate(IndicatorBase):
     code: Code = PydanticField(examples=["tthc_ontime"])
@@ -215,7 +355,7 @@ class IndicatorCreate(IndicatorBase):
     area: Code
     measure: Measure = Measure.PERCENT
     comparator: Comparator
-    target: FiniteFloat
+    target: Number
     disaggregation: Disaggregation = Disaggregation.NONE
     source_section: str = PydanticField(default="", max_length=64)
     active: bool = True
@@ -251,9 +391,9 @@ class ReadingWrite(StrictInput):
     unit: Code = PydanticField(examples=["ttpvhcc"])
     period: CleanStr = PydanticField(max_length=16, examples=["2025-10"])
     domain: Code | None = PydanticField(default=None, examples=["ho-tich"])
-    value: Number | None = PydanticField(default=None, examples=[98.5])
-    numerator: Number | None = PydanticField(default=None, ge=0, examples=[197])
-    denominator: Number | None = PydanticField(default=None, ge=0, examples=[200])
+    value: ReadingNumber | None = PydanticField(default=None, examples=[98.5])
+    numerator: ReadingNumber | None = PydanticField(default=None, ge=0, examples=[197])
+    denominator: ReadingNumber | None = PydanticField(default=None, ge=0, examples=[200])
     note: CleanStr = PydanticField(default="", max_length=4000)
     evidence_url: HttpUrl | None = None
     version: WholeNumber | None = PydanticField(
@@ -268,6 +408,42 @@ class ReadingWrite(StrictInput):
     def _empty_is_none(cls, value: object) -> object:
         """A blank domain or link means none: what a form sends, and what a read returns."""
         return None if isinstance(value, str) and not value.strip() else value
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _keep_typed_numbers(
+        cls, data: Any, handler: ModelWrapValidatorHandler[ReadingWrite]
+    ) -> ReadingWrite:
+        """Remember the numbers given as text: only the indicator tells how to read them."""
+        model = handler(data)
+        if isinstance(data, dict):
+            # Only text with a separator can mean different numbers in different fields.
+            texts = {
+                n: v
+                for n in _READING_NUMBERS
+                if isinstance(v := data.get(n), str) and ("." in v or "," in v)
+            }
+            if texts:
+                typed = TypedReadingWrite.model_construct(model.model_fields_set, **dict(model))
+                typed._texts = texts
+                return typed
+        return model
+
+    @property
+    def typed_numbers(self) -> dict[str, str]:
+        """Value, numerator and denominator typed as text with a separator (``1.250``)."""
+        return {}
+
+
+class TypedReadingWrite(ReadingWrite):
+    """A reading write whose numbers came as text with a separator, kept for the indicator to
+    read. A subclass so that the plain rows of a large import do not pay for the private field."""
+
+    _texts: dict[str, str] = PrivateAttr(default_factory=dict)
+
+    @property
+    def typed_numbers(self) -> dict[str, str]:
+        return self._texts
 
 
 class ReadingRead(ReadModel):

@@ -25,6 +25,7 @@ from app.audit.models import AuditAction
 from app.clock import Clock, FixedClock
 from app.db import insert_many
 from app.errors import AppError, Conflict, FieldError, Invalid, NotFound
+from app.formatting import format_number
 from app.kpis.models import (
     Disaggregation,
     Domain,
@@ -40,6 +41,7 @@ from app.kpis.models import (
     ReadingSource,
     ReadingWrite,
     figures_differ,
+    resolve_numbers,
 )
 from app.periods import Period
 from app.plans import service as plan_service
@@ -526,14 +528,16 @@ def _resolve_value(*, indicator: Indicator, data: ReadingWrite) -> float:
             raise Invalid.one(
                 "numerator",
                 "numerator_above_denominator",
-                f"Tử số ({data.numerator:g}) không được lớn hơn mẫu số ({data.denominator:g}).",
+                f"Tử số ({format_number(data.numerator)}) không được lớn hơn mẫu số "
+                f"({format_number(data.denominator)}).",
             )
         computed = data.numerator / data.denominator * 100
         if data.value is not None and abs(data.value - computed) > 0.01:
             raise Invalid.one(
                 "value",
                 "value_mismatch",
-                f"Giá trị {data.value:g} không khớp với tử số/mẫu số ({computed:.2f}). "
+                f"Giá trị {format_number(data.value)} không khớp với tử số/mẫu số "
+                f"({format_number(computed, 2)}). "
                 "Hãy bỏ trống giá trị để hệ thống tự tính.",
             )
         return computed
@@ -968,6 +972,7 @@ def check_reading(
             "domain_not_allowed",
             f"Chỉ tiêu “{ctx.indicator_code}” không chia theo lĩnh vực: bỏ trống lĩnh vực.",
         )
+    data = resolve_numbers(data, indicator=ctx.indicator)
     value = _resolve_value(indicator=ctx.indicator, data=data)
     return CheckedReading(
         key=(ctx.indicator_id, ctx.unit_id, period, ctx.domain_id),

@@ -1,40 +1,40 @@
 """Turning what an officer typed into API input, and errors back into messages per field.
 
-Officers type ``98,5`` and ``1.234.567``; the API takes ``98.5`` and ``1234567``. Whatever cannot
-be read is passed through unchanged so the schema refuses it with its usual message.
+Numbers are read by ``app.formatting`` whatever the path: a reading's or a task's numbers go to
+the schema as typed (``number_text``), which reads them exactly as it reads a CSV cell or a JSON
+string, so the messages match. Forms whose schemas take plain floats use ``parse_number_vi``.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from app import formatting
 from app.errors import AppError, translate_validation_errors
 
-_VI_DECIMAL = re.compile(r"^[+-]?\d{1,3}(\.\d{3})*(,\d+)?$|^[+-]?\d+(,\d+)?$")
-_DOTTED_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(\.\d{3}){2,}$")
+
+def number_text(text: str) -> str | None:
+    """A number field as typed, for a schema whose number types read text; blank → ``None``."""
+    value = text.strip()
+    return value or None
 
 
-def parse_number_vi(text: str) -> str | None:
-    """``"98,5"`` → ``"98.5"``; ``"1.234.567"`` → ``"1234567"``; blank → ``None``."""
-    value = text.strip().replace(" ", "").replace("%", "")
+def parse_number_vi(text: str) -> float | str | None:
+    """``"98,5"`` → 98.5 and ``"1.234.567"`` → 1234567 for schemas that take plain floats;
+    blank → ``None``. Text the parser refuses is passed on so the schema refuses it too."""
+    value = text.strip()
     if not value:
         return None
-    if "," in value and _VI_DECIMAL.match(value):
-        return value.replace(".", "").replace(",", ".")
-    if _DOTTED_THOUSANDS.match(value):
-        return value.replace(".", "")
-    return value
+    try:
+        return formatting.parse_number(value)
+    except formatting.NumberError:
+        return value
 
 
-def format_number_input(value: float | int | None) -> str:
-    """What an input shows for a stored number: ``98,5``, ``200`` (no thousands dots: editable)."""
-    if value is None:
-        return ""
-    text = f"{value:.6f}".rstrip("0").rstrip(".") if isinstance(value, float) else str(value)
-    return text.replace(".", ",")
+#: What an input shows for a stored number: ``98,5``, ``1250``, ``97,78`` (no thousands dots).
+format_number_input = formatting.format_input
 
 
 def validate(

@@ -26,7 +26,7 @@ from app.progress import service as progress_service
 from app.progress.models import ProgressWrite
 from app.reporting import completeness, workspace
 from app.reporting import service as reporting_service
-from app.reporting.forms import app_error_messages, parse_number_vi, validate
+from app.reporting.forms import app_error_messages, number_text, validate
 from app.reporting.models import STATUS_LABELS, SubmissionAction, SubmissionStatus
 from app.templating import is_partial_request, render
 
@@ -213,7 +213,7 @@ async def save_task(
         "unit": unit,
         "period": period,
         "status": typed["status"] or None,
-        "percent_complete": parse_number_vi(typed["percent_complete"]),
+        "percent_complete": number_text(typed["percent_complete"]),
         "version": typed["version"] or None,
         **{k: typed[k] for k in _TEXT_FIELDS},
     }
@@ -256,9 +256,9 @@ async def save_reading(
         "unit": unit,
         "period": period,
         "domain": domain,
-        "value": parse_number_vi(typed["value"]),
-        "numerator": parse_number_vi(typed["numerator"]),
-        "denominator": parse_number_vi(typed["denominator"]),
+        "value": number_text(typed["value"]),
+        "numerator": number_text(typed["numerator"]),
+        "denominator": number_text(typed["denominator"]),
         "note": typed["note"],
         "evidence_url": typed["evidence_url"] or None,
         "version": typed["version"] or None,

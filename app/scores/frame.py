@@ -11,6 +11,7 @@ from datetime import date
 
 from sqlmodel import Session, col, select
 
+from app.formatting import format_number
 from app.kpis.models import Domain, Indicator
 from app.periods import Period, ReportingCalendar
 from app.plans import service as plan_service
@@ -18,15 +19,13 @@ from app.plans.models import Area, Assignment, Plan, Scope, TaskCadence
 from app.scores import queries
 from app.scores.models import ScoringConfigRead
 from app.scores.schemas import TaskRole
-from app.scoring import rules
 from app.scoring.config import ScoringConfig
 from app.units.models import Unit
 
 
 def plain(value: float) -> str:
-    """A number as people write it: ``98`` → ``98``, ``97.25`` → ``97,25`` (up to 4 decimals)."""
-    text = rules.format_vi(value, 4).rstrip("0").rstrip(",")
-    return "0" if text == "-0" else text
+    """A number as people write it: ``98`` → ``98``, ``97.25`` → ``97,25`` (up to 2 decimals)."""
+    return format_number(value)
 
 
 @dataclass(frozen=True, slots=True)

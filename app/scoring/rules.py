@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
+from app.formatting import format_number
 from app.periods import format_date_vi
 from app.scoring.config import ScoringConfig
 
@@ -32,14 +33,12 @@ _COMPONENT_LABELS = {"tasks": "nhiệm vụ", "indicators": "chỉ tiêu", "repo
 
 def format_vi(value: float, digits: int) -> str:
     """``1234.5`` → ``1.234,50``: decimal comma and dotted thousands, whatever the locale."""
-    text = f"{value:,.{digits}f}"
-    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    return format_number(value, digits)
 
 
 def _n(value: float) -> str:
-    """An input as people wrote it: ``98`` → ``98``, ``97.25`` → ``97,25`` (at most 4 decimals)."""
-    text = format_vi(value, 4).rstrip("0").rstrip(",")
-    return "0" if text == "-0" else text
+    """An input as people wrote it: ``98`` → ``98``, ``97.25`` → ``97,25`` (at most 2 decimals)."""
+    return format_number(value)
 
 
 def _ratio(value: float) -> str:

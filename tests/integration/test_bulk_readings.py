@@ -185,8 +185,9 @@ BAD_ROWS = [
         "non-numeric value",
         "online_dossier,ttpvhcc,2025-10,,tám mươi,,,",
         "value",
-        "float_parsing",
-        "Phải là một số.",
+        "not_a_number",
+        "“tám mươi” không phải là một số. Hãy viết như 1.250 (dấu chấm phân cách hàng nghìn) "
+        "hoặc 98,5 (dấu phẩy thập phân).",
     ),
     (
         "percent above 100",
@@ -389,3 +390,52 @@ def test_a_broken_json_file_names_the_row(api: TestClient, clean_db: Engine) -> 
     assert resp.status_code == 422
     assert error_of(resp, 2)["code"] == "json_invalid"
     assert counts(clean_db)["Reading"] == 0
+
+
+def test_numbers_are_read_the_vietnamese_way(api: TestClient, clean_db: Engine) -> None:
+    resp = send_csv(
+        api,
+        URL,
+        HEADER
+        + 'complaint_ontime,vp,2025-10,,,1.150,"1.250",\n'  # dotted thousands in counts
+        + 'online_dossier,ttpvhcc,2025-10,,"31,5",,,\n'  # a decimal comma, quoted in CSV
+        + "online_dossier,ttpvhcc,2025-11,,12.345,,,\n",  # a percent: 12345 is ruled out
+    )
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["created"] == 3
+    with Session(clean_db) as session:
+        stored = {
+            (r.indicator_id, r.period): (r.value, r.numerator, r.denominator)
+            for r in session.exec(select(Reading))
+        }
+    values = sorted(stored.values(), key=lambda v: v[0])
+    assert values[0] == (12.345, None, None)
+    assert values[1] == (31.5, None, None)
+    assert values[2] == (pytest.approx(92), 1150, 1250)
+
+
+def test_an_unclear_number_is_refused_with_the_message_put_gives(
+    api: TestClient, clean_db: Engine
+) -> None:
+    row = 'complaint_ontime,vp,2025-10,,,"1,250",2000,\n'
+    resp = send_csv(api, URL, HEADER + row, partial="true")
+    assert resp.status_code == 422, resp.text
+    err = error_of(resp, 1)
+    single = api.put(
+        "/api/v1/readings",
+        json={
+            "indicator": "complaint_ontime",
+            "unit": "vp",
+            "period": "2025-10",
+            "numerator": "1,250",
+            "denominator": 2000,
+        },
+    )
+    assert single.status_code == 422
+    [expected] = single.json()["detail"]["errors"]
+    assert (err["field"], err["code"], err["message"]) == (
+        expected["field"],
+        "ambiguous_number",
+        expected["message"],
+    )
+    assert "1,25" in err["message"] and "1250" in err["message"]

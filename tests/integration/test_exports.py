@@ -6,6 +6,7 @@ import csv
 import io
 from datetime import datetime
 
+import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy.engine import Engine
@@ -128,3 +129,24 @@ def test_scores_export_lists_the_ranked_units(api: TestClient) -> None:
     rows = list(load_workbook(io.BytesIO(resp.content)).active.iter_rows(values_only=True))
     assert rows[0][:4] == ("Kỳ", "Mã đơn vị", "Đơn vị", "Điểm")
     assert {r[1] for r in rows[1:]} >= {"vhxh", "ttpvhcc"}
+
+
+def test_numbers_are_excel_numbers_with_a_number_format(api: TestClient) -> None:
+    send_csv(
+        api,
+        "/api/v1/readings/bulk",
+        "indicator,unit,period,value,numerator,denominator\n"
+        'disbursement,kthtdt,2025-10,,"1.250,5",2500\n'
+        "complaint_ontime,vp,2025-10,,1.100,1.125\n",
+    )
+    resp = api.get("/api/v1/exports/readings.xlsx", params={"period": "2025-10"})
+    rows = list(load_workbook(io.BytesIO(resp.content)).active.iter_rows(values_only=False))
+    data = {r[0].value: r for r in rows[1:]}
+    money, count = data["disbursement"], data["complaint_ontime"]
+    assert (money[5].value, money[5].data_type, money[5].number_format) == (1250.5, "n", "#,##0.00")
+    assert (count[5].value, count[5].data_type, count[5].number_format) == (1100, "n", "#,##0")
+    assert count[4].value == pytest.approx(1100 / 1125 * 100)  # the stored value, unrounded
+    assert count[4].number_format == "0.00"
+    assert count[10].number_format == "#,##0"  # the version
+    text = api.get("/api/v1/exports/readings.csv", params={"period": "2025-10"}).text
+    assert "1250.5,2500" in text  # machine numbers, read back alike by the importer

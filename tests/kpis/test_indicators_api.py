@@ -340,7 +340,7 @@ def test_create_refuses_a_negative_count(api: TestClient) -> None:
         ({"comparator": "=>"}, "comparator", "enum"),
         ({"measure": "ratio"}, "measure", "enum"),
         ({"disaggregation": "unit"}, "disaggregation", "enum"),
-        ({"target": "nhiều"}, "target", "float_parsing"),
+        ({"target": "nhiều"}, "target", "not_a_number"),
         ({"target": ...}, "target", "missing"),
         ({"comparator": ...}, "comparator", "missing"),
         ({"area": ...}, "area", "missing"),

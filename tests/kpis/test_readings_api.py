@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, func, select
 
 from app.clock import FixedClock
+from app.formatting import NumberError, parse_number
 from app.kpis.models import Domain, Indicator, Reading
 from app.units.models import Unit
 
@@ -771,3 +772,78 @@ def test_nul_character_in_text_is_refused(api: TestClient, seeded: Session, fiel
     err = field_error(put(api, **{field: value}), field)
     assert "NUL" in err["message"]
     assert count_readings(seeded) == 0
+
+
+# --- numbers given as text (app.formatting) ------------------------------------------------------
+
+
+def _parser_message(text: str, **options: Any) -> str:
+    with pytest.raises(NumberError) as caught:
+        parse_number(text, **options)
+    return caught.value.message
+
+
+def test_a_json_string_is_read_the_vietnamese_way(api: TestClient) -> None:
+    resp = put(api, value=..., numerator="1.250", denominator="1.300")
+    assert resp.status_code == 201, resp.text
+    got = resp.json()
+    assert (got["numerator"], got["denominator"]) == (1250, 1300)  # not 1,25 / 1,3
+    assert got["value"] == pytest.approx(1250 / 1300 * 100)
+    assert put(api, value="96,5").json()["value"] == 96.5
+    assert put(api, value="12.345").json()["value"] == 12.345  # a percent: 12345 is ruled out
+
+
+def test_a_fraction_in_a_count_is_refused_whether_a_number_or_text(api: TestClient) -> None:
+    as_number = field_error(put(api, value=..., numerator=1.5, denominator=2), "numerator")
+    assert as_number == {
+        "field": "numerator",
+        "code": "not_whole",
+        "message": "Phải là số nguyên (nhận được “1,5”).",
+    }
+    as_text = field_error(put(api, value=..., numerator="1,5", denominator=2), "numerator")
+    assert as_text == as_number
+    ambiguous = field_error(put(api, value=..., numerator="1,250", denominator=2000), "numerator")
+    assert ambiguous["code"] == "ambiguous_number"
+    assert ambiguous["message"] == _parser_message("1,250", whole=True)
+    assert field_error(put(api, value=..., numerator=True, denominator=2), "numerator")
+
+
+def test_money_ratios_keep_decimal_parts(api: TestClient, db_session: Session) -> None:
+    resp = put(
+        api, indicator="disbursement", unit="kthtdt", value=..., numerator="12,5", denominator=25
+    )
+    assert resp.status_code == 201, resp.text
+    assert (resp.json()["numerator"], resp.json()["value"]) == (12.5, 50)
+    unclear = put(
+        api, indicator="disbursement", unit="kthtdt", value=..., numerator="1.250", denominator=2500
+    )
+    assert field_error(unclear, "numerator", "ambiguous_number")["message"] == _parser_message(
+        "1.250"
+    )
+
+
+def test_a_count_indicators_value_is_whole(api: TestClient) -> None:
+    created = api.post(
+        "/api/v1/indicators",
+        json={
+            "code": "dossiers_received",
+            "name": "Số hồ sơ tiếp nhận",
+            "area": "par3",
+            "measure": "count",
+            "comparator": ">=",
+            "target": "1.000",
+            "responsible_unit": "vhxh",
+        },
+    )
+    assert created.status_code == 201, created.text
+    assert created.json()["target"] == 1000
+    ok = put(api, indicator="dossiers_received", value="1.250")
+    assert ok.status_code == 201, ok.text
+    assert ok.json()["value"] == 1250
+    refused = put(api, indicator="dossiers_received", value=12.5)
+    assert field_error(refused, "value", "not_whole")
+
+
+def test_text_that_is_no_number_is_refused_by_the_schema(api: TestClient) -> None:
+    err = field_error(put(api, value="chín mươi"), "value", "not_a_number")
+    assert err["message"] == _parser_message("chín mươi")

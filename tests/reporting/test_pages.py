@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 
 from app.actors import SYSTEM
 from app.clock import FixedClock
+from app.formatting import NumberError, parse_number
 from app.kpis.models import Reading
 from app.progress.models import ProgressUpdate
 from app.reporting import service as reporting_service
@@ -141,11 +142,72 @@ def test_a_reading_from_numerator_and_denominator(
     assert db_session.exec(select(Reading)).one().value == pytest.approx(98.5)
 
 
+def test_counts_typed_with_thousands_dots_are_stored_as_meant(
+    reporter: TestClient, db_session: Session
+) -> None:
+    """1.100 / 1.125 once became 1,1 / 1,125; now 1100 / 1125 = 97,78% < 98%: not met."""
+    resp = kpi(
+        reporter,
+        code="tthc_ontime",
+        domain="ho-tich",
+        numerator="1.100",
+        denominator="1.125",
+        headers=HX,
+    )
+    assert resp.status_code == 200, resp.text
+    stored = db_session.exec(select(Reading)).one()
+    assert (stored.numerator, stored.denominator) == (1100, 1125)
+    assert stored.value == pytest.approx(1100 / 1125 * 100)  # stored unrounded
+    assert "✗ Chưa đạt" in resp.text and "✓ Đạt" not in resp.text
+    assert "Đã lưu: 97,78%" in resp.text
+    # the inputs show what reads back the same on the next save: never 97,777778
+    assert 'name="value" inputmode="decimal" size="8" value="97,78"' in resp.text
+    assert 'name="numerator" inputmode="decimal" size="8" value="1100"' in resp.text
+    again = kpi(
+        reporter,
+        code="tthc_ontime",
+        domain="ho-tich",
+        value="97,78",
+        numerator="1100",
+        denominator="1125",
+        version="1",
+        headers=HX,
+    )
+    assert again.status_code == 200, again.text
+    db_session.expire_all()
+    assert db_session.exec(select(Reading)).one().version == 1  # unchanged
+
+
+def test_numerator_above_denominator_is_told_in_vietnamese_numbers(reporter: TestClient) -> None:
+    resp = kpi(
+        reporter, code="tthc_ontime", domain="ho-tich", numerator="1.250", denominator="1.150"
+    )
+    assert resp.status_code == 422
+    assert "Tử số (1.250) không được lớn hơn mẫu số (1.150)." in resp.text
+
+
+def test_an_unclear_count_is_refused_next_to_its_field_with_both_readings(
+    reporter: TestClient, db_session: Session
+) -> None:
+    resp = kpi(
+        reporter, code="tthc_ontime", domain="ho-tich", numerator="1,250", denominator="2.000"
+    )
+    assert resp.status_code == 422
+    with pytest.raises(NumberError) as caught:
+        parse_number("1,250", whole=True)
+    assert caught.value.message in resp.text  # what PUT /readings and a CSV row say
+    assert "1,25 (dấu phẩy là dấu thập phân)" in resp.text
+    assert 'name="numerator" inputmode="decimal" size="8" value="1,250" aria-invalid="true"' in (
+        resp.text
+    )
+    assert db_session.exec(select(Reading)).first() is None
+
+
 @pytest.mark.parametrize(
     ("fields", "message"),
     [
         ({"value": "101"}, "Tỷ lệ phải từ 0 đến 100%."),
-        ({"value": "abc"}, "Phải là một số."),
+        ({"value": "abc"}, "“abc” không phải là một số."),
         ({"numerator": "5", "denominator": "0"}, None),
         ({"numerator": "9", "denominator": "4"}, None),
         ({"value": "", "numerator": "", "denominator": ""}, "Nhập giá trị, hoặc tử số và mẫu số."),
@@ -285,7 +347,8 @@ def test_a_tampered_hidden_field_is_refused_out_loud(
 ) -> None:
     resp = task(reporter, status="done", version="abc", headers=HX)
     assert resp.status_code == 422
-    assert 'class="field-error row-error"' in resp.text and "Phải là số nguyên." in resp.text
+    assert 'class="field-error row-error"' in resp.text
+    assert "“abc” không phải là một số nguyên." in resp.text
     assert db_session.exec(select(ProgressUpdate)).first() is None
     bad = reporter.post(
         f"{WS}/submit",
