@@ -71,7 +71,7 @@ from app.kpis.models import (
     figures_differ,
 )
 from app.kpis.service import Lookups, WriteAction
-from app.periods import Period, PeriodError
+from app.periods import Granularity, Period, PeriodError
 from app.plans import service as plan_service
 from app.plans.models import Plan
 from app.units import service as unit_service
@@ -343,7 +343,7 @@ class _RecordImporter:
         self._writable: dict[str, Unit] = {}
         self._domain_ids: dict[str, int] = {}
         self._open: set[tuple[int, str]] = set()
-        self._periods: dict[date, str | None] = {}
+        self._periods: dict[date, tuple[str, ...]] = {}
         self._units: dict[int, Unit] = {}
         self._domains: dict[int, str] = {}
 
@@ -351,13 +351,24 @@ class _RecordImporter:
 
     def period_of(self, day: date | None) -> str | None:
         """The plan's reporting period holding a day (None before the plan's first period)."""
+        found = self.periods_of(day)
+        return found[0] if found else None
+
+    def periods_of(self, day: date | None) -> tuple[str, ...]:
+        """The periods a record counts in: the plan's reporting period and, in a quarterly year,
+        also its month, because the committee meets monthly (Plan 84 III.2) and a month's rates
+        are computed from the same records. Each period is scored on its own: nothing twice."""
         if day is None:
-            return None
+            return ()
         if day not in self._periods:
             try:
-                self._periods[day] = str(self.calendar.period_for(day))
+                period = self.calendar.period_for(day)
             except PeriodError:
-                self._periods[day] = None
+                self._periods[day] = ()
+            else:
+                month = _period_of_month(day)
+                extra = () if month == period else (str(month),)
+                self._periods[day] = (str(period), *extra)
         return self._periods[day]
 
     def unit_by_id(self, unit_id: int) -> Unit:
@@ -408,7 +419,7 @@ class _RecordImporter:
         if old is None:
             fields = {**self.defaults, **fields}
         unit_id = fields["unit_id"]
-        pairs = {(unit_id, p) for p in map(self.period_of, self.days_of(fields)) if p}
+        pairs = {(unit_id, p) for day in self.days_of(fields) for p in self.periods_of(day)}
         if old is not None:
             if all(old[k] == v for k, v in fields.items()):
                 return Outcome.UNCHANGED, None
@@ -418,7 +429,9 @@ class _RecordImporter:
                     Permission.DATA_WRITE,
                     unit_code=self.unit_by_id(old["unit_id"]).code,
                 )
-            pairs |= {(old["unit_id"], p) for p in map(self.period_of, self.days_of(old)) if p}
+            pairs |= {
+                (old["unit_id"], p) for day in self.days_of(old) for p in self.periods_of(day)
+            }
         if not pairs <= self._open:
             for pair_unit, period in sorted(pairs):
                 self.lookups.ensure_open(self.plan, self.unit_by_id(pair_unit), period)
@@ -734,6 +747,10 @@ def metric_groups(
 
 #: How many conflicting keys an import summary names (the count is always complete).
 CONFLICT_KEYS_SHOWN = 50
+
+
+def _period_of_month(day: date) -> Period:
+    return Period(day.year, Granularity.MONTH, day.month)
 
 
 def recompute(

@@ -45,7 +45,7 @@ from app.kpis.models import (
 )
 from app.periods import Period
 from app.plans import service as plan_service
-from app.plans.models import Area, Assignment, Plan
+from app.plans.models import Area, Assignment, Plan, TaskCadence
 from app.reporting import service as reporting_service
 from app.units import service as unit_service
 from app.units.models import Unit
@@ -585,6 +585,11 @@ class ReadingContext:
     codes: tuple[str, str, str | None]
 
 
+def _is_monthly_assignment(*, db_session: Session, assignment_id: int) -> bool:
+    cadence = db_session.exec(select(Assignment.cadence).where(Assignment.id == assignment_id))
+    return cadence.first() == TaskCadence.MONTHLY
+
+
 class Lookups:
     """Codes, periods and locks resolved once and remembered, for one write or a whole batch.
 
@@ -750,8 +755,23 @@ class Lookups:
             )
         )
 
-    def period(self, plan: Plan, text: str) -> str:
-        key = ("period", plan.id, text)
+    def monthly_indicator(self, indicator: Indicator) -> bool:
+        """Whether the indicator follows a task the plan reports monthly (socio-economic targets):
+        its readings are monthly in quarterly years too."""
+        if indicator.assignment_id is None:
+            return False
+        return bool(
+            self._cached(
+                ("monthly", indicator.assignment_id),
+                _is_monthly_assignment,
+                db_session=self.db_session,
+                assignment_id=indicator.assignment_id,
+            )
+        )
+
+    def period(self, plan: Plan, text: str, *, monthly: bool = False) -> str:
+        """``monthly``: a month is accepted in a quarterly year too (monthly tasks, readings)."""
+        key = ("period", plan.id, text, monthly)
         if (found := self._hit(key)) is not _MISSING:
             return found  # type: ignore[return-value]
         return self._cached(  # type: ignore[return-value]
@@ -760,6 +780,7 @@ class Lookups:
             plan=plan,
             period=text,
             today=self.clock.today(),
+            monthly=monthly,
         )
 
     def ensure_open(self, plan: Plan, unit: Unit, period: str) -> None:
@@ -930,7 +951,7 @@ def reading_natural_key(*, lookups: Lookups, data: ReadingWrite) -> ReadingKey:
     indicator = lookups.indicator(plan, data.indicator)
     unit = lookups.unit(data.unit)
     domain = lookups.domain(data.domain) if data.domain else None
-    period = lookups.period(plan, data.period)
+    period = lookups.period(plan, data.period, monthly=True)  # a key, whoever may write it
     assert indicator.id is not None and unit.id is not None
     return (indicator.id, unit.id, period, domain.id if domain else None)
 
@@ -958,7 +979,12 @@ def check_reading(
     whether it is open, and the value. A bulk import checks a chunk first, then fetches the
     stored rows of all the valid keys at once and ``decide_reading`` each."""
     ctx = lookups.reading_context(actor, data.plan, data.indicator, data.unit, data.domain)
-    period = lookups.period(ctx.plan, data.period)
+    # In a quarterly year a month's figure stands beside the quarter's, each scored on its own:
+    # feeds compute both (the committee meets monthly), and indicators of monthly tasks are
+    # typed monthly. Other hand entries keep the quarter, so "2026-03" typed for "2026-Q1" is
+    # refused with the hint rather than filed where the quarterly report never looks.
+    monthly = source == ReadingSource.COMPUTED or lookups.monthly_indicator(ctx.indicator)
+    period = lookups.period(ctx.plan, data.period, monthly=monthly)
     lookups.ensure_open(ctx.plan, ctx.unit, period)
     if ctx.disaggregation == Disaggregation.DOMAIN and ctx.domain_id is None:
         raise Invalid.one(

@@ -16,9 +16,9 @@ from app.audit.models import AuditAction
 from app.clock import Clock
 from app.errors import Conflict, FieldError, Invalid
 from app.kpis.service import Lookups, WriteAction, claim_version, parse_filter_period
-from app.periods import Period
+from app.periods import Granularity, Period
 from app.plans import service as plan_service
-from app.plans.models import Assignment
+from app.plans.models import Assignment, TaskCadence
 from app.progress.models import ProgressRead, ProgressStatus, ProgressUpdate, ProgressWrite
 from app.units import service as unit_service
 from app.units.models import Unit
@@ -180,9 +180,14 @@ def progress_natural_key(*, lookups: Lookups, data: ProgressWrite) -> ProgressKe
     plan = lookups.plan(data.plan)
     assignment = lookups.assignment(plan, data.assignment)
     unit = lookups.unit(data.unit)
-    period = lookups.period(plan, data.period)
+    period = lookups.period(plan, data.period, monthly=is_monthly(assignment))
     assert assignment.id is not None and unit.id is not None
     return (assignment.id, unit.id, period)
+
+
+def is_monthly(assignment: Assignment) -> bool:
+    """Tasks the plan marks "Định kỳ hằng tháng" report every month, in quarterly years too."""
+    return assignment.cadence == TaskCadence.MONTHLY
 
 
 _MISSING = object()
@@ -216,7 +221,15 @@ def plan_progress(
             "not_assigned",
             f"Đơn vị “{unit.code}” không chủ trì, không phối hợp nhiệm vụ {assignment.code}.",
         )
-    period = lookups.period(plan, data.period)
+    period = lookups.period(plan, data.period, monthly=is_monthly(assignment))
+    if is_monthly(assignment) and Period.parse(period).granularity is not Granularity.MONTH:
+        months = ", ".join(str(m) for m in Period.parse(period).months())
+        raise Invalid.one(
+            "period",
+            "monthly_task",
+            f"Nhiệm vụ {assignment.code} báo cáo định kỳ hằng tháng: cập nhật theo từng tháng "
+            f"({months}), báo cáo quý dùng cập nhật mới nhất trong quý.",
+        )
     lookups.ensure_open(plan, unit, period)
     percent = _resolve_percent(data)
     fields: dict[str, object] = {

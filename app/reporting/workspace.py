@@ -17,9 +17,9 @@ from app.actors import Actor
 from app.clock import Clock
 from app.kpis import service as kpi_service
 from app.kpis.models import DomainRead, IndicatorRead, ReadingRead
-from app.periods import Period
+from app.periods import Granularity, Period
 from app.plans import service as plan_service
-from app.plans.models import AreaRead, AssignmentRead, Plan
+from app.plans.models import AreaRead, AssignmentRead, Plan, TaskCadence
 from app.progress import service as progress_service
 from app.progress.models import ProgressRead
 from app.reporting import service as reporting_service
@@ -108,6 +108,20 @@ class Workspace:
     lock_message: str = ""
     coordinator_name: str = ""
     missing: list[str] = field(default_factory=list)
+    #: The general report this page belongs to: itself, or the quarter of a month in 2026.
+    report_period: Period | None = None
+    #: In a quarterly year: the monthly tasks, reported on their own monthly pages (read-only
+    #: here, with their latest monthly update) and the months that hold them.
+    monthly_tasks: list[TaskRow] = field(default_factory=list)
+    months: list[Period] = field(default_factory=list)
+    #: The picker's label of each period ("Tháng 02/2026 (nhiệm vụ hằng tháng)").
+    period_labels: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def monthly_only(self) -> bool:
+        """A month of a quarterly year: only the tasks the plan marks monthly, no report of its
+        own (the updates go with the quarter's report)."""
+        return self.report_period is not None and self.report_period != self.period
 
     @property
     def tasks(self) -> list[TaskRow]:
@@ -163,8 +177,21 @@ def _readings_by_key(
 
 
 def resolve_period(*, plan: Plan, period: str, clock: Clock) -> Period:
-    """A period of the plan's calendar that has started (422 otherwise)."""
-    return Period.parse(plan_service.validate_period(plan=plan, period=period, today=clock.today()))
+    """A period of the plan's calendar that has started (422 otherwise); in a quarterly year a
+    month too, the page of the monthly tasks."""
+    return Period.parse(
+        plan_service.validate_period(plan=plan, period=period, today=clock.today(), monthly=True)
+    )
+
+
+def _latest_in(
+    *, db_session: Session, actor: Actor, unit: Unit, months: list[Period]
+) -> dict[str, ProgressRead]:
+    """Each monthly task's latest update among the quarter's months (the quarter's figure)."""
+    found: dict[str, ProgressRead] = {}
+    for month in months:
+        found |= _progress_by_task(db_session=db_session, actor=actor, unit=unit, period=month)
+    return found
 
 
 def current_period_for(
@@ -204,9 +231,16 @@ def build(
     unit = unit_service.get_by_code(db_session=db_session, code=unit_code)
     p = resolve_period(plan=plan, period=period, clock=clock)
     calendar = plan_service.calendar_for(plan)
-    previous = calendar.previous(p)
+    regular = calendar.is_regular(p)
+    report_period = p if regular else calendar.period_for(p.start_date)
+    previous = calendar.previous(p) if regular else (p.previous() if p.index > 1 else None)
     submission = reporting_service.get_submission(
-        db_session=db_session, actor=actor, clock=clock, unit=unit.code, period=str(p), plan=None
+        db_session=db_session,
+        actor=actor,
+        clock=clock,
+        unit=unit.code,
+        period=str(report_period),
+        plan=None,
     )
     tasks, _ = plan_service.list_assignments(
         db_session=db_session,
@@ -214,6 +248,14 @@ def build(
         limit=10_000,
         offset=0,
     )
+    # In a quarterly year the monthly tasks live on the months' pages, the others on the
+    # quarter's: each task has one place to be reported, so nothing is counted twice.
+    quarterly_year = p.granularity is not Granularity.MONTH or not regular
+    monthly_tasks = [t for t in tasks if t.cadence == TaskCadence.MONTHLY] if quarterly_year else []
+    if not regular:
+        tasks = monthly_tasks
+    elif monthly_tasks:
+        tasks = [t for t in tasks if t.cadence != TaskCadence.MONTHLY]
     progress = _progress_by_task(db_session=db_session, actor=actor, unit=unit, period=p)
     before = (
         _progress_by_task(db_session=db_session, actor=actor, unit=unit, period=previous)
@@ -229,6 +271,9 @@ def build(
     indicators, _ = kpi_service.list_indicators(
         db_session=db_session, plan_code=None, area=None, unit=unit.code, limit=1000, offset=0
     )
+    if not regular:  # a month's page carries the indicators of the monthly tasks only
+        monthly_codes = {t.code for t in monthly_tasks}
+        indicators = [i for i in indicators if i.assignment in monthly_codes]
     domains = kpi_service.list_domains(db_session=db_session, active=True)
     readings = _readings_by_key(db_session=db_session, actor=actor, unit=unit, period=p)
     earlier = (
@@ -249,10 +294,22 @@ def build(
         submission=submission,
         areas=[(a, r) for a, r in areas if r],
         indicators=rows,
-        periods=list(reversed(calendar.periods(until=clock.today()))),
+        periods=list(reversed(calendar.periods(until=clock.today(), monthly=True))),
         can_edit=can(actor, Permission.DATA_WRITE, unit_code=unit.code),
-        can_submit=can(actor, Permission.DATA_WRITE, unit_code=unit.code),
+        can_submit=can(actor, Permission.DATA_WRITE, unit_code=unit.code) and regular,
+        report_period=report_period,
     )
+    ws.period_labels = {
+        str(x): x.label_vi + ("" if calendar.is_regular(x) else " (nhiệm vụ hằng tháng)")
+        for x in ws.periods
+    }
+    if regular and monthly_tasks:
+        months = [m for m in p.months() if m.start_date <= clock.today()]
+        latest = _latest_in(db_session=db_session, actor=actor, unit=unit, months=months)
+        ws.months = months
+        ws.monthly_tasks = [
+            TaskRow(task, _role(task, unit), latest.get(task.code)) for task in monthly_tasks
+        ]
     coordinator = (
         db_session.get(Unit, plan.coordinator_unit_id) if plan.coordinator_unit_id else None
     )
