@@ -60,7 +60,7 @@ class ScoringConfigWrite(StrictInput):
     base_version: str | None = PydanticField(
         default=None,
         description="The version you edited; 409 if the rules in force have changed since.",
-        examples=["2025.1"],
+        examples=["2026.0"],
     )
 
 

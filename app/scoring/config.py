@@ -92,7 +92,7 @@ DEFAULT_BANDS = (
 class ScoringConfig(_Frozen):
     """Everything the scoring rules need besides the data itself."""
 
-    version: NonEmptyStr = Field(examples=["2025.1"])
+    version: NonEmptyStr = Field(examples=["2026.0"])
     weights: Weights = Weights()
     amber_distance: float = Field(default=0.9, description="Fraction of target that shows amber.")
     late_credit: float = Field(default=0.5, description="Credit for a late report (0..1).")

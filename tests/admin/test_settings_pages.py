@@ -52,7 +52,7 @@ def test_the_scoring_change_is_previewed_then_saved(
     assert preview.status_code == 200
     assert preview.text.lstrip().startswith('<section id="scoring"')
     assert "nếu áp dụng cấu hình mới" in preview.text and "Lưu và áp dụng" in preview.text
-    assert configuration.get_config(db_session=db_session).config.version == "2025.1"
+    assert configuration.get_config(db_session=db_session).config.version == "2026.0"
     saved = post(admin_web, "/admin/settings/scoring", action="save", **data)
     assert saved.status_code == 303
     current = configuration.get_config(db_session=db_session)

@@ -203,7 +203,7 @@ def test_breakdown_adds_up_and_shows_what_it_used(ward: TestClient) -> None:
     assert b["indicators"]["mean"] == pytest.approx(90 / 95)
     assert b["reporting"]["state"] == "on_time" and b["reporting"]["due_date"] == "2025-11-05"
     assert b["reporting"]["formula"] == "nộp đúng hạn: (1 × 1 + 0 × 0,5 + 0 × 0) / 1 = 1,000"
-    assert b["config"]["version"] == "2025.1" and b["config_source"] == "file"
+    assert b["config"]["version"] == "2026.0" and b["config_source"] == "file"
     assert b["config"]["weights"] == {"tasks": 40.0, "indicators": 40.0, "reporting": 20.0}
 
 

@@ -31,7 +31,7 @@ def vp_score(client: TestClient) -> float:
 
 def test_the_shipped_file_is_in_force_by_default(api: TestClient) -> None:
     body = api.get(URL).json()
-    assert body["source"] == "file" and body["config"]["version"] == "2025.1"
+    assert body["source"] == "file" and body["config"]["version"] == "2026.0"
     assert body["config"]["bands"][0] == {
         "min_score": 90.0,
         "label": "Hoàn thành xuất sắc nhiệm vụ",
@@ -45,7 +45,7 @@ def test_an_override_changes_scores_and_is_audited(ward: TestClient, seeded: Ses
         late_credit=0.25,
         area_max_points={"par3": 9.5},
     )
-    resp = ward.put(URL, json={"config": new, "note": "Bỏ phần báo cáo", "base_version": "2025.1"})
+    resp = ward.put(URL, json={"config": new, "note": "Bỏ phần báo cáo", "base_version": "2026.0"})
     assert resp.status_code == 200, resp.text
     assert resp.json()["source"] == "override" and resp.json()["changed_by"] == "admin"
     assert vp_score(ward) == pytest.approx(50 * 1.6 / 46 + 50 * 90 / 95)
@@ -61,12 +61,12 @@ def test_an_override_changes_scores_and_is_audited(ward: TestClient, seeded: Ses
     events = seeded.exec(select(AuditEvent).where(AuditEvent.entity == "scoring_config")).all()
     assert len(events) == 1
     assert events[0].entity_key == "2025.2" and events[0].action == "update"
-    assert events[0].before["config"]["version"] == "2025.1"
+    assert events[0].before["config"]["version"] == "2026.0"
     assert events[0].after["config"]["weights"]["reporting"] == 0
 
 
 def test_version_labels_are_never_reused(api: TestClient) -> None:
-    same = api.put(URL, json={"config": config(version="2025.1")})
+    same = api.put(URL, json={"config": config(version="2026.0")})
     assert same.status_code == 409 and same.json()["detail"]["code"] == "version_taken"
     assert api.put(URL, json={"config": config(version="2026.1")}).status_code == 200
     again = api.put(URL, json={"config": config(version="2026.1", late_credit=0.2)})
@@ -75,7 +75,7 @@ def test_version_labels_are_never_reused(api: TestClient) -> None:
 
 def test_a_stale_base_version_is_409(api: TestClient) -> None:
     assert api.put(URL, json={"config": config(version="2026.1")}).status_code == 200
-    stale = api.put(URL, json={"config": config(version="2026.2"), "base_version": "2025.1"})
+    stale = api.put(URL, json={"config": config(version="2026.2"), "base_version": "2026.0"})
     assert stale.status_code == 409
     assert stale.json()["detail"]["errors"][0]["field"] == "base_version"
 
@@ -103,7 +103,7 @@ def test_reset_returns_to_the_file_and_history_keeps_everything(ward: TestClient
     history = ward.get(f"{URL}/history").json()
     assert history["total"] == 2
     assert [(h["source"], h["version"]) for h in history["items"]] == [
-        ("file", "2025.1"),
+        ("file", "2026.0"),
         ("override", "2026.1"),
     ]
     assert ward.request("DELETE", URL).status_code == 200  # already on the file: nothing to do

@@ -32,7 +32,7 @@ def _error(**changes: Any) -> str:
 
 def test_default_file_holds_the_plan_84_numbers():
     config = load_default_config()
-    assert config.version == "2025.1"
+    assert config.version == "2026.0"
     assert (config.weights.tasks, config.weights.indicators, config.weights.reporting) == (
         40,
         40,
@@ -50,7 +50,7 @@ def test_default_file_holds_the_plan_84_numbers():
 
 
 def test_default_file_agrees_with_the_code_defaults():
-    assert load_default_config() == ScoringConfig(version="2025.1")
+    assert load_default_config() == ScoringConfig(version="2026.0")
     assert load_default_config().bands == DEFAULT_BANDS
 
 
@@ -173,7 +173,7 @@ def test_area_points_are_checked():
 
 def test_load_config_reads_a_toml_file(tmp_path: Path):
     path = tmp_path / "scoring.toml"
-    text = DEFAULT_CONFIG_PATH.read_text(encoding="utf-8").replace("2025.1", "2025.2")
+    text = DEFAULT_CONFIG_PATH.read_text(encoding="utf-8").replace("2026.0", "2025.2")
     path.write_text(text + "par1 = 9.5\n", encoding="utf-8")
     config = load_config(path=path)
     assert config.version == "2025.2"

@@ -281,7 +281,7 @@ def test_unit_score_hand_computed():
     assert result.components[1].mean == 0.75
     assert result.components[1].formula == "trung bình 2/3 chỉ tiêu có số liệu = 0,750"
     assert result.formula == "40 × 0,500 + 40 × 0,750 + 20 × 0,625 = 62,50"
-    assert result.version == "2025.1"
+    assert result.version == "2026.0"
 
 
 def test_missing_component_is_renormalised():
