@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from app import formatting
 from app.accounts.dependencies import WebUser
 from app.accounts.permissions import Permission, authorize
 from app.admin import history
@@ -23,7 +24,7 @@ from app.admin.units import all_units
 from app.clock import ClockDep
 from app.db import SessionDep
 from app.kpis import service as kpi_service
-from app.kpis.models import DomainCreate, IndicatorUpdate
+from app.kpis.models import DomainCreate, DomainRead, IndicatorUpdate
 from app.plans import service as plan_service
 from app.reporting.forms import format_number_input, parse_number_vi
 from app.templating import is_partial_request, render
@@ -103,11 +104,41 @@ async def create_domain(
     )
 
 
+def _domain_field(code: str) -> str:
+    return f"dt_{code}"
+
+
+def _domain_targets(
+    typed: dict[str, str], domains: list[DomainRead], percent: bool
+) -> tuple[dict[str, float], dict[str, str]]:
+    """The per-domain targets typed on the page (blank: the indicator's own target)."""
+    found: dict[str, float] = {}
+    errors: dict[str, str] = {}
+    for domain in domains:
+        name = _domain_field(domain.code)
+        try:
+            value = formatting.parse_optional(
+                typed.get(name, ""), minimum=0, maximum=100 if percent else None
+            )
+        except formatting.NumberError as exc:
+            errors[name] = exc.message
+            continue
+        if value is not None:
+            found[domain.code] = value
+    return found, errors
+
+
 def _target_context(db_session: Any, code: str, edit: FormState | None = None) -> dict[str, Any]:
     plan = plan_service.get_plan(db_session=db_session, code=None)
     row = kpi_service.get_indicator(db_session=db_session, plan=plan, code=code)
     indicator = kpi_service.indicator_reads(db_session=db_session, plan=plan, rows=[row])[0]
+    domains = kpi_service.list_domains(db_session=db_session, active=True)
     return {
+        "domains": domains if indicator.disaggregation == "domain" else [],
+        "domain_target_texts": {
+            _domain_field(d): formatting.format_input(t)
+            for d, t in indicator.domain_targets.items()
+        },
         "title": f"Chỉ tiêu {indicator.code}",
         "ind": indicator,
         "target_text": format_number_input(indicator.target),
@@ -131,7 +162,8 @@ def target_page(request: Request, code: str, identity: WebUser, db_session: Sess
 async def update_target(
     request: Request, code: str, identity: WebUser, db_session: SessionDep, clock: ClockDep
 ) -> Response:
-    typed = await read_form(request, _FIELDS)
+    domains = kpi_service.list_domains(db_session=db_session, active=True)
+    typed = await read_form(request, (*_FIELDS, *(_domain_field(d.code) for d in domains)))
     due, due_error = parse_date_vi(typed["due_date"])
     data = {
         "name": typed["name"],
@@ -150,6 +182,12 @@ async def update_target(
         due_error_map = {}
     if due_error:
         due_error_map["due_date"] = due_error
+    plan = plan_service.get_plan(db_session=db_session, code=None)
+    current = kpi_service.get_indicator(db_session=db_session, plan=plan, code=code)
+    if current.disaggregation == "domain" and (typed["disaggregation"] or "domain") == "domain":
+        targets, target_errors = _domain_targets(typed, domains, current.measure == "percent")
+        data["domain_targets"] = targets
+        due_error_map |= target_errors
     outcome = attempt(
         db_session,
         IndicatorUpdate,

@@ -22,6 +22,7 @@ def fields(page: str, **changes: object) -> dict[str, object]:
         "disaggregation": "domain",
         "description": "",
         "version": version,
+        "dt_khieu-nai-to-cao": "95",  # as the page shows it: the plan's 95 % for khiếu nại
     }
     return {**base, **changes}
 
@@ -66,3 +67,35 @@ def test_adding_a_domain(coordinator_web: TestClient) -> None:
     )
     assert done.status_code == 303
     assert 'id="domain-thu-nghiem"' in coordinator_web.get("/admin/targets").text
+
+
+def test_per_domain_targets_are_edited_next_to_the_target(
+    coordinator_web: TestClient,
+) -> None:
+    page = coordinator_web.get(URL).text
+    assert 'id="domain-targets"' in page
+    assert 'name="dt_khieu-nai-to-cao" type="text" value="95"' in page
+    assert 'name="dt_ho-tich" type="text" value=""' in page  # blank: the general 98 %
+    saved = post(
+        coordinator_web,
+        URL,
+        htmx=True,
+        **fields(page, **{"dt_khieu-nai-to-cao": "96,5", "dt_dat-dai": "97"}),
+    )
+    assert saved.status_code == 200 and "Đã lưu chỉ tiêu." in saved.text
+    indicator = coordinator_web.get("/admin/targets/tthc_ontime").text
+    assert 'name="dt_khieu-nai-to-cao" type="text" value="96,5"' in indicator
+    assert 'name="dt_dat-dai" type="text" value="97"' in indicator
+    bad = post(coordinator_web, URL, htmx=True, **fields(indicator, **{"dt_dat-dai": "1,2,3"}))
+    assert bad.status_code == 422
+    assert 'value="1,2,3"' in bad.text and "không phải là một số" in bad.text
+    cleared = post(
+        coordinator_web,
+        URL,
+        htmx=True,
+        **fields(indicator, **{"dt_dat-dai": "", "dt_khieu-nai-to-cao": "96,5"}),
+    )
+    assert cleared.status_code == 200
+    after = coordinator_web.get(URL).text
+    assert 'name="dt_dat-dai" type="text" value=""' in after
+    assert 'name="dt_khieu-nai-to-cao" type="text" value="96,5"' in after
