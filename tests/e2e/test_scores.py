@@ -38,13 +38,15 @@ def test_dashboard_charts_and_why_panel(
     expect(page.locator("svg.bar-chart")).to_be_visible()
     expect(page.locator("svg.sparkline").first).to_be_visible()
     assert page.locator("svg.sparkline").count() == 4
-    expect(page.locator("#unit-vp")).to_contain_text("89,89")
+    expect(page.locator("#unit-vp")).to_contain_text("59,29")
+    expect(page.locator("#unit-vp")).to_contain_text("3/47")  # coverage beside the score
+    expect(page.locator("#unit-vp")).to_contain_text("Chờ duyệt")
     shot("overview")
 
     page.locator("#unit-vp").get_by_role("link", name="Vì sao?").click()
     panel = page.locator("#why-unit-vp")
-    expect(panel).to_contain_text("Vì sao VP HĐND-UBND được 89,89 điểm")
-    expect(panel).to_contain_text("40 × 0,800 + 40 × 0,947 + 20 × 1,000 = 89,89")
+    expect(panel).to_contain_text("Vì sao VP HĐND-UBND được 59,29 điểm")
+    expect(panel).to_contain_text("40 × 0,035 + 40 × 0,947 + 20 × 1,000 = 59,29")
     expect(page).to_have_url(f"{server.url}/scores?period=2025-10")  # opened in place
     shot("why-panel")
 
