@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 
 #: Characters people put between digit groups, and tabs around a pasted cell: all ignored.
 _SPACES = str.maketrans("", "", " \u00a0\u202f\u2009\t")
@@ -64,6 +65,7 @@ class NumberError(ValueError):
 # --- reading -------------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=16_384)
 def parse_number(
     text: str,
     *,
@@ -75,6 +77,8 @@ def parse_number(
 
     ``whole`` fields (counts) read ``1.250`` as 1250 without doubt; decimal fields use
     ``minimum``/``maximum`` to rule a reading out (``12.345`` in a 0–100 field is 12,345).
+    Answers are remembered (refusals are not): an import repeats the same few texts on many
+    rows, and a file of 100,000 readings spent a fifth of its time here before.
     """
     shown = text.strip()
     body = shown.translate(_SPACES)

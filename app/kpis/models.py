@@ -409,6 +409,10 @@ class ReadingWrite(StrictInput):
         """A blank domain or link means none: what a form sends, and what a read returns."""
         return None if isinstance(value, str) and not value.strip() else value
 
+    #: Value, numerator and denominator given as text with a separator (``1.250``), kept for
+    #: the indicator to read (only it knows which field is a count); ``None`` for most rows.
+    _texts: dict[str, str] | None = PrivateAttr(default=None)
+
     @model_validator(mode="wrap")
     @classmethod
     def _keep_typed_numbers(
@@ -424,26 +428,13 @@ class ReadingWrite(StrictInput):
                 if isinstance(v := data.get(n), str) and ("." in v or "," in v)
             }
             if texts:
-                typed = TypedReadingWrite.model_construct(model.model_fields_set, **dict(model))
-                typed._texts = texts
-                return typed
+                model._texts = texts
         return model
 
     @property
     def typed_numbers(self) -> dict[str, str]:
         """Value, numerator and denominator typed as text with a separator (``1.250``)."""
-        return {}
-
-
-class TypedReadingWrite(ReadingWrite):
-    """A reading write whose numbers came as text with a separator, kept for the indicator to
-    read. A subclass so that the plain rows of a large import do not pay for the private field."""
-
-    _texts: dict[str, str] = PrivateAttr(default_factory=dict)
-
-    @property
-    def typed_numbers(self) -> dict[str, str]:
-        return self._texts
+        return self._texts or {}
 
 
 class ReadingRead(ReadModel):
