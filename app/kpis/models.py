@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from functools import lru_cache
 from typing import Annotated, Any
 
 from pydantic import (
@@ -228,10 +229,15 @@ _READING_NUMBERS = ("value", "numerator", "denominator")
 
 def whole_fields(indicator: Indicator) -> frozenset[str]:
     """Which of a reading's numbers must be whole: a count's value, a ratio's parts."""
+    return _whole_fields(indicator.measure, indicator.code)
+
+
+@lru_cache(maxsize=1024)
+def _whole_fields(measure: str, code: str) -> frozenset[str]:
     fields = set()
-    if indicator.measure == Measure.COUNT:
+    if measure == Measure.COUNT:
         fields.add("value")
-    if indicator.code not in DECIMAL_PARTS:
+    if code not in DECIMAL_PARTS:
         fields.update(("numerator", "denominator"))
     return frozenset(fields)
 
@@ -434,7 +440,9 @@ class ReadingWrite(StrictInput):
     @property
     def typed_numbers(self) -> dict[str, str]:
         """Value, numerator and denominator typed as text with a separator (``1.250``)."""
-        return self._texts or {}
+        # Read the private store directly: pydantic's attribute fallback costs a few µs a row.
+        private = self.__pydantic_private__
+        return (private.get("_texts") if private else None) or {}
 
 
 class ReadingRead(ReadModel):

@@ -583,6 +583,8 @@ class ReadingContext:
     unit_code: str
     domain_id: int | None
     codes: tuple[str, str, str | None]
+    #: Months are accepted in quarterly years (an indicator of a monthly task).
+    monthly: bool = False
 
 
 def _is_monthly_assignment(*, db_session: Session, assignment_id: int) -> bool:
@@ -724,6 +726,7 @@ class Lookups:
             unit_code=unit.code,
             domain_id=domain.id if domain else None,
             codes=(indicator.code, unit.code, domain.code if domain else None),
+            monthly=self.monthly_indicator(indicator),
         )
 
     def _reading_base(
@@ -983,7 +986,7 @@ def check_reading(
     # feeds compute both (the committee meets monthly), and indicators of monthly tasks are
     # typed monthly. Other hand entries keep the quarter, so "2026-03" typed for "2026-Q1" is
     # refused with the hint rather than filed where the quarterly report never looks.
-    monthly = source == ReadingSource.COMPUTED or lookups.monthly_indicator(ctx.indicator)
+    monthly = source == ReadingSource.COMPUTED or ctx.monthly
     period = lookups.period(ctx.plan, data.period, monthly=monthly)
     lookups.ensure_open(ctx.plan, ctx.unit, period)
     if ctx.disaggregation == Disaggregation.DOMAIN and ctx.domain_id is None:
