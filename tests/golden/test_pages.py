@@ -88,15 +88,15 @@ def test_the_completeness_page_counts_october_only(viewer: TestClient) -> None:
     totals = re.search(r'<ul class="stats" id="totals">(.*?)</ul>', resp.text, flags=re.S)
     assert totals
     text = html.unescape(re.sub(r"<[^>]+>", "", totals.group(1)))
-    found = {
-        label: re.search(rf"{label}: ({NUMBER})(?: \(({NUMBER})%\))?", text)
-        for label in ("Phải nộp", "Đã nhận", "Đúng hạn", "Trễ hạn", "Đã duyệt")
-    }
-    assert all(found.values()), text
-    assert shows(found["Phải nộp"].group(1), COMPLETENESS["expected"])  # type: ignore[union-attr]
-    assert shows(found["Đã nhận"].group(1), COMPLETENESS["received"])  # type: ignore[union-attr]
-    assert shows(found["Đã nhận"].group(2), COMPLETENESS["received_rate"])  # type: ignore[union-attr]
-    assert shows(found["Đúng hạn"].group(1), COMPLETENESS["on_time"])  # type: ignore[union-attr]
-    assert shows(found["Đúng hạn"].group(2), COMPLETENESS["on_time_rate"])  # type: ignore[union-attr]
-    assert shows(found["Trễ hạn"].group(1), COMPLETENESS["late"])  # type: ignore[union-attr]
-    assert shows(found["Đã duyệt"].group(1), COMPLETENESS["approved"])  # type: ignore[union-attr]
+    found: dict[str, re.Match[str]] = {}
+    for label in ("Phải nộp", "Đã nhận", "Đúng hạn", "Trễ hạn", "Đã duyệt"):
+        match = re.search(rf"{label}: ({NUMBER})(?: \(({NUMBER})%\))?", text)
+        assert match, (label, text)
+        found[label] = match
+    assert shows(found["Phải nộp"].group(1), COMPLETENESS["expected"])
+    assert shows(found["Đã nhận"].group(1), COMPLETENESS["received"])
+    assert shows(found["Đã nhận"].group(2), COMPLETENESS["received_rate"])
+    assert shows(found["Đúng hạn"].group(1), COMPLETENESS["on_time"])
+    assert shows(found["Đúng hạn"].group(2), COMPLETENESS["on_time_rate"])
+    assert shows(found["Trễ hạn"].group(1), COMPLETENESS["late"])
+    assert shows(found["Đã duyệt"].group(1), COMPLETENESS["approved"])
