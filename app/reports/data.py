@@ -182,31 +182,41 @@ class ConsolidatedData(BaseModel):
             f"{head.overdue_tasks} nhiệm vụ quá hạn."
         )
 
+    def _review_counts(self) -> tuple[int, int, int]:
+        """Units expected, approved, awaiting review. A month of a quarterly year has no report
+        of its own: its data are sent and reviewed with the quarter's report, so they count."""
+        if self.quarter is not None:
+            q = self.quarter
+            return len(q.rows), len(q.of("approved")), len(q.of("submitted"))
+        head = self.summary.headline
+        return head.units_expected, head.units_approved, head.units_submitted
+
     @property
     def basis_note(self) -> str:
         """What the figures rest on, at the top of section I: a reader must know before reading
         a score whether it may still change."""
-        head = self.summary.headline
-        total, approved = head.units_expected, head.units_approved
+        total, approved, submitted = self._review_counts()
         if self.basis == "approved":
-            if approved == total:
-                return (
-                    f"Chỉ tính báo cáo đã được duyệt: số liệu của cả {total} đơn vị đã được duyệt."
-                )
-            return (
-                f"Chỉ tính báo cáo đã được duyệt: số liệu của {approved}/{total} đơn vị; "
-                f"{total - approved} đơn vị chưa được duyệt không được tính điểm, xếp hạng."
+            note = "Chỉ tính báo cáo đã được duyệt: " + (
+                f"số liệu của cả {total}/{total} đơn vị đã được duyệt."
+                if approved == total
+                else f"số liệu của {approved}/{total} đơn vị; {total - approved} đơn vị chưa "
+                "được duyệt không được tính điểm, xếp hạng."
             )
-        if approved == total:
-            return f"Số liệu của cả {total}/{total} đơn vị đã được duyệt."
-        rest = [f"{head.units_submitted} đơn vị chờ duyệt"] if head.units_submitted else []
-        draft = total - approved - head.units_submitted
-        if draft:
-            rest.append(f"{draft} đơn vị chưa gửi báo cáo")
-        return (
-            f"Số liệu của {approved}/{total} đơn vị đã được duyệt; {', '.join(rest)}"
-            " — điểm có thể thay đổi."
-        )
+        elif approved == total:
+            note = f"Số liệu của cả {total}/{total} đơn vị đã được duyệt."
+        else:
+            rest = [f"{submitted} đơn vị chờ duyệt"] if submitted else []
+            if total - approved - submitted:
+                rest.append(f"{total - approved - submitted} đơn vị chưa gửi báo cáo")
+            note = (
+                f"Số liệu của {approved}/{total} đơn vị đã được duyệt; {', '.join(rest)}"
+                " — điểm có thể thay đổi."
+            )
+        if self.quarter is not None:
+            label = in_sentence(self.quarter.period_label)
+            note += f" Số liệu tháng được gửi và duyệt cùng báo cáo {label}."
+        return note
 
     @property
     def scope_note(self) -> str:
