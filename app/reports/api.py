@@ -12,11 +12,24 @@ from app.clock import ClockDep
 from app.db import SessionDep
 from app.reports import service
 from app.reports.models import ReportConfigRead, ReportConfigUpdate, SnapshotRead
+from app.scores.schemas import Basis
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 
 PeriodQuery = Annotated[
-    str | None, Query(examples=["2025-10"], description="Default: the latest ended period.")
+    str | None,
+    Query(
+        examples=["2025-10", "2026-Q1", "2026-02"],
+        description="Default: the latest period with data. A month of a quarterly year (2026-02) "
+        "is the report to the committee's monthly meeting (monthly tasks only).",
+    ),
+]
+BasisQuery = Annotated[
+    Basis,
+    Query(
+        description="`all` (default): everything entered, each figure marked Đã duyệt / Chờ "
+        "duyệt / Chưa gửi; `approved`: only approved reports are scored and ranked."
+    ),
 ]
 
 
@@ -41,17 +54,20 @@ def consolidated(
     clock: ClockDep,
     period: PeriodQuery = None,
     format: Literal["docx", "xlsx", "pdf", "html", "json"] = "docx",
+    basis: BasisQuery = "all",
 ) -> Response:
     """Word (Decree 30/2020 layout), Excel (one sheet per table), PDF (the HTML preview printed
     on A4, for signing and archiving), the HTML preview, or the data as JSON. The figures are
-    those of `GET /api/v1/scores` for the same period."""
+    those of `GET /api/v1/scores` for the same period and basis."""
     if format == "html":
         from app.reports.pages import preview_response
 
-        data = service.build(db_session=db_session, actor=actor, clock=clock, period=period)
+        data = service.build(
+            db_session=db_session, actor=actor, clock=clock, period=period, basis=basis
+        )
         return preview_response(request, data=data, snapshots=[], standalone=True)
     report = service.generate(
-        db_session=db_session, actor=actor, clock=clock, period=period, fmt=format
+        db_session=db_session, actor=actor, clock=clock, period=period, fmt=format, basis=basis
     )
     return _file(report, inline=format == "json")
 
@@ -60,7 +76,7 @@ def consolidated(
     "/consolidated/final",
     response_model=SnapshotRead,
     status_code=status.HTTP_201_CREATED,
-    summary="Mark the report of a period final: a frozen, numbered version",
+    summary="Mark the report of a period final: a frozen, numbered version of approved data",
 )
 def mark_final(
     db_session: SessionDep, actor: CurrentActor, clock: ClockDep, period: PeriodQuery = None

@@ -1,7 +1,12 @@
 """Everything the consolidated report says, gathered once, so docx, xlsx and HTML cannot differ.
 
 The KPI figures, area scores and rankings are the scores service's own answer for the period
-(``app.scores.service.ward_summary``): the report and ``GET /api/v1/scores`` agree by construction.
+(``app.scores.service.ward_summary``): the report and ``GET /api/v1/scores`` agree by construction,
+and every figure carries the review state of the data behind it. A draft report is built on
+everything entered (``basis="all"``); a final one only on approved reports (``basis="approved"``).
+
+A month of a quarterly year (2026) is the coordinator's report to the committee's monthly meeting:
+only the tasks the plan marks monthly, the month's KPIs, and where the quarter's reports stand.
 """
 
 from __future__ import annotations
@@ -15,16 +20,17 @@ from sqlmodel import Session, select
 from app.accounts.permissions import Permission, authorize
 from app.actors import Actor
 from app.clock import VIETNAM_TZ, Clock
-from app.periods import Period
+from app.periods import Granularity, Period
 from app.plans import service as plan_service
-from app.plans.models import Plan
+from app.plans.models import Plan, TaskCadence
 from app.progress import service as progress_service
 from app.reporting import service as reporting_service
 from app.reporting.models import SubmissionStatus, Timeliness
 from app.reports.labels import in_sentence
 from app.reports.models import DEFAULT_RECIPIENTS, ReportConfig, ReportConfigRead
+from app.reports.monthly import QuarterState, quarter_state
 from app.scores import service as score_service
-from app.scores.schemas import IndicatorScore, ScoreSummary
+from app.scores.schemas import Basis, IndicatorScore, ScoreSummary
 from app.textsort import vi_sort_key
 from app.units.models import Unit
 
@@ -80,6 +86,8 @@ class KpiRow(BaseModel):
     worst_domain: str | None
     worst_domain_name: str | None
     domains: list[DomainRow]
+    #: Weakest review state of the readings behind the value ("none": no data).
+    data_state: str = "none"
 
 
 class AreaSection(BaseModel):
@@ -131,13 +139,112 @@ class ConsolidatedData(BaseModel):
     difficulties: list[Note]
     proposals: list[Note]
     priorities: list[Priority]
+    #: Which data the figures are computed from; versions frozen before it existed used "all".
+    basis: Basis = "all"
+    #: A month of a quarterly year: the report to the committee's monthly meeting.
+    monthly: bool = False
+    #: For a monthly report, the quarterly reports of the enclosing quarter.
+    quarter: QuarterState | None = None
 
     @property
     def subject(self) -> str:
+        plan = f"Kế hoạch số {self.plan_number} ngày {self.plan_issued:%d/%m/%Y}"
+        if self.monthly:
+            return (
+                f"Tiến độ thực hiện {plan} của {self.issuer_name} {in_sentence(self.period_label)}"
+            )
+        return f"Kết quả thực hiện {plan} của {self.issuer_name}, {in_sentence(self.period_label)}"
+
+    @property
+    def meeting_note(self) -> str:
+        """Under a monthly report's subject: the meeting it is written for (Plan 84, III.2)."""
+        if not self.monthly:
+            return ""
+        return "(Báo cáo tại cuộc họp thường kỳ hằng tháng của Ủy ban nhân dân phường)"
+
+    @property
+    def intro(self) -> str:
+        head = self.summary.headline
+        label = in_sentence(self.period_label)
+        start = f"Thực hiện Kế hoạch số {self.plan_number}, Phòng Văn hóa - Xã hội tổng hợp "
+        if self.monthly:
+            return (
+                f"{start}tiến độ thực hiện các nhiệm vụ định kỳ hằng tháng và các chỉ tiêu "
+                f"{label} của các cơ quan, đơn vị như sau: "
+                f"{head.targets_met}/{head.targets_total} chỉ tiêu đạt "
+                f"({head.targets_with_data} chỉ tiêu có số liệu trong tháng); "
+                f"{head.overdue_tasks} nhiệm vụ quá hạn."
+            )
         return (
-            f"Kết quả thực hiện Kế hoạch số {self.plan_number} ngày "
-            f"{self.plan_issued:%d/%m/%Y} của {self.issuer_name}, {in_sentence(self.period_label)}"
+            f"{start}kết quả thực hiện {label} của các cơ quan, đơn vị như sau: "
+            f"{head.targets_met}/{head.targets_total} chỉ tiêu đạt; "
+            f"{head.units_on_time}/{head.units_expected} đơn vị gửi báo cáo đúng hạn; "
+            f"{head.overdue_tasks} nhiệm vụ quá hạn."
         )
+
+    def _review_counts(self) -> tuple[int, int, int]:
+        """Units expected, approved, awaiting review. A month of a quarterly year has no report
+        of its own: its data are sent and reviewed with the quarter's report, so they count."""
+        if self.quarter is not None:
+            q = self.quarter
+            return len(q.rows), len(q.of("approved")), len(q.of("submitted"))
+        head = self.summary.headline
+        return head.units_expected, head.units_approved, head.units_submitted
+
+    @property
+    def basis_note(self) -> str:
+        """What the figures rest on, at the top of section I: a reader must know before reading
+        a score whether it may still change."""
+        total, approved, submitted = self._review_counts()
+        if self.basis == "approved":
+            note = "Chỉ tính báo cáo đã được duyệt: " + (
+                f"số liệu của cả {total}/{total} đơn vị đã được duyệt."
+                if approved == total
+                else f"số liệu của {approved}/{total} đơn vị; {total - approved} đơn vị chưa "
+                "được duyệt không được tính điểm, xếp hạng."
+            )
+        elif approved == total:
+            note = f"Số liệu của cả {total}/{total} đơn vị đã được duyệt."
+        else:
+            rest = [f"{submitted} đơn vị chờ duyệt"] if submitted else []
+            if total - approved - submitted:
+                rest.append(f"{total - approved - submitted} đơn vị chưa gửi báo cáo")
+            note = (
+                f"Số liệu của {approved}/{total} đơn vị đã được duyệt; {', '.join(rest)}"
+                " — điểm có thể thay đổi."
+            )
+        if self.quarter is not None:
+            label = in_sentence(self.quarter.period_label)
+            note += f" Số liệu tháng được gửi và duyệt cùng báo cáo {label}."
+        return note
+
+    @property
+    def scope_note(self) -> str:
+        """A monthly ranking is not the quarter's: it covers the monthly tasks only."""
+        if not self.monthly:
+            return ""
+        return (
+            "Điểm, xếp hạng tháng chỉ tính các nhiệm vụ định kỳ hằng tháng và chỉ tiêu có số "
+            "liệu trong tháng; kết quả chung được đánh giá theo báo cáo quý."
+        )
+
+    @property
+    def results_title(self) -> str:
+        if self.monthly:
+            return "I. KẾT QUẢ THỰC HIỆN CÁC NHIỆM VỤ ĐỊNH KỲ HẰNG THÁNG"
+        return "I. KẾT QUẢ THỰC HIỆN THEO LĨNH VỰC"
+
+    @property
+    def reports_title(self) -> str:
+        if self.quarter is not None:
+            return f"II. TÌNH HÌNH GỬI BÁO CÁO {self.quarter.period_label.upper()}"
+        return "II. TÌNH HÌNH GỬI BÁO CÁO"
+
+    @property
+    def ranking_title(self) -> str:
+        if self.monthly:
+            return "Bảng 2. Xếp loại các đơn vị (chỉ tính nhiệm vụ định kỳ hằng tháng)"
+        return "Bảng 2. Xếp loại các đơn vị"
 
     def discipline_of(self, state: str) -> list[DisciplineRow]:
         return [row for row in self.discipline if row.state == state]
@@ -215,29 +322,89 @@ def _kpis(current: ScoreSummary, previous: ScoreSummary | None) -> list[KpiRow]:
                     (d.domain_name for d in domains if d.domain == ind.worst_domain), None
                 ),
                 domains=domains,
+                data_state=ind.data_state if ind.value is not None else "none",
             )
         )
     return rows
 
 
+def _previous(
+    *, db_session: Session, actor: Actor, clock: Clock, plan: str | None, p: Period, basis: Basis
+) -> ScoreSummary | None:
+    """What the KPIs are compared against: the previous general period, or for a month of a
+    quarterly year the previous month (the meeting compares month with month)."""
+    plan_row = plan_service.get_plan(db_session=db_session, code=plan)
+    calendar = plan_service.calendar_for(plan_row)
+    if calendar.is_regular(p):
+        before = calendar.previous(p)
+    else:
+        before = p.previous() if p.start_date > calendar.start.start_date else None
+    if before is None:
+        return None
+    return score_service.ward_summary(
+        db_session=db_session, actor=actor, clock=clock, period=str(before), plan=plan, basis=basis
+    )
+
+
+def _discipline(
+    *,
+    db_session: Session,
+    actor: Actor,
+    clock: Clock,
+    plan: str | None,
+    p: Period,
+    names: dict[str, str],
+) -> list[DisciplineRow]:
+    submissions, _ = reporting_service.list_submissions(
+        db_session=db_session,
+        actor=actor,
+        clock=clock,
+        filters=reporting_service.SubmissionFilters(plan=plan, period=str(p)),
+        limit=10_000,
+    )
+    rows = []
+    for s in submissions:
+        state = s.timeliness.value
+        if s.timeliness == Timeliness.MISSING and s.due_date >= clock.today():
+            state = "not_due"
+        rows.append(
+            DisciplineRow(
+                unit=s.unit,
+                unit_name=names.get(s.unit, s.unit),
+                state=state,
+                status=s.status,
+                submitted_at=s.first_submitted_at,
+                due_date=s.due_date,
+            )
+        )
+    rows.sort(key=lambda r: vi_sort_key(r.unit_name))
+    return rows
+
+
 def build(
-    *, db_session: Session, actor: Actor, clock: Clock, period: str | None, plan: str | None = None
+    *,
+    db_session: Session,
+    actor: Actor,
+    clock: Clock,
+    period: str | None,
+    plan: str | None = None,
+    basis: Basis = "all",
 ) -> ConsolidatedData:
-    """The report's content for one period, from the data as it stands now."""
+    """The report's content for one period, from the data as it stands now.
+
+    ``basis="approved"`` (a final report) scores only units whose report is approved; in a month
+    of a quarterly year only the monthly tasks are reported on and ranked.
+    """
     authorize(actor, Permission.READ_ALL)
     plan_row = plan_service.get_plan(db_session=db_session, code=plan)
     summary = score_service.ward_summary(
-        db_session=db_session, actor=actor, clock=clock, period=period, plan=plan
+        db_session=db_session, actor=actor, clock=clock, period=period, plan=plan, basis=basis
     )
     p = Period.parse(summary.period)
     calendar = plan_service.calendar_for(plan_row)
-    before = calendar.previous(p)
-    previous = (
-        score_service.ward_summary(
-            db_session=db_session, actor=actor, clock=clock, period=str(before), plan=plan
-        )
-        if before is not None
-        else None
+    monthly = not calendar.is_regular(p)
+    previous = _previous(
+        db_session=db_session, actor=actor, clock=clock, plan=plan, p=p, basis=basis
     )
     every_unit = db_session.exec(select(Unit)).all()
     names = {u.code: u.short_name or u.name for u in every_unit}
@@ -272,7 +439,9 @@ def build(
             proposals.append(Note(unit_name=name, task=u.assignment, text=u.proposals.strip()))
     tasks, _ = plan_service.list_assignments(
         db_session=db_session,
-        filters=plan_service.AssignmentFilters(plan=plan, active=True),
+        filters=plan_service.AssignmentFilters(
+            plan=plan, active=True, cadence=TaskCadence.MONTHLY.value if monthly else None
+        ),
         limit=10_000,
         offset=0,
     )
@@ -293,6 +462,12 @@ def build(
             for t in tasks
             if t.area == area.code
         ]
+        area_kpis = [k for k in kpis if k.area == area.code]
+        if monthly:
+            # The meeting hears the areas that have monthly tasks or a figure this month.
+            area_kpis = [k for k in area_kpis if k.value is not None]
+            if not sections and not area_kpis:
+                continue
         areas.append(
             AreaSection(
                 code=area.code,
@@ -300,32 +475,24 @@ def build(
                 name=area.name,
                 percent=area_percent.get(area.code),
                 tasks=sections,
-                kpis=[k for k in kpis if k.area == area.code],
+                kpis=area_kpis,
             )
         )
-    submissions, _ = reporting_service.list_submissions(
-        db_session=db_session,
-        actor=actor,
-        clock=clock,
-        filters=reporting_service.SubmissionFilters(plan=plan, period=str(p)),
-        limit=10_000,
-    )
-    discipline = []
-    for s in submissions:
-        state = s.timeliness.value
-        if s.timeliness == Timeliness.MISSING and s.due_date >= clock.today():
-            state = "not_due"
-        discipline.append(
-            DisciplineRow(
-                unit=s.unit,
-                unit_name=full_names.get(s.unit, s.unit),
-                state=state,
-                status=s.status,
-                submitted_at=s.first_submitted_at,
-                due_date=s.due_date,
-            )
+    if monthly:
+        discipline: list[DisciplineRow] = []
+        quarter = quarter_state(
+            db_session=db_session,
+            actor=actor,
+            clock=clock,
+            plan=plan_row,
+            quarter=p.parent(Granularity.QUARTER),
+            names=full_names,
         )
-    discipline.sort(key=lambda r: vi_sort_key(r.unit_name))
+    else:
+        discipline = _discipline(
+            db_session=db_session, actor=actor, clock=clock, plan=plan, p=p, names=full_names
+        )
+        quarter = None
     nxt = p.next()
     priorities = [
         Priority(
@@ -367,6 +534,9 @@ def build(
         difficulties=difficulties,
         proposals=proposals,
         priorities=priorities,
+        basis=basis,
+        monthly=monthly,
+        quarter=quarter,
     )
 
 

@@ -25,11 +25,13 @@ from app.reports.labels import (
     STATE_LABELS,
     STATE_ORDER,
     change_vi,
+    coverage_vi,
+    data_state_vi,
     fixed_vi,
-    in_sentence,
     measure_vi,
     target_vi,
 )
+from app.reports.monthly import QUARTER_STATES
 
 FONT = "Times New Roman"
 PCT = "percent"
@@ -129,6 +131,8 @@ def _heading(document: Document, data: ConsolidatedData) -> None:
     _para(document)
     _para(document, "BÁO CÁO", bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
     _para(document, data.subject, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
+    if data.meeting_note:
+        _para(document, data.meeting_note, italic=True, align=WD_ALIGN_PARAGRAPH.CENTER)
 
 
 def _grid(document: Document, header: list[str], rows: list[list[str]]) -> Table:
@@ -163,6 +167,7 @@ def kpi_rows(data: ConsolidatedData, area: str | None = None) -> list[list[str]]
                 target_vi(k.comparator, k.target, k.measure),
                 LIGHT_LABELS[k.light],
                 change_vi(k.change),
+                data_state_vi(k.data_state),
             ]
         )
         rows.extend(
@@ -171,6 +176,7 @@ def kpi_rows(data: ConsolidatedData, area: str | None = None) -> list[list[str]]
                 measure_vi(d.value, k.measure),
                 target_vi(d.comparator, d.target, k.measure),
                 LIGHT_LABELS[d.light],
+                "",
                 "",
             ]
             for d in k.domains
@@ -181,29 +187,57 @@ def kpi_rows(data: ConsolidatedData, area: str | None = None) -> list[list[str]]
 #: How a per-domain row starts, under its indicator ("– Hộ tịch").
 DOMAIN_BULLET = "– "
 
-KPI_HEADER = ["Chỉ tiêu", "Kết quả", "Mục tiêu", "Đánh giá", "So với kỳ trước"]
+KPI_HEADER = ["Chỉ tiêu", "Kết quả", "Mục tiêu", "Đánh giá", "So với kỳ trước", "Số liệu"]
+RANKING_HEADER = ["Hạng", "Đơn vị", "Điểm", "Đã báo cáo", "Xếp loại", "Số liệu"]
+
+
+def ranking_rows(data: ConsolidatedData) -> list[list[str]]:
+    """Each unit's score with the coverage and review state that say how firm it is."""
+    return [
+        [
+            str(u.rank) if u.rank is not None else "—",
+            u.name,
+            fixed_vi(u.score),
+            coverage_vi(u.coverage),
+            u.classification or "—",
+            data_state_vi(u.data_state),
+        ]
+        for u in data.summary.units
+    ]
+
+
+def _reports(document: Document, data: ConsolidatedData) -> None:
+    """Section II: who sent the period's report, or for a monthly report where the quarter's
+    reports stand (a month of 2026 has none of its own)."""
+    _para(document, data.reports_title, bold=True)
+    quarter = data.quarter
+    if quarter is None:
+        for state in STATE_ORDER:
+            names = [row.unit_name for row in data.discipline_of(state)]
+            if names:
+                _para(document, f"- {STATE_LABELS[state]}: {', '.join(names)}.", indent=True)
+        return
+    _para(document, quarter.due_sentence, indent=True)
+    for state in QUARTER_STATES:
+        names = [row.unit_name for row in quarter.of(state)]
+        if names:
+            _para(document, f"- {quarter.label(state)}: {', '.join(names)}.", indent=True)
 
 
 def render(data: ConsolidatedData) -> bytes:
     document = Document()
     _setup(document)
     _heading(document, data)
-    head = data.summary.headline
-    _para(
-        document,
-        f"Thực hiện Kế hoạch số {data.plan_number}, Phòng Văn hóa - Xã hội tổng hợp kết quả "
-        f"thực hiện {in_sentence(data.period_label)} của các cơ quan, đơn vị như sau: "
-        f"{head.targets_met}/{head.targets_total} chỉ tiêu đạt; "
-        f"{head.units_on_time}/{head.units_expected} đơn vị gửi báo cáo đúng hạn; "
-        f"{head.overdue_tasks} nhiệm vụ quá hạn.",
-        indent=True,
-    )
-    _para(document, "I. KẾT QUẢ THỰC HIỆN THEO LĨNH VỰC", bold=True)
+    _para(document, data.intro, indent=True)
+    _para(document, data.results_title, bold=True)
+    _para(document, data.basis_note, italic=True, indent=True)
+    if data.scope_note:
+        _para(document, data.scope_note, italic=True, indent=True)
     for number, area in enumerate(data.areas, start=1):
         percent = "" if area.percent is None else f" (mức đạt {measure_vi(area.percent, PCT)})"
         _para(document, f"{number}. {area.name}{percent}", bold=True)
         reported = [t for t in area.tasks if t.reports]
-        if not reported:
+        if area.tasks and not reported:
             _para(
                 document,
                 "Chưa có đơn vị báo cáo nhiệm vụ thuộc lĩnh vực này.",
@@ -219,11 +253,7 @@ def render(data: ConsolidatedData) -> bytes:
                 )
         if area.kpis:
             _grid(document, KPI_HEADER, kpi_rows(data, area.code))
-    _para(document, "II. TÌNH HÌNH GỬI BÁO CÁO", bold=True)
-    for state in STATE_ORDER:
-        names = [row.unit_name for row in data.discipline_of(state)]
-        if names:
-            _para(document, f"- {STATE_LABELS[state]}: {', '.join(names)}.", indent=True)
+    _reports(document, data)
     _para(document, "III. KHÓ KHĂN, VƯỚNG MẮC", bold=True)
     for note in data.difficulties or []:
         _para(document, f"- {note.unit_name} (nhiệm vụ {note.task}): {note.text}", indent=True)
@@ -250,20 +280,9 @@ def render(data: ConsolidatedData) -> bytes:
     _para(document, "PHỤ LỤC", bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
     _para(document, "Bảng 1. Kết quả các chỉ tiêu định lượng", bold=True)
     _grid(document, KPI_HEADER, kpi_rows(data))
-    _para(document, "Bảng 2. Xếp loại các đơn vị", bold=True)
-    _grid(
-        document,
-        ["Hạng", "Đơn vị", "Điểm", "Xếp loại"],
-        [
-            [
-                str(u.rank) if u.rank is not None else "—",
-                u.name,
-                fixed_vi(u.score),
-                u.classification or "—",
-            ]
-            for u in data.summary.units
-        ],
-    )
+    _para(document, data.ranking_title, bold=True)
+    _para(document, data.basis_note, italic=True)
+    _grid(document, RANKING_HEADER, ranking_rows(data))
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()

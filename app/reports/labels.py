@@ -6,7 +6,9 @@ The docx, the xlsx, the HTML preview and the PDF print the same labels from here
 
 from __future__ import annotations
 
+from app.reports.monthly import QUARTER_STATES
 from app.scores.charts import LIGHTS
+from app.scores.schemas import DATA_STATE_LABELS, Coverage
 from app.templating import format_number_vi
 
 #: The dashboard's own words for a traffic light, so the report says what the screen says.
@@ -24,6 +26,18 @@ STATE_ORDER = ("on_time", "late", "missing", "not_due")
 COMPARATOR_SIGNS = {">=": "≥", "<=": "≤", "=": "="}
 
 DASH = "—"
+
+
+def coverage_vi(coverage: Coverage) -> str:
+    """``45/47 nhiệm vụ``: beside a score, how many of the tasks it is taken over were reported."""
+    if not coverage.expected:
+        return DASH
+    return f"{coverage.reported}/{coverage.expected} nhiệm vụ"
+
+
+def data_state_vi(state: str) -> str:
+    """``Đã duyệt``, ``Chờ duyệt``, ``Chưa gửi``, ``Chưa có số liệu``: the dashboard's words."""
+    return DATA_STATE_LABELS.get(state, state)
 
 
 def fixed_vi(value: float | None, digits: int = 2) -> str:
@@ -75,4 +89,7 @@ def template_helpers() -> dict[str, object]:
         "change_vi": change_vi,
         "fixed_vi": fixed_vi,
         "in_sentence": in_sentence,
+        "coverage_vi": coverage_vi,
+        "data_state_vi": data_state_vi,
+        "quarter_states": QUARTER_STATES,
     }

@@ -90,3 +90,8 @@ class SnapshotRead(ReadModel):
     created_at: datetime
     has_pdf: bool
     report_date: date
+    basis: str = PydanticField(
+        default="all",
+        description="`approved`: the version counts approved reports only (every version marked "
+        "final since the data states exist); `all`: everything entered (older versions).",
+    )

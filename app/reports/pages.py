@@ -16,6 +16,7 @@ from app.reports.data import ConsolidatedData
 from app.reports.labels import template_helpers
 from app.reports.models import SnapshotRead
 from app.scores import service as score_service
+from app.scores.schemas import Basis
 from app.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -52,9 +53,12 @@ def consolidated_page(
     db_session: SessionDep,
     clock: ClockDep,
     period: str | None = None,
+    basis: Basis = "all",
     chot: str | None = None,
 ) -> Response:
-    data = service.build(db_session=db_session, actor=identity.actor, clock=clock, period=period)
+    data = service.build(
+        db_session=db_session, actor=identity.actor, clock=clock, period=period, basis=basis
+    )
     snapshots = service.list_snapshots(
         db_session=db_session, actor=identity.actor, period=data.period
     )

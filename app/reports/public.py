@@ -1,7 +1,9 @@
 """The public progress page: only periods whose every report was approved, and no personal data.
 
 A period appears once each unit's report for it is approved, stamped with the date of the last
-approval; reopening any one of them takes the period off the page again.
+approval; reopening any one of them takes the period off the page again. The figures are asked
+for on the approved basis all the same, so that figures of a unit without a report to approve
+(the committee itself) never reach citizens unreviewed, and the page says so.
 """
 
 from __future__ import annotations
@@ -62,7 +64,7 @@ def build(*, db_session: Session, clock: Clock, period: str | None) -> PublicVie
         return PublicView(periods=[], period=None)
     chosen = period if period in approved else choices[0][0]
     summary = score_service.ward_summary(
-        db_session=db_session, actor=SYSTEM, clock=clock, period=chosen
+        db_session=db_session, actor=SYSTEM, clock=clock, period=chosen, basis="approved"
     )
     etag = hashlib.sha256(
         f"{chosen}:{approved[chosen].isoformat()}:{summary.model_dump_json()}".encode()

@@ -26,6 +26,7 @@ from app.reports.models import (
     ReportSnapshot,
     SnapshotRead,
 )
+from app.scores.schemas import Basis
 
 Format = Literal["docx", "xlsx", "pdf", "json"]
 MEDIA_TYPES = {
@@ -49,9 +50,11 @@ def filename(period: str, fmt: str, version: int | None = None) -> str:
 
 
 def build(
-    *, db_session: Session, actor: Actor, clock: Clock, period: str | None
+    *, db_session: Session, actor: Actor, clock: Clock, period: str | None, basis: Basis = "all"
 ) -> report_data.ConsolidatedData:
-    return report_data.build(db_session=db_session, actor=actor, clock=clock, period=period)
+    return report_data.build(
+        db_session=db_session, actor=actor, clock=clock, period=period, basis=basis
+    )
 
 
 def render(data: report_data.ConsolidatedData, fmt: Format) -> bytes:
@@ -65,10 +68,17 @@ def render(data: report_data.ConsolidatedData, fmt: Format) -> bytes:
 
 
 def generate(
-    *, db_session: Session, actor: Actor, clock: Clock, period: str | None, fmt: Format
+    *,
+    db_session: Session,
+    actor: Actor,
+    clock: Clock,
+    period: str | None,
+    fmt: Format,
+    basis: Basis = "all",
 ) -> ReportFile:
-    """The report as the data stands now (nothing stored)."""
-    data = build(db_session=db_session, actor=actor, clock=clock, period=period)
+    """The report as the data stands now (nothing stored); a draft shows everything entered,
+    each figure marked with its review state."""
+    data = build(db_session=db_session, actor=actor, clock=clock, period=period, basis=basis)
     return ReportFile(render(data, fmt), MEDIA_TYPES[fmt], filename(data.period, fmt))
 
 
@@ -83,6 +93,7 @@ def _full_names(db_session: Session, usernames: set[str]) -> dict[str, str]:
 
 
 def _snapshot_read(row: ReportSnapshot, names: dict[str, str]) -> SnapshotRead:
+    frozen = report_data.ConsolidatedData.model_validate(row.data)
     return SnapshotRead(
         period=row.period,
         version=row.version,
@@ -91,7 +102,8 @@ def _snapshot_read(row: ReportSnapshot, names: dict[str, str]) -> SnapshotRead:
         created_by_name=names.get(row.created_by) or row.created_by,
         created_at=row.created_at,
         has_pdf=row.pdf is not None,
-        report_date=report_data.ConsolidatedData.model_validate(row.data).report_date,
+        report_date=frozen.report_date,
+        basis=frozen.basis,
     )
 
 
@@ -101,10 +113,11 @@ def mark_final(
     """Freeze the report of a period as its next version: files and data, with who and when.
 
     Later changes to readings or progress do not touch a snapshot; generating again after them
-    and marking final makes a new version, so what went to the meeting can always be shown.
+    and marking final makes a new version, so what went to the meeting can always be shown. A
+    final report counts approved reports only: what is signed must not change under review.
     """
     authorize(actor, Permission.REVIEW)
-    data = build(db_session=db_session, actor=actor, clock=clock, period=period)
+    data = build(db_session=db_session, actor=actor, clock=clock, period=period, basis="approved")
     plan = plan_service.get_plan(db_session=db_session, code=None)
     latest = db_session.exec(
         select(func.max(ReportSnapshot.version)).where(

@@ -18,7 +18,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from app.clock import VIETNAM_TZ
 from app.reports.data import ConsolidatedData
-from app.reports.labels import LIGHT_LABELS, STATE_LABELS, target_vi
+from app.reports.labels import LIGHT_LABELS, STATE_LABELS, data_state_vi, in_sentence, target_vi
+from app.reports.monthly import QUARTER_STATES
 
 Cell = str | float | int | date | datetime | None
 PERCENT = "0.00%"
@@ -78,6 +79,7 @@ def render(data: ConsolidatedData) -> bytes:
             "Kỳ trước",
             "Thay đổi",
             "Lĩnh vực TTHC thấp nhất",
+            "Số liệu",
             "Mã",
         ],
         [
@@ -90,6 +92,7 @@ def render(data: ConsolidatedData) -> bytes:
                 _percent(k.previous, k.measure),
                 _percent(k.change, k.measure),
                 k.worst_domain_name,
+                data_state_vi(k.data_state),
                 k.code,
             ]
             for k in data.kpis
@@ -131,30 +134,63 @@ def render(data: ConsolidatedData) -> bytes:
     _sheet(
         book,
         "Xếp hạng",
-        ["Hạng", "Đơn vị", "Điểm", "Xếp loại", "Nhiệm vụ quá hạn", "Mã"],
         [
-            [u.rank, u.name, u.score, u.classification, u.overdue, u.code]
+            "Hạng",
+            "Đơn vị",
+            "Điểm",
+            "Xếp loại",
+            "Nhiệm vụ quá hạn",
+            "Nhiệm vụ đã báo cáo",
+            "Nhiệm vụ phải báo cáo",
+            "Số liệu",
+            "Mã",
+        ],
+        [
+            [
+                u.rank,
+                u.name,
+                u.score,
+                u.classification,
+                u.overdue,
+                u.coverage.reported,
+                u.coverage.expected,
+                data_state_vi(u.data_state),
+                u.code,
+            ]
             for u in data.summary.units
         ],
         {2: SCORE},
     )
-    _sheet(
-        book,
-        "Gửi báo cáo",
-        ["Đơn vị", "Tình hình", "Gửi lần đầu", "Hạn", "Mã"],
-        [
+    if data.quarter is None:
+        _sheet(
+            book,
+            "Gửi báo cáo",
+            ["Đơn vị", "Tình hình", "Gửi lần đầu", "Hạn", "Mã"],
             [
-                r.unit_name,
-                STATE_LABELS[r.state],
-                r.submitted_at.astimezone(VIETNAM_TZ).replace(tzinfo=None)
-                if r.submitted_at
-                else None,
-                r.due_date,
-                r.unit,
-            ]
-            for r in data.discipline
-        ],
-    )
+                [
+                    r.unit_name,
+                    STATE_LABELS[r.state],
+                    r.submitted_at.astimezone(VIETNAM_TZ).replace(tzinfo=None)
+                    if r.submitted_at
+                    else None,
+                    r.due_date,
+                    r.unit,
+                ]
+                for r in data.discipline
+            ],
+        )
+    else:
+        quarter = data.quarter
+        _sheet(
+            book,
+            f"Báo cáo {in_sentence(quarter.period_label)}".replace("/", "-"),
+            ["Đơn vị", "Tình hình", "Hạn", "Mã"],
+            [
+                [r.unit_name, quarter.label(r.state), quarter.due_date, r.unit]
+                for state in QUARTER_STATES
+                for r in quarter.of(state)
+            ],
+        )
     _sheet(
         book,
         "Nhiệm vụ",
@@ -186,6 +222,12 @@ def render(data: ConsolidatedData) -> bytes:
             [p.code, p.text, p.due_date, p.lead_unit_name, "Có" if p.overdue else "Không"]
             for p in data.priorities
         ],
+    )
+    _sheet(
+        book,
+        "Căn cứ số liệu",
+        ["Nội dung"],
+        [[text] for text in (data.subject, data.basis_note, data.scope_note) if text],
     )
     for sheet in book.worksheets:
         for row in sheet.iter_rows(min_row=2):

@@ -138,7 +138,7 @@ def test_scores_have_exactly_two_decimals(client: TestClient, quarter: Session) 
     headings = [p.text for p in document.paragraphs if "(mức đạt " in p.text]
     assert headings and all(re.search(r"\(mức đạt \d+,\d{2}%\)$", h) for h in headings)
     html = _get(client, "html").decode()
-    shown = re.findall(r'<td class="num">([^<]*)</td>', html.split('id="ranking"', 1)[1])
+    shown = re.findall(r'<td class="num score">([^<]*)</td>', html.split('id="ranking"', 1)[1])
     assert shown and all(TWO_DECIMALS.match(s) for s in shown if s != "—"), shown
 
 

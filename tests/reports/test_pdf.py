@@ -13,11 +13,13 @@ from sqlalchemy import update
 from sqlmodel import Session
 from weasyprint.urls import URLFetchingError
 
+from app.clock import FixedClock
 from app.reports import pdf_writer
 from app.reports.data import ConsolidatedData
 from app.reports.models import ReportSnapshot
 from tests.reports.test_consolidated import REPORT, all_text
 from tests.reports.test_documents import quarter  # noqa: F401 - the fixture
+from tests.reports.test_public import approve_all
 
 A4_POINTS = (595.28, 841.89)
 
@@ -99,7 +101,9 @@ def test_the_renderer_fetches_nothing(client: TestClient, quarter: Session) -> N
 def test_marking_final_keeps_the_pdf(
     client: TestClient,
     quarter: Session,  # noqa: F811
+    clock: FixedClock,
 ) -> None:
+    approve_all(quarter, clock, "2026-Q3")  # a final report counts approved reports only
     made = client.post(f"{REPORT}/final", params={"period": "2026-Q3"})
     assert made.status_code == 201 and made.json()["has_pdf"] is True
     frozen = client.get(f"{REPORT}/versions/2026-Q3/1", params={"format": "pdf"})
