@@ -427,8 +427,12 @@ def score_period(
         unit_ids=ids,
     ):
         readings[reading.unit_id].append(reading)
+    # A month of a quarterly year has no report of its own: its figures are as firm as the
+    # quarter's report they belong to (approving Q1 approves January to March).
+    regular = frame.calendar.is_regular(period)
+    report_period = period if regular else frame.calendar.period_for(period.start_date)
     reports = queries.submissions(
-        db_session=db_session, plan_id=frame.plan.id, period=str(period), unit_ids=ids
+        db_session=db_session, plan_id=frame.plan.id, period=str(report_period), unit_ids=ids
     )
     results = [
         unit_result(

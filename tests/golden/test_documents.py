@@ -21,6 +21,7 @@ from tests.golden.conftest import (
     EXPECTED_UNITS,
     NUMBER,
     PERIOD,
+    UNIT_FIGURES,
     WARD_DOMAINS,
     WARD_INDICATORS,
     shows,
@@ -71,11 +72,16 @@ def check_text(text: str, labels: dict[str, Any]) -> None:
     assert "(thấp nhất: Đất đai)" in text
     for code, want in EXPECTED_UNITS.items():
         name = re.escape(labels["units"][code])
-        found = re.search(rf"(\d+) {name} ({NUMBER}) ([^\d]+?nhiệm vụ)", text)
+        found = re.search(rf"(\d+) {name} ({NUMBER}) (\d+)/(\d+) nhiệm vụ ([^\d]+?nhiệm vụ)", text)
         assert found, code
         assert found.group(1) == str(want["rank"]), code
         assert shows(found.group(2), want["score"]), (code, found.group(2))
-        assert found.group(3).strip() == want["band"], code
+        figures = UNIT_FIGURES[code]
+        assert (int(found.group(3)), int(found.group(4))) == (
+            figures["reported"],
+            figures["expected"],
+        ), code  # coverage beside the score
+        assert found.group(5).strip() == want["band"], code
 
 
 def test_the_docx_shows_the_hand_computed_month(month: TestClient) -> None:

@@ -208,12 +208,6 @@ def test_the_page_offers_the_month_and_it_can_be_marked_final(
     assert refused.status_code == 422  # a month not yet begun
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="app/scores/engine.py score_period reads the month's own submission (there is none) "
-    "instead of the quarter's, so every unit's data in a month of 2026 reads 'Chưa gửi' and "
-    "basis=approved scores nobody; see the reports2 report for the one-line fix.",
-)
 def test_a_units_data_state_in_a_month_follows_its_quarter_report(
     february: TestClient,
 ) -> None:
