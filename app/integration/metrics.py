@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from app.formatting import format_number
 from app.integration.models import DossierStatus, FeedbackKind
 from app.templating import format_number_vi
 
@@ -91,10 +92,11 @@ class Metric:
             Basis.RESOLVED: "xử lý xong trong kỳ",
         }[self.basis]
         if total is None or total <= denominator:
-            return f"Tự tính từ {denominator:g} {what} {when}."
+            return f"Tự tính từ {format_number(denominator)} {what} {when}."
         return (
-            f"Tự tính từ {denominator:g}/{total:g} {what} {when}: {total - denominator:g} hồ sơ "
-            f"chưa có thông tin ở cột {self.flag_column}, không tính vào tỷ lệ."
+            f"Tự tính từ {format_number(denominator)}/{format_number(total)} {what} {when}: "
+            f"{format_number(total - denominator)} hồ sơ chưa có thông tin ở cột "
+            f"{self.flag_column}, không tính vào tỷ lệ."
         )
 
 

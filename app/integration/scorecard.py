@@ -25,6 +25,7 @@ from app.accounts.permissions import authorize_read
 from app.actors import Actor
 from app.clock import Clock
 from app.errors import AppError, Invalid
+from app.formatting import format_number
 from app.integration.feeds import metric_groups
 from app.integration.metrics import METRICS_BY_CODE, Feed, rate
 from app.kpis import service as kpi_service
@@ -65,8 +66,8 @@ class GroupConfig(_Frozen):
         total = sum(m.max for m in self.metrics)
         if abs(total - self.max) > 1e-9:
             raise ValueError(
-                f"Nhóm “{self.label}”: tổng điểm các chỉ số ({total:g}) phải bằng điểm của nhóm "
-                f"({self.max:g})."
+                f"Nhóm “{self.label}”: tổng điểm các chỉ số ({format_number(total)}) phải "
+                f"bằng điểm của nhóm ({format_number(self.max)})."
             )
         for m in self.metrics:
             kind, _, name = m.source.partition(":")
@@ -202,8 +203,8 @@ def _computed(
     note = ""
     if total > den:
         note = (
-            f"Tính trên {den:g}/{total:g} hồ sơ: {total - den:g} hồ sơ chưa có thông tin "
-            f"ở cột {metric.flag_column}."
+            f"Tính trên {format_number(den)}/{format_number(total)} hồ sơ: "
+            f"{format_number(total - den)} hồ sơ chưa có thông tin ở cột {metric.flag_column}."
         )
     return float(num), float(den), rate(num, den), "", note
 

@@ -6,6 +6,7 @@ The docx, the xlsx, the HTML preview and the PDF print the same labels from here
 
 from __future__ import annotations
 
+from app.formatting import format_number
 from app.reports.monthly import QUARTER_STATES
 from app.scores.charts import LIGHTS
 from app.scores.schemas import DATA_STATE_LABELS, Coverage
@@ -45,8 +46,7 @@ def fixed_vi(value: float | None, digits: int = 2) -> str:
     columns of a signed document line up and a reader never wonders whether a figure was cut."""
     if value is None:
         return DASH
-    text = f"{round(value, digits):,.{digits}f}"
-    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    return format_number(value, digits)
 
 
 def measure_vi(value: float | None, measure: str) -> str:

@@ -27,6 +27,7 @@ from pydantic import (
     model_validator,
 )
 
+from app.formatting import format_number
 from app.schemas import Code, NonEmptyStr
 
 DEFAULT_CONFIG_PATH = Path(__file__).with_name("default_config.toml")
@@ -37,8 +38,11 @@ def _check_number(value: float, *, name: str, low: float, high: float | None = N
     if not math.isfinite(value):
         raise ValueError(f"{name} phải là một số hữu hạn (không chấp nhận NaN hoặc vô cực).")
     if value < low or (high is not None and value > high):
-        upper = "" if high is None else f" và không lớn hơn {high:g}"
-        raise ValueError(f"{name} phải không nhỏ hơn {low:g}{upper}; nhận được {value:g}.")
+        upper = "" if high is None else f" và không lớn hơn {format_number(high)}"
+        raise ValueError(
+            f"{name} phải không nhỏ hơn {format_number(low)}{upper}; "
+            f"nhận được {format_number(value)}."
+        )
     return value
 
 
@@ -123,8 +127,8 @@ class ScoringConfig(_Frozen):
             if lower.min_score >= higher.min_score:
                 raise ValueError(
                     "Các mức xếp loại phải xếp theo ngưỡng giảm dần: "
-                    f"“{lower.label}” ({lower.min_score:g}) đứng sau "
-                    f"“{higher.label}” ({higher.min_score:g})."
+                    f"“{lower.label}” ({format_number(lower.min_score)}) đứng sau "
+                    f"“{higher.label}” ({format_number(higher.min_score)})."
                 )
         if bands[-1].min_score != 0:
             raise ValueError(
