@@ -34,6 +34,7 @@ def _judge(
         comparator=indicator.comparator,
         config=frame.config,
         domain_targets=frame.domain_targets(indicator),
+        domain_names={d.code: d.name for d in frame.domains.values()},
     )
     domains = []
     for item in result.domains:

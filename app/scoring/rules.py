@@ -136,11 +136,13 @@ def indicator_result(
     comparator: str,
     config: ScoringConfig,
     domain_targets: Mapping[str, float] | None = None,
+    domain_names: Mapping[str, str] | None = None,
 ) -> IndicatorResult:
     """Judge every domain with data; the worst one (lowest attainment) speaks for the indicator.
 
     The key ``None`` stands for an indicator that is not disaggregated. Domains are listed by code
-    so the result does not depend on the order the readings arrived in. ``domain_targets`` holds
+    so the result does not depend on the order the readings arrived in; ``domain_names`` names
+    them in the formula (an official reads "Đất đai", not ``dat-dai``). ``domain_targets`` holds
     the domains the plan holds to another target (khiếu nại, tố cáo at 95 % where the others need
     98 %); each domain's formula names the target it was judged against.
     """
@@ -167,7 +169,8 @@ def indicator_result(
     worst = min(details, key=lambda item: item.attainment)  # first in code order on ties
     formula = worst.formula
     if len(details) > 1 or worst.domain is not None:
-        formula = f"kém nhất trong {len(details)} lĩnh vực: {worst.domain} — {formula}"
+        name = (domain_names or {}).get(worst.domain or "", worst.domain)
+        formula = f"kém nhất trong {len(details)} lĩnh vực: {name} — {formula}"
     return IndicatorResult(
         target=target,
         comparator=comparator,

@@ -94,7 +94,7 @@ def test_ward_indicators_pool_units_and_judge_each_domain(ward: TestClient) -> N
     assert tthc["attainment"] == pytest.approx(97 / 98)
     assert {d["domain"]: d["met"] for d in tthc["domains"]} == {"dat-dai": False, "ho-tich": True}
     assert tthc["formula"] == (
-        "kém nhất trong 2 lĩnh vực: dat-dai — chỉ tiêu ≥ 98: min(97 / 98 ; 1) = 0,990"
+        "kém nhất trong 2 lĩnh vực: Đất đai — chỉ tiêu ≥ 98: min(97 / 98 ; 1) = 0,990"
     )
     assert indicators["disbursement"]["light"] == "green"  # "= 100" met exactly
     assert indicators["socioeconomic_targets"]["light"] == "grey"

@@ -163,6 +163,14 @@ def test_one_failing_domain_makes_the_indicator_unmet_and_is_shown():
     assert [d.domain for d in result.domains] == ["dat-dai", "ho-tich", "tu-phap"]
     assert [d.met for d in result.domains] == [False, True, True]
     assert result.formula == "kém nhất trong 3 lĩnh vực: dat-dai — min(70 / 95 ; 1) = 0,737"
+    named = indicator_result(
+        readings_by_domain={"ho-tich": 96.0, "dat-dai": 70.0},
+        target=95,
+        comparator=">=",
+        config=CONFIG,
+        domain_names={"dat-dai": "Đất đai", "ho-tich": "Hộ tịch"},
+    )
+    assert named.formula == "kém nhất trong 2 lĩnh vực: Đất đai — min(70 / 95 ; 1) = 0,737"
 
 
 def test_indicator_met_when_every_domain_with_data_is_met():
