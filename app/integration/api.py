@@ -14,7 +14,13 @@ from app.accounts.dependencies import CurrentActor
 from app.clock import ClockDep
 from app.db import SessionDep
 from app.integration import exports, feeds, lists, scorecard, service, templates
-from app.integration.bulk import ImportOptions, ImportResult, ImportStatus, ImportSummary, RowError
+from app.integration.bulk import (
+    ImportOptions,
+    ImportResult,
+    ImportStatus,
+    ImportSummary,
+    file_failure,
+)
 from app.integration.files import FileProblem, Upload, receive_upload
 from app.integration.models import (
     DossierRead,
@@ -68,16 +74,7 @@ def summary_response(result: ImportResult) -> JSONResponse:
 
 
 def file_problem_summary(problem: FileProblem, *, dry_run: bool) -> ImportResult:
-    return ImportResult(
-        ImportSummary(
-            status=ImportStatus.ERROR,
-            dry_run=dry_run,
-            errors=[
-                RowError(row=row, field=e.field, code=e.code, message=e.message)
-                for row, e in problem.errors
-            ],
-        )
-    )
+    return ImportResult(file_failure(problem, dry_run=dry_run))
 
 
 async def run_upload(

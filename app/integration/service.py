@@ -19,6 +19,7 @@ from app.clock import Clock
 from app.errors import AppError
 from app.integration.bulk import ImportOptions, ImportResult, Outcome, run_import
 from app.integration.files import Upload
+from app.integration.headers import RowProfile
 from app.kpis import service as kpi_service
 from app.kpis.models import ReadingSource, ReadingWrite
 from app.kpis.service import Lookups, WriteAction
@@ -203,6 +204,7 @@ def import_readings(
     upload: Upload,
     options: ImportOptions,
     keep_rejected: bool = False,
+    profile: RowProfile | None = None,
 ) -> ImportResult:
     """``POST /readings/bulk``: a file of readings, in one transaction."""
     authorize(actor, Permission.DATA_WRITE)
@@ -214,6 +216,7 @@ def import_readings(
         options=options,
         key_label="indicator, unit, period, domain",
         keep_rejected=keep_rejected,
+        profile=profile,
     )
 
 
@@ -225,6 +228,7 @@ def import_progress(
     upload: Upload,
     options: ImportOptions,
     keep_rejected: bool = False,
+    profile: RowProfile | None = None,
 ) -> ImportResult:
     """``POST /progress/bulk``: a file of progress reports, in one transaction."""
     authorize(actor, Permission.DATA_WRITE)
@@ -236,6 +240,7 @@ def import_progress(
         options=options,
         key_label="assignment, unit, period",
         keep_rejected=keep_rejected,
+        profile=profile,
     )
 
 
