@@ -43,6 +43,47 @@ _VALUE_SHOWN = 80
 _OTHER_VALUES = "(các giá trị khác)"
 
 
+#: Error codes as a page shows them (the message says the rest).
+CODE_LABELS = {
+    "duplicate_key": "Trùng khóa",
+    "unit_not_found": "Không có đơn vị",
+    "indicator_not_found": "Không có chỉ tiêu",
+    "domain_not_found": "Không có lĩnh vực",
+    "plan_not_found": "Không có kế hoạch",
+    "assignment_not_found": "Không có nhiệm vụ",
+    "other_unit": "Đơn vị khác",
+    "forbidden": "Không có quyền",
+    "period_locked": "Kỳ đã khóa",
+    "period_invalid": "Kỳ không hợp lệ",
+    "period_is_a_date": "Kỳ bị Excel đổi thành ngày",
+    "stale_version": "Phiên bản cũ",
+    "not_a_number": "Không phải số",
+    "ambiguous_number": "Số có hai cách hiểu",
+    "not_whole": "Phải là số nguyên",
+    "out_of_range": "Ngoài khoảng cho phép",
+    "missing": "Thiếu giá trị",
+    "missing_column": "Thiếu cột",
+    "unknown_column": "Cột lạ",
+    "duplicate_column": "Cột lặp",
+    "invalid": "Giá trị không hợp lệ",
+    "extra_forbidden": "Trường không được nhận",
+    "extra_cells": "Thừa ô",
+    "not_utf8": "Sai bảng mã",
+    "legacy_encoding": "Bảng mã cũ",
+    "xls_not_supported": "Tệp .xls",
+    "xlsx_invalid": "Tệp Excel hỏng",
+    "sheet_not_found": "Không có trang tính",
+    "empty_file": "Tệp rỗng",
+    "no_rows": "Không có dòng dữ liệu",
+    "csv_invalid": "Dòng CSV hỏng",
+    "json_invalid": "JSON hỏng",
+    "wrong_delimiter": "Sai dấu phân cách",
+    "enum": "Không thuộc danh sách",
+    "less_than_equal": "Quá lớn",
+    "greater_than_equal": "Quá nhỏ",
+}
+
+
 class RowError(BaseModel):
     row: int = PydanticField(
         description="The spreadsheet's row number (the header is row 1); for JSON the 1-based "
@@ -164,7 +205,7 @@ class ErrorCollector:
                 "w", encoding="utf-8-sig", newline=""
             )
             self._rejected_csv = csv.writer(self._rejected_file, lineterminator="\r\n")
-            self._rejected_csv.writerow(["_row", *self.columns, "_errors"])
+            self._rejected_csv.writerow(["_dong", *self.columns, "_errors"])
 
     def close(self, owner: str) -> str | None:
         """Finish the files on disk and name their owner; the token to download them."""

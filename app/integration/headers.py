@@ -55,7 +55,7 @@ FIELD_LABELS: dict[str, tuple[str, ...]] = {
 #: Columns a file may carry for people, that imports ignore: the rejected-rows download's error
 #: column, and the columns partrack's exports add that are not input (so an export re-imports).
 IGNORED_HEADERS = frozenset(
-    {"_errors", "loi", "nguon", "cap nhat luc", "tinh trang", "dong", "stt", "so thu tu"}
+    {"errors", "loi", "nguon", "cap nhat luc", "tinh trang", "dong", "stt", "so thu tu"}
 )
 
 _SEPARATORS = re.compile(r"[\s_]+")
