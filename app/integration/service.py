@@ -39,6 +39,19 @@ PROGRESS_COLUMNS = tuple(ProgressWrite.model_fields)
 PROGRESS_REQUIRED = ("assignment", "unit", "period", "status")
 
 
+_READING_CODES = ("indicator", "unit", "domain", "plan")
+_PROGRESS_CODES = ("unit", "plan")
+
+
+def _lower_codes(values: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+    """Codes in any case, as the dossier feed takes them (``TTPVHCC`` is ``ttpvhcc``)."""
+    for name in names:
+        value = values.get(name)
+        if isinstance(value, str) and not value.islower():
+            values[name] = value.strip().lower()
+    return values
+
+
 def _code(value: Any) -> str:
     return "" if value is None else str(value).strip().lower()
 
@@ -125,7 +138,7 @@ class ReadingImporter(_KeyedImporter):
         return "|".join((*parts, _period(values.get("period")), _code(values.get("domain"))))
 
     def parse(self, values: dict[str, Any]) -> ReadingWrite:
-        return ReadingWrite.model_validate(values)
+        return ReadingWrite.model_validate(_lower_codes(values, _READING_CODES))
 
     def check(self, data: ReadingWrite) -> tuple[Any, kpi_service.CheckedReading]:
         checked = kpi_service.check_reading(
@@ -170,7 +183,7 @@ class ProgressImporter(_KeyedImporter):
         )
 
     def parse(self, values: dict[str, Any]) -> ProgressWrite:
-        return ProgressWrite.model_validate(values)
+        return ProgressWrite.model_validate(_lower_codes(values, _PROGRESS_CODES))
 
     def check(self, data: ProgressWrite) -> tuple[Any, ProgressWrite]:
         return progress_service.progress_natural_key(lookups=self.lookups, data=data), data

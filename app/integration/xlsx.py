@@ -191,26 +191,36 @@ class _SheetRows:
 
 
 def _find_header(head: list[list[Any]], fields: Sequence[str]) -> tuple[int, list[str]]:
-    """The header's row number and its texts. A header cell left empty under a vertically
-    merged cell takes the text above it (``Mã chỉ tiêu`` merged over two header rows)."""
-    best, best_score = -1, 0
-    for index, cells in enumerate(head):
-        texts = [_header_text(c) for c in cells]
-        score = len(match_headers(texts, fields)) if fields else 0
-        if score > best_score:
-            best, best_score = index, score
+    """The header's row number and its texts: the row that, with the row above it, names most
+    fields. A header cell left empty under a merged cell takes the text above it, so a header
+    split over two rows (``Mã chỉ tiêu`` merged down, ``Số liệu`` over ``Tử số``/``Mẫu số``)
+    is read as one."""
+    rows = [[_header_text(c) for c in cells] for cells in head]
+    best, best_score, best_texts = -1, 0, []
+    for index, texts in enumerate(rows):
+        if fields:
+            combined = _with_above(texts, rows[index - 1] if index else [], fields)
+            score = len(match_headers(combined, fields))
+            if score > best_score:
+                best, best_score, best_texts = index, score, combined
     if best < 0:
-        best = next((i for i, cells in enumerate(head) if any(_header_text(c) for c in cells)), -1)
-    if best < 0:
-        raise FileProblem.one(
-            0, "file", "empty_file", "Trang tính rỗng: cần một dòng tiêu đề và các dòng dữ liệu."
-        )
-    texts = [_header_text(c) for c in head[best]]
-    if best > 0 and fields:
-        above = [_header_text(c) for c in head[best - 1]]
-        for i, text in enumerate(texts):
-            if not text and i < len(above) and above[i] in match_headers([above[i]], fields):
-                texts[i] = above[i]
-    while texts and not texts[-1]:
-        texts.pop()
-    return best + 1, texts
+        best = next((i for i, texts in enumerate(rows) if any(texts)), -1)
+        if best < 0:
+            raise FileProblem.one(
+                0,
+                "file",
+                "empty_file",
+                "Trang tính rỗng: cần một dòng tiêu đề và các dòng dữ liệu.",
+            )
+        best_texts = rows[best]
+    while best_texts and not best_texts[-1]:
+        best_texts.pop()
+    return best + 1, best_texts
+
+
+def _with_above(texts: list[str], above: list[str], fields: Sequence[str]) -> list[str]:
+    out = list(texts)
+    for i, text in enumerate(out):
+        if not text and i < len(above) and above[i] and match_headers([above[i]], fields):
+            out[i] = above[i]
+    return out
