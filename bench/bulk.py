@@ -528,7 +528,7 @@ def copy_leg(
         p = Period.parse(str(r["period"]))
         buffer.write(
             f"{ids['indicator']},{ids[str(r['unit'])]},{p},{p.start_date},{p.end_date},"
-            f"{ids[str(r['domain'])]},{r['value']},\"\",\"\",import,1,{now},{now}\n"
+            f'{ids[str(r["domain"])]},{r["value"]},"","",import,1,{now},{now}\n'
         )
     data = buffer.getvalue()
     columns = (

@@ -101,13 +101,40 @@ def test_an_old_xls_is_refused_with_the_fix(api: TestClient, clean_db: Engine) -
 def test_excel_dates_in_a_dossier_workbook(api: TestClient, clean_db: Engine) -> None:
     def dossiers(sheet) -> None:
         sheet.append(
-            ["Mã hồ sơ", "Đơn vị", "Lĩnh vực", "Kênh nộp", "Ngày tiếp nhận", "Ngày hẹn trả", "Ngày giải quyết xong", "Toàn trình"]
+            [
+                "Mã hồ sơ",
+                "Đơn vị",
+                "Lĩnh vực",
+                "Kênh nộp",
+                "Ngày tiếp nhận",
+                "Ngày hẹn trả",
+                "Ngày giải quyết xong",
+                "Toàn trình",
+            ]
         )
         sheet.append(
-            ["HS-1", "ttpvhcc", "ho-tich", "online", datetime(2025, 10, 3, 8, 30), date(2025, 10, 6), datetime(2025, 10, 4, 10, 15), True]
+            [
+                "HS-1",
+                "ttpvhcc",
+                "ho-tich",
+                "online",
+                datetime(2025, 10, 3, 8, 30),
+                date(2025, 10, 6),
+                datetime(2025, 10, 4, 10, 15),
+                True,
+            ]
         )
         sheet.append(
-            [20251003, "ttpvhcc", "ho-tich", "direct", datetime(2025, 10, 3, 9, 0), date(2025, 10, 6), None, False]
+            [
+                20251003,
+                "ttpvhcc",
+                "ho-tich",
+                "direct",
+                datetime(2025, 10, 3, 9, 0),
+                date(2025, 10, 6),
+                None,
+                False,
+            ]
         )
 
     resp = send_xlsx(api, DOSSIERS, workbook_bytes(dossiers))
