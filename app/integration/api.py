@@ -13,9 +13,24 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from app.accounts.dependencies import CurrentActor
 from app.clock import ClockDep
 from app.db import SessionDep
-from app.integration import exports, feeds, lists, scorecard, service, templates
-from app.integration.bulk import ImportOptions, ImportResult, ImportStatus, ImportSummary, RowError
-from app.integration.files import FileProblem, Upload, receive_upload
+from app.integration import (
+    errors_report,
+    exports,
+    feeds,
+    lists,
+    scorecard,
+    service,
+    templates,
+    templates_xlsx,
+)
+from app.integration.bulk import (
+    ImportOptions,
+    ImportResult,
+    ImportStatus,
+    ImportSummary,
+    file_failure,
+)
+from app.integration.files import XLSX_TYPE, FileProblem, Upload, receive_upload
 from app.integration.models import (
     DossierRead,
     DossierStatus,
@@ -33,11 +48,20 @@ router = APIRouter()
 _BODY = {
     "requestBody": {
         "required": True,
-        "description": "A JSON list of rows, a CSV body (UTF-8, comma-separated, header row with "
-        "the field names of the single endpoint), or a multipart form with a `file` field.",
+        "description": "A JSON list of rows, a CSV body or an Excel workbook (.xlsx), or a "
+        "multipart form with a `file` field. CSV: `,` `;` or tab between cells (detected), UTF-8 "
+        "with or without BOM or UTF-16; a legacy code page is refused with the steps to fix it. "
+        "The header row names the fields of the single endpoint or their Vietnamese labels (the "
+        "exports' headers), in any case, with or without diacritics. Workbooks: the first "
+        "sheet (or `sheet`), the header row found below any title, dates and numbers as Excel "
+        "holds them; `.xls` is refused. Row numbers in errors are the spreadsheet's (the "
+        "header is row 1).",
         "content": {
             "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
             "text/csv": {"schema": {"type": "string"}},
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+                "schema": {"type": "string", "format": "binary"}
+            },
             "multipart/form-data": {
                 "schema": {
                     "type": "object",
@@ -48,14 +72,23 @@ _BODY = {
     }
 }
 _RESPONSES: dict[int | str, dict[str, Any]] = {
-    422: {"model": ImportSummary, "description": "Refused rows: nothing written (atomic)."},
+    422: {
+        "model": ImportSummary,
+        "description": "Refused rows: nothing written (atomic). Errors are grouped by field, code "
+        "and value with a count; the full list is the `errors_report` CSV.",
+    },
     413: {"description": "Body larger than `PARTRACK_MAX_UPLOAD_BYTES`; `limit_bytes` says it."},
-    415: {"description": "Neither JSON, CSV nor multipart."},
+    415: {"description": "Neither JSON, CSV, .xlsx nor multipart."},
 }
 
 DryRun = Annotated[bool, Query(description="Validate and report without writing anything.")]
 Partial = Annotated[
     bool, Query(description="Write the valid rows and report the others (default: all or none).")
+]
+
+Sheet = Annotated[
+    str | None,
+    Query(description="The workbook's sheet to read (default: the first); ignored for CSV/JSON."),
 ]
 
 ImportFn = Callable[..., ImportResult]
@@ -68,16 +101,7 @@ def summary_response(result: ImportResult) -> JSONResponse:
 
 
 def file_problem_summary(problem: FileProblem, *, dry_run: bool) -> ImportResult:
-    return ImportResult(
-        ImportSummary(
-            status=ImportStatus.ERROR,
-            dry_run=dry_run,
-            errors=[
-                RowError(row=row, field=e.field, code=e.code, message=e.message)
-                for row, e in problem.errors
-            ],
-        )
-    )
+    return ImportResult(file_failure(problem, dry_run=dry_run))
 
 
 async def run_upload(
@@ -89,6 +113,7 @@ async def run_upload(
     clock: Any,
     options: ImportOptions,
     keep_rejected: bool = False,
+    sheet: str | None = None,
 ) -> ImportResult:
     """Receive the body (streamed to a spool, 413 past the limit), then import it off the loop."""
     service.authorize_import(actor)
@@ -97,6 +122,7 @@ async def run_upload(
         upload: Upload = await receive_upload(request, limit=limit)
     except FileProblem as problem:
         return file_problem_summary(problem, dry_run=options.dry_run)
+    upload.sheet = sheet
     try:
         return await run_in_threadpool(
             importer,
@@ -117,7 +143,7 @@ async def run_upload(
     response_model=ImportSummary,
     responses=_RESPONSES,
     openapi_extra=_BODY,
-    summary="Import many readings (JSON or CSV) in one transaction",
+    summary="Import many readings (JSON, CSV or .xlsx) in one transaction",
 )
 async def bulk_readings(
     request: Request,
@@ -126,6 +152,7 @@ async def bulk_readings(
     clock: ClockDep,
     dry_run: DryRun = False,
     partial: Partial = False,
+    sheet: Sheet = None,
 ) -> JSONResponse:
     """Columns: `indicator, unit, period, domain, value, numerator, denominator, note,
     evidence_url, version, plan`. Rows are checked exactly as `PUT /readings` checks one."""
@@ -136,6 +163,7 @@ async def bulk_readings(
         actor=actor,
         clock=clock,
         options=ImportOptions(dry_run=dry_run, partial=partial),
+        sheet=sheet,
     )
     return summary_response(result)
 
@@ -146,7 +174,7 @@ async def bulk_readings(
     response_model=ImportSummary,
     responses=_RESPONSES,
     openapi_extra=_BODY,
-    summary="Import many progress reports (JSON or CSV) in one transaction",
+    summary="Import many progress reports (JSON, CSV or .xlsx) in one transaction",
 )
 async def bulk_progress(
     request: Request,
@@ -155,6 +183,7 @@ async def bulk_progress(
     clock: ClockDep,
     dry_run: DryRun = False,
     partial: Partial = False,
+    sheet: Sheet = None,
 ) -> JSONResponse:
     """Columns: `assignment, unit, period, status, percent_complete, result, difficulties,
     proposals, evidence, version, plan`. Rows are checked exactly as `PUT /progress` checks one."""
@@ -165,6 +194,7 @@ async def bulk_progress(
         actor=actor,
         clock=clock,
         options=ImportOptions(dry_run=dry_run, partial=partial),
+        sheet=sheet,
     )
     return summary_response(result)
 
@@ -189,6 +219,7 @@ async def bulk_dossiers(
     clock: ClockDep,
     dry_run: DryRun = False,
     partial: Partial = False,
+    sheet: Sheet = None,
     plan: PlanParam = None,
 ) -> JSONResponse:
     """Columns: `code, unit, procedure_code, procedure_name, domain, channel (direct, online,
@@ -203,6 +234,7 @@ async def bulk_dossiers(
         actor=actor,
         clock=clock,
         options=ImportOptions(dry_run=dry_run, partial=partial),
+        sheet=sheet,
     )
     return summary_response(result)
 
@@ -222,6 +254,7 @@ async def bulk_feedback(
     clock: ClockDep,
     dry_run: DryRun = False,
     partial: Partial = False,
+    sheet: Sheet = None,
     plan: PlanParam = None,
 ) -> JSONResponse:
     """Columns: `code, unit, channel (1022, national_portal, direct), kind (petition,
@@ -233,6 +266,7 @@ async def bulk_feedback(
         actor=actor,
         clock=clock,
         options=ImportOptions(dry_run=dry_run, partial=partial),
+        sheet=sheet,
     )
     return summary_response(result)
 
@@ -334,6 +368,45 @@ def import_template(kind: ImportKind) -> Response:
         templates.template_csv(kind).encode("utf-8"),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="mau-{kind.value}.csv"'},
+    )
+
+
+@router.get(
+    "/imports/templates/{kind}.xlsx",
+    tags=["imports"],
+    response_class=Response,
+    responses={200: {"content": {XLSX_TYPE: {}}}},
+    summary="An Excel template: drop-down lists, an example row and instructions in Vietnamese",
+)
+def import_template_xlsx(
+    kind: ImportKind, db_session: SessionDep, actor: CurrentActor, clock: ClockDep
+) -> Response:
+    """The data sheet (Vietnamese headers, lists of the active units, indicators, domains,
+    periods and statuses to pick from), and a sheet of instructions. Filled in and uploaded as
+    it is, it imports."""
+    body = templates_xlsx.template_xlsx(db_session=db_session, actor=actor, clock=clock, kind=kind)
+    return Response(
+        body,
+        media_type=XLSX_TYPE,
+        headers={"Content-Disposition": f'attachment; filename="mau-{kind.value}.xlsx"'},
+    )
+
+
+@router.get(
+    "/imports/reports/{token}/{name}",
+    tags=["imports"],
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/csv": {}}}, 404: {"description": "Unknown or expired."}},
+    summary="An import's full error list (loi.csv) or its refused rows (dong-bi-tu-choi.csv)",
+)
+def import_report(token: str, name: str, actor: CurrentActor) -> StreamingResponse:
+    """Built while the file was read, kept 24 hours, for the sender only: the URL is in the
+    summary's `errors_report` / `rejected_report`."""
+    blocks = errors_report.open_report(token=token, name=name, username=actor.username)
+    return StreamingResponse(
+        blocks,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 
 

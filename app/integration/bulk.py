@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from itertools import pairwise
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from pydantic import BaseModel, ValidationError
 from pydantic import Field as PydanticField
@@ -33,7 +33,19 @@ from app.errors import (
     Forbidden,
     translate_validation_errors,
 )
-from app.integration.files import FileProblem, ParsedRow, Upload, rows_of
+from app.integration.cells import coerce
+from app.integration.errors_report import (
+    ERRORS_FILE,
+    ERRORS_SHOWN,
+    GROUPS_SHOWN,
+    REJECTED_FILE,
+    ROWS_PER_GROUP,
+    ErrorCollector,
+    ErrorGroup,
+    RowError,
+)
+from app.integration.files import FileProblem, ParsedRow, Upload, open_table, resolve_columns
+from app.integration.headers import RowProfile
 from app.integration.models import ImportBatch
 
 #: Rows validated and written together: enough to amortise queries, small enough for memory.
@@ -54,13 +66,6 @@ class Outcome(StrEnum):
     UNCHANGED = "unchanged"
 
 
-class RowError(BaseModel):
-    row: int = PydanticField(description="1-based data row of the file; 0 = header / whole file.")
-    field: str
-    code: str
-    message: str
-
-
 class ImportSummary(BaseModel):
     """What an import did (or, for a dry run or a refused batch, would do)."""
 
@@ -79,7 +84,25 @@ class ImportSummary(BaseModel):
         default_factory=list,
         description=f"The first {CONFLICT_KEYS_SHOWN} of them: indicator/unit/period/domain.",
     )
-    errors: list[RowError] = PydanticField(default_factory=list)
+    errors: list[RowError] = PydanticField(
+        default_factory=list,
+        description=f"The first {ERRORS_SHOWN} errors in row order (all of them: `errors_total`, "
+        "`error_groups`, and the `errors_report` file).",
+    )
+    errors_total: int = PydanticField(default=0, description="Every error found, counted.")
+    error_groups: list[ErrorGroup] = PydanticField(
+        default_factory=list,
+        description=f"Errors grouped by field, code and value, the {GROUPS_SHOWN} largest first.",
+    )
+    error_groups_total: int = 0
+    errors_report: str | None = PydanticField(
+        default=None,
+        description="Where to download every error as CSV (for 24 hours, by the sender only).",
+    )
+    rejected_report: str | None = PydanticField(
+        default=None,
+        description="The refused rows as read, with their errors, to fix and send again.",
+    )
 
     def note_conflicts(self, keys: Sequence[str]) -> None:
         self.conflicts = len(keys)
@@ -92,12 +115,17 @@ class ImportOptions:
     partial: bool = False
 
 
+#: Where the reports of an import are downloaded (``{token}``, ``{name}``); pages use their own.
+API_REPORTS = "/api/v1/imports/reports/{token}/{name}"
+
+
 @dataclass
 class ImportResult:
-    """The summary, and the rejected rows as read (for the page's download of rows to fix)."""
+    """The summary, and the token of its error reports on disk (None when nothing was wrong)."""
 
     summary: ImportSummary
-    rejected_rows: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    report_token: str | None = None
+    has_rejected_rows: bool = False
 
     @property
     def written(self) -> bool:
@@ -187,10 +215,18 @@ def _digest(key: str) -> int:
     return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big", signed=True)
 
 
+@dataclass(slots=True)
+class DuplicateKey:
+    """Rows naming one key: how many, and the first few (a key on 100,000 rows names five)."""
+
+    count: int = 0
+    rows: list[int] = field(default_factory=list)
+
+
 def find_duplicates(
     keyed: Iterator[tuple[int, str | None]], again: Iterator[tuple[int, str | None]]
-) -> dict[int, list[int]]:
-    """Row → the other rows naming the same key.
+) -> dict[int, DuplicateKey]:
+    """Row → the key it shares with other rows (one object per key, shared by its rows).
 
     The first pass keeps 8-byte hashes only (a million rows cost 16 MB, not a dict of strings);
     only when two hashes meet does a second pass compare the real keys.
@@ -208,39 +244,103 @@ def find_duplicates(
     del order, hashes, rows
     if not suspects:
         return {}
-    by_key: dict[str, list[int]] = {}
+    by_key: dict[str, DuplicateKey] = {}
+    out: dict[int, DuplicateKey] = {}
     for number, key in again:
         if number in suspects and key is not None:
-            by_key.setdefault(key, []).append(number)
-    out: dict[int, list[int]] = {}
-    for numbers in by_key.values():
-        if len(numbers) > 1:
-            for n in numbers:
-                out[n] = [m for m in numbers if m != n]
-    return out
+            found = by_key.get(key)
+            if found is None:
+                found = by_key[key] = DuplicateKey()
+            found.count += 1
+            if len(found.rows) < ROWS_PER_GROUP:
+                found.rows.append(number)
+            out[number] = found
+    return {n: d for n, d in out.items() if d.count > 1}
 
 
-def _duplicate_error(row: int, others: list[int], key_label: str) -> RowError:
-    rows = ", ".join(str(n) for n in sorted([row, *others]))
+def _duplicate_error(row: int, duplicate: DuplicateKey, key_label: str) -> RowError:
+    shown = ", ".join(str(n) for n in duplicate.rows)
+    more = (
+        f" và {duplicate.count - len(duplicate.rows)} dòng khác"
+        if duplicate.count > len(duplicate.rows)
+        else ""
+    )
     return RowError(
         row=row,
         field=key_label,
         code="duplicate_key",
-        message=f"Các dòng {rows} cùng ghi cho một khóa ({key_label}): hãy giữ lại một dòng.",
+        message=f"{duplicate.count} dòng cùng ghi cho một khóa ({key_label}): dòng {shown}{more}; "
+        "hãy giữ lại một dòng.",
     )
 
 
-@dataclass
-class _Tally(Generic[T]):
-    summary: ImportSummary
-    rejected_rows: list[tuple[int, dict[str, Any]]]
-    keep_rejected: bool
+class _Tally:
+    """Counts refused rows and hands their errors to the collector (never kept in a list)."""
+
+    def __init__(self, summary: ImportSummary, collector: ErrorCollector) -> None:
+        self.summary = summary
+        self.collector = collector
+        self.forbidden: Forbidden | None = None
 
     def reject(self, row: int, errors: list[RowError], values: dict[str, Any]) -> None:
         self.summary.rejected += 1
-        self.summary.errors.extend(errors)
-        if self.keep_rejected:
-            self.rejected_rows.append((row, values))
+        self.collector.add(row, errors, values)
+
+
+def file_failure(problem: FileProblem, *, dry_run: bool) -> ImportSummary:
+    errors = [
+        RowError(row=row, field=e.field, code=e.code, message=e.message)
+        for row, e in problem.errors
+    ]
+    return ImportSummary(
+        status=ImportStatus.ERROR,
+        dry_run=dry_run,
+        errors=errors[:ERRORS_SHOWN],
+        errors_total=len(errors),
+    )
+
+
+class _Source:
+    """The file's rows as our fields: header matched (or mapped by a profile), Excel's cells
+    made plain, the profile's value mapping applied. A row that cannot be made plain carries
+    its error in ``problem``."""
+
+    def __init__(self, upload: Upload, importer: Any, profile: RowProfile | None) -> None:
+        self.table = open_table(upload, fields=importer.columns)
+        self.profile = profile
+        self.typed = upload.kind == "xlsx"
+        self.rename: dict[str, str] | None = None
+        if self.table.headers is not None:
+            self.rename = resolve_columns(
+                self.table.headers,
+                allowed=importer.columns,
+                required=importer.required,
+                profile=profile,
+            )
+            if hasattr(importer, "carried"):
+                # A flag column the file carries: an empty cell is "no"; one it lacks, unknown.
+                importer.carried = frozenset(self.rename.values())
+
+    def rows(self) -> Iterator[tuple[ParsedRow, AppError | None]]:
+        profile, typed = self.profile, self.typed
+        for parsed in self.table.rows(self.rename):
+            if parsed.problem is not None:
+                yield parsed, None
+                continue
+            try:
+                values = coerce(parsed.values, typed=typed)
+                if profile is not None:
+                    values = profile.transform(values)
+                parsed.values = values
+            except AppError as exc:
+                yield parsed, exc
+                continue
+            yield parsed, None
+
+    def close(self) -> None:
+        close = getattr(self.table, "close", None)
+        if close is not None:
+            close()
 
 
 def run_import(
@@ -251,23 +351,59 @@ def run_import(
     options: ImportOptions,
     key_label: str,
     keep_rejected: bool = False,
+    profile: RowProfile | None = None,
 ) -> ImportResult:
     """Read, validate and (unless refused) write a whole file in one transaction.
 
     Atomic by default: one rejected row and nothing is written (422; 403 when a row is one the
     sender may not write at all). ``partial`` writes the valid rows and reports the others, those
     included. A dry run validates everything against the database and rolls back. A refused file
-    (bad header, not UTF-8, …) is never written, partial or not.
+    (bad header, legacy encoding, …) is never written, partial or not. ``profile`` maps another
+    system's columns and values to ours; without it headers are matched by name or label.
     """
     summary = ImportSummary(status=ImportStatus.OK, dry_run=options.dry_run)
-    tally: _Tally[Any] = _Tally(summary, [], keep_rejected)
+    collector = ErrorCollector(columns=importer.columns, keep_rejected=keep_rejected)
+    tally = _Tally(summary, collector)
+    source: _Source | None = None
+    try:
+        source = _Source(upload, importer, profile)
+        summary = _run_rows(db_session, importer, upload, options, key_label, source, tally)
+    except FileProblem as problem:
+        db_session.rollback()
+        return ImportResult(file_failure(problem, dry_run=options.dry_run))
+    finally:
+        if source is not None:
+            source.close()
+        token = collector.close(importer.actor.username)
+    summary.errors = collector.first_errors()
+    summary.errors_total = collector.total
+    summary.error_groups = collector.largest_groups()
+    summary.error_groups_total = len(collector.groups)
+    if token is not None:
+        summary.errors_report = API_REPORTS.format(token=token, name=ERRORS_FILE)
+        if keep_rejected:
+            summary.rejected_report = API_REPORTS.format(token=token, name=REJECTED_FILE)
+    if tally.forbidden is not None:
+        raise ForbiddenRows(tally.forbidden, summary)
+    return ImportResult(summary, token, keep_rejected and summary.rejected > 0)
 
-    def rows() -> Iterator[ParsedRow]:
-        return rows_of(upload, allowed=importer.columns, required=importer.required)
+
+def _run_rows(
+    db_session: Session,
+    importer: Importer[Any],
+    upload: Upload,
+    options: ImportOptions,
+    key_label: str,
+    source: _Source,
+    tally: _Tally,
+) -> ImportSummary:
+    """The passes over the rows and the commit (or rollback) that ends them."""
+    summary = tally.summary
 
     def keys() -> Iterator[tuple[int, str | None]]:
-        for parsed in rows():
-            yield parsed.number, None if parsed.problem else importer.key(parsed.values)
+        for parsed, failed in source.rows():
+            bad = parsed.problem is not None or failed is not None
+            yield parsed.number, None if bad else importer.key(parsed.values)
 
     try:
         duplicates = find_duplicates(keys(), keys())
@@ -294,22 +430,16 @@ def run_import(
             chunk.clear()
             values_of.clear()
 
-        for parsed in rows():
+        for parsed, failed in source.rows():
             number, values = parsed.number, parsed.values
             if parsed.problem is not None:
                 problem = parsed.problem
-                tally.reject(
-                    number,
-                    [
-                        RowError(
-                            row=number,
-                            field=problem.field,
-                            code=problem.code,
-                            message=problem.message,
-                        )
-                    ],
-                    values,
+                error = RowError(
+                    row=number, field=problem.field, code=problem.code, message=problem.message
                 )
+                tally.reject(number, [error], values)
+            elif failed is not None:
+                tally.reject(number, row_errors(number, failed), values)
             elif number in duplicates:
                 tally.reject(
                     number, [_duplicate_error(number, duplicates[number], key_label)], values
@@ -320,7 +450,7 @@ def run_import(
                     values_of[number] = values
                 except (ValidationError, AppError) as exc:
                     tally.reject(number, row_errors(number, exc), values)
-            if tally.summary.rejected and not options.partial:
+            if summary.rejected and not options.partial:
                 writing = False
             if len(chunk) >= CHUNK_ROWS:
                 flush_chunk()
@@ -328,17 +458,6 @@ def run_import(
             flush_chunk()
         for outcome, count in counted.items():
             setattr(summary, outcome.value, count)
-    except FileProblem as problem:
-        db_session.rollback()
-        failed = ImportSummary(
-            status=ImportStatus.ERROR,
-            dry_run=options.dry_run,
-            errors=[
-                RowError(row=row, field=e.field, code=e.code, message=e.message)
-                for row, e in problem.errors
-            ],
-        )
-        return ImportResult(failed)
     except IntegrityError as exc:
         db_session.rollback()
         raise _written_meanwhile() from exc
@@ -350,14 +469,14 @@ def run_import(
         summary.status = ImportStatus.ERROR
     elif summary.rejected:
         summary.status = ImportStatus.WARNING
-    summary.errors.sort(key=lambda e: e.row)
     if forbidden is not None and not options.partial:
         db_session.rollback()
-        raise ForbiddenRows(forbidden, summary)
+        tally.forbidden = forbidden
+        return summary
     if options.dry_run or summary.status == ImportStatus.ERROR:
         db_session.rollback()
         summary.note_conflicts(getattr(importer, "conflict_keys", []))
-        return ImportResult(summary, tally.rejected_rows)
+        return summary
     try:
         importer.finish()
         # An importer may list the keys where a unit's figure and a computed one now differ.
@@ -371,7 +490,7 @@ def run_import(
     except BaseException:
         db_session.rollback()
         raise
-    return ImportResult(summary, tally.rejected_rows)
+    return summary
 
 
 def _written_meanwhile() -> Conflict:

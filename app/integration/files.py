@@ -1,9 +1,10 @@
-"""Reading uploaded files row by row: CSV or JSON, streamed from a spooled copy of the body.
+"""Reading uploaded files row by row: CSV of any Excel dialect, Excel workbooks or JSON,
+streamed from a spooled copy of the body.
 
-Nothing here knows about readings or dossiers: a file becomes numbered rows of field values, and a
-file that cannot be read at all (empty, wrong delimiter, not UTF-8, broken JSON, bad header)
-becomes a ``FileProblem`` naming what to fix. Large bodies go to a temporary file on disk, never
-into memory whole, and every pass over the rows reads that file again from the start.
+Nothing here knows about readings or dossiers: a file becomes a header and numbered rows of
+values, and a file that cannot be read at all (empty, legacy encoding, .xls, broken JSON, bad
+header) becomes a ``FileProblem`` naming what to fix. Large bodies go to a temporary file on
+disk, never into memory whole, and every pass over the rows reads that file again from the start.
 """
 
 from __future__ import annotations
@@ -14,21 +15,25 @@ import hashlib
 import io
 import json
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 from fastapi import Request
 
 from app.errors import AppError, FieldError
 from app.formatting import format_number
+from app.integration.dialects import SAVE_AS_UTF8, LegacyEncoding, sniff
+from app.integration.headers import RowProfile, field_label, is_ignored, match_headers
 
 #: Bodies up to this size stay in memory; larger ones spill to a temporary file.
 SPOOL_IN_MEMORY = 1024 * 1024
 #: Columns a file may carry for people and that imports ignore (the rejected-rows download).
-IGNORED_COLUMNS = frozenset({"_errors"})
 _UTF8_BOM = b"\xef\xbb\xbf"
-_DELIMITERS = {";": "dấu chấm phẩy (;)", "\t": "dấu tab", "|": "dấu gạch đứng (|)"}
+_ZIP = b"PK\x03\x04"
+_OLE = b"\xd0\xcf\x11\xe0"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _size_vi(n: int) -> str:
@@ -57,7 +62,8 @@ class UnsupportedMediaType(AppError):
     def __init__(self, content_type: str) -> None:
         super().__init__(
             message=f"Không đọc được dữ liệu kiểu “{content_type or 'không rõ'}”: gửi JSON "
-            "(application/json), CSV (text/csv) hoặc một tệp (multipart/form-data, trường file).",
+            "(application/json), CSV (text/csv), Excel .xlsx hoặc một tệp (multipart/form-data, "
+            "trường file).",
             code="unsupported_media_type",
             status_code=415,
         )
@@ -88,9 +94,10 @@ class Upload:
     """A received file, kept on disk (or in memory when small) so it can be read several times."""
 
     file: IO[bytes]
-    kind: str  # "csv" or "json"
+    kind: str  # "csv", "json" or "xlsx"
     filename: str = ""
     size: int = 0
+    sheet: str | None = None  # a workbook's sheet to read (default: the first)
     _closed: bool = field(default=False, repr=False)
 
     def sha256(self) -> str:
@@ -110,13 +117,39 @@ class Upload:
 
 def _kind_of(content_type: str, filename: str = "") -> str | None:
     ctype = content_type.split(";")[0].strip().lower()
+    if ctype == XLSX_TYPE or filename.lower().endswith((".xlsx", ".xlsm")):
+        return "xlsx"
     if ctype in {"application/json", "text/json"} or filename.lower().endswith(".json"):
         return "json"
     if ctype in {"text/csv", "application/csv", "text/plain"} or filename.lower().endswith(".csv"):
         return "csv"
-    if ctype == "application/vnd.ms-excel":  # what Windows says about a .csv file
+    if ctype == "application/vnd.ms-excel":  # what Windows says about a .csv file (and .xls)
         return "csv"
     return None
+
+
+def _refined(upload: Upload) -> Upload:
+    """The kind the bytes say, whatever the label: Excel names a .csv ``vnd.ms-excel``, and a
+    workbook posted as ``text/csv`` is still a workbook. An old .xls is refused with the fix."""
+    upload.file.seek(0)
+    magic = upload.file.read(8)
+    upload.file.seek(0)
+    if magic.startswith(_OLE) or (
+        upload.filename.lower().endswith(".xls") and not magic.startswith(_ZIP)
+    ):
+        upload.close()
+        raise FileProblem.one(
+            0,
+            "file",
+            "xls_not_supported",
+            "Tệp Excel 97-2003 (.xls) không được hỗ trợ. Trong Excel: Tệp (File) → Lưu thành "
+            "(Save As) → chọn “Sổ làm việc Excel (*.xlsx)” → Lưu, rồi gửi tệp .xlsx.",
+        )
+    if magic.startswith(_ZIP):
+        upload.kind = "xlsx"
+    elif upload.kind == "xlsx":
+        upload.kind = "csv"  # a text file named .xlsx: read it for what it is
+    return upload
 
 
 def _declared_length(request: Request) -> int | None:
@@ -145,7 +178,7 @@ async def receive_upload(request: Request, *, limit: int) -> Upload:
         part.file.seek(0)
         if size > limit:
             raise PayloadTooLarge(limit)
-        return Upload(file=part.file, kind=kind, filename=part.filename or "", size=size)
+        return _refined(Upload(file=part.file, kind=kind, filename=part.filename or "", size=size))
     kind = _kind_of(content_type)
     if kind is None:
         raise UnsupportedMediaType(content_type)
@@ -161,7 +194,7 @@ async def receive_upload(request: Request, *, limit: int) -> Upload:
         spool.close()
         raise
     spool.seek(0)
-    return Upload(file=spool, kind=kind, size=size)
+    return _refined(Upload(file=spool, kind=kind, size=size))
 
 
 def _is_multipart(request: Request) -> bool:
@@ -173,27 +206,10 @@ def upload_from_bytes(data: bytes, kind: str, filename: str = "") -> Upload:
     spool: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115
     spool.write(data)
     spool.seek(0)
-    return Upload(file=spool, kind=kind, filename=filename, size=len(data))
+    return _refined(Upload(file=spool, kind=kind, filename=filename, size=len(data)))
 
 
-# --- CSV -----------------------------------------------------------------------------------------
-
-
-class _NotUtf8(Exception):
-    pass
-
-
-def _decoded_lines(file: IO[bytes]) -> Iterator[str]:
-    """Lines decoded one by one, so a bad byte is reported at its row, not somewhere near it."""
-    first = True
-    for raw in file:
-        if first:
-            raw = raw.removeprefix(_UTF8_BOM)
-            first = False
-        try:
-            yield raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise _NotUtf8() from exc
+# --- CSV ---------------------------------------------------------------------------------------
 
 
 def _not_utf8(row: int) -> FileProblem:
@@ -201,124 +217,114 @@ def _not_utf8(row: int) -> FileProblem:
         row,
         "file",
         "not_utf8",
-        "Tệp không ở bảng mã UTF-8 (lỗi ở dòng dữ liệu này): hãy lưu lại tệp dạng “CSV UTF-8” "
-        "(Excel: Lưu thành → CSV UTF-8) rồi gửi lại.",
+        f"Tệp không ở bảng mã UTF-8 (lỗi ở dòng {row} của tệp). {SAVE_AS_UTF8}",
     )
 
 
-def check_header(
-    header: Sequence[str], *, allowed: Sequence[str], required: Sequence[str]
-) -> list[str]:
-    """The normalised column names, or a ``FileProblem`` listing every header mistake."""
-    columns = [h.strip().lower() for h in header]
-    problems: list[tuple[int, FieldError]] = []
-    if len(columns) == 1:
-        for delimiter, name in _DELIMITERS.items():
-            if delimiter in columns[0]:
+class CsvTable:
+    """A CSV file of any dialect Excel writes: its header line, then its rows, read again from
+    the start on every pass. Rows are numbered as a spreadsheet shows them (the header is row 1
+    when nothing is above it), blank lines included, so an error names the row the officer sees."""
+
+    def __init__(self, file: IO[bytes]) -> None:
+        self.file = file
+        try:
+            self.dialect = sniff(file)
+        except LegacyEncoding as legacy:
+            raise FileProblem([(1, legacy.field_error())]) from None
+        self.header_row = 0
+        self.headers: list[str] = []
+        with self._reader() as reader:
+            try:
+                for cells in reader:
+                    self.header_row += 1
+                    if any(cell.strip() for cell in cells):
+                        self.headers = [cell.strip() for cell in cells]
+                        break
+            except UnicodeDecodeError:
+                raise _not_utf8(self.header_row + 1) from None
+            except csv.Error as exc:
                 raise FileProblem.one(
-                    0,
-                    "file",
-                    "wrong_delimiter",
-                    f"Tệp CSV phải phân tách các cột bằng dấu phẩy (,); dòng tiêu đề đang dùng "
-                    f"{name}. Hãy lưu lại tệp dạng “CSV UTF-8 (phân tách bằng dấu phẩy)”.",
-                )
-    seen: set[str] = set()
-    for name in columns:
-        if not name:
-            problems.append((0, FieldError("file", "blank_column", "Có cột không có tên.")))
-        elif name in seen:
-            problems.append((0, FieldError(name, "duplicate_column", f"Cột “{name}” bị lặp.")))
-        elif name not in allowed and name not in IGNORED_COLUMNS:
-            problems.append(
-                (
-                    0,
-                    FieldError(
-                        name,
-                        "unknown_column",
-                        f"Cột “{name}” không có trong mẫu; các cột được nhận: "
-                        + ", ".join(allowed)
-                        + ".",
-                    ),
-                )
-            )
-        seen.add(name)
-    for name in required:
-        if name not in seen:
-            problems.append(
-                (0, FieldError(name, "missing_column", f"Thiếu cột bắt buộc “{name}”."))
-            )
-    if problems:
-        raise FileProblem(problems)
-    return columns
-
-
-def csv_rows(
-    file: IO[bytes], *, allowed: Sequence[str], required: Sequence[str]
-) -> Iterator[ParsedRow]:
-    """Rows of a comma-separated UTF-8 file (with or without BOM) whose first line names fields.
-
-    Empty cells are left out, so a blank column means "not given" exactly as a missing JSON key.
-    """
-    file.seek(0)
-    text = io.TextIOWrapper(file, encoding="utf-8-sig", newline="")  # type: ignore[arg-type]
-    reader = csv.reader(text)
-    number = 0
-    try:
-        header = next(reader, None)
-        while header is not None and not any(cell.strip() for cell in header):
-            header = next(reader, None)
-        if header is None:
+                    1, "file", "csv_invalid", f"Dòng tiêu đề không đọc được ({exc})."
+                ) from None
+        if not self.headers:
             raise FileProblem.one(
                 0, "file", "empty_file", "Tệp rỗng: cần một dòng tiêu đề và các dòng dữ liệu."
             )
-        columns = check_header(header, allowed=allowed, required=required)
-        ignored = [name for name in columns if name in IGNORED_COLUMNS]
-        width = len(columns)
-        for cells in reader:
-            number += 1
-            values = {
-                name: cell for name, cell in zip(columns, cells, strict=False) if cell.strip()
-            }
-            if not values and not any(cell.strip() for cell in cells):
-                continue  # a blank line keeps its number, so later rows match the spreadsheet
-            for name in ignored:
-                values.pop(name, None)
-            problem = None
-            if len(cells) > width:
-                problem = FieldError(
-                    "file",
-                    "extra_cells",
-                    f"Dòng có {len(cells)} ô, nhiều hơn {width} cột của dòng tiêu đề "
-                    "(thừa dấu phẩy, hoặc ô có dấu phẩy mà không đặt trong ngoặc kép).",
-                )
-            yield ParsedRow(number, values, problem)
-    except UnicodeDecodeError:
-        raise _not_utf8(_row_of_bad_bytes(file)) from None
-    except csv.Error as exc:
-        raise FileProblem.one(
-            number + 1, "file", "csv_invalid", f"Dòng CSV không đọc được ({exc})."
-        ) from None
-    finally:
-        text.detach()  # the upload stays open for the next pass
-    if number == 0:
-        raise FileProblem.one(0, "file", "no_rows", "Tệp chỉ có dòng tiêu đề, không có dữ liệu.")
+        if len(self.headers) == 1 and "|" in self.headers[0]:
+            raise FileProblem.one(
+                1,
+                "file",
+                "wrong_delimiter",
+                "Các cột phải được phân tách bằng dấu phẩy (,), dấu chấm phẩy (;) hoặc dấu tab; "
+                "dòng tiêu đề đang dùng dấu gạch đứng (|).",
+            )
 
+    @contextmanager
+    def _reader(self) -> Iterator[Iterator[list[str]]]:
+        self.file.seek(0)
+        text = io.TextIOWrapper(self.file, encoding=self.dialect.encoding, newline="")  # type: ignore[arg-type]
+        try:
+            yield csv.reader(text, delimiter=self.dialect.delimiter)
+        finally:
+            text.detach()  # the upload stays open for the next pass
 
-def _row_of_bad_bytes(file: IO[bytes]) -> int:
-    """The data row holding the first byte that is not UTF-8: the fast reader decodes blocks
-    ahead of the rows it hands out, so the file is read again line by line to say where."""
-    file.seek(0)
-    reader = csv.reader(_decoded_lines(file))
-    number = 0
-    try:
-        next(reader, None)
-        for _ in reader:
+    def rows(self, rename: Mapping[str, str] | None = None) -> Iterator[ParsedRow]:
+        """The data rows; with ``rename`` keyed by our field names (other columns dropped),
+        without it by the file's header text. Empty cells are left out, so a blank column means
+        "not given" exactly as a missing JSON key."""
+        columns: list[str | None] = (
+            [rename.get(h) for h in self.headers] if rename is not None else list(self.headers)
+        )
+        keep = [(i, name) for i, name in enumerate(columns) if name]
+        width = len(self.headers)
+        number = self.header_row
+        data = 0
+        with self._reader() as reader:
+            try:
+                for _ in range(self.header_row):
+                    next(reader)
+                for cells in reader:
+                    number += 1
+                    size = len(cells)
+                    values = {name: cells[i] for i, name in keep if i < size and cells[i].strip()}
+                    if not values and not any(cell.strip() for cell in cells):
+                        continue  # a blank line keeps its number, so later rows match
+                    data += 1
+                    problem = None
+                    if size > width and any(cell.strip() for cell in cells[width:]):
+                        problem = FieldError(
+                            "file",
+                            "extra_cells",
+                            f"Dòng có {size} ô, nhiều hơn {width} cột của dòng tiêu đề (thừa "
+                            "dấu phân cách, hoặc ô chứa dấu phân cách mà không đặt trong ngoặc "
+                            "kép).",
+                        )
+                    yield ParsedRow(number, values, problem)
+            except UnicodeDecodeError:
+                raise _not_utf8(self._row_of_bad_bytes()) from None
+            except csv.Error as exc:
+                raise FileProblem.one(
+                    number + 1, "file", "csv_invalid", f"Dòng {number + 1} không đọc được ({exc})."
+                ) from None
+        if data == 0:
+            raise FileProblem.one(
+                0, "file", "no_rows", "Tệp chỉ có dòng tiêu đề, không có dữ liệu."
+            )
+
+    def _row_of_bad_bytes(self) -> int:
+        """The spreadsheet row holding the first byte that does not decode: the fast reader
+        decodes blocks ahead of the rows it hands out, so the file is read again line by line."""
+        self.file.seek(0)
+        decoder = codecs.getincrementaldecoder(self.dialect.encoding)()
+        number = 0
+        for raw in self.file:
+            try:
+                decoder.decode(raw)
+            except UnicodeDecodeError:
+                return number + 1
             number += 1
-    except _NotUtf8:
-        return number + 1
-    except csv.Error:
-        pass
-    return max(number, 1)
+        return max(number, 1)
 
 
 # --- JSON ----------------------------------------------------------------------------------------
@@ -427,10 +433,97 @@ def json_rows(file: IO[bytes]) -> Iterator[ParsedRow]:
             )
 
 
-def rows_of(
-    upload: Upload, *, allowed: Sequence[str], required: Sequence[str]
-) -> Iterator[ParsedRow]:
-    """Rows of an upload, from its start each time it is called."""
+class JsonTable:
+    """A JSON list of objects: no header (each row names its fields), numbered from 1."""
+
+    headers: list[str] | None = None
+
+    def __init__(self, file: IO[bytes]) -> None:
+        self.file = file
+
+    def rows(self, rename: Mapping[str, str] | None = None) -> Iterator[ParsedRow]:
+        return json_rows(self.file)
+
+
+class Table(Protocol):
+    """Rows of a file, read again from the start on each call of ``rows``."""
+
+    headers: list[str] | None
+
+    def rows(self, rename: Mapping[str, str] | None = None) -> Iterator[ParsedRow]: ...
+
+
+def open_table(upload: Upload, *, fields: Sequence[str] = ()) -> Table:
+    """The upload as a table; ``fields`` help a workbook find its header row."""
     if upload.kind == "json":
-        return json_rows(upload.file)
-    return csv_rows(upload.file, allowed=allowed, required=required)
+        return JsonTable(upload.file)
+    if upload.kind == "xlsx":
+        from app.integration.xlsx import XlsxTable
+
+        return XlsxTable(upload.file, fields=fields, sheet=upload.sheet)
+    return CsvTable(upload.file)
+
+
+def resolve_columns(
+    headers: Sequence[str],
+    *,
+    allowed: Sequence[str],
+    required: Sequence[str],
+    profile: RowProfile | None = None,
+) -> dict[str, str]:
+    """File header → our field, or a ``FileProblem`` listing every header mistake at once."""
+    if profile is not None:
+        mapping, ignored = profile.header_map(headers)
+        skipped = set(ignored)
+    else:
+        mapping, skipped = match_headers(headers, allowed), set()
+    problems: list[tuple[int, FieldError]] = []
+    taken: dict[str, str] = {}
+    accepted = ", ".join(allowed)
+    for header in headers:
+        if not header:
+            continue  # a column without a name carries nothing (Excel's trailing columns)
+        field_name = mapping.get(header)
+        if field_name is None:
+            if header in skipped or is_ignored(header):
+                continue
+            problems.append(
+                (
+                    1,
+                    FieldError(
+                        header,
+                        "unknown_column",
+                        f"Cột “{header}” không có trong mẫu; các cột được nhận (tên hoặc tên "
+                        f"tiếng Việt): {accepted}.",
+                    ),
+                )
+            )
+        elif field_name in taken:
+            problems.append(
+                (
+                    1,
+                    FieldError(
+                        header,
+                        "duplicate_column",
+                        f"Cột “{header}” và cột “{taken[field_name]}” cùng là trường "
+                        f"“{field_name}”: hãy giữ lại một cột.",
+                    ),
+                )
+            )
+        else:
+            taken[field_name] = header
+    for name in required:
+        if name not in taken:
+            problems.append(
+                (
+                    1,
+                    FieldError(
+                        name,
+                        "missing_column",
+                        f"Thiếu cột bắt buộc “{name}” ({field_label(name)}).",
+                    ),
+                )
+            )
+    if problems:
+        raise FileProblem(problems)
+    return {header: field_name for field_name, header in taken.items()}

@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-import base64
-import csv
-import io
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, StreamingResponse
 
 from app.accounts.dependencies import WebUser
 from app.clock import ClockDep
 from app.db import SessionDep
-from app.integration import feeds, scorecard, service
+from app.integration import errors_report, feeds, scorecard, service
 from app.integration.api import file_problem_summary
-from app.integration.bulk import ImportOptions, ImportResult, ImportStatus
+from app.integration.bulk import ImportOptions, ImportStatus
+from app.integration.errors_report import CODE_LABELS, ERRORS_FILE, REJECTED_FILE
 from app.integration.files import FileProblem, receive_upload
-from app.integration.templates import COLUMNS, LABELS, ImportKind
+from app.integration.headers import field_label
+from app.integration.templates import LABELS, ImportKind
 from app.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -36,29 +35,14 @@ _STATUS_TEXT = {
 }
 
 
-def rejected_csv(kind: ImportKind, result: ImportResult) -> str:
-    """The rejected rows as read, with their errors in ``_errors``: fix and send again as is
-    (imports ignore the ``_errors`` column)."""
-    columns = list(COLUMNS[kind])
-    problems: dict[int, list[str]] = {}
-    for error in result.summary.errors:
-        problems.setdefault(error.row, []).append(f"{error.field}: {error.message}")
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([*columns, "_errors"])
-    for number, values in result.rejected_rows:
-        writer.writerow(
-            [str(values.get(c, "")) for c in columns] + [" | ".join(problems.get(number, []))]
-        )
-    return "\ufeff" + out.getvalue()
-
-
 def _context(**more: Any) -> dict[str, Any]:
     return {
         "title": "Nhập dữ liệu hàng loạt",
         "kinds": [(k.value, LABELS[k]) for k in ImportKind],
         "chosen": ImportKind.READINGS.value,
         "result": None,
+        "code_label": lambda code: CODE_LABELS.get(code, code),
+        "field_label": field_label,
         **more,
     }
 
@@ -93,6 +77,9 @@ async def upload(
     options = ImportOptions(
         dry_run=form.get("dry_run") == "on", partial=form.get("partial") == "on"
     )
+    sheet = str(form.get("sheet", "")).strip() or None
+    if received is not None:
+        received.sheet = sheet
     if received is None:
         assert problem is not None
         result = file_problem_summary(problem, dry_run=options.dry_run)
@@ -109,10 +96,7 @@ async def upload(
             )
         finally:
             received.close()
-    download = None
-    if result.rejected_rows:
-        encoded = base64.b64encode(rejected_csv(kind, result).encode("utf-8")).decode("ascii")
-        download = f"data:text/csv;charset=utf-8;base64,{encoded}"
+    token = result.report_token
     summary = result.summary
     return render(
         request,
@@ -121,13 +105,27 @@ async def upload(
             chosen=kind.value,
             result=summary,
             status_text=_STATUS_TEXT[summary.status],
-            download=download,
-            download_name=f"dong-bi-tu-choi-{kind.value}.csv",
+            errors_link=f"/imports/reports/{token}/{ERRORS_FILE}" if token else None,
+            rejected_link=(
+                f"/imports/reports/{token}/{REJECTED_FILE}" if result.has_rejected_rows else None
+            ),
             filename=filename,
             options=options,
+            sheet=sheet or "",
         ),
         block="result",
         status_code=422 if summary.status == ImportStatus.ERROR else 200,
+    )
+
+
+@router.get("/imports/reports/{token}/{name}")
+def import_report(token: str, name: str, identity: WebUser) -> StreamingResponse:
+    """An import's full error list, or its refused rows, for the person who sent the file."""
+    blocks = errors_report.open_report(token=token, name=name, username=identity.actor.username)
+    return StreamingResponse(
+        blocks,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 
 

@@ -19,6 +19,7 @@ from app.clock import Clock
 from app.errors import AppError
 from app.integration.bulk import ImportOptions, ImportResult, Outcome, run_import
 from app.integration.files import Upload
+from app.integration.headers import RowProfile
 from app.kpis import service as kpi_service
 from app.kpis.models import ReadingSource, ReadingWrite
 from app.kpis.service import Lookups, WriteAction
@@ -36,6 +37,19 @@ READING_COLUMNS = tuple(ReadingWrite.model_fields)
 READING_REQUIRED = ("indicator", "unit", "period")
 PROGRESS_COLUMNS = tuple(ProgressWrite.model_fields)
 PROGRESS_REQUIRED = ("assignment", "unit", "period", "status")
+
+
+_READING_CODES = ("indicator", "unit", "domain", "plan")
+_PROGRESS_CODES = ("unit", "plan")
+
+
+def _lower_codes(values: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+    """Codes in any case, as the dossier feed takes them (``TTPVHCC`` is ``ttpvhcc``)."""
+    for name in names:
+        value = values.get(name)
+        if isinstance(value, str) and not value.islower():
+            values[name] = value.strip().lower()
+    return values
 
 
 def _code(value: Any) -> str:
@@ -124,7 +138,7 @@ class ReadingImporter(_KeyedImporter):
         return "|".join((*parts, _period(values.get("period")), _code(values.get("domain"))))
 
     def parse(self, values: dict[str, Any]) -> ReadingWrite:
-        return ReadingWrite.model_validate(values)
+        return ReadingWrite.model_validate(_lower_codes(values, _READING_CODES))
 
     def check(self, data: ReadingWrite) -> tuple[Any, kpi_service.CheckedReading]:
         checked = kpi_service.check_reading(
@@ -169,7 +183,7 @@ class ProgressImporter(_KeyedImporter):
         )
 
     def parse(self, values: dict[str, Any]) -> ProgressWrite:
-        return ProgressWrite.model_validate(values)
+        return ProgressWrite.model_validate(_lower_codes(values, _PROGRESS_CODES))
 
     def check(self, data: ProgressWrite) -> tuple[Any, ProgressWrite]:
         return progress_service.progress_natural_key(lookups=self.lookups, data=data), data
@@ -203,6 +217,7 @@ def import_readings(
     upload: Upload,
     options: ImportOptions,
     keep_rejected: bool = False,
+    profile: RowProfile | None = None,
 ) -> ImportResult:
     """``POST /readings/bulk``: a file of readings, in one transaction."""
     authorize(actor, Permission.DATA_WRITE)
@@ -214,6 +229,7 @@ def import_readings(
         options=options,
         key_label="indicator, unit, period, domain",
         keep_rejected=keep_rejected,
+        profile=profile,
     )
 
 
@@ -225,6 +241,7 @@ def import_progress(
     upload: Upload,
     options: ImportOptions,
     keep_rejected: bool = False,
+    profile: RowProfile | None = None,
 ) -> ImportResult:
     """``POST /progress/bulk``: a file of progress reports, in one transaction."""
     authorize(actor, Permission.DATA_WRITE)
@@ -236,6 +253,7 @@ def import_progress(
         options=options,
         key_label="assignment, unit, period",
         keep_rejected=keep_rejected,
+        profile=profile,
     )
 
 

@@ -99,9 +99,9 @@ def test_the_upload_shows_its_progress_then_the_summary_and_the_rejected_row(
     expect(page.locator("#import-progress-text")).to_have_text("Hoàn tất.")
     expect(page.locator("#count-created")).to_have_text(str(rows))
     expect(page.locator("#count-rejected")).to_have_text("1")
-    row = page.locator("#import-result table tbody tr")
+    row = page.locator("#error-rows tbody tr")
     expect(row).to_have_count(1)
-    expect(row).to_contain_text(str(rows + 1))
+    expect(row).to_contain_text(f"Dòng {rows + 2}")  # Excel's row: the header is row 1
     expect(row).to_contain_text("Tỷ lệ phải từ 0 đến 100%")
     shot("summary")
 

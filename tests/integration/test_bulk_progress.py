@@ -57,8 +57,8 @@ def test_progress_rows_get_the_single_endpoints_messages(api: TestClient, clean_
             "percent_complete": 50,
         },
     ).json()["detail"]
-    assert errors[1]["message"] == single["message"]
-    assert (errors[2]["field"], errors[2]["code"]) == ("assignment", "assignment_not_found")
-    assert (errors[3]["field"], errors[3]["code"]) == ("status", "enum")
-    assert (errors[4]["field"], errors[4]["code"]) == ("percent_complete", "less_than_equal")
+    assert errors[2]["message"] == single["message"]  # spreadsheet rows: the header is row 1
+    assert (errors[3]["field"], errors[3]["code"]) == ("assignment", "assignment_not_found")
+    assert (errors[4]["field"], errors[4]["code"]) == ("status", "enum")
+    assert (errors[5]["field"], errors[5]["code"]) == ("percent_complete", "less_than_equal")
     assert counts(clean_db)["ProgressUpdate"] == 0

@@ -46,6 +46,11 @@ def test_a_good_file_is_written_and_summarised(api: TestClient, clean_db: Engine
         "conflicts": 0,
         "conflict_keys": [],
         "errors": [],
+        "errors_total": 0,
+        "error_groups": [],
+        "error_groups_total": 0,
+        "errors_report": None,
+        "rejected_report": None,
     }
     items = api.get("/api/v1/readings", params={"period": "2025-10"}).json()["items"]
     by_code = {i["indicator"]: i for i in items}
@@ -136,21 +141,21 @@ BAD_FILES = [
     (
         "missing column",
         b"indicator,unit,value\nonline_dossier,ttpvhcc,80\n",
-        0,
+        1,
         "period",
         "missing_column",
     ),
     (
         "unknown column",
         b"indicator,unit,period,valeur\nonline_dossier,ttpvhcc,2025-10,80\n",
-        0,
+        1,
         "valeur",
         "unknown_column",
     ),
     (
         "wrong delimiter",
-        b"indicator;unit;period;value\nonline_dossier;ttpvhcc;2025-10;80\n",
-        0,
+        b"indicator|unit|period|value\nonline_dossier|ttpvhcc|2025-10|80\n",
+        1,
         "file",
         "wrong_delimiter",
     ),
@@ -159,7 +164,7 @@ BAD_FILES = [
         (HEADER + "online_dossier,ttpvhcc,2025-10,,80,,,Ghi chú\n").encode("cp1258"),
         1,
         "file",
-        "not_utf8",
+        "legacy_encoding",
     ),
 ]
 
@@ -253,7 +258,7 @@ def test_bad_rows_are_refused_with_the_single_endpoints_message(
     assert resp.status_code == 422
     body = resp.json()
     assert body["status"] == "error" and body["rejected"] == 1
-    err = error_of(resp, 4)
+    err = error_of(resp, 5)  # the fourth data row is the spreadsheet's row 5
     assert (err["field"], err["code"]) == (field, code)
     if message:
         assert err["message"] == message
@@ -279,7 +284,7 @@ def test_partial_writes_the_valid_rows_and_reports_the_others(
     assert resp.status_code == 200
     body = resp.json()
     assert (body["status"], body["created"], body["rejected"]) == ("warning", 3, 1)
-    assert error_of(resp, 4)["field"] == "value"
+    assert error_of(resp, 5)["field"] == "value"
     assert counts(clean_db)["Reading"] == 3
 
 
@@ -290,10 +295,10 @@ def test_a_key_named_twice_rejects_both_rows_even_in_partial_mode(
     resp = send_csv(api, URL, text, partial="true")
     body = resp.json()
     assert body["rejected"] == 2 and body["created"] == 2
-    for row in (1, 4):
+    for row in (2, 5):  # spreadsheet rows: the header is row 1
         err = error_of(resp, row)
         assert err["code"] == "duplicate_key"
-        assert "1, 4" in err["message"]
+        assert "2 dòng" in err["message"] and "dòng 2, 5" in err["message"]
     assert counts(clean_db)["Reading"] == 2
 
 
@@ -302,7 +307,7 @@ def test_a_locked_period_is_refused_with_the_lock_message(
 ) -> None:
     lock_period(clean_db, clock, "ttpvhcc", "2025-10")
     resp = send_csv(api, URL, GOOD)
-    err = error_of(resp, 1)
+    err = error_of(resp, 2)
     assert (err["field"], err["code"]) == ("period", "period_locked")
     single = api.put(
         "/api/v1/readings",
@@ -323,7 +328,7 @@ def test_a_stale_version_is_refused(api: TestClient) -> None:
     resp = send_csv(
         api, URL, "indicator,unit,period,value,version\nonline_dossier,ttpvhcc,2025-11,82,7\n"
     )
-    assert error_of(resp, 1)["code"] == "stale_version"
+    assert error_of(resp, 2)["code"] == "stale_version"
 
 
 def test_a_reporter_cannot_import_rows_for_another_unit(
@@ -334,8 +339,8 @@ def test_a_reporter_cannot_import_rows_for_another_unit(
         resp = send_csv(reporter, URL, GOOD)
         assert resp.status_code == 403  # refused whole: not the sender's data to write
         detail = resp.json()["detail"]
-        assert detail["code"] == "other_unit" and detail["message"].startswith("Dòng 2: ")
-        assert [(e["row"], e["field"]) for e in detail["summary"]["errors"]] == [(2, "unit")]
+        assert detail["code"] == "other_unit" and detail["message"].startswith("Dòng 3: ")
+        assert [(e["row"], e["field"]) for e in detail["summary"]["errors"]] == [(3, "unit")]
         assert counts(clean_db)["Reading"] == 0
         ok = send_csv(reporter, URL, GOOD, partial="true")
         assert (ok.json()["created"], ok.json()["rejected"]) == (2, 1)
@@ -420,7 +425,7 @@ def test_an_unclear_number_is_refused_with_the_message_put_gives(
     row = 'complaint_ontime,vp,2025-10,,,"1,250",2000,\n'
     resp = send_csv(api, URL, HEADER + row, partial="true")
     assert resp.status_code == 422, resp.text
-    err = error_of(resp, 1)
+    err = error_of(resp, 2)
     single = api.put(
         "/api/v1/readings",
         json={

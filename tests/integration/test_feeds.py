@@ -164,7 +164,7 @@ def test_contradictory_dates_are_refused_by_row(
     row = f"X1,ttpvhcc,1.001,Khai sinh,ho-tich,direct,{dates},,,,,,\n"
     resp = send_csv(api, DOSSIERS, OCTOBER + "\n" + row)
     assert resp.status_code == 422
-    [err] = [e for e in resp.json()["errors"] if e["row"] == 8]
+    [err] = [e for e in resp.json()["errors"] if e["row"] == 9]
     assert (err["field"], err["code"]) == (field, code)
     assert counts(clean_db)["Dossier"] == 0
 
@@ -179,10 +179,10 @@ def test_other_row_problems(api: TestClient) -> None:
     resp = send_csv(api, DOSSIERS, HEAD + "\n".join(rows) + "\n", partial="true")
     errors = {e["row"]: (e["field"], e["code"]) for e in resp.json()["errors"]}
     assert errors == {
-        1: ("channel", "invalid"),
-        2: ("fully_online", "not_online"),
-        3: ("domain", "domain_not_found"),
-        4: ("rescheduled", "invalid"),
+        2: ("channel", "invalid"),
+        3: ("fully_online", "not_online"),
+        4: ("domain", "domain_not_found"),
+        5: ("rescheduled", "invalid"),
     }
 
 
@@ -193,7 +193,7 @@ def test_dossiers_in_a_locked_period_are_refused(
     resp = send_csv(api, DOSSIERS, OCTOBER, partial="true")
     body = resp.json()
     assert (body["rejected"], body["created"]) == (1, 6)
-    assert body["errors"][0]["row"] == 7 and body["errors"][0]["code"] == "period_locked"
+    assert body["errors"][0]["row"] == 8 and body["errors"][0]["code"] == "period_locked"
 
 
 def test_a_reporter_feeds_only_its_own_unit(
@@ -204,7 +204,7 @@ def test_a_reporter_feeds_only_its_own_unit(
         resp = send_csv(reporter, DOSSIERS, OCTOBER)
         assert resp.status_code == 403
         summary = resp.json()["detail"]["summary"]
-        assert [(e["row"], e["code"]) for e in summary["errors"]] == [(7, "other_unit")]
+        assert [(e["row"], e["code"]) for e in summary["errors"]] == [(8, "other_unit")]
         assert counts(clean_db)["Dossier"] == 0
         listed = reporter.get("/api/v1/dossiers", params={"unit": "vp"})
         assert listed.status_code == 403
@@ -250,9 +250,9 @@ def test_feedback_contradictions(api: TestClient) -> None:
     rows += "2025-10-10,,true\n"
     errors = send_csv(api, FEEDBACK, rows).json()["errors"]
     assert [(e["row"], e["field"], e["code"]) for e in errors] == [
-        (1, "resolved_at", "resolved_before_received"),
-        (2, "kind", "invalid"),
-        (3, "satisfied", "not_resolved"),
+        (2, "resolved_at", "resolved_before_received"),
+        (3, "kind", "invalid"),
+        (4, "satisfied", "not_resolved"),
     ]
 
 

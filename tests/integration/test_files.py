@@ -21,29 +21,39 @@ NOW = datetime(2025, 11, 20, 2, tzinfo=UTC)
 
 def rows(data: bytes, kind: str = "csv") -> list[tuple[int, dict, object]]:
     upload = upload_from_bytes(data, kind)
-    parsed = files.rows_of(upload, allowed=["a", "b", "c"], required=["a"])
-    return [(r.number, r.values, r.problem) for r in parsed]
+    table = files.open_table(upload, fields=["a", "b", "c"])
+    rename = files.resolve_columns(table.headers or [], allowed=["a", "b", "c"], required=["a"])
+    return [(r.number, r.values, r.problem) for r in table.rows(rename)]
 
 
-def test_csv_rows_are_numbered_from_the_first_data_row_and_blanks_are_absent() -> None:
+def test_csv_rows_are_numbered_as_the_spreadsheet_and_blanks_are_absent() -> None:
     data = '\ufeffa,b,c\n1,,x\n\n2,"hai, ba",\n'.encode()
-    assert rows(data) == [(1, {"a": "1", "c": "x"}, None), (3, {"a": "2", "b": "hai, ba"}, None)]
+    assert rows(data) == [(2, {"a": "1", "c": "x"}, None), (4, {"a": "2", "b": "hai, ba"}, None)]
 
 
 def test_a_row_with_too_many_cells_is_a_row_problem() -> None:
     [(number, _, problem)] = rows(b"a,b\n1,2,3\n")
-    assert number == 1 and problem.code == "extra_cells"
+    assert number == 2 and problem.code == "extra_cells"
 
 
-def test_non_utf8_names_the_row() -> None:
+def test_bad_bytes_after_the_sample_name_the_spreadsheet_row() -> None:
+    body = b"a,b\n" + b"1,2\n" * 30_000 + "3,é\n".encode("latin-1")
     with pytest.raises(FileProblem) as caught:
-        rows("a,b\n1,2\n3,é\n".encode("latin-1"))
-    assert caught.value.errors[0][0] == 2 and caught.value.errors[0][1].code == "not_utf8"
+        rows(body)
+    assert caught.value.errors[0][0] == 30_002 and caught.value.errors[0][1].code == "not_utf8"
+
+
+def test_a_legacy_encoding_is_named_with_the_steps_in_excel() -> None:
+    with pytest.raises(FileProblem) as caught:
+        rows("a,b\n1,2\n3,Đi chú\n".encode("cp1258"))
+    [(row, error)] = caught.value.errors
+    assert (row, error.code) == (1, "legacy_encoding")
+    assert "Windows-1258" in error.message and "CSV UTF-8" in error.message
 
 
 def test_header_problems_are_all_listed() -> None:
     with pytest.raises(FileProblem) as caught:
-        rows(b"b,zz,b\n1,2,3\n")
+        rows(b"b,zz,B\n1,2,3\n")
     codes = sorted(e.code for _, e in caught.value.errors)
     assert codes == ["duplicate_column", "missing_column", "unknown_column"]
 
@@ -77,10 +87,19 @@ def test_a_json_row_that_is_not_an_object_is_a_row_problem() -> None:
     assert parsed[1].problem is not None and parsed[1].problem.code == "not_an_object"
 
 
-def test_find_duplicates_names_every_row_of_a_key() -> None:
+def test_find_duplicates_shares_one_count_per_key() -> None:
     keys = [(1, "a"), (2, "b"), (3, "a"), (4, None), (5, "a")]
-    assert find_duplicates(iter(keys), iter(keys)) == {1: [3, 5], 3: [1, 5], 5: [1, 3]}
+    found = find_duplicates(iter(keys), iter(keys))
+    assert sorted(found) == [1, 3, 5]
+    assert found[1] is found[5] and (found[1].count, found[1].rows) == (3, [1, 3, 5])
     assert find_duplicates(iter([(1, "a"), (2, "b")]), iter([])) == {}
+
+
+def test_a_key_on_many_rows_names_five_of_them() -> None:
+    keys = [(n, "same") for n in range(2, 100_002)]
+    found = find_duplicates(iter(keys), iter(keys))
+    assert len(found) == 100_000
+    assert (found[2].count, found[2].rows) == (100_000, [2, 3, 4, 5, 6])
 
 
 @pytest.mark.parametrize(

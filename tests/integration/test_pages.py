@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import re
 
 import pytest
@@ -71,11 +70,13 @@ def test_htmx_gets_the_fragment_and_422_lists_every_rejected_row(
     assert "Không ghi dòng nào" in resp.text
     assert "Tỷ lệ phải từ 0 đến 100%." in resp.text and "ty_le_x" in resp.text
     assert counts(clean_db)["Reading"] == 0
-    link = re.search(r'href="data:text/csv;charset=utf-8;base64,([^"]+)"', resp.text)
+    link = re.search(r'href="(/imports/reports/[^"]+/dong-bi-tu-choi.csv)"', resp.text)
     assert link
-    rejected = base64.b64decode(link.group(1)).decode("utf-8")
+    download = coordinator.get(link.group(1))
+    assert download.status_code == 200
+    rejected = download.content.decode("utf-8")
     lines = rejected.removeprefix("\ufeff").splitlines()
-    assert lines[0].endswith(",_errors") and len(lines) == 3
+    assert lines[0].startswith("_dong,") and lines[0].endswith(",_errors") and len(lines) == 3
     assert "value: Tỷ lệ phải từ 0 đến 100%." in lines[1]
     fixed = rejected.replace(",120,", ",99,").replace("ty_le_x", "plan_targets_completed")
     fixed = fixed.replace("vhxh,2025-10,,5", "vhxh,2025-11,,5").replace(
