@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import csv
 import io
+import re
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -19,6 +20,7 @@ from app.integration.api import file_problem_summary
 from app.integration.bulk import ImportOptions, ImportResult, ImportStatus
 from app.integration.files import FileProblem, receive_upload
 from app.integration.templates import COLUMNS, LABELS, ImportKind
+from app.names import names_for, reading_key_name
 from app.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -34,6 +36,53 @@ _STATUS_TEXT = {
     ImportStatus.WARNING: "Đã ghi các dòng hợp lệ; các dòng dưới đây bị từ chối.",
     ImportStatus.ERROR: "Không ghi dòng nào: hãy sửa các lỗi dưới đây rồi gửi lại.",
 }
+
+
+#: What the error table calls a column of the files (the files keep their English headers).
+COLUMN_LABELS = {
+    "file": "Tệp",
+    "row": "Cả dòng",
+    "indicator": "Chỉ tiêu",
+    "unit": "Đơn vị",
+    "period": "Kỳ báo cáo",
+    "domain": "Lĩnh vực",
+    "value": "Giá trị",
+    "numerator": "Tử số",
+    "denominator": "Mẫu số",
+    "note": "Ghi chú",
+    "evidence_url": "Đường dẫn minh chứng",
+    "version": "Phiên bản",
+    "plan": "Kế hoạch",
+    "assignment": "Nhiệm vụ",
+    "status": "Tình trạng",
+    "percent_complete": "Tỷ lệ hoàn thành",
+    "result": "Kết quả",
+    "difficulties": "Khó khăn",
+    "proposals": "Đề xuất",
+    "evidence": "Minh chứng",
+    "code": "Mã hồ sơ",
+    "procedure_code": "Mã thủ tục",
+    "procedure_name": "Tên thủ tục",
+    "channel": "Kênh",
+    "received_at": "Ngày tiếp nhận",
+    "due_at": "Hạn giải quyết",
+    "completed_at": "Ngày giải quyết xong",
+    "returned_at": "Ngày trả kết quả",
+    "rescheduled": "Hẹn lại",
+    "fully_online": "Trực tuyến toàn trình",
+    "digitized": "Số hóa",
+    "e_result": "Kết quả điện tử",
+    "reused_data": "Tái sử dụng dữ liệu",
+    "paid_online": "Thanh toán trực tuyến",
+    "kind": "Loại",
+    "resolved_at": "Ngày giải quyết xong",
+    "satisfied": "Hài lòng",
+}
+
+
+def column_label(field: str) -> str:
+    """``percent_complete`` → ``Tỷ lệ hoàn thành``; a key of several columns word by word."""
+    return re.sub(r"[a-z_]+", lambda m: COLUMN_LABELS.get(m.group(), m.group()), field)
 
 
 def rejected_csv(kind: ImportKind, result: ImportResult) -> str:
@@ -59,6 +108,8 @@ def _context(**more: Any) -> dict[str, Any]:
         "kinds": [(k.value, LABELS[k]) for k in ImportKind],
         "chosen": ImportKind.READINGS.value,
         "result": None,
+        "column_label": column_label,
+        "conflict_names": [],
         **more,
     }
 
@@ -125,6 +176,9 @@ async def upload(
             download_name=f"dong-bi-tu-choi-{kind.value}.csv",
             filename=filename,
             options=options,
+            conflict_names=[
+                reading_key_name(names_for(db_session), key) for key in summary.conflict_keys
+            ],
         ),
         block="result",
         status_code=422 if summary.status == ImportStatus.ERROR else 200,
