@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from app.audit import service as audit_service
 from app.audit.models import AuditEventRead
+from app.formatting import format_number
 from app.names import Names, period_name, reading_key_name
 
 ACTION_LABELS = {
@@ -55,6 +56,21 @@ FIELD_LABELS = {
     "note": "Ghi chú",
     "percent_complete": "Tỷ lệ hoàn thành",
     "result": "Kết quả",
+    "target": "Mục tiêu",
+    "comparator": "So sánh",
+    "measure": "Đơn vị đo",
+    "description": "Ghi chú, cách tính",
+    "domain_targets": "Mục tiêu từng lĩnh vực",
+    "text": "Nội dung",
+    "scope": "Phạm vi",
+    "cadence": "Kỳ báo cáo",
+    "expected_product": "Sản phẩm dự kiến",
+    "role": "Vai trò",
+    "email": "Email",
+    "active": "Đang hoạt động",
+    "source": "Nguồn",
+    "submitted_at": "Gửi lúc",
+    "reviewed_at": "Duyệt lúc",
 }
 #: Bookkeeping fields every write changes; listing them would hide the real change.
 _NOISE = {"version", "updated_at", "created_at"}
@@ -106,6 +122,8 @@ def _show(value: Any, namer: Callable[[str], str] | None = None) -> str:
         return ", ".join(_show(v, namer) for v in value) or "—"
     if isinstance(value, bool):
         return "có" if value else "không"
+    if isinstance(value, float):
+        return format_number(value)
     if namer is not None and isinstance(value, str):
         return namer(value)
     return str(value)

@@ -121,3 +121,22 @@ def test_a_post_without_csrf_is_refused(coordinator: TestClient, clean_db: Engin
     )
     assert resp.status_code == 403
     assert counts(clean_db)["Reading"] == 0
+
+
+def test_rejected_rows_name_the_column_in_vietnamese_and_keep_codes_as_hints(
+    coordinator: TestClient,
+) -> None:
+    resp = coordinator.post(
+        "/imports",
+        data={"kind": "readings"},
+        files={"file": ("so-lieu.csv", BAD.encode(), "text/csv")},
+        headers={"HX-Request": "true", "X-CSRF-Token": csrf(coordinator)},
+    )
+    assert resp.status_code == 422
+    assert "<thead><tr><th>Dòng</th><th>Cột</th><th>Lỗi</th></tr></thead>" in resp.text
+    assert (
+        '<td title="value">Giá trị</td><td title="out_of_range">Tỷ lệ phải từ 0 đến 100%.</td>'
+        in resp.text
+    )
+    assert '<td title="indicator">Chỉ tiêu</td>' in resp.text
+    assert "<code>value</code>" not in resp.text and "<code>out_of_range</code>" not in resp.text
