@@ -28,6 +28,7 @@ from app.errors import install_error_handlers
 from app.integration import api as integration_api
 from app.integration import pages as integration_pages
 from app.kpis import api as kpi_api
+from app.names import attach_names
 from app.plans import api as plan_api
 from app.plans import pages as plan_pages
 from app.progress import api as progress_api
@@ -86,12 +87,13 @@ def build_api_router() -> APIRouter:
 
 
 def build_page_router() -> APIRouter:
-    """HTML pages; all but the login page need a browser session."""
+    """HTML pages; all but the login page need a browser session, and get the names of what
+    they show (``app.names``) on the request's own database session."""
     router = APIRouter()
     router.include_router(account_pages.public_router)
     router.include_router(reports_pages.public_router)
     router.include_router(sipas_public.public_router)
-    protected = APIRouter(dependencies=[Depends(require_web_identity)])
+    protected = APIRouter(dependencies=[Depends(require_web_identity), Depends(attach_names)])
     protected.include_router(account_pages.router)
     protected.include_router(reporting_pages.router)
     protected.include_router(reminder_pages.router)

@@ -12,6 +12,7 @@ from jinja2_fragments.fastapi import Jinja2Blocks
 from app.clock import VIETNAM_TZ
 from app.config import ROOT_DIR
 from app.formatting import format_input, format_number
+from app.names import names_of
 from app.periods import PeriodError, format_date_vi, parse_period
 
 templates = Jinja2Blocks(directory=str(ROOT_DIR / "templates"))
@@ -73,6 +74,7 @@ def render(
     context = {
         "identity": identity,
         "csrf_token": identity.csrf_token if identity is not None else "",
+        "names": names_of(request),
         **context,
     }
     response = templates.TemplateResponse(

@@ -15,6 +15,7 @@ from app.admin.forms import parse_date_vi
 from app.audit import service as audit_service
 from app.clock import VIETNAM_TZ
 from app.db import SessionDep
+from app.names import names_for
 from app.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -91,7 +92,7 @@ def audit_page(
         "admin/audit.html",
         {
             "title": "Nhật ký thay đổi",
-            "events": [(e, history.changes(e)) for e in events],
+            "events": history.entries(list(events), names_for(db_session)),
             "total": total,
             "page": page,
             "pages": max(1, -(-total // PAGE_SIZE)),

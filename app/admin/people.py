@@ -95,7 +95,7 @@ def _person_context(
         db_session=db_session, actor=actor, username=username, include_revoked=True
     )
     context: dict[str, Any] = {
-        "title": f"Tài khoản {user.username}",
+        "title": f"Tài khoản {user.full_name}",
         "user": user,
         "tokens": tokens,
         "back": f"/admin/people/{user.username}",

@@ -25,6 +25,7 @@ from app.admin.forms import (
 from app.admin.units import all_units
 from app.clock import ClockDep
 from app.db import SessionDep
+from app.names import names_for
 from app.plans import service as plan_service
 from app.plans.models import AssignmentCreate, AssignmentRead, AssignmentUpdate
 from app.plans.pages import CADENCE_LABELS
@@ -46,7 +47,6 @@ def _options(db_session: Any) -> dict[str, Any]:
     areas = plan_service.list_areas(db_session=db_session)
     return {
         "unit_options": [(u.code, f"{u.short_name} ({u.code})") for u in units if u.active],
-        "unit_names": {u.code: u.short_name for u in units},
         "area_options": [(a.code, f"{a.section}. {a.name}") for a in areas],
         "areas": areas,
         "cadence_options": list(CADENCE_LABELS.items()),
@@ -129,7 +129,10 @@ def _task_context(db_session: Any, code: str, edit: FormState | None = None) -> 
         "due_text": date_input(task.due_date),
         "edit": edit or FormState("task-edit"),
         "events": history.of_record(
-            db_session=db_session, entity="assignment", key=f"{plan.code}/{task.code}"
+            db_session=db_session,
+            entity="assignment",
+            key=f"{plan.code}/{task.code}",
+            names=names_for(db_session),
         ),
         "action_labels": history.ACTION_LABELS,
         **_options(db_session),

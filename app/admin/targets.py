@@ -25,6 +25,7 @@ from app.clock import ClockDep
 from app.db import SessionDep
 from app.kpis import service as kpi_service
 from app.kpis.models import DomainCreate, DomainRead, IndicatorUpdate
+from app.names import names_for
 from app.plans import service as plan_service
 from app.reporting.forms import format_number_input, parse_number_vi
 from app.templating import is_partial_request, render
@@ -55,7 +56,6 @@ def _labels(db_session: Any) -> dict[str, Any]:
         "disaggregation_options": list(DISAGGREGATION_LABELS.items()),
         "disaggregation_labels": DISAGGREGATION_LABELS,
         "unit_options": [(u.code, f"{u.short_name} ({u.code})") for u in units if u.active],
-        "unit_names": {u.code: u.short_name for u in units},
     }
 
 
@@ -139,13 +139,16 @@ def _target_context(db_session: Any, code: str, edit: FormState | None = None) -
             _domain_field(d): formatting.format_input(t)
             for d, t in indicator.domain_targets.items()
         },
-        "title": f"Chỉ tiêu {indicator.code}",
+        "title": f"Chỉ tiêu {indicator.name}",
         "ind": indicator,
         "target_text": format_number_input(indicator.target),
         "due_text": date_input(indicator.due_date),
         "edit": edit or FormState("target-edit"),
         "events": history.of_record(
-            db_session=db_session, entity="indicator", key=f"{plan.code}/{indicator.code}"
+            db_session=db_session,
+            entity="indicator",
+            key=f"{plan.code}/{indicator.code}",
+            names=names_for(db_session),
         ),
         "action_labels": history.ACTION_LABELS,
         **_labels(db_session),

@@ -18,6 +18,7 @@ from app.integration.errors_report import CODE_LABELS, ERRORS_FILE, REJECTED_FIL
 from app.integration.files import FileProblem, receive_upload
 from app.integration.headers import field_label
 from app.integration.templates import LABELS, ImportKind
+from app.names import names_for, reading_key_name
 from app.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -112,6 +113,9 @@ async def upload(
             filename=filename,
             options=options,
             sheet=sheet or "",
+            conflict_names=[
+                reading_key_name(names_for(db_session), key) for key in summary.conflict_keys
+            ],
         ),
         block="result",
         status_code=422 if summary.status == ImportStatus.ERROR else 200,

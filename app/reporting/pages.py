@@ -21,7 +21,6 @@ from app.errors import AppError, Forbidden, Invalid, NotFound
 from app.kpis import service as kpi_service
 from app.kpis.models import ReadingSource, ReadingWrite
 from app.periods import Period
-from app.plans import service as plan_service
 from app.progress import service as progress_service
 from app.progress.models import ProgressWrite
 from app.reporting import completeness, workspace
@@ -369,22 +368,15 @@ def review_queue(
         filters=reporting_service.SubmissionFilters(status=SubmissionStatus.SUBMITTED),
         limit=1000,
     )
-    units = {u.code: u for u in _units(db_session)}
     return render(
         request,
         "reporting/review_queue.html",
         {
             "title": "Báo cáo chờ duyệt",
             "items": items,
-            "units": units,
             "status_labels": STATUS_LABELS,
         },
     )
-
-
-def _units(db_session: SessionDep) -> list[Any]:
-    plan = plan_service.get_plan(db_session=db_session, code=None)
-    return reporting_service.expected_units(db_session=db_session, plan=plan)
 
 
 def _review_page(

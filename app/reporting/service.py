@@ -19,6 +19,7 @@ from app.audit import service as audit
 from app.audit.models import AuditAction
 from app.clock import VIETNAM_TZ, Clock
 from app.errors import Conflict, FieldError, Invalid, NotFound
+from app.names import names_for
 from app.periods import Granularity, Period, PeriodError
 from app.plans import service as plan_service
 from app.plans.models import Plan
@@ -161,7 +162,8 @@ def ensure_open(*, db_session: Session, plan: Plan, unit: Unit, period: str) -> 
     who = coordinator.name if coordinator else "bộ phận điều phối"
     raise Conflict(
         f"Báo cáo kỳ {Period.parse(period).label_vi} của đơn vị {unit.short_name or unit.code} "
-        f"đã được {row.reviewed_by} duyệt lúc {when} nên không sửa được nữa. "
+        f"đã được {names_for(db_session).person(row.reviewed_by)} duyệt lúc {when} "
+        "nên không sửa được nữa. "
         f"Nếu cần sửa, hãy đề nghị {who} mở lại báo cáo.",
         code="period_locked",
     )

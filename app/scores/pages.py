@@ -18,6 +18,7 @@ from app.accounts.dependencies import WebUser
 from app.accounts.permissions import Permission, can
 from app.clock import ClockDep
 from app.db import SessionDep
+from app.names import Names, NamesDep
 from app.scores import charts, service, trends
 from app.scores.schemas import DATA_STATE_LABELS, Basis, IndicatorScore, UnitBreakdown
 from app.templating import format_number_vi, is_partial_request, render
@@ -204,6 +205,7 @@ def _indicator_context(
     code: str,
     where: Where,
     unit: str | None,
+    names: Names,
 ) -> dict[str, Any]:
     detail = service.indicator_detail(
         db_session=db_session,
@@ -214,7 +216,7 @@ def _indicator_context(
         plan=where.plan,
         unit=unit,
     )
-    scope = f" — {detail.unit}" if detail.unit else ""
+    scope = f" — {names.unit_name(detail.unit)}" if detail.unit else ""
     return _common(db_session, clock, where) | {
         "title": f"{detail.indicator.name}{scope} — {detail.period_label}",
         "d": detail,
@@ -231,10 +233,11 @@ def indicator_page(
     identity: WebUser,
     clock: ClockDep,
     where: WhereDep,
+    names: NamesDep,
     unit: Annotated[str | None, Query()] = None,
 ) -> Response:
     """An indicator: the ward's (or a unit's) value, its trend against the target, per unit."""
-    context = _indicator_context(db_session, identity, clock, code, where, unit)
+    context = _indicator_context(db_session, identity, clock, code, where, unit, names)
     detail = context["d"]
     series = trends.trend(
         db_session=db_session,
@@ -264,10 +267,11 @@ def indicator_why(
     identity: WebUser,
     clock: ClockDep,
     where: WhereDep,
+    names: NamesDep,
     unit: Annotated[str | None, Query()] = None,
 ) -> Response:
     """How an indicator's value was obtained, for the "Vì sao?" panel."""
     if not is_partial_request(request):
         return RedirectResponse(f"/scores/indicators/{code}{where.query(unit=unit)}#vi-sao", 303)
-    context = _indicator_context(db_session, identity, clock, code, where, unit)
+    context = _indicator_context(db_session, identity, clock, code, where, unit, names)
     return render(request, "scores/indicator.html", context, block="why")

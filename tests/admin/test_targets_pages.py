@@ -46,7 +46,7 @@ def test_editing_a_target_in_vietnamese_numbers(coordinator_web: TestClient) -> 
     listing = coordinator_web.get("/admin/targets").text
     assert "≥ 98,5%" in listing and "31/12/2025" in listing
     history = coordinator_web.get(URL).text
-    assert "<del>98.0</del> → <ins>98.5</ins>" in history
+    assert '<strong title="target">Mục tiêu</strong>: <del>98</del> → <ins>98,5</ins>' in history
 
 
 def test_a_bad_target_keeps_the_input(coordinator_web: TestClient) -> None:

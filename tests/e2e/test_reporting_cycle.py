@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from app.clock import FixedClock
 from tests.conftest import make_user
 from tests.e2e.conftest import LiveServer, Shots, login
+from tests.reporting.test_pages import rename
 
 pytestmark = pytest.mark.e2e
 
@@ -42,11 +43,13 @@ def test_reporter_and_coordinator_run_a_month(
 ) -> None:
     make_user(clean_db, clock, username="bc.ttpv", role="reporter", unit="ttpvhcc")
     make_user(clean_db, clock, username="dp.vhxh", role="coordinator", unit="vhxh")
+    rename(clean_db, "dp.vhxh", "Trần Thị Phối")
 
     # The reporter lands on October, the period still open on 20/11/2025.
     login(page, server.url, "bc.ttpv", PASSWORD)
     expect(page).to_have_url(f"{server.url}{WS}")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Tháng 10/2025")
+    expect(page.locator(".topbar .who")).to_have_text("Người dùng bc.ttpv · TTPVHCC")
     empty_tasks, empty_kpis = counter(page)
     shot("workspace")
 
@@ -105,6 +108,7 @@ def test_reporter_and_coordinator_run_a_month(
     expect(page.locator("#return-comment")).to_contain_text(
         "Bổ sung tỷ lệ hoàn thành nhiệm vụ II.1.1.1"
     )
+    expect(page.locator("#return-comment")).to_contain_text("bởi Trần Thị Phối lúc")
     page.locator("#task-II-1-1-1 input[name=percent_complete]").fill("80")
     save(page, "task-II-1-1-1")
     expect(page.locator("#task-II-1-1-1 .saved")).to_be_visible()
@@ -123,7 +127,7 @@ def test_reporter_and_coordinator_run_a_month(
     page.locator("#task-II-2-3-1 textarea[name=result]").fill("Sửa sau khi đã duyệt")
     save(page, "task-II-2-3-1")
     refusal = page.locator("#task-II-2-3-1 .row-error")
-    expect(refusal).to_contain_text("đã được dp.vhxh duyệt")
+    expect(refusal).to_contain_text("đã được Trần Thị Phối duyệt")
     expect(refusal).to_contain_text("mở lại báo cáo")
     expect(page.locator("#task-II-2-3-1 textarea[name=result]")).to_have_value(
         "Sửa sau khi đã duyệt"

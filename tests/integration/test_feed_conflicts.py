@@ -199,7 +199,11 @@ def test_the_upload_page_shows_the_conflicts(
     assert resp.status_code == 200, resp.text
     assert 'id="conflicts"' in resp.text
     assert "số tự tính được dùng" in resp.text
-    assert "<code>online_dossier/ttpvhcc/2025-10/-</code>" in resp.text
+    conflict = '<li title="online_dossier/ttpvhcc/2025-10/-">'
+    assert (
+        conflict + "Tỷ lệ hồ sơ TTHC được xử lý trực tuyến · TTPVHCC · Tháng 10/2025</li>"
+        in resp.text
+    )
 
 
 def test_a_figure_typed_in_the_workspace_after_the_feed_is_kept_and_flagged(

@@ -122,3 +122,24 @@ def test_a_post_without_csrf_is_refused(coordinator: TestClient, clean_db: Engin
     )
     assert resp.status_code == 403
     assert counts(clean_db)["Reading"] == 0
+
+
+def test_rejected_rows_name_the_column_in_vietnamese_and_keep_codes_as_hints(
+    coordinator: TestClient,
+) -> None:
+    resp = coordinator.post(
+        "/imports",
+        data={"kind": "readings"},
+        files={"file": ("so-lieu.csv", BAD.encode(), "text/csv")},
+        headers={"HX-Request": "true", "X-CSRF-Token": csrf(coordinator)},
+    )
+    assert resp.status_code == 422
+    rows = resp.text.split('id="error-rows"', 1)[1]
+    assert "<th>Dòng</th><th>Cột</th><th>Lỗi</th><th>Chi tiết</th>" in rows
+    assert re.search(
+        r'<td title="value">[^<]*Giá trị[^<]*</td><td title="out_of_range">[^<]+</td>'
+        r"<td>Tỷ lệ phải từ 0 đến 100%.</td>",
+        rows,
+    ), rows[:2000]
+    assert re.search(r'<td title="indicator">[^<]*[Cc]hỉ tiêu[^<]*</td>', rows)
+    assert "<code>value</code>" not in resp.text and "<code>out_of_range</code>" not in resp.text

@@ -144,7 +144,9 @@ def test_the_page_and_its_fragment(
             headers={"HX-Request": "true"},
         )
         assert fragment.status_code == 200 and "<html" not in fragment.text
-        assert "Tháng 10/2025 · ttpvhcc" in fragment.text
+        heading = fragment.text.split("<h2>", 1)[1].split("</h2>", 1)[0]
+        assert heading.startswith("Tháng 10/2025 · TTPVHCC:")  # the unit's name, not its code
+        assert "ttpvhcc" not in heading
         bad = browser.get("/scorecards/766", params={"period": "2025-13"})
         assert bad.status_code == 422
 

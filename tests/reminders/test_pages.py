@@ -3,6 +3,7 @@ coordinators' log, through a real browser session and CSRF."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -11,6 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from app.accounts.models import User
 from app.actors import SYSTEM
 from app.audit.models import AuditEvent
 from app.clock import FixedClock
@@ -132,3 +134,17 @@ def test_reporters_may_not_see_the_log(browser: TestClient, reminded) -> None:
     assert browser.get("/api/v1/reminders").status_code == 403
     mine = browser.get("/api/v1/notifications?unread=true").json()
     assert mine["total"] == 1 and "Tháng 12/2025" in mine["items"][0]["title"]
+
+
+def test_in_app_reminders_name_the_person(browser: TestClient, reminded, clean_db: Engine) -> None:
+    with Session(clean_db) as session:
+        head = session.exec(select(User).where(User.username == "lanh.dao.vp")).one()
+        head.full_name = "Đỗ Văn Trưởng"
+        session.add(head)
+        session.commit()
+    login(browser, "dieu.phoi")
+    page = browser.get("/reminders").text
+    cells = re.findall(
+        r"<td>([^<]*)(?: <span class=\"small muted\">\(đồng gửi\)</span>)?</td>", page
+    )
+    assert "Đỗ Văn Trưởng" in cells and "lanh.dao.vp" not in cells

@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from app.accounts.models import User
 from app.actors import SYSTEM
 from app.clock import FixedClock
 from app.formatting import NumberError, parse_number
@@ -363,3 +364,69 @@ def test_an_unknown_review_action_is_404(coordinator: TestClient) -> None:
         data={"csrf_token": coordinator.csrf},  # type: ignore[attr-defined]
     )
     assert resp.status_code == 404
+
+
+# --- names, not codes -----------------------------------------------------------------------
+
+
+def rename(engine: Engine, username: str, full_name: str) -> None:
+    """A full name that does not contain the username, so a page showing the username is caught."""
+    with Session(engine) as session:
+        user = session.exec(select(User).where(User.username == username)).one()
+        user.full_name = full_name
+        session.add(user)
+        session.commit()
+
+
+def who(html: str) -> str:
+    found = re.search(r'<span class="who" title="([^"]*)">([^<]*)</span>', html)
+    assert found, "no top bar"
+    return f"{found.group(1)} | {found.group(2)}"
+
+
+def test_the_top_bar_names_the_unit_and_the_role(reporter: TestClient, clean_db: Engine) -> None:
+    bar = who(reporter.get(WS).text)
+    assert bar == "Cán bộ báo cáo của đơn vị | Người dùng bc.ttpv · TTPVHCC"
+    refused = reporter.get("/review")  # an error page keeps the names it read
+    assert refused.status_code == 403
+    assert who(refused.text).endswith("· TTPVHCC") and "ttpvhcc" not in who(refused.text)
+    assert clean_db.pool.checkedout() == 0  # …without opening a connection nobody closes
+
+
+def test_who_sent_returned_and_approved_is_named_not_a_username(
+    reporter: TestClient, coordinator: TestClient, clean_db: Engine
+) -> None:
+    rename(clean_db, "bc.ttpv", "Lê Văn Báo")
+    rename(clean_db, "dp.vhxh", "Trần Thị Phối")
+    csrf = reporter.csrf  # type: ignore[attr-defined]
+    sent = reporter.post(f"{WS}/submit", data={"csrf_token": csrf, "version": "0"})
+    assert sent.status_code == 200
+    review = coordinator.get("/review/ttpvhcc/2025-10").text
+    sent_line = re.search(r"gửi lúc [^<]*", review)
+    assert sent_line and sent_line.group(0).endswith("bởi Lê Văn Báo")
+    queue = coordinator.get("/review").text
+    assert "<td>Trung tâm Phục vụ hành chính công</td>" in queue
+    returned = coordinator.post(
+        "/review/ttpvhcc/2025-10/return",
+        data={"csrf_token": coordinator.csrf, "comment": "Thiếu số liệu"},  # type: ignore[attr-defined]
+        follow_redirects=False,
+    )
+    assert returned.status_code == 303
+    notice = re.search(r'id="return-comment">(.*?)</div>', reporter.get(WS).text, re.S)
+    assert notice and "bởi Trần Thị Phối lúc" in notice.group(1)
+    assert "dp.vhxh" not in notice.group(1)
+    again = reporter.post(f"{WS}/submit", data={"csrf_token": csrf, "version": "2"})
+    assert again.status_code == 200, again.text
+    approved = coordinator.post(
+        "/review/ttpvhcc/2025-10/approve",
+        data={"csrf_token": coordinator.csrf},  # type: ignore[attr-defined]
+        follow_redirects=False,
+    )
+    assert approved.status_code == 303
+    lock = re.search(r'id="lock-notice">(.*?)</div>', reporter.get(WS).text, re.S)
+    assert lock and "bởi Trần Thị Phối lúc" in lock.group(1) and "dp.vhxh" not in lock.group(1)
+    done = coordinator.get("/review/ttpvhcc/2025-10").text
+    assert "Đã duyệt bởi Trần Thị Phối lúc" in done and "dp.vhxh" not in done.split("<main")[1]
+    refused = task(reporter, status="done", headers=HX)
+    assert refused.status_code == 409
+    assert "đã được Trần Thị Phối duyệt" in refused.text and "dp.vhxh" not in refused.text

@@ -155,3 +155,30 @@ def test_reporters_are_sent_to_their_own_unit(reporter: TestClient) -> None:
 def test_pages_need_a_session(anon: TestClient, seeded: Session) -> None:
     resp = anon.get("/scores", follow_redirects=False)
     assert resp.status_code == 303 and resp.headers["location"].startswith("/login?next=/scores")
+
+
+def test_the_areas_why_names_targets_and_quotes_tasks(viewer: TestClient) -> None:
+    html = viewer.get("/scores", params={"period": "2025-10"}).text
+    items = re.findall(r'<details class="area-why">.*?</details>', html, re.S)
+    assert len(items) == 8
+    lines = [li for block in items for li in re.findall(r"<li>(.*?)</li>", block, re.S)]
+    assert any(li.startswith("Chỉ tiêu “Tỷ lệ hồ sơ TTHC giải quyết đúng hạn”: ") for li in lines)
+    assert not [li for li in lines if re.match(r"Chỉ tiêu [a-z_]+:", li)]  # no code where a name is
+    task = next(li for li in lines if li.startswith("Nhiệm vụ II.1.1.1 "))
+    assert '<span class="muted">Tiếp tục triển khai thực hiện hiệu quả Kế hoạch' in task
+
+
+def test_a_units_indicator_page_names_the_unit(viewer: TestClient) -> None:
+    resp = viewer.get(
+        "/scores/indicators/tthc_ontime", params={"period": "2025-10", "unit": "ttpvhcc"}
+    )
+    assert resp.status_code == 200
+    heading = re.search(r"<h1>(.*?)</h1>", resp.text, re.S)
+    assert heading and heading.group(1) == (
+        "Tỷ lệ hồ sơ TTHC giải quyết đúng hạn — Trung tâm Phục vụ hành chính công — Tháng 10/2025"
+    )
+    title = re.search(r"<title>(.*?)</title>", resp.text, re.S)
+    assert title and "Trung tâm Phục vụ hành chính công" in title.group(1)
+    assert "ttpvhcc" not in title.group(1)
+    assert "← Điểm của Trung tâm Phục vụ hành chính công</a>" in resp.text
+    assert "đơn vị ttpvhcc" not in resp.text

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from app.accounts.models import User
 from app.clock import FixedClock
 from app.sipas.models import Kiosk
 from app.sipas.public import KIOSK_COOKIE
@@ -178,3 +179,39 @@ def test_a_coordinator_of_another_unit_cannot_enrol_kiosks(coordinator: TestClie
     refused = coordinator.post("/sipas/may", data={"name": "Quầy 9", "csrf_token": csrf})
     assert refused.status_code == 403
     assert "Trung tâm Phục vụ hành chính công" in refused.text
+
+
+def test_comments_name_the_unit_and_the_domain(
+    coordinator: TestClient, seeded: Session, clock: FixedClock
+) -> None:
+    add_answer(seeded, clock, ratings={"tc1": 5}, domain="dat-dai", comment="Rất nhanh")
+    page = coordinator.get("/sipas/gop-y", params={"period": "2025-11"}).text
+    meta = re.findall(r'<p class="comment-meta">(.*?)</p>', page, re.S)
+    assert meta == ["Tháng 11/2025 · TTPVHCC · Đất đai"]
+    assert "ttpvhcc" not in meta[0] and "dat-dai" not in meta[0]
+
+
+def test_the_index_page_names_the_target_it_writes_to(coordinator: TestClient, data) -> None:
+    page = coordinator.get("/sipas", params={"period": "2025-11"}).text
+    button = re.search(r"Ghi chỉ số kỳ này vào chỉ tiêu ([^<]*)</button>", page)
+    name = "Chỉ số hài lòng của người dân (SIPAS) đo tại Trung tâm Phục vụ hành chính công"
+    assert button and button.group(1) == f"“{name}”"
+
+
+def test_kiosks_say_who_enrolled_them_by_name(
+    small_app: FastAPI, seeded: Session, clean_db: Engine, clock: FixedClock
+) -> None:
+    make_user(clean_db, clock, username="tt.quay", role="reporter", unit="ttpvhcc")
+    with Session(clean_db) as session:
+        user = session.exec(select(User).where(User.username == "tt.quay")).one()
+        user.full_name = "Phạm Thị Quầy"
+        session.add(user)
+        session.commit()
+    with TestClient(small_app) as client:
+        csrf = login(client, "tt.quay")
+        client.post("/sipas/may", data={"name": "Quầy 1", "csrf_token": csrf})
+    with TestClient(small_app) as client:
+        login(client, "tt.quay")
+        page = client.get("/sipas/may").text
+    assert "<tr><td>Quầy 1</td><td>Phạm Thị Quầy</td>" in page
+    assert "tt.quay" not in page.split("<main", 1)[1]
