@@ -379,6 +379,14 @@ class Profile:
 
     def transform(self, values: dict[str, object]) -> dict[str, object]:
         """The row's values as our parsers accept them; every unmappable value at once."""
+        out, errors = self.apply(values)
+        if errors:
+            raise Invalid(errors, message=errors[0].message)
+        return out
+
+    def apply(self, values: dict[str, object]) -> tuple[dict[str, object], list[FieldError]]:
+        """What ``transform`` does, keeping what did map beside the errors (for the preview:
+        a row with one misspelt domain still shows how its other cells are read)."""
         errors: list[FieldError] = []
         out: dict[str, object] = {}
         for name, raw in values.items():
@@ -388,6 +396,7 @@ class Profile:
                 out[name] = self._value(name, raw)
             except _Unmapped as exc:
                 errors.append(FieldError(name, exc.code, exc.message))
+                out[name] = raw
         for name, default in self.spec.defaults.items():
             if out.get(name) is None:
                 try:
@@ -403,9 +412,7 @@ class Profile:
         state = out.pop(STATUS, None)
         if state is not None:
             errors.extend(self._check_status(str(values[STATUS]), str(state), out))
-        if errors:
-            raise Invalid(errors, message=errors[0].message)
-        return out
+        return out, errors
 
     def _value(self, name: str, raw: object) -> object:
         if raw is None:
@@ -816,15 +823,12 @@ def preview(
     now = clock.now()
     for number, raw in rows:
         values = {mapped[h]: v for h, v in raw.items() if h in mapped}
-        problems: list[FieldError] = []
-        shown: dict[str, object] = dict(values)
-        try:
-            shown = profile.transform(values)
-            _parse(profile.kind, shown, now=now, carried=carried)
-        except AppError as exc:
-            problems = exc.errors or [FieldError("row", exc.code, exc.message)]
-        except ValueError as exc:
-            problems = [FieldError("row", "invalid", str(exc))]
+        shown, problems = profile.apply(values)
+        if not problems:
+            try:
+                _parse(profile.kind, shown, now=now, carried=carried)
+            except AppError as exc:
+                problems = exc.errors or [FieldError("row", exc.code, exc.message)]
         for problem in problems:
             key = (problem.field, problem.code, problem.message)
             group = groups.get(key)
