@@ -349,28 +349,35 @@ class Profile:
                     table.setdefault(fold(label), Choice(code, label))
 
     def header_map(self, headers: list[str]) -> tuple[dict[str, str], list[str]]:
-        """File header → our field; the ignored headers. Two headers for one field are refused:
-        a profile must never guess which of two dates is the reception."""
+        """File header → our field; the ignored headers. Two headers that are one field are
+        both mapped, so the runner refuses the file naming both rather than guessing."""
         mapped: dict[str, str] = {}
         ignored: list[str] = []
-        seen: dict[str, str] = {}
         for header in headers:
             key = fold(header)
             target = self._headers.get(key)
-            if target is None:
-                if key in self._ignored or self.spec.ignore_unknown_columns:
-                    ignored.append(header)
-                continue
-            if target in seen:
-                raise Invalid.one(
-                    "header",
-                    "duplicate_column",
-                    f"Hai cột “{seen[target]}” và “{header}” cùng là {FIELD_LABELS[target]} "
-                    f"theo hồ sơ ánh xạ “{self.name}”: hãy xóa một cột.",
-                )
-            seen[target] = header
-            mapped[header] = target
+            if target is not None:
+                mapped[header] = target
+            elif key in self._ignored or self.spec.ignore_unknown_columns:
+                ignored.append(header)
         return mapped, ignored
+
+    def duplicates(self, mapped: dict[str, str]) -> list[FieldError]:
+        """Headers that name a field another header already names (the preview says so)."""
+        first: dict[str, str] = {}
+        found: list[FieldError] = []
+        for header, target in mapped.items():
+            if target in first:
+                found.append(
+                    FieldError(
+                        "header",
+                        "duplicate_column",
+                        f"Hai cột “{first[target]}” và “{header}” cùng là "
+                        f"{FIELD_LABELS.get(target, target)}: hãy xóa một cột.",
+                    )
+                )
+            first.setdefault(target, header)
+        return found
 
     def missing(self, mapped_fields: Iterable[str]) -> list[str]:
         """Required fields the header does not provide and no default fills."""
@@ -726,11 +733,8 @@ def resolve(db_session: Session, code: str | None, headers: Sequence[str]) -> Pr
     scored: list[tuple[int, Profile]] = []
     for read in list_profiles(db_session=db_session):
         profile = Profile(read, names)
-        try:
-            mapped, _ = profile.header_map(list(headers))
-        except AppError:
-            continue
-        if mapped and not profile.missing(mapped.values()):
+        mapped, _ = profile.header_map(list(headers))
+        if mapped and not profile.missing(mapped.values()) and not profile.duplicates(mapped):
             scored.append((len(mapped), profile))
     scored.sort(key=lambda pair: -pair[0])
     if not scored or (len(scored) > 1 and scored[0][0] == scored[1][0]):
@@ -849,6 +853,10 @@ def preview(
                 values={k: _display(v) for k, v in shown.items()},
                 problems=[PreviewProblem(**p.__dict__) for p in problems],
             )
+        )
+    for problem in profile.duplicates(mapped):
+        groups[(problem.field, problem.code, problem.message)] = PreviewGroup(
+            field=problem.field, code=problem.code, message=problem.message, count=1, rows=[1]
         )
     return ProfilePreview(
         profile=profile.code,

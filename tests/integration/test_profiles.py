@@ -358,3 +358,26 @@ def test_editing_the_shipped_profile_keeps_a_copy_that_can_be_dropped(
     assert back.version == 0 and not back.edited
     with pytest.raises(Conflict):
         profiles.delete_profile(db_session=seeded, actor=ADMIN, clock=clock, code="mot-cua-hcm")
+
+
+def test_two_headers_for_one_field_are_both_mapped_for_the_runner_to_refuse(
+    seeded: Session, clock: FixedClock
+) -> None:
+    profile = profiles.load(db_session=seeded, code="mot-cua-hcm")
+    headers = [*HEADERS, "Ngày nhận hồ sơ"]
+    mapped, _ = profile.header_map(headers)
+    assert mapped["Ngày tiếp nhận"] == mapped["Ngày nhận hồ sơ"] == "received_at"
+    assert profiles.resolve(seeded, None, headers) is None  # never guessed
+    data = (",".join(headers) + "\n" + ",".join([*ROWS[0], "04/10/2025 08:00"])).encode()
+    seen = profiles.preview(
+        db_session=seeded,
+        actor=ADMIN,
+        clock=clock,
+        code="mot-cua-hcm",
+        data=data,
+        filename="ds.csv",
+    )
+    assert any(
+        g.code == "duplicate_column" and "“Ngày tiếp nhận” và “Ngày nhận hồ sơ”" in g.message
+        for g in seen.problems
+    )
