@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
+from app.actors import SYSTEM
 from app.clock import FixedClock
+from app.integration import profiles
+from app.integration.profiles import ProfileCreate, ProfileSpec
 from tests.conftest import make_token
 from tests.integration.test_profiles import HEADERS, ROWS
 
@@ -19,6 +24,42 @@ SPEC = {
     },
     "defaults": {"unit": "ttpvhcc"},
     "ignore": ["Họ tên"],
+}
+
+API = "/api/v1"
+#: Reads a sample and writes nothing: outside the write matrix, its roles are tested here.
+READ_ONLY_POSTS = {("POST", "/api/v1/import-profiles/{code}/preview")}
+
+
+def _saved_profile(ctx: Any) -> str:
+    profiles.create_profile(
+        db_session=ctx.session,
+        actor=SYSTEM,
+        clock=ctx.clock,
+        data=ProfileCreate(code="tam", name="Tạm", spec=ProfileSpec.model_validate(SPEC)),
+    )
+    return f"{API}/import-profiles/tam"
+
+
+#: For ``tests/accounts/test_authorization_matrix.py`` (``CASES.update``) and the audit test.
+PROFILE_CASES = {
+    ("POST", "/api/v1/import-profiles"): (
+        "plan",
+        lambda c: (f"{API}/import-profiles", {"code": "quan-7", "name": "Q7", "spec": SPEC}),
+    ),
+    ("PUT", "/api/v1/import-profiles/{code}"): (
+        "plan",
+        lambda c: (f"{API}/import-profiles/mot-cua-hcm", {"name": "Một cửa (đã sửa)"}),
+    ),
+    ("DELETE", "/api/v1/import-profiles/{code}"): (
+        "plan",
+        lambda c: (_saved_profile(c), None),
+    ),
+}
+PROFILE_AUDIT = {
+    ("POST", "/api/v1/import-profiles"): ("import_profile", "create"),
+    ("PUT", "/api/v1/import-profiles/{code}"): ("import_profile", "update"),
+    ("DELETE", "/api/v1/import-profiles/{code}"): ("import_profile", "delete"),
 }
 
 
@@ -74,3 +115,24 @@ def test_preview_a_file_and_roles(api: TestClient, clean_db: Engine, clock: Fixe
         headers={"Authorization": f"Bearer {viewer}"},
     )
     assert refused.status_code == 403
+    previewed = api.post(
+        "/api/v1/import-profiles/mot-cua-hcm/preview",
+        files={"file": ("ds.csv", body, "text/csv")},
+        headers={"Authorization": f"Bearer {viewer}"},
+    )
+    assert previewed.status_code == 403  # viewers import nothing, so preview nothing
+    reporter = make_token(clean_db, clock, username="cb.mc", role="reporter", unit="ttpvhcc")
+    previewed = api.post(
+        "/api/v1/import-profiles/mot-cua-hcm/preview",
+        files={"file": ("ds.csv", body, "text/csv")},
+        headers={"Authorization": f"Bearer {reporter}"},
+    )
+    assert previewed.status_code == 200
+
+
+def test_previewing_needs_credentials(anon: TestClient) -> None:
+    resp = anon.post(
+        "/api/v1/import-profiles/mot-cua-hcm/preview",
+        files={"file": ("ds.csv", b"a,b\n1,2\n", "text/csv")},
+    )
+    assert resp.status_code == 401
