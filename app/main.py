@@ -27,6 +27,7 @@ from app.db import make_engine
 from app.errors import install_error_handlers
 from app.integration import api as integration_api
 from app.integration import pages as integration_pages
+from app.integration import profiles as integration_profiles
 from app.kpis import api as kpi_api
 from app.names import attach_names
 from app.plans import api as plan_api
@@ -74,6 +75,7 @@ def build_api_router() -> APIRouter:
     protected.include_router(unit_api.router)
     protected.include_router(plan_api.router)
     protected.include_router(integration_api.router)
+    protected.include_router(integration_profiles.router)
     protected.include_router(kpi_api.router)
     protected.include_router(progress_api.router)
     protected.include_router(audit_api.router)

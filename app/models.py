@@ -3,6 +3,7 @@
 from app.accounts.models import ApiToken, User, UserSession
 from app.audit.models import AuditEvent
 from app.integration.models import Dossier, Feedback, ImportBatch
+from app.integration.profiles import ImportProfile
 from app.kpis.models import Domain, Indicator, Reading
 from app.plans.models import Area, Assignment, AssignmentCoordinator, Plan
 from app.progress.models import ProgressUpdate
@@ -23,6 +24,7 @@ __all__ = [
     "Dossier",
     "Feedback",
     "ImportBatch",
+    "ImportProfile",
     "Indicator",
     "Kiosk",
     "Notification",
