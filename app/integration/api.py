@@ -91,6 +91,17 @@ Sheet = Annotated[
     Query(description="The workbook's sheet to read (default: the first); ignored for CSV/JSON."),
 ]
 
+ProfileParam = Annotated[
+    str | None,
+    Query(
+        description="Code of a mapping profile (`GET /api/v1/import-profiles`) for another "
+        "system's export; without it a dossier or feedback file whose header row a profile "
+        "recognises is read with that profile, and partrack's own columns need none.",
+        examples=["mot-cua-hcm"],
+        max_length=64,
+    ),
+]
+
 ImportFn = Callable[..., ImportResult]
 
 
@@ -114,6 +125,7 @@ async def run_upload(
     options: ImportOptions,
     keep_rejected: bool = False,
     sheet: str | None = None,
+    profile_code: str | None = None,
 ) -> ImportResult:
     """Receive the body (streamed to a spool, 413 past the limit), then import it off the loop."""
     service.authorize_import(actor)
@@ -132,6 +144,7 @@ async def run_upload(
             upload=upload,
             options=options,
             keep_rejected=keep_rejected,
+            profile_code=profile_code,
         )
     finally:
         upload.close()
@@ -153,6 +166,7 @@ async def bulk_readings(
     dry_run: DryRun = False,
     partial: Partial = False,
     sheet: Sheet = None,
+    profile: ProfileParam = None,
 ) -> JSONResponse:
     """Columns: `indicator, unit, period, domain, value, numerator, denominator, note,
     evidence_url, version, plan`. Rows are checked exactly as `PUT /readings` checks one."""
@@ -164,6 +178,7 @@ async def bulk_readings(
         clock=clock,
         options=ImportOptions(dry_run=dry_run, partial=partial),
         sheet=sheet,
+        profile_code=profile,
     )
     return summary_response(result)
 
@@ -184,6 +199,7 @@ async def bulk_progress(
     dry_run: DryRun = False,
     partial: Partial = False,
     sheet: Sheet = None,
+    profile: ProfileParam = None,
 ) -> JSONResponse:
     """Columns: `assignment, unit, period, status, percent_complete, result, difficulties,
     proposals, evidence, version, plan`. Rows are checked exactly as `PUT /progress` checks one."""
@@ -195,6 +211,7 @@ async def bulk_progress(
         clock=clock,
         options=ImportOptions(dry_run=dry_run, partial=partial),
         sheet=sheet,
+        profile_code=profile,
     )
     return summary_response(result)
 
@@ -221,6 +238,7 @@ async def bulk_dossiers(
     partial: Partial = False,
     sheet: Sheet = None,
     plan: PlanParam = None,
+    profile: ProfileParam = None,
 ) -> JSONResponse:
     """Columns: `code, unit, procedure_code, procedure_name, domain, channel (direct, online,
     postal), received_at, due_at, completed_at, returned_at, rescheduled, fully_online,
@@ -235,6 +253,7 @@ async def bulk_dossiers(
         clock=clock,
         options=ImportOptions(dry_run=dry_run, partial=partial),
         sheet=sheet,
+        profile_code=profile,
     )
     return summary_response(result)
 
@@ -256,6 +275,7 @@ async def bulk_feedback(
     partial: Partial = False,
     sheet: Sheet = None,
     plan: PlanParam = None,
+    profile: ProfileParam = None,
 ) -> JSONResponse:
     """Columns: `code, unit, channel (1022, national_portal, direct), kind (petition,
     complaint, denunciation), received_at, due_at, resolved_at, satisfied`."""
@@ -267,6 +287,7 @@ async def bulk_feedback(
         clock=clock,
         options=ImportOptions(dry_run=dry_run, partial=partial),
         sheet=sheet,
+        profile_code=profile,
     )
     return summary_response(result)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from array import array
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from itertools import pairwise
@@ -300,13 +300,38 @@ def file_failure(problem: FileProblem, *, dry_run: bool) -> ImportSummary:
     )
 
 
+#: Given the file's header row, the profile to read it with (or None: our own columns).
+ProfileFinder = Callable[[Sequence[str]], RowProfile | None]
+
+
+def profile_finder(
+    db_session: Session, code: str | None, kind: str
+) -> Callable[[Sequence[str]], RowProfile | None]:
+    """The profile an import names (``?profile=``), or the one its header row is recognised as."""
+
+    def find(headers: Sequence[str]) -> RowProfile | None:
+        from app.integration import profiles  # profiles read the feeds, which read this module
+
+        return profiles.resolve(db_session, code, headers, kind=kind)
+
+    return find
+
+
 class _Source:
     """The file's rows as our fields: header matched (or mapped by a profile), Excel's cells
     made plain, the profile's value mapping applied. A row that cannot be made plain carries
     its error in ``problem``."""
 
-    def __init__(self, upload: Upload, importer: Any, profile: RowProfile | None) -> None:
+    def __init__(
+        self,
+        upload: Upload,
+        importer: Any,
+        profile: RowProfile | None,
+        find_profile: ProfileFinder | None = None,
+    ) -> None:
         self.table = open_table(upload, fields=importer.columns)
+        if profile is None and find_profile is not None and self.table.headers is not None:
+            profile = find_profile(list(self.table.headers))
         self.profile = profile
         self.typed = upload.kind == "xlsx"
         self.rename: dict[str, str] | None = None
@@ -352,6 +377,7 @@ def run_import(
     key_label: str,
     keep_rejected: bool = False,
     profile: RowProfile | None = None,
+    find_profile: ProfileFinder | None = None,
 ) -> ImportResult:
     """Read, validate and (unless refused) write a whole file in one transaction.
 
@@ -359,14 +385,16 @@ def run_import(
     sender may not write at all). ``partial`` writes the valid rows and reports the others, those
     included. A dry run validates everything against the database and rolls back. A refused file
     (bad header, legacy encoding, …) is never written, partial or not. ``profile`` maps another
-    system's columns and values to ours; without it headers are matched by name or label.
+    system's columns and values to ours; without it headers are matched by name or label, unless
+    ``find_profile`` recognises (or looks up by the code the sender named) a profile from the
+    header row.
     """
     summary = ImportSummary(status=ImportStatus.OK, dry_run=options.dry_run)
     collector = ErrorCollector(columns=importer.columns, keep_rejected=keep_rejected)
     tally = _Tally(summary, collector)
     source: _Source | None = None
     try:
-        source = _Source(upload, importer, profile)
+        source = _Source(upload, importer, profile, find_profile)
         summary = _run_rows(db_session, importer, upload, options, key_label, source, tally)
     except FileProblem as problem:
         db_session.rollback()

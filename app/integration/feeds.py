@@ -27,7 +27,7 @@ from app.audit.models import AuditAction
 from app.clock import Clock, FixedClock
 from app.db import insert_many
 from app.errors import AppError, Conflict, FieldError
-from app.integration.bulk import ImportOptions, ImportResult, Outcome, run_import
+from app.integration.bulk import ImportOptions, ImportResult, Outcome, profile_finder, run_import
 from app.integration.files import Upload
 from app.integration.metrics import (
     FEED_NAMES,
@@ -954,6 +954,8 @@ def _run(
     keep_rejected: bool,
     plan_code: str | None,
     make: Callable[..., _RecordImporter],
+    kind: str,
+    profile_code: str | None = None,
 ) -> ImportResult:
     authorize(actor, Permission.DATA_WRITE)
     plan = plan_service.get_plan(db_session=db_session, code=plan_code)
@@ -967,6 +969,7 @@ def _run(
         options=options,
         key_label="code",
         keep_rejected=keep_rejected,
+        find_profile=profile_finder(db_session, profile_code, kind),
     )
 
 
@@ -979,6 +982,7 @@ def import_dossiers(
     options: ImportOptions,
     keep_rejected: bool = False,
     plan_code: str | None = None,
+    profile_code: str | None = None,
 ) -> ImportResult:
     """``POST /dossiers/bulk``: upsert dossiers by code and recompute the periods they touch."""
     return _run(
@@ -990,6 +994,8 @@ def import_dossiers(
         keep_rejected=keep_rejected,
         plan_code=plan_code,
         make=DossierImporter,
+        kind="dossiers",
+        profile_code=profile_code,
     )
 
 
@@ -1002,6 +1008,7 @@ def import_feedback(
     options: ImportOptions,
     keep_rejected: bool = False,
     plan_code: str | None = None,
+    profile_code: str | None = None,
 ) -> ImportResult:
     """``POST /feedback/bulk``: upsert feedback by code and recompute the periods it touches."""
     return _run(
@@ -1013,4 +1020,6 @@ def import_feedback(
         keep_rejected=keep_rejected,
         plan_code=plan_code,
         make=FeedbackImporter,
+        kind="feedback",
+        profile_code=profile_code,
     )

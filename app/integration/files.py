@@ -475,6 +475,8 @@ def resolve_columns(
     if profile is not None:
         mapping, ignored = profile.header_map(headers)
         skipped = set(ignored)
+        filled = profile.filled_fields()
+        required = [name for name in required if name not in filled]
     else:
         mapping, skipped = match_headers(headers, allowed), set()
     problems: list[tuple[int, FieldError]] = []

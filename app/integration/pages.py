@@ -48,10 +48,20 @@ def _context(**more: Any) -> dict[str, Any]:
     }
 
 
+def _profiles(db_session: Any) -> list[tuple[str, str]]:
+    """The mapping profiles an officer may pick (code, "name (dữ liệu)")."""
+    from app.integration import profiles
+
+    return [
+        (p.code, f"{p.name} ({LABELS.get(ImportKind(p.spec.kind), p.spec.kind)})")
+        for p in profiles.list_profiles(db_session=db_session)
+    ]
+
+
 @router.get("/imports", response_class=HTMLResponse)
-def upload_page(request: Request, identity: WebUser) -> HTMLResponse:
+def upload_page(request: Request, identity: WebUser, db_session: SessionDep) -> HTMLResponse:
     service.authorize_upload_page(identity.actor)
-    return render(request, "integration/upload.html", _context())
+    return render(request, "integration/upload.html", _context(profiles=_profiles(db_session)))
 
 
 @router.post("/imports", response_class=HTMLResponse)
@@ -79,6 +89,7 @@ async def upload(
         dry_run=form.get("dry_run") == "on", partial=form.get("partial") == "on"
     )
     sheet = str(form.get("sheet", "")).strip() or None
+    profile_code = str(form.get("profile", "")).strip() or None
     if received is not None:
         received.sheet = sheet
     if received is None:
@@ -94,6 +105,7 @@ async def upload(
                 upload=received,
                 options=options,
                 keep_rejected=True,
+                profile_code=profile_code,
             )
         finally:
             received.close()
@@ -113,6 +125,8 @@ async def upload(
             filename=filename,
             options=options,
             sheet=sheet or "",
+            profiles=_profiles(db_session),
+            profile=profile_code or "",
             conflict_names=[
                 reading_key_name(names_for(db_session), key) for key in summary.conflict_keys
             ],

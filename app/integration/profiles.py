@@ -379,6 +379,10 @@ class Profile:
             first.setdefault(target, header)
         return found
 
+    def filled_fields(self) -> set[str]:
+        """Fields the profile fills itself when the file has no column for them (defaults)."""
+        return set(self.spec.defaults)
+
     def missing(self, mapped_fields: Iterable[str]) -> list[str]:
         """Required fields the header does not provide and no default fills."""
         have = set(mapped_fields) | set(self.spec.defaults)
@@ -718,20 +722,35 @@ def load(*, db_session: Session, code: str) -> Profile:
     return Profile(get_profile(db_session=db_session, code=code), _names(db_session))
 
 
-def resolve(db_session: Session, code: str | None, headers: Sequence[str]) -> Profile | None:
+def resolve(
+    db_session: Session, code: str | None, headers: Sequence[str], *, kind: str | None = None
+) -> Profile | None:
     """The profile an import names, or the one its header row shows it to be.
 
     Recognised means: every required field is found among the headers (or defaulted) and more
     headers are the profile's own than any other profile's. partrack's own files (headers that
-    are our field names) are never claimed by a profile.
+    are our field names) are never claimed by a profile. ``kind`` (the import's: dossiers,
+    feedback) keeps a profile to the data it was made for.
     """
     if code:
-        return load(db_session=db_session, code=code)
+        found = load(db_session=db_session, code=code)
+        if kind is not None and found.kind != kind:
+            raise Invalid.one(
+                "profile",
+                "profile_kind",
+                f"Hồ sơ ánh xạ “{code}” dành cho dữ liệu “{found.kind}”, không dùng được để "
+                f"nhập “{kind}”.",
+            )
+        return found
+    if kind is not None and kind not in _FIELDS:
+        return None  # readings and progress are partrack's own files: no profile to recognise
     if all(fold(h) in {fold(f) for fields in _FIELDS.values() for f in fields} for h in headers):
         return None
     names = _names(db_session)
     scored: list[tuple[int, Profile]] = []
     for read in list_profiles(db_session=db_session):
+        if kind is not None and read.spec.kind != kind:
+            continue
         profile = Profile(read, names)
         mapped, _ = profile.header_map(list(headers))
         if mapped and not profile.missing(mapped.values()) and not profile.duplicates(mapped):

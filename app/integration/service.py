@@ -17,7 +17,7 @@ from app.accounts.permissions import Permission, authorize
 from app.actors import Actor
 from app.clock import Clock
 from app.errors import AppError
-from app.integration.bulk import ImportOptions, ImportResult, Outcome, run_import
+from app.integration.bulk import ImportOptions, ImportResult, Outcome, profile_finder, run_import
 from app.integration.files import Upload
 from app.integration.headers import RowProfile
 from app.kpis import service as kpi_service
@@ -218,6 +218,7 @@ def import_readings(
     options: ImportOptions,
     keep_rejected: bool = False,
     profile: RowProfile | None = None,
+    profile_code: str | None = None,
 ) -> ImportResult:
     """``POST /readings/bulk``: a file of readings, in one transaction."""
     authorize(actor, Permission.DATA_WRITE)
@@ -230,6 +231,7 @@ def import_readings(
         key_label="indicator, unit, period, domain",
         keep_rejected=keep_rejected,
         profile=profile,
+        find_profile=profile_finder(db_session, profile_code, "readings"),
     )
 
 
@@ -242,6 +244,7 @@ def import_progress(
     options: ImportOptions,
     keep_rejected: bool = False,
     profile: RowProfile | None = None,
+    profile_code: str | None = None,
 ) -> ImportResult:
     """``POST /progress/bulk``: a file of progress reports, in one transaction."""
     authorize(actor, Permission.DATA_WRITE)
@@ -254,6 +257,7 @@ def import_progress(
         key_label="assignment, unit, period",
         keep_rejected=keep_rejected,
         profile=profile,
+        find_profile=profile_finder(db_session, profile_code, "progress"),
     )
 
 
