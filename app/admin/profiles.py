@@ -23,6 +23,7 @@ from app.db import SessionDep
 from app.errors import AppError
 from app.integration import profiles
 from app.integration.profiles import FIELD_LABELS, ProfileCreate, ProfileRead, ProfileUpdate
+from app.names import names_for
 from app.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -179,7 +180,12 @@ def _profile_context(
         "edit": edit or FormState("profile-edit"),
         "preview": None,
         "preview_error": "",
-        "events": history.of_record(db_session=db_session, entity="import_profile", key=code),
+        "events": history.of_record(
+            db_session=db_session,
+            entity="import_profile",
+            key=code,
+            names=names_for(db_session),
+        ),
         "action_labels": history.ACTION_LABELS,
         **more,
     }
