@@ -451,7 +451,7 @@ class _RecordImporter:
             try:
                 outcome, change = self._plan(row, existing.get(row.code))
             except AppError as exc:
-                out.append((number, exc))
+                out.append((number, exc.with_traceback(None)))  # no frame cycle per refused row
                 continue
             out.append((number, outcome))
             if change is not None:

@@ -98,13 +98,19 @@ class _KeyedImporter:
     def process(
         self, rows: Sequence[tuple[int, Any]], *, write: bool
     ) -> Iterable[tuple[int, Outcome | AppError]]:
+        """Check, look up and decide a chunk of rows; write it unless told not to.
+
+        A refused row's error is kept without its traceback: the traceback holds this frame,
+        whose ``out`` holds the error, a cycle only the garbage collector frees, and with the
+        server's larger collection batches 100,000 refused rows once held 400 MB that way.
+        """
         checked: list[tuple[int, Any, Any]] = []
         out: dict[int, Outcome | AppError] = {}
         for number, data in rows:
             try:
                 key, item = self.check(data)
             except AppError as exc:
-                out[number] = exc
+                out[number] = exc.with_traceback(None)  # see _KeyedImporter.process
                 continue
             checked.append((number, key, item))
         existing = self.find([key for _, key, _ in checked])
@@ -113,7 +119,7 @@ class _KeyedImporter:
             try:
                 decided = self.decide(item, existing.get(key))
             except AppError as exc:
-                out[number] = exc
+                out[number] = exc.with_traceback(None)  # see _KeyedImporter.process
                 continue
             planned.append(decided)
             out[number] = _OUTCOME[decided.action]

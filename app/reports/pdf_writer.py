@@ -9,9 +9,7 @@ report cannot reach the network or read a file, whatever text the units typed.
 from __future__ import annotations
 
 import logging
-
-from weasyprint import HTML
-from weasyprint.urls import URLFetcher, URLFetchingError
+from typing import TYPE_CHECKING
 
 from app.reports.data import ConsolidatedData
 from app.reports.labels import template_helpers
@@ -22,11 +20,19 @@ from app.templating import templates
 logging.getLogger("weasyprint").setLevel(logging.ERROR)
 
 
-class RefusingFetcher(URLFetcher):
-    """A fetcher that fetches nothing: the PDF is made from inline HTML and CSS only."""
+if TYPE_CHECKING:  # WeasyPrint (Pango, fonts) costs a server ~40 MB: loaded on the first PDF
+    from weasyprint.urls import URLFetcher
 
-    def fetch(self, url: str, headers: dict[str, str] | None = None) -> object:
-        raise URLFetchingError(f"Báo cáo PDF không tải tài nguyên ngoài: {url}")
+
+def _refusing_fetcher() -> URLFetcher:
+    """A fetcher that fetches nothing: the PDF is made from inline HTML and CSS only."""
+    from weasyprint.urls import URLFetcher, URLFetchingError
+
+    class RefusingFetcher(URLFetcher):
+        def fetch(self, url: str, headers: dict[str, str] | None = None) -> object:
+            raise URLFetchingError(f"Báo cáo PDF không tải tài nguyên ngoài: {url}")
+
+    return RefusingFetcher()
 
 
 def html(data: ConsolidatedData) -> str:
@@ -36,5 +42,7 @@ def html(data: ConsolidatedData) -> str:
 
 
 def render(data: ConsolidatedData) -> bytes:
-    document = HTML(string=html(data), base_url="about:blank", url_fetcher=RefusingFetcher())
+    from weasyprint import HTML
+
+    document = HTML(string=html(data), base_url="about:blank", url_fetcher=_refusing_fetcher())
     return document.write_pdf()

@@ -90,9 +90,9 @@ def test_pdf_embeds_a_serif_font_with_vietnamese_glyphs(
 
 def test_the_renderer_fetches_nothing(client: TestClient, quarter: Session) -> None:  # noqa: F811
     with pytest.raises(URLFetchingError):
-        pdf_writer.RefusingFetcher().fetch("http://127.0.0.1:9/x.css")
+        pdf_writer._refusing_fetcher().fetch("http://127.0.0.1:9/x.css")
     with pytest.raises(URLFetchingError):
-        pdf_writer.RefusingFetcher().fetch("file:///etc/passwd")
+        pdf_writer._refusing_fetcher().fetch("file:///etc/passwd")
     data = client.get(REPORT, params={"period": "2026-Q3", "format": "json"}).json()
     page = pdf_writer.html(ConsolidatedData.model_validate(data))
     assert "<link" not in page and "src=" not in page and "url(" not in page
