@@ -5,14 +5,36 @@ from __future__ import annotations
 import math
 from typing import Annotated, Generic, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
 
 CODE_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,63}$"
 
-#: Public key of a unit, domain, indicator or plan: lowercase, digits, ``-``, ``_`` and ``.``.
+
+def _fold_code(value: object) -> object:
+    """``TTPVHCC`` is ``ttpvhcc``: folded before the pattern is checked (pydantic's own
+    ``to_lower`` runs after the pattern, so upper-case codes were refused by the API while a
+    file import accepted them)."""
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+#: Public key of a unit, domain, indicator or plan: lowercase, digits, ``-``, ``_`` and ``.``;
+#: matched case-insensitively.
 Code = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, to_lower=True, pattern=CODE_PATTERN, max_length=64),
+    BeforeValidator(_fold_code),
+    StringConstraints(pattern=CODE_PATTERN, max_length=64),
+]
+#: A code being created: written exactly as it will be stored (lower case), never folded, so
+#: the new public key is the one the sender typed.
+NewCode = Annotated[
+    str, StringConstraints(strip_whitespace=True, pattern=CODE_PATTERN, max_length=64)
 ]
 
 

@@ -44,7 +44,7 @@ from app.integration import feeds
 from app.integration.models import DossierChannel, FeedbackChannel, FeedbackKind
 from app.integration.records import FLAG_SPELLINGS, parse_moment
 from app.kpis.models import Domain
-from app.schemas import Code, NonEmptyStr, ReadModel, StrictInput
+from app.schemas import NewCode, NonEmptyStr, ReadModel, StrictInput
 from app.units.models import Unit
 
 PROFILE_DATA = Path(__file__).parent / "profile_data"
@@ -265,7 +265,7 @@ class ImportProfile(SQLModel, table=True):
 
 
 class ProfileCreate(StrictInput):
-    code: Code = PydanticField(examples=["mot-cua-hcm"])
+    code: NewCode = PydanticField(examples=["mot-cua-hcm"])
     name: NonEmptyStr = PydanticField(max_length=255)
     description: str = ""
     spec: ProfileSpec

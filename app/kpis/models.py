@@ -25,7 +25,7 @@ from sqlmodel import Field, SQLModel
 from app import formatting
 from app.db import UTCDateTime
 from app.errors import FieldError, Invalid
-from app.schemas import Code, FiniteFloat, NonEmptyStr, ReadModel, StrictInput
+from app.schemas import Code, FiniteFloat, NewCode, NonEmptyStr, ReadModel, StrictInput
 
 
 class Measure(StrEnum):
@@ -298,7 +298,7 @@ MAX_ROW_ID = 2**31 - 1
 
 
 class DomainCreate(StrictInput):
-    code: Code = PydanticField(examples=["ho-tich"])
+    code: NewCode = PydanticField(examples=["ho-tich"])
     name: NonEmptyStr = PydanticField(max_length=255, examples=["Hộ tịch"])
     position: int = PydanticField(default=0, ge=0)
 
@@ -354,7 +354,7 @@ class IndicatorBase(StrictInput):
 
 
 class IndicatorCreate(IndicatorBase):
-    code: Code = PydanticField(examples=["tthc_ontime"])
+    code: NewCode = PydanticField(examples=["tthc_ontime"])
     plan: Code | None = None
     name: NonEmptyStr = PydanticField(max_length=255)
     description: str = ""

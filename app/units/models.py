@@ -10,7 +10,7 @@ from pydantic import field_validator
 from sqlmodel import Field, SQLModel
 
 from app.db import UTCDateTime
-from app.schemas import Code, NonEmptyStr, ReadModel, StrictInput
+from app.schemas import Code, NewCode, NonEmptyStr, ReadModel, StrictInput
 
 
 class UnitKind(StrEnum):
@@ -48,7 +48,7 @@ def contains_nul(code: str) -> bool:
 
 
 class UnitCreate(StrictInput):
-    code: Code = PydanticField(examples=["vhxh"])
+    code: NewCode = PydanticField(examples=["vhxh"])
     name: NonEmptyStr = PydanticField(max_length=255, examples=["Phòng Văn hóa - Xã hội"])
     short_name: NonEmptyStr = PydanticField(max_length=64, examples=["VH-XH"])
     kind: UnitKind = UnitKind.OFFICE

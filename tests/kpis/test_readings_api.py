@@ -847,3 +847,13 @@ def test_a_count_indicators_value_is_whole(api: TestClient) -> None:
 def test_text_that_is_no_number_is_refused_by_the_schema(api: TestClient) -> None:
     err = field_error(put(api, value="chín mươi"), "value", "not_a_number")
     assert err["message"] == _parser_message("chín mươi")
+
+
+def test_codes_are_matched_whatever_their_case(api) -> None:
+    """A file import always took ``TTPVHCC``; the single write now does too."""
+    resp = api.put(
+        "/api/v1/readings",
+        json={"indicator": "ONLINE_DOSSIER", "unit": "TTPVHCC", "period": "2025-10", "value": 81},
+    )
+    assert resp.status_code in (200, 201), resp.text
+    assert (resp.json()["indicator"], resp.json()["unit"]) == ("online_dossier", "ttpvhcc")
