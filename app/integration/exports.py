@@ -13,7 +13,7 @@ import io
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from enum import StrEnum
 from typing import IO, Any
 
@@ -25,6 +25,7 @@ from app.actors import Actor
 from app.clock import VIETNAM_TZ, Clock
 from app.errors import Invalid
 from app.formatting import format_machine
+from app.integration.records import UNKNOWN_FLAG
 
 _DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 PAGE = 1000
@@ -62,15 +63,28 @@ def _local(value: datetime | None) -> datetime | None:
     return None if value is None else value.astimezone(VIETNAM_TZ).replace(tzinfo=None)
 
 
+_END_OF_DAY = time(23, 59, 59, 999_999)
+
+
+def _moment_text(local: datetime) -> str:
+    """As precise as the stored moment, so the file re-imports unchanged: a due date given as a
+    day (stored as the day's last instant) goes back as the day; seconds only when there are."""
+    if local.time() == _END_OF_DAY:
+        return local.date().isoformat()
+    if local.second or local.microsecond:
+        return local.isoformat(sep=" ")
+    return local.strftime("%Y-%m-%d %H:%M")
+
+
 def _csv_value(value: Any, kind: Kind) -> str:
     if value is None:
-        return ""
+        return UNKNOWN_FLAG if kind == Kind.FLAG else ""
     if kind == Kind.FLAG:
         return "có" if value else "không"
     if kind == Kind.DATETIME and isinstance(value, datetime):
         local = _local(value)
         assert local is not None
-        return local.strftime("%Y-%m-%d %H:%M")
+        return _moment_text(local)
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, float):
@@ -124,8 +138,8 @@ def xlsx_file(columns: list[Column], rows: Iterable[Any], *, title: str) -> IO[b
             value = column.get(row)
             if column.kind == Kind.DATETIME and isinstance(value, datetime):
                 value = _local(value)
-            elif column.kind == Kind.FLAG and value is not None:
-                value = "có" if value else "không"
+            elif column.kind == Kind.FLAG:
+                value = UNKNOWN_FLAG if value is None else ("có" if value else "không")
             cell = WriteOnlyCell(sheet, value=value)
             if isinstance(value, str):
                 cell.value = neutralise(value)

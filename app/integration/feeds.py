@@ -47,6 +47,7 @@ from app.integration.models import (
 )
 from app.integration.records import (
     FLAG_SPELLINGS,
+    UNKNOWN_SPELLINGS,
     Moment,
     RowProblems,
     check_not_future,
@@ -133,10 +134,12 @@ class DossierRow:
 
 def _flag(problems: RowProblems, values: dict[str, Any], name: str) -> bool | None:
     """A yes/no column: the spellings systems send are answered at once, the rest parsed. An
-    empty CSV cell is "no" (as documented); a JSON ``null`` is "unknown"."""
+    empty CSV cell is "no" (as documented); a JSON ``null`` or "không rõ" is "unknown"."""
     raw = values.get(name)
     if raw is None:
         return None if name in values else False
+    if isinstance(raw, str) and raw.strip().lower() in UNKNOWN_SPELLINGS:
+        return None
     exact = FLAG_SPELLINGS.get(raw) if isinstance(raw, str) else None
     if exact is not None:
         return exact

@@ -21,6 +21,10 @@ _RECORD_CODE = re.compile(r"^[\w.\-/:#]{1,64}$")
 _VN_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
 _TRUE = frozenset({"true", "1", "yes", "y", "x", "có", "co"})
 _FALSE = frozenset({"false", "0", "no", "n", "không", "khong"})
+#: "Not known" written out, as partrack's own exports write a flag no feed has told it: an empty
+#: cell means "no" in a column the file carries, so unknown needs a word of its own.
+UNKNOWN_FLAG = "không rõ"
+UNKNOWN_SPELLINGS = frozenset({UNKNOWN_FLAG, "khong ro", "chưa rõ", "chua ro", "?", "unknown"})
 #: Each accepted spelling (lower case, no spaces) and what it means.
 FLAG_SPELLINGS = {**dict.fromkeys(_TRUE, True), **dict.fromkeys(_FALSE, False)}
 _DATE_HINT = "dùng dạng 2025-10-03, 2025-10-03T08:30, 03/10/2025 hoặc 03/10/2025 08:30"
