@@ -231,7 +231,7 @@ _UNSTORABLE = "Giá trị gửi lên không lưu được (số quá lớn hoặ
 
 
 def _error_response(request: Request, error: AppError) -> Response:
-    """The one place an error becomes an answer: JSON ``detail`` under ``/api``, a page elsewhere."""
+    """The one place an error becomes an answer: JSON ``detail`` under ``/api``, else a page."""
     if is_api_request(request):
         return JSONResponse(
             {"detail": error.to_detail()}, status_code=error.status_code, headers=error.headers
