@@ -28,13 +28,15 @@ CHECKS = (
     "content_type_conformance",
     "response_schema_conformance",
 )
-#: Examples per operation and phase; ~80 operations take about a minute and a half on SQLite.
-MAX_EXAMPLES = int(os.environ.get("PARTRACK_FUZZ_EXAMPLES", "5"))
+#: Examples per operation and phase (the coverage phase adds its boundary cases: huge numbers,
+#: NUL bytes, missing fields). With 5, ~80 operations took 15 minutes on a 2-core machine shared
+#: by four test runs, a quarter of it generating the consolidated report; 2 is the bounded run.
+#: ``PARTRACK_FUZZ_EXAMPLES=50`` for a deeper run by hand.
+MAX_EXAMPLES = int(os.environ.get("PARTRACK_FUZZ_EXAMPLES", "2"))
 #: A safety net only: hitting it fails the test (some operations would go untested).
-MAX_SECONDS = int(os.environ.get("PARTRACK_FUZZ_SECONDS", "420"))
+MAX_SECONDS = int(os.environ.get("PARTRACK_FUZZ_SECONDS", "480"))
 
 
-TIMES: Counter[str] = Counter()
 #: Found by this run and not fixed on this branch (outside its files), kept visible as an xfail
 #: instead of failing every run: text with control characters (``\x01``…``\x1f`` but tab and
 #: newlines) is stored as sent (e.g. the report settings, unit names) and python-docx/openpyxl
@@ -43,6 +45,8 @@ TIMES: Counter[str] = Counter()
 KNOWN_BUGS = {
     "All strings must be XML compatible": "control characters in stored text break the "
     "consolidated report's docx/xlsx (GET /reports/consolidated, POST …/final)",
+    "cannot be used in worksheets": "control characters in stored text break the xlsx of the "
+    "consolidated report and of GET /exports/{dataset}.xlsx (openpyxl IllegalCharacterError)",
 }
 
 
@@ -85,7 +89,6 @@ def _fuzz(application: FastAPI, engine: Engine, clock: FixedClock) -> tuple[list
     for event in from_schema(schema).execute():
         if isinstance(event, events.ScenarioFinished):
             tested.add(event.recorder.label)
-            TIMES[event.recorder.label] += event.elapsed_time
             for case_id, nodes in event.recorder.checks.items():
                 interaction = event.recorder.interactions.get(case_id)
                 status = (
@@ -102,7 +105,6 @@ def _fuzz(application: FastAPI, engine: Engine, clock: FixedClock) -> tuple[list
             problems[f"{label}: exception {getattr(event, 'value', event)!r}"[:300]] += 1
         elif isinstance(event, events.EngineFinished):
             stop = getattr(event, "stop_reason", None)
-    print(TIMES.most_common(25), sum(TIMES.values()))
     lines = [f"{n}× {problem}" for problem, n in sorted(problems.items())]
     if stop not in (None, StopReason.COMPLETED):
         lines.append(f"run stopped early: {stop}")
@@ -134,6 +136,3 @@ def test_the_published_errors_are_ours(anon) -> None:
                 refs = str(declared["schema"])
                 assert "ErrorResponse" in refs, (method, path, status)
     assert "Retry-After" in spec["paths"]["/api/v1/units"]["get"]["responses"]["503"]["headers"]
-
-
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
