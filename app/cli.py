@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
@@ -263,6 +264,52 @@ def remind() -> None:
     )
     if result.emails_failed:
         raise typer.Exit(2)
+
+
+@app.command()
+def backup(
+    output: Annotated[Path, typer.Option(help="Folder for the backup and its manifest.")] = Path(
+        "backups"
+    ),
+) -> None:
+    """Back up the database while the service runs (SQLite online backup, pg_dump -Fc)."""
+    from app import backup as backups
+    from app.errors import AppError
+
+    try:
+        path, manifest = backups.backup(
+            database_url=get_settings().database_url, directory=output, now=SystemClock().now()
+        )
+    except AppError as exc:
+        _fail(exc)
+    typer.echo(f"Đã sao lưu vào {path} ({manifest.size_bytes} byte).")
+    typer.echo(f"SHA-256: {manifest.sha256}; phiên bản lược đồ: {manifest.schema_revision}.")
+    typer.echo("Hãy cất PARTRACK_SECRET_KEY (hoặc data/secret_key) cùng bản sao lưu này.")
+
+
+@app.command()
+def restore(
+    file: Annotated[Path, typer.Argument(help="A backup written by `partrack backup`.")],
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite a database that holds data.")
+    ] = False,
+) -> None:
+    """Restore a backup after checking its SHA-256; an empty (or migrated-empty) database only,
+    unless --force."""
+    from app import backup as backups
+    from app.errors import AppError
+
+    try:
+        manifest = backups.restore(
+            database_url=get_settings().database_url, backup_file=file, force=force
+        )
+    except AppError as exc:
+        _fail(exc)
+    typer.echo(
+        f"Đã khôi phục {manifest.file} (sao lưu lúc {manifest.created_at}, "
+        f"phiên bản lược đồ {manifest.schema_revision})."
+    )
+    typer.echo("Chạy `partrack db upgrade` nếu phần mềm mới hơn bản sao lưu.")
 
 
 @app.command()

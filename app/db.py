@@ -251,6 +251,8 @@ def _watch_pending_copies(engine: Engine) -> None:
 
     @event.listens_for(engine, "rollback")
     def _before_rollback(conn: Connection) -> None:
+        if conn.invalidated:  # the server went away: no COPY to wait for, and ``info`` would
+            return  # raise instead of letting the rollback clear the invalid transaction
         _abort_pending_copy(conn.info)
 
     @event.listens_for(engine.pool, "reset")

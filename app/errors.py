@@ -6,13 +6,22 @@ integrator and a Vietnamese page or fragment for an officer.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import asdict, dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict
+from pydantic import Field as PydanticField
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -97,6 +106,24 @@ class TooManyRequests(AppError):
         )
 
 
+class ServiceUnavailable(AppError):
+    """The database cannot be reached right now; the client may try again shortly."""
+
+    def __init__(
+        self,
+        message: str = "Hệ thống tạm thời không kết nối được cơ sở dữ liệu; vui lòng thử lại sau "
+        "ít giây.",
+        code: str = "database_unavailable",
+        retry_after_seconds: int = 5,
+    ) -> None:
+        super().__init__(
+            message=message,
+            code=code,
+            status_code=503,
+            headers={"Retry-After": str(retry_after_seconds)},
+        )
+
+
 # Vietnamese wording for pydantic's error types; anything unlisted falls back to a generic line.
 _PYDANTIC_MESSAGES: dict[str, str] = {
     "missing": "Thiếu trường bắt buộc.",
@@ -172,13 +199,7 @@ def _html_error(request: Request, status: int, message: str) -> Response:
 
 async def _app_error_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, AppError)
-    if is_api_request(request):
-        return JSONResponse(
-            {"detail": exc.to_detail()}, status_code=exc.status_code, headers=exc.headers
-        )
-    response = _html_error(request, exc.status_code, exc.message)
-    response.headers.update(exc.headers)
-    return response
+    return _error_response(request, exc)
 
 
 async def _validation_handler(request: Request, exc: Exception) -> Response:
@@ -205,7 +226,127 @@ async def _http_error_handler(request: Request, exc: Exception) -> Response:
     return _html_error(request, exc.status_code, message)
 
 
+_TOO_LARGE = "Số quá lớn (vượt giới hạn mà cơ sở dữ liệu lưu được)."
+_UNSTORABLE = "Giá trị gửi lên không lưu được (số quá lớn hoặc có ký tự không hợp lệ)."
+
+
+def _error_response(request: Request, error: AppError) -> Response:
+    """The one place an error becomes an answer: JSON ``detail`` under ``/api``, else a page."""
+    if is_api_request(request):
+        return JSONResponse(
+            {"detail": error.to_detail()}, status_code=error.status_code, headers=error.headers
+        )
+    response = _html_error(request, error.status_code, error.message)
+    response.headers.update(error.headers)
+    return response
+
+
+def is_connection_lost(exc: BaseException) -> bool:
+    """A database that went away (restart, failover, a killed backend, a locked SQLite file)
+    rather than a statement that is wrong: the same request may well succeed in a moment."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, OperationalError | psycopg.OperationalError)
+
+
+async def _database_error_handler(request: Request, exc: Exception) -> Response:
+    """Lost connections become a 503 with ``Retry-After`` (the pool's pre-ping replaces the dead
+    connections on the next checkout); a value the column cannot hold (an integer past 64 bits,
+    NUL in a PostgreSQL text) is the client's 422; anything else is a bug, answered as a 500 in
+    our shape and logged."""
+    if is_connection_lost(exc):
+        log.warning("database connection lost during %s %s: %s", request.method, request.url, exc)
+        return _error_response(request, ServiceUnavailable())
+    if isinstance(exc, DataError):
+        error = Invalid([FieldError("body", "unstorable", _UNSTORABLE)], message=_UNSTORABLE)
+        return _error_response(request, error)
+    raise exc  # a bug: the server-error handler answers it in our shape
+
+
+async def _overflow_handler(request: Request, exc: Exception) -> Response:
+    """The sqlite3 driver refuses an integer past 64 bits with ``OverflowError`` before SQLAlchemy
+    sees it; every route bounds its numbers, this is the net under a bound someone forgot."""
+    error = Invalid([FieldError("body", "out_of_range", _TOO_LARGE)], message=_TOO_LARGE)
+    return _error_response(request, error)
+
+
+async def _server_error_handler(request: Request, exc: Exception) -> Response:
+    """A bug still answers in our JSON or page shape, never Starlette's plain-text 500."""
+    log.error("unhandled error on %s %s", request.method, request.url, exc_info=exc)
+    error = AppError(
+        message="Đã xảy ra lỗi không mong muốn trên máy chủ; lỗi đã được ghi lại.",
+        code="server_error",
+        status_code=500,
+    )
+    return _error_response(request, error)
+
+
+_NUL_MESSAGE = "Địa chỉ hoặc tham số chứa ký tự NUL (\\x00), không được chấp nhận."
+
+
+class RefuseNulBytes:
+    """Refuses a ``\\x00`` anywhere in the path or the query string with a 422 before routing.
+
+    No code or name of ours contains NUL; PostgreSQL cannot store it in text and file paths
+    cannot hold it, so letting it reach a route only turns a typo or a probe into a 500.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            bad = _nul_field(scope)
+            if bad is not None:
+                request = Request(scope, receive)
+                error = Invalid.one(bad, "nul_character", _NUL_MESSAGE)
+                await _error_response(request, error)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def _nul_field(scope: Scope) -> str | None:
+    """The field holding a NUL: ``path``, a query parameter's name, or ``None`` when clean."""
+    raw_path: bytes = scope.get("raw_path") or b""
+    if "\x00" in scope.get("path", "") or b"%00" in raw_path or b"\x00" in raw_path:
+        return "path"
+    query: bytes = scope.get("query_string", b"")
+    if b"%00" not in query and b"\x00" not in query:
+        return None
+    for name, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
+        if "\x00" in name or "\x00" in value:
+            return name.replace("\x00", "") or "query"
+    return "query"
+
+
+class ErrorItem(BaseModel):
+    """What ``FieldError`` looks like on the wire."""
+
+    field: str = PydanticField(description="Dotted path of the field, `body` for the whole.")
+    code: str = PydanticField(description="Stable, for programs (`missing`, `stale_version`).")
+    message: str = PydanticField(description="Vietnamese, for people.")
+
+
+class ErrorDetail(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    code: str = PydanticField(description="Stable error code (`not_found`, `invalid`, …).")
+    message: str = PydanticField(description="Vietnamese message for people.")
+    errors: list[ErrorItem] = PydanticField(description="One entry per offending field.")
+
+
+class ErrorResponse(BaseModel):
+    """Every error of the JSON API: ``{"detail": {"code", "message", "errors": […]}}``."""
+
+    detail: ErrorDetail
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _app_error_handler)
     app.add_exception_handler(RequestValidationError, _validation_handler)
     app.add_exception_handler(StarletteHTTPException, _http_error_handler)
+    app.add_exception_handler(DBAPIError, _database_error_handler)
+    app.add_exception_handler(psycopg.OperationalError, _database_error_handler)
+    app.add_exception_handler(OverflowError, _overflow_handler)
+    app.add_exception_handler(Exception, _server_error_handler)
+    app.add_middleware(RefuseNulBytes)

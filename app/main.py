@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -24,7 +27,7 @@ from app.audit import api as audit_api
 from app.clock import Clock, FixedClock, SystemClock
 from app.config import ROOT_DIR, Settings, get_settings
 from app.db import make_engine
-from app.errors import install_error_handlers
+from app.errors import ErrorResponse, install_error_handlers
 from app.integration import api as integration_api
 from app.integration import pages as integration_pages
 from app.integration import profiles as integration_profiles
@@ -64,6 +67,97 @@ JSON API of **partrack**: Plan 84/KH-UBND of Phú Định ward (PAR Index and SI
   messages in Vietnamese: 422 for invalid input, 404 for unknown codes, 409 for duplicates and
   stale `version`s.
 """
+
+
+_ERROR_REF = {"$ref": "#/components/schemas/ErrorResponse"}
+_VALIDATION_REF = "#/components/schemas/HTTPValidationError"
+_RETRY_AFTER = {"description": "Seconds to wait.", "schema": {"type": "integer"}}
+#: What every route under /api/v1 may answer besides its own successes (error handlers, the
+#: authentication dependency, throttling, a lost database connection).
+_API_ERRORS: dict[str, tuple[str, dict[str, Any]]] = {
+    "401": (
+        "No valid credentials.",
+        {"WWW-Authenticate": {"description": '`Bearer realm="partrack"`.', "schema": {}}},
+    ),
+    "403": ("The role or unit may not do this.", {}),
+    "404": ("Unknown code, id or address.", {}),
+    "409": ("Duplicate, stale `version`, locked period.", {}),
+    "422": ("Invalid input; `errors` names each field.", {}),
+    "429": ("Throttled.", {"Retry-After": _RETRY_AFTER}),
+    "503": ("The database cannot be reached for a moment.", {"Retry-After": _RETRY_AFTER}),
+}
+#: Only where a body is read: unreadable JSON or form (400), past the upload limit (413).
+_BODY_ERRORS = {"400": "The body cannot be read.", "413": "The body is too large."}
+#: Routes that answer files rather than JSON; FastAPI cannot see that from their signatures.
+_FILE_MEDIA_TYPES: dict[tuple[str, str], list[str]] = {
+    ("/api/v1/reports/consolidated/versions/{period}/{version}", "get"): [
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/pdf",
+        "application/json",
+    ],
+    ("/api/v1/sipas/answers", "get"): [
+        "text/csv",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ],
+}
+
+
+def _declare_error(responses: dict[str, Any], status: str, description: str) -> dict[str, Any]:
+    """Our error body for ``status``: added, put in place of FastAPI's ``HTTPValidationError``,
+    or offered beside a body of the route's own (a bulk import's refused-rows summary)."""
+    response = responses.setdefault(status, {"description": description})
+    content = response.setdefault("content", {})
+    declared = content.get("application/json", {}).get("schema")
+    if not declared or declared.get("$ref") == _VALIDATION_REF:
+        content["application/json"] = {"schema": _ERROR_REF}
+        if response.get("description") == "Validation Error":
+            response["description"] = description
+    elif declared != _ERROR_REF:
+        content["application/json"] = {"schema": {"anyOf": [declared, _ERROR_REF]}}
+    return response
+
+
+def declare_errors(schema: dict[str, Any]) -> dict[str, Any]:
+    """Make ``/openapi.json`` say what the API sends: our ``{"detail": {"code", "message",
+    "errors"}}`` for every error status, never FastAPI's default validation shape."""
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    error_schema = ErrorResponse.model_json_schema(ref_template="#/components/schemas/{model}")
+    components.update(error_schema.pop("$defs", {}))
+    components["ErrorResponse"] = error_schema
+    for path, operations in schema.get("paths", {}).items():
+        for method, operation in operations.items():
+            media_types = _FILE_MEDIA_TYPES.get((path, method))
+            if media_types is not None:
+                ok = operation["responses"]["200"]
+                ok["content"] = {media: {"schema": {}} for media in media_types}
+            if not path.startswith(API_PREFIX + "/"):
+                continue
+            responses = operation.setdefault("responses", {})
+            for status, (description, headers) in _API_ERRORS.items():
+                response = _declare_error(responses, status, description)
+                if headers:
+                    response["headers"] = headers
+            if "requestBody" in operation:
+                for status, description in _BODY_ERRORS.items():
+                    _declare_error(responses, status, description)
+            for status, response in responses.items():
+                if status[0] in "45" and "content" not in response:
+                    _declare_error(responses, status, response.get("description", ""))
+    for unused in ("HTTPValidationError", "ValidationError"):
+        components.pop(unused, None)
+    return schema
+
+
+def _openapi_with_errors(app: FastAPI) -> Callable[[], dict[str, Any]]:
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = declare_errors(build())
+        return app.openapi_schema
+
+    return openapi
 
 
 def build_api_router() -> APIRouter:
@@ -194,6 +288,7 @@ def create_app(
     app.add_api_route(
         "/docs", security.docs_page, include_in_schema=False, response_class=HTMLResponse
     )
+    app.openapi = _openapi_with_errors(app)  # type: ignore[method-assign]
     app.mount("/static/swagger", StaticFiles(directory=swagger_ui_path), name="swagger")
     app.mount("/static", StaticFiles(directory=str(ROOT_DIR / "app" / "static")), name="static")
     return app

@@ -119,7 +119,8 @@ class UserCreate(StrictInput):
 
 class UserUpdate(StrictInput):
     full_name: NonEmptyStr | None = PydanticField(default=None, max_length=255)
-    email: Email | None = None
+    # Not nullable: the column is NOT NULL, and "" already means "no e-mail"; null is a 422.
+    email: Email = PydanticField(default=None, description='`""` removes the e-mail address.')
     role: Role | None = None
     unit: Code | None = None
     active: bool | None = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Path, Query, Request, status
 from fastapi.responses import Response
 
 from app.accounts.dependencies import CurrentActor
@@ -94,7 +94,7 @@ def versions(
 @router.get("/consolidated/versions/{period}/{version}")
 def version_file(
     period: str,
-    version: int,
+    version: Annotated[int, Path(ge=1, le=2**31 - 1)],
     db_session: SessionDep,
     actor: CurrentActor,
     format: Literal["docx", "xlsx", "pdf", "json"] = "docx",

@@ -453,17 +453,18 @@ def test_a_nul_character_is_422_not_a_server_error(
 
 
 @pytest.mark.parametrize(
-    ("path", "params"),
+    ("path", "params", "field"),
     [
-        (f"{URL}/vh%00xh", {}),
-        (URL, {"parent": "phu\x00dinh"}),
+        (f"{URL}/vh%00xh", {}, "path"),
+        (URL, {"parent": "phu\x00dinh"}, "parent"),
     ],
 )
-def test_a_nul_character_in_a_looked_up_code_is_404(
-    api: TestClient, path: str, params: dict[str, str]
+def test_a_nul_character_in_a_looked_up_code_is_refused(
+    api: TestClient, path: str, params: dict[str, str], field: str
 ) -> None:
-    assert detail(api.get(path, params=params), 404)["code"] == "unit_not_found"
+    """NUL in a path or query is refused before routing (``app.errors.RefuseNulBytes``)."""
+    assert "NUL" in field_error(api.get(path, params=params), field, "nul_character")["message"]
 
 
-def test_a_nul_character_in_a_search_finds_nothing(api: TestClient) -> None:
-    assert units(api, q="vh\x00")["total"] == 0
+def test_a_nul_character_in_a_search_is_refused(api: TestClient) -> None:
+    field_error(api.get(URL, params={"q": "vh\x00"}), "q", "nul_character")
