@@ -183,7 +183,10 @@ def translate_validation_errors(errors: list[dict[str, Any]]) -> list[FieldError
                 message = template
         else:
             message = f"Giá trị không hợp lệ ({err.get('msg', kind)})."
-        out.append(FieldError(_field_path(tuple(err.get("loc", ()))), kind, message))
+        loc = tuple(err.get("loc", ()))
+        if ctx.get("field") is not None:  # a model-wide check naming the field it refused
+            loc = (*loc, str(ctx["field"]))
+        out.append(FieldError(_field_path(loc), kind, message))
     return out
 
 

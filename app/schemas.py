@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
-from typing import Annotated, Generic, TypeVar
+import re
+from collections.abc import Iterator
+from typing import Annotated, Generic, Self, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -12,7 +14,9 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 CODE_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,63}$"
 
@@ -56,10 +60,47 @@ def _finite(value: float | None) -> float | None:
 FiniteFloat = Annotated[float, AfterValidator(_finite)]
 
 
+#: C0 control characters but tab, newline and carriage return: no person types them, and
+#: Word and Excel files cannot hold them (a stored one made every report a 500).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _texts(value: object) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, list | tuple | set | frozenset):
+        for item in value:
+            yield from _texts(item)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _texts(key)
+            yield from _texts(item)
+
+
 class StrictInput(BaseModel):
-    """Input schemas refuse unknown fields: a typo must not be silently ignored."""
+    """Input schemas refuse unknown fields (a typo must not be silently ignored) and control
+    characters in any text."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @model_validator(mode="after")
+    def _no_control_characters(self) -> Self:
+        for name, value in self.__dict__.items():
+            if value is None or type(value) in (int, float, bool):
+                continue
+            for text in _texts(value):
+                found = _CONTROL.search(text)
+                if found is not None:
+                    message = (
+                        f"Không được chứa ký tự điều khiển (mã U+{ord(found.group()):04X}); "
+                        "hãy gõ lại hoặc dán dưới dạng văn bản thuần."
+                    )
+                    raise PydanticCustomError(
+                        "control_character",
+                        "{message_vi}",
+                        {"message_vi": message, "field": name},
+                    )
+        return self
 
 
 class ReadModel(BaseModel):

@@ -109,3 +109,48 @@ def test_a_bug_answers_in_our_shape_never_plain_text(app_factory) -> None:
     assert page_answer.status_code == 500
     assert page_answer.headers["content-type"].startswith("text/html")
     assert "lỗi không mong muốn" in page_answer.text
+
+
+def test_control_characters_are_refused_with_the_field_named(api: TestClient) -> None:
+    """Found by the fuzzer: a \\x01 in the report settings was stored, and every consolidated
+    report (docx, xlsx) then failed with a 500."""
+    resp = api.put("/api/v1/reports/config", json={"place": "Phú\x01 Định"})
+    assert resp.status_code == 422, resp.text
+    [error] = resp.json()["detail"]["errors"]
+    assert (error["field"], error["code"]) == ("place", "control_character")
+    assert "U+0001" in error["message"]
+    unit = api.post(
+        "/api/v1/units",
+        json={"code": "to-moi", "name": "Tổ\x07 mới", "short_name": "TM", "kind": "other"},
+    )
+    assert unit.status_code == 422 and unit.json()["detail"]["errors"][0]["field"] == "name"
+
+
+def test_text_stored_with_control_characters_still_exports(
+    api: TestClient, seeded: Session
+) -> None:
+    """Text written before the refusal (or by a feed) must not break the documents."""
+    from app.reports.models import ReportConfig
+
+    row = seeded.exec(select(ReportConfig)).first()
+    if row is None:
+        assert api.get("/api/v1/reports/config").status_code == 200
+        row = seeded.exec(select(ReportConfig)).first()
+    if row is not None:
+        row.place = "Phú\x01 Định"
+        seeded.add(row)
+        seeded.commit()
+    csv_body = (
+        "code,unit,procedure_code,procedure_name,domain,channel,received_at,due_at\n"
+        "C1,ttpvhcc,1.001,Khai\x02 sinh,ho-tich,online,2025-10-01,2025-10-03\n"
+    )
+    sent = api.post(
+        "/api/v1/dossiers/bulk", content=csv_body.encode(), headers={"Content-Type": "text/csv"}
+    )
+    assert sent.status_code in (200, 422), sent.text
+    for url in (
+        "/api/v1/reports/consolidated?period=2025-10&format=docx",
+        "/api/v1/reports/consolidated?period=2025-10&format=xlsx",
+        "/api/v1/exports/dossiers.xlsx",
+    ):
+        assert api.get(url).status_code == 200, url

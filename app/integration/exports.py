@@ -19,6 +19,7 @@ from typing import IO, Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlmodel import Session
 
 from app.actors import Actor
@@ -32,7 +33,9 @@ PAGE = 1000
 
 
 def neutralise(value: str) -> str:
-    """``=HYPERLINK(…)`` becomes ``'=HYPERLINK(…)``: text, never a formula (OWASP's advice)."""
+    """``=HYPERLINK(…)`` becomes ``'=HYPERLINK(…)``: text, never a formula (OWASP's advice);
+    control characters, which no spreadsheet can hold, are dropped."""
+    value = ILLEGAL_CHARACTERS_RE.sub("", value)
     return "'" + value if value.startswith(_DANGEROUS) else value
 
 
@@ -140,9 +143,10 @@ def xlsx_file(columns: list[Column], rows: Iterable[Any], *, title: str) -> IO[b
                 value = _local(value)
             elif column.kind == Kind.FLAG:
                 value = UNKNOWN_FLAG if value is None else ("có" if value else "không")
+            if isinstance(value, str):
+                value = neutralise(value)
             cell = WriteOnlyCell(sheet, value=value)
             if isinstance(value, str):
-                cell.value = neutralise(value)
                 cell.data_type = "s"  # text even if it still looked like a formula
             elif value is not None and (shown := _number_format(value, column.kind)):
                 cell.number_format = shown

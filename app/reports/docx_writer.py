@@ -29,6 +29,7 @@ from app.reports.labels import (
     data_state_vi,
     fixed_vi,
     measure_vi,
+    printable,
     target_vi,
 )
 from app.reports.monthly import QUARTER_STATES
@@ -225,6 +226,7 @@ def _reports(document: Document, data: ConsolidatedData) -> None:
 
 
 def render(data: ConsolidatedData) -> bytes:
+    data = printable(data)
     document = Document()
     _setup(document)
     _heading(document, data)

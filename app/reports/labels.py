@@ -6,11 +6,18 @@ The docx, the xlsx, the HTML preview and the PDF print the same labels from here
 
 from __future__ import annotations
 
+import re
+from typing import TypeVar
+
+from pydantic import BaseModel
+
 from app.formatting import format_number
 from app.reports.monthly import QUARTER_STATES
 from app.scores.charts import LIGHTS
 from app.scores.schemas import DATA_STATE_LABELS, Coverage
 from app.templating import format_number_vi
+
+T = TypeVar("T")
 
 #: The dashboard's own words for a traffic light, so the report says what the screen says.
 LIGHT_LABELS = {light: label for light, (_, label) in LIGHTS.items()}
@@ -93,3 +100,23 @@ def template_helpers() -> dict[str, object]:
         "data_state_vi": data_state_vi,
         "quarter_states": QUARTER_STATES,
     }
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def printable(data: T) -> T:
+    """The data with control characters dropped from every text: Word and Excel files cannot
+    hold them, and text stored before partrack refused them must not make a report fail."""
+    if isinstance(data, str):
+        return _CONTROL.sub("", data)  # type: ignore[return-value]
+    if isinstance(data, BaseModel):
+        changed = {k: printable(v) for k, v in data.__dict__.items()}
+        return data.model_copy(update=changed)  # type: ignore[return-value]
+    if isinstance(data, list):
+        return [printable(v) for v in data]  # type: ignore[return-value]
+    if isinstance(data, tuple):
+        return tuple(printable(v) for v in data)  # type: ignore[return-value]
+    if isinstance(data, dict):
+        return {k: printable(v) for k, v in data.items()}  # type: ignore[return-value]
+    return data

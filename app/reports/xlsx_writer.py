@@ -18,7 +18,14 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from app.clock import VIETNAM_TZ
 from app.reports.data import ConsolidatedData
-from app.reports.labels import LIGHT_LABELS, STATE_LABELS, data_state_vi, in_sentence, target_vi
+from app.reports.labels import (
+    LIGHT_LABELS,
+    STATE_LABELS,
+    data_state_vi,
+    in_sentence,
+    printable,
+    target_vi,
+)
 from app.reports.monthly import QUARTER_STATES
 
 Cell = str | float | int | date | datetime | None
@@ -65,6 +72,7 @@ def _percent(value: float | None, measure: str) -> float | None:
 
 
 def render(data: ConsolidatedData) -> bytes:
+    data = printable(data)
     book = Workbook()
     book.remove(book.active)
     kpis = _sheet(
