@@ -18,6 +18,7 @@ import tempfile
 import zipfile
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime, time
+from functools import lru_cache
 from typing import IO, Any
 
 from openpyxl import load_workbook
@@ -55,7 +56,13 @@ def _header_text(value: Any) -> str:
 def _is_totals(cells: Sequence[Any]) -> bool:
     """A summary row ("Tổng cộng", "Cộng", "Total" in its first filled cell) is no data."""
     first = next((c for c in cells if c is not None), None)
-    return isinstance(first, str) and bool(_TOTALS.match(normalise(first)))
+    return isinstance(first, str) and _totals_text(first)
+
+
+@lru_cache(maxsize=4096)
+def _totals_text(text: str) -> bool:
+    """Remembered: a sheet repeats the same few first cells (codes) on every row."""
+    return bool(_TOTALS.match(normalise(text)))
 
 
 class XlsxTable:
@@ -69,11 +76,20 @@ class XlsxTable:
         self.sheet = sheet
         self._cache: IO[bytes] | None = None
         self._cached = False
+        # The workbook stays open from the header search into the first pass: opening it again
+        # re-reads the whole sheet when it has no <dimension> (openpyxl's own writer leaves it
+        # out), which cost a tenth of a 100,000-row import.
+        self._open: _SheetRows | None = self._rows()
+        self._pending: Iterator[tuple[Any, ...]] | None = self._open.__enter__()
         head: list[list[Any]] = []
-        with self._rows() as rows:
-            for _, cells in zip(range(HEADER_SEARCH_ROWS), rows, strict=False):
+        try:
+            for _, cells in zip(range(HEADER_SEARCH_ROWS), self._pending, strict=False):
                 head.append(list(cells))
-        self.header_row, self.headers = _find_header(head, fields)
+            self.header_row, self.headers = _find_header(head, fields)
+        except BaseException:
+            self._release()
+            raise
+        self._head = head
 
     # reading the XML ------------------------------------------------------------------------------
 
@@ -104,24 +120,44 @@ class XlsxTable:
                 0, "file", "no_rows", "Trang tính chỉ có dòng tiêu đề, không có dữ liệu."
             )
 
+    def _release(self) -> None:
+        if self._open is not None:
+            self._open.__exit__(None, None, None)
+        self._open, self._pending = None, None
+
+    def _sheet_rows(self) -> Iterator[tuple[Any, ...]]:
+        """The sheet's rows from its first: the open workbook's, after the rows the header
+        search already read; a fresh opening if that one is spent."""
+        if self._pending is not None:
+            pending, head = self._pending, self._head
+            self._pending = None
+            try:
+                yield from head
+                yield from pending
+            finally:
+                self._release()
+            return
+        with self._rows() as rows:
+            yield from rows
+
     def _parse(self) -> Iterator[tuple[int, list[Any]]]:
         """Rows from the XML, kept in blocks on disk as they go by for the next passes."""
         cache: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115
         block: list[tuple[int, list[Any]]] = []
         complete = False
         try:
-            with self._rows() as rows:
-                for index, raw in enumerate(rows, start=1):
-                    if index <= self.header_row:
-                        continue
-                    cells = [_cell(v) for v in raw]
-                    if not any(c is not None for c in cells) or _is_totals(cells):
-                        continue
-                    block.append((index, cells))
-                    if len(block) >= _BLOCK:
-                        pickle.dump(block, cache, protocol=pickle.HIGHEST_PROTOCOL)
-                        yield from block
-                        block = []
+            rows = self._sheet_rows()
+            for index, raw in enumerate(rows, start=1):
+                if index <= self.header_row:
+                    continue
+                cells = [_cell(v) for v in raw]
+                if not any(c is not None for c in cells) or _is_totals(cells):
+                    continue
+                block.append((index, cells))
+                if len(block) >= _BLOCK:
+                    pickle.dump(block, cache, protocol=pickle.HIGHEST_PROTOCOL)
+                    yield from block
+                    block = []
             if block:
                 pickle.dump(block, cache, protocol=pickle.HIGHEST_PROTOCOL)
                 yield from block
@@ -143,6 +179,7 @@ class XlsxTable:
             yield from block
 
     def close(self) -> None:
+        self._release()
         if self._cache is not None:
             self._cache.close()
             self._cache = None
