@@ -63,7 +63,7 @@ class Settings(BaseSettings):
     )
     trusted_proxies: list[str] = Field(
         default=[],
-        description='Addresses of reverse proxies whose X-Forwarded-For is believed, JSON: '
+        description="Addresses of reverse proxies whose X-Forwarded-For is believed, JSON: "
         '["127.0.0.1"]. Empty: the connecting address is the client, whatever the headers say.',
     )
     password_hash_profile: str = Field(

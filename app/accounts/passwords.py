@@ -15,12 +15,16 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TypeVar
 
 from argon2 import Parameters, PasswordHasher, Type, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from app.errors import AppError
+
+T = TypeVar("T")
 
 #: OWASP's argon2id recommendation (2023): 19 MiB, 2 passes, 1 lane; a login costs ~40 ms.
 OWASP_2023 = Parameters(
@@ -71,7 +75,7 @@ class _Pool:
         self.pending = 0
         self.peak_pending = 0
 
-    def submit(self, fn, *args: str) -> Future:  # type: ignore[no-untyped-def]
+    def submit(self, fn: Callable[..., T], *args: str) -> Future[T]:
         with self._lock:
             if self.pending >= self.workers + self.queue_limit:
                 raise HashingBusy()
@@ -81,7 +85,7 @@ class _Pool:
         future.add_done_callback(self._done)
         return future
 
-    def _done(self, _future: Future) -> None:
+    def _done(self, _future: Future[object]) -> None:
         with self._lock:
             self.pending -= 1
 
