@@ -179,7 +179,13 @@ async def verify_login(
     candidate = await run_in_threadpool(
         lambda: _charge(db_session=db_session, clock=clock, policy=policy, name=name, ip=ip)
     )
-    ok = await passwords.verify_password_async(candidate.password_hash, password)
+    try:
+        ok = await passwords.verify_password_async(candidate.password_hash, password)
+    except passwords.HashingBusy:
+        await run_in_threadpool(
+            lambda: throttle.give_back(db_session=db_session, username=name, ip=ip)
+        )
+        raise
     return await run_in_threadpool(
         lambda: _settle(
             db_session=db_session,

@@ -133,6 +133,14 @@ def _give_back(*, db_session: Session, key: str) -> None:
     )
 
 
+def give_back(*, db_session: Session, username: str, ip: str) -> None:
+    """An attempt that was never checked (the hashing pool was full) does not count; committed."""
+    _give_back(db_session=db_session, key=user_key(username))
+    if ip:
+        _give_back(db_session=db_session, key=address_key(ip))
+    db_session.commit()
+
+
 def succeeded(
     *, db_session: Session, username: str, ip: str, now: datetime, window: timedelta
 ) -> None:
