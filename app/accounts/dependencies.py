@@ -26,6 +26,7 @@ from app.errors import AppError, Forbidden, Unauthorized
 SESSION_COOKIE = "partrack_session"
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
+REFUSAL_HEADER = "X-Partrack-Refusal"
 _UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 #: What a user with a temporary password may still reach.
 _PASSWORD_PATHS = {"/account/password", "/logout"}
@@ -182,10 +183,14 @@ CsrfDep = Annotated[str | None, Depends(submitted_csrf)]
 
 def _check_csrf(request: Request, identity: WebIdentity, given: str | None) -> None:
     if request.method in _UNSAFE and not auth.csrf_matches(identity.csrf_token, given):
-        raise Forbidden(
+        refusal = Forbidden(
             "Yêu cầu bị từ chối vì thiếu mã bảo vệ (CSRF). Hãy tải lại trang rồi thử lại.",
             code="csrf_failed",
         )
+        # Lets the page's script (static/session.js) keep the row, fetch the current session's
+        # token and send the save again, instead of swapping this refusal over what was typed.
+        refusal.headers[REFUSAL_HEADER] = "csrf_failed"
+        raise refusal
 
 
 _bearer_scheme = HTTPBearer(
