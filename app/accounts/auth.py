@@ -186,20 +186,25 @@ async def verify_login(
             lambda: throttle.give_back(db_session=db_session, username=name, ip=ip)
         )
         raise
-    return await run_in_threadpool(
-        lambda: _settle(
-            db_session=db_session,
-            clock=clock,
-            policy=policy,
-            name=name,
-            password=password,
-            ok=ok,
-            candidate=candidate,
-            ip=ip,
-            via=via,
-            allow_temporary=allow_temporary,
-        )
-    )
+
+    def settle() -> User:
+        with throttle.writes(db_session):
+            user = _settle(
+                db_session=db_session,
+                clock=clock,
+                policy=policy,
+                name=name,
+                password=password,
+                ok=ok,
+                candidate=candidate,
+                ip=ip,
+                via=via,
+                allow_temporary=allow_temporary,
+            )
+            db_session.commit()
+            return user
+
+    return await run_in_threadpool(settle)
 
 
 async def login_token(
@@ -227,11 +232,14 @@ async def login_token(
         via="api",
         allow_temporary=False,
     )
-    return await run_in_threadpool(
-        lambda: _issue_login_token(
-            db_session=db_session, clock=clock, user=user, expires_minutes=expires_minutes
-        )
-    )
+
+    def issue() -> LoginToken:
+        with throttle.writes(db_session):
+            return _issue_login_token(
+                db_session=db_session, clock=clock, user=user, expires_minutes=expires_minutes
+            )
+
+    return await run_in_threadpool(issue)
 
 
 def _issue_login_token(

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from app.accounts import auth, service
+from app.accounts import auth, service, throttle
 from app.accounts.dependencies import (
     WebUser,
     clear_session_cookie,
@@ -135,16 +135,20 @@ async def login_submit(
         if "Retry-After" in exc.headers:  # 429 and 503
             refused.headers["Retry-After"] = exc.headers["Retry-After"]
         return refused
-    raw, _ = await run_in_threadpool(
-        lambda: auth.start_session(
-            db_session=db_session,
-            clock=clock,
-            policy=session_policy(settings),
-            user=user,
-            ip=ip,
-            user_agent=request.headers.get("user-agent", ""),
-        )
-    )
+
+    def open_session() -> str:
+        with throttle.writes(db_session):
+            raw, _ = auth.start_session(
+                db_session=db_session,
+                clock=clock,
+                policy=session_policy(settings),
+                user=user,
+                ip=ip,
+                user_agent=request.headers.get("user-agent", ""),
+            )
+            return raw
+
+    raw = await run_in_threadpool(open_session)
     target = "/account/password" if user.must_change_password else next_url
     response = RedirectResponse(target, status_code=303)
     set_session_cookie(request, response, raw)

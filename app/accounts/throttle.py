@@ -14,6 +14,9 @@ starts a new one.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -27,6 +30,21 @@ from app.accounts.models import LoginThrottle
 from app.db import UTCDateTime
 
 _TABLE = LoginThrottle.__table__  # type: ignore[attr-defined]
+
+#: SQLite lets one writer in at a time and makes the others poll with growing sleeps; under 200
+#: simultaneous logins some waited past the 30 s timeout ("database is locked"). Queueing this
+#: process's login writes on a lock first hands the database over in order instead.
+_SQLITE_WRITES = threading.Lock()
+
+
+@contextmanager
+def writes(db_session: Session) -> Iterator[None]:
+    """Hold the login-write queue while writing and committing (SQLite only; a no-op elsewhere)."""
+    if db_session.get_bind().dialect.name != "sqlite":
+        yield
+        return
+    with _SQLITE_WRITES:
+        yield
 
 
 @dataclass(frozen=True)
@@ -95,6 +113,13 @@ def charge(
     Committed in its own short transaction so other processes see the charge before this one
     spends time hashing.
     """
+    with writes(db_session):
+        return _charge(db_session=db_session, limits=limits, username=username, ip=ip, now=now)
+
+
+def _charge(
+    *, db_session: Session, limits: Limits, username: str, ip: str, now: datetime
+) -> Refusal | None:
     since = now - limits.window
     db_session.commit()  # start from a fresh transaction whose first statement is the write
     ukey = user_key(username)
