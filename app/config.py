@@ -54,10 +54,42 @@ class Settings(BaseSettings):
     )
     login_max_failures: int = Field(default=5, ge=1, le=100)
     login_lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    login_max_failures_per_address: int = Field(
+        default=50,
+        ge=1,
+        le=100_000,
+        description="Failures from one address within the lockout window before it is refused; "
+        "higher than the per-user limit so a shared office address is not locked by one person.",
+    )
+    trusted_proxies: list[str] = Field(
+        default=[],
+        description="Addresses of reverse proxies whose X-Forwarded-For is believed, JSON: "
+        '["127.0.0.1"]. Empty: the connecting address is the client, whatever the headers say.',
+    )
     password_hash_profile: str = Field(
-        default="rfc9106_low_memory",
-        pattern="^(rfc9106_low_memory|rfc9106_high_memory|cheapest)$",
-        description="argon2 parameters; 'cheapest' is for tests only.",
+        default="owasp_2023",
+        pattern="^(owasp_2023|rfc9106_low_memory|rfc9106_high_memory|cheapest)$",
+        description="argon2 parameters (owasp_2023: 19 MiB, 2 passes); 'cheapest' is for tests "
+        "only. Older hashes still verify and are upgraded at the next login.",
+    )
+    password_hash_memory_mib: int = Field(
+        default=128,
+        ge=1,
+        le=65_536,
+        description="Memory the argon2 hashes may use together; with the profile's cost it caps "
+        "how many run side by side (also at most twice the CPUs).",
+    )
+    password_hash_workers: int | None = Field(
+        default=None, ge=1, le=256, description="Hashes side by side; empty: from the budget."
+    )
+    password_hash_queue: int = Field(
+        default=400,
+        ge=0,
+        le=100_000,
+        description="Logins that may wait for a hashing thread; more are refused with 503.",
+    )
+    password_hash_wait_seconds: float = Field(
+        default=60.0, gt=0, le=600, description="Longest wait for a hashing thread (then 503)."
     )
     admin_password: SecretStr | None = Field(
         default=None, description="Password of the first 'admin' account (make run)."

@@ -7,7 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, status
 
 from app.accounts import auth, service
-from app.accounts.dependencies import CurrentActor, client_ip, login_policy, settings_of
+from app.accounts.dependencies import (
+    CurrentActor,
+    client_ip,
+    configure_hashing,
+    login_policy,
+    settings_of,
+)
 from app.accounts.models import (
     LoginRequest,
     LoginToken,
@@ -32,18 +38,25 @@ router = APIRouter()
 
 _ERRORS = {
     401: {"description": "Wrong username or password (`bad_credentials`)."},
+    403: {"description": "The account has a temporary password (`password_change_required`)."},
     429: {"description": "Too many failures for this username or address; see `Retry-After`."},
+    503: {"description": "Too many logins waiting for password hashing; see `Retry-After`."},
 }
 
 
 @public_router.post(
     "/auth/token", response_model=LoginToken, responses=_ERRORS, summary="Log in for a token"
 )
-def create_login_token(
+async def create_login_token(
     data: LoginRequest, request: Request, db_session: SessionDep, clock: ClockDep
 ) -> LoginToken:
-    """A short-lived bearer token (default 60 minutes) for a script that logs in with a password."""
-    return auth.login_token(
+    """A short-lived bearer token (default 60 minutes) for a script that logs in with a password.
+
+    Refused with 403 `password_change_required` while the account has a temporary password, 429
+    while the name or address is throttled, 503 when too many logins wait for password hashing.
+    """
+    configure_hashing(settings_of(request))
+    return await auth.login_token(
         db_session=db_session,
         clock=clock,
         policy=login_policy(settings_of(request)),

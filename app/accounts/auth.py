@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlmodel import Session, select
+from starlette.concurrency import run_in_threadpool
 
-from app.accounts import passwords
+from app.accounts import passwords, throttle
 from app.accounts.models import ApiToken, LoginToken, User, UserSession
 from app.accounts.permissions import Role
 from app.accounts.service import store_token, token_digest
@@ -18,7 +18,7 @@ from app.actors import Actor
 from app.audit import service as audit
 from app.audit.models import AuditAction
 from app.clock import Clock
-from app.errors import TooManyRequests, Unauthorized
+from app.errors import Forbidden, TooManyRequests, Unauthorized
 from app.units.models import Unit
 
 #: Writes of "last used" and "last seen" are skipped when the previous one is this recent.
@@ -29,6 +29,14 @@ _TOUCH_EVERY = timedelta(minutes=1)
 class LoginPolicy:
     max_failures: int = 5
     lockout_minutes: int = 15
+    max_failures_per_address: int = 50
+
+    def limits(self) -> throttle.Limits:
+        return throttle.Limits(
+            per_user=self.max_failures,
+            per_address=self.max_failures_per_address,
+            window=timedelta(minutes=self.lockout_minutes),
+        )
 
 
 @dataclass(frozen=True)
@@ -50,8 +58,8 @@ def actor_for(*, db_session: Session, user: User, via: str, ip: str = "") -> Act
     )
 
 
-def _refuse(*, db_session: Session, clock: Clock, username: str, ip: str, via: str) -> None:
-    """Record the failure (it is committed even though the request fails) and answer 401."""
+def _record_failure(*, db_session: Session, clock: Clock, username: str, ip: str, via: str) -> None:
+    """The failure stays in the audit trail (committed although the request fails)."""
     audit.record(
         db_session=db_session,
         actor=Actor(username=username[:64] or "?", role="", via=via, ip=ip),
@@ -61,50 +69,79 @@ def _refuse(*, db_session: Session, clock: Clock, username: str, ip: str, via: s
         clock=clock,
     )
     db_session.commit()
-    raise Unauthorized("Tên đăng nhập hoặc mật khẩu không đúng.", code="bad_credentials")
 
 
-def check_throttle(
-    *, db_session: Session, clock: Clock, policy: LoginPolicy, username: str, ip: str
-) -> None:
-    """Too many recent failures for this name or from this address: 429 for a while."""
-    since = clock.now() - timedelta(minutes=policy.lockout_minutes)
-    by_name = audit.count_recent(
-        db_session=db_session, action=AuditAction.LOGIN_FAILED, since=since, key=username
-    )
-    by_ip = (
-        audit.count_recent(
-            db_session=db_session, action=AuditAction.LOGIN_FAILED, since=since, ip=ip
+def _throttled(policy: LoginPolicy, refusal: throttle.Refusal) -> TooManyRequests:
+    minutes = max(1, -(-refusal.retry_after_seconds // 60))
+    if refusal.by_address:
+        message = (
+            "Có quá nhiều lần đăng nhập sai từ địa chỉ mạng này. Vì an toàn, hãy thử lại sau "
+            f"{minutes} phút hoặc liên hệ quản trị hệ thống."
         )
-        if ip
-        else 0
-    )
-    if max(by_name, by_ip) >= policy.max_failures:
-        raise TooManyRequests(
+    else:
+        message = (
             f"Đăng nhập sai quá {policy.max_failures} lần. Vì an toàn, hãy thử lại sau "
-            f"{policy.lockout_minutes} phút hoặc liên hệ quản trị hệ thống để đặt lại mật khẩu.",
-            retry_after_seconds=policy.lockout_minutes * 60,
+            f"{minutes} phút hoặc liên hệ quản trị hệ thống để đặt lại mật khẩu."
         )
+    return TooManyRequests(message, retry_after_seconds=refusal.retry_after_seconds)
 
 
-def verify_login(
+@dataclass(frozen=True)
+class _Candidate:
+    user_id: int | None
+    password_hash: str | None
+
+
+def _charge(
+    *, db_session: Session, clock: Clock, policy: LoginPolicy, name: str, ip: str
+) -> _Candidate:
+    """The cheap part first: refuse a throttled name or address, then look the user up."""
+    refusal = throttle.charge(
+        db_session=db_session, limits=policy.limits(), username=name, ip=ip, now=clock.now()
+    )
+    if refusal is not None:
+        raise _throttled(policy, refusal)
+    user = db_session.exec(select(User).where(User.username == name)).first()
+    found = (
+        _Candidate(user.id, user.password_hash)
+        if user is not None and user.active
+        else _Candidate(None, None)
+    )
+    db_session.rollback()  # nothing to keep; no transaction held while hashing
+    return found
+
+
+def _settle(
     *,
     db_session: Session,
     clock: Clock,
     policy: LoginPolicy,
-    username: str,
+    name: str,
     password: str,
+    ok: bool,
+    candidate: _Candidate,
     ip: str,
     via: str,
+    allow_temporary: bool,
 ) -> User:
-    """The user whose password this is, audited; failures are counted and throttled."""
-    name = username.strip().lower()
-    check_throttle(db_session=db_session, clock=clock, policy=policy, username=name, ip=ip)
-    user = db_session.exec(select(User).where(User.username == name)).first()
-    ok = passwords.verify_password(user.password_hash if user else None, password)
-    if user is None or not ok or not user.active:
-        _refuse(db_session=db_session, clock=clock, username=name, ip=ip, via=via)
-    assert user is not None
+    user = db_session.get(User, candidate.user_id) if ok and candidate.user_id else None
+    if user is None or not user.active:
+        _record_failure(db_session=db_session, clock=clock, username=name, ip=ip, via=via)
+        raise Unauthorized("Tên đăng nhập hoặc mật khẩu không đúng.", code="bad_credentials")
+    throttle.succeeded(
+        db_session=db_session,
+        username=name,
+        ip=ip,
+        now=clock.now(),
+        window=policy.limits().window,
+    )
+    if user.must_change_password and not allow_temporary:
+        db_session.commit()
+        raise Forbidden(
+            "Tài khoản đang dùng mật khẩu tạm: hãy đăng nhập trên trang web và đổi mật khẩu "
+            "trước khi lấy mã truy cập.",
+            code="password_change_required",
+        )
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
     user.last_login_at = clock.now()
@@ -120,7 +157,57 @@ def verify_login(
     return user
 
 
-def login_token(
+async def verify_login(
+    *,
+    db_session: Session,
+    clock: Clock,
+    policy: LoginPolicy,
+    username: str,
+    password: str,
+    ip: str,
+    via: str,
+    allow_temporary: bool = True,
+) -> User:
+    """The user whose password this is, audited; failures are counted and throttled.
+
+    Database work runs on the server's worker threads, the argon2 check on the bounded hashing
+    pool; while waiting for it the request holds no thread and no transaction. An unknown or
+    inactive user is checked against a dummy hash in the same pool, so a wrong name takes as
+    long as a wrong password.
+    """
+    name = username.strip().lower()
+    candidate = await run_in_threadpool(
+        lambda: _charge(db_session=db_session, clock=clock, policy=policy, name=name, ip=ip)
+    )
+    try:
+        ok = await passwords.verify_password_async(candidate.password_hash, password)
+    except passwords.HashingBusy:
+        await run_in_threadpool(
+            lambda: throttle.give_back(db_session=db_session, username=name, ip=ip)
+        )
+        raise
+
+    def settle() -> User:
+        with throttle.writes(db_session):
+            user = _settle(
+                db_session=db_session,
+                clock=clock,
+                policy=policy,
+                name=name,
+                password=password,
+                ok=ok,
+                candidate=candidate,
+                ip=ip,
+                via=via,
+                allow_temporary=allow_temporary,
+            )
+            db_session.commit()
+            return user
+
+    return await run_in_threadpool(settle)
+
+
+async def login_token(
     *,
     db_session: Session,
     clock: Clock,
@@ -130,8 +217,12 @@ def login_token(
     expires_minutes: int,
     ip: str,
 ) -> LoginToken:
-    """``POST /auth/token``: a short-lived bearer token for a script that logs in itself."""
-    user = verify_login(
+    """``POST /auth/token``: a short-lived bearer token for a script that logs in itself.
+
+    Refused (403) while the account has a temporary password: a token would let it write
+    without ever changing it.
+    """
+    user = await verify_login(
         db_session=db_session,
         clock=clock,
         policy=policy,
@@ -139,7 +230,21 @@ def login_token(
         password=password,
         ip=ip,
         via="api",
+        allow_temporary=False,
     )
+
+    def issue() -> LoginToken:
+        with throttle.writes(db_session):
+            return _issue_login_token(
+                db_session=db_session, clock=clock, user=user, expires_minutes=expires_minutes
+            )
+
+    return await run_in_threadpool(issue)
+
+
+def _issue_login_token(
+    *, db_session: Session, clock: Clock, user: User, expires_minutes: int
+) -> LoginToken:
     row, raw = store_token(
         db_session=db_session,
         user=user,
@@ -173,6 +278,11 @@ def authenticate_token(*, db_session: Session, clock: Clock, raw: str, ip: str) 
     user = db_session.get(User, row.user_id)
     if user is None or not user.active:
         raise Unauthorized("Tài khoản của mã truy cập này đã bị khóa.", code="user_inactive")
+    if row.kind == "login" and user.must_change_password:
+        raise Forbidden(
+            "Tài khoản đang dùng mật khẩu tạm: hãy đổi mật khẩu rồi đăng nhập lại.",
+            code="password_change_required",
+        )
     if row.last_used_at is None or now - row.last_used_at >= _TOUCH_EVERY:
         row.last_used_at = now
         db_session.add(row)
@@ -191,15 +301,19 @@ def start_session(
     user: User,
     ip: str,
     user_agent: str,
-    signing_key: str,
 ) -> tuple[str, UserSession]:
-    """Open a session after a successful login (committing the login's audit row with it)."""
+    """Open a session after a successful login (committing the login's audit row with it).
+
+    Its CSRF token is new and random: it dies with the session (logout, expiry), and a page that
+    outlived its session fetches the new one from ``GET /session/csrf`` after the user logs in
+    again elsewhere.
+    """
     raw = secrets.token_urlsafe(32)
     now = clock.now()
     row = UserSession(
         user_id=user.id or 0,
         token_hash=token_digest(raw),
-        csrf_token=csrf_token_for(user, signing_key),
+        csrf_token=secrets.token_urlsafe(32),
         created_at=now,
         last_seen_at=now,
         expires_at=now + timedelta(hours=policy.absolute_hours),
@@ -264,17 +378,6 @@ def end_session(*, db_session: Session, clock: Clock, identity: WebIdentity) -> 
         clock=clock,
     )
     db_session.commit()
-
-
-def csrf_token_for(user: User, signing_key: str) -> str:
-    """The same for each of a user's sessions until the password changes.
-
-    So a page opened before the session expired can still save after its user logs in again in
-    another tab, without ever having shown the new session's secret to the page.
-    """
-    changed = user.password_changed_at.isoformat() if user.password_changed_at else ""
-    message = f"csrf:{user.id}:{changed}".encode()
-    return hmac.new(signing_key.encode(), message, hashlib.sha256).hexdigest()
 
 
 def csrf_matches(expected: str, given: str | None) -> bool:

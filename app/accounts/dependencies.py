@@ -6,6 +6,7 @@ accident; handlers that need the actor declare ``CurrentActor`` and get the same
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Annotated
 from urllib.parse import quote
 
@@ -14,7 +15,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.responses import Response
 
-from app.accounts import auth
+from app.accounts import auth, passwords
 from app.accounts.auth import LoginPolicy, SessionPolicy, WebIdentity
 from app.actors import Actor
 from app.clock import Clock, ClockDep
@@ -25,6 +26,7 @@ from app.errors import AppError, Forbidden, Unauthorized
 SESSION_COOKIE = "partrack_session"
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
+REFUSAL_HEADER = "X-Partrack-Refusal"
 _UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 #: What a user with a temporary password may still reach.
 _PASSWORD_PATHS = {"/account/password", "/logout"}
@@ -60,7 +62,21 @@ def settings_of(request: Request) -> Settings:
 
 def login_policy(settings: Settings) -> LoginPolicy:
     return LoginPolicy(
-        max_failures=settings.login_max_failures, lockout_minutes=settings.login_lockout_minutes
+        max_failures=settings.login_max_failures,
+        lockout_minutes=settings.login_lockout_minutes,
+        max_failures_per_address=settings.login_max_failures_per_address,
+    )
+
+
+def configure_hashing(settings: Settings) -> None:
+    """Size the process-wide hashing pool from the settings (a no-op when they did not change)."""
+    workers = settings.password_hash_workers or passwords.default_workers(
+        settings.password_hash_memory_mib, settings.password_hash_profile
+    )
+    passwords.configure(
+        workers=workers,
+        queue_limit=settings.password_hash_queue,
+        wait_seconds=settings.password_hash_wait_seconds,
     )
 
 
@@ -75,8 +91,36 @@ def _serializer(settings: Settings) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(settings.signing_key(), salt="partrack-session")
 
 
+def _trusted(address: str, proxies: list[str]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    for entry in proxies:
+        try:
+            if ip in ipaddress.ip_network(entry, strict=False):
+                return True
+        except ValueError:
+            continue
+    return False
+
+
 def client_ip(request: Request) -> str:
-    return request.client.host if request.client else ""
+    """The client's address for throttling and the audit trail.
+
+    ``X-Forwarded-For`` is believed only when the connection comes from a proxy named in
+    ``PARTRACK_TRUSTED_PROXIES``; then the last address in it that is not itself a trusted proxy
+    is the client. Anyone else could write any address there and escape every per-address limit.
+    """
+    peer = request.client.host if request.client else ""
+    proxies = settings_of(request).trusted_proxies
+    if not proxies or not _trusted(peer, proxies):
+        return peer[:64]
+    hops = [h.strip() for h in request.headers.get("x-forwarded-for", "").split(",") if h.strip()]
+    for hop in reversed(hops):
+        if not _trusted(hop, proxies):
+            return hop[:64]
+    return (hops[0] if hops else peer)[:64]
 
 
 def set_session_cookie(request: Request, response: Response, raw: str) -> None:
@@ -139,10 +183,14 @@ CsrfDep = Annotated[str | None, Depends(submitted_csrf)]
 
 def _check_csrf(request: Request, identity: WebIdentity, given: str | None) -> None:
     if request.method in _UNSAFE and not auth.csrf_matches(identity.csrf_token, given):
-        raise Forbidden(
+        refusal = Forbidden(
             "Yêu cầu bị từ chối vì thiếu mã bảo vệ (CSRF). Hãy tải lại trang rồi thử lại.",
             code="csrf_failed",
         )
+        # Lets the page's script (static/session.js) keep the row, fetch the current session's
+        # token and send the save again, instead of swapping this refusal over what was typed.
+        refusal.headers[REFUSAL_HEADER] = "csrf_failed"
+        raise refusal
 
 
 _bearer_scheme = HTTPBearer(

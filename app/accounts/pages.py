@@ -6,13 +6,15 @@ import secrets
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
-from app.accounts import auth, service
+from app.accounts import auth, service, throttle
 from app.accounts.dependencies import (
     WebUser,
     clear_session_cookie,
     client_ip,
+    configure_hashing,
     login_policy,
     optional_web_identity,
     session_policy,
@@ -82,7 +84,7 @@ def login_form(
 
 
 @public_router.post("/login", response_class=HTMLResponse)
-def login_submit(
+async def login_submit(
     request: Request,
     db_session: SessionDep,
     clock: ClockDep,
@@ -110,9 +112,10 @@ def login_submit(
             status_code=422,
         )
     settings = settings_of(request)
+    configure_hashing(settings)
     ip = client_ip(request)
     try:
-        user = auth.verify_login(
+        user = await auth.verify_login(
             db_session=db_session,
             clock=clock,
             policy=login_policy(settings),
@@ -122,27 +125,57 @@ def login_submit(
             via="web",
         )
     except AppError as exc:
-        return _login_page(
+        refused = _login_page(
             request,
             next_url=next_url,
             username=username,
             error=exc.message,
             status_code=exc.status_code,
         )
-    raw, _ = auth.start_session(
-        db_session=db_session,
-        clock=clock,
-        policy=session_policy(settings),
-        user=user,
-        ip=ip,
-        user_agent=request.headers.get("user-agent", ""),
-        signing_key=settings.signing_key(),
-    )
+        if "Retry-After" in exc.headers:  # 429 and 503
+            refused.headers["Retry-After"] = exc.headers["Retry-After"]
+        return refused
+
+    def open_session() -> str:
+        with throttle.writes(db_session):
+            raw, _ = auth.start_session(
+                db_session=db_session,
+                clock=clock,
+                policy=session_policy(settings),
+                user=user,
+                ip=ip,
+                user_agent=request.headers.get("user-agent", ""),
+            )
+            return raw
+
+    raw = await run_in_threadpool(open_session)
     target = "/account/password" if user.must_change_password else next_url
     response = RedirectResponse(target, status_code=303)
     set_session_cookie(request, response, raw)
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
     return response
+
+
+@public_router.get("/session/csrf")
+def current_csrf(request: Request, db_session: SessionDep, clock: ClockDep) -> JSONResponse:
+    """The CSRF token of the session behind the cookie, for a page opened in an older session.
+
+    After its user logs in again in another tab, an open page asks here before retrying a save
+    that was refused, instead of losing what was typed. Only a same-origin script can read it.
+    """
+    identity = optional_web_identity(request, db_session, clock)
+    if identity is None:
+        return JSONResponse(
+            {
+                "detail": {
+                    "code": "session_expired",
+                    "message": "Phiên đăng nhập đã hết hạn, hãy đăng nhập lại.",
+                    "errors": [],
+                }
+            },
+            status_code=401,
+        )
+    return JSONResponse({"csrf_token": identity.csrf_token})
 
 
 @router.post("/logout")

@@ -1,41 +1,163 @@
 """Password hashing with argon2 (argon2-cffi); the parameters are a setting, the hash records them.
 
 A hash made with older parameters still verifies; ``needs_rehash`` tells the login to upgrade it.
+
+Every hash and verification runs on one small process-wide pool of threads (``configure``), so
+memory is bounded by ``workers × memory_cost`` however many people log in at once: 200
+simultaneous logins used to run 40 hashes of 64 MiB side by side (1.08 GB). Logins wait for the
+pool without holding a server thread (``verify_password_async``); beyond ``queue_limit`` waiting
+ones, or after ``wait_seconds``, they are refused quickly with ``HashingBusy`` (503,
+``Retry-After``) instead of piling up.
 """
 
 from __future__ import annotations
 
-from argon2 import PasswordHasher, profiles
+import asyncio
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TypeVar
+
+from argon2 import Parameters, PasswordHasher, Type, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 
-_PROFILES = {
+from app.errors import AppError
+
+T = TypeVar("T")
+
+#: OWASP's argon2id recommendation (2023): 19 MiB, 2 passes, 1 lane; a login costs ~40 ms.
+OWASP_2023 = Parameters(
+    type=Type.ID,
+    version=19,
+    salt_len=16,
+    hash_len=32,
+    time_cost=2,
+    memory_cost=19 * 1024,
+    parallelism=1,
+)
+
+_PROFILES: dict[str, Parameters] = {
+    "owasp_2023": OWASP_2023,
     "rfc9106_low_memory": profiles.RFC_9106_LOW_MEMORY,
     "rfc9106_high_memory": profiles.RFC_9106_HIGH_MEMORY,
     "cheapest": profiles.CHEAPEST,
 }
 
-_hasher = PasswordHasher.from_parameters(profiles.RFC_9106_LOW_MEMORY)
+_hasher = PasswordHasher.from_parameters(OWASP_2023)
 
 #: Verified against when the username is unknown, so a wrong name costs as long as a wrong password.
 _DUMMY_HASH = _hasher.hash("partrack-dummy-password")
 
 
+class HashingBusy(AppError):
+    """Too many logins are already waiting for the hashing pool: try again in a moment."""
+
+    def __init__(self, retry_after_seconds: int = 5) -> None:
+        super().__init__(
+            message="Hệ thống đang có quá nhiều lượt đăng nhập cùng lúc. "
+            f"Hãy thử lại sau {retry_after_seconds} giây.",
+            code="login_busy",
+            status_code=503,
+            headers={"Retry-After": str(retry_after_seconds)},
+        )
+
+
+class _Pool:
+    """The hashing threads, and how many jobs are queued or running on them."""
+
+    def __init__(self, workers: int, queue_limit: int, wait_seconds: float) -> None:
+        self.workers = workers
+        self.queue_limit = queue_limit
+        self.wait_seconds = wait_seconds
+        self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="argon2")
+        self._lock = threading.Lock()
+        self.pending = 0
+        self.peak_pending = 0
+
+    def submit(self, fn: Callable[..., T], *args: str) -> Future[T]:
+        with self._lock:
+            if self.pending >= self.workers + self.queue_limit:
+                raise HashingBusy()
+            self.pending += 1
+            self.peak_pending = max(self.peak_pending, self.pending)
+        future = self.executor.submit(fn, *args)
+        future.add_done_callback(self._done)
+        return future
+
+    def _done(self, _future: Future[object]) -> None:
+        with self._lock:
+            self.pending -= 1
+
+
+def default_workers(memory_budget_mib: int, profile: str) -> int:
+    """Twice the CPUs, but never more hashes side by side than the memory budget holds."""
+    per_hash_mib = max(1, _PROFILES[profile].memory_cost // 1024)
+    return max(1, min(2 * (os.cpu_count() or 1), memory_budget_mib // per_hash_mib))
+
+
+_pool = _Pool(workers=default_workers(128, "owasp_2023"), queue_limit=256, wait_seconds=30.0)
+
+
+def configure(*, workers: int, queue_limit: int, wait_seconds: float) -> None:
+    """Size the process-wide pool (the app factory calls this from the settings)."""
+    global _pool
+    if (workers, queue_limit, wait_seconds) == (
+        _pool.workers,
+        _pool.queue_limit,
+        _pool.wait_seconds,
+    ):
+        return
+    old, _pool = _pool, _Pool(workers, queue_limit, wait_seconds)
+    old.executor.shutdown(wait=False)
+
+
+def pool_stats() -> dict[str, int]:
+    return {"workers": _pool.workers, "pending": _pool.pending, "peak_pending": _pool.peak_pending}
+
+
 def use_profile(name: str) -> None:
     """Switch the parameters new hashes use (the app factory calls this from the settings)."""
     global _hasher, _DUMMY_HASH
+    wanted = _PROFILES[name]
+    if (_hasher.time_cost, _hasher.memory_cost, _hasher.parallelism) == (
+        wanted.time_cost,
+        wanted.memory_cost,
+        wanted.parallelism,
+    ):
+        return
     _hasher = PasswordHasher.from_parameters(_PROFILES[name])
     _DUMMY_HASH = _hasher.hash("partrack-dummy-password")
 
 
-def hash_password(password: str) -> str:
+def _hash(password: str) -> str:
     return _hasher.hash(password)
 
 
-def verify_password(password_hash: str | None, password: str) -> bool:
+def _verify(password_hash: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
     except (VerificationError, InvalidHashError):
         return False
+
+
+def hash_password(password: str) -> str:
+    return _pool.submit(_hash, password).result()
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """Blocking check, for code already on a worker thread (password change, CLI)."""
+    return _pool.submit(_verify, password_hash or "", password).result()
+
+
+async def verify_password_async(password_hash: str | None, password: str) -> bool:
+    """The login's check: waits for a hashing thread without holding one of the server's."""
+    future = _pool.submit(_verify, password_hash or "", password)
+    try:
+        return await asyncio.wait_for(asyncio.wrap_future(future), timeout=_pool.wait_seconds)
+    except TimeoutError:
+        future.cancel()
+        raise HashingBusy() from None
 
 
 def needs_rehash(password_hash: str) -> bool:

@@ -53,6 +53,7 @@ def people_page(request: Request, identity: WebUser, db_session: SessionDep) -> 
 async def create_person(
     request: Request, identity: WebUser, db_session: SessionDep, clock: ClockDep
 ) -> Response:
+    authorize(identity.actor, Permission.USERS_MANAGE)  # the role before the form
     typed = await read_form(request, _USER_FIELDS)
     data = {
         **typed,
@@ -124,6 +125,7 @@ def person_page(
 async def update_person(
     request: Request, username: str, identity: WebUser, db_session: SessionDep, clock: ClockDep
 ) -> Response:
+    authorize(identity.actor, Permission.USERS_MANAGE)  # the role before the form
     typed = await read_form(request, ("full_name", "email", "role", "unit", "version"))
     data = {
         **typed,
@@ -163,6 +165,7 @@ async def set_person_active(
     request: Request, username: str, identity: WebUser, db_session: SessionDep, clock: ClockDep
 ) -> Response:
     """Locking an account ends its sessions at once, so it asks for a ticked confirmation."""
+    authorize(identity.actor, Permission.USERS_MANAGE)  # the role before the form
     typed = await read_form(request, ("active", "confirm"))
     active = typed["active"] == "1"
     if not active and typed["confirm"] != "1":
@@ -203,6 +206,7 @@ async def set_person_active(
 async def set_temporary_password(
     request: Request, username: str, identity: WebUser, db_session: SessionDep, clock: ClockDep
 ) -> Response:
+    authorize(identity.actor, Permission.USERS_MANAGE)  # the role before the form
     typed = await read_form(request, ("password",))
     outcome = attempt(
         db_session,
@@ -239,6 +243,7 @@ async def issue_token(
 ) -> Response:
     """The secret is shown in this answer only: never redirected through a URL or stored, so a
     plain POST renders the page itself instead of redirecting."""
+    authorize(identity.actor, Permission.USERS_MANAGE)  # the role before the form
     typed = await read_form(request, ("name", "expires_days"))
     outcome = attempt(
         db_session,
@@ -294,6 +299,7 @@ async def revoke_token(
     request: Request, token_id: int, identity: WebUser, db_session: SessionDep, clock: ClockDep
 ) -> Response:
     """Revoking asks for a ticked confirmation: a script using the token stops at once."""
+    authorize(identity.actor, Permission.USERS_MANAGE)  # the role before the form
     typed = await read_form(request, ("confirm", "back"))
     back = _safe_back(typed["back"])
     if typed["confirm"] != "1":

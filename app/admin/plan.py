@@ -150,6 +150,7 @@ def new_task_page(request: Request, identity: WebUser, db_session: SessionDep) -
 async def create_task(
     request: Request, identity: WebUser, db_session: SessionDep, clock: ClockDep
 ) -> Response:
+    authorize(identity.actor, Permission.PLAN_WRITE)  # the role before the form
     typed = await read_form(request, _CREATE_FIELDS, lists=("coordinating_units",))
     data, errors = _task_form(typed)
     data.update(code=typed["code"].strip(), text=typed["text"], area=typed["area"] or None)
@@ -193,6 +194,7 @@ def task_page(request: Request, code: str, identity: WebUser, db_session: Sessio
 async def update_task(
     request: Request, code: str, identity: WebUser, db_session: SessionDep, clock: ClockDep
 ) -> Response:
+    authorize(identity.actor, Permission.PLAN_WRITE)  # the role before the form
     typed = await read_form(request, _EDIT_FIELDS, lists=("coordinating_units",))
     data, errors = _task_form(typed)
     data["version"] = typed["version"] or None

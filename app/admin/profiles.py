@@ -138,6 +138,7 @@ async def create_profile(
     request: Request, identity: WebUser, db_session: SessionDep, clock: ClockDep
 ) -> Response:
     """A new profile starts as a copy of another (or empty) and is then edited on its page."""
+    authorize(identity.actor, Permission.PLAN_WRITE)  # the role before the form
     typed = await read_form(request, ("code", "name", "kind", "copy_from"))
     spec: dict[str, Any] = {"kind": typed["kind"] or "dossiers", "columns": {}}
     if typed["copy_from"]:
@@ -203,6 +204,7 @@ def profile_page(
 async def update_profile(
     request: Request, code: str, identity: WebUser, db_session: SessionDep, clock: ClockDep
 ) -> Response:
+    authorize(identity.actor, Permission.PLAN_WRITE)  # the role before the form
     typed = await read_form(request, _EDIT_FIELDS)
     current = profiles.get_profile(db_session=db_session, code=code)
     spec, line_errors = parse_texts(typed, current)
@@ -241,6 +243,7 @@ async def preview_profile(
     request: Request, code: str, identity: WebUser, db_session: SessionDep, clock: ClockDep
 ) -> Response:
     """The sample's first rows as the import will read them; nothing is stored."""
+    authorize(identity.actor, Permission.PLAN_WRITE)  # the role before the form
     form = await request.form()
     upload = form.get("file")
     found = None
@@ -277,5 +280,6 @@ async def preview_profile(
 def delete_profile(
     request: Request, code: str, identity: WebUser, db_session: SessionDep, clock: ClockDep
 ) -> Response:
+    authorize(identity.actor, Permission.PLAN_WRITE)  # the role before the form
     profiles.delete_profile(db_session=db_session, actor=identity.actor, clock=clock, code=code)
     return RedirectResponse("/admin/profiles", status_code=303)

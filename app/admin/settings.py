@@ -85,6 +85,7 @@ def settings_page(request: Request, identity: WebUser, db_session: SessionDep) -
 async def save_due_days(
     request: Request, identity: WebUser, db_session: SessionDep, clock: ClockDep
 ) -> Response:
+    authorize(identity.actor, Permission.PLAN_WRITE)  # the role before the form
     typed = await read_form(request, ("month", "quarter"))
     errors = {
         k: f"Hãy nhập một số ngày từ 1 đến {plan_service.MAX_DUE_DAY}."

@@ -82,6 +82,7 @@ def targets_page(request: Request, identity: WebUser, db_session: SessionDep) ->
 async def create_domain(
     request: Request, identity: WebUser, db_session: SessionDep, clock: ClockDep
 ) -> Response:
+    authorize(identity.actor, Permission.PLAN_WRITE)  # the role before the form
     typed = await read_form(request, ("code", "name", "position"))
     data = {**typed, "position": typed["position"].strip() or 0}
     outcome = attempt(
@@ -165,6 +166,7 @@ def target_page(request: Request, code: str, identity: WebUser, db_session: Sess
 async def update_target(
     request: Request, code: str, identity: WebUser, db_session: SessionDep, clock: ClockDep
 ) -> Response:
+    authorize(identity.actor, Permission.PLAN_WRITE)  # the role before the form
     domains = kpi_service.list_domains(db_session=db_session, active=True)
     typed = await read_form(request, (*_FIELDS, *(_domain_field(d.code) for d in domains)))
     due, due_error = parse_date_vi(typed["due_date"])

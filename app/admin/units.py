@@ -75,6 +75,7 @@ def units_page(request: Request, identity: WebUser, db_session: SessionDep) -> R
 async def create_unit(
     request: Request, identity: WebUser, db_session: SessionDep, clock: ClockDep
 ) -> Response:
+    authorize(identity.actor, Permission.UNITS_WRITE)  # the role before the form
     typed = await read_form(request, _FIELDS)
     data = {**typed, "parent": blank_none(typed["parent"]), "kind": typed["kind"] or "office"}
     outcome = attempt(
@@ -128,6 +129,7 @@ def unit_page(request: Request, code: str, identity: WebUser, db_session: Sessio
 async def update_unit(
     request: Request, code: str, identity: WebUser, db_session: SessionDep, clock: ClockDep
 ) -> Response:
+    authorize(identity.actor, Permission.UNITS_WRITE)  # the role before the form
     typed = await read_form(request, ("name", "short_name", "kind", "parent"))
     data = {**typed, "parent": blank_none(typed["parent"])}
     outcome = attempt(
@@ -156,6 +158,7 @@ async def set_active(
 ) -> Response:
     """Deactivating needs the confirmation box ticked: it stops the unit from being chosen for
     new tasks and accounts (its history stays). Reactivating needs no confirmation."""
+    authorize(identity.actor, Permission.UNITS_WRITE)  # the role before the form
     typed = await read_form(request, ("active", "confirm"))
     active = typed["active"] == "1"
     if not active and typed["confirm"] != "1":

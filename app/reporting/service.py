@@ -13,12 +13,12 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from app.accounts.permissions import Permission, authorize, authorize_read, can
+from app.accounts.permissions import Permission, Role, authorize, authorize_read, can
 from app.actors import Actor
 from app.audit import service as audit
 from app.audit.models import AuditAction
 from app.clock import VIETNAM_TZ, Clock
-from app.errors import Conflict, FieldError, Invalid, NotFound
+from app.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
 from app.names import names_for
 from app.periods import Granularity, Period, PeriodError
 from app.plans import service as plan_service
@@ -350,6 +350,11 @@ TRANSITIONS: dict[str, _Rule] = {
 }
 
 
+#: Segregation of duties: a reviewer never approves or returns its own unit's report (admins may,
+#: as the ward's last resort; there is no separate chairman role, leaders only read).
+_SEPARATED = frozenset({"approve", "return"})
+
+
 def act(
     *,
     action: str,
@@ -373,6 +378,12 @@ def act(
         authorize(actor, rule.permission, unit_code=unit)
     else:
         authorize(actor, rule.permission)
+    if action in _SEPARATED and actor.unit_code == unit and actor.role != Role.ADMIN:
+        raise Forbidden(
+            "Không được tự duyệt hoặc trả lại báo cáo của chính đơn vị mình: việc này do cán bộ "
+            "điều phối của đơn vị khác hoặc quản trị hệ thống thực hiện.",
+            code="own_unit_review",
+        )
     if rule.comment_required and not comment.strip():
         raise Invalid.one("comment", "required", rule.comment_required)
     return _transition(

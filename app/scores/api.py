@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from app.accounts.dependencies import CurrentActor
+from app.accounts.permissions import Permission, authorize
 from app.clock import ClockDep
 from app.db import SessionDep
 from app.pagination import PagingDep
@@ -155,8 +156,14 @@ def reset_config(
 
 
 @router.get("/config/history", response_model=Page[ScoringConfigChange])
-def config_history(db_session: SessionDep, paging: PagingDep) -> Page[ScoringConfigChange]:
-    """Every change of the rules, newest first, with the configuration each put in force."""
+def config_history(
+    actor: CurrentActor, db_session: SessionDep, paging: PagingDep
+) -> Page[ScoringConfigChange]:
+    """Every change of the rules, newest first, with the configuration each put in force.
+
+    Who changed the rules and when: for those who read every unit (not a unit's reporter).
+    """
+    authorize(actor, Permission.READ_ALL)
     items, total = configuration.history(
         db_session=db_session, limit=paging.limit, offset=paging.offset
     )

@@ -13,6 +13,7 @@ from starlette.responses import Response
 
 from app.accounts import auth
 from app.accounts.dependencies import WebUser, clear_session_cookie
+from app.actors import Actor
 from app.clock import Clock, ClockDep
 from app.db import SessionDep
 from app.errors import AppError, Invalid, translate_validation_errors
@@ -117,6 +118,7 @@ def counter_issue(
 def _kiosks_page(
     request: Request,
     db_session: Session,
+    actor: Actor,
     *,
     error: str | None = None,
     name: str = "",
@@ -127,7 +129,9 @@ def _kiosks_page(
         "sipas/kiosks.html",
         {
             "title": "Máy khảo sát tại quầy",
-            "kiosks": kiosks.list_kiosks(db_session=db_session),
+            "kiosks": kiosks.list_kiosks(
+                db_session=db_session, actor=actor, centre=formula().indicator.unit
+            ),
             "error": error,
             "name": name,
         },
@@ -138,7 +142,7 @@ def _kiosks_page(
 
 @router.get("/sipas/may", response_class=HTMLResponse)
 def kiosks_page(request: Request, identity: WebUser, db_session: SessionDep) -> HTMLResponse:
-    return _kiosks_page(request, db_session)
+    return _kiosks_page(request, db_session, identity.actor)
 
 
 @router.post("/sipas/may", response_class=HTMLResponse)
@@ -159,7 +163,9 @@ def kiosk_enrol(
             centre=formula().indicator.unit,
         )
     except Invalid as exc:
-        return _kiosks_page(request, db_session, error=exc.message, name=name, status_code=422)
+        return _kiosks_page(
+            request, db_session, identity.actor, error=exc.message, name=name, status_code=422
+        )
     auth.end_session(db_session=db_session, clock=clock, identity=identity)
     response = RedirectResponse(KIOSK_HOME, status_code=303)
     clear_session_cookie(response)
@@ -195,5 +201,7 @@ def kiosk_revoke(
     except AppError as exc:
         if exc.status_code == 403:
             raise
-        return _kiosks_page(request, db_session, error=exc.message, status_code=exc.status_code)
+        return _kiosks_page(
+            request, db_session, identity.actor, error=exc.message, status_code=exc.status_code
+        )
     return RedirectResponse("/sipas/may", status_code=303)

@@ -32,7 +32,9 @@ def active_kiosk(*, db_session: Session, code: str) -> Kiosk | None:
     return db_session.exec(select(Kiosk).where(Kiosk.code == code, col(Kiosk.active))).first()
 
 
-def list_kiosks(*, db_session: Session) -> list[Kiosk]:
+def list_kiosks(*, db_session: Session, actor: Actor, centre: str) -> list[Kiosk]:
+    """The enrolled kiosks, for those who may enrol them (the list names the centre's screens)."""
+    _authorize_kiosks(actor, centre)
     return list(db_session.exec(select(Kiosk).order_by(col(Kiosk.id))).all())
 
 

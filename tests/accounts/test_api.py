@@ -42,8 +42,19 @@ def test_admin_creates_a_user_who_logs_in_for_a_token(api: TestClient, anon: Tes
     assert body["unit"] == "ttpvhcc" and body["must_change_password"] is True
     assert "password" not in body and "password_hash" not in body
 
-    login = anon.post(
+    temporary = anon.post(
         f"{API}/auth/token", json={"username": "Tran.Thi.B", "password": "mat-khau-tam-2025"}
+    )
+    assert temporary.status_code == 403, temporary.text
+    assert temporary.json()["detail"]["code"] == "password_change_required"
+    assert "mật khẩu tạm" in temporary.json()["detail"]["message"]
+    changed = api.post(
+        f"{API}/users/tran.thi.b/password",
+        json={"password": "mat-khau-dung-2025", "must_change_password": False},
+    )
+    assert changed.status_code == 200, changed.text
+    login = anon.post(
+        f"{API}/auth/token", json={"username": "Tran.Thi.B", "password": "mat-khau-dung-2025"}
     )
     assert login.status_code == 200, login.text
     token = login.json()["access_token"]

@@ -284,3 +284,42 @@ def test_docs_are_served_from_our_own_files(browser: TestClient) -> None:
     assert browser.get("/static/docs-init.js").status_code == 200
     spec = browser.get("/openapi.json").json()
     assert "HTTPBearer" in spec["components"]["securitySchemes"]
+
+
+def test_the_csrf_token_is_new_with_each_session_and_dies_at_logout(
+    application: FastAPI, seeded: Session, clean_db: Engine, clock: FixedClock
+) -> None:
+    make_user(clean_db, clock, username="can.bo", role="coordinator", unit="vhxh")
+    with TestClient(application) as first, TestClient(application) as second:
+        assert login(first, "can.bo").status_code == 303
+        assert login(second, "can.bo").status_code == 303
+        one = first.get("/session/csrf").json()["csrf_token"]
+        two = second.get("/session/csrf").json()["csrf_token"]
+        assert one != two and len(one) >= 32
+        assert session_csrf(first) == one  # the page and the endpoint agree
+        crossed = first.post("/logout", headers={"X-CSRF-Token": two}, follow_redirects=False)
+        assert crossed.status_code == 403
+        assert crossed.headers["X-Partrack-Refusal"] == "csrf_failed"
+        assert first.post("/logout", headers={"X-CSRF-Token": one}).status_code == 200
+        gone = first.get("/session/csrf")
+        assert gone.status_code == 401 and gone.json()["detail"]["code"] == "session_expired"
+        # Logged in again: a new token; the old one no longer writes.
+        assert login(first, "can.bo").status_code == 303
+        again = first.get("/session/csrf").json()["csrf_token"]
+        assert again not in {one, two}
+        body = {"code": "to-moi", "name": "Tổ mới", "short_name": "Tổ mới", "kind": "office"}
+        stale = first.post("/api/v1/units", json=body, headers={"X-CSRF-Token": one})
+        assert stale.status_code == 403
+        assert stale.json()["detail"]["code"] == "csrf_failed"
+
+
+def test_a_web_429_says_when_to_retry(
+    app_factory, seeded: Session, clean_db: Engine, clock: FixedClock
+) -> None:
+    make_user(clean_db, clock, username="can.bo", role="viewer")
+    with TestClient(app_factory(login_max_failures=1, login_lockout_minutes=7)) as client:
+        assert login(client, "can.bo", password="sai-1-sai-1").status_code == 401
+        locked = login(client, "can.bo")
+        assert locked.status_code == 429
+        assert locked.headers["Retry-After"] == str(7 * 60)
+        assert "thử lại sau 7 phút" in locked.text
