@@ -328,7 +328,11 @@ def serve(
         host=host or settings.host,
         port=port or settings.port,
         reload=reload,
-        proxy_headers=True,
+        # uvicorn rewrites the client address from X-Forwarded-For only for the proxies named
+        # in PARTRACK_TRUSTED_PROXIES (none by default): from anyone else it is a forgery that
+        # would escape every per-address limit.
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=",".join(str(p) for p in settings.trusted_proxies) or "",
     )
 
 

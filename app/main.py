@@ -18,6 +18,7 @@ from app.accounts import passwords
 from app.accounts.dependencies import (
     LoginRequired,
     PasswordChangeRequired,
+    configure_hashing,
     login_url,
     require_actor,
     require_web_identity,
@@ -234,6 +235,7 @@ def create_app(
     """Build the app; tests pass their own settings, engine and a fixed clock."""
     settings = settings or get_settings()
     passwords.use_profile(settings.password_hash_profile)
+    configure_hashing(settings)
     app = FastAPI(
         docs_url=None,
         redoc_url=None,

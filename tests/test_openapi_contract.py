@@ -33,8 +33,13 @@ CHECKS = (
 #: by four test runs, a quarter of it generating the consolidated report; 2 is the bounded run.
 #: ``PARTRACK_FUZZ_EXAMPLES=50`` for a deeper run by hand.
 MAX_EXAMPLES = int(os.environ.get("PARTRACK_FUZZ_EXAMPLES", "2"))
-#: A safety net only: hitting it fails the test (some operations would go untested).
-MAX_SECONDS = int(os.environ.get("PARTRACK_FUZZ_SECONDS", "900"))
+#: The coverage phase generates every boundary case the schema defines (huge numbers, NUL bytes,
+#: missing fields) whatever ``max-examples`` says: on a loaded 2-core machine it alone took over
+#: ten minutes. The boundaries it found are pinned by ``tests/test_no_500.py``; the suite runs the
+#: bounded phases (examples, fuzzing), ``PARTRACK_FUZZ_COVERAGE=1`` adds it for a deeper run.
+COVERAGE = os.environ.get("PARTRACK_FUZZ_COVERAGE", "") == "1"
+#: A safety net against a hang, not a speed goal: the work is bounded by the examples above.
+MAX_SECONDS = int(os.environ.get("PARTRACK_FUZZ_SECONDS", "1800"))
 
 
 #: Failures known and accepted, by a marker in their title (none: the control characters it
@@ -52,7 +57,7 @@ def _config() -> schemathesis.Config:
                 "deterministic": True,
                 "database": "none",
             },
-            "phases": {"stateful": {"enabled": False}},
+            "phases": {"stateful": {"enabled": False}, "coverage": {"enabled": COVERAGE}},
             "checks": {"enabled": False, **{name: {"enabled": True} for name in CHECKS}},
         }
     )
