@@ -8,6 +8,13 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PARTRACK_HOST=0.0.0.0 \
     PARTRACK_PORT=8000
 
+# Pango and fonts with every Vietnamese glyph for the consolidated report's PDF (WeasyPrint);
+# the PostgreSQL client for `partrack backup` / `restore`.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 \
+       fonts-dejavu-core fonts-liberation2 postgresql-client \
+    && rm -rf /var/lib/apt/lists/*
+
 WORKDIR /srv/partrack
 COPY pyproject.toml README.md alembic.ini ./
 COPY app ./app
