@@ -321,6 +321,8 @@ def serve(
     """Serve the web app and API with uvicorn."""
     import uvicorn
 
+    from app.sipas.access_log import uvicorn_log_config
+
     settings = get_settings()
     uvicorn.run(
         "app.main:create_app",
@@ -329,6 +331,7 @@ def serve(
         port=port or settings.port,
         reload=reload,
         proxy_headers=True,
+        log_config=uvicorn_log_config(),  # survey lines without codes or addresses
     )
 
 
