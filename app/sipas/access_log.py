@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import re
 from typing import Any
 
 SURVEY_PREFIX = "/khao-sat"
@@ -30,6 +31,35 @@ class SurveyAccessFilter(logging.Filter):
             if _is_survey(path):
                 record.args = (HIDDEN_ADDRESS, method, path.split("?", 1)[0], version, status)
         return True
+
+
+_SURVEY_QUERY = re.compile(r"(/khao-sat(?:/[\w-]*)?)\?[^\s\"']*")
+
+
+def strip_survey_queries(text: str) -> str:
+    """``https://x/khao-sat?ma=K7QM3XTP9A`` → ``https://x/khao-sat``, anywhere in a text."""
+    return _SURVEY_QUERY.sub(r"\1", text)
+
+
+class SurveyUrlFilter(logging.Filter):
+    """For our own loggers (a 500 logs its request's URL): survey URLs lose their query string."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and any(SURVEY_PREFIX in str(a) for a in record.args):
+            record.args = tuple(
+                strip_survey_queries(str(a)) if SURVEY_PREFIX in str(a) else a for a in record.args
+            )
+        if isinstance(record.msg, str) and SURVEY_PREFIX in record.msg:
+            record.msg = strip_survey_queries(record.msg)
+        return True
+
+
+def install_survey_url_filter() -> None:
+    """Put the filter on the loggers of ours that write request URLs (idempotent)."""
+    for name in ("app.errors",):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, SurveyUrlFilter) for f in logger.filters):
+            logger.addFilter(SurveyUrlFilter())
 
 
 def uvicorn_log_config() -> dict[str, Any]:

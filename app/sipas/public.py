@@ -21,7 +21,7 @@ from app.clock import Clock, ClockDep
 from app.db import SessionDep
 from app.errors import AppError, Invalid, TooManyRequests
 from app.kpis.models import Domain
-from app.sipas import codes, collect, kiosks, throttle
+from app.sipas import access_log, codes, collect, kiosks, throttle
 from app.sipas.collect import FormToken, SurveyAnswers
 from app.sipas.dependencies import settings_of, survey_policy
 from app.sipas.models import Kiosk
@@ -35,6 +35,7 @@ from app.templating import render
 from app.units.models import Unit
 
 public_router = APIRouter(include_in_schema=False)
+access_log.install_survey_url_filter()  # a 500 on /khao-sat?ma=… logs the URL without the code
 
 KIOSK_COOKIE = "partrack_sipas_kiosk"
 SURVEY = "/khao-sat"

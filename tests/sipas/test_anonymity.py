@@ -189,3 +189,20 @@ def test_fifteen_sends_of_a_coded_form_spend_the_code_once(
     with Session(clean_db) as session:
         assert session.exec(select(Response.source)).all() == ["code"]
         assert session.exec(select(SurveyCode.spent)).one() is True
+
+
+def test_our_error_log_writes_survey_urls_without_their_code(
+    public: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    """``app.errors`` logs a failed request's URL; for the survey it must not carry a code."""
+    with caplog.at_level(logging.WARNING, logger="app.errors"):
+        logging.getLogger("app.errors").error(
+            "unhandled error on %s %s", "GET", "http://testserver/khao-sat?ma=K7QM3XTP9A"
+        )
+        logging.getLogger("app.errors").error(
+            "unhandled error on %s %s", "GET", "http://testserver/api/v1/sipas?period=2025-11"
+        )
+    assert caplog.messages == [
+        "unhandled error on GET http://testserver/khao-sat",
+        "unhandled error on GET http://testserver/api/v1/sipas?period=2025-11",
+    ]
