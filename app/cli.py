@@ -321,6 +321,8 @@ def serve(
     """Serve the web app and API with uvicorn."""
     import uvicorn
 
+    from app.sipas.access_log import uvicorn_log_config
+
     settings = get_settings()
     uvicorn.run(
         "app.main:create_app",
@@ -333,6 +335,7 @@ def serve(
         # would escape every per-address limit.
         proxy_headers=bool(settings.trusted_proxies),
         forwarded_allow_ips=",".join(str(p) for p in settings.trusted_proxies) or "",
+        log_config=uvicorn_log_config(),  # survey lines without codes or addresses
     )
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.clock import Clock
@@ -224,7 +225,14 @@ def submit_answer(
     answers: SurveyAnswers,
     ip: str,
 ) -> None:
-    """Store one answer, spending its form token and (if any) its code, in one transaction."""
+    """Store one answer in three separate transactions, so nothing written ties them together.
+
+    1. the form token is claimed and the code (if any) spent: whoever loses a double click stops
+       here with ``AlreadySent``; 2. the attempt is counted for the address or kiosk; 3. the
+       answer is stored with the code's details copied in as plain values. On PostgreSQL each
+       commit has its own transaction id (``xmin``), so the code row, the throttle row and the
+       answer row share none; no row has a timestamp finer than an hour. See docs/sipas.md.
+    """
     if is_spent(db_session=db_session, token=token):
         raise AlreadySent()
     if answers.is_empty():
@@ -250,21 +258,26 @@ def submit_answer(
         raise FormRefused(
             "Khảo sát hiện chỉ nhận phiếu có mã khảo sát in trên phiếu hẹn.", code="code_required"
         )
-    throttle.hit(db_session=db_session, clock=clock, bucket=bucket, limit=limit)
+    throttle.check(db_session=db_session, clock=clock, bucket=bucket, limit=limit)
     questionnaire = get_version(db_session=db_session, version=token.version)
     today = clock.today()
-    month = str(Period(today.year, Granularity.MONTH, today.month))
     unit_id = (kiosk.unit_id if kiosk else None) or unit_service.get_by_code(
         db_session=db_session, code=policy.centre
     ).id
     domain_id = _domain_id(db_session, answers.domain)
+    assert questionnaire.id is not None and unit_id is not None
+    questionnaire_id = questionnaire.id
+    try:
+        details = _claim(db_session=db_session, clock=clock, policy=policy, token=token)
+    except codes.CodeRefused:
+        throttle.count(db_session=db_session, clock=clock, bucket=bucket)
+        raise
+    throttle.count(db_session=db_session, clock=clock, bucket=bucket)
+    month = str(Period(today.year, Granularity.MONTH, today.month))
     procedure_code, procedure_name = "", answers.procedure
     channel = answers.channel or None
     source = AnswerSource.KIOSK if kiosk else AnswerSource.OPEN
-    if token.code:
-        details = codes.spend_code(
-            db_session=db_session, signing_key=policy.signing_key, code=token.code, today=today
-        )
+    if details is not None:
         source = AnswerSource.CODE
         month = details.month or month
         unit_id = details.unit_id or unit_id
@@ -272,10 +285,9 @@ def submit_answer(
         procedure_code = details.procedure_code
         procedure_name = details.procedure_name or procedure_name
         channel = details.channel or channel
-    assert questionnaire.id is not None and unit_id is not None
     response = Response(
         id=uuid.uuid4().hex,
-        questionnaire_id=questionnaire.id,
+        questionnaire_id=questionnaire_id,
         month=month,
         period_start=Period.parse(month).start_date,
         unit_id=unit_id,
@@ -296,12 +308,48 @@ def submit_answer(
         db_session.add(
             Rating(response_id=response.id, item=item, kind=RatingKind.EXPECTATION, value=value)
         )
+    db_session.commit()
+    _prune_spent_forms(db_session=db_session, clock=clock)
+
+
+def _claim(
+    *, db_session: Session, clock: Clock, policy: SurveyPolicy, token: FormToken
+) -> codes.CodeDetails | None:
+    """Spend the form token and the code in their own committed transaction.
+
+    The token's row is the lock: of fifteen identical sends, one inserts it and the others meet
+    its primary key (PostgreSQL makes them wait for the winner's commit, then refuses), so they
+    end on the thank-you page instead of a 500. A refused code rolls the claim back, so the form
+    can still be sent without it once the citizen is told.
+    """
+    db_session.rollback()  # nothing pending: this transaction holds only the claim
     # Rounded to the hour, so even this row does not tell when the answer came in.
     db_session.add(
         SpentForm(token_hash=_nonce_hash(token), expires_at=_hour_after(clock.now()) + FORM_MAX_AGE)
     )
-    db_session.commit()
-    _prune_spent_forms(db_session=db_session, clock=clock)
+    try:
+        db_session.flush()
+    except IntegrityError:
+        db_session.rollback()
+        raise AlreadySent() from None
+    details = None
+    if token.code:
+        try:
+            details = codes.spend_code(
+                db_session=db_session,
+                signing_key=policy.signing_key,
+                code=token.code,
+                today=clock.today(),
+            )
+        except BaseException:
+            db_session.rollback()
+            raise
+    try:
+        db_session.commit()
+    except IntegrityError:  # SQLite reports the duplicate token only at commit
+        db_session.rollback()
+        raise AlreadySent() from None
+    return details
 
 
 def _domain_id(db_session: Session, code: str) -> int | None:

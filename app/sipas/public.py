@@ -12,6 +12,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlmodel import Session, col, select
 from starlette.responses import Response
 
@@ -20,7 +21,7 @@ from app.clock import Clock, ClockDep
 from app.db import SessionDep
 from app.errors import AppError, Invalid, TooManyRequests
 from app.kpis.models import Domain
-from app.sipas import codes, collect, kiosks, throttle
+from app.sipas import access_log, codes, collect, kiosks, throttle
 from app.sipas.collect import FormToken, SurveyAnswers
 from app.sipas.dependencies import settings_of, survey_policy
 from app.sipas.models import Kiosk
@@ -34,11 +35,15 @@ from app.templating import render
 from app.units.models import Unit
 
 public_router = APIRouter(include_in_schema=False)
+access_log.install_survey_url_filter()  # a 500 on /khao-sat?ma=… logs the URL without the code
 
 KIOSK_COOKIE = "partrack_sipas_kiosk"
 SURVEY = "/khao-sat"
 KIOSK_HOME = "/khao-sat/kiosk"
 THANKS = "/khao-sat/cam-on"
+THANKS_OF = {"web": THANKS, "kiosk": THANKS + "?may=1"}
+CODE_COOKIE = "partrack_sipas_code"
+CODE_COOKIE_SECONDS = int(collect.FORM_MAX_AGE.total_seconds())
 
 
 @dataclass(frozen=True)
@@ -172,6 +177,47 @@ def _message(
     )
 
 
+def _checked_code(
+    request: Request,
+    db_session: Session,
+    clock: Clock,
+    *,
+    mode: str,
+    code_text: str,
+    content: QuestionnaireContent,
+) -> codes.CodeDetails | HTMLResponse:
+    """The code's details, or the page that refuses it (counting a wrong code for the address)."""
+    key = _signing_key(request)
+    policy = survey_policy(request)
+    bucket = "code:" + collect.address_bucket(key, client_ip(request))
+    try:
+        throttle.check(db_session=db_session, clock=clock, bucket=bucket, limit=policy.per_address)
+        return codes.check_code(
+            db_session=db_session, signing_key=key, text=code_text, today=clock.today()
+        )
+    except TooManyRequests as exc:
+        return _message(request, "Xin thử lại sau", exc.message, status_code=429)
+    except codes.CodeRefused as exc:
+        # Count the wrong code (refusal comes from the check above, on the next try).
+        throttle.hit(db_session=db_session, clock=clock, bucket=bucket, limit=10**6)
+        return render(
+            request,
+            "sipas/start.html",
+            {
+                "title": content.title,
+                "content": content,
+                "code_error": exc.message,
+                "code_text": code_text,
+                # After a spent code, inviting a second, code-less answer would be odd.
+                "open_survey": settings_of(request).sipas_open_survey and exc.code != "code_spent",
+                "kiosk": mode == "kiosk",
+                "action": KIOSK_HOME if mode == "kiosk" else SURVEY,
+                "idle_seconds": settings_of(request).sipas_kiosk_idle_seconds,
+            },
+            status_code=422,
+        )
+
+
 def _start(
     request: Request,
     db_session: Session,
@@ -186,37 +232,12 @@ def _start(
     key = _signing_key(request)
     details = None
     if code_text:
-        policy = survey_policy(request)
-        bucket = "code:" + collect.address_bucket(key, client_ip(request))
-        try:
-            throttle.check(
-                db_session=db_session, clock=clock, bucket=bucket, limit=policy.per_address
-            )
-            details = codes.check_code(
-                db_session=db_session, signing_key=key, text=code_text, today=clock.today()
-            )
-        except TooManyRequests as exc:
-            return _message(request, "Xin thử lại sau", exc.message, status_code=429)
-        except codes.CodeRefused as exc:
-            # Count the wrong code (refusal comes from the check above, on the next try).
-            throttle.hit(db_session=db_session, clock=clock, bucket=bucket, limit=10**6)
-            return render(
-                request,
-                "sipas/start.html",
-                {
-                    "title": content.title,
-                    "content": content,
-                    "code_error": exc.message,
-                    "code_text": code_text,
-                    # After a spent code, inviting a second, code-less answer would be odd.
-                    "open_survey": settings_of(request).sipas_open_survey
-                    and exc.code != "code_spent",
-                    "kiosk": mode == "kiosk",
-                    "action": KIOSK_HOME if mode == "kiosk" else SURVEY,
-                    "idle_seconds": settings_of(request).sipas_kiosk_idle_seconds,
-                },
-                status_code=422,
-            )
+        checked = _checked_code(
+            request, db_session, clock, mode=mode, code_text=code_text, content=content
+        )
+        if isinstance(checked, HTMLResponse):
+            return checked
+        details = checked
     if details is None and not settings_of(request).sipas_open_survey:
         return render(
             request,
@@ -253,18 +274,80 @@ def _start(
     )
 
 
+def _code_serializer(request: Request) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(_signing_key(request), salt="partrack-sipas-code-cookie")
+
+
+def _exchange_code(
+    request: Request, db_session: Session, clock: Clock, *, mode: str, code_text: str, home: str
+) -> Response:
+    """Trade ``?ma=CODE`` for a short-lived signed cookie and a 303 to the same page without it.
+
+    The code then never stays in the address bar, the browser's history, a Referer header or a
+    proxy's log; a wrong code is refused right here (its page is the only one that shows it).
+    """
+    content = content_of(ensure_questionnaire(db_session=db_session, clock=clock))
+    checked = _checked_code(
+        request, db_session, clock, mode=mode, code_text=code_text, content=content
+    )
+    if isinstance(checked, HTMLResponse):
+        return checked
+    response = RedirectResponse(home, status_code=303)
+    response.set_cookie(
+        CODE_COOKIE,
+        _code_serializer(request).dumps(checked.code),
+        max_age=CODE_COOKIE_SECONDS,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+        path=SURVEY,
+    )
+    return response
+
+
+def _code_from_cookie(request: Request) -> str | None:
+    raw = request.cookies.get(CODE_COOKIE)
+    if not raw:
+        return None
+    try:
+        return str(_code_serializer(request).loads(raw, max_age=CODE_COOKIE_SECONDS))
+    except BadSignature:  # forged or expired (SignatureExpired is a BadSignature)
+        return None
+
+
+def _forget_code(response: Response) -> Response:
+    response.delete_cookie(CODE_COOKIE, path=SURVEY)
+    return response
+
+
+def _start_with_cookie(
+    request: Request, db_session: Session, clock: Clock, *, mode: str, kiosk: Kiosk | None = None
+) -> Response:
+    code_text = _code_from_cookie(request)
+    response = _start(request, db_session, clock, mode=mode, code_text=code_text, kiosk=kiosk)
+    # A refused code is shown once, then forgotten; on a shared kiosk the form token carries the
+    # code from here on, so the next person at the tablet never inherits it.
+    if code_text and (response.status_code != 200 or mode == "kiosk"):
+        _forget_code(response)
+    return response
+
+
 @public_router.get(SURVEY, response_class=HTMLResponse)
 def survey_start(
     request: Request, db_session: SessionDep, clock: ClockDep, ma: str | None = None
-) -> HTMLResponse:
-    """The QR code's link: ``/khao-sat?ma=K7QM3XTP9A``; without a code, the open survey."""
-    return _start(request, db_session, clock, mode="web", code_text=(ma or "")[:64] or None)
+) -> Response:
+    """The QR code's link ``/khao-sat?ma=K7QM3XTP9A`` (exchanged for a cookie); or the survey."""
+    if ma and ma.strip():
+        return _exchange_code(
+            request, db_session, clock, mode="web", code_text=ma[:64], home=SURVEY
+        )
+    return _start_with_cookie(request, db_session, clock, mode="web")
 
 
 @public_router.get(KIOSK_HOME, response_class=HTMLResponse)
 def kiosk_start(
     request: Request, db_session: SessionDep, clock: ClockDep, ma: str | None = None
-) -> HTMLResponse:
+) -> Response:
     kiosk = _kiosk_from_cookie(request, db_session)
     if kiosk is None:
         return _message(
@@ -274,9 +357,11 @@ def kiosk_start(
             "hành chính công đăng nhập rồi vào mục SIPAS › Máy khảo sát để đăng ký.",
             status_code=403,
         )
-    return _start(
-        request, db_session, clock, mode="kiosk", code_text=(ma or "")[:64] or None, kiosk=kiosk
-    )
+    if ma and ma.strip():
+        return _exchange_code(
+            request, db_session, clock, mode="kiosk", code_text=ma[:64], home=KIOSK_HOME
+        )
+    return _start_with_cookie(request, db_session, clock, mode="kiosk", kiosk=kiosk)
 
 
 async def _form_fields(request: Request) -> dict[str, str]:
@@ -309,8 +394,10 @@ def survey_step(
                 "điện thoại qua trang khảo sát của phường.",
                 status_code=403,
             )
-    if collect.is_spent(db_session=db_session, token=parsed):
-        return RedirectResponse(home, status_code=303)  # never show a sent form again
+    if collect.is_spent(db_session=db_session, token=parsed):  # never show a sent form again
+        if fields.get("go") == "send":  # a double click that came in after the first was stored
+            return _forget_code(RedirectResponse(THANKS_OF[parsed.mode], status_code=303))
+        return RedirectResponse(home, status_code=303)
     content = content_of(get_version(db_session=db_session, version=parsed.version))
     steps = steps_of(content)
     domains = {d.code for d in _domains(db_session)}
@@ -358,16 +445,15 @@ def survey_step(
             answers=answers,
             ip=client_ip(request),
         )
-    except collect.AlreadySent:
-        return RedirectResponse(home, status_code=303)
+    except collect.AlreadySent:  # a double click: the first one is in, so thank this one too
+        return _forget_code(RedirectResponse(THANKS_OF[parsed.mode], status_code=303))
     except Invalid as exc:
         return again(422, message=exc.message)
     except AppError as exc:
         response = again(exc.status_code, message=exc.message)
         response.headers.update(exc.headers)
         return response
-    target = THANKS + ("?may=1" if parsed.mode == "kiosk" else "")
-    return RedirectResponse(target, status_code=303)
+    return _forget_code(RedirectResponse(THANKS_OF[parsed.mode], status_code=303))
 
 
 @public_router.get(THANKS, response_class=HTMLResponse)

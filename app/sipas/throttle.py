@@ -50,6 +50,16 @@ def hit(*, db_session: Session, clock: Clock, bucket: str, limit: int) -> None:
     what is limited is how often one may try.
     """
     check(db_session=db_session, clock=clock, bucket=bucket, limit=limit)
+    count(db_session=db_session, clock=clock, bucket=bucket)
+
+
+def count(*, db_session: Session, clock: Clock, bucket: str) -> None:
+    """Count one attempt, in its own transaction, without refusing it.
+
+    Its own transaction matters: committed with the answer or the spent code, the counter row
+    (a keyed hash of an address) would share their PostgreSQL transaction id and so name them.
+    """
+    db_session.rollback()
     now = clock.now()
     start = window_of(now)
     for _ in range(2):
