@@ -103,7 +103,7 @@ def test_the_upload_shows_its_progress_then_the_summary_and_the_rejected_row(
     expect(row).to_have_count(1)
     expect(row).to_contain_text(f"Dòng {rows + 2}")  # Excel's row: the header is row 1
     expect(row).to_contain_text("Tỷ lệ phải từ 0 đến 100%")
-    expect(row.locator("td").nth(1)).to_have_text("Giá trị")  # the column's name, not "value"
+    expect(row.locator("td").nth(1)).to_have_text("Giá trị (%)")  # its label, not "value"
     shot("summary")
 
     values = page.evaluate("window.barValues")
