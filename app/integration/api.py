@@ -31,6 +31,7 @@ from app.integration.bulk import (
     file_failure,
 )
 from app.integration.files import XLSX_TYPE, FileProblem, Upload, receive_upload
+from app.integration.limits import import_slot, release_connection
 from app.integration.models import (
     DossierRead,
     DossierStatus,
@@ -127,27 +128,35 @@ async def run_upload(
     sheet: str | None = None,
     profile_code: str | None = None,
 ) -> ImportResult:
-    """Receive the body (streamed to a spool, 413 past the limit), then import it off the loop."""
+    """Receive the body (streamed to a spool, 413 past the limit, 408 when it stalls), then
+    import it off the loop.
+
+    One of the user's import slots is held throughout (429 past ``max_imports_per_user``), and
+    the request's pooled connection, which authentication used, is handed back before the body
+    is awaited: a slow sender must hold no connection or transaction that others need.
+    """
     service.authorize_import(actor)
     limit = request.app.state.settings.max_upload_bytes
-    try:
-        upload: Upload = await receive_upload(request, limit=limit)
-    except FileProblem as problem:
-        return file_problem_summary(problem, dry_run=options.dry_run)
-    upload.sheet = sheet
-    try:
-        return await run_in_threadpool(
-            importer,
-            db_session=db_session,
-            actor=actor,
-            clock=clock,
-            upload=upload,
-            options=options,
-            keep_rejected=keep_rejected,
-            profile_code=profile_code,
-        )
-    finally:
-        upload.close()
+    async with import_slot(request, actor.username, clock.now()):
+        release_connection(db_session)
+        try:
+            upload: Upload = await receive_upload(request, limit=limit)
+        except FileProblem as problem:
+            return file_problem_summary(problem, dry_run=options.dry_run)
+        upload.sheet = sheet
+        try:
+            return await run_in_threadpool(
+                importer,
+                db_session=db_session,
+                actor=actor,
+                clock=clock,
+                upload=upload,
+                options=options,
+                keep_rejected=keep_rejected,
+                profile_code=profile_code,
+            )
+        finally:
+            upload.close()
 
 
 @router.post(
