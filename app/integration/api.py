@@ -137,8 +137,10 @@ async def run_upload(
     """
     service.authorize_import(actor)
     limit = request.app.state.settings.max_upload_bytes
+    # first the connection, then the slot: a request holding one while it waits for another
+    # would deadlock the pool once every pooled connection is held that way
+    release_connection(db_session)
     async with import_slot(request, actor.username, clock.now()):
-        release_connection(db_session)
         try:
             upload: Upload = await receive_upload(request, limit=limit)
         except FileProblem as problem:

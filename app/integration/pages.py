@@ -73,9 +73,9 @@ async def upload(
     the whole page for a plain form): 200 when written or valid, 422 when refused."""
     actor = identity.actor
     service.authorize_upload_page(actor)
+    # no pooled connection is held while the slot is taken and the body arrives (issue 17)
+    release_connection(db_session)
     async with import_slot(request, actor.username, clock.now()):
-        # no pooled connection is held while the body arrives (issue 17)
-        release_connection(db_session)
         return await _upload(request, actor=actor, db_session=db_session, clock=clock)
 
 

@@ -28,6 +28,9 @@ HEADER = b"indicator,unit,period,domain,value,numerator,denominator,note\n"
 ROW = "tthc_ontime,ttpvhcc,2025-10,ho-tich,98.5,,,Từ hệ thống một cửa\n".encode()
 CSV = {"Content-Type": "text/csv"}
 
+#: The held imports of one row are dry runs: two real ones of the same row would conflict (409).
+DRY = {"headers": CSV, "params": {"dry_run": True}}
+
 pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("seeded")]
 
 
@@ -137,8 +140,8 @@ async def test_a_third_concurrent_import_is_refused_across_two_processes(
         client_for(first_worker, other) as someone_else,
     ):
         running = [
-            asyncio.create_task(one.post(URL, content=bodies[0].chunks(), headers=CSV)),
-            asyncio.create_task(two.post(URL, content=bodies[1].chunks(), headers=CSV)),
+            asyncio.create_task(one.post(URL, content=bodies[0].chunks(), **DRY)),
+            asyncio.create_task(two.post(URL, content=bodies[1].chunks(), **DRY)),
         ]
         for body in bodies:
             await asyncio.wait_for(body.started.wait(), 10)
