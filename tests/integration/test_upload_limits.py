@@ -9,19 +9,22 @@ pool and sends other requests.
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import httpx
 import pytest
 from fastapi import FastAPI
+from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
 from app.clock import FixedClock
 from app.integration.limits import ImportSlot
 from app.kpis.models import Reading
-from tests.conftest import make_token
+from tests.accounts.test_pages import hidden, login
+from tests.conftest import make_token, make_user
 
 URL = "/api/v1/readings/bulk"
 HEADER = b"indicator,unit,period,domain,value,numerator,denominator,note\n"
@@ -187,3 +190,69 @@ async def test_a_crashed_process_s_slots_expire(
             session.commit()
         full = await http.post(URL, content=HEADER + ROW, headers=CSV)
     assert full.status_code == 429  # two fresh marks: the cap holds
+
+
+# --- the upload page ---------------------------------------------------------------------------
+
+
+BOUNDARY = "ranh-gioi-thu-nghiem"
+
+
+class HeldForm(HeldBody):
+    """The upload page's multipart form, held after the file's header row."""
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        yield (
+            f"--{BOUNDARY}\r\n"
+            'Content-Disposition: form-data; name="kind"\r\n\r\nreadings\r\n'
+            f"--{BOUNDARY}\r\n"
+            'Content-Disposition: form-data; name="file"; filename="so-lieu.csv"\r\n'
+            "Content-Type: text/csv\r\n\r\n"
+            "indicator,unit,period,value\n"
+        ).encode()
+        self.started.set()
+        await self.finish.wait()
+        yield f"plan_targets_completed,vhxh,2025-10,81\n\r\n--{BOUNDARY}--\r\n".encode()
+
+
+def browser_for(app: FastAPI, clean_db: Engine, clock: FixedClock) -> httpx.AsyncClient:
+    """A coordinator's logged-in browser (cookie and CSRF header), as htmx sends the form."""
+    make_user(clean_db, clock, username="dieu.phoi", role="coordinator", unit="vhxh")
+    with TestClient(app) as browser:
+        assert login(browser, "dieu.phoi").status_code == 303
+        token = hidden(browser.get("/imports").text, "csrf_token")
+        cookies = dict(browser.cookies)
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://testserver",
+        cookies=cookies,
+        headers={
+            "HX-Request": "true",
+            "X-CSRF-Token": token,
+            "Content-Type": f"multipart/form-data; boundary={BOUNDARY}",
+        },
+        timeout=30,
+    )
+
+
+async def test_the_upload_page_holds_no_connection_and_has_the_same_cap(
+    app_factory, clean_db: Engine, clock: FixedClock
+) -> None:
+    app = app_factory(max_imports_per_user=1)
+    body = HeldForm()
+    async with browser_for(app, clean_db, clock) as browser:
+        assert (await browser.get("/imports")).status_code == 200  # a fresh session: no commit
+        sending = asyncio.create_task(browser.post("/imports", content=body.chunks()))
+        await asyncio.wait_for(body.started.wait(), 10)
+        await asyncio.sleep(0.05)
+        assert clean_db.pool.checkedout() == 0
+
+        second = await browser.post("/imports", content=HeldForm().chunks())
+        assert second.status_code == 429
+        assert "tối đa 1 lượt cùng lúc cho mỗi người dùng" in second.text
+
+        body.finish.set()
+        resp = await sending
+    assert resp.status_code == 200, resp.text
+    assert re.search(r'id="count-created">1<', resp.text)
+    assert slots(clean_db) == 0
