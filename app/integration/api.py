@@ -80,6 +80,14 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
     },
     413: {"description": "Body larger than `PARTRACK_MAX_UPLOAD_BYTES`; `limit_bytes` says it."},
     415: {"description": "Neither JSON, CSV, .xlsx nor multipart."},
+    408: {
+        "description": "The body stalled longer than `PARTRACK_UPLOAD_IDLE_TIMEOUT_SECONDS` or "
+        "was not complete within `PARTRACK_UPLOAD_DEADLINE_SECONDS`."
+    },
+    429: {
+        "description": "The user already runs `PARTRACK_MAX_IMPORTS_PER_USER` imports; "
+        "`Retry-After` says when to try again."
+    },
 }
 
 DryRun = Annotated[bool, Query(description="Validate and report without writing anything.")]
