@@ -139,6 +139,30 @@ class Settings(BaseSettings):
         default=None, description="TOML replacing app/reminders/holidays.toml."
     )
 
+    # Bulk uploads (app/integration/limits.py): a slow sender may not hold anything shared.
+    upload_idle_timeout_seconds: float = Field(
+        default=30,
+        gt=0,
+        description="Longest wait for the next piece of an upload's body; then 408.",
+    )
+    upload_deadline_seconds: float = Field(
+        default=600,
+        gt=0,
+        description="Longest time an upload's whole body may take to arrive; then 408.",
+    )
+    max_imports_per_user: int = Field(
+        default=2,
+        ge=1,
+        le=100,
+        description="Imports one user may run at once, across all server processes; more: 429.",
+    )
+    import_slot_stale_seconds: int = Field(
+        default=3600,
+        ge=60,
+        description="A running-import mark older than this is taken for a crashed process's "
+        "and cleared.",
+    )
+
     @field_validator("database_url")
     @classmethod
     def _normalise_postgres_driver(cls, value: str) -> str:

@@ -2,6 +2,7 @@
 
 from app.accounts.models import ApiToken, User, UserSession
 from app.audit.models import AuditEvent
+from app.integration.limits import ImportSlot
 from app.integration.models import Dossier, Feedback, ImportBatch
 from app.integration.profiles import ImportProfile
 from app.kpis.models import Domain, Indicator, Reading
@@ -25,6 +26,7 @@ __all__ = [
     "Feedback",
     "ImportBatch",
     "ImportProfile",
+    "ImportSlot",
     "Indicator",
     "Kiosk",
     "Notification",

@@ -31,6 +31,7 @@ from app.integration.bulk import (
     file_failure,
 )
 from app.integration.files import XLSX_TYPE, FileProblem, Upload, receive_upload
+from app.integration.limits import import_slot, release_connection
 from app.integration.models import (
     DossierRead,
     DossierStatus,
@@ -79,6 +80,14 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
     },
     413: {"description": "Body larger than `PARTRACK_MAX_UPLOAD_BYTES`; `limit_bytes` says it."},
     415: {"description": "Neither JSON, CSV, .xlsx nor multipart."},
+    408: {
+        "description": "The body stalled longer than `PARTRACK_UPLOAD_IDLE_TIMEOUT_SECONDS` or "
+        "was not complete within `PARTRACK_UPLOAD_DEADLINE_SECONDS`."
+    },
+    429: {
+        "description": "The user already runs `PARTRACK_MAX_IMPORTS_PER_USER` imports; "
+        "`Retry-After` says when to try again."
+    },
 }
 
 DryRun = Annotated[bool, Query(description="Validate and report without writing anything.")]
@@ -127,27 +136,37 @@ async def run_upload(
     sheet: str | None = None,
     profile_code: str | None = None,
 ) -> ImportResult:
-    """Receive the body (streamed to a spool, 413 past the limit), then import it off the loop."""
+    """Receive the body (streamed to a spool, 413 past the limit, 408 when it stalls), then
+    import it off the loop.
+
+    One of the user's import slots is held throughout (429 past ``max_imports_per_user``), and
+    the request's pooled connection, which authentication used, is handed back before the body
+    is awaited: a slow sender must hold no connection or transaction that others need.
+    """
     service.authorize_import(actor)
     limit = request.app.state.settings.max_upload_bytes
-    try:
-        upload: Upload = await receive_upload(request, limit=limit)
-    except FileProblem as problem:
-        return file_problem_summary(problem, dry_run=options.dry_run)
-    upload.sheet = sheet
-    try:
-        return await run_in_threadpool(
-            importer,
-            db_session=db_session,
-            actor=actor,
-            clock=clock,
-            upload=upload,
-            options=options,
-            keep_rejected=keep_rejected,
-            profile_code=profile_code,
-        )
-    finally:
-        upload.close()
+    # first the connection, then the slot: a request holding one while it waits for another
+    # would deadlock the pool once every pooled connection is held that way
+    release_connection(db_session)
+    async with import_slot(request, actor.username, clock.now()):
+        try:
+            upload: Upload = await receive_upload(request, limit=limit)
+        except FileProblem as problem:
+            return file_problem_summary(problem, dry_run=options.dry_run)
+        upload.sheet = sheet
+        try:
+            return await run_in_threadpool(
+                importer,
+                db_session=db_session,
+                actor=actor,
+                clock=clock,
+                upload=upload,
+                options=options,
+                keep_rejected=keep_rejected,
+                profile_code=profile_code,
+            )
+        finally:
+            upload.close()
 
 
 @router.post(

@@ -26,6 +26,7 @@ from app.errors import AppError, FieldError
 from app.formatting import format_number
 from app.integration.dialects import SAVE_AS_UTF8, LegacyEncoding, sniff
 from app.integration.headers import RowProfile, field_label, is_ignored, match_headers
+from app.integration.limits import guarded_body
 
 #: Bodies up to this size stay in memory; larger ones spill to a temporary file.
 SPOOL_IN_MEMORY = 1024 * 1024
@@ -161,11 +162,19 @@ async def receive_upload(request: Request, *, limit: int) -> Upload:
     """The request's file, whatever way it came: a JSON or CSV body, or a multipart ``file``.
 
     A declared length over the limit is refused before reading; an undeclared one is counted
-    while it streams and refused the moment it passes the limit.
+    while it streams and refused the moment it passes the limit. A body that stalls longer than
+    ``upload_idle_timeout_seconds`` or is not complete within ``upload_deadline_seconds`` is
+    refused with 408 and what was spooled of it removed, so a slow sender cannot keep a spool
+    and a task for as long as it likes.
     """
     declared = _declared_length(request)
     if declared is not None and declared > limit + (64 * 1024 if _is_multipart(request) else 0):
         raise PayloadTooLarge(limit)
+    async with guarded_body(request):
+        return await _received(request, limit=limit)
+
+
+async def _received(request: Request, *, limit: int) -> Upload:
     content_type = request.headers.get("content-type", "")
     if _is_multipart(request):
         form = await request.form(max_files=1, max_fields=50)

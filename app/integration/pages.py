@@ -17,6 +17,7 @@ from app.integration.bulk import ImportOptions, ImportStatus
 from app.integration.errors_report import CODE_LABELS, ERRORS_FILE, REJECTED_FILE
 from app.integration.files import FileProblem, receive_upload
 from app.integration.headers import field_label
+from app.integration.limits import import_slot, release_connection
 from app.integration.templates import LABELS, ImportKind
 from app.names import names_for, reading_key_name
 from app.templating import render
@@ -72,6 +73,13 @@ async def upload(
     the whole page for a plain form): 200 when written or valid, 422 when refused."""
     actor = identity.actor
     service.authorize_upload_page(actor)
+    # no pooled connection is held while the slot is taken and the body arrives (issue 17)
+    release_connection(db_session)
+    async with import_slot(request, actor.username, clock.now()):
+        return await _upload(request, actor=actor, db_session=db_session, clock=clock)
+
+
+async def _upload(request: Request, *, actor: Any, db_session: Any, clock: Any) -> HTMLResponse:
     filename = ""
     received = None
     problem: FileProblem | None = None
