@@ -1,7 +1,7 @@
 """running imports per user (import_slot), for the per-user cap on concurrent imports
 
 Revision ID: 0016
-Revises: 0014 (the integrator re-chains it after 0015)
+Revises: 0015 (the integrator re-chains it after 0015)
 Create Date: 2026-12-06
 
 One row per import running now; the (username, slot) key is what refuses an import past the cap,
@@ -16,7 +16,7 @@ from alembic import op
 import app.db
 
 revision: str = "0016"
-down_revision: str | None = "0014"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
