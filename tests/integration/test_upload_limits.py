@@ -9,8 +9,10 @@ pool and sends other requests.
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
-from collections.abc import AsyncIterator
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 
 import httpx
@@ -34,7 +36,32 @@ CSV = {"Content-Type": "text/csv"}
 #: The held imports of one row are dry runs: two real ones of the same row would conflict (409).
 DRY = {"headers": CSV, "params": {"dry_run": True}}
 
-pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("seeded")]
+pytestmark = [pytest.mark.usefixtures("seeded")]
+
+
+def in_own_loop(test: Callable[..., Awaitable[None]]) -> Callable[..., None]:
+    """Run an async test in a fresh event loop on its own thread: after the browser tests,
+    Playwright's loop is still marked as running on the main thread, and a loop started there
+    (pytest's anyio plugin) fails with "Cannot run the event loop while another loop is
+    running" when the whole suite runs in one process."""
+
+    @functools.wraps(test)
+    def run(*args: object, **kwargs: object) -> None:
+        outcome: dict[str, BaseException] = {}
+
+        def target() -> None:
+            try:
+                asyncio.run(test(*args, **kwargs))
+            except BaseException as exc:  # re-raised in the test's own thread
+                outcome["error"] = exc
+
+        thread = threading.Thread(target=target)
+        thread.start()
+        thread.join()
+        if "error" in outcome:
+            raise outcome["error"]
+
+    return run
 
 
 class HeldBody:
@@ -70,6 +97,7 @@ def readings(engine: Engine) -> int:
         return session.exec(select(func.count()).select_from(Reading)).one()
 
 
+@in_own_loop
 async def test_no_pooled_connection_is_held_while_a_body_arrives(
     app_factory, clean_db: Engine, clock: FixedClock
 ) -> None:
@@ -93,6 +121,7 @@ async def test_no_pooled_connection_is_held_while_a_body_arrives(
     assert slots(clean_db) == 0
 
 
+@in_own_loop
 async def test_a_stalled_body_gets_408_and_nothing_is_written(
     app_factory, clean_db: Engine, clock: FixedClock
 ) -> None:
@@ -109,6 +138,7 @@ async def test_a_stalled_body_gets_408_and_nothing_is_written(
     assert slots(clean_db) == 0  # the slot is given back too
 
 
+@in_own_loop
 async def test_a_body_that_trickles_past_the_deadline_gets_408(
     app_factory, clean_db: Engine, clock: FixedClock
 ) -> None:
@@ -128,6 +158,7 @@ async def test_a_body_that_trickles_past_the_deadline_gets_408(
     assert readings(clean_db) == 0
 
 
+@in_own_loop
 async def test_a_third_concurrent_import_is_refused_across_two_processes(
     app_factory, clean_db: Engine, clock: FixedClock
 ) -> None:
@@ -171,6 +202,7 @@ async def test_a_third_concurrent_import_is_refused_across_two_processes(
     assert slots(clean_db) == 0
 
 
+@in_own_loop
 async def test_a_crashed_process_s_slots_expire(
     app_factory, clean_db: Engine, clock: FixedClock
 ) -> None:
@@ -235,6 +267,7 @@ def browser_for(app: FastAPI, clean_db: Engine, clock: FixedClock) -> httpx.Asyn
     )
 
 
+@in_own_loop
 async def test_the_upload_page_holds_no_connection_and_has_the_same_cap(
     app_factory, clean_db: Engine, clock: FixedClock
 ) -> None:
