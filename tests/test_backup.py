@@ -4,41 +4,23 @@ checksums, and refusals that leave the target as it was."""
 from __future__ import annotations
 
 import json
-import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
 from sqlmodel import Session, SQLModel
 from typer.testing import CliRunner
 
 from app.cli import app as cli
 from app.config import get_settings
-from tests.conftest import DEFAULT_PG_URL
+from tests.test_migrations import scratch_url  # noqa: F401 - the fixture
 
 
 @pytest.fixture
-def fresh_url(database_url: str, tmp_path: Path) -> Iterator[str]:
-    """A new, empty database of the same kind as the test database."""
-    if database_url.startswith("sqlite"):
-        yield f"sqlite:///{tmp_path / 'fresh.db'}"
-        return
-    server = make_url(os.environ.get("PARTRACK_TEST_PG_URL", DEFAULT_PG_URL)).set(
-        drivername="postgresql+psycopg"
-    )
-    name = f"partrack_restore_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE \"{name}\" ENCODING 'UTF8' TEMPLATE template0"))
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+def fresh_url(scratch_url: str) -> str:  # noqa: F811 - the imported fixture
+    """A new, empty database of the same kind as the test database (the migration tests' own)."""
+    return scratch_url
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ import tomllib
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlmodel import Session, col, select
@@ -209,6 +209,23 @@ def _computed(
     return float(num), float(den), rate(num, den), "", note
 
 
+def _unscored(
+    base: dict[str, Any], source_label: str, status: str, reason: str = ""
+) -> MetricScore:
+    """A metric that gives no points: not applicable to the ward, or not measured this period."""
+    return MetricScore(
+        **base,
+        source_label=source_label,
+        numerator=None,
+        denominator=None,
+        rate=None,
+        points=0,
+        status=status,
+        status_label=STATUS_LABELS[status],
+        reason=reason,
+    )
+
+
 def _metric_score(
     *,
     db_session: Session,
@@ -229,16 +246,7 @@ def _metric_score(
         except AppError:
             indicator, source_label = None, "Chưa có nguồn số liệu"
     if not m.applies:
-        return MetricScore(
-            **base,
-            source_label=source_label,
-            numerator=None,
-            denominator=None,
-            rate=None,
-            points=0,
-            status="not_applicable",
-            status_label=STATUS_LABELS["not_applicable"],
-        )
+        return _unscored(base, source_label, "not_applicable")
     note = ""
     if kind == "computed":
         numerator, denominator, value, reason, note = _computed(
@@ -253,17 +261,7 @@ def _metric_score(
         )
         reason = _NO_DATA if value is None else ""
     if value is None:
-        return MetricScore(
-            **base,
-            source_label=source_label,
-            numerator=None,
-            denominator=None,
-            rate=None,
-            points=0,
-            status="not_measured",
-            status_label=STATUS_LABELS["not_measured"],
-            reason=reason,
-        )
+        return _unscored(base, source_label, "not_measured", reason)
     points = points_for(
         value,
         m.max,
