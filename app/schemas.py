@@ -32,8 +32,10 @@ def _fold_code(value: object) -> object:
 #: matched case-insensitively.
 Code = Annotated[
     str,
-    BeforeValidator(_fold_code),
+    # The constraints come first so pydantic checks them in its core (and publishes the pattern
+    # in the OpenAPI); the before-validator still runs first, whatever its place in the list.
     StringConstraints(pattern=CODE_PATTERN, max_length=64),
+    BeforeValidator(_fold_code),
 ]
 #: A code being created: written exactly as it will be stored (lower case), never folded, so
 #: the new public key is the one the sender typed.
@@ -86,7 +88,11 @@ class StrictInput(BaseModel):
     @model_validator(mode="after")
     def _no_control_characters(self) -> Self:
         for name, value in self.__dict__.items():
-            if value is None or type(value) in (int, float, bool):
+            kind = type(value)
+            if kind is str:
+                if _CONTROL.search(value) is None:
+                    continue  # the common case, without a generator: imports call this per row
+            elif value is None or kind in (int, float, bool):
                 continue
             for text in _texts(value):
                 found = _CONTROL.search(text)

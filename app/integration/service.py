@@ -9,6 +9,7 @@ one audit row per changed row (``via="import"``) and none for an unchanged one.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from typing import Any
 
 from sqlmodel import Session
@@ -57,7 +58,12 @@ def _code(value: Any) -> str:
 
 
 def _period(value: Any) -> str:
-    text = "" if value is None else str(value).strip()
+    return _period_text("" if value is None else str(value).strip())
+
+
+@lru_cache(maxsize=4096)
+def _period_text(text: str) -> str:
+    """A file names a handful of periods on every row: each is read once per process."""
     try:
         return str(Period.parse(text))
     except PeriodError:
