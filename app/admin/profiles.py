@@ -251,7 +251,6 @@ async def preview_profile(
     if upload is None or isinstance(upload, str) or not upload.filename:
         problem = "Hãy chọn một tệp mẫu (.csv hoặc .xlsx) xuất từ hệ thống."
     else:
-        data = await upload.read(5 * 1024 * 1024)
         try:
             found = await run_in_threadpool(
                 profiles.preview,
@@ -259,7 +258,7 @@ async def preview_profile(
                 actor=identity.actor,
                 clock=clock,
                 code=code,
-                data=data,
+                data=upload.file,  # where the form parser spooled it; only the first rows are read
                 filename=upload.filename,
             )
         except AppError as exc:

@@ -116,7 +116,7 @@ class Upload:
             self._closed = True
 
 
-def _kind_of(content_type: str, filename: str = "") -> str | None:
+def kind_of(content_type: str, filename: str = "") -> str | None:
     ctype = content_type.split(";")[0].strip().lower()
     if ctype == XLSX_TYPE or filename.lower().endswith((".xlsx", ".xlsm")):
         return "xlsx"
@@ -181,14 +181,14 @@ async def _received(request: Request, *, limit: int) -> Upload:
         part = form.get("file")
         if part is None or isinstance(part, str):
             raise FileProblem.one(0, "file", "file_missing", "Hãy chọn tệp cần nhập (trường file).")
-        kind = _kind_of(part.content_type or "", part.filename or "") or "csv"
+        kind = kind_of(part.content_type or "", part.filename or "") or "csv"
         part.file.seek(0, 2)
         size = part.file.tell()
         part.file.seek(0)
         if size > limit:
             raise PayloadTooLarge(limit)
         return _refined(Upload(file=part.file, kind=kind, filename=part.filename or "", size=size))
-    kind = _kind_of(content_type)
+    kind = kind_of(content_type)
     if kind is None:
         raise UnsupportedMediaType(content_type)
     spool: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115
@@ -216,6 +216,17 @@ def upload_from_bytes(data: bytes, kind: str, filename: str = "") -> Upload:
     spool.write(data)
     spool.seek(0)
     return _refined(Upload(file=spool, kind=kind, filename=filename, size=len(data)))
+
+
+def upload_from_file(file: IO[bytes], filename: str = "") -> Upload:
+    """A file the framework already received (a form's file field), read where it lies; its
+    kind comes from its name and its bytes."""
+    file.seek(0, io.SEEK_END)
+    size = file.tell()
+    file.seek(0)
+    return _refined(
+        Upload(file=file, kind=kind_of("", filename) or "csv", filename=filename, size=size)
+    )
 
 
 # --- CSV ---------------------------------------------------------------------------------------

@@ -13,20 +13,18 @@ ships live in ``profile_data/`` and show until someone saves an edited copy unde
 
 from __future__ import annotations
 
-import csv
 import difflib
-import io
 import json
 import re
 import unicodedata
-import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import IO, Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Response, UploadFile, status
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, field_validator, model_validator
 from pydantic import Field as PydanticField
 from sqlalchemy import JSON, Text
@@ -41,6 +39,14 @@ from app.clock import Clock, ClockDep
 from app.db import SessionDep, UTCDateTime
 from app.errors import AppError, Conflict, FieldError, Invalid, NotFound
 from app.integration import feeds
+from app.integration.files import (
+    FileProblem,
+    Table,
+    kind_of,
+    open_table,
+    upload_from_bytes,
+    upload_from_file,
+)
 from app.integration.models import DossierChannel, FeedbackChannel, FeedbackKind
 from app.integration.records import FLAG_SPELLINGS, parse_moment
 from app.kpis.models import Domain
@@ -817,7 +823,7 @@ def preview(
     actor: Actor,
     clock: Clock,
     code: str,
-    data: bytes,
+    data: bytes | IO[bytes],
     filename: str,
     limit: int = PREVIEW_ROWS,
 ) -> ProfilePreview:
@@ -828,7 +834,8 @@ def preview(
     """
     authorize(actor, Permission.DATA_WRITE)
     profile = load(db_session=db_session, code=code)
-    headers, rows = read_sample(data, filename, limit=limit)
+    columns_of = feeds.DOSSIER_COLUMNS if profile.kind == "dossiers" else feeds.FEEDBACK_COLUMNS
+    headers, rows = read_sample(data, filename, limit=limit, fields=columns_of)
     mapped, ignored = profile.header_map(headers)
     ignored_set = set(ignored)
     columns = [
@@ -894,79 +901,44 @@ def _parse(kind: str, values: dict[str, object], *, now: datetime, carried: froz
 
 
 def read_sample(
-    data: bytes, filename: str, *, limit: int
+    data: bytes | IO[bytes], filename: str, *, limit: int, fields: Sequence[str] = ()
 ) -> tuple[list[str], list[tuple[int, dict[str, object]]]]:
-    """Header and first rows of a CSV or .xlsx sample, for the preview only.
+    """Header and first rows of a CSV or .xlsx sample, read by the import's own readers.
 
-    The import itself reads files with the runner's readers; this small reader keeps the
-    preview independent of them and never reads past ``limit`` rows.
+    The preview must show what the import will see: the same encoding and delimiter detection
+    (a Windows-1258 or ``;`` file), the same header search under a title, the same totals rows
+    left out, the same row numbers. Only the first ``limit`` rows are read.
     """
-    if filename.lower().endswith(".xlsx") or data[:2] == b"PK":
-        return _read_xlsx(data, limit)
-    if filename.lower().endswith(".xls"):
-        raise Invalid.one("file", "xls", "Tệp .xls (Excel 97-2003): hãy lưu lại thành .xlsx.")
-    return _read_csv(data, limit)
-
-
-def _decode(data: bytes) -> str:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise Invalid.one(
-            "file",
-            "not_utf8",
-            "Tệp CSV không phải UTF-8: trong Excel chọn Tệp → Lưu thành → "
-            "“CSV UTF-8 (Phân tách bằng dấu phẩy)”, hoặc gửi tệp .xlsx.",
-        ) from None
-
-
-def _read_csv(data: bytes, limit: int) -> tuple[list[str], list[tuple[int, dict[str, object]]]]:
-    text = _decode(data)
-    first = text.split("\n", 1)[0]
-    delimiter = max((";", ",", "\t"), key=first.count)
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    headers = [h.strip() for h in next(reader, [])]
-    if not any(headers):
-        raise Invalid.one("file", "empty", "Tệp trống: không có dòng tiêu đề.")
-    rows: list[tuple[int, dict[str, object]]] = []
-    for number, cells in enumerate(reader, start=2):
-        if not any(c.strip() for c in cells):
-            continue
-        rows.append((number, {h: c for h, c in zip(headers, cells, strict=False) if h}))
-        if len(rows) >= limit:
-            break
-    return headers, rows
-
-
-def _read_xlsx(data: bytes, limit: int) -> tuple[list[str], list[tuple[int, dict[str, object]]]]:
-    from openpyxl import load_workbook
-
+        if isinstance(data, bytes):
+            upload = upload_from_bytes(data, kind_of("", filename) or "csv", filename)
+        else:
+            upload = upload_from_file(data, filename)
+    except FileProblem as exc:
+        raise _invalid(exc) from None
+    table: Table | None = None
     try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError):
-        raise Invalid.one("file", "bad_xlsx", "Không mở được tệp Excel (.xlsx).") from None
-    try:
-        sheet = book.worksheets[0]
-        headers: list[str] = []
+        table = open_table(upload, fields=fields)
+        headers = [h or "" for h in (table.headers or [])]
+        if not any(headers):
+            raise Invalid.one("file", "empty", "Tệp trống: không có dòng tiêu đề.")
         rows: list[tuple[int, dict[str, object]]] = []
-        for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
-            filled = [c for c in cells if c not in (None, "")]
-            if not headers:
-                if len(filled) >= 2:  # a title row above the table is skipped
-                    headers = ["" if c is None else str(c).strip() for c in cells]
-                continue
-            if not filled:
-                continue
-            rows.append((number, {h: c for h, c in zip(headers, cells, strict=False) if h}))
+        for parsed in table.rows(None):
+            rows.append((parsed.number, dict(parsed.values)))
             if len(rows) >= limit:
                 break
+        return headers, rows
+    except FileProblem as exc:
+        raise _invalid(exc) from None
     finally:
-        book.close()
-    if not headers:
-        raise Invalid.one("file", "empty", "Trang tính đầu tiên không có dòng tiêu đề.")
-    return headers, rows
+        close = getattr(table, "close", None)
+        if close is not None:
+            close()
+        upload.close()
+
+
+def _invalid(problem: FileProblem) -> Invalid:
+    return Invalid([error for _, error in problem.errors], message=problem.errors[0][1].message)
 
 
 # --- the JSON API --------------------------------------------------------------------------------
@@ -1016,12 +988,12 @@ async def preview_route(
     clock: ClockDep,
 ) -> ProfilePreview:
     """The first rows of a sample file as an import with this profile would read them."""
-    data = await file.read(5 * 1024 * 1024)
-    return preview(
+    return await run_in_threadpool(
+        preview,
         db_session=db_session,
         actor=actor,
         clock=clock,
         code=code,
-        data=data,
+        data=file.file,  # read where the framework spooled it: only the first rows are read
         filename=file.filename or "",
     )

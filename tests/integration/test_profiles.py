@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import unicodedata
 from datetime import UTC, date, datetime
 
 import pytest
@@ -16,7 +17,7 @@ from app.audit.models import AuditEvent
 from app.clock import FixedClock
 from app.errors import Conflict, Forbidden, Invalid
 from app.integration import feeds, profiles
-from app.integration.bulk import ImportOptions, ImportStatus
+from app.integration.bulk import ImportOptions, ImportStatus, ImportSummary
 from app.integration.files import Upload
 from app.integration.models import Dossier
 from app.integration.profiles import ProfileCreate, ProfileSpec, ProfileUpdate
@@ -381,3 +382,120 @@ def test_two_headers_for_one_field_are_both_mapped_for_the_runner_to_refuse(
         g.code == "duplicate_column" and "“Ngày tiếp nhận” và “Ngày nhận hồ sơ”" in g.message
         for g in seen.problems
     )
+
+
+def _import_of(
+    seeded: Session, clock: FixedClock, data: bytes, filename: str, kind: str
+) -> ImportSummary:
+    from app.integration.files import upload_from_bytes
+
+    upload = upload_from_bytes(data, kind, filename)
+    try:
+        return feeds.import_dossiers(
+            db_session=seeded,
+            actor=ADMIN,
+            clock=clock,
+            upload=upload,
+            options=ImportOptions(dry_run=True),
+            profile_code="mot-cua-hcm",
+        ).summary
+    finally:
+        upload.close()
+
+
+#: The five tone marks, which code page 1258 keeps as combining characters after the letter.
+_TONES = "\u0300\u0301\u0303\u0309\u0323"
+
+
+def _windows_1258(text: str) -> bytes:
+    """As Excel on Vietnamese Windows writes "CSV (Comma delimited)": letters with a tone mark
+    become the base letter and a combining mark, the only way code page 1258 holds them."""
+    out = bytearray()
+    for char in unicodedata.normalize("NFC", text):
+        try:
+            out += char.encode("cp1258")
+        except UnicodeEncodeError:
+            parts = unicodedata.normalize("NFD", char)
+            tone = next(c for c in parts if c in _TONES)
+            out += unicodedata.normalize("NFC", parts.replace(tone, "")).encode("cp1258")
+            out += tone.encode("cp1258")
+    return bytes(out)
+
+
+def test_the_preview_reads_a_sample_as_the_import_does(seeded: Session, clock: FixedClock) -> None:
+    """A sample is read by the import's own readers: a Windows-1258 file is refused by both
+    with the same steps to save it again, a ``;`` UTF-8 file with a BOM is read by both, and a
+    workbook with a title, a blank row and a totals row shows the rows the import reads, with
+    Excel's row numbers."""
+    from openpyxl import Workbook
+
+    text = ";".join(HEADERS) + "\r\n" + "".join(";".join(r) + "\r\n" for r in ROWS)
+    legacy = _windows_1258(text)
+    with pytest.raises(Invalid) as caught:
+        profiles.preview(
+            db_session=seeded,
+            actor=ADMIN,
+            clock=clock,
+            code="mot-cua-hcm",
+            data=legacy,
+            filename="ds.csv",
+        )
+    refused = _import_of(seeded, clock, legacy, "ds.csv", "csv")
+    assert [e.code for e in refused.errors] == ["legacy_encoding"]
+    assert caught.value.errors[0].code == "legacy_encoding"
+    assert caught.value.message == refused.errors[0].message
+    assert "Windows-1258" in caught.value.message
+
+    excel_utf8 = b"\xef\xbb\xbf" + text.encode("utf-8")
+    seen = profiles.preview(
+        db_session=seeded,
+        actor=ADMIN,
+        clock=clock,
+        code="mot-cua-hcm",
+        data=excel_utf8,
+        filename="ds.csv",
+    )
+    imported = _import_of(seeded, clock, excel_utf8, "ds.csv", "csv")
+    assert imported.status == ImportStatus.OK, imported.errors
+    assert [r.row for r in seen.rows] == [2, 3] and not seen.problems
+    assert seen.rows[1].values["domain"] == "chung-thuc"
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["DANH SÁCH HỒ SƠ THÁNG 10/2025"])
+    sheet.append([])
+    sheet.append(HEADERS)
+    sheet.append(ROWS[0])
+    sheet.append([])
+    sheet.append(ROWS[1])
+    sheet.append(["Tổng cộng", None, None, None, None, None, None, None, None, None, "2 hồ sơ"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    data = buffer.getvalue()
+    seen = profiles.preview(
+        db_session=seeded,
+        actor=ADMIN,
+        clock=clock,
+        code="mot-cua-hcm",
+        data=data,
+        filename="ds.xlsx",
+    )
+    imported = _import_of(seeded, clock, data, "ds.xlsx", "xlsx")
+    assert imported.status == ImportStatus.OK, imported.errors
+    assert [r.row for r in seen.rows] == [4, 6]  # Excel's row numbers; no totals row
+    assert not seen.problems
+
+
+def test_a_preview_of_an_old_xls_says_how_to_save_it(seeded: Session, clock: FixedClock) -> None:
+    ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600
+    with pytest.raises(Invalid) as caught:
+        profiles.preview(
+            db_session=seeded,
+            actor=ADMIN,
+            clock=clock,
+            code="mot-cua-hcm",
+            data=ole,
+            filename="ds.xls",
+        )
+    assert caught.value.errors[0].code == "xls_not_supported"
+    assert ".xlsx" in caught.value.message
