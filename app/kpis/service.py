@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -1061,7 +1062,10 @@ def decide_reading(checked: CheckedReading, existing: Reading | None) -> Planned
             return PlannedReading(
                 WriteAction.UPDATE, key, codes, fields, source, existing, label, takeover=True
             )
-    elif existing.source == ReadingSource.COMPUTED:
+    echo = False
+    if not computed and existing.source == ReadingSource.COMPUTED:
+        # The computed figures sent back as exported (a re-imported export) are no unit figure.
+        echo = existing.reported_source is None and _same_figures(fields, existing)
         fields = {**_as_reported(fields, source), "evidence_url": fields["evidence_url"]}
         source = ReadingSource.COMPUTED  # the computed value keeps counting
     if checked.version == 0:
@@ -1075,10 +1079,21 @@ def decide_reading(checked: CheckedReading, existing: Reading | None) -> Planned
     reported = not computed and existing.source == ReadingSource.COMPUTED
     action = (
         WriteAction.UNCHANGED
-        if all(getattr(existing, k) == v for k, v in fields.items())
+        if echo or all(getattr(existing, k) == v for k, v in fields.items())
         else WriteAction.UPDATE
     )
     return PlannedReading(action, key, codes, fields, source, existing, label, reported=reported)
+
+
+def _same_figures(fields: Mapping[str, object], row: Reading) -> bool:
+    """The same value, numerator and denominator; the value as an export writes it (eight
+    decimals) still counts as the same."""
+    if fields["numerator"] != row.numerator or fields["denominator"] != row.denominator:
+        return False
+    given, stored = fields["value"], row.value
+    if not isinstance(given, int | float) or stored is None:
+        return given is None and stored is None
+    return math.isclose(given, stored, rel_tol=1e-9, abs_tol=1e-9)
 
 
 def _figures_of(row: Reading) -> dict[str, object]:

@@ -297,3 +297,54 @@ def test_progress_and_dossier_exports_re_import_unchanged(
         again = api.post(path, content=exported.content, headers={"Content-Type": kind})
         assert again.status_code == 200, (dataset, again.text)
         assert (again.json()["unchanged"], again.json()["created"]) == (n, 0), (dataset, again.text)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_computed_readings_re_import_unchanged_and_stay_computed(
+    api: TestClient, clean_db: Engine, fmt: str
+) -> None:
+    """An export holds the readings the dossier feed computed (2 of 3 on time: 66.66666667 in
+    the file). Sent back as it came out, they are no unit's figure: nothing changes, no
+    reported figure appears beside them (it would raise a false conflict at the next feed). A
+    changed figure on the same row is still kept as the unit's, beside the computed one."""
+    dossiers = (
+        "code,unit,procedure_code,procedure_name,domain,channel,received_at,due_at,completed_at\n"
+        "C1,ttpvhcc,1.001,Đăng ký khai sinh,ho-tich,online,2025-10-01 08:00,2025-10-03 17:00,"
+        "2025-10-02 10:00\n"
+        "C2,ttpvhcc,1.001,Đăng ký khai sinh,ho-tich,online,2025-10-01 08:00,2025-10-03 17:00,"
+        "2025-10-03 09:00\n"
+        "C3,ttpvhcc,1.001,Đăng ký khai sinh,ho-tich,direct,2025-10-01 08:00,2025-10-03 17:00,"
+        "2025-10-06 09:00\n"
+    )
+    assert send_csv(api, DOSSIERS, dossiers).status_code == 200
+    kind = "text/csv" if fmt == "csv" else XLSX
+    exported = api.get(f"/api/v1/exports/readings.{fmt}?period=2025-10")
+    assert exported.status_code == 200
+    stored = api.get("/api/v1/readings?period=2025-10").json()["items"]
+    computed = [r for r in stored if r["source"] == "computed"]
+    assert any(r["value"] != round(r["value"], 8) for r in computed)  # a fraction, cut in the file
+    again = api.post(READINGS, content=exported.content, headers={"Content-Type": kind})
+    assert again.status_code == 200, again.text
+    body = again.json()
+    assert (body["unchanged"], body["updated"], body["created"]) == (len(stored), 0, 0), body
+    after = api.get("/api/v1/readings?period=2025-10").json()["items"]
+    assert all(r["reported_value"] is None for r in after)
+    assert [r["version"] for r in after] == [r["version"] for r in stored]
+
+    ontime = next(r for r in computed if r["indicator"] == "tthc_ontime")
+    changed = (
+        "indicator,unit,period,domain,value,numerator,denominator\n"
+        f"tthc_ontime,ttpvhcc,2025-10,{ontime['domain']},100,3,3\n"
+    )
+    sent = send_csv(api, READINGS, changed)
+    assert sent.status_code == 200 and sent.json()["updated"] == 1, sent.text
+    row = next(
+        r
+        for r in api.get("/api/v1/readings?period=2025-10").json()["items"]
+        if r["indicator"] == "tthc_ontime"
+    )
+    assert (row["source"], row["value"], row["reported_value"]) == (
+        "computed",
+        ontime["value"],
+        100,
+    )
