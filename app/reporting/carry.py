@@ -52,21 +52,26 @@ def task_fields(previous: ProgressRead) -> dict[str, str]:
     }
 
 
-def reading_fields(previous: ReadingRead) -> dict[str, str] | None:
-    """The unit's own figure of last period; ``None`` for a computed one (feeds fill it)."""
-    if previous.source == ReadingSource.COMPUTED:
-        return None
+def form_reading(reading: ReadingRead) -> dict[str, str]:
+    """A stored reading as its row's fields show it (also the other side of a conflict)."""
 
     def number(value: float | None) -> str:
         return "" if value is None else formatting.format_input(value)
 
     return {
-        "value": "" if previous.numerator is not None else number(previous.value),
-        "numerator": number(previous.numerator),
-        "denominator": number(previous.denominator),
-        "note": previous.note,
-        "evidence_url": previous.evidence_url or "",
+        "value": "" if reading.numerator is not None else number(reading.value),
+        "numerator": number(reading.numerator),
+        "denominator": number(reading.denominator),
+        "note": reading.note,
+        "evidence_url": reading.evidence_url or "",
     }
+
+
+def reading_fields(previous: ReadingRead) -> dict[str, str] | None:
+    """The unit's own figure of last period; ``None`` for a computed one (feeds fill it)."""
+    if previous.source == ReadingSource.COMPUTED:
+        return None
+    return form_reading(previous)
 
 
 def rows_of(ws: workspace.Workspace) -> list[CarriedRow]:
