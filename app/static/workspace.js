@@ -31,6 +31,20 @@
     }
     return out;
   }
+  // What the server rendered, whatever was typed before this script ran.
+  function served(form) {
+    const out = {};
+    for (const el of form.elements) {
+      if (!el.name || SKIP.has(el.name)) continue;
+      if (el.tagName === "SELECT") {
+        const chosen = Array.from(el.options).find((o) => o.defaultSelected) || el.options[0];
+        out[el.name] = chosen ? chosen.value : "";
+      } else {
+        out[el.name] = el.defaultValue;
+      }
+    }
+    return out;
+  }
   const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 
   function setState(form, text, kind) {
@@ -75,13 +89,16 @@
   }
 
   function prepare(form, { restore }) {
-    form._initial = fields(form);
+    form._initial = served(form);
     const carry = form.querySelector("button.carry");
     if (carry && editable) carry.hidden = false;
     if (!restore) return;
     let draft = null;
     try { draft = JSON.parse(localStorage.getItem(draftKey(form)) || "null"); } catch (e) { draft = null; }
-    if (!draft || same(draft.fields, form._initial)) return;
+    if (!draft || same(draft.fields, form._initial)) {
+      if (!same(fields(form), form._initial)) remember(form); // typed before this script ran
+      return;
+    }
     fill(form, draft.fields);
     form.elements.namedItem("version").value = draft.version;
     if (draft.carried) form.classList.add("carried");
