@@ -132,7 +132,10 @@ def test_a_conflict_is_resolved_by_merging_and_never_overwrites_silently(
     expect(panel).to_contain_text("Phần của tôi")
     shot("conflict")
     # Saving again without choosing is refused again: the colleague's text is never overwritten.
-    page.locator(ROW).get_by_role("button", name="Lưu", exact=True).click()
+    with page.expect_response(lambda r: "/tasks/II.1.1.1" in r.url) as second:
+        page.locator(ROW).get_by_role("button", name="Lưu", exact=True).click()
+    assert second.value.status == 409
+    expect(page.locator(f"{ROW} .row-state")).to_contain_text("Chưa lưu được")  # swapped in
     expect(page.locator(f"{ROW} .conflict-panel")).to_be_visible()
     assert _result(clean_db) == "Phần của đồng nghiệp"
     page.locator(ROW).get_by_role("button", name="Gộp hai bản").click()
