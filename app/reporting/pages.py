@@ -23,7 +23,7 @@ from app.kpis.models import ReadingSource, ReadingWrite
 from app.periods import Period
 from app.progress import service as progress_service
 from app.progress.models import ProgressWrite
-from app.reporting import completeness, workspace
+from app.reporting import carry, completeness, save_all, workspace
 from app.reporting import service as reporting_service
 from app.reporting.forms import app_error_messages, number_text, validate
 from app.reporting.models import STATUS_LABELS, SubmissionAction, SubmissionStatus
@@ -44,7 +44,7 @@ def _base(unit: str, period: str) -> str:
     return f"/units/{unit}/periods/{period}"
 
 
-def _common(ws: workspace.Workspace, identity: Any, clock: Any) -> dict[str, Any]:
+def page_context(ws: workspace.Workspace, identity: Any, clock: Any) -> dict[str, Any]:
     return {
         "ws": ws,
         "base": _base(ws.unit.code, str(ws.period)),
@@ -54,6 +54,9 @@ def _common(ws: workspace.Workspace, identity: Any, clock: Any) -> dict[str, Any
         "today": clock.today(),
         "due_label": workspace.due_label(ws.submission.due_date, clock.today()),
         "is_coordinator": can(identity.actor, Permission.REVIEW),
+        "carry_task": carry.task_fields,
+        "carry_reading": carry.reading_fields,
+        "form_reading": carry.form_reading,
     }
 
 
@@ -90,17 +93,30 @@ def unit_period(
     if chon and chon != period:  # the period selector, without JavaScript
         return RedirectResponse(_base(unit, chon), status_code=303)
     ws = workspace.build(
-        db_session=db_session, actor=identity.actor, clock=clock, unit_code=unit, period=period
+        db_session=db_session,
+        actor=identity.actor,
+        clock=clock,
+        unit_code=unit,
+        period=period,
+        with_previous=True,  # each row offers last period's answer ("Chép từ kỳ trước")
     )
     return render(
         request,
         "reporting/workspace.html",
-        {"title": f"{ws.unit.short_name} · {ws.period.label_vi}", **_common(ws, identity, clock)},
+        {
+            "title": f"{ws.unit.short_name} · {ws.period.label_vi}",
+            **page_context(ws, identity, clock),
+        },
     )
 
 
-def _edit_state(
-    dom_id: str, typed: dict[str, str], errors: dict[str, str], message: str, shown: set[str]
+def edit_state(
+    dom_id: str,
+    typed: dict[str, str],
+    errors: dict[str, str],
+    message: str,
+    shown: set[str],
+    conflict: bool = False,
 ) -> dict[str, Any] | None:
     """What a failed save re-renders: the officer's own input, and why it was refused.
 
@@ -112,7 +128,15 @@ def _edit_state(
     hidden = [text for name, text in errors.items() if name not in shown]
     if hidden and not message:
         message = hidden[0]
-    return {"key": dom_id, "typed": typed, "errors": errors, "message": message}
+    if conflict:  # the panel says it; the stale version stays so a second save cannot overwrite
+        errors = {k: v for k, v in errors.items() if k != "version"}
+    return {
+        "key": dom_id,
+        "typed": typed,
+        "errors": errors,
+        "message": message,
+        "conflict": conflict,
+    }
 
 
 def _row_response(
@@ -128,7 +152,7 @@ def _row_response(
 ) -> Response:
     context = {
         "title": f"{ws.unit.short_name} · {ws.period.label_vi}",
-        **_common(ws, identity, clock),
+        **page_context(ws, identity, clock),
         "row": row,
         "edit": edit,
         "oob": True,
@@ -141,6 +165,42 @@ def _row_response(
         return RedirectResponse(f"{context['base']}#{row.dom_id}", status_code=303)
     context["oob"] = False
     return render(request, "reporting/workspace.html", context, status_code=status_code)
+
+
+TASK_FIELDS = ("status", "percent_complete", "version", *_TEXT_FIELDS)
+READING_FIELDS = ("domain", "value", "numerator", "denominator", "note", "evidence_url", "version")
+
+
+def task_input(unit: str, period: str, code: str, typed: dict[str, str]) -> dict[str, Any]:
+    """A task row's form as the progress service's input (shared with "Lưu tất cả")."""
+    return {
+        "assignment": code,
+        "unit": unit,
+        "period": period,
+        "status": typed.get("status") or None,
+        "percent_complete": number_text(typed.get("percent_complete", "")),
+        "version": typed.get("version") or None,
+        **{k: typed.get(k, "") for k in _TEXT_FIELDS},
+    }
+
+
+def reading_input(unit: str, period: str, indicator: str, typed: dict[str, str]) -> dict[str, Any]:
+    """An indicator row's form as the reading service's input (shared with "Lưu tất cả")."""
+    data: dict[str, Any] = {
+        "indicator": indicator,
+        "unit": unit,
+        "period": period,
+        "domain": typed.get("domain") or None,
+        "value": number_text(typed.get("value", "")),
+        "numerator": number_text(typed.get("numerator", "")),
+        "denominator": number_text(typed.get("denominator", "")),
+        "note": typed.get("note", ""),
+        "evidence_url": typed.get("evidence_url") or None,
+        "version": typed.get("version") or None,
+    }
+    if data["numerator"] is not None and data["denominator"] is not None:
+        data["value"] = None  # computed from them; a stale value shown in the field must not clash
+    return data
 
 
 def _save_row(
@@ -167,6 +227,7 @@ def _save_row(
         if name in errors and not typed.get(name):
             errors[name] = hint
     message = ""
+    conflict = False
     status_code = 200 if parsed is not None else 422
     if parsed is not None:
         try:
@@ -175,8 +236,14 @@ def _save_row(
             db_session.rollback()
             errors, message = app_error_messages(exc)
             status_code = exc.status_code
+            conflict = exc.status_code == 409 and exc.code in save_all.CONFLICT_CODES
     ws = workspace.build(
-        db_session=db_session, actor=identity.actor, clock=clock, unit_code=unit, period=period
+        db_session=db_session,
+        actor=identity.actor,
+        clock=clock,
+        unit_code=unit,
+        period=period,
+        with_previous=True,
     )
     row = find(ws)
     if row is None:
@@ -189,7 +256,7 @@ def _save_row(
         clock=clock,
         block=block,
         row=row,
-        edit=_edit_state(row.dom_id, typed, errors, message, shown),
+        edit=edit_state(row.dom_id, typed, errors, message, shown, conflict),
         status_code=status_code,
     )
 
@@ -205,17 +272,8 @@ async def save_task(
     clock: ClockDep,
 ) -> Response:
     form = await request.form()
-    names = ("status", "percent_complete", "version", *_TEXT_FIELDS)
-    typed = {k: str(form.get(k, "")) for k in names}
-    data: dict[str, Any] = {
-        "assignment": code,
-        "unit": unit,
-        "period": period,
-        "status": typed["status"] or None,
-        "percent_complete": number_text(typed["percent_complete"]),
-        "version": typed["version"] or None,
-        **{k: typed[k] for k in _TEXT_FIELDS},
-    }
+    typed = {k: str(form.get(k, "")) for k in TASK_FIELDS}
+    data = task_input(unit, period, code, typed)
     return _save_row(
         request,
         identity=identity,
@@ -247,23 +305,9 @@ async def save_reading(
     clock: ClockDep,
 ) -> Response:
     form = await request.form()
-    names = ("domain", "value", "numerator", "denominator", "note", "evidence_url", "version")
-    typed = {k: str(form.get(k, "")) for k in names}
+    typed = {k: str(form.get(k, "")) for k in READING_FIELDS}
     domain = typed["domain"] or None
-    data: dict[str, Any] = {
-        "indicator": indicator,
-        "unit": unit,
-        "period": period,
-        "domain": domain,
-        "value": number_text(typed["value"]),
-        "numerator": number_text(typed["numerator"]),
-        "denominator": number_text(typed["denominator"]),
-        "note": typed["note"],
-        "evidence_url": typed["evidence_url"] or None,
-        "version": typed["version"] or None,
-    }
-    if data["numerator"] is not None and data["denominator"] is not None:
-        data["value"] = None  # computed from them; a stale value shown in the field must not clash
+    data = reading_input(unit, period, indicator, typed)
     return _save_row(
         request,
         identity=identity,
@@ -309,7 +353,7 @@ def confirm_submit(
     return render(
         request,
         "reporting/submit.html",
-        {"title": "Gửi báo cáo", **_common(ws, identity, clock), "error": ""},
+        {"title": "Gửi báo cáo", **page_context(ws, identity, clock), "error": ""},
         block="confirm",
     )
 
@@ -345,7 +389,7 @@ async def do_submit(
         return render(
             request,
             "reporting/submit.html",
-            {"title": "Gửi báo cáo", **_common(ws, identity, clock), "error": exc.message},
+            {"title": "Gửi báo cáo", **page_context(ws, identity, clock), "error": exc.message},
             block="confirm",
             status_code=exc.status_code,
         )
@@ -404,7 +448,7 @@ def _review_page(
         "reporting/review.html",
         {
             "title": f"Duyệt báo cáo · {ws.unit.short_name} · {ws.period.label_vi}",
-            **_common(ws, identity, clock),
+            **page_context(ws, identity, clock),
             "errors": errors or {},
             "comment": comment,
         },

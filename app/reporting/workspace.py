@@ -108,6 +108,8 @@ class Workspace:
     lock_message: str = ""
     coordinator_name: str = ""
     missing: list[str] = field(default_factory=list)
+    #: What is still empty, each with the row it links to: (label, dom id).
+    missing_links: list[tuple[str, str]] = field(default_factory=list)
     #: The general report this page belongs to: itself, or the quarter of a month in 2026.
     report_period: Period | None = None
     #: In a quarterly year: the monthly tasks, reported on their own monthly pages (read-only
@@ -316,12 +318,22 @@ def build(
     ws.coordinator_name = coordinator.name if coordinator else "bộ phận điều phối"
     if ws.locked:
         ws.can_edit = ws.can_submit = False
-    ws.missing = [f"Nhiệm vụ {row.task.code}" for row in ws.tasks if row.empty] + [
+    empty_kpis = [row for row in ws.indicators if row.empty]
+    kpi_labels = [
         f"Chỉ tiêu {row.indicator.name}" + (f" – {row.domain.name}" if row.domain else "")
-        for row in ws.indicators
-        if row.empty
+        for row in empty_kpis
     ]
+    ws.missing = [f"Nhiệm vụ {row.task.code}" for row in ws.tasks if row.empty] + kpi_labels
+    ws.missing_links = [
+        (f"Nhiệm vụ {row.task.code}: {_short(row.task.text)}", row.dom_id)
+        for row in ws.tasks
+        if row.empty
+    ] + [(label, row.dom_id) for label, row in zip(kpi_labels, empty_kpis, strict=True)]
     return ws
+
+
+def _short(text: str, limit: int = 70) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
 def due_label(due: date, today: date) -> str:
