@@ -25,7 +25,7 @@ from app.actors import Actor
 from app.audit import service as audit
 from app.audit.models import AuditAction
 from app.clock import Clock, FixedClock
-from app.db import insert_many
+from app.db import insert_many, table_of
 from app.errors import AppError, Conflict, FieldError
 from app.integration.bulk import ImportOptions, ImportResult, Outcome, profile_finder, run_import
 from app.integration.files import Upload
@@ -515,7 +515,7 @@ class _RecordImporter:
 
 class DossierImporter(_RecordImporter):
     kind = "dossiers"
-    table = Dossier.__table__  # type: ignore[assignment]
+    table = table_of(Dossier)
     entity = "dossier"
     columns = DOSSIER_COLUMNS
     required = DOSSIER_REQUIRED
@@ -569,7 +569,7 @@ class DossierImporter(_RecordImporter):
 
 class FeedbackImporter(_RecordImporter):
     kind = "feedback"
-    table = Feedback.__table__  # type: ignore[assignment]
+    table = table_of(Feedback)
     entity = "feedback"
     columns = FEEDBACK_COLUMNS
     required = FEEDBACK_REQUIRED
@@ -629,8 +629,7 @@ def count_dossiers(
     *, db_session: Session, unit_id: int, start: date, end: date, basis: Basis
 ) -> dict[int, Counters]:
     """Domain → counters of one unit's dossiers completed (or received) between two days."""
-    t = Dossier.__table__
-    c = t.c  # type: ignore[attr-defined]
+    c = table_of(Dossier).c
     if basis == Basis.COMPLETED:
         day = c.completed_on
         columns = [
@@ -676,7 +675,7 @@ def count_feedback(
     *, db_session: Session, unit_id: int, start: date, end: date
 ) -> dict[str, Counters]:
     """Kind → counters of one unit's feedback resolved between two days."""
-    c = Feedback.__table__.c  # type: ignore[attr-defined]
+    c = table_of(Feedback).c
     query = (
         select(
             c.kind,

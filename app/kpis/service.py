@@ -24,7 +24,7 @@ from app.actors import Actor
 from app.audit import service as audit
 from app.audit.models import AuditAction
 from app.clock import Clock, FixedClock
-from app.db import insert_many
+from app.db import insert_many, table_of
 from app.errors import AppError, Conflict, FieldError, Invalid, NotFound
 from app.formatting import format_number
 from app.kpis.models import (
@@ -1247,7 +1247,7 @@ def apply_readings(
         )
         out.append(UpsertResult(after, created=False, changed=True))
     if created:
-        table = Reading.__table__  # type: ignore[attr-defined]
+        table = table_of(Reading)
         try:
             insert_many(
                 db_session,
