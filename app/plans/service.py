@@ -219,8 +219,8 @@ def list_assignments(
         )
         query = query.where(
             or_(
-                Assignment.scope == Scope.ALL_UNITS,
-                Assignment.lead_unit_id == unit.id,
+                col(Assignment.scope) == Scope.ALL_UNITS,
+                col(Assignment.lead_unit_id) == unit.id,
                 col(Assignment.id).in_(coordinated),
             )
         )
@@ -304,7 +304,7 @@ def _set_coordinators(*, db_session: Session, assignment: Assignment, codes: lis
             "lead_is_coordinator",
             "Đơn vị chủ trì không đồng thời là đơn vị phối hợp.",
         )
-    db_session.exec(  # type: ignore[call-overload]
+    db_session.exec(
         delete(AssignmentCoordinator).where(
             col(AssignmentCoordinator.assignment_id) == assignment.id
         )
@@ -520,7 +520,7 @@ def delete_assignment(
     row = get_assignment(db_session=db_session, plan=plan, code=code)
     for model, label in ((ProgressUpdate, "báo cáo tiến độ"), (Indicator, "chỉ tiêu")):
         n = db_session.exec(
-            select(func.count()).select_from(model).where(model.assignment_id == row.id)  # type: ignore[attr-defined]
+            select(func.count()).select_from(model).where(model.assignment_id == row.id)
         ).one()
         if n:
             raise Conflict(
@@ -529,7 +529,7 @@ def delete_assignment(
                 code="assignment_in_use",
             )
     before = assignment_reads(db_session=db_session, plan=plan, rows=[row])[0]
-    db_session.exec(  # type: ignore[call-overload]
+    db_session.exec(
         delete(AssignmentCoordinator).where(col(AssignmentCoordinator.assignment_id) == row.id)
     )
     db_session.delete(row)
