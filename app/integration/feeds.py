@@ -843,7 +843,7 @@ def recompute(
 
 def _value_moved(planned: kpi_service.PlannedReading) -> bool:
     before = planned.existing.value if planned.existing is not None else None
-    return figures_differ(before, planned.fields["value"])  # type: ignore[arg-type]
+    return figures_differ(before, planned.fields["value"])
 
 
 def _key_text(planned: kpi_service.PlannedReading) -> str:
@@ -878,8 +878,8 @@ def notify_units(
         what = f"{indicator_code}" + (f" ({domain})" if domain else "")
         text = conflict_text(
             feed_name=name,
-            computed=float(p.fields["value"]),  # type: ignore[arg-type]
-            reported=reported,  # type: ignore[arg-type]
+            computed=float(p.fields["value"]),
+            reported=reported,
             percent=True,  # what feeds compute are rates
         )
         if not p.conflict:
@@ -933,7 +933,7 @@ def csv_columns(upload: Upload) -> frozenset[str] | None:
     if upload.kind != "csv":
         return None
     upload.file.seek(0)
-    text = io.TextIOWrapper(upload.file, encoding="utf-8-sig", newline="")  # type: ignore[arg-type]
+    text = io.TextIOWrapper(upload.file, encoding="utf-8-sig", newline="")
     try:
         for cells in csv.reader(text):
             if any(cell.strip() for cell in cells):
