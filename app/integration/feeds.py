@@ -482,12 +482,12 @@ class _RecordImporter:
         for c in changes:
             if c.old is None:
                 continue
-            done = self.db_session.execute(
+            done = self.db_session.exec(
                 update(self.table)
                 .where(self.table.c.id == c.old["id"], self.table.c.version == c.old["version"])
                 .values(**c.fields, version=c.old["version"] + 1, updated_at=now)
             )
-            if done.rowcount != 1:  # type: ignore[attr-defined]
+            if done.rowcount != 1:
                 raise Conflict(
                     f"Bản ghi {c.fields['code']} vừa được người khác sửa; hãy gửi lại tệp.",
                     code="stale_version",

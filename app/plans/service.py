@@ -488,13 +488,13 @@ def _claim_version(*, db_session: Session, row: Assignment, seen: int, code: str
     Comparing versions in Python cannot see another request that read the same version and is
     saving at the same moment; this compare-and-set can, on SQLite as on PostgreSQL.
     """
-    claimed = db_session.execute(
+    claimed = db_session.exec(
         update(Assignment)
         .where(col(Assignment.id) == row.id, col(Assignment.version) == seen)
         .values(version=seen + 1)
         .execution_options(synchronize_session=False)
     )
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+    if claimed.rowcount != 1:
         db_session.rollback()
         raise Conflict(
             f"Nhiệm vụ {code} vừa được người khác sửa. Hãy tải lại để xem thay đổi rồi nhập lại.",
