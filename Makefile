@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 export PARTRACK_TEST_PG_URL ?= $(PG_URL)
 
-.PHONY: run setup db test test-sqlite test-postgres lint format bench clean
+.PHONY: run setup db test test-sqlite test-postgres lint typecheck format bench clean
 
 $(STAMP): pyproject.toml
 	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -55,6 +55,10 @@ test-postgres: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+## mypy over app/ (configuration in pyproject.toml; strict on the core modules)
+typecheck: $(STAMP)
+	$(BIN)/mypy
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .

@@ -54,7 +54,8 @@ class FixedClock:
 
 
 def get_clock(request: Request) -> Clock:
-    return request.app.state.clock
+    clock: Clock = request.app.state.clock  # set by create_app (a FrozenClock in tests)
+    return clock
 
 
 ClockDep = Annotated[Clock, Depends(get_clock)]

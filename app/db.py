@@ -20,6 +20,7 @@ from psycopg.pq import ExecStatus
 from sqlalchemy import Date, DateTime, Table, event
 from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import class_mapper
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, SQLModel, create_engine
 
@@ -90,6 +91,14 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core table of a table model, typed: SQLModel sets ``__table__`` at class creation
+    without declaring it, so a type checker cannot see ``Model.__table__``."""
+    table = class_mapper(model).local_table
+    assert isinstance(table, Table), f"{model.__name__} is not a table model"
+    return table
 
 
 _NOTHING = object()
@@ -173,7 +182,7 @@ def _copy_rows(
     _finish_pending_copy(connection.info)  # one COPY at a time on a connection
     driver = connection.connection.driver_connection
     assert driver is not None
-    with driver.cursor() as cursor:  # type: ignore[attr-defined]
+    with driver.cursor() as cursor:
         writer = _AnswerLater(cursor) if overlap else None
         try:
             with cursor.copy(statement, writer=writer) as copy:
@@ -182,7 +191,7 @@ def _copy_rows(
         except psycopg.IntegrityError as error:
             raise IntegrityError(statement, None, error) from error
     if overlap:
-        connection.info[_PENDING_COPY] = (statement, driver.pgconn)  # type: ignore[attr-defined]
+        connection.info[_PENDING_COPY] = (statement, driver.pgconn)
 
 
 class _AnswerLater(psycopg.copy.LibpqWriter):

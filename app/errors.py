@@ -7,6 +7,7 @@ integrator and a Vietnamese page or fragment for an officer.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -165,7 +166,7 @@ def _field_path(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
-def translate_validation_errors(errors: list[dict[str, Any]]) -> list[FieldError]:
+def translate_validation_errors(errors: Sequence[Mapping[str, Any]]) -> list[FieldError]:
     """Pydantic's English errors become Vietnamese ones with the same field paths."""
     out: list[FieldError] = []
     for err in errors:

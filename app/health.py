@@ -25,7 +25,8 @@ def readyz(request: Request) -> JSONResponse:
         with request.app.state.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
     except SQLAlchemyError as exc:
-        reason = str(exc.orig if getattr(exc, "orig", None) else exc).strip().splitlines()[0]
+        orig = getattr(exc, "orig", None)  # the driver's error, on a DBAPIError only
+        reason = str(orig if orig else exc).strip().splitlines()[0]
         return JSONResponse(
             {"status": "unavailable", "reason": f"database unreachable: {reason}"},
             status_code=503,

@@ -80,6 +80,9 @@ def render(
     response = templates.TemplateResponse(
         request, template, context, status_code=status_code, block_name=block_name
     )
+    # jinja2-fragments declares a plain Response; it always builds an HTMLResponse (a block)
+    # or starlette's _TemplateResponse (an HTMLResponse too).
+    assert isinstance(response, HTMLResponse)
     response.headers["Vary"] = "HX-Request, HX-Request-Type"
     return response
 

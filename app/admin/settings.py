@@ -9,11 +9,12 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
+from sqlmodel import Session
 
 from app.accounts.dependencies import WebUser
 from app.accounts.permissions import Permission, authorize, can
 from app.admin.forms import FormState, Outcome, answer, attempt, read_form
-from app.clock import ClockDep
+from app.clock import Clock, ClockDep
 from app.db import SessionDep
 from app.errors import translate_validation_errors
 from app.plans import service as plan_service
@@ -159,7 +160,7 @@ def _parse_scoring(typed: dict[str, str], current: ScoringConfigRead) -> Scoring
 
 
 def preview_ranking(
-    *, db_session: Any, clock: Any, proposed: ScoringConfig
+    *, db_session: Session, clock: Clock, proposed: ScoringConfig
 ) -> tuple[str, list[dict[str, Any]]]:
     """Score the latest ended period twice, with the rules in force and with the proposed ones,
     using the scoring engine itself so the preview can never disagree with the saved result."""
@@ -173,7 +174,7 @@ def preview_ranking(
     )
     then = engine.score_period(db_session=db_session, frame=trial, period=period, ward=False)
     after = {r.unit.code: r for r in then.units}
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "unit": r.unit,
             "rank": r.rank,

@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from app.actors import Actor
 from app.audit.models import AuditAction, AuditEvent, AuditEventRead
 from app.clock import VIETNAM_TZ, Clock, SystemClock
-from app.db import insert_many
+from app.db import insert_many, table_of
 
 Snapshot = BaseModel | Mapping[str, Any] | None
 
@@ -85,7 +85,7 @@ def record(
 def record_many(*, db_session: Session, rows: list[dict[str, Any]]) -> None:
     """Insert many ``row_values`` at once, in the caller's transaction: a million-row import
     cannot afford one ORM object, nor one Core parameter dict, per audit row."""
-    insert_many(db_session, AuditEvent.__table__, rows)  # type: ignore[arg-type]
+    insert_many(db_session, table_of(AuditEvent), rows)
 
 
 def to_read(event: AuditEvent) -> AuditEventRead:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from enum import StrEnum
@@ -267,7 +267,7 @@ def dataset_rows(
     actor: Actor,
     clock: Clock,
     dataset: Dataset,
-    filters: dict[str, str | None],
+    filters: Mapping[str, str | None],
 ) -> tuple[list[Column], Iterator[Any]]:
     """The columns and the rows of a dataset, filtered as its list is (the same services)."""
     f = {k: v for k, v in filters.items() if v not in (None, "")}
@@ -353,7 +353,7 @@ def export_file(
     clock: Clock,
     dataset: Dataset,
     fmt: ExportFormat,
-    filters: dict[str, str | None],
+    filters: Mapping[str, str | None],
 ) -> IO[bytes]:
     """The whole export written to a spooled file before anything is sent, so a refusal is a
     clean 4xx and the database session is done before the download starts."""

@@ -25,7 +25,7 @@ from app.actors import Actor
 from app.audit import service as audit
 from app.audit.models import AuditAction
 from app.clock import Clock, FixedClock
-from app.db import insert_many
+from app.db import insert_many, table_of
 from app.errors import AppError, Conflict, FieldError
 from app.integration.bulk import ImportOptions, ImportResult, Outcome, profile_finder, run_import
 from app.integration.files import Upload
@@ -482,12 +482,12 @@ class _RecordImporter:
         for c in changes:
             if c.old is None:
                 continue
-            done = self.db_session.execute(
+            done = self.db_session.exec(
                 update(self.table)
                 .where(self.table.c.id == c.old["id"], self.table.c.version == c.old["version"])
                 .values(**c.fields, version=c.old["version"] + 1, updated_at=now)
             )
-            if done.rowcount != 1:  # type: ignore[attr-defined]
+            if done.rowcount != 1:
                 raise Conflict(
                     f"Bản ghi {c.fields['code']} vừa được người khác sửa; hãy gửi lại tệp.",
                     code="stale_version",
@@ -515,7 +515,7 @@ class _RecordImporter:
 
 class DossierImporter(_RecordImporter):
     kind = "dossiers"
-    table = Dossier.__table__  # type: ignore[assignment]
+    table = table_of(Dossier)
     entity = "dossier"
     columns = DOSSIER_COLUMNS
     required = DOSSIER_REQUIRED
@@ -569,7 +569,7 @@ class DossierImporter(_RecordImporter):
 
 class FeedbackImporter(_RecordImporter):
     kind = "feedback"
-    table = Feedback.__table__  # type: ignore[assignment]
+    table = table_of(Feedback)
     entity = "feedback"
     columns = FEEDBACK_COLUMNS
     required = FEEDBACK_REQUIRED
@@ -629,8 +629,7 @@ def count_dossiers(
     *, db_session: Session, unit_id: int, start: date, end: date, basis: Basis
 ) -> dict[int, Counters]:
     """Domain → counters of one unit's dossiers completed (or received) between two days."""
-    t = Dossier.__table__
-    c = t.c  # type: ignore[attr-defined]
+    c = table_of(Dossier).c
     if basis == Basis.COMPLETED:
         day = c.completed_on
         columns = [
@@ -676,7 +675,7 @@ def count_feedback(
     *, db_session: Session, unit_id: int, start: date, end: date
 ) -> dict[str, Counters]:
     """Kind → counters of one unit's feedback resolved between two days."""
-    c = Feedback.__table__.c  # type: ignore[attr-defined]
+    c = table_of(Feedback).c
     query = (
         select(
             c.kind,
@@ -844,7 +843,7 @@ def recompute(
 
 def _value_moved(planned: kpi_service.PlannedReading) -> bool:
     before = planned.existing.value if planned.existing is not None else None
-    return figures_differ(before, planned.fields["value"])  # type: ignore[arg-type]
+    return figures_differ(before, planned.fields["value"])
 
 
 def _key_text(planned: kpi_service.PlannedReading) -> str:
@@ -879,8 +878,8 @@ def notify_units(
         what = f"{indicator_code}" + (f" ({domain})" if domain else "")
         text = conflict_text(
             feed_name=name,
-            computed=float(p.fields["value"]),  # type: ignore[arg-type]
-            reported=reported,  # type: ignore[arg-type]
+            computed=float(p.fields["value"]),
+            reported=reported,
             percent=True,  # what feeds compute are rates
         )
         if not p.conflict:
@@ -934,7 +933,7 @@ def csv_columns(upload: Upload) -> frozenset[str] | None:
     if upload.kind != "csv":
         return None
     upload.file.seek(0)
-    text = io.TextIOWrapper(upload.file, encoding="utf-8-sig", newline="")  # type: ignore[arg-type]
+    text = io.TextIOWrapper(upload.file, encoding="utf-8-sig", newline="")
     try:
         for cells in csv.reader(text):
             if any(cell.strip() for cell in cells):

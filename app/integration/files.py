@@ -188,8 +188,8 @@ async def _received(request: Request, *, limit: int) -> Upload:
         if size > limit:
             raise PayloadTooLarge(limit)
         return _refined(Upload(file=part.file, kind=kind, filename=part.filename or "", size=size))
-    kind = kind_of(content_type)
-    if kind is None:
+    stated = kind_of(content_type)
+    if stated is None:
         raise UnsupportedMediaType(content_type)
     spool: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115
     size = 0
@@ -203,7 +203,7 @@ async def _received(request: Request, *, limit: int) -> Upload:
         spool.close()
         raise
     spool.seek(0)
-    return _refined(Upload(file=spool, kind=kind, size=size))
+    return _refined(Upload(file=spool, kind=stated, size=size))
 
 
 def _is_multipart(request: Request) -> bool:
@@ -283,7 +283,7 @@ class CsvTable:
     @contextmanager
     def _reader(self) -> Iterator[Iterator[list[str]]]:
         self.file.seek(0)
-        text = io.TextIOWrapper(self.file, encoding=self.dialect.encoding, newline="")  # type: ignore[arg-type]
+        text = io.TextIOWrapper(self.file, encoding=self.dialect.encoding, newline="")
         try:
             yield csv.reader(text, delimiter=self.dialect.delimiter)
         finally:
@@ -468,7 +468,9 @@ class JsonTable:
 class Table(Protocol):
     """Rows of a file, read again from the start on each call of ``rows``."""
 
-    headers: list[str] | None
+    @property
+    def headers(self) -> list[str] | None:
+        """The header row's names; None where each row names its own fields (JSON)."""
 
     def rows(self, rename: Mapping[str, str] | None = None) -> Iterator[ParsedRow]: ...
 

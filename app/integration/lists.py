@@ -75,7 +75,7 @@ def _status_clause(status: DossierStatus, now: datetime) -> Any:
 
 def dossier_query(
     *, db_session: Session, actor: Actor, clock: Clock, filters: DossierFilters
-) -> Select[tuple[Dossier, str, str]]:
+) -> Select[Dossier, str, str]:
     """The filtered, stably ordered query behind the list and the export (reporters: own unit)."""
     unit = authorize_read(actor, filters.unit)
     query = (
@@ -242,8 +242,8 @@ def reading_records(
         counted = _DOSSIER_COUNTED[metric.numerator]
         items = []
         for r, u, d in rows:
-            read = _dossier_read(r, u, d, now)
-            items.append({**read.model_dump(mode="json"), "counted": bool(counted(read))})
+            dread = _dossier_read(r, u, d, now)
+            items.append({**dread.model_dump(mode="json"), "counted": bool(counted(dread))})
     else:
         fq = (
             select(Feedback, Unit.code)

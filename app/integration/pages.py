@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, StreamingResponse
+from sqlmodel import Session
 
 from app.accounts.dependencies import WebUser
-from app.clock import ClockDep
+from app.actors import Actor
+from app.clock import Clock, ClockDep
 from app.db import SessionDep
 from app.integration import errors_report, feeds, scorecard, service
 from app.integration.api import file_problem_summary
-from app.integration.bulk import ImportOptions, ImportStatus
+from app.integration.bulk import ImportOptions, ImportResult, ImportStatus
 from app.integration.errors_report import CODE_LABELS, ERRORS_FILE, REJECTED_FILE
-from app.integration.files import FileProblem, receive_upload
+from app.integration.files import FileProblem, Upload, receive_upload
 from app.integration.headers import field_label
 from app.integration.limits import import_slot, release_connection
 from app.integration.templates import LABELS, ImportKind
@@ -24,7 +26,24 @@ from app.templating import render
 
 router = APIRouter(include_in_schema=False)
 
-_IMPORTERS = {
+
+class _FileImport(Protocol):
+    """The call the upload page makes, which every kind's import accepts."""
+
+    def __call__(
+        self,
+        *,
+        db_session: Session,
+        actor: Actor,
+        clock: Clock,
+        upload: Upload,
+        options: ImportOptions,
+        keep_rejected: bool = ...,
+        profile_code: str | None = ...,
+    ) -> ImportResult: ...
+
+
+_IMPORTERS: dict[ImportKind, _FileImport] = {
     ImportKind.READINGS: service.import_readings,
     ImportKind.PROGRESS: service.import_progress,
     ImportKind.DOSSIERS: feeds.import_dossiers,

@@ -354,7 +354,7 @@ class Profile:
                     table.setdefault(fold(code), Choice(code, label))
                     table.setdefault(fold(label), Choice(code, label))
 
-    def header_map(self, headers: list[str]) -> tuple[dict[str, str], list[str]]:
+    def header_map(self, headers: Sequence[str]) -> tuple[dict[str, str], list[str]]:
         """File header → our field; the ignored headers. Two headers that are one field are
         both mapped, so the runner refuses the file naming both rather than guessing."""
         mapped: dict[str, str] = {}

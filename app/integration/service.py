@@ -74,8 +74,8 @@ class _KeyedImporter:
     """Rows that upsert by a natural key: look every existing row up at once, plan each row
     with the single write's own checks, then apply the valid ones together (no commit)."""
 
-    columns: tuple[str, ...]
-    required: tuple[str, ...]
+    columns: Sequence[str]
+    required: Sequence[str]
 
     def __init__(self, *, db_session: Session, actor: Actor, clock: Clock) -> None:
         self.lookups = Lookups(db_session=db_session, clock=clock)
@@ -141,8 +141,8 @@ class ReadingImporter(_KeyedImporter):
     """Rows of ``POST /readings/bulk``: one ``ReadingWrite`` each."""
 
     kind = "readings"
-    columns = READING_COLUMNS
-    required = READING_REQUIRED
+    columns: Sequence[str] = READING_COLUMNS
+    required: Sequence[str] = READING_REQUIRED
 
     def key(self, values: dict[str, Any]) -> str:
         plan = _code(values.get("plan")) or self.default_plan
@@ -184,8 +184,8 @@ class ProgressImporter(_KeyedImporter):
     has some sixty tasks, so a progress file is small)."""
 
     kind = "progress"
-    columns = PROGRESS_COLUMNS
-    required = PROGRESS_REQUIRED
+    columns: Sequence[str] = PROGRESS_COLUMNS
+    required: Sequence[str] = PROGRESS_REQUIRED
 
     def key(self, values: dict[str, Any]) -> str:
         plan = _code(values.get("plan")) or self.default_plan

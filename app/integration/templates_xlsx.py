@@ -14,6 +14,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
 from sqlmodel import Session
 
 from app.accounts.permissions import Permission, authorize
@@ -93,6 +94,7 @@ def template_xlsx(*, db_session: Session, actor: Actor, clock: Clock, kind: Impo
         choices["channel"] = choices["feedback_channel"]
     workbook = Workbook()
     data = workbook.active
+    assert isinstance(data, Worksheet)  # a new workbook opens on one plain worksheet
     data.title = DATA_SHEET
     data.append([field_label(c) for c in columns])
     for example in _EXAMPLES[kind]:

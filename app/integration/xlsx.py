@@ -125,7 +125,7 @@ class XlsxTable:
             self._open.__exit__(None, None, None)
         self._open, self._pending = None, None
 
-    def _sheet_rows(self) -> Iterator[tuple[Any, ...]]:
+    def _sheet_rows(self) -> Iterator[Sequence[Any]]:
         """The sheet's rows from its first: the open workbook's, after the rows the header
         search already read; a fresh opening if that one is spent."""
         if self._pending is not None:
@@ -220,7 +220,7 @@ class _SheetRows:
             worksheet = self.workbook[found]
         else:
             worksheet = self.workbook[names[0]]
-        return worksheet.iter_rows(values_only=True)  # type: ignore[no-any-return]
+        return worksheet.iter_rows(values_only=True)
 
     def __exit__(self, *exc: object) -> None:
         if self.workbook is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Path, Query, Response, status
 
@@ -26,7 +26,9 @@ from app.schemas import Page
 
 router = APIRouter()
 
-_CONFLICT = {409: {"description": "Stale `version`, or a duplicate."}}
+_CONFLICT: dict[int | str, dict[str, Any]] = {
+    409: {"description": "Stale `version`, or a duplicate."}
+}
 
 _READING_EXAMPLES = {
     "value": {

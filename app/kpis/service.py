@@ -9,10 +9,11 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import TypeAdapter
 from sqlalchemy import Integer, String, and_, bindparam, func, or_, true, update
+from sqlalchemy import select as select_rows
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
@@ -24,7 +25,7 @@ from app.actors import Actor
 from app.audit import service as audit
 from app.audit.models import AuditAction
 from app.clock import Clock, FixedClock
-from app.db import insert_many
+from app.db import insert_many, table_of
 from app.errors import AppError, Conflict, FieldError, Invalid, NotFound
 from app.formatting import format_number
 from app.kpis.models import (
@@ -95,14 +96,14 @@ def claim_version(
     A compare-and-set in the database, because ``SELECT … FOR UPDATE`` locks nothing on SQLite:
     two requests that both read version 1 must not both write version 2.
     """
-    table_id, table_version = model.id, model.version  # type: ignore[attr-defined]
-    claimed = db_session.execute(
+    columns = table_of(model).c
+    claimed = db_session.exec(
         update(model)
-        .where(table_id == row_id, table_version == seen)
+        .where(columns.id == row_id, columns.version == seen)
         .values(version=seen + 1)
         .execution_options(synchronize_session=False)
     )
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+    if claimed.rowcount != 1:
         if rollback:  # a batch in progress is the caller's to roll back
             db_session.rollback()
         raise Conflict(
@@ -424,7 +425,9 @@ class ReadingFilters:
     plan: str | None = None
 
 
-def _reading_query() -> Select[tuple[Reading, str, str, str | None]]:
+def _reading_query() -> Select[Reading, str, str, str]:
+    """Readings with their codes (the domain's code is None where the outer join found no
+    domain: SQLAlchemy types a column by its own nullability, not by the join's)."""
     return (
         select(Reading, Indicator.code, Unit.code, Domain.code)
         .join(Indicator, col(Indicator.id) == Reading.indicator_id)
@@ -568,6 +571,7 @@ class WriteAction(StrEnum):
 
 
 _MISSING: Any = object()
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -604,17 +608,16 @@ class Lookups:
     def __init__(self, *, db_session: Session, clock: Clock) -> None:
         self.db_session = db_session
         self.clock = clock
-        self._memo: dict[tuple[object, ...], object] = {}
+        # Values of many types, each key's kind always holding the type its loader returns.
+        self._memo: dict[tuple[object, ...], Any] = {}
 
-    def _hit(self, key: tuple[object, ...]) -> object:
+    def _hit(self, key: tuple[object, ...]) -> Any:
         """What a key holds when it holds a value (not a refusal): the hot path of an import,
         taken before the arguments of ``_cached`` are even built."""
         found = self._memo.get(key, _MISSING)
         return _MISSING if isinstance(found, AppError) else found
 
-    def _cached(
-        self, key: tuple[object, ...], load: Callable[..., object], **kwargs: object
-    ) -> object:
+    def _cached(self, key: tuple[object, ...], load: Callable[..., _T], **kwargs: object) -> _T:
         found = self._memo.get(key, _MISSING)
         if found is _MISSING:
             try:
@@ -635,17 +638,17 @@ class Lookups:
             self._memo[("domain", domain.code)] = domain
 
     def plan(self, code: str | None) -> Plan:
-        return self._cached(  # type: ignore[return-value]
+        return self._cached(
             ("plan", code), plan_service.get_plan, db_session=self.db_session, code=code
         )
 
     def unit(self, code: str) -> Unit:
-        return self._cached(  # type: ignore[return-value]
+        return self._cached(
             ("unit", code), unit_service.get_by_code, db_session=self.db_session, code=code
         )
 
     def indicator(self, plan: Plan, code: str) -> Indicator:
-        return self._cached(  # type: ignore[return-value]
+        return self._cached(
             ("indicator", plan.id, code),
             get_indicator,
             db_session=self.db_session,
@@ -654,9 +657,7 @@ class Lookups:
         )
 
     def domain(self, code: str) -> Domain:
-        return self._cached(  # type: ignore[return-value]
-            ("domain", code), get_domain, db_session=self.db_session, code=code
-        )
+        return self._cached(("domain", code), get_domain, db_session=self.db_session, code=code)
 
     def reading_context(
         self,
@@ -679,8 +680,8 @@ class Lookups:
             domain_code,
         )
         if (found := self._hit(key)) is not _MISSING:
-            return found  # type: ignore[return-value]
-        return self._cached(  # type: ignore[return-value]
+            return found
+        return self._cached(
             key,
             self._reading_context,
             actor=actor,
@@ -699,7 +700,7 @@ class Lookups:
         unit_code: str,
         domain_code: str | None,
     ) -> ReadingContext:
-        plan, indicator, unit = self._cached(  # type: ignore[misc]
+        plan, indicator, unit = self._cached(
             ("reading-base", actor.role, actor.unit_code, plan_code, indicator_code, unit_code),
             self._reading_base,
             actor=actor,
@@ -740,7 +741,7 @@ class Lookups:
         return plan, self.indicator(plan, indicator_code), self.unit(unit_code)
 
     def assignment(self, plan: Plan, code: str) -> Assignment:
-        return self._cached(  # type: ignore[return-value]
+        return self._cached(
             ("assignment", plan.id, code),
             plan_service.get_assignment,
             db_session=self.db_session,
@@ -777,8 +778,8 @@ class Lookups:
         """``monthly``: a month is accepted in a quarterly year too (monthly tasks, readings)."""
         key = ("period", plan.id, text, monthly)
         if (found := self._hit(key)) is not _MISSING:
-            return found  # type: ignore[return-value]
-        return self._cached(  # type: ignore[return-value]
+            return found
+        return self._cached(
             key,
             plan_service.validate_period,
             plan=plan,
@@ -816,7 +817,7 @@ class PlannedReading:
     action: WriteAction
     key: ReadingKey
     codes: tuple[str, str, str | None]
-    fields: dict[str, object]
+    fields: dict[str, Any]  # column → value, as the row will hold them
     source: str
     existing: Reading | None
     message_prefix: str
@@ -830,10 +831,7 @@ class PlannedReading:
             return False
         value = self.fields.get("value", self.existing.value)
         reported = self.fields.get("reported_value", self.existing.reported_value)
-        return self.source == ReadingSource.COMPUTED and figures_differ(
-            value,  # type: ignore[arg-type]
-            reported,  # type: ignore[arg-type]
-        )
+        return self.source == ReadingSource.COMPUTED and figures_differ(value, reported)
 
 
 def _key_clause(keys: Sequence[ReadingKey], dialect: str = "sqlite") -> Any:
@@ -854,7 +852,7 @@ def _key_clause(keys: Sequence[ReadingKey], dialect: str = "sqlite") -> Any:
             col(Reading.period).in_(sorted({k[2] for k in wanted})),
         ]
         if domain_ids:
-            parts.append(col(Reading.domain_id).in_(sorted({k[3] for k in wanted})))  # type: ignore[type-var]
+            parts.append(col(Reading.domain_id).in_(sorted({k[3] for k in wanted})))
         else:
             parts.append(col(Reading.domain_id).is_(None))
         clauses.append(and_(*parts))
@@ -908,7 +906,7 @@ def _matching(
 
 def _reading_ids(*, db_session: Session, keys: Sequence[ReadingKey]) -> dict[ReadingKey, int]:
     def build(r: Any) -> Any:
-        return select(r.id, r.indicator_id, r.unit_id, r.period, r.domain_id)
+        return select_rows(r.id, r.indicator_id, r.unit_id, r.period, r.domain_id)
 
     dialect = db_session.get_bind().dialect.name
     rows = [r for q in _matching(keys, dialect, build) for r in db_session.execute(q).all()]
@@ -1247,7 +1245,7 @@ def apply_readings(
         )
         out.append(UpsertResult(after, created=False, changed=True))
     if created:
-        table = Reading.__table__  # type: ignore[attr-defined]
+        table = table_of(Reading)
         try:
             insert_many(
                 db_session,
@@ -1353,8 +1351,8 @@ def delete_reading(
     found = db_session.exec(_reading_query().where(Reading.id == reading_id)).first()
     if found is None:
         raise NotFound(f"Không có số liệu số {reading_id}.", code="reading_not_found")
-    row, *codes = found
-    before = _to_read(row, *codes)
+    row, indicator_code, unit_code, domain_code = found
+    before = _to_read(row, indicator_code, unit_code, domain_code)
     authorize(actor, Permission.DATA_WRITE, unit_code=before.unit)
     if row.source == ReadingSource.COMPUTED:
         raise Conflict(
@@ -1363,13 +1361,10 @@ def delete_reading(
             code="computed_reading",
         )
     indicator = db_session.get(Indicator, row.indicator_id)
-    assert indicator is not None
-    reporting_service.ensure_open(
-        db_session=db_session,
-        plan=db_session.get(Plan, indicator.plan_id),  # type: ignore[arg-type]
-        unit=db_session.get(Unit, row.unit_id),  # type: ignore[arg-type]
-        period=row.period,
-    )
+    plan = db_session.get(Plan, indicator.plan_id) if indicator is not None else None
+    unit = db_session.get(Unit, row.unit_id)
+    assert plan is not None and unit is not None  # foreign keys: a reading's rows exist
+    reporting_service.ensure_open(db_session=db_session, plan=plan, unit=unit, period=row.period)
     db_session.delete(row)
     _audit_reading(db_session, actor, clock, AuditAction.DELETE, before, None)
     db_session.commit()

@@ -219,8 +219,8 @@ def list_assignments(
         )
         query = query.where(
             or_(
-                Assignment.scope == Scope.ALL_UNITS,
-                Assignment.lead_unit_id == unit.id,
+                col(Assignment.scope) == Scope.ALL_UNITS,
+                col(Assignment.lead_unit_id) == unit.id,
                 col(Assignment.id).in_(coordinated),
             )
         )
@@ -304,7 +304,7 @@ def _set_coordinators(*, db_session: Session, assignment: Assignment, codes: lis
             "lead_is_coordinator",
             "Đơn vị chủ trì không đồng thời là đơn vị phối hợp.",
         )
-    db_session.exec(  # type: ignore[call-overload]
+    db_session.exec(
         delete(AssignmentCoordinator).where(
             col(AssignmentCoordinator.assignment_id) == assignment.id
         )
@@ -488,13 +488,13 @@ def _claim_version(*, db_session: Session, row: Assignment, seen: int, code: str
     Comparing versions in Python cannot see another request that read the same version and is
     saving at the same moment; this compare-and-set can, on SQLite as on PostgreSQL.
     """
-    claimed = db_session.execute(
+    claimed = db_session.exec(
         update(Assignment)
         .where(col(Assignment.id) == row.id, col(Assignment.version) == seen)
         .values(version=seen + 1)
         .execution_options(synchronize_session=False)
     )
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+    if claimed.rowcount != 1:
         db_session.rollback()
         raise Conflict(
             f"Nhiệm vụ {code} vừa được người khác sửa. Hãy tải lại để xem thay đổi rồi nhập lại.",
@@ -520,7 +520,7 @@ def delete_assignment(
     row = get_assignment(db_session=db_session, plan=plan, code=code)
     for model, label in ((ProgressUpdate, "báo cáo tiến độ"), (Indicator, "chỉ tiêu")):
         n = db_session.exec(
-            select(func.count()).select_from(model).where(model.assignment_id == row.id)  # type: ignore[attr-defined]
+            select(func.count()).select_from(model).where(model.assignment_id == row.id)
         ).one()
         if n:
             raise Conflict(
@@ -529,7 +529,7 @@ def delete_assignment(
                 code="assignment_in_use",
             )
     before = assignment_reads(db_session=db_session, plan=plan, rows=[row])[0]
-    db_session.exec(  # type: ignore[call-overload]
+    db_session.exec(
         delete(AssignmentCoordinator).where(col(AssignmentCoordinator.assignment_id) == row.id)
     )
     db_session.delete(row)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 
 from docx import Document
+from docx.document import Document as DocxDocument
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -71,7 +72,7 @@ def _no_borders(table: Table) -> None:
     table._tbl.tblPr.append(borders)
 
 
-def _page_number_header(document: Document) -> None:
+def _page_number_header(document: DocxDocument) -> None:
     """A PAGE field centred in the header, suppressed on the first page (Decree 30)."""
     section = document.sections[0]
     section.different_first_page_header_footer = True
@@ -90,7 +91,7 @@ def _page_number_header(document: Document) -> None:
             run._r.append(instr)
 
 
-def _setup(document: Document) -> None:
+def _setup(document: DocxDocument) -> None:
     section = document.sections[0]
     section.orientation = WD_ORIENT.PORTRAIT
     section.page_width, section.page_height = Mm(210), Mm(297)
@@ -103,7 +104,7 @@ def _setup(document: Document) -> None:
     _page_number_header(document)
 
 
-def _heading(document: Document, data: ConsolidatedData) -> None:
+def _heading(document: DocxDocument, data: ConsolidatedData) -> None:
     cfg = data.config
     table = document.add_table(rows=2, cols=2)
     _no_borders(table)
@@ -136,7 +137,7 @@ def _heading(document: Document, data: ConsolidatedData) -> None:
         _para(document, data.meeting_note, italic=True, align=WD_ALIGN_PARAGRAPH.CENTER)
 
 
-def _grid(document: Document, header: list[str], rows: list[list[str]]) -> Table:
+def _grid(document: DocxDocument, header: list[str], rows: list[list[str]]) -> Table:
     table = document.add_table(rows=1, cols=len(header))
     table.style = "Table Grid"
     for cell, text in zip(table.rows[0].cells, header, strict=True):
@@ -207,7 +208,7 @@ def ranking_rows(data: ConsolidatedData) -> list[list[str]]:
     ]
 
 
-def _reports(document: Document, data: ConsolidatedData) -> None:
+def _reports(document: DocxDocument, data: ConsolidatedData) -> None:
     """Section II: who sent the period's report, or for a monthly report where the quarter's
     reports stand (a month of 2026 has none of its own)."""
     _para(document, data.reports_title, bold=True)
@@ -290,7 +291,7 @@ def render(data: ConsolidatedData) -> bytes:
     return buffer.getvalue()
 
 
-def _signature(document: Document, data: ConsolidatedData) -> None:
+def _signature(document: DocxDocument, data: ConsolidatedData) -> None:
     _para(document)
     table = document.add_table(rows=1, cols=2)
     _no_borders(table)

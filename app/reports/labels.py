@@ -112,7 +112,7 @@ def printable(data: T) -> T:
         return _CONTROL.sub("", data)  # type: ignore[return-value]
     if isinstance(data, BaseModel):
         changed = {k: printable(v) for k, v in data.__dict__.items()}
-        return data.model_copy(update=changed)  # type: ignore[return-value]
+        return data.model_copy(update=changed)
     if isinstance(data, list):
         return [printable(v) for v in data]  # type: ignore[return-value]
     if isinstance(data, tuple):

@@ -74,7 +74,7 @@ def _percent(value: float | None, measure: str) -> float | None:
 def render(data: ConsolidatedData) -> bytes:
     data = printable(data)
     book = Workbook()
-    book.remove(book.active)
+    book.remove(book.worksheets[0])  # the default sheet a new workbook opens with
     kpis = _sheet(
         book,
         "Chỉ tiêu",

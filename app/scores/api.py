@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
@@ -33,7 +33,9 @@ PeriodQuery = Annotated[
         examples=["2025-10"],
     ),
 ]
-_READ_ALL = {403: {"description": "Reporters may only see their own unit's scores."}}
+_READ_ALL: dict[int | str, dict[str, Any]] = {
+    403: {"description": "Reporters may only see their own unit's scores."}
+}
 
 
 @router.get("", response_model=ScoreSummary, responses=_READ_ALL)

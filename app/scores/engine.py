@@ -174,7 +174,7 @@ def report_state(
     state = reporting_service.timeliness_of(
         first_submitted_at=row.first_submitted_at if row else None, due_date=due
     )
-    return state.value, due  # type: ignore[return-value]
+    return state.value, due
 
 
 def unit_result(
@@ -313,9 +313,9 @@ def ward_areas(
     """Each task counts once, as the mean credit of the units that reported on it."""
     credits: dict[str, list[float]] = defaultdict(list)
     for result in results:
-        for task in result.tasks:
-            if task.credit is not None:
-                credits[task.assignment].append(task.credit)
+        for used in result.tasks:
+            if used.credit is not None:
+                credits[used.assignment].append(used.credit)
     items: dict[str, list[AreaItem]] = defaultdict(list)
     for task in frame.tasks:
         values = credits.get(task.code)
@@ -465,8 +465,8 @@ def score_period(
         for unit_id, rows in readings.items():
             if basis == "approved" and unit_id not in approved:
                 continue
-            for row in rows:
-                behind[row.indicator_id].add(states.get(unit_id, "draft"))
+            for reading in rows:
+                behind[reading.indicator_id].add(states.get(unit_id, "draft"))
         for indicator_id, judged in indicators.items():
             judged.data_state = weakest(behind.get(indicator_id, set()))
     return PeriodResult(period, day, has_data, results, indicators, basis)

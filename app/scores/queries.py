@@ -8,6 +8,9 @@ on ``plan_id``: the join lets the planner walk the period index through every wa
 database, while the id list leads it down the natural-key indexes to this ward's rows only.
 Readings have two partial natural-key indexes (with and without a domain), which a planner may
 only use for a query that says which half it wants: hence ``_halves`` and the UNION ALL.
+
+Queries of more than four columns use SQLAlchemy's ``select`` (``select_rows``): SQLModel's is
+typed for four at most. Both build the same statement; a session runs either into rows.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, and_, case, exists, func, union_all
+from sqlalchemy import select as select_rows
 from sqlmodel import Session, col, select
 
 from app.kpis.models import Reading
@@ -109,16 +113,16 @@ def unit_readings(
     if unit_ids is not None:
         where = and_(where, col(Reading.unit_id).in_(list(unit_ids)))
     columns = (
-        Reading.period,
-        Reading.indicator_id,
-        Reading.unit_id,
-        Reading.domain_id,
-        Reading.value,
-        Reading.numerator,
-        Reading.denominator,
-        Reading.source,
+        col(Reading.period),
+        col(Reading.indicator_id),
+        col(Reading.unit_id),
+        col(Reading.domain_id),
+        col(Reading.value),
+        col(Reading.numerator),
+        col(Reading.denominator),
+        col(Reading.source),
     )
-    query = union_all(*(select(*columns).where(half) for half in _halves(where)))
+    query = union_all(*(select_rows(*columns).where(half) for half in _halves(where)))
     return [ReadingRow(*row) for row in db_session.execute(query)]
 
 
@@ -140,18 +144,20 @@ def ward_aggregates(
         where = and_(where, col(Reading.unit_id).in_(list(unit_ids)))
     both = (col(Reading.numerator).is_not(None)) & (col(Reading.denominator).is_not(None))
     columns = (
-        Reading.period,
-        Reading.indicator_id,
-        Reading.domain_id,
+        col(Reading.period),
+        col(Reading.indicator_id),
+        col(Reading.domain_id),
         func.count(),
         func.sum(case((both, 1), else_=0)),
-        func.sum(Reading.numerator),
-        func.sum(Reading.denominator),
-        func.sum(Reading.value),
-        func.avg(Reading.value),
+        func.sum(col(Reading.numerator)),
+        func.sum(col(Reading.denominator)),
+        func.sum(col(Reading.value)),
+        func.avg(col(Reading.value)),
     )
     groups = (col(Reading.period), col(Reading.indicator_id), col(Reading.domain_id))
-    query = union_all(*(select(*columns).where(half).group_by(*groups) for half in _halves(where)))
+    query = union_all(
+        *(select_rows(*columns).where(half).group_by(*groups) for half in _halves(where))
+    )
     return [
         WardAggregate(
             period=period,
@@ -182,8 +188,8 @@ def has_any(
     sent. Each test stops at the first row an index gives."""
     tests = [
         exists().where(
-            Submission.plan_id == plan_id,
-            Submission.period == period,
+            col(Submission.plan_id) == plan_id,
+            col(Submission.period) == period,
             col(Submission.first_submitted_at).is_not(None),
         )
     ]
@@ -193,7 +199,7 @@ def has_any(
         tests.append(
             exists().where(
                 col(ProgressUpdate.assignment_id).in_(list(assignment_ids)),
-                ProgressUpdate.period == period,
+                col(ProgressUpdate.period) == period,
             )
         )
     return any(db_session.exec(select(test)).one() for test in tests)
@@ -209,18 +215,18 @@ def period_progress(
     """The units' reports on the tasks for exactly this period (index seeks on the natural key)."""
     if not unit_ids or not assignment_ids:
         return []
-    query = select(
-        ProgressUpdate.assignment_id,
-        ProgressUpdate.unit_id,
-        ProgressUpdate.period,
-        ProgressUpdate.status,
-        ProgressUpdate.percent_complete,
+    query = select_rows(
+        col(ProgressUpdate.assignment_id),
+        col(ProgressUpdate.unit_id),
+        col(ProgressUpdate.period),
+        col(ProgressUpdate.status),
+        col(ProgressUpdate.percent_complete),
     ).where(
         col(ProgressUpdate.assignment_id).in_(list(assignment_ids)),
         col(ProgressUpdate.unit_id).in_(list(unit_ids)),
-        ProgressUpdate.period == period,
+        col(ProgressUpdate.period) == period,
     )
-    return [ProgressRow(*row) for row in db_session.exec(query)]
+    return [ProgressRow(*row) for row in db_session.execute(query)]
 
 
 def latest_progress(
@@ -242,18 +248,18 @@ def latest_progress(
     latest = (
         func.row_number()
         .over(
-            partition_by=(ProgressUpdate.assignment_id, ProgressUpdate.unit_id),
+            partition_by=(col(ProgressUpdate.assignment_id), col(ProgressUpdate.unit_id)),
             order_by=(col(ProgressUpdate.period_end).desc(), col(ProgressUpdate.period_start)),
         )
         .label("latest")
     )
     ranked = (
-        select(
-            ProgressUpdate.assignment_id,
-            ProgressUpdate.unit_id,
-            ProgressUpdate.period,
-            ProgressUpdate.status,
-            ProgressUpdate.percent_complete,
+        select_rows(
+            col(ProgressUpdate.assignment_id),
+            col(ProgressUpdate.unit_id),
+            col(ProgressUpdate.period),
+            col(ProgressUpdate.status),
+            col(ProgressUpdate.percent_complete),
             latest,
         )
         .where(
@@ -263,14 +269,14 @@ def latest_progress(
         )
         .subquery()
     )
-    query = select(
+    query = select_rows(
         ranked.c.assignment_id,
         ranked.c.unit_id,
         ranked.c.period,
         ranked.c.status,
         ranked.c.percent_complete,
     ).where(ranked.c.latest == 1)
-    return [ProgressRow(*row) for row in db_session.exec(query)]
+    return [ProgressRow(*row) for row in db_session.execute(query)]
 
 
 def submissions(
@@ -280,10 +286,13 @@ def submissions(
     if not unit_ids:
         return {}
     query = select(
-        Submission.unit_id, Submission.status, Submission.due_date, Submission.first_submitted_at
+        col(Submission.unit_id),
+        col(Submission.status),
+        col(Submission.due_date),
+        col(Submission.first_submitted_at),
     ).where(
-        Submission.plan_id == plan_id,
-        Submission.period == period,
+        col(Submission.plan_id) == plan_id,
+        col(Submission.period) == period,
         col(Submission.unit_id).in_(list(unit_ids)),
     )
     return {row[0]: SubmissionRow(*row) for row in db_session.exec(query)}

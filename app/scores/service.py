@@ -147,14 +147,14 @@ def _overdue(frame: Frame, results: Sequence[UnitResult]) -> list[OverdueTask]:
     """Tasks past their due date and not done, each with the units still owing them."""
     behind: dict[str, list[OverdueUnit]] = defaultdict(list)
     for result in results:
-        for task in result.tasks:
-            if task.overdue:
-                behind[task.assignment].append(
+        for used in result.tasks:
+            if used.overdue:
+                behind[used.assignment].append(
                     OverdueUnit(
                         code=result.unit.code,
                         short_name=result.unit.short_name,
-                        status=task.status,
-                        percent_complete=task.percent_complete,
+                        status=used.status,
+                        percent_complete=used.percent_complete,
                     )
                 )
     out = []

@@ -156,7 +156,7 @@ def trend(
         kind = "ward_score" if unit_row is None else "unit_score"
     return Trend(
         plan=frame.plan.code,
-        kind=kind,  # type: ignore[arg-type]
+        kind=kind,
         unit=unit_row.code if unit_row else None,
         indicator=indicator,
         target=target,

@@ -214,7 +214,7 @@ def references(*, db_session: Session, unit: Unit) -> dict[str, int]:
         "đơn vị cấp dưới": select(func.count()).select_from(Unit).where(Unit.parent_id == unit.id),
         "kế hoạch": select(func.count())
         .select_from(Plan)
-        .where(or_(Plan.issuer_unit_id == unit.id, Plan.coordinator_unit_id == unit.id)),
+        .where(or_(col(Plan.issuer_unit_id) == unit.id, col(Plan.coordinator_unit_id) == unit.id)),
         "nhiệm vụ chủ trì": select(func.count())
         .select_from(Assignment)
         .where(Assignment.lead_unit_id == unit.id),
