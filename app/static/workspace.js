@@ -115,6 +115,16 @@
     button.textContent = n ? `Lưu tất cả (${n} dòng)` : "Lưu tất cả";
   }
 
+  // A conflict whose other version is exactly what this row holds.
+  function echoed(form) {
+    const panel = form.querySelector(".conflict-panel");
+    if (!panel) return false;
+    const theirs = JSON.parse(panel.dataset.theirs || "{}");
+    const mine = fields(form);
+    return Object.keys(theirs).length > 0 &&
+      Object.entries(theirs).every(([name, value]) => (mine[name] ?? "") === String(value ?? ""));
+  }
+
   // --- swapping the server's answer in ------------------------------------------------------
   function swapIn(html, { focusName } = {}) {
     const holder = document.createElement("template");
@@ -130,7 +140,17 @@
     for (const form of swapped) {
       const failed = form.classList.contains("has-error");
       prepare(form, { restore: false });
-      if (failed) {
+      if (failed && echoed(form)) {
+        // A save that reached the server but whose answer was lost, sent again: "someone else"
+        // is this very text. Nothing to choose; the row is saved.
+        const panel = form.querySelector(".conflict-panel");
+        form.elements.namedItem("version").value = panel.dataset.version;
+        panel.remove();
+        form.querySelectorAll(".row-error").forEach((el) => el.remove());
+        form.classList.remove("has-error", "in-conflict", "dirty", "carried", "queued");
+        settle(form);
+        setState(form, "Đã lưu", "");
+      } else if (failed) {
         form._initial = {}; // still unsaved: keep it marked and drafted
         remember(form);
         setState(form, "Chưa lưu được – xem lý do ở trên", "error");

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, Route, expect
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -61,6 +61,37 @@ def test_offline_while_saving_then_back_online_saves_the_row_once(
     # The draft is gone once saved: a reload shows the stored row, not a restored draft.
     page.reload()
     expect(page.locator(f"{ROW} .row-state")).to_have_text("")
+
+
+def test_a_save_whose_answer_was_lost_is_not_a_conflict_when_sent_again(
+    server: LiveServer, page: Page, clean_db: Engine, clock: FixedClock, seeded: object
+) -> None:
+    """The server stored the row but the answer never came back (the network dropped it): the
+    row waits and is sent again with the version it had. The stored row is exactly this text,
+    so it is saved, not shown as a colleague's conflicting version."""
+    make_user(clean_db, clock, username="bc.ttpv", role="reporter", unit="ttpvhcc")
+    login(page, server.url, "bc.ttpv", PASSWORD)
+    _type_row(page, "Câu trả lời bị mất trên đường về")
+    lost: list[int] = []
+
+    def drop_the_answer(route: Route) -> None:
+        if lost:
+            route.continue_()
+            return
+        route.fetch()  # the server stores the row ...
+        lost.append(1)
+        route.abort("connectionreset")  # ... and the browser never hears of it
+
+    page.route(re.compile(r".*/tasks/II\.1\.1\.1$"), drop_the_answer)
+    page.locator(ROW).get_by_role("button", name="Lưu", exact=True).click()
+    expect(page.locator(f"{ROW} .row-state")).to_contain_text("đang chờ mạng")
+    assert _audits(clean_db, "II.1.1.1/ttpvhcc/2025-10") == 1  # stored the first time
+    expect(page.locator(f"{ROW} .row-state")).to_have_text("Đã lưu", timeout=15_000)
+    expect(page.locator(f"{ROW} .conflict-panel")).to_have_count(0)
+    assert _audits(clean_db, "II.1.1.1/ttpvhcc/2025-10") == 1
+    assert _result(clean_db) == "Câu trả lời bị mất trên đường về"
+    page.reload()
+    expect(page.locator(f"{ROW} .row-state")).to_have_text("")  # no draft left behind
 
 
 def test_a_draft_survives_a_closed_tab(
