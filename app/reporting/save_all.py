@@ -24,6 +24,7 @@ from app.kpis.models import ReadingSource, ReadingWrite
 from app.progress import service as progress_service
 from app.progress.models import ProgressWrite
 from app.reporting.forms import app_error_messages, validate
+from app.schemas import StrictInput
 
 #: More rows than any unit's workspace holds (the largest has 72): a bigger body is a mistake.
 MAX_ROWS = 500
@@ -60,15 +61,18 @@ class SaveAllResult(BaseModel):
     rows: list[RowOutcome]
 
 
-class SaveAllRequest(BaseModel):
-    """Rows as the single endpoints take them, without `unit` and `period` (from the path)."""
+class SaveAllRequest(StrictInput):
+    """Rows as the single endpoints take them, without `unit` and `period` (from the path); an
+    unknown key here (``reading`` for ``readings``) is refused, not silently ignored."""
 
     tasks: list[dict[str, Any]] = Field(
         default_factory=list,
+        max_length=MAX_ROWS,
         examples=[[{"assignment": "II.1.1.1", "status": "in_progress", "percent_complete": 60}]],
     )
     readings: list[dict[str, Any]] = Field(
         default_factory=list,
+        max_length=MAX_ROWS,
         examples=[[{"indicator": "online_dossier", "value": "85,5", "version": 0}]],
     )
 
