@@ -56,9 +56,17 @@ def kpi(client: TestClient, code: str = "online_dossier", headers: dict | None =
     )
 
 
-def test_a_reporter_lands_on_its_units_open_period(reporter: TestClient) -> None:
+def test_a_reporter_lands_on_what_needs_action(reporter: TestClient) -> None:
     resp = reporter.get("/", follow_redirects=False)
-    assert resp.headers["location"] == "/units/ttpvhcc"
+    assert resp.status_code == 200
+    # 20/11/2025: October is overdue (due 05/11), November comes due on 05/12.
+    page = resp.text
+    assert "Tháng 10/2025</strong>: quá hạn, chưa gửi" in page
+    assert "Tháng 11/2025</strong>: sắp đến hạn" in page
+    assert page.index("Tháng 10/2025</strong>") < page.index("Tháng 11/2025</strong>")
+    assert "quá hạn 15 ngày" in page and "còn 15 ngày" in page
+    assert 'href="/units/ttpvhcc/periods/2025-10"' in page
+    assert "Báo cáo chờ duyệt" not in page  # a reporter reviews nothing
     resp = reporter.get("/units/ttpvhcc", follow_redirects=False)
     assert resp.headers["location"] == WS  # October is still open on 20/11/2025
 
