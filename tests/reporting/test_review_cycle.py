@@ -230,3 +230,15 @@ def test_a_coordinator_sees_the_review_queue_first(coordinator: TestClient, toke
     assert queue < page.index('id="home-todo"')
     assert 'href="/review/ttpvhcc/2025-10"' in page
     assert "Trung tâm Phục vụ hành chính công" in page
+
+
+def test_the_workspace_says_a_submitted_report_is_locked(
+    application: Any, tokens: dict, clean_db: Engine, clock: FixedClock
+) -> None:
+    with TestClient(application) as client:
+        assert login(client, "bc.ttpv").status_code == 303
+        assert 'id="submitted-notice"' not in client.get("/units/ttpvhcc/periods/2025-10").text
+        assert act(client, tokens["reporter"], "submit").status_code == 200
+        page = client.get("/units/ttpvhcc/periods/2025-10").text
+    assert 'id="submitted-notice"' in page
+    assert "đề nghị Phòng Văn hóa - Xã hội trả lại báo cáo" in page
