@@ -67,7 +67,7 @@ def test_dashboard_charts_and_why_panel(
     shot("indicator-page")
     assert not [e for e in errors if "Content Security Policy" in e or "Refused" in e], errors
 
-    # On a phone the ranking is one card per unit, every figure labelled, nothing to scroll sideways.
+    # On a phone the ranking is one card per unit, every figure labelled, no sideways scroll.
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"{server.url}/scores?period=2025-10")
     card = page.locator("#unit-vp")
