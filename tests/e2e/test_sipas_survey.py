@@ -77,6 +77,13 @@ def test_from_qr_link_to_thank_you_on_a_phone(
 
     phone.get_by_role("button", name="Tiếp tục").click()
     expect(phone.get_by_role("heading", name="Tiếp cận dịch vụ")).to_be_visible()
+    # The pre-selected "Bỏ qua" is grey, not the red of an error (border or background).
+    skipped = phone.locator("#q-r-tc3 label.skip span")
+    expect(phone.locator("#q-r-tc3 label.skip input")).to_be_checked()
+    look = skipped.evaluate(
+        "e => [getComputedStyle(e).borderColor, getComputedStyle(e).backgroundColor]"
+    )
+    assert look == ["rgb(154, 165, 177)", "rgb(238, 241, 245)"], look
     choice = phone.locator("#q-r-tc1 label.level-5")
     assert choice.bounding_box()["height"] >= 44  # a thumb-sized target
     choice.click()
