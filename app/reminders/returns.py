@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from fastapi import BackgroundTasks
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.actors import Actor
 from app.audit import service as audit
@@ -184,7 +184,7 @@ def send_now(
     with Session(engine, expire_on_commit=False) as db_session:
         reminder_id = db_session.exec(
             select(Reminder.id)
-            .join(Unit, Unit.id == Reminder.unit_id)  # type: ignore[arg-type]
+            .join(Unit, col(Unit.id) == col(Reminder.unit_id))
             .where(Unit.code == unit, Reminder.period == period, Reminder.kind == kind)
         ).first()
         if reminder_id is None:
