@@ -9,7 +9,6 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
-from swagger_ui_bundle import swagger_ui_path
 
 from app import health, security
 from app.accounts import api as account_api
@@ -294,6 +293,5 @@ def create_app(
         "/docs", security.docs_page, include_in_schema=False, response_class=HTMLResponse
     )
     app.openapi = _openapi_with_errors(app)  # type: ignore[method-assign]
-    app.mount("/static/swagger", StaticFiles(directory=swagger_ui_path), name="swagger")
     app.mount("/static", StaticFiles(directory=str(ROOT_DIR / "app" / "static")), name="static")
     return app

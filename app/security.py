@@ -44,11 +44,11 @@ DOCS_HTML = """<!doctype html>
 <head>
   <meta charset="utf-8">
   <title>partrack API</title>
-  <link rel="stylesheet" href="/static/swagger/swagger-ui.css">
+  <link rel="stylesheet" href="/static/vendor/swagger-ui-5.36.0/swagger-ui.css">
 </head>
 <body>
   <div id="swagger-ui" data-openapi-url="/openapi.json"></div>
-  <script src="/static/swagger/swagger-ui-bundle.js"></script>
+  <script src="/static/vendor/swagger-ui-5.36.0/swagger-ui-bundle.js"></script>
   <script src="/static/docs-init.js"></script>
 </body>
 </html>
@@ -56,5 +56,6 @@ DOCS_HTML = """<!doctype html>
 
 
 def docs_page() -> HTMLResponse:
-    """Swagger UI from the vendored ``swagger-ui-bundle`` package: wards run on intranets."""
+    """Swagger UI 5 vendored under ``static/vendor`` (wards run on intranets; the Python
+    ``swagger-ui-bundle`` package shipped Swagger UI 4, which cannot render OpenAPI 3.1)."""
     return HTMLResponse(DOCS_HTML)

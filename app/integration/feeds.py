@@ -437,7 +437,9 @@ class _RecordImporter:
             }
         if not pairs <= self._open:
             for pair_unit, period in sorted(pairs):
-                self.lookups.ensure_open(self.plan, self.unit_by_id(pair_unit), period)
+                self.lookups.ensure_open(
+                    self.plan, self.unit_by_id(pair_unit), period, only_final=True
+                )
             self._open |= pairs  # open: no need to ask again in this batch
         self.touched |= pairs
         return (Outcome.CREATED if old is None else Outcome.UPDATED), _Change(fields, old)

@@ -788,8 +788,8 @@ class Lookups:
             monthly=monthly,
         )
 
-    def ensure_open(self, plan: Plan, unit: Unit, period: str) -> None:
-        key = ("open", plan.id, unit.id, period)
+    def ensure_open(self, plan: Plan, unit: Unit, period: str, *, only_final: bool = False) -> None:
+        key = ("open", plan.id, unit.id, period, only_final)
         if self._hit(key) is not _MISSING:
             return  # open, as found before
         self._cached(
@@ -799,6 +799,7 @@ class Lookups:
             plan=plan,
             unit=unit,
             period=period,
+            only_final=only_final,
         )
 
 
@@ -987,7 +988,8 @@ def check_reading(
     # refused with the hint rather than filed where the quarterly report never looks.
     monthly = source == ReadingSource.COMPUTED or ctx.monthly
     period = lookups.period(ctx.plan, data.period, monthly=monthly)
-    lookups.ensure_open(ctx.plan, ctx.unit, period)
+    # A computed figure is the feed's, not the unit's edit: it stops only at approval.
+    lookups.ensure_open(ctx.plan, ctx.unit, period, only_final=source == ReadingSource.COMPUTED)
     if ctx.disaggregation == Disaggregation.DOMAIN and ctx.domain_id is None:
         raise Invalid.one(
             "domain",

@@ -30,8 +30,19 @@ class Slot:
         return kind_label(self.kind)
 
 
+#: A review's message to the unit rather than a reminder: ``returned-4``, ``reopened-6`` (the
+#: report's version after the act, so each return is its own row of the log).
+REVIEW_KINDS = {"returned": "Báo cáo bị trả lại", "reopened": "Báo cáo được mở lại"}
+
+
+def is_review_kind(kind: str) -> bool:
+    return kind.partition("-")[0] in REVIEW_KINDS
+
+
 def kind_label(kind: str) -> str:
     """``before_3`` → “Trước hạn 3 ngày làm việc”, for pages and e-mail subjects."""
+    if is_review_kind(kind):
+        return REVIEW_KINDS[kind.partition("-")[0]]
     if kind == DUE:
         return "Đến hạn hôm nay"
     name, _, days = kind.partition("_")

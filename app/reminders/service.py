@@ -9,7 +9,6 @@ as failed (never as sent) and retried by the next pass, without stopping this on
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import func
@@ -17,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.accounts.models import User
-from app.accounts.permissions import Permission, Role, authorize
+from app.accounts.permissions import Permission, authorize
 from app.actors import Actor
 from app.audit import service as audit
 from app.audit.models import AuditAction
@@ -37,6 +36,7 @@ from app.reminders.models import (
     Reminder,
     ReminderDelivery,
 )
+from app.reminders.recipients import recipients_for
 from app.reminders.workdays import WorkingCalendar, load_calendar
 from app.reporting import service as reporting_service
 from app.reporting import workspace
@@ -47,36 +47,14 @@ from app.units.models import Unit
 LOOKBACK_PERIODS = 3
 #: A failing address is tried this many passes, then left for a coordinator to sort out.
 MAX_EMAIL_ATTEMPTS = 5
+#: The e-mail's call to action for a returned or reopened report.
+_REVIEW_ACTION = "Sửa và gửi lại báo cáo tại"
 _NOT_SUBMITTED = {SubmissionStatus.DRAFT, SubmissionStatus.RETURNED}
 
 
 def working_calendar(settings: Settings) -> WorkingCalendar:
     """The shipped holidays, or the configured file that replaces them."""
     return load_calendar(settings.public_holidays_file)
-
-
-@dataclass(frozen=True)
-class Recipients:
-    to: list[User]
-    cc: list[User]
-
-
-def recipients_for(*, db_session: Session, unit: Unit, copy_heads: bool) -> Recipients:
-    """Addressed: the unit's active reporters (and coordinators who report for it). Copied after
-    the due date: the unit's head — its active users with the viewer (“Lãnh đạo”) role — and
-    every active coordinator."""
-    users = list(db_session.exec(select(User).where(col(User.active)).order_by(col(User.username))))
-    to = [u for u in users if u.unit_id == unit.id and u.role in (Role.REPORTER, Role.COORDINATOR)]
-    cc: list[User] = []
-    if copy_heads:
-        heads = [u for u in users if u.unit_id == unit.id and u.role == Role.VIEWER]
-        coordinators = [u for u in users if u.role == Role.COORDINATOR]
-        seen = {u.id for u in to}
-        for user in heads + coordinators:
-            if user.id not in seen:
-                seen.add(user.id)
-                cc.append(user)
-    return Recipients(to=to, cc=cc)
 
 
 def _timing_vi(slot: schedule.Slot) -> str:
@@ -112,10 +90,11 @@ def _body(
     return "\n".join(lines)
 
 
-def _email_text(*, body: str, link: str, settings: Settings, unit: Unit) -> str:
+def _email_text(*, body: str, link: str, settings: Settings, unit: Unit, action: str = "") -> str:
     return (
         f"Kính gửi cán bộ báo cáo của {unit.name},\n\n{body}\n\n"
-        f"Cập nhật và gửi báo cáo tại: {settings.reminder_base_url.rstrip('/')}{link}\n\n"
+        f"{action or 'Cập nhật và gửi báo cáo tại'}: "
+        f"{settings.reminder_base_url.rstrip('/')}{link}\n\n"
         "Thư này do hệ thống partrack của UBND phường Phú Định gửi tự động; "
         "xin đừng trả lời thư này.\n"
     )
@@ -224,7 +203,7 @@ def _claim(
     return reminder
 
 
-def _send_pending(
+def send_pending(
     *,
     db_session: Session,
     actor: Actor,
@@ -232,17 +211,20 @@ def _send_pending(
     settings: Settings,
     mailer: Mailer,
     result: PassResult,
+    reminder_id: int | None = None,
 ) -> None:
     """Each reminder's unsent e-mail as one message (To: the unit, Cc: the copied); a failure is
-    recorded on its deliveries and the pass goes on with the next reminder."""
+    recorded on its deliveries and the pass goes on with the next reminder. ``reminder_id``
+    sends just that one (a returned report's message, right after the return)."""
+    query = select(ReminderDelivery).where(
+        ReminderDelivery.channel == Channel.EMAIL,
+        col(ReminderDelivery.status).in_([DeliveryStatus.PENDING, DeliveryStatus.FAILED]),
+        ReminderDelivery.attempts < MAX_EMAIL_ATTEMPTS,
+    )
+    if reminder_id is not None:
+        query = query.where(ReminderDelivery.reminder_id == reminder_id)
     rows = db_session.exec(
-        select(ReminderDelivery)
-        .where(
-            ReminderDelivery.channel == Channel.EMAIL,
-            col(ReminderDelivery.status).in_([DeliveryStatus.PENDING, DeliveryStatus.FAILED]),
-            ReminderDelivery.attempts < MAX_EMAIL_ATTEMPTS,
-        )
-        .order_by(col(ReminderDelivery.reminder_id), col(ReminderDelivery.id))
+        query.order_by(col(ReminderDelivery.reminder_id), col(ReminderDelivery.id))
     ).all()
     by_reminder: dict[int, list[ReminderDelivery]] = {}
     for row in rows:
@@ -267,7 +249,13 @@ def _send_pending(
             to=[(names.get(d.user_id, ""), d.recipient) for d in deliveries if not d.copied],
             cc=[(names.get(d.user_id, ""), d.recipient) for d in deliveries if d.copied],
             subject=f"[partrack] {note.title}",
-            body=_email_text(body=note.body, link=note.link, settings=settings, unit=unit),
+            body=_email_text(
+                body=note.body,
+                link=note.link,
+                settings=settings,
+                unit=unit,
+                action=_REVIEW_ACTION if schedule.is_review_kind(reminder.kind) else "",
+            ),
         )
         now = clock.now()
         error = ""
@@ -364,7 +352,7 @@ def run_pass(
                 {"unit": unit.code, "period": str(period), "kind": slot.kind, "notified": count}
             )
     if mailer is not None:
-        _send_pending(
+        send_pending(
             db_session=db_session,
             actor=actor,
             clock=clock,

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Body, Query
+from fastapi import APIRouter, BackgroundTasks, Body, Query, Request
 
 from app.accounts.dependencies import CurrentActor
 from app.clock import ClockDep
 from app.db import SessionDep
 from app.pagination import PagingDep
+from app.reminders import returns
 from app.reporting import service
 from app.reporting.models import SubmissionAction, SubmissionRead, SubmissionStatus
 from app.schemas import Page
@@ -72,12 +73,17 @@ def act_on_submission(
     db_session: SessionDep,
     actor: CurrentActor,
     clock: ClockDep,
+    request: Request,
+    tasks: BackgroundTasks,
     data: Annotated[SubmissionAction, Body()] = SubmissionAction(),
     plan: str | None = None,
 ) -> SubmissionRead:
     """`submit` (the unit), `approve`, `return` (with `comment`), `reopen` an approved report
-    (with `comment`) — coordinators. Send the `version` you saw to refuse a stale action."""
-    return service.act(
+    (with `comment`) — coordinators. Send the `version` you saw to refuse a stale action.
+
+    A submitted report's data is locked until review (writes answer 409 `period_locked`); a
+    return or reopen notifies the unit's reporters in the app, and by e-mail when configured."""
+    result = service.act(
         action=action,
         db_session=db_session,
         actor=actor,
@@ -87,4 +93,9 @@ def act_on_submission(
         plan=plan,
         comment=data.comment,
         version=data.version,
+        by_email=bool(request.app.state.settings.smtp_host),
     )
+    returns.mail_after_response(
+        tasks, state=request.app.state, actor=actor, action=action, result=result
+    )
+    return result

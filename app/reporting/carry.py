@@ -105,12 +105,19 @@ def rows_of(ws: workspace.Workspace) -> list[CarriedRow]:
 
 
 def ensure_can_carry(*, actor: Actor, ws: workspace.Workspace) -> None:
-    """Only the unit's own writers, and never into an approved (locked) period."""
+    """Only the unit's own writers, and never into a period that is sent or approved."""
     authorize(actor, Permission.DATA_WRITE, unit_code=ws.unit.code)
     if ws.locked:
         raise Conflict(
             f"Báo cáo {ws.period.label_vi} đã được duyệt, số liệu đã khóa: không chép từ kỳ "
             f"trước được. Nếu cần sửa, hãy đề nghị {ws.coordinator_name} mở lại báo cáo.",
+            code="period_locked",
+        )
+    if ws.read_only:
+        raise Conflict(
+            f"Báo cáo {ws.period.label_vi} đã gửi và đang chờ duyệt, số liệu tạm khóa: không "
+            f"chép từ kỳ trước được. Nếu cần sửa, hãy đề nghị {ws.coordinator_name} trả lại "
+            "báo cáo.",
             code="period_locked",
         )
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, BackgroundTasks, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
 
@@ -20,10 +21,12 @@ from app.db import SessionDep
 from app.errors import AppError, Forbidden, Invalid, NotFound
 from app.kpis import service as kpi_service
 from app.kpis.models import ReadingSource, ReadingWrite
+from app.names import names_of
 from app.periods import Period
 from app.progress import service as progress_service
 from app.progress.models import ProgressWrite
-from app.reporting import carry, completeness, save_all, workspace
+from app.reminders import returns
+from app.reporting import agenda, carry, completeness, history, save_all, workspace
 from app.reporting import service as reporting_service
 from app.reporting.forms import app_error_messages, number_text, validate
 from app.reporting.models import STATUS_LABELS, SubmissionAction, SubmissionStatus
@@ -61,15 +64,22 @@ def page_context(ws: workspace.Workspace, identity: Any, clock: Any) -> dict[str
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(identity: WebUser, db_session: SessionDep, clock: ClockDep) -> Response:
-    """Each role lands where its work is: a reporter on its unit's open period, a coordinator on
-    the review queue, a leader on the completeness overview."""
+def home(request: Request, identity: WebUser, db_session: SessionDep, clock: ClockDep) -> Response:
+    """Each person lands on what needs them: a reporter on its unit's returned, overdue and
+    coming reports (most urgent first), a coordinator on the review queue and then its own unit's
+    list; a leader, who acts on nothing here, on the completeness overview."""
     actor = identity.actor
-    if actor.role == Role.REPORTER and actor.unit_code:
-        return RedirectResponse(f"/units/{actor.unit_code}", status_code=303)
-    if can(actor, Permission.REVIEW):
-        return RedirectResponse("/review", status_code=303)
-    return RedirectResponse("/completeness", status_code=303)
+    if actor.role == Role.VIEWER:
+        return RedirectResponse("/completeness", status_code=303)
+    return render(
+        request,
+        "reporting/home.html",
+        {
+            "title": "Việc cần làm",
+            "agenda": agenda.build(db_session=db_session, actor=actor, clock=clock),
+            "status_labels": STATUS_LABELS,
+        },
+    )
 
 
 @router.get("/units/{unit}", response_class=HTMLResponse)
@@ -419,7 +429,55 @@ def review_queue(
             "title": "Báo cáo chờ duyệt",
             "items": items,
             "status_labels": STATUS_LABELS,
+            "done": _done_message(request, identity=identity, db_session=db_session, clock=clock),
         },
+    )
+
+
+#: What the page after an approve, return or reopen confirms, once the report's state agrees.
+_DONE = {
+    "approve": (SubmissionStatus.APPROVED, "Đã duyệt báo cáo {period} của {unit}."),
+    "return": (
+        SubmissionStatus.RETURNED,
+        "Đã trả lại báo cáo {period} của {unit}; đơn vị đã được thông báo kèm nhận xét.",
+    ),
+    "reopen": (
+        SubmissionStatus.RETURNED,
+        "Đã mở lại báo cáo {period} của {unit}; đơn vị đã được thông báo kèm lý do.",
+    ),
+}
+
+
+def _done_url(target: str, action: str, unit: str, period: str) -> str:
+    return f"{target}?{urlencode({'xong': action, 'don_vi': unit, 'ky': period})}"
+
+
+def _done_message(request: Request, *, identity: Any, db_session: Any, clock: Any) -> str:
+    """The confirmation after a review act (post/redirect/get carries it in the address).
+
+    Shown only when the report really is in the state the act leads to, so an old or edited
+    address never confirms something that did not happen.
+    """
+    query = request.query_params
+    action, unit, period = query.get("xong", ""), query.get("don_vi", ""), query.get("ky", "")
+    if action not in _DONE or not unit or not period:
+        return ""
+    try:
+        sub = reporting_service.get_submission(
+            db_session=db_session,
+            actor=identity.actor,
+            clock=clock,
+            unit=unit,
+            period=period,
+            plan=None,
+        )
+    except AppError:
+        return ""
+    status, text = _DONE[action]
+    if sub.status != status:
+        return ""
+    return text.format(
+        period=Period.parse(sub.period).label_vi, unit=names_of(request).unit_name(unit)
     )
 
 
@@ -451,6 +509,10 @@ def _review_page(
             **page_context(ws, identity, clock),
             "errors": errors or {},
             "comment": comment,
+            "history": history.steps(
+                db_session=db_session, unit=ws.unit.code, period=str(ws.submission.period)
+            ),
+            "done": _done_message(request, identity=identity, db_session=db_session, clock=clock),
         },
         block="actions",
         status_code=status_code,
@@ -480,6 +542,7 @@ async def review_action(
     identity: WebUser,
     db_session: SessionDep,
     clock: ClockDep,
+    tasks: BackgroundTasks,
 ) -> Response:
     if action not in {"approve", "return", "reopen"}:
         raise NotFound(f"Không có thao tác “{action}” trên trang duyệt báo cáo.")
@@ -491,7 +554,7 @@ async def review_action(
     )
     if parsed is not None:
         try:
-            reporting_service.act(
+            result = reporting_service.act(
                 action=action,
                 db_session=db_session,
                 actor=identity.actor,
@@ -500,6 +563,7 @@ async def review_action(
                 period=period,
                 comment=parsed.comment,  # type: ignore[attr-defined]
                 version=parsed.version,  # type: ignore[attr-defined]
+                by_email=bool(request.app.state.settings.smtp_host),
             )
         except AppError as exc:
             db_session.rollback()
@@ -516,7 +580,11 @@ async def review_action(
                 comment=comment,
                 status_code=exc.status_code,
             )
+        returns.mail_after_response(
+            tasks, state=request.app.state, actor=identity.actor, action=action, result=result
+        )
         target = "/review" if action != "reopen" else f"/review/{unit}/{period}"
+        target = _done_url(target, action, unit, result.period)
         if is_partial_request(request):
             response = Response(status_code=200)
             response.headers["HX-Redirect"] = target

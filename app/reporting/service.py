@@ -23,6 +23,7 @@ from app.names import names_for
 from app.periods import Granularity, Period, PeriodError
 from app.plans import service as plan_service
 from app.plans.models import Plan
+from app.reminders import returns
 from app.reporting.models import (
     Submission,
     SubmissionRead,
@@ -147,26 +148,63 @@ def report_period_of(plan: Plan, period: str) -> str:
         return period
 
 
-def ensure_open(*, db_session: Session, plan: Plan, unit: Unit, period: str) -> None:
-    """Refuse a change to an approved period (409), saying who approved it and whom to ask."""
+def ensure_open(
+    *, db_session: Session, plan: Plan, unit: Unit, period: str, only_final: bool = False
+) -> None:
+    """Refuse a change to a report that is waiting for review or approved (409 ``period_locked``),
+    saying since when and whom to ask.
+
+    The rule after submission: the unit's edits are locked until review, so a reviewer approves
+    exactly what was sent. A unit that must change something asks the coordinator to return the
+    report. ``only_final``: the feeds (the one-stop-shop system's dossiers, and the readings
+    computed from them) keep flowing while a report waits for review, as late completions arrive
+    every night; only an approved report stops them.
+    """
     period = report_period_of(plan, period)
     row = _row(db_session=db_session, plan=plan, unit=unit, period=period)
-    if row is None or row.status != SubmissionStatus.APPROVED:
+    locked = {SubmissionStatus.APPROVED} if only_final else LOCKED_STATUSES
+    if row is None or row.status not in locked:
         return
+    raise Conflict(
+        lock_message(db_session=db_session, plan=plan, unit=unit, row=row), code="period_locked"
+    )
+
+
+#: The statuses in which a unit's data for the period cannot change.
+LOCKED_STATUSES = frozenset({SubmissionStatus.SUBMITTED, SubmissionStatus.APPROVED})
+
+
+def lock_message(*, db_session: Session, plan: Plan, unit: Unit, row: Submission) -> str:
+    """Why the period's data cannot change, in words for the unit: the same sentence for a page,
+    the API and an import."""
     coordinator = (
         db_session.get(Unit, plan.coordinator_unit_id) if plan.coordinator_unit_id else None
     )
-    when = (
-        row.reviewed_at.astimezone(VIETNAM_TZ).strftime("%d/%m/%Y %H:%M") if row.reviewed_at else ""
-    )
     who = coordinator.name if coordinator else "bộ phận điều phối"
-    raise Conflict(
-        f"Báo cáo kỳ {Period.parse(period).label_vi} của đơn vị {unit.short_name or unit.code} "
-        f"đã được {names_for(db_session).person(row.reviewed_by)} duyệt lúc {when} "
-        "nên không sửa được nữa. "
-        f"Nếu cần sửa, hãy đề nghị {who} mở lại báo cáo.",
-        code="period_locked",
+    label = (
+        f"Báo cáo kỳ {Period.parse(row.period).label_vi} của đơn vị {unit.short_name or unit.code}"
     )
+    names = names_for(db_session)
+    if row.status == SubmissionStatus.SUBMITTED:
+        return (
+            f"{label} đã được {names.person(row.submitted_by)} gửi lúc {_at(row.submitted_at)} "
+            "và đang chờ duyệt nên tạm khóa, để người duyệt xem đúng bản đã gửi. "
+            f"Nếu cần sửa, hãy đề nghị {who} trả lại báo cáo."
+        )
+    return (
+        f"{label} đã được {names.person(row.reviewed_by)} duyệt lúc {_at(row.reviewed_at)} "
+        "nên không sửa được nữa. "
+        f"Nếu cần sửa, hãy đề nghị {who} mở lại báo cáo."
+    )
+
+
+def editing_locked(status: SubmissionStatus | str) -> bool:
+    """Whether a report in this status keeps its data read-only (the workspace shows it so)."""
+    return status in LOCKED_STATUSES
+
+
+def _at(moment: datetime | None) -> str:
+    return moment.astimezone(VIETNAM_TZ).strftime("%d/%m/%Y %H:%M") if moment else ""
 
 
 def get_submission(
@@ -247,6 +285,7 @@ def _transition(
     version: int | None,
     comment: str = "",
     reopening: bool = False,
+    by_email: bool = False,
 ) -> SubmissionRead:
     plan = plan_service.get_plan(db_session=db_session, code=plan_code)
     unit_row = unit_service.get_by_code(db_session=db_session, code=unit)
@@ -305,6 +344,21 @@ def _transition(
         after=after,
         clock=clock,
     )
+    if to == SubmissionStatus.RETURNED:  # the unit hears of it in the same transaction
+        assert plan.id is not None
+        returns.notify(
+            db_session=db_session,
+            actor=actor,
+            clock=clock,
+            plan_id=plan.id,
+            unit=unit_row,
+            period=p,
+            due_date=row.due_date,
+            version=row.version,
+            comment=comment,
+            reopening=reopening,
+            by_email=by_email,
+        )
     db_session.commit()
     return after
 
@@ -366,10 +420,12 @@ def act(
     plan: str | None = None,
     comment: str = "",
     version: int | None = None,
+    by_email: bool = False,
 ) -> SubmissionRead:
     """Submit (the unit), approve, return or reopen (coordinators) a unit's period report.
 
-    A return says what to fix and a reopen why, so both require a comment.
+    A return says what to fix and a reopen why, so both require a comment; both notify the unit's
+    reporters (``by_email``: also queue their e-mails, when mail is configured).
     """
     rule = TRANSITIONS.get(action)
     if rule is None:
@@ -398,6 +454,7 @@ def act(
         version=version,
         comment=comment.strip(),
         reopening=rule.reopening,
+        by_email=by_email,
     )
 
 

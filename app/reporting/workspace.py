@@ -139,7 +139,14 @@ class Workspace:
 
     @property
     def locked(self) -> bool:
+        """Approved: the data is final until a coordinator reopens the report."""
         return self.submission.status == SubmissionStatus.APPROVED
+
+    @property
+    def read_only(self) -> bool:
+        """Approved, or sent and waiting for review: the service refuses every write, so the
+        page shows the rows read-only instead of letting the officer type into a refusal."""
+        return reporting_service.editing_locked(self.submission.status)
 
 
 def _role(task: AssignmentRead, unit: Unit) -> str:
@@ -316,7 +323,7 @@ def build(
         db_session.get(Unit, plan.coordinator_unit_id) if plan.coordinator_unit_id else None
     )
     ws.coordinator_name = coordinator.name if coordinator else "bộ phận điều phối"
-    if ws.locked:
+    if ws.read_only:
         ws.can_edit = ws.can_submit = False
     empty_kpis = [row for row in ws.indicators if row.empty]
     kpi_labels = [

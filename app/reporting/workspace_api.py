@@ -51,7 +51,7 @@ def save_rows(
     summary="The previous period's answers, offered for this period (nothing is written)",
     responses={
         403: {"description": "Another unit, or a role that may not write."},
-        409: {"description": "The period is approved (locked)."},
+        409: {"description": "The report is sent or approved: its data is locked."},
     },
 )
 def carry_forward(

@@ -21,7 +21,7 @@ from app.clock import Clock, ClockDep
 from app.db import SessionDep
 from app.errors import AppError, Invalid, TooManyRequests
 from app.kpis.models import Domain
-from app.sipas import access_log, codes, collect, kiosks, throttle
+from app.sipas import access_log, codes, collect, draft, kiosks, throttle
 from app.sipas.collect import FormToken, SurveyAnswers
 from app.sipas.dependencies import settings_of, survey_policy
 from app.sipas.models import Kiosk
@@ -316,8 +316,9 @@ def _code_from_cookie(request: Request) -> str | None:
 
 
 def _forget_code(response: Response) -> Response:
+    """After sending: neither the code nor the answers stay in the browser."""
     response.delete_cookie(CODE_COOKIE, path=SURVEY)
-    return response
+    return draft.forget(response)
 
 
 def _start_with_cookie(
@@ -337,11 +338,14 @@ def survey_start(
     request: Request, db_session: SessionDep, clock: ClockDep, ma: str | None = None
 ) -> Response:
     """The QR code's link ``/khao-sat?ma=K7QM3XTP9A`` (exchanged for a cookie); or the survey."""
-    if ma and ma.strip():
-        return _exchange_code(
-            request, db_session, clock, mode="web", code_text=ma[:64], home=SURVEY
+    if ma and ma.strip():  # a new receipt: whatever was begun before is dropped
+        return draft.forget(
+            _exchange_code(request, db_session, clock, mode="web", code_text=ma[:64], home=SURVEY)
         )
-    return _start_with_cookie(request, db_session, clock, mode="web")
+    resumed = _from_draft(request, db_session, step=0)  # the Back gesture to the first screen
+    if resumed is not None:
+        return resumed
+    return draft.forget(_start_with_cookie(request, db_session, clock, mode="web"))
 
 
 @public_router.get(KIOSK_HOME, response_class=HTMLResponse)
@@ -358,10 +362,13 @@ def kiosk_start(
             status_code=403,
         )
     if ma and ma.strip():
-        return _exchange_code(
-            request, db_session, clock, mode="kiosk", code_text=ma[:64], home=KIOSK_HOME
+        return draft.forget(
+            _exchange_code(
+                request, db_session, clock, mode="kiosk", code_text=ma[:64], home=KIOSK_HOME
+            )
         )
-    return _start_with_cookie(request, db_session, clock, mode="kiosk", kiosk=kiosk)
+    # The kiosk's start is also its reset after idle time: the next person starts from nothing.
+    return draft.forget(_start_with_cookie(request, db_session, clock, mode="kiosk", kiosk=kiosk))
 
 
 async def _form_fields(request: Request) -> dict[str, str]:
@@ -397,7 +404,7 @@ def survey_step(
     if collect.is_spent(db_session=db_session, token=parsed):  # never show a sent form again
         if fields.get("go") == "send":  # a double click that came in after the first was stored
             return _forget_code(RedirectResponse(THANKS_OF[parsed.mode], status_code=303))
-        return RedirectResponse(home, status_code=303)
+        return draft.forget(RedirectResponse(home, status_code=303))
     content = content_of(get_version(db_session=db_session, version=parsed.version))
     steps = steps_of(content)
     domains = {d.code for d in _domains(db_session)}
@@ -432,8 +439,14 @@ def survey_step(
     if errors:
         first = next(i for i, s in enumerate(steps) if set(s.fields) & set(errors))
         return again(422, at=first, message="Có câu trả lời chưa hợp lệ, bạn xem lại giúp.")
-    if go == "back":
-        return again(200, at=step - 1)
+    if go in ("back", "next"):
+        target = step - 1 if go == "back" else step + 1
+        target = max(0, min(target, len(steps) - 1))
+        moved = RedirectResponse(draft.page_url(target), status_code=303)
+        kept = draft.Draft(token=token, fields=answers.fields())
+        if draft.save(moved, request=request, signing_key=key, draft=kept):
+            return moved
+        return again(200, at=target)  # too much to keep in a cookie: answer in place
     if go != "send":
         return again(200, at=step + 1)
     try:
@@ -454,6 +467,49 @@ def survey_step(
         response.headers.update(exc.headers)
         return response
     return _forget_code(RedirectResponse(THANKS_OF[parsed.mode], status_code=303))
+
+
+def _from_draft(request: Request, db_session: Session, *, step: int) -> Response | None:
+    """A screen drawn from the draft in the person's own cookie, with every answer so far;
+    ``None`` when there is no usable draft (none, forged, expired, sent, another kiosk's)."""
+    key = _signing_key(request)
+    kept = draft.load(request, signing_key=key)
+    if kept is None:
+        return None
+    try:
+        parsed, _ = collect.read_token(key, kept.token)
+    except collect.FormRefused:
+        return None
+    if collect.is_spent(db_session=db_session, token=parsed):  # sent meanwhile: start again
+        return None
+    if parsed.mode == "kiosk":
+        kiosk = _kiosk_from_cookie(request, db_session)
+        if kiosk is None or kiosk.code != parsed.kiosk:
+            return None
+    content = content_of(get_version(db_session=db_session, version=parsed.version))
+    domains = {d.code for d in _domains(db_session)}
+    answers, _ = collect.parse_answers(kept.fields, content=content, domains=domains)
+    response = _render_step(
+        request,
+        db_session,
+        content=content,
+        token=kept.token,
+        parsed=parsed,
+        step=step,
+        answers=answers,
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@public_router.get(draft.PAGE, response_class=HTMLResponse)
+def survey_page(request: Request, db_session: SessionDep, buoc: int = 1) -> Response:
+    """The screen a "Tiếp tục" or "Quay lại" redirected to, or the one the Back gesture returns
+    to; without a usable draft, the survey's start."""
+    page = _from_draft(request, db_session, step=buoc - 1)
+    if page is None:
+        return draft.forget(RedirectResponse(SURVEY, status_code=303))
+    return page
 
 
 @public_router.get(THANKS, response_class=HTMLResponse)

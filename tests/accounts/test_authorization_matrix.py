@@ -212,6 +212,17 @@ CASES: dict[tuple[str, str], tuple[str, Build]] = {
         lambda c: (f"{API}/scores/config", {"config": {"version": "2026.1"}}),
     ),
     ("DELETE", "/api/v1/scores/config"): ("admin", lambda c: (_scoring_override(c), None)),
+    ("POST", "/api/v1/units/{unit}/periods/{period}/rows"): (
+        "unit",
+        lambda c: (
+            f"{API}/units/{c.unit}/periods/2025-10/rows",
+            {
+                "tasks": [
+                    {"assignment": "II.1.1.1", "status": "in_progress", "percent_complete": 40}
+                ]
+            },
+        ),
+    ),
     ("PUT", "/api/v1/progress"): (
         "unit",
         lambda c: (

@@ -280,7 +280,7 @@ def test_docs_are_served_from_our_own_files(browser: TestClient) -> None:
     resp = browser.get("/docs")
     assert resp.status_code == 200
     assert "cdn" not in resp.text.lower()
-    assert browser.get("/static/swagger/swagger-ui-bundle.js").status_code == 200
+    assert browser.get("/static/vendor/swagger-ui-5.36.0/swagger-ui-bundle.js").status_code == 200
     assert browser.get("/static/docs-init.js").status_code == 200
     spec = browser.get("/openapi.json").json()
     assert "HTTPBearer" in spec["components"]["securitySchemes"]

@@ -40,6 +40,7 @@ EXPECTED: dict[tuple[str, str], tuple[str, str]] = {
     ("PUT", "/api/v1/readings"): ("reading", "create"),
     ("DELETE", "/api/v1/readings/{reading_id}"): ("reading", "delete"),
     ("PUT", "/api/v1/progress"): ("progress", "create"),
+    ("POST", "/api/v1/units/{unit}/periods/{period}/rows"): ("progress", "create"),
     ("PUT", "/api/v1/plans/{code}/due-days"): ("plan", "update"),
     ("POST", "/api/v1/reports/consolidated/final"): ("report_snapshot", "create"),
     ("PUT", "/api/v1/reports/config"): ("report_config", "update"),

@@ -80,7 +80,8 @@ def test_admin_creates_a_reporter_and_revokes_a_token(
     reporter.get_by_label("Mật khẩu mới (ít nhất 10 ký tự)").fill(CHOSEN)
     reporter.get_by_label("Nhập lại mật khẩu mới").fill(CHOSEN)
     reporter.get_by_role("button", name="Lưu mật khẩu mới").click()
-    expect(reporter).to_have_url(f"{server.url}/units/ttpvhcc/periods/2025-10")
+    expect(reporter).to_have_url(f"{server.url}/")
+    expect(reporter.get_by_role("heading", level=1)).to_have_text("Việc cần làm")
     reporter.screenshot(path=str(shot.folder / "reporter-workspace.png"), full_page=True)
     other.close()
 

@@ -45,8 +45,10 @@ def test_reporter_and_coordinator_run_a_month(
     make_user(clean_db, clock, username="dp.vhxh", role="coordinator", unit="vhxh")
     rename(clean_db, "dp.vhxh", "Trần Thị Phối")
 
-    # The reporter lands on October, the period still open on 20/11/2025.
+    # The reporter lands on what needs action; October, overdue on 20/11/2025, comes first.
     login(page, server.url, "bc.ttpv", PASSWORD)
+    expect(page).to_have_url(f"{server.url}/")
+    page.locator("#home-todo .agenda-item a").first.click()
     expect(page).to_have_url(f"{server.url}{WS}")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Tháng 10/2025")
     expect(page.locator(".topbar .who")).to_have_text("Người dùng bc.ttpv · TTPVHCC")
@@ -92,14 +94,16 @@ def test_reporter_and_coordinator_run_a_month(
     other = browser.new_context(viewport={"width": 1366, "height": 768}, locale="vi-VN")
     coord = other.new_page()
     login(coord, server.url, "dp.vhxh", PASSWORD)
-    expect(coord).to_have_url(f"{server.url}/review")
+    expect(coord).to_have_url(f"{server.url}/")
+    expect(coord.locator("#home-queue")).to_contain_text("Trung tâm Phục vụ hành chính công")
+    coord.goto(f"{server.url}/review")
     coord.get_by_role("link", name="Xem và duyệt").click()
     expect(coord.get_by_text("Đã ban hành kế hoạch của đơn vị")).to_be_visible()
     coord.get_by_role("button", name=re.compile("Trả lại")).click()
     expect(coord.locator("#comment-error")).to_contain_text("lý do trả lại")
     coord.locator("#comment").fill("Bổ sung tỷ lệ hoàn thành nhiệm vụ II.1.1.1")
     coord.get_by_role("button", name=re.compile("Trả lại")).click()
-    expect(coord).to_have_url(f"{server.url}/review")
+    expect(coord).to_have_url(re.compile(r"/review\?xong=return"))
     expect(coord.get_by_text("Không có báo cáo nào đang chờ duyệt.")).to_be_visible()
     shot("returned")
 
@@ -112,27 +116,32 @@ def test_reporter_and_coordinator_run_a_month(
     page.locator("#task-II-1-1-1 input[name=percent_complete]").fill("80")
     save(page, "task-II-1-1-1")
     expect(page.locator("#task-II-1-1-1 .saved")).to_be_visible()
+    stale = page.context.new_page()  # a tab left open on the rows while the report goes on
+    stale.goto(f"{server.url}{WS}")
     page.get_by_role("link", name=re.compile("Gửi báo cáo")).click()
     page.get_by_role("button", name="Xác nhận gửi báo cáo").click()
     expect(page.get_by_text("Đã gửi báo cáo.")).to_be_visible()
-    page.goto(f"{server.url}{WS}")  # left open while the coordinator approves
+    page.goto(f"{server.url}{WS}")  # sent: read-only until review
+    expect(page.locator("#submitted-notice")).to_be_visible()
+    expect(page.locator("#task-II-2-3-1 textarea[name=result]")).to_be_disabled()
 
     coord.goto(f"{server.url}/review/ttpvhcc/2025-10")
     expect(coord.locator("table.compare").first).to_contain_text("80%")
     coord.get_by_role("button", name=re.compile("Duyệt báo cáo")).click()
-    expect(coord).to_have_url(f"{server.url}/review")
+    expect(coord).to_have_url(re.compile(r"/review\?xong=approve"))
     other.close()
 
-    # The page the reporter still has open cannot save any more, and says why.
-    page.locator("#task-II-2-3-1 textarea[name=result]").fill("Sửa sau khi đã duyệt")
-    save(page, "task-II-2-3-1")
-    refusal = page.locator("#task-II-2-3-1 .row-error")
+    # The tab the reporter left open cannot save any more, and says why.
+    stale.locator("#task-II-2-3-1 textarea[name=result]").fill("Sửa sau khi đã duyệt")
+    save(stale, "task-II-2-3-1")
+    refusal = stale.locator("#task-II-2-3-1 .row-error")
     expect(refusal).to_contain_text("đã được Trần Thị Phối duyệt")
     expect(refusal).to_contain_text("mở lại báo cáo")
-    expect(page.locator("#task-II-2-3-1 textarea[name=result]")).to_have_value(
+    expect(stale.locator("#task-II-2-3-1 textarea[name=result]")).to_have_value(
         "Sửa sau khi đã duyệt"
     )
     shot("locked")
+    stale.close()
     page.reload()
     expect(page.locator("#lock-notice")).to_be_visible()
     expect(page.locator("#task-II-2-3-1 textarea[name=result]")).to_be_disabled()

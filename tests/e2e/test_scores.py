@@ -66,3 +66,21 @@ def test_dashboard_charts_and_why_panel(
     expect(page.locator("svg.line-chart line.target")).to_have_count(1)
     shot("indicator-page")
     assert not [e for e in errors if "Content Security Policy" in e or "Refused" in e], errors
+
+    # On a phone the ranking is one card per unit, every figure labelled, no sideways scroll.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{server.url}/scores?period=2025-10")
+    card = page.locator("#unit-vp")
+    expect(card.locator("td.unit-name")).to_have_text("VP HĐND-UBND")
+    score = card.locator("td.score")
+    assert score.evaluate("e => getComputedStyle(e, '::before').content") == '"Điểm"'
+    box = card.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390
+    wide = page.evaluate(
+        "[...document.querySelectorAll('body *')].filter(e => !e.closest('.table-wrap'))"
+        ".filter(e => e.getBoundingClientRect().right > 391)"
+        ".map(e => e.tagName + '.' + e.className + '#' + e.id).slice(0, 8)"
+    )
+    assert not wide, wide
+    card.scroll_into_view_if_needed()
+    shot("ranking-phone")

@@ -77,6 +77,13 @@ def test_from_qr_link_to_thank_you_on_a_phone(
 
     phone.get_by_role("button", name="Tiếp tục").click()
     expect(phone.get_by_role("heading", name="Tiếp cận dịch vụ")).to_be_visible()
+    # The pre-selected "Bỏ qua" is grey, not the red of an error (border or background).
+    skipped = phone.locator("#q-r-tc3 label.skip span")
+    expect(phone.locator("#q-r-tc3 label.skip input")).to_be_checked()
+    look = skipped.evaluate(
+        "e => [getComputedStyle(e).borderColor, getComputedStyle(e).backgroundColor]"
+    )
+    assert look == ["rgb(154, 165, 177)", "rgb(238, 241, 245)"], look
     choice = phone.locator("#q-r-tc1 label.level-5")
     assert choice.bounding_box()["height"] >= 44  # a thumb-sized target
     choice.click()
@@ -85,6 +92,19 @@ def test_from_qr_link_to_thank_you_on_a_phone(
     assert _fits_the_screen(phone)
     shot("access")
 
+    phone.get_by_role("button", name="Tiếp tục").click()
+    expect(phone.get_by_text("Bước 3/7")).to_be_visible()
+    # The phone's Back gesture: a GET page with the answers, never "Confirm Form Resubmission".
+    phone.go_back()
+    expect(phone.get_by_text("Bước 2/7")).to_be_visible()
+    assert phone.url == f"{server.url}/khao-sat/phieu?buoc=2"
+    expect(phone.locator("#q-r-tc1 input[value='5']")).to_be_checked()
+    phone.go_back()
+    expect(phone.get_by_text("Bước 1/7")).to_be_visible()
+    expect(phone.get_by_text("Đăng ký khai sinh")).to_be_visible()
+    shot("back-gesture")
+    phone.go_forward()
+    expect(phone.get_by_text("Bước 2/7")).to_be_visible()
     phone.get_by_role("button", name="Tiếp tục").click()
     expect(phone.get_by_text("Bước 3/7")).to_be_visible()
     phone.get_by_role("button", name="Quay lại").click()  # back keeps what was chosen
@@ -108,6 +128,9 @@ def test_from_qr_link_to_thank_you_on_a_phone(
     assert (answer.source, answer.procedure_name) == ("code", "Đăng ký khai sinh")
     assert ratings == {"tc1": 5, "tc2": 4, "tt4": 3, "mm4": 4}
 
+    phone.go_back()  # the Back gesture after sending: a new start, not the answers
+    expect(phone.get_by_text("Bước 1/7")).to_be_visible()
+    expect(phone.get_by_text("Cán bộ hướng dẫn rất tận tình.")).to_have_count(0)
     phone.goto(issued["url"])  # the receipt scanned a second time
     expect(phone.get_by_role("alert")).to_contain_text("Mã khảo sát này đã được dùng")
     shot("spent")

@@ -46,6 +46,7 @@ def test_offline_while_saving_then_back_online_saves_the_row_once(
 ) -> None:
     make_user(clean_db, clock, username="bc.ttpv", role="reporter", unit="ttpvhcc")
     login(page, server.url, "bc.ttpv", PASSWORD)
+    page.goto(f"{server.url}{WS}")  # the landing page lists what to do
     _type_row(page, "Đang mất mạng khi lưu")
     expect(page.locator(f"{ROW} .row-state")).to_have_text("Chưa lưu")
     page.context.set_offline(True)
@@ -71,6 +72,7 @@ def test_a_save_whose_answer_was_lost_is_not_a_conflict_when_sent_again(
     so it is saved, not shown as a colleague's conflicting version."""
     make_user(clean_db, clock, username="bc.ttpv", role="reporter", unit="ttpvhcc")
     login(page, server.url, "bc.ttpv", PASSWORD)
+    page.goto(f"{server.url}{WS}")  # the landing page lists what to do
     _type_row(page, "Câu trả lời bị mất trên đường về")
     lost: list[int] = []
 
@@ -99,6 +101,7 @@ def test_a_draft_survives_a_closed_tab(
 ) -> None:
     make_user(clean_db, clock, username="bc.ttpv", role="reporter", unit="ttpvhcc")
     login(page, server.url, "bc.ttpv", PASSWORD)
+    page.goto(f"{server.url}{WS}")  # the landing page lists what to do
     _type_row(page, "Gõ dở rồi đóng thẻ")
     again = page.context.new_page()
     page.close()
@@ -113,6 +116,7 @@ def test_an_expired_session_logs_in_in_a_new_tab_and_the_row_saves_intact(
 ) -> None:
     make_user(clean_db, clock, username="bc.ttpv", role="reporter", unit="ttpvhcc")
     login(page, server.url, "bc.ttpv", PASSWORD)
+    page.goto(f"{server.url}{WS}")  # the landing page lists what to do
     text = "Nội dung dài gõ trong lúc phiên hết hạn"
     _type_row(page, text)
     page.context.clear_cookies()  # the session is gone (expired, or logged out elsewhere)
@@ -147,9 +151,11 @@ def test_a_conflict_is_resolved_by_merging_and_never_overwrites_silently(
     make_user(clean_db, clock, username="bc.ttpv", role="reporter", unit="ttpvhcc")
     make_user(clean_db, clock, username="bc.ttpv2", role="reporter", unit="ttpvhcc")
     login(page, server.url, "bc.ttpv", PASSWORD)
+    page.goto(f"{server.url}{WS}")  # the landing page lists what to do
     other_context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="vi-VN")
     colleague = other_context.new_page()
     login(colleague, server.url, "bc.ttpv2", PASSWORD)
+    colleague.goto(f"{server.url}{WS}")  # the landing page lists what to do
     _type_row(colleague, "Phần của đồng nghiệp")
     colleague.locator(ROW).get_by_role("button", name="Lưu", exact=True).click()
     expect(colleague.locator(f"{ROW} .saved")).to_be_visible()
@@ -183,6 +189,7 @@ def test_save_all_with_one_bad_row_keeps_its_error_on_it_and_saves_the_others(
 ) -> None:
     make_user(clean_db, clock, username="bc.ttpv", role="reporter", unit="ttpvhcc")
     login(page, server.url, "bc.ttpv", PASSWORD)
+    page.goto(f"{server.url}{WS}")  # the landing page lists what to do
     _type_row(page, "Dòng tốt thứ nhất")
     second = page.locator("#task-II-2-3-1")
     second.locator("select[name=status]").select_option("done")

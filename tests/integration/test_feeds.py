@@ -7,8 +7,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from app.actors import SYSTEM
 from app.audit.models import AuditEvent
 from app.clock import FixedClock
+from app.reporting import service as reporting_service
 from tests.conftest import make_token
 from tests.integration.conftest import counts, lock_period, send_csv
 
@@ -194,6 +196,29 @@ def test_dossiers_in_a_locked_period_are_refused(
     body = resp.json()
     assert (body["rejected"], body["created"]) == (1, 6)
     assert body["errors"][0]["row"] == 8 and body["errors"][0]["code"] == "period_locked"
+
+
+def test_a_report_waiting_for_review_still_takes_the_feed_but_not_the_units_edits(
+    api: TestClient, clean_db: Engine, clock: FixedClock
+) -> None:
+    """Sent is not final: the one-stop-shop's late completions keep arriving every night while
+    the coordinator reviews, and the readings computed from them follow; the unit's own figures
+    wait for review (409 period_locked), as the page says."""
+    with Session(clean_db, expire_on_commit=False) as session:
+        reporting_service.submit(
+            db_session=session, actor=SYSTEM, clock=clock, unit="ttpvhcc", period="2025-10"
+        )
+    resp = send_csv(api, DOSSIERS, OCTOBER)
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["rejected"] == 0
+    computed = api.get("/api/v1/readings?unit=ttpvhcc&period=2025-10&indicator=online_dossier")
+    assert computed.json()["items"][0]["source"] == "computed"
+    typed = api.put(
+        "/api/v1/readings",
+        json={"indicator": "disbursement", "unit": "ttpvhcc", "period": "2025-10", "value": 90},
+    )
+    assert typed.status_code == 409 and typed.json()["detail"]["code"] == "period_locked"
+    assert "chờ duyệt" in typed.json()["detail"]["message"]
 
 
 def test_a_reporter_feeds_only_its_own_unit(

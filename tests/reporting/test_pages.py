@@ -56,9 +56,17 @@ def kpi(client: TestClient, code: str = "online_dossier", headers: dict | None =
     )
 
 
-def test_a_reporter_lands_on_its_units_open_period(reporter: TestClient) -> None:
+def test_a_reporter_lands_on_what_needs_action(reporter: TestClient) -> None:
     resp = reporter.get("/", follow_redirects=False)
-    assert resp.headers["location"] == "/units/ttpvhcc"
+    assert resp.status_code == 200
+    # 20/11/2025: October is overdue (due 05/11), November comes due on 05/12.
+    page = resp.text
+    assert "Tháng 10/2025</strong>: quá hạn, chưa gửi" in page
+    assert "Tháng 11/2025</strong>: sắp đến hạn" in page
+    assert page.index("Tháng 10/2025</strong>") < page.index("Tháng 11/2025</strong>")
+    assert "quá hạn 15 ngày" in page and "còn 15 ngày" in page
+    assert 'href="/units/ttpvhcc/periods/2025-10"' in page
+    assert "Báo cáo chờ duyệt" not in page  # a reporter reviews nothing
     resp = reporter.get("/units/ttpvhcc", follow_redirects=False)
     assert resp.headers["location"] == WS  # October is still open on 20/11/2025
 
@@ -334,7 +342,7 @@ def test_completeness_matrix_with_totals(
     assert "Đúng hạn: <strong>0</strong> (0%)" in page.text
     assert "Trễ hạn: <strong>1</strong>" in page.text
     assert "○ Chưa đến hạn" in page.text and "✗ Chưa gửi (quá hạn)" in page.text
-    names = re.findall(r'<th scope="row">([^<]+)</th>', page.text)[:5]
+    names = re.findall(r'<th scope="row" class="unit-h" title="([^"]+)">', page.text)[:5]
     assert names[0].startswith("Phòng Kinh tế") and names[-1].startswith("Văn phòng")
     part = coordinator.get("/completeness", params={"tu": "2025-11", "den": "2025-11"}, headers=HX)
     assert part.text.lstrip().startswith('<div id="matrix">')
@@ -379,14 +387,17 @@ def rename(engine: Engine, username: str, full_name: str) -> None:
 
 
 def who(html: str) -> str:
-    found = re.search(r'<span class="who" title="([^"]*)">([^<]*)</span>', html)
+    found = re.search(r'<a class="who" href="/account/password" title="([^"]*)">([^<]*)</a>', html)
     assert found, "no top bar"
     return f"{found.group(1)} | {found.group(2)}"
 
 
 def test_the_top_bar_names_the_unit_and_the_role(reporter: TestClient, clean_db: Engine) -> None:
     bar = who(reporter.get(WS).text)
-    assert bar == "Cán bộ báo cáo của đơn vị | Người dùng bc.ttpv · TTPVHCC"
+    assert bar == (
+        "Người dùng bc.ttpv (Cán bộ báo cáo của đơn vị): tài khoản, đổi mật khẩu"
+        " | Người dùng bc.ttpv · TTPVHCC"
+    )
     refused = reporter.get("/review")  # an error page keeps the names it read
     assert refused.status_code == 403
     assert who(refused.text).endswith("· TTPVHCC") and "ttpvhcc" not in who(refused.text)

@@ -72,6 +72,15 @@ def progress(client: TestClient, **body: Any) -> dict[str, Any]:
     return put(client, "/api/v1/progress", **body)
 
 
+def open_for_edit(client: TestClient, unit: str, period: str = "2025-10") -> None:
+    """A sent report is locked until review: the admin returns it so the test may change its data
+    (the first submission's time, and so the timeliness, stays)."""
+    url = f"/api/v1/submissions/{unit}/{period}"
+    if client.get(url).json()["status"] == "submitted":
+        resp = client.post(f"{url}/return", json={"comment": "Sửa số liệu để thử điểm."})
+        assert resp.status_code == 200, resp.text
+
+
 def submit(db_session: Session, clock: FixedClock, unit: str, period: str, days_back: int) -> None:
     """The unit sends its report ``days_back`` days before the clock's day (the clock returns)."""
     clock.advance(timedelta(days=-days_back))

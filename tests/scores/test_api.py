@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.scores.conftest import COVERAGE, EXPECTED, progress, reading
+from tests.scores.conftest import COVERAGE, EXPECTED, open_for_edit, progress, reading
 
 URL = "/api/v1/scores"
 EXCELLENT, GOOD, DONE, FAILED = (
@@ -318,6 +318,7 @@ def test_anonymous_is_401(anon: TestClient) -> None:
 
 def test_a_better_reading_raises_the_score(ward: TestClient) -> None:
     before = by(get(ward, URL, period="2025-10")["units"])["vp"]["score"]
+    open_for_edit(ward, "vp")
     reading(
         ward,
         indicator="complaint_ontime",

@@ -18,7 +18,7 @@ from app.clock import FixedClock
 from app.plans import service as plan_service
 from app.reporting import service as reporting_service
 from app.scores import queries, service
-from tests.scores.conftest import progress, reading
+from tests.scores.conftest import open_for_edit, progress, reading
 
 ADMIN = Actor(username="admin", role="admin")
 
@@ -135,6 +135,7 @@ def test_a_better_reading_never_lowers_a_score(
 ) -> None:
     """Properties on the real pipeline: monotone in the reading, and always within 0–100."""
     high = min(low + gain, 1000)
+    open_for_edit(ward, "vp")
     progress(
         ward,
         assignment="II.2.2.1",

@@ -14,7 +14,7 @@ from sqlmodel import Session
 from app.actors import Actor
 from app.clock import FixedClock
 from app.reporting import service as reporting_service
-from tests.scores.conftest import EXPECTED, browser_for, progress, reading
+from tests.scores.conftest import EXPECTED, browser_for, open_for_edit, progress, reading
 
 URL = "/api/v1/scores"
 ADMIN = Actor(username="admin", role="admin")
@@ -36,6 +36,7 @@ def test_khieu_nai_to_cao_is_judged_against_95_and_the_others_against_98(
     """Plan 84 I.2: ≥ 98 % on time in each domain, except khiếu nại, tố cáo at ≥ 95 %."""
     indicator = get(ward, "/api/v1/indicators/tthc_ontime")
     assert indicator["domain_targets"] == {"khieu-nai-to-cao": 95.0}
+    open_for_edit(ward, "ttpvhcc")
     reading(
         ward,
         indicator="tthc_ontime",

@@ -24,8 +24,48 @@ def _count(engine: Engine, model: type) -> int:
 
 
 def _send(client: TestClient, page_html: str, go: str = "send", **answers: str):
+    """Post a screen; a move to another screen is a 303 to its GET page (followed here)."""
     data = hidden_fields(page_html) | answers | {"go": go}
-    return client.post("/khao-sat", data=data, follow_redirects=False)
+    resp = client.post("/khao-sat", data=data, follow_redirects=False)
+    if resp.status_code == 303 and resp.headers["location"].startswith("/khao-sat/phieu"):
+        return client.get(resp.headers["location"], follow_redirects=False)
+    return resp
+
+
+def test_each_screen_is_post_redirect_get(public: TestClient, clean_db: Engine) -> None:
+    """The phone's Back gesture walks GET pages: no "Confirm Form Resubmission", answers kept."""
+    page = public.get("/khao-sat")
+    data = hidden_fields(page.text) | {"go": "next", "domain": "ho-tich", "channel": "counter"}
+    moved = public.post("/khao-sat", data=data, follow_redirects=False)
+    assert moved.status_code == 303 and moved.headers["location"] == "/khao-sat/phieu?buoc=2"
+    cookie = moved.headers["set-cookie"]
+    assert "partrack_sipas_draft=" in cookie and "HttpOnly" in cookie and "Path=/khao-sat" in cookie
+    second = public.get("/khao-sat/phieu?buoc=2")
+    assert "Bước 2/7" in second.text and second.headers["cache-control"] == "no-store"
+    data = hidden_fields(second.text) | {"go": "next", "r-tc1": "5"}
+    assert public.post("/khao-sat", data=data, follow_redirects=False).status_code == 303
+    # Back twice, as the gesture would: each earlier page is drawn with every answer so far.
+    back = public.get("/khao-sat/phieu?buoc=2").text
+    assert "Bước 2/7" in back and 'name="r-tc1" value="5" checked' in back
+    first = public.get("/khao-sat/phieu?buoc=1").text
+    assert "Bước 1/7" in first and 'value="ho-tich" selected' in first
+    assert 'name="r-tc1" value="5"' in first  # carried on, not lost
+    start = public.get("/khao-sat").text  # Back to the very first page: resumed, not restarted
+    assert 'value="ho-tich" selected' in start and 'name="r-tc1" value="5"' in start
+    assert _count(clean_db, Response) == 0  # nothing stored before "Gửi phiếu"
+    sent = _send(public, first, go="send")
+    assert sent.status_code == 303 and sent.headers["location"] == "/khao-sat/cam-on"
+    assert 'partrack_sipas_draft=""' in sent.headers["set-cookie"]  # the answers leave the browser
+    # The Back gesture after sending: a fresh start, never the previous answers.
+    again = public.get("/khao-sat/phieu?buoc=2", follow_redirects=False)
+    assert again.status_code == 303 and again.headers["location"] == "/khao-sat"
+    assert _count(clean_db, Response) == 1
+
+
+def test_a_forged_draft_starts_over(public: TestClient) -> None:
+    public.cookies.set("partrack_sipas_draft", "gia-mao", path="/khao-sat")
+    resp = public.get("/khao-sat/phieu?buoc=3", follow_redirects=False)
+    assert resp.status_code == 303 and resp.headers["location"] == "/khao-sat"
 
 
 def test_walk_every_screen_and_send(public: TestClient, clean_db: Engine) -> None:
