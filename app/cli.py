@@ -316,26 +316,40 @@ def restore(
 def serve(
     host: Annotated[str | None, typer.Option(help="Default: PARTRACK_HOST.")] = None,
     port: Annotated[int | None, typer.Option(help="Default: PARTRACK_PORT.")] = None,
-    reload: Annotated[bool, typer.Option(help="Restart on code changes.")] = False,
+    workers: Annotated[
+        int | None, typer.Option(min=1, max=64, help="Processes; default: PARTRACK_WORKERS.")
+    ] = None,
+    reload: Annotated[bool, typer.Option(help="Restart on code changes (one process).")] = False,
 ) -> None:
-    """Serve the web app and API with uvicorn."""
+    """Serve the web app and API with uvicorn, in one process or several.
+
+    With more than one worker, uvicorn's supervisor holds the listening socket and restarts a
+    worker that dies (a crash, the kernel's OOM killer) while the others keep answering. Every
+    piece of state a request needs is in the database, so any worker may answer any request.
+    """
     import uvicorn
 
     from app.sipas.access_log import uvicorn_log_config
 
     settings = get_settings()
+    count = workers or settings.workers
+    if reload and count > 1:
+        _fail(ValueError("--reload chạy một tiến trình: bỏ --workers hoặc bỏ --reload."))
     uvicorn.run(
         "app.main:create_app",
         factory=True,
         host=host or settings.host,
         port=port or settings.port,
         reload=reload,
+        workers=count,
         # uvicorn rewrites the client address from X-Forwarded-For only for the proxies named
         # in PARTRACK_TRUSTED_PROXIES (none by default): from anyone else it is a forgery that
         # would escape every per-address limit.
         proxy_headers=bool(settings.trusted_proxies),
         forwarded_allow_ips=",".join(str(p) for p in settings.trusted_proxies) or "",
         log_config=uvicorn_log_config(),  # survey lines without codes or addresses
+        backlog=settings.listen_backlog,
+        timeout_graceful_shutdown=settings.graceful_shutdown_seconds,
     )
 
 
