@@ -165,7 +165,8 @@ def _session_from_cookie(
 
 
 async def submitted_csrf(request: Request) -> str | None:
-    """The CSRF token a state-changing request carries: htmx's header, or a plain form's field."""
+    """The CSRF token a state-changing request carries: htmx's header, or a plain form's field
+    (read under the upload limits: a slow or oversized body gets 408 or 413, not a worker)."""
     header = request.headers.get(CSRF_HEADER)
     if header:
         return header
@@ -173,7 +174,9 @@ async def submitted_csrf(request: Request) -> str | None:
     if request.method in _UNSAFE and content_type.startswith(
         ("application/x-www-form-urlencoded", "multipart/form-data")
     ):
-        value = (await request.form()).get(CSRF_FIELD)
+        from app.integration.limits import read_form  # the upload limits (issue 17)
+
+        value = (await read_form(request)).get(CSRF_FIELD)
         return value if isinstance(value, str) else None
     return None
 
