@@ -349,6 +349,7 @@ def serve(
         forwarded_allow_ips=",".join(str(p) for p in settings.trusted_proxies) or "",
         log_config=uvicorn_log_config(),  # survey lines without codes or addresses
         backlog=settings.listen_backlog,
+        timeout_keep_alive=settings.keep_alive_seconds,
         timeout_graceful_shutdown=settings.graceful_shutdown_seconds,
     )
 

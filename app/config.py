@@ -44,6 +44,14 @@ class Settings(BaseSettings):
         description="Connections the kernel queues before a worker accepts them (a burst of "
         "logins at 8:00 arrives at once).",
     )
+    keep_alive_seconds: int = Field(
+        default=75,
+        ge=1,
+        le=3600,
+        description="How long an idle keep-alive connection stays open. Longer than the reverse "
+        "proxy's (nginx: 60 s), else the server may close one just as the proxy sends a POST on "
+        "it, and the proxy answers 502.",
+    )
     graceful_shutdown_seconds: int = Field(
         default=30,
         ge=1,

@@ -357,6 +357,7 @@ def main() -> None:
     parser.add_argument("--ramp", type=float, default=20, help="seconds over which people log in")
     parser.add_argument("--baseline", type=float, default=20, help="seconds of the /healthz leg")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--server-log", type=Path, help="the server's output (default: dropped)")
     parser.add_argument("--think", type=float, nargs=2, default=[2.0, 10.0], metavar=("MIN", "MAX"))
     args = parser.parse_args()
     THINK = (args.think[0], args.think[1])
@@ -366,6 +367,7 @@ def main() -> None:
     try:
         _prepare(url, people)
         port = _free_port()
+        log = args.server_log.open("wb") if args.server_log else subprocess.DEVNULL
         env = {
             **os.environ,
             "PARTRACK_DATABASE_URL": url,
@@ -379,8 +381,8 @@ def main() -> None:
             [str(ROOT / ".venv" / "bin" / "partrack"), "serve", "--port", str(port)],
             cwd=ROOT,
             env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         base = f"http://127.0.0.1:{port}"
         for _ in range(200):
