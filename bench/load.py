@@ -228,7 +228,9 @@ async def _login(tally: Tally, client: httpx.AsyncClient, person: Person) -> str
     if done is None or done.status_code != 303:
         tally.errors[f"login: {None if done is None else done.status_code}"] += 1
         return None
-    token = await client.get("/session/csrf")
+    token = await _click(tally, "login", client, "GET", "/session/csrf")
+    if token is None or token.status_code != 200:
+        return None
     return str(token.json()["csrf_token"])
 
 
