@@ -123,11 +123,16 @@ def client_ip(request: Request) -> str:
     return (hops[0] if hops else peer)[:64]
 
 
+def secure_cookies(request: Request) -> bool:
+    """``PARTRACK_COOKIE_SECURE``, or else whether the request came over https (behind a trusted
+    proxy, as its ``X-Forwarded-Proto`` says)."""
+    secure = settings_of(request).cookie_secure
+    return request.url.scheme == "https" if secure is None else secure
+
+
 def set_session_cookie(request: Request, response: Response, raw: str) -> None:
     settings = settings_of(request)
-    secure = settings.cookie_secure
-    if secure is None:
-        secure = request.url.scheme == "https"
+    secure = secure_cookies(request)
     response.set_cookie(
         SESSION_COOKIE,
         _serializer(settings).dumps(raw),
