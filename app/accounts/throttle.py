@@ -79,7 +79,8 @@ def _charge_one(
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     now_value = literal(now, type_=UTCDateTime())
     since_value = literal(since, type_=UTCDateTime())
-    expired = _TABLE.c.window_start < since_value
+    # a window over, or one whose charges were all given back (right passwords): start anew
+    expired = (_TABLE.c.window_start < since_value) | (_TABLE.c.failures == 0)
     stmt = (
         insert(_TABLE)
         .values(key=key, window_start=now, failures=1)
@@ -127,7 +128,7 @@ def address_refusal(
     *, db_session: Session, limits: Limits, ip: str, now: datetime
 ) -> Refusal | None:
     """A refusal when the address already has ``per_address`` wrong passwords in its window
-    (a read: the exact count is kept by ``failed``)."""
+    (a read: the exact count is kept by ``reserve``)."""
     if not ip:
         return None
     akey = address_key(ip)

@@ -13,8 +13,10 @@ from sqlmodel import Session
 
 from app.accounts import auth
 from app.accounts.auth import LoginPolicy
+from app.accounts.dependencies import configure_hashing
 from app.accounts.models import LoginThrottle
 from app.clock import FixedClock
+from app.config import Settings
 from app.errors import AppError
 from tests.accounts.test_throttle import _at_once
 from tests.conftest import make_user
@@ -49,8 +51,9 @@ def _login(
 
 
 def test_sixty_colleagues_behind_one_address_log_in_at_once_then_a_wrong_flood_is_cut(
-    clean_db: Engine, clock: FixedClock
+    clean_db: Engine, clock: FixedClock, settings: Settings
 ) -> None:
+    configure_hashing(settings)  # the default pool, whatever an earlier test made of it
     for i in range(60):
         make_user(clean_db, clock, username=f"can.bo{i:02d}", role="viewer", password=RIGHT)
     policy = LoginPolicy(max_failures=5, lockout_minutes=15, max_failures_per_address=LIMIT)
