@@ -44,13 +44,6 @@ class Settings(BaseSettings):
         description="Connections the kernel queues before a worker accepts them (a burst of "
         "logins at 8:00 arrives at once).",
     )
-    request_threads: int = Field(
-        default=12,
-        ge=1,
-        le=200,
-        description="Requests each worker runs at once on its threads; keep it below the "
-        "database pool (15 connections per worker), so none waits for a connection.",
-    )
     keep_alive_seconds: int = Field(
         default=75,
         ge=1,

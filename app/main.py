@@ -43,7 +43,7 @@ from app.reporting import api as reporting_api
 from app.reporting import pages as reporting_pages
 from app.reports import api as reports_api
 from app.reports import pages as reports_pages
-from app.runtime import lifespan, tune_gc
+from app.runtime import tune_gc
 from app.scores import api as score_api
 from app.scores import pages as score_pages
 from app.sipas import api as sipas_api
@@ -237,7 +237,6 @@ def create_app(
     passwords.use_profile(settings.password_hash_profile)
     configure_hashing(settings)
     app = FastAPI(
-        lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
         title="partrack API",

@@ -1,13 +1,5 @@
 """Process-wide settings of the Python runtime that the server wants.
 
-Threads: FastAPI runs every plain (``def``) route and dependency on AnyIO's worker threads, 40 by
-default, while a worker's database pool lends 15 connections. Under more requests than the
-machine can answer, 40 threads took turns on the GIL, each holding a connection for longer, and
-the other 25 waited for one until the pool gave up after 30 s (``bench/load.py``, 200 people
-clicking every 2–10 s). ``lifespan`` lowers the threads to ``PARTRACK_REQUEST_THREADS`` (12),
-below the pool, so a request waits for a thread, in order, and never for a connection.
-
-Garbage collection:
 CPython 3.11 runs a young-generation garbage collection every 700 net allocations of container
 objects, and a full one whenever the survivors grow by a quarter. An import allocates a few
 objects per cell of every row, and the app keeps some 160,000 long-lived objects (models,
@@ -20,11 +12,6 @@ batches; the memory goal of the million-dossier import holds (README, Speed).
 from __future__ import annotations
 
 import gc
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
-import anyio.to_thread
-from fastapi import FastAPI
 
 #: Young generation after 50,000 allocations; middle after 20 young ones; old after 100 middle.
 THRESHOLDS = (50_000, 20, 100)
@@ -36,11 +23,3 @@ def tune_gc(enabled: bool = True) -> None:
         return
     current = gc.get_threshold()
     gc.set_threshold(*(max(a, b) for a, b in zip(current, THRESHOLDS, strict=True)))
-
-
-@asynccontextmanager
-async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """At start-up of each worker: as many request threads as ``request_threads`` says."""
-    limiter = anyio.to_thread.current_default_thread_limiter()
-    limiter.total_tokens = app.state.settings.request_threads
-    yield
