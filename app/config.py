@@ -30,6 +30,34 @@ class Settings(BaseSettings):
     )
     host: str = "127.0.0.1"
     port: int = 8000
+    workers: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="Server processes (`partrack serve`); about one per core, see "
+        "docs/deployment.md. A worker that dies is restarted, the others keep serving.",
+    )
+    listen_backlog: int = Field(
+        default=2048,
+        ge=64,
+        le=65_535,
+        description="Connections the kernel queues before a worker accepts them (a burst of "
+        "logins at 8:00 arrives at once).",
+    )
+    keep_alive_seconds: int = Field(
+        default=75,
+        ge=1,
+        le=3600,
+        description="How long an idle keep-alive connection stays open. Longer than the reverse "
+        "proxy's (nginx: 60 s), else the server may close one just as the proxy sends a POST on "
+        "it, and the proxy answers 502.",
+    )
+    graceful_shutdown_seconds: int = Field(
+        default=30,
+        ge=1,
+        le=3600,
+        description="On stop or restart, how long requests under way may take to finish.",
+    )
     environment: str = Field(default="development", pattern="^(development|test|production)$")
     today: date | None = Field(
         default=None,

@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict
 from pydantic import Field as PydanticField
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -267,6 +268,18 @@ async def _database_error_handler(request: Request, exc: Exception) -> Response:
     raise exc  # a bug: the server-error handler answers it in our shape
 
 
+async def _pool_timeout_handler(request: Request, exc: Exception) -> Response:
+    """Every pooled connection stayed busy for the pool's whole wait: the server is overloaded
+    for a moment, which is a 503 with ``Retry-After`` like a lost database, not a bug's 500."""
+    log.warning("no database connection free during %s %s: %s", request.method, request.url, exc)
+    return _error_response(
+        request,
+        ServiceUnavailable(
+            "Hệ thống đang quá tải; vui lòng thử lại sau ít giây.", code="server_busy"
+        ),
+    )
+
+
 async def _overflow_handler(request: Request, exc: Exception) -> Response:
     """The sqlite3 driver refuses an integer past 64 bits with ``OverflowError`` before SQLAlchemy
     sees it; every route bounds its numbers, this is the net under a bound someone forgot."""
@@ -351,6 +364,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error_handler)
     app.add_exception_handler(DBAPIError, _database_error_handler)
     app.add_exception_handler(psycopg.OperationalError, _database_error_handler)
+    app.add_exception_handler(PoolTimeout, _pool_timeout_handler)
     app.add_exception_handler(OverflowError, _overflow_handler)
     app.add_exception_handler(Exception, _server_error_handler)
     app.add_middleware(RefuseNulBytes)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from starlette.concurrency import run_in_threadpool
 
@@ -111,6 +113,30 @@ def _charge(
     return found
 
 
+def _address_guard(
+    *, engine: Engine, clock: Clock, policy: LoginPolicy, ip: str
+) -> Callable[[Callable[[], bool]], bool]:
+    """Run on the hashing thread around the hash: the address is charged as the hash starts
+    (refused when its limit is reached) and given its charge back at once when the password is
+    right, so only wrong passwords stay counted and correct logins hold a charge only for the
+    few milliseconds their hash runs."""
+
+    def guard(check: Callable[[], bool]) -> bool:
+        with Session(engine) as session, throttle.writes(session):
+            refusal = throttle.reserve(
+                db_session=session, limits=policy.limits(), ip=ip, now=clock.now()
+            )
+        if refusal is not None:
+            raise _throttled(policy, refusal)
+        ok = check()
+        if ok:
+            with Session(engine) as session, throttle.writes(session):
+                throttle.release(db_session=session, ip=ip)
+        return ok
+
+    return guard
+
+
 def _settle(
     *,
     db_session: Session,
@@ -129,11 +155,7 @@ def _settle(
         _record_failure(db_session=db_session, clock=clock, username=name, ip=ip, via=via)
         raise Unauthorized("Tên đăng nhập hoặc mật khẩu không đúng.", code="bad_credentials")
     throttle.succeeded(
-        db_session=db_session,
-        username=name,
-        ip=ip,
-        now=clock.now(),
-        window=policy.limits().window,
+        db_session=db_session, username=name, now=clock.now(), window=policy.limits().window
     )
     if user.must_change_password and not allow_temporary:
         db_session.commit()
@@ -155,6 +177,11 @@ def _settle(
         clock=clock,
     )
     return user
+
+
+def _give_back(*, db_session: Session, name: str) -> None:
+    with throttle.writes(db_session):
+        throttle.give_back(db_session=db_session, username=name)
 
 
 async def verify_login(
@@ -179,12 +206,11 @@ async def verify_login(
     candidate = await run_in_threadpool(
         lambda: _charge(db_session=db_session, clock=clock, policy=policy, name=name, ip=ip)
     )
+    guard = _address_guard(engine=db_session.get_bind(), clock=clock, policy=policy, ip=ip)
     try:
-        ok = await passwords.verify_password_async(candidate.password_hash, password)
-    except passwords.HashingBusy:
-        await run_in_threadpool(
-            lambda: throttle.give_back(db_session=db_session, username=name, ip=ip)
-        )
+        ok = await passwords.verify_password_async(candidate.password_hash, password, guard=guard)
+    except (passwords.HashingBusy, TooManyRequests):
+        await run_in_threadpool(lambda: _give_back(db_session=db_session, name=name))
         raise
 
     def settle() -> User:

@@ -123,11 +123,16 @@ def client_ip(request: Request) -> str:
     return (hops[0] if hops else peer)[:64]
 
 
+def secure_cookies(request: Request) -> bool:
+    """``PARTRACK_COOKIE_SECURE``, or else whether the request came over https (behind a trusted
+    proxy, as its ``X-Forwarded-Proto`` says)."""
+    secure = settings_of(request).cookie_secure
+    return request.url.scheme == "https" if secure is None else secure
+
+
 def set_session_cookie(request: Request, response: Response, raw: str) -> None:
     settings = settings_of(request)
-    secure = settings.cookie_secure
-    if secure is None:
-        secure = request.url.scheme == "https"
+    secure = secure_cookies(request)
     response.set_cookie(
         SESSION_COOKIE,
         _serializer(settings).dumps(raw),
@@ -165,7 +170,8 @@ def _session_from_cookie(
 
 
 async def submitted_csrf(request: Request) -> str | None:
-    """The CSRF token a state-changing request carries: htmx's header, or a plain form's field."""
+    """The CSRF token a state-changing request carries: htmx's header, or a plain form's field
+    (read under the upload limits: a slow or oversized body gets 408 or 413, not a worker)."""
     header = request.headers.get(CSRF_HEADER)
     if header:
         return header
@@ -173,7 +179,9 @@ async def submitted_csrf(request: Request) -> str | None:
     if request.method in _UNSAFE and content_type.startswith(
         ("application/x-www-form-urlencoded", "multipart/form-data")
     ):
-        value = (await request.form()).get(CSRF_FIELD)
+        from app.integration.limits import read_form  # the upload limits (issue 17)
+
+        value = (await read_form(request)).get(CSRF_FIELD)
         return value if isinstance(value, str) else None
     return None
 

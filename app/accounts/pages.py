@@ -17,6 +17,7 @@ from app.accounts.dependencies import (
     configure_hashing,
     login_policy,
     optional_web_identity,
+    secure_cookies,
     session_policy,
     set_session_cookie,
     settings_of,
@@ -65,7 +66,14 @@ def _login_page(
         block="login_form",
         status_code=status_code,
     )
-    response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", path="/login")
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        path="/login",
+        secure=secure_cookies(request),
+    )
     return response
 
 

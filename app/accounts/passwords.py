@@ -75,7 +75,7 @@ class _Pool:
         self.pending = 0
         self.peak_pending = 0
 
-    def submit(self, fn: Callable[..., T], *args: str) -> Future[T]:
+    def submit(self, fn: Callable[..., T], *args: object) -> Future[T]:
         with self._lock:
             if self.pending >= self.workers + self.queue_limit:
                 raise HashingBusy()
@@ -150,9 +150,28 @@ def verify_password(password_hash: str | None, password: str) -> bool:
     return _pool.submit(_verify, password_hash or "", password).result()
 
 
-async def verify_password_async(password_hash: str | None, password: str) -> bool:
-    """The login's check: waits for a hashing thread without holding one of the server's."""
-    future = _pool.submit(_verify, password_hash or "", password)
+def _guarded_verify(
+    guard: Callable[[Callable[[], bool]], bool] | None, password_hash: str, password: str
+) -> bool:
+    def check() -> bool:
+        return _verify(password_hash, password)
+
+    return check() if guard is None else guard(check)
+
+
+async def verify_password_async(
+    password_hash: str | None,
+    password: str,
+    *,
+    guard: Callable[[Callable[[], bool]], bool] | None = None,
+) -> bool:
+    """The login's check: waits for a hashing thread without holding one of the server's.
+
+    ``guard`` runs the check on the hashing thread and may refuse it (raise) or act on its
+    result: the login throttle counts an address's hashes there, so that what it counts is what
+    runs, not what waits in the queue.
+    """
+    future = _pool.submit(_guarded_verify, guard, password_hash or "", password)
     try:
         return await asyncio.wait_for(asyncio.wrap_future(future), timeout=_pool.wait_seconds)
     except TimeoutError:

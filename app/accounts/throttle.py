@@ -1,12 +1,21 @@
 """Login throttling counted in the database, exactly, by one atomic statement per attempt.
 
-An attempt is *charged* before its password is checked: the counter of the user name and the one
-of the address each go up by one unless they already reached their limit, in one
-``INSERT … ON CONFLICT DO UPDATE … WHERE failures < limit … RETURNING``. No row back means the
-limit is reached, and the attempt is refused before any hashing. So with a limit of 5, exactly 5
-of 40 simultaneous guesses are checked, whichever process answers them. A correct password gives
-its charges back: the user's counter is cleared and the address's goes down by one, so a
-colleague's typos behind a shared address never count against someone who logs in correctly.
+Two counters, with two rules, because they protect against different things:
+
+* **Per user name**, an attempt is *charged* before its password is checked: the counter goes up
+  by one unless it already reached its limit, in one ``INSERT … ON CONFLICT DO UPDATE … WHERE
+  failures < limit … RETURNING``. No row back means the limit is reached, and the attempt is
+  refused before any hashing. So with a limit of 5, exactly 5 of 40 simultaneous guesses are
+  checked, whichever process answers them. A correct password clears the counter.
+* **Per address**, only *wrong* passwords stay counted. The address is charged by the same
+  statement when a hashing thread starts the check (``reserve``, refused at the limit) and given
+  the charge back as soon as the password proves right (``release``), still on that thread. So a
+  correct login holds a charge only while its hash runs, and 200 colleagues behind one office NAT
+  logging in at 8:00 hold at most as many charges as there are hashing threads, never the
+  limit's 50; a flood of wrong logins from one address is checked exactly ``limit`` times per
+  window, then refused before any hashing (``address_refusal``, a read, at arrival) with 429 and
+  ``Retry-After``. The limit must stay above the hashing threads of all server processes
+  together (docs/deployment.md), or correct logins could meet a refusal in a burst.
 
 A window starts with its first failure and lasts ``lockout_minutes``; the next attempt after it
 starts a new one.
@@ -70,7 +79,8 @@ def _charge_one(
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     now_value = literal(now, type_=UTCDateTime())
     since_value = literal(since, type_=UTCDateTime())
-    expired = _TABLE.c.window_start < since_value
+    # a window over, or one whose charges were all given back (right passwords): start anew
+    expired = (_TABLE.c.window_start < since_value) | (_TABLE.c.failures == 0)
     stmt = (
         insert(_TABLE)
         .values(key=key, window_start=now, failures=1)
@@ -105,10 +115,36 @@ class Refusal:
     by_address: bool
 
 
+def _full(*, db_session: Session, key: str, limit: int, since: datetime) -> bool:
+    failures = db_session.execute(
+        select(_TABLE.c.failures).where(
+            _TABLE.c.key == key, _TABLE.c.window_start >= literal(since, type_=UTCDateTime())
+        )
+    ).scalar_one_or_none()
+    return failures is not None and failures >= limit
+
+
+def address_refusal(
+    *, db_session: Session, limits: Limits, ip: str, now: datetime
+) -> Refusal | None:
+    """A refusal when the address already has ``per_address`` wrong passwords in its window
+    (a read: the exact count is kept by ``reserve``)."""
+    if not ip:
+        return None
+    akey = address_key(ip)
+    if not _full(
+        db_session=db_session, key=akey, limit=limits.per_address, since=now - limits.window
+    ):
+        return None
+    wait = retry_after_seconds(db_session=db_session, key=akey, now=now, window=limits.window)
+    return Refusal(akey, wait, by_address=True)
+
+
 def charge(
     *, db_session: Session, limits: Limits, username: str, ip: str, now: datetime
 ) -> Refusal | None:
-    """Charge one attempt to the user name and the address, committed at once; a refusal if full.
+    """Charge one attempt to the user name (committed at once), unless the name or the address
+    is already refused; the refusal then.
 
     Committed in its own short transaction so other processes see the charge before this one
     spends time hashing.
@@ -122,6 +158,10 @@ def _charge(
 ) -> Refusal | None:
     since = now - limits.window
     db_session.commit()  # start from a fresh transaction whose first statement is the write
+    by_address = address_refusal(db_session=db_session, limits=limits, ip=ip, now=now)
+    if by_address is not None:
+        db_session.commit()
+        return by_address
     ukey = user_key(username)
     count = _charge_one(
         db_session=db_session, key=ukey, limit=limits.per_user, now=now, since=since
@@ -130,24 +170,36 @@ def _charge(
         db_session.commit()
         wait = retry_after_seconds(db_session=db_session, key=ukey, now=now, window=limits.window)
         return Refusal(ukey, wait, by_address=False)
-    if ip:
-        akey = address_key(ip)
-        if (
-            _charge_one(
-                db_session=db_session, key=akey, limit=limits.per_address, now=now, since=since
-            )
-            is None
-        ):
-            _give_back(db_session=db_session, key=ukey)
-            db_session.commit()
-            wait = retry_after_seconds(
-                db_session=db_session, key=akey, now=now, window=limits.window
-            )
-            return Refusal(akey, wait, by_address=True)
     if count == 1:  # a new window: windows long over go, so made-up names leave nothing behind
         _purge(db_session=db_session, since=since)
     db_session.commit()
     return None
+
+
+def reserve(*, db_session: Session, limits: Limits, ip: str, now: datetime) -> Refusal | None:
+    """Charge the address for a hash about to run (committed), or the refusal when it already
+    has ``per_address`` charges in its window; a right password gives it back (``release``)."""
+    if not ip:
+        return None
+    akey = address_key(ip)
+    since = now - limits.window
+    db_session.commit()
+    if (
+        _charge_one(db_session=db_session, key=akey, limit=limits.per_address, now=now, since=since)
+        is not None
+    ):
+        db_session.commit()
+        return None
+    db_session.commit()
+    wait = retry_after_seconds(db_session=db_session, key=akey, now=now, window=limits.window)
+    return Refusal(akey, wait, by_address=True)
+
+
+def release(*, db_session: Session, ip: str) -> None:
+    """The password was right: its charge on the address goes back at once; committed."""
+    if ip:
+        _give_back(db_session=db_session, key=address_key(ip))
+        db_session.commit()
 
 
 def _give_back(*, db_session: Session, key: str) -> None:
@@ -158,24 +210,19 @@ def _give_back(*, db_session: Session, key: str) -> None:
     )
 
 
-def give_back(*, db_session: Session, username: str, ip: str) -> None:
-    """An attempt that was never checked (the hashing pool was full) does not count; committed."""
+def give_back(*, db_session: Session, username: str) -> None:
+    """An attempt that was never checked (the hashing pool was full, the address filled up
+    meanwhile) does not count on the user name; committed."""
     _give_back(db_session=db_session, key=user_key(username))
-    if ip:
-        _give_back(db_session=db_session, key=address_key(ip))
     db_session.commit()
 
 
-def succeeded(
-    *, db_session: Session, username: str, ip: str, now: datetime, window: timedelta
-) -> None:
-    """A correct password: the user's failures are forgiven, the address gets its charge back.
+def succeeded(*, db_session: Session, username: str, now: datetime, window: timedelta) -> None:
+    """A correct password: the user's failures are forgiven. The address never counted it.
 
     Not committed: it belongs to the login's own transaction.
     """
     db_session.execute(delete(_TABLE).where(_TABLE.c.key == user_key(username)))
-    if ip:
-        _give_back(db_session=db_session, key=address_key(ip))
     _purge(db_session=db_session, since=now - window)
 
 

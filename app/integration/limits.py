@@ -8,7 +8,9 @@ Three guards, used by the bulk-import API and the upload page:
 * the body must keep arriving (an idle gap) and must be complete by a deadline, else 408
   (``timed_receive``);
 * one user runs at most ``max_imports_per_user`` imports at once, counted in the database so the
-  cap holds across server processes (``import_slot``).
+  cap holds across server processes (``import_slot``);
+* a page's form read for its CSRF field, before any route runs, meets the same idle gap,
+  deadline and size (``read_form``).
 
 The cap is a table of numbered slots with the pair (username, slot) as primary key: taking a slot
 is one INSERT in its own short transaction, and the key, not a count read before the write, is
@@ -30,6 +32,7 @@ from sqlalchemy import delete
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel
+from starlette.datastructures import FormData
 
 from app.db import UTCDateTime
 from app.errors import AppError
@@ -81,21 +84,26 @@ def _seconds_vi(seconds: float) -> str:
     return format_number(seconds, 0 if float(seconds).is_integer() else 1)
 
 
-def timed_receive(receive: Receive, *, idle: float, deadline: float) -> Receive:
+def timed_receive(
+    receive: Receive, *, idle: float, deadline: float, max_bytes: int | None = None
+) -> Receive:
     """``receive`` that gives up after ``idle`` seconds without a message, or once ``deadline``
     seconds have passed since the first call: a sender that stalls must not keep its upload
-    (and its spool) open for as long as it likes."""
+    (and its spool) open for as long as it likes. With ``max_bytes``, a body that grows past it
+    is refused (413) as it arrives, whatever its headers declared."""
     loop = asyncio.get_running_loop()
     ends_at = loop.time() + deadline
+    received = 0
 
     async def guarded() -> Message:
+        nonlocal received
         remaining = ends_at - loop.time()
         if remaining <= 0:
             raise _late(deadline)
         wait = min(idle, remaining)
         try:
             async with asyncio.timeout(wait):
-                return await receive()
+                message = await receive()
         except TimeoutError:
             if wait < idle:
                 raise _late(deadline) from None
@@ -103,6 +111,12 @@ def timed_receive(receive: Receive, *, idle: float, deadline: float) -> Receive:
                 f"Tệp gửi lên bị ngắt quãng: quá {_seconds_vi(idle)} giây không nhận thêm được "
                 "dữ liệu. Hãy kiểm tra kết nối mạng rồi gửi lại."
             ) from None
+        received += len(message.get("body", b""))
+        if max_bytes is not None and received > max_bytes:
+            from app.integration.files import PayloadTooLarge  # files builds on this module
+
+            raise PayloadTooLarge(max_bytes)
+        return message
 
     return guarded
 
@@ -114,21 +128,42 @@ def _late(deadline: float) -> UploadTimeout:
     )
 
 
+#: What a multipart form may carry beside its file (fields, part headers, boundaries).
+FORM_OVERHEAD_BYTES = 64 * 1024
+
+
 @contextlib.asynccontextmanager
-async def guarded_body(request: Request) -> AsyncIterator[None]:
+async def guarded_body(request: Request, *, max_bytes: int | None = None) -> AsyncIterator[None]:
     """While inside, reading the request's body (``stream()``, ``form()``) is timed as the
-    settings say; the original channel is put back afterwards."""
+    settings say (and capped at ``max_bytes``); the original channel is put back afterwards."""
     settings = request.app.state.settings
     original = request._receive  # Starlette keeps the channel here
     request._receive = timed_receive(
         original,
         idle=settings.upload_idle_timeout_seconds,
         deadline=settings.upload_deadline_seconds,
+        max_bytes=max_bytes,
     )
     try:
         yield
     finally:
         request._receive = original
+
+
+async def read_form(request: Request) -> FormData:
+    """The request's form, read under the upload limits: a page's form post that carries its
+    CSRF token in a field (a plain form without the page's script) is read before the route can
+    apply them, so a multipart body sent at one byte a second, or one larger than any upload may
+    be, must meet the same 408 and 413 here. Starlette keeps the form, so the route that reads
+    it again gets it without another read."""
+    from app.integration.files import PayloadTooLarge  # files builds on this module
+
+    limit = request.app.state.settings.max_upload_bytes + FORM_OVERHEAD_BYTES
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(limit - FORM_OVERHEAD_BYTES)
+    async with guarded_body(request, max_bytes=limit):
+        return await request.form()
 
 
 def release_connection(db_session: Session) -> None:

@@ -28,6 +28,7 @@ class DeliveryStatus(StrEnum):
     PENDING = "pending"  # claimed, not yet attempted (or the pass stopped half-way)
     SENT = "sent"
     FAILED = "failed"  # retried by the next pass
+    SENDING = "sending"  # taken by a pass whose SMTP conversation is under way
 
 
 class Reminder(SQLModel, table=True):

@@ -9,9 +9,9 @@ as failed (never as sent) and retried by the next pass, without stopping this on
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -49,6 +49,8 @@ LOOKBACK_PERIODS = 3
 MAX_EMAIL_ATTEMPTS = 5
 #: The e-mail's call to action for a returned or reopened report.
 _REVIEW_ACTION = "Sửa và gửi lại báo cáo tại"
+#: A message marked as being sent for longer than this was left by a pass that died: resent.
+SENDING_LEASE = timedelta(minutes=15)
 _NOT_SUBMITTED = {SubmissionStatus.DRAFT, SubmissionStatus.RETURNED}
 
 
@@ -216,9 +218,14 @@ def send_pending(
     """Each reminder's unsent e-mail as one message (To: the unit, Cc: the copied); a failure is
     recorded on its deliveries and the pass goes on with the next reminder. ``reminder_id``
     sends just that one (a returned report's message, right after the return)."""
+    abandoned = clock.now() - SENDING_LEASE
     query = select(ReminderDelivery).where(
         ReminderDelivery.channel == Channel.EMAIL,
-        col(ReminderDelivery.status).in_([DeliveryStatus.PENDING, DeliveryStatus.FAILED]),
+        col(ReminderDelivery.status).in_([DeliveryStatus.PENDING, DeliveryStatus.FAILED])
+        | (
+            (col(ReminderDelivery.status) == DeliveryStatus.SENDING)
+            & (col(ReminderDelivery.last_attempt_at) < abandoned)
+        ),
         ReminderDelivery.attempts < MAX_EMAIL_ATTEMPTS,
     )
     if reminder_id is not None:
@@ -229,7 +236,13 @@ def send_pending(
     by_reminder: dict[int, list[ReminderDelivery]] = {}
     for row in rows:
         by_reminder.setdefault(row.reminder_id, []).append(row)
+    # What this pass read, as plain values: a rollback reloads the rows with what others wrote.
+    seen = {row.id: (row.status, row.attempts) for row in rows}
     for reminder_id, deliveries in by_reminder.items():
+        if not _claim_sending(
+            db_session=db_session, deliveries=deliveries, seen=seen, now=clock.now()
+        ):
+            continue  # another pass (another process) is sending this message
         reminder = db_session.get(Reminder, reminder_id)
         assert reminder is not None
         unit = db_session.get(Unit, reminder.unit_id)
@@ -263,9 +276,7 @@ def send_pending(
             mailer.send(message)
         except MailError as exc:
             error = str(exc)
-        for d in deliveries:
-            d.attempts += 1
-            d.last_attempt_at = now
+        for d in deliveries:  # attempts and last_attempt_at were set by the claim
             d.status = DeliveryStatus.FAILED if error else DeliveryStatus.SENT
             d.error = error
             d.sent_at = None if error else now
@@ -289,6 +300,43 @@ def send_pending(
             clock=clock,
         )
         db_session.commit()
+
+
+def _claim_sending(
+    *,
+    db_session: Session,
+    deliveries: list[ReminderDelivery],
+    seen: dict[int | None, tuple[str, int]],
+    now: datetime,
+) -> bool:
+    """Take one message's deliveries for this pass before its e-mail goes out, committed.
+
+    Two passes may run at once (a timer on two servers, a pass started by hand during the
+    scheduled one); both read the same unsent rows. Each row is taken by a compare-and-set on
+    the status and attempts this pass read, which marks it ``sending``: the first pass to commit
+    wins, the other's UPDATE matches no row, it gives its claim back and leaves the message
+    alone, and a pass that reads later does not see the row as unsent at all. The unique
+    ``reminder`` row already makes the reminders themselves once only. A pass that dies in the
+    middle leaves ``sending`` rows; after ``SENDING_LEASE`` the next pass sends them again.
+    """
+    for d in deliveries:
+        status, attempts = seen[d.id]
+        taken = db_session.execute(
+            update(ReminderDelivery)
+            .where(
+                col(ReminderDelivery.id) == d.id,
+                col(ReminderDelivery.status) == status,
+                col(ReminderDelivery.attempts) == attempts,
+            )
+            .values(status=DeliveryStatus.SENDING, attempts=attempts + 1, last_attempt_at=now)
+        )
+        if taken.rowcount != 1:  # type: ignore[attr-defined]
+            db_session.rollback()
+            return False
+    db_session.commit()
+    for d in deliveries:
+        db_session.refresh(d)
+    return True
 
 
 def run_pass(
