@@ -11,12 +11,14 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, BackgroundTasks, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
+from sqlmodel import Session
 
 from app.accounts.dependencies import WebUser
 from app.accounts.permissions import Permission, Role, can
-from app.clock import ClockDep
+from app.clock import Clock, ClockDep
 from app.db import SessionDep
 from app.errors import AppError, Forbidden, Invalid, NotFound
 from app.kpis import service as kpi_service
@@ -284,7 +286,8 @@ async def save_task(
     form = await request.form()
     typed = {k: str(form.get(k, "")) for k in TASK_FIELDS}
     data = task_input(unit, period, code, typed)
-    return _save_row(
+    return await run_in_threadpool(  # the database work off the event loop: a slow save must
+        _save_row,  # not stall every other request of this worker
         request,
         identity=identity,
         db_session=db_session,
@@ -318,7 +321,8 @@ async def save_reading(
     typed = {k: str(form.get(k, "")) for k in READING_FIELDS}
     domain = typed["domain"] or None
     data = reading_input(unit, period, indicator, typed)
-    return _save_row(
+    return await run_in_threadpool(
+        _save_row,
         request,
         identity=identity,
         db_session=db_session,
@@ -379,6 +383,22 @@ async def do_submit(
 ) -> Response:
     form = await request.form()
     parsed, errors = validate(SubmissionAction, {"version": str(form.get("version", "")) or None})
+    return await run_in_threadpool(
+        _submit, request, identity, db_session, clock, unit, period, parsed, errors
+    )
+
+
+def _submit(
+    request: Request,
+    identity: Any,
+    db_session: Session,
+    clock: Clock,
+    unit: str,
+    period: str,
+    parsed: Any,
+    errors: dict[str, str],
+) -> Response:
+    """The submission's database work, on a worker thread (``do_submit``)."""
     try:
         if parsed is None:  # a tampered form: say so rather than submit blindly
             raise Invalid.one("version", "invalid", next(iter(errors.values())))
@@ -389,7 +409,7 @@ async def do_submit(
             clock=clock,
             unit=unit,
             period=period,
-            version=parsed.version,  # type: ignore[attr-defined]
+            version=parsed.version,
         )
     except AppError as exc:
         db_session.rollback()
@@ -549,6 +569,34 @@ async def review_action(
     form = await request.form()
     comment = str(form.get("comment", ""))
     version = str(form.get("version", ""))
+    return await run_in_threadpool(
+        _review_act,
+        request,
+        identity,
+        db_session,
+        clock,
+        tasks,
+        unit,
+        period,
+        action,
+        comment,
+        version,
+    )
+
+
+def _review_act(
+    request: Request,
+    identity: Any,
+    db_session: Session,
+    clock: Clock,
+    tasks: BackgroundTasks,
+    unit: str,
+    period: str,
+    action: str,
+    comment: str,
+    version: str,
+) -> Response:
+    """The review action's database work, on a worker thread (``review_action``)."""
     parsed, errors = validate(
         SubmissionAction, {"comment": comment, "version": version if version else None}
     )
