@@ -52,9 +52,11 @@ test-postgres: $(STAMP)
 		echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"; \
 	fi
 
+## ruff (lint and format) and mypy; CI runs it before the tests
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 ## mypy over app/ (configuration in pyproject.toml; strict on the core modules)
 typecheck: $(STAMP)

@@ -84,7 +84,7 @@ def user_create(
             username=username,
             full_name=full_name,
             email=email,
-            role=role,  # type: ignore[arg-type]
+            role=role,
             unit=unit,
             password=password,
             must_change_password=temporary,
@@ -157,7 +157,7 @@ def user_ensure_admin() -> None:
             data=UserCreate(
                 username="admin",
                 full_name="Quản trị hệ thống",
-                role="admin",  # type: ignore[arg-type]
+                role="admin",
                 password=password,
                 must_change_password=given is None,
             ),

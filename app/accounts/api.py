@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, status
 
@@ -36,7 +36,7 @@ from app.schemas import Page
 public_router = APIRouter(tags=["auth"])
 router = APIRouter()
 
-_ERRORS = {
+_ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "Wrong username or password (`bad_credentials`)."},
     403: {"description": "The account has a temporary password (`password_change_required`)."},
     429: {"description": "Too many failures for this username or address; see `Retry-After`."},

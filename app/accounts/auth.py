@@ -206,7 +206,9 @@ async def verify_login(
     candidate = await run_in_threadpool(
         lambda: _charge(db_session=db_session, clock=clock, policy=policy, name=name, ip=ip)
     )
-    guard = _address_guard(engine=db_session.get_bind(), clock=clock, policy=policy, ip=ip)
+    bind = db_session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    guard = _address_guard(engine=engine, clock=clock, policy=policy, ip=ip)
     try:
         ok = await passwords.verify_password_async(candidate.password_hash, password, guard=guard)
     except (passwords.HashingBusy, TooManyRequests):

@@ -136,7 +136,8 @@ class UserCreate(StrictInput):
 class UserUpdate(StrictInput):
     full_name: NonEmptyStr | None = PydanticField(default=None, max_length=255)
     # Not nullable: the column is NOT NULL, and "" already means "no e-mail"; null is a 422.
-    email: Email = PydanticField(default=None, description='`""` removes the e-mail address.')
+    # Omitted is None ("unchanged"), but the type stays ``str`` so that an explicit null is a 422.
+    email: Email = PydanticField(default=None, description='`""` removes the e-mail address.')  # type: ignore[assignment]
     role: Role | None = None
     unit: Code | None = None
     active: bool | None = None

@@ -17,7 +17,7 @@ import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from argon2 import Parameters, PasswordHasher, Type, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -85,7 +85,7 @@ class _Pool:
         future.add_done_callback(self._done)
         return future
 
-    def _done(self, _future: Future[object]) -> None:
+    def _done(self, _future: Future[Any]) -> None:
         with self._lock:
             self.pending -= 1
 

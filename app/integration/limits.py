@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -38,7 +38,7 @@ from app.db import UTCDateTime
 from app.errors import AppError
 from app.formatting import format_number
 
-Message = dict[str, Any]
+Message = MutableMapping[str, Any]  # Starlette's ASGI message type
 Receive = Callable[[], Awaitable[Message]]
 
 #: Seconds a refused importer is told to wait before trying again.
@@ -177,7 +177,7 @@ def _take_slot(
     engine: Engine, username: str, *, limit: int, stale_after: int, now: datetime
 ) -> int:
     with Session(engine) as session:
-        session.exec(  # type: ignore[call-overload]
+        session.exec(
             delete(ImportSlot).where(
                 ImportSlot.username == username,  # type: ignore[arg-type]
                 ImportSlot.started_at < now - timedelta(seconds=stale_after),  # type: ignore[arg-type]
@@ -198,7 +198,7 @@ def _take_slot(
 
 def _free_slot(engine: Engine, username: str, slot: int) -> None:
     with Session(engine) as session:
-        session.exec(  # type: ignore[call-overload]
+        session.exec(
             delete(ImportSlot).where(
                 ImportSlot.username == username,  # type: ignore[arg-type]
                 ImportSlot.slot == slot,  # type: ignore[arg-type]

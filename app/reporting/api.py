@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, BackgroundTasks, Body, Query, Request
 
@@ -17,7 +17,7 @@ from app.schemas import Page
 
 router = APIRouter(prefix="/submissions", tags=["submissions"])
 
-_ERRORS = {
+_ERRORS: dict[int | str, dict[str, Any]] = {
     403: {"description": "The role or unit may not do this."},
     409: {"description": "Not allowed from the report's current status, or a stale `version`."},
     422: {"description": "A return or reopen without `comment`, or a bad period."},

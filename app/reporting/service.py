@@ -251,7 +251,7 @@ def list_submissions(
         units = [u for u in units if u.code == unit_filter] or [
             unit_service.get_by_code(db_session=db_session, code=unit_filter)
         ]
-    rows = {
+    rows: dict[tuple[int | None, str], Submission] = {
         (r.unit_id, r.period): r
         for r in db_session.exec(
             select(Submission).where(

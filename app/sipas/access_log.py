@@ -27,7 +27,8 @@ class SurveyAccessFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         args = record.args
         if isinstance(args, tuple) and len(args) == 5 and isinstance(args[2], str):
-            _client, method, path, version, status = args
+            _client, method, _, version, status = args
+            path: str = args[2]
             if _is_survey(path):
                 record.args = (HIDDEN_ADDRESS, method, path.split("?", 1)[0], version, status)
         return True

@@ -29,9 +29,11 @@ from app.audit.models import AuditAction
 from app.clock import Clock
 from app.errors import AppError, Conflict, FieldError, Forbidden, Invalid
 from app.kpis import service as kpi_service
+from app.kpis.models import Domain
 from app.periods import Granularity, Period, PeriodError
 from app.sipas.models import DossierForCode, IssuedCode, IssuedCodes, SurveyCode
 from app.units import service as unit_service
+from app.units.models import Unit
 
 #: 32 symbols without 0/O and 1/I, so a code read aloud or typed from paper survives.
 ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -149,8 +151,8 @@ def issue_codes(
             code="forbidden",
         )
     today = clock.today()
-    units = {}
-    domains = {}
+    units: dict[str, Unit] = {}
+    domains: dict[str, Domain] = {}
     errors: list[FieldError] = []
     for i, item in enumerate(dossiers):
         try:

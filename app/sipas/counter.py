@@ -90,7 +90,7 @@ def counter_issue(
             unit=formula().indicator.unit,
             domain=domain or None,
             procedure_name=procedure_name,
-            channel=channel or None,  # type: ignore[arg-type]
+            channel=channel or None,
         )
         issued = codes.issue_codes(
             db_session=db_session,

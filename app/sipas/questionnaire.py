@@ -8,6 +8,7 @@ adds answers up by code), so a question whose meaning changes must get a new cod
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 
@@ -188,7 +189,7 @@ def _audit(
     clock: Clock,
     action: AuditAction,
     row: Questionnaire,
-    before: dict[str, object] | None = None,
+    before: Mapping[str, object] | None = None,
 ) -> None:
     audit.record(
         db_session=db_session,

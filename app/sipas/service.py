@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import func
+from sqlalchemy import select as select_rows
 from sqlmodel import Session, col, select
 
 from app.accounts.permissions import Permission, authorize, authorize_read
@@ -151,10 +152,10 @@ def _counts(
     """group → item → level → number of answers (one group, ``None``, without ``group``)."""
     keys = [] if group is None else [group]
     query = (
-        select(*keys, Rating.item, Rating.value, func.count())
+        select_rows(*keys, col(Rating.item), col(Rating.value), func.count())
         .join(Response, col(Response.id) == Rating.response_id)
-        .where(*where, Rating.kind == kind)
-        .group_by(*keys, Rating.item, Rating.value)
+        .where(*where, col(Rating.kind) == kind)
+        .group_by(*keys, col(Rating.item), col(Rating.value))
     )
     out: dict[Any, dict[str, dict[int, int]]] = defaultdict(lambda: defaultdict(dict))
     for row in db_session.execute(query).all():
@@ -168,9 +169,9 @@ def _responses(db_session: Session, where: list[Any], group: Any | None) -> dict
     """group → answers with at least one rated criterion (the sample size)."""
     keys = [] if group is None else [group]
     query = (
-        select(*keys, func.count(func.distinct(Response.id)))
+        select_rows(*keys, func.count(func.distinct(Response.id)))
         .join(Rating, col(Rating.response_id) == Response.id)
-        .where(*where, Rating.kind == RatingKind.CRITERION)
+        .where(*where, col(Rating.kind) == RatingKind.CRITERION)
         .group_by(*keys)
     )
     return {
@@ -365,7 +366,7 @@ def ensure_sipas_indicator(*, db_session: Session, clock: Clock) -> str:
                 description="Tính tự động từ phiếu khảo sát SIPAS của phường (xem docs/sipas.md).",
                 area=spec.area,
                 measure=Measure.PERCENT,
-                comparator=spec.comparator,  # type: ignore[arg-type]
+                comparator=spec.comparator,
                 target=spec.target,
                 responsible_unit=spec.unit,
                 source_section=spec.source_section,
