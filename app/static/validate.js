@@ -51,7 +51,10 @@
   }
 
   function messageId(field) {
-    var key = field.id || field.name || "field";
+    // A name repeats across the forms of one page (every workspace row has a "status"): the
+    // form's id keeps each message next to its own field.
+    var form = field.form && field.form.id ? field.form.id + "-" : "";
+    var key = field.id || form + (field.name || "field");
     return "vmsg-" + key.replace(/[^A-Za-z0-9_-]/g, "-");
   }
 

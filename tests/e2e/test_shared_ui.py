@@ -103,3 +103,25 @@ def test_touch_targets_on_a_phone(
     assert heights and all(h >= 44 for _, h in heights), heights
     shot("phone-landing")
     context.close()
+
+
+def test_a_message_stays_with_its_own_row_when_names_repeat(server: LiveServer, page: Page) -> None:
+    """Every row of a page like the workspace is a form with the same field names: the message of
+    the second row's field appears under that field, not under the first row's."""
+    page.goto(f"{server.url}/login")
+    page.evaluate(
+        """() => {
+          for (const id of ["row-a", "row-b"]) {
+            const form = document.createElement("form");
+            form.id = id;
+            form.innerHTML = '<input name="note" required><button>Lưu</button>';
+            document.querySelector("main").append(form);
+          }
+        }"""
+    )
+    page.locator("#row-b button").click()
+    expect(page.locator("#row-b .client-error")).to_have_text("Hãy điền ô này.")
+    expect(page.locator("#row-a .client-error")).to_have_count(0)
+    page.locator("#row-a button").click()
+    expect(page.locator("#row-a .client-error")).to_have_text("Hãy điền ô này.")
+    expect(page.locator("#row-b .client-error")).to_have_text("Hãy điền ô này.")
