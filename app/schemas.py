@@ -123,8 +123,3 @@ class Page(BaseModel, Generic[T]):
     total: int = Field(description="Number of rows matching the filters, over all pages.")
     limit: int
     offset: int
-
-
-class PageParams(BaseModel):
-    limit: int = Field(default=100, ge=1, le=1000)
-    offset: int = Field(default=0, ge=0)

@@ -55,33 +55,6 @@ from app.units.models import Unit
 # --- optimistic concurrency, shared with progress updates -----------------------------------------
 
 
-def insert_or_conflict(
-    *,
-    db_session: Session,
-    row: SQLModel,
-    message: str,
-    before_commit: Callable[[], object] | None = None,
-) -> None:
-    """Insert a row keyed by a natural key; someone else inserting it first is a 409, not a 500.
-
-    Looking the key up first cannot see a row another request is creating at the same moment; the
-    unique index does, and this turns its refusal into the answer a stale version gets.
-    """
-    db_session.add(row)
-    try:
-        db_session.flush()
-        if before_commit is not None:
-            before_commit()  # the audit row, which needs the new row's id
-        db_session.commit()
-    except IntegrityError as exc:
-        db_session.rollback()
-        raise Conflict(
-            message,
-            code="already_exists",
-            errors=[FieldError("version", "stale_version", "Đã có người khác vừa nhập.")],
-        ) from exc
-
-
 def claim_version(
     *,
     db_session: Session,
@@ -946,17 +919,6 @@ def find_readings(
             if key in wanted:
                 found[key] = row
     return found
-
-
-def reading_natural_key(*, lookups: Lookups, data: ReadingWrite) -> ReadingKey:
-    """The ids behind a write's codes; raises what the write itself would raise for a bad code."""
-    plan = lookups.plan(data.plan)
-    indicator = lookups.indicator(plan, data.indicator)
-    unit = lookups.unit(data.unit)
-    domain = lookups.domain(data.domain) if data.domain else None
-    period = lookups.period(plan, data.period, monthly=True)  # a key, whoever may write it
-    assert indicator.id is not None and unit.id is not None
-    return (indicator.id, unit.id, period, domain.id if domain else None)
 
 
 @dataclass

@@ -21,6 +21,14 @@ class Scope(StrEnum):
     LEAD_UNIT = "lead_unit"
 
 
+#: A unit's part in a task, as pages say it (workspace rows, the scores' task list).
+TASK_ROLE_LABELS: dict[str, str] = {
+    "lead": "Chủ trì",
+    "coordinator": "Phối hợp",
+    "all": "Mọi đơn vị",
+}
+
+
 class TaskCadence(StrEnum):
     ONCE = "once"
     MONTHLY = "monthly"

@@ -25,6 +25,7 @@ from app.kpis import service as kpi_service
 from app.kpis.models import ReadingSource, ReadingWrite
 from app.names import names_of
 from app.periods import Period
+from app.plans.models import TASK_ROLE_LABELS
 from app.progress import service as progress_service
 from app.progress.models import ProgressWrite
 from app.reminders import returns
@@ -55,7 +56,7 @@ def page_context(ws: workspace.Workspace, identity: Any, clock: Any) -> dict[str
         "base": _base(ws.unit.code, str(ws.period)),
         "progress_labels": PROGRESS_LABELS,
         "status_labels": STATUS_LABELS,
-        "role_labels": workspace.ROLE_LABELS,
+        "role_labels": TASK_ROLE_LABELS,
         "today": clock.today(),
         "due_label": workspace.due_label(ws.submission.due_date, clock.today()),
         "is_coordinator": can(identity.actor, Permission.REVIEW),

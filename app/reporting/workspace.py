@@ -28,8 +28,6 @@ from app.scoring import rules
 from app.units import service as unit_service
 from app.units.models import Unit
 
-ROLE_LABELS = {"lead": "Chủ trì", "coordinator": "Phối hợp", "all": "Mọi đơn vị"}
-
 
 @dataclass
 class TaskRow:

@@ -19,6 +19,7 @@ from app.accounts.permissions import Permission, can
 from app.clock import ClockDep
 from app.db import SessionDep
 from app.names import Names, NamesDep
+from app.plans.models import TASK_ROLE_LABELS
 from app.scores import charts, service, trends
 from app.scores.schemas import DATA_STATE_LABELS, Basis, IndicatorScore, UnitBreakdown
 from app.templating import format_number_vi, is_partial_request, render
@@ -38,7 +39,6 @@ STATUS_LABELS = {
     "done": "Hoàn thành",
     "not_applicable": "Không áp dụng",
 }
-ROLE_LABELS = {"all": "Mọi đơn vị", "lead": "Chủ trì", "coordinator": "Phối hợp"}
 COMPARATORS = {">=": "≥", "<=": "≤", "=": "="}
 
 
@@ -76,7 +76,7 @@ def _common(db_session: SessionDep, clock: ClockDep, where: Where) -> dict[str, 
         "lights": charts.LIGHTS,
         "report_states": REPORT_STATES,
         "status_labels": STATUS_LABELS,
-        "role_labels": ROLE_LABELS,
+        "role_labels": TASK_ROLE_LABELS,
         "comparators": COMPARATORS,
         "query": where.query,
         "basis": where.basis,
