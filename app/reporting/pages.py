@@ -50,6 +50,21 @@ def _base(unit: str, period: str) -> str:
     return f"/units/{unit}/periods/{period}"
 
 
+def page_workspace(
+    identity: Any, db_session: Session, clock: Clock, unit: str, period: str
+) -> workspace.Workspace:
+    """The workspace as every page of it draws the rows: with last period's answers, which each
+    row offers ("Chép từ kỳ trước")."""
+    return workspace.build(
+        db_session=db_session,
+        actor=identity.actor,
+        clock=clock,
+        unit_code=unit,
+        period=period,
+        with_previous=True,
+    )
+
+
 def page_context(ws: workspace.Workspace, identity: Any, clock: Any) -> dict[str, Any]:
     return {
         "ws": ws,
@@ -105,14 +120,7 @@ def unit_period(
 ) -> Response:
     if chon and chon != period:  # the period selector, without JavaScript
         return RedirectResponse(_base(unit, chon), status_code=303)
-    ws = workspace.build(
-        db_session=db_session,
-        actor=identity.actor,
-        clock=clock,
-        unit_code=unit,
-        period=period,
-        with_previous=True,  # each row offers last period's answer ("Chép từ kỳ trước")
-    )
+    ws = page_workspace(identity, db_session, clock, unit, period)
     return render(
         request,
         "reporting/workspace.html",
@@ -250,14 +258,7 @@ def _save_row(
             errors, message = app_error_messages(exc)
             status_code = exc.status_code
             conflict = exc.status_code == 409 and exc.code in save_all.CONFLICT_CODES
-    ws = workspace.build(
-        db_session=db_session,
-        actor=identity.actor,
-        clock=clock,
-        unit_code=unit,
-        period=period,
-        with_previous=True,
-    )
+    ws = page_workspace(identity, db_session, clock, unit, period)
     row = find(ws)
     if row is None:
         raise Forbidden(not_found)
@@ -514,14 +515,7 @@ def _review_page(
     comment: str = "",
     status_code: int = 200,
 ) -> Response:
-    ws = workspace.build(
-        db_session=db_session,
-        actor=identity.actor,
-        clock=clock,
-        unit_code=unit,
-        period=period,
-        with_previous=True,
-    )
+    ws = page_workspace(identity, db_session, clock, unit, period)
     return render(
         request,
         "reporting/review.html",

@@ -18,7 +18,7 @@ from app.accounts.dependencies import WebUser
 from app.clock import ClockDep
 from app.db import SessionDep
 from app.names import names_of
-from app.reporting import pages, save_all, workspace
+from app.reporting import pages, save_all
 from app.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -75,14 +75,7 @@ def save_all_rows(
         tasks=tasks,
         readings=readings,
     )
-    ws = workspace.build(
-        db_session=db_session,
-        actor=identity.actor,
-        clock=clock,
-        unit_code=unit,
-        period=period,
-        with_previous=True,
-    )
+    ws = pages.page_workspace(identity, db_session, clock, unit, period)
     tasks_by_code = {row.task.code: row for row in ws.tasks}
     kpis_by_key = {
         save_all.reading_key(r.indicator.code, r.domain.code if r.domain else None): r
