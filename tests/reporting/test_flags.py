@@ -71,13 +71,15 @@ def test_outliers_against_history_and_peers_with_reasons(
 ) -> None:
     clock = a_year_later
     for period, (num, den) in zip(
-        ("2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4"), ((10, 12), (10, 12), (11, 13), (9, 11))
+        ("2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4"),
+        ((10, 12), (10, 12), (11, 13), (9, 11)),
+        strict=True,
     ):
         put(
             seeded, clock, indicator="online_dossier", period=period, numerator=num, denominator=den
         )
     put(seeded, clock, indicator="online_dossier", period="2027-Q1", numerator=100, denominator=118)
-    for unit, (num, den) in zip(PEERS, ((40, 48), (42, 50), (45, 50), (40, 52))):
+    for unit, (num, den) in zip(PEERS, ((40, 48), (42, 50), (45, 50), (40, 52)), strict=True):
         put(
             seeded,
             clock,
