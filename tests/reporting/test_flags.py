@@ -387,3 +387,47 @@ def test_the_seed_adds_plan_84s_rules_once(seeded: Session, clock: FixedClock) -
     assert "ket-qua-dien-tu-khong-vuot-da-giai-quyet" in codes and len(codes) == 5
     again = seed_service.seed_plan(db_session=seeded, clock=clock)
     assert "validation_rules" not in again.created
+
+
+def test_the_queue_counts_flags_without_a_query_per_report(
+    seeded: Session, clock: FixedClock
+) -> None:
+    """One load for all the waiting reports: the queries do not grow with the queue."""
+    from sqlalchemy import event
+
+    def queue_queries() -> int:
+        seen: list[str] = []
+
+        def count(*args: object) -> None:
+            seen.append(str(args[2]))
+
+        engine = seeded.get_bind()
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            reporting_service.list_submissions(
+                db_session=seeded,
+                actor=COORDINATOR,
+                clock=clock,
+                filters=reporting_service.SubmissionFilters(status="submitted"),  # type: ignore[arg-type]
+            )
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        return len(seen)
+
+    def send(unit: str) -> None:
+        put(seeded, clock, unit=unit, indicator="online_dossier", period="2025-10", value=85)
+        reporting_service.act(
+            action="submit",
+            db_session=seeded,
+            actor=ADMIN,
+            clock=clock,
+            unit=unit,
+            period="2025-10",
+        )
+
+    send("ttpvhcc")
+    one = queue_queries()
+    assert one >= 5  # the submissions, units, indicators, domains, readings, progress, rules
+    for unit in ("vp", "kthtdt", "mttq"):
+        send(unit)
+    assert queue_queries() == one
