@@ -82,7 +82,7 @@ class SubmissionRead(ReadModel):
     flag_count: int | None = PydanticField(
         default=None,
         description="Flags for the reviewer (outliers, broken validation rules, computed figures "
-        "that differ from the unit's) of a report waiting for review, in lists; null elsewhere. "
+        "that differ from the unit's), in the review queue (`status=submitted`); null elsewhere. "
         "`GET /units/{unit}/periods/{period}/flags` lists them.",
     )
 

@@ -240,8 +240,8 @@ def list_submissions(
 ) -> tuple[list[SubmissionRead], int]:
     """Every expected (unit, period) pair, reported or not, so a missing report is visible.
 
-    Sorted oldest submission first for the review queue, then by period and unit; a report
-    waiting for review carries its count of flags for the reviewer (``flags``).
+    Sorted oldest submission first for the review queue, then by period and unit; in the queue
+    (``status`` submitted) each report carries its count of flags for the reviewer (``flags``).
     """
     unit_filter = authorize_read(actor, filters.unit)
     plan = plan_service.get_plan(db_session=db_session, code=filters.plan)
@@ -274,7 +274,8 @@ def list_submissions(
     far = datetime.max.replace(tzinfo=VIETNAM_TZ)
     items.sort(key=lambda i: (i.submitted_at or far, Period.parse(i.period).sort_key, i.unit))
     page = items[offset : offset + limit]
-    _count_flags(db_session=db_session, plan=plan, items=page, thresholds=thresholds)
+    if filters.status == SubmissionStatus.SUBMITTED:  # the review queue, not every listing
+        _count_flags(db_session=db_session, plan=plan, items=page, thresholds=thresholds)
     return page, len(items)
 
 
