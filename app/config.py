@@ -190,6 +190,42 @@ class Settings(BaseSettings):
         description="A running-import mark older than this is taken for a crashed process's "
         "and cleared.",
     )
+    # Flags for the reviewer (app/reporting/outliers.py): a figure far from the median of its
+    # sample by the median absolute deviation.
+    outlier_history_periods: int = Field(
+        default=6,
+        ge=1,
+        le=60,
+        description="How many of the unit's last periods (of the same length) an outlier is "
+        "judged against.",
+    )
+    outlier_min_count: int = Field(
+        default=4,
+        ge=2,
+        le=1000,
+        description="The fewest figures (earlier periods, or other units) that can judge one; "
+        "fewer: no outlier flag.",
+    )
+    outlier_threshold: float = Field(
+        default=3.5,
+        gt=0,
+        le=100,
+        description="k in |x − median| > k · 1,4826 · MAD.",
+    )
+    outlier_zero_mad_tolerance: float = Field(
+        default=0.5,
+        ge=0,
+        le=100,
+        description="When the MAD is 0: a count is flagged past this share of the median away "
+        "from it (0,5 = 50 %).",
+    )
+    outlier_zero_mad_points: float = Field(
+        default=20.0,
+        ge=0,
+        le=100,
+        description="When the MAD is 0: a percent is flagged past this many percentage points "
+        "away from the median.",
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -10,6 +10,7 @@ from app.plans.models import Area, Assignment, AssignmentCoordinator, Plan
 from app.progress.models import ProgressUpdate
 from app.reminders.models import Notification, Reminder, ReminderDelivery
 from app.reporting.models import Submission
+from app.reporting.rules import ValidationRule
 from app.reports.models import ReportConfig, ReportSnapshot
 from app.scores.models import ScoringConfigOverride
 from app.sipas.models import Kiosk, Questionnaire, Rating, Response, SpentForm, SurveyCode, Throttle
@@ -48,4 +49,5 @@ __all__ = [
     "Unit",
     "User",
     "UserSession",
+    "ValidationRule",
 ]

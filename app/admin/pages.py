@@ -7,7 +7,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from app.accounts.dependencies import WebUser
 from app.accounts.permissions import Permission, authorize, can
-from app.admin import audit, people, plan, profiles, settings, targets, units
+from app.admin import audit, people, plan, profiles, rules, settings, targets, units
 from app.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -24,5 +24,5 @@ def hub(request: Request, identity: WebUser) -> Response:
     )
 
 
-for module in (units, people, plan, targets, settings, profiles, audit):
+for module in (units, people, plan, targets, rules, settings, profiles, audit):
     router.include_router(module.router)

@@ -11,7 +11,7 @@ from app.clock import ClockDep
 from app.db import SessionDep
 from app.pagination import PagingDep
 from app.reminders import returns
-from app.reporting import service
+from app.reporting import flags, service
 from app.reporting.models import SubmissionAction, SubmissionRead, SubmissionStatus
 from app.schemas import Page
 
@@ -20,12 +20,17 @@ router = APIRouter(prefix="/submissions", tags=["submissions"])
 _ERRORS: dict[int | str, dict[str, Any]] = {
     403: {"description": "The role or unit may not do this."},
     409: {"description": "Not allowed from the report's current status, or a stale `version`."},
-    422: {"description": "A return or reopen without `comment`, or a bad period."},
+    422: {
+        "description": "A return or reopen without `comment`, or a bad period; a `submit` "
+        "breaking a blocking validation rule (`blocked_by_rules`, one error per rule); an "
+        "`approve` of a report with flags without `comment` (`flags_need_comment`)."
+    },
 }
 
 
 @router.get("", response_model=Page[SubmissionRead], summary="Reports expected and received")
 def list_submissions(
+    request: Request,
     db_session: SessionDep,
     actor: CurrentActor,
     clock: ClockDep,
@@ -36,7 +41,8 @@ def list_submissions(
     plan: str | None = None,
 ) -> Page[SubmissionRead]:
     """Every (unit, period) a report is expected for, with `status` `draft` where none was sent;
-    oldest submission first (the review queue is `?status=submitted`)."""
+    oldest submission first (the review queue is `?status=submitted`, each report waiting with
+    its `flag_count` for the reviewer)."""
     items, total = service.list_submissions(
         db_session=db_session,
         actor=actor,
@@ -44,6 +50,7 @@ def list_submissions(
         filters=service.SubmissionFilters(plan=plan, unit=unit, period=period, status=status),
         limit=paging.limit,
         offset=paging.offset,
+        thresholds=flags.thresholds_of(request.app.state.settings),
     )
     return Page(items=items, total=total, limit=paging.limit, offset=paging.offset)
 
@@ -94,6 +101,7 @@ def act_on_submission(
         comment=data.comment,
         version=data.version,
         by_email=bool(request.app.state.settings.smtp_host),
+        thresholds=flags.thresholds_of(request.app.state.settings),
     )
     returns.mail_after_response(
         tasks, state=request.app.state, actor=actor, action=action, result=result

@@ -79,6 +79,12 @@ class SubmissionRead(ReadModel):
     review_comment: str
     reopen_reason: str
     version: int
+    flag_count: int | None = PydanticField(
+        default=None,
+        description="Flags for the reviewer (outliers, broken validation rules, computed figures "
+        "that differ from the unit's), in the review queue (`status=submitted`); null elsewhere. "
+        "`GET /units/{unit}/periods/{period}/flags` lists them.",
+    )
 
 
 class SubmissionAction(StrictInput):

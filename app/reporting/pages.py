@@ -29,7 +29,7 @@ from app.plans.models import TASK_ROLE_LABELS
 from app.progress import service as progress_service
 from app.progress.models import ProgressWrite
 from app.reminders import returns
-from app.reporting import agenda, carry, completeness, history, save_all, workspace
+from app.reporting import agenda, carry, completeness, flags, history, save_all, workspace
 from app.reporting import service as reporting_service
 from app.reporting.forms import app_error_messages, number_text, validate
 from app.reporting.models import STATUS_LABELS, SubmissionAction, SubmissionStatus
@@ -366,11 +366,28 @@ def confirm_submit(
     ws = workspace.build(
         db_session=db_session, actor=identity.actor, clock=clock, unit_code=unit, period=period
     )
+    blocked = flags.blocking(_report_flags(request, db_session, ws))
     return render(
         request,
         "reporting/submit.html",
-        {"title": "Gửi báo cáo", **page_context(ws, identity, clock), "error": ""},
+        {
+            "title": "Gửi báo cáo",
+            **page_context(ws, identity, clock),
+            "error": "",
+            "blocked": blocked,
+        },
         block="confirm",
+    )
+
+
+def _report_flags(request: Request, db_session: Session, ws: workspace.Workspace) -> list[Any]:
+    """The flags of the report a workspace page shows, with the server's outlier settings."""
+    return flags.flags_of(
+        db_session=db_session,
+        plan=ws.plan,
+        unit=ws.unit,
+        period=Period.parse(ws.submission.period),
+        thresholds=flags.thresholds_of(request.app.state.settings),
     )
 
 
@@ -412,6 +429,7 @@ def _submit(
             unit=unit,
             period=period,
             version=parsed.version,
+            thresholds=flags.thresholds_of(request.app.state.settings),
         )
     except AppError as exc:
         db_session.rollback()
@@ -421,7 +439,12 @@ def _submit(
         return render(
             request,
             "reporting/submit.html",
-            {"title": "Gửi báo cáo", **page_context(ws, identity, clock), "error": exc.message},
+            {
+                "title": "Gửi báo cáo",
+                **page_context(ws, identity, clock),
+                "error": exc.message,
+                "blocked": [e.message for e in exc.errors if e.field == "rules"],
+            },
             block="confirm",
             status_code=exc.status_code,
         )
@@ -443,6 +466,7 @@ def review_queue(
         clock=clock,
         filters=reporting_service.SubmissionFilters(status=SubmissionStatus.SUBMITTED),
         limit=1000,
+        thresholds=flags.thresholds_of(request.app.state.settings),
     )
     return render(
         request,
@@ -527,6 +551,8 @@ def _review_page(
             "history": history.steps(
                 db_session=db_session, unit=ws.unit.code, period=str(ws.submission.period)
             ),
+            "flags": _report_flags(request, db_session, ws),
+            "flag_kind_labels": flags.KIND_LABELS,
             "done": _done_message(request, identity=identity, db_session=db_session, clock=clock),
         },
         block="actions",
@@ -607,6 +633,7 @@ def _review_act(
                 comment=parsed.comment,  # type: ignore[attr-defined]
                 version=parsed.version,  # type: ignore[attr-defined]
                 by_email=bool(request.app.state.settings.smtp_host),
+                thresholds=flags.thresholds_of(request.app.state.settings),
             )
         except AppError as exc:
             db_session.rollback()

@@ -8,6 +8,7 @@ reopens it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -24,6 +25,7 @@ from app.periods import Granularity, Period, PeriodError
 from app.plans import service as plan_service
 from app.plans.models import Plan
 from app.reminders import returns
+from app.reporting import flags
 from app.reporting.models import (
     Submission,
     SubmissionRead,
@@ -234,10 +236,12 @@ def list_submissions(
     filters: SubmissionFilters,
     limit: int = 100,
     offset: int = 0,
+    thresholds: flags.Thresholds | None = None,
 ) -> tuple[list[SubmissionRead], int]:
     """Every expected (unit, period) pair, reported or not, so a missing report is visible.
 
-    Sorted oldest submission first for the review queue, then by period and unit.
+    Sorted oldest submission first for the review queue, then by period and unit; in the queue
+    (``status`` submitted) each report carries its count of flags for the reviewer (``flags``).
     """
     unit_filter = authorize_read(actor, filters.unit)
     plan = plan_service.get_plan(db_session=db_session, code=filters.plan)
@@ -269,7 +273,32 @@ def list_submissions(
         items = [i for i in items if i.status == filters.status]
     far = datetime.max.replace(tzinfo=VIETNAM_TZ)
     items.sort(key=lambda i: (i.submitted_at or far, Period.parse(i.period).sort_key, i.unit))
-    return items[offset : offset + limit], len(items)
+    page = items[offset : offset + limit]
+    if filters.status == SubmissionStatus.SUBMITTED:  # the review queue, not every listing
+        _count_flags(db_session=db_session, plan=plan, items=page, thresholds=thresholds)
+    return page, len(items)
+
+
+def _count_flags(
+    *,
+    db_session: Session,
+    plan: Plan,
+    items: list[SubmissionRead],
+    thresholds: flags.Thresholds | None,
+) -> None:
+    """The reviewer's flag count of each report waiting for review, from one load."""
+    waiting = [i for i in items if i.status == SubmissionStatus.SUBMITTED]
+    if not waiting:
+        return
+    units = {u.code: u for u in db_session.exec(select(Unit))}
+    counted = flags.counts(
+        db_session=db_session,
+        plan=plan,
+        reports=[(units[i.unit], Period.parse(i.period)) for i in waiting],
+        thresholds=thresholds or flags.Thresholds(),
+    )
+    for item in waiting:
+        item.flag_count = counted.get((item.unit, item.period), 0)
 
 
 def _transition(
@@ -286,6 +315,7 @@ def _transition(
     comment: str = "",
     reopening: bool = False,
     by_email: bool = False,
+    guard: Callable[[Plan, Unit, Period], None] | None = None,
 ) -> SubmissionRead:
     plan = plan_service.get_plan(db_session=db_session, code=plan_code)
     unit_row = unit_service.get_by_code(db_session=db_session, code=unit)
@@ -304,6 +334,8 @@ def _transition(
             f"“{_label(to)}”.",
             code="bad_transition",
         )
+    if guard is not None:  # what the report's flags forbid (a blocking rule, a silent approval)
+        guard(plan, unit_row, p)
     now = clock.now()
     if row is None:
         assert plan.id is not None and unit_row.id is not None
@@ -421,11 +453,14 @@ def act(
     comment: str = "",
     version: int | None = None,
     by_email: bool = False,
+    thresholds: flags.Thresholds | None = None,
 ) -> SubmissionRead:
     """Submit (the unit), approve, return or reopen (coordinators) a unit's period report.
 
     A return says what to fix and a reopen why, so both require a comment; both notify the unit's
-    reporters (``by_email``: also queue their e-mails, when mail is configured).
+    reporters (``by_email``: also queue their e-mails, when mail is configured). A report that
+    breaks a blocking validation rule cannot be sent, and one with flags for the reviewer is
+    approved only with a comment (``flags.guard``; ``thresholds``: the outlier settings).
     """
     rule = TRANSITIONS.get(action)
     if rule is None:
@@ -455,6 +490,15 @@ def act(
         comment=comment.strip(),
         reopening=rule.reopening,
         by_email=by_email,
+        guard=lambda plan_row, unit_row, p: flags.guard(
+            action=action,
+            db_session=db_session,
+            plan=plan_row,
+            unit=unit_row,
+            period=p,
+            comment=comment,
+            thresholds=thresholds or flags.Thresholds(),
+        ),
     )
 
 

@@ -18,6 +18,7 @@ from app.clock import Clock
 from app.kpis.models import Domain, Indicator
 from app.plans.models import Area, Assignment, AssignmentCoordinator, Plan
 from app.plans.service import sort_key_for
+from app.reporting import rule_service
 from app.units.models import Unit
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -170,6 +171,9 @@ def seed_plan(
             )
         )
         report.add("indicators")
+    db_session.flush()
+    for _ in range(rule_service.seed_rules(db_session=db_session, plan=plan, now=now)):
+        report.add("validation_rules")
     db_session.commit()
     return report
 

@@ -419,7 +419,9 @@ def build_month(client: TestClient, clock: FixedClock) -> None:
     _on(clock, date(2025, 11, 10))
     _act(client, "vp", "submit")  # resubmitted: its first submission (04/11) decides
     _on(clock, date(2025, 11, 12))
-    _act(client, "ttpvhcc", "approve")
+    # its report has a flag for the reviewer (the feed's figure beside the unit's): approving
+    # it needs a comment (docs/reporting.md, "Flags for the reviewer")
+    _act(client, "ttpvhcc", "approve", "Đã đối chiếu số liệu tự tính với số đơn vị nhập.")
     _on(clock, date(2025, 11, 15))
     _act(client, "kthtdt", "submit")  # late
     _on(clock, date(2025, 11, 20))  # mttq never sends its report
