@@ -10,6 +10,7 @@ from app.plans.models import Area, Assignment, AssignmentCoordinator, Plan
 from app.progress.models import ProgressUpdate
 from app.reminders.models import Notification, Reminder, ReminderDelivery
 from app.reporting.models import Submission
+from app.reporting.reopen_models import ReopenRequest
 from app.reports.models import ReportConfig, ReportSnapshot
 from app.scores.models import ScoringConfigOverride
 from app.sipas.models import Kiosk, Questionnaire, Rating, Response, SpentForm, SurveyCode, Throttle
@@ -37,6 +38,7 @@ __all__ = [
     "Reading",
     "Reminder",
     "ReminderDelivery",
+    "ReopenRequest",
     "ReportConfig",
     "ReportSnapshot",
     "Response",
