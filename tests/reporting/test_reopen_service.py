@@ -175,9 +175,8 @@ def test_two_requests_at_once_leave_one_pending(
         return found
 
     monkeypatch.setattr(reopen, "pending_row", check_then_lose_the_race)
-    with Session(clean_db, expire_on_commit=False) as mine:
-        with pytest.raises(Conflict) as lost:
-            ask(mine, clock, people["reporter"])
+    with Session(clean_db, expire_on_commit=False) as mine, pytest.raises(Conflict) as lost:
+        ask(mine, clock, people["reporter"])
     assert lost.value.code == "reopen_pending"
     with Session(clean_db) as check:
         rows = check.exec(select(ReopenRequest)).all()
