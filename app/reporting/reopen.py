@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -242,17 +242,21 @@ def _decidable(
             code="reopen_request_not_found",
         )
     if version is not None and version != row.version:
-        raise Conflict(
-            "Đề nghị mở lại vừa được người khác thay đổi; hãy tải lại trang để xem trạng thái mới.",
-            code="stale_version",
-            errors=[FieldError("version", "stale_version", "Phiên bản đã cũ.")],
-        )
+        raise _stale()
     if row.status != ReopenStatus.PENDING:
         raise Conflict(
             f"Đề nghị mở lại này đã được xử lý ({_status_label(row.status)}).",
             code="reopen_decided",
         )
     return target, row
+
+
+def _stale() -> Conflict:
+    return Conflict(
+        "Đề nghị mở lại vừa được người khác thay đổi; hãy tải lại trang để xem trạng thái mới.",
+        code="stale_version",
+        errors=[FieldError("version", "stale_version", "Phiên bản đã cũ.")],
+    )
 
 
 def _status_label(status: str) -> str:
@@ -283,15 +287,34 @@ def _close(
     status: ReopenStatus,
     comment: str,
 ) -> ReopenRequestRead:
-    """Move the request out of pending and audit it; the caller commits."""
+    """Move the request out of pending and audit it; the caller commits.
+
+    A compare-and-set on (version, pending): two coordinators deciding at the same moment both
+    read version 1, and only the first update matches; the second is a 409, on SQLite as on
+    PostgreSQL, before it touches the report.
+    """
     before = _read(row, target.unit)
-    row.status = status
-    row.decided_by = actor.username
-    row.decided_at = clock.now()
-    row.decision_comment = comment
-    row.version += 1
-    db_session.add(row)
-    db_session.flush()
+    seen = row.version
+    claimed = db_session.exec(
+        update(ReopenRequest)
+        .where(
+            col(ReopenRequest.id) == row.id,
+            col(ReopenRequest.version) == seen,
+            col(ReopenRequest.status) == ReopenStatus.PENDING,
+        )
+        .values(
+            status=status,
+            decided_by=actor.username,
+            decided_at=clock.now(),
+            decision_comment=comment,
+            version=seen + 1,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        db_session.rollback()
+        raise _stale()
+    db_session.refresh(row)
     after = _read(row, target.unit)
     audit.record(
         db_session=db_session,

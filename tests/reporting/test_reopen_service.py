@@ -405,3 +405,50 @@ def test_the_history_shows_each_step_with_who_and_why(
         ("ttpvhcc/2025-10/2", "create"),
         ("ttpvhcc/2025-10/2", "update"),
     ]
+
+
+def test_two_coordinators_deciding_at_once_do_not_overwrite_each_other(
+    seeded: Session,
+    clean_db: Engine,
+    clock: FixedClock,
+    people: dict[str, Actor],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """One refuses while the other, having read the same version, grants: the grant is a 409
+    and the report stays approved, rather than a refused request with a reopened report."""
+    approve(seeded, clock)
+    ask(seeded, clock, people["reporter"])
+    read_first = reopen._decidable
+    raced: list[bool] = []
+
+    def read_then_lose_the_race(**kwargs: Any) -> Any:
+        found = read_first(**kwargs)
+        if not raced:
+            raced.append(True)
+            with Session(clean_db, expire_on_commit=False) as other:
+                reopen.refuse(
+                    db_session=other,
+                    actor=SYSTEM,
+                    clock=clock,
+                    unit=UNIT,
+                    period=PERIOD,
+                    number=1,
+                    comment="Đã chốt số liệu.",
+                )
+        return found
+
+    monkeypatch.setattr(reopen, "_decidable", read_then_lose_the_race)
+    with Session(clean_db, expire_on_commit=False) as mine, pytest.raises(Conflict) as lost:
+        reopen.grant(
+            db_session=mine,
+            actor=people["coordinator"],
+            clock=clock,
+            unit=UNIT,
+            period=PERIOD,
+            number=1,
+            version=1,
+        )
+    assert lost.value.code == "stale_version"
+    with Session(clean_db) as check:
+        assert check.exec(select(ReopenRequest.status)).all() == ["refused"]
+        assert status_of(check) == "approved"
