@@ -292,7 +292,8 @@ def _decide(
         period=result.period,
         kind=reopen.message_kind("granted" if decision == "grant" else "refused", result.number),
     )
-    target = f"/review/{unit}/{result.period}#review-history"
+    # A query of its own: the same address with only a new #fragment would not reload the page.
+    target = f"/review/{unit}/{result.period}?de_nghi={result.status}#review-history"
     if is_partial_request(request):
         response = Response(status_code=200)
         response.headers["HX-Redirect"] = target

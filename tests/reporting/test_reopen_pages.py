@@ -153,8 +153,9 @@ def test_the_coordinator_sees_the_request_and_refuses_it_with_a_comment(
         follow_redirects=False,
     )
     assert refused.status_code == 303
-    assert refused.headers["location"] == f"{REVIEW}#review-history"
-    after = coordinator.get(REVIEW).text
+    assert refused.headers["location"] == f"{REVIEW}?de_nghi=refused#review-history"
+    after = coordinator.get(refused.headers["location"]).text
+    assert "Đã từ chối đề nghị mở lại; đơn vị đã được thông báo kèm ý kiến." in after
     assert 'id="reopen-decision"' not in after  # nothing left to decide
     assert "Từ chối đề nghị mở lại" in after and comment in after  # in the history
     unit_page = reporter.get(WS).text
@@ -173,7 +174,7 @@ def test_a_grant_reopens_the_workspace_for_editing(
         headers=HX,
     )
     assert granted.status_code == 200
-    assert granted.headers["HX-Redirect"] == f"{REVIEW}#review-history"
+    assert granted.headers["HX-Redirect"] == f"{REVIEW}?de_nghi=granted#review-history"
     page = reporter.get(WS).text
     assert "<fieldset disabled>" not in page  # the rows can be edited again
     assert "Đồng ý đề nghị mở lại" in page and "Mở lại báo cáo đã duyệt" in page
