@@ -13,7 +13,6 @@ already on record. A refusal must say why, since the unit has to live with the a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
@@ -29,8 +28,7 @@ from app.names import names_for
 from app.periods import Period
 from app.plans import service as plan_service
 from app.plans.models import Plan
-from app.reminders import returns
-from app.reminders.recipients import coordinating_office, recipients_for
+from app.reporting import reopen_messages
 from app.reporting import service as reporting_service
 from app.reporting.models import STATUS_LABELS, Submission, SubmissionStatus
 from app.reporting.reopen_models import (
@@ -201,11 +199,13 @@ def request_reopen(
         after=after,
         clock=clock,
     )
-    _tell_office(
+    reopen_messages.tell_office(
         db_session=db_session,
         actor=actor,
         clock=clock,
-        target=target,
+        plan=target.plan,
+        unit=target.unit,
+        period=target.period,
         row=row,
         due_date=submission.due_date,
         by_email=by_email,
@@ -380,11 +380,13 @@ def grant(
         period=str(target.period),
         reason=row.reason,
     )
-    _tell_unit(
+    reopen_messages.tell_unit(
         db_session=db_session,
         actor=actor,
         clock=clock,
-        target=target,
+        plan=target.plan,
+        unit=target.unit,
+        period=target.period,
         row=row,
         due_date=submission.due_date,
         by_email=by_email,
@@ -428,11 +430,13 @@ def refuse(
         status=ReopenStatus.REFUSED,
         comment=text,
     )
-    _tell_unit(
+    reopen_messages.tell_unit(
         db_session=db_session,
         actor=actor,
         clock=clock,
-        target=target,
+        plan=target.plan,
+        unit=target.unit,
+        period=target.period,
         row=row,
         due_date=submission.due_date if submission else row.requested_at.date(),
         by_email=by_email,
@@ -538,107 +542,3 @@ def list_requests(
         .offset(offset)
     ).all()
     return [_read(r, u) for r, u in rows], total
-
-
-# --- messages ------------------------------------------------------------------------------------
-
-
-def message_kind(prefix: str, number: int) -> str:
-    """``asked-2``, ``granted-2``, ``refused-2``: one row of the log per request and step."""
-    return f"{prefix}-{number}"
-
-
-def _tell_office(
-    *,
-    db_session: Session,
-    actor: Actor,
-    clock: Clock,
-    target: _Target,
-    row: ReopenRequest,
-    due_date: date,
-    by_email: bool,
-) -> None:
-    unit, period = target.unit, target.period
-    who = names_for(db_session).person(actor.username)
-    people = [
-        u
-        for u in coordinating_office(db_session, unit_id=target.plan.coordinator_unit_id)
-        if u.username != actor.username
-    ]
-    returns.queue_message(
-        db_session=db_session,
-        actor=actor,
-        clock=clock,
-        message=returns.Message(
-            plan_id=target.ids[0],
-            unit=unit,
-            period=period,
-            due_date=due_date,
-            kind=message_kind("asked", row.number),
-            title=f"{unit.short_name or unit.name} đề nghị mở lại báo cáo {period.label_vi}",
-            body="\n".join(
-                [
-                    f"{who} ({unit.name}) đề nghị mở lại báo cáo {period.label_vi} đã duyệt.",
-                    f"Lý do: “{row.reason}”",
-                    "",
-                    "Hãy xem và đồng ý hoặc từ chối đề nghị trên trang duyệt báo cáo.",
-                ]
-            ),
-            link=f"/review/{unit.code}/{period}",
-        ),
-        people=people,
-        by_email=by_email,
-    )
-
-
-def _tell_unit(
-    *,
-    db_session: Session,
-    actor: Actor,
-    clock: Clock,
-    target: _Target,
-    row: ReopenRequest,
-    due_date: date,
-    by_email: bool,
-) -> None:
-    unit, period = target.unit, target.period
-    who = names_for(db_session).person(actor.username)
-    name = unit.short_name or unit.name
-    granted = row.status == ReopenStatus.GRANTED
-    if granted:
-        title = f"Đề nghị mở lại báo cáo {period.label_vi} của {name} được đồng ý"
-        lines = [
-            f"{who} đã đồng ý mở lại báo cáo {period.label_vi} của {unit.name}.",
-            f"Lý do đơn vị nêu: “{row.reason}”",
-        ]
-    else:
-        title = f"Đề nghị mở lại báo cáo {period.label_vi} của {name} bị từ chối"
-        lines = [
-            f"{who} đã từ chối đề nghị mở lại báo cáo {period.label_vi} của {unit.name}.",
-            f"Lý do đơn vị nêu: “{row.reason}”",
-        ]
-    if row.decision_comment:
-        lines.append(f"Ý kiến của bộ phận điều phối: “{row.decision_comment}”")
-    lines += [
-        "",
-        "Hãy sửa số liệu rồi bấm “Gửi báo cáo” lần nữa."
-        if granted
-        else "Báo cáo vẫn giữ nguyên như đã duyệt.",
-    ]
-    returns.queue_message(
-        db_session=db_session,
-        actor=actor,
-        clock=clock,
-        message=returns.Message(
-            plan_id=target.ids[0],
-            unit=unit,
-            period=period,
-            due_date=due_date,
-            kind=message_kind("granted" if granted else "refused", row.number),
-            title=title,
-            body="\n".join(lines),
-            link=f"/units/{unit.code}/periods/{period}",
-        ),
-        people=recipients_for(db_session=db_session, unit=unit, copy_heads=False).to,
-        by_email=by_email,
-    )

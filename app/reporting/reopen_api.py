@@ -14,7 +14,7 @@ from app.clock import ClockDep
 from app.db import SessionDep
 from app.pagination import PagingDep
 from app.reminders import returns
-from app.reporting import reopen
+from app.reporting import reopen, reopen_messages
 from app.reporting.reopen_models import (
     ReopenDecision,
     ReopenRequestCreate,
@@ -76,7 +76,7 @@ def create_reopen_request(
         actor=actor,
         unit=result.unit,
         period=result.period,
-        kind=reopen.message_kind("asked", result.number),
+        kind=reopen_messages.kind_of(result),
     )
     return result
 
@@ -173,6 +173,6 @@ def decide_reopen_request(
         actor=actor,
         unit=result.unit,
         period=result.period,
-        kind=reopen.message_kind("granted" if decision == "grant" else "refused", result.number),
+        kind=reopen_messages.kind_of(result),
     )
     return result

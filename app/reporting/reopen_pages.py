@@ -19,7 +19,7 @@ from app.clock import Clock, ClockDep
 from app.db import SessionDep
 from app.errors import AppError, Invalid, NotFound
 from app.reminders import returns
-from app.reporting import history, pages, reopen, reopen_view
+from app.reporting import history, pages, reopen, reopen_messages, reopen_view
 from app.reporting.forms import app_error_messages, validate
 from app.reporting.reopen_models import ReopenDecision
 from app.templating import is_partial_request, render
@@ -111,7 +111,7 @@ def _ask(
         actor=identity.actor,
         unit=result.unit,
         period=result.period,
-        kind=reopen.message_kind("asked", result.number),
+        kind=reopen_messages.kind_of(result),
     )
     return _workspace_answer(
         request, identity=identity, db_session=db_session, clock=clock, unit=unit, period=period
@@ -290,7 +290,7 @@ def _decide(
         actor=identity.actor,
         unit=result.unit,
         period=result.period,
-        kind=reopen.message_kind("granted" if decision == "grant" else "refused", result.number),
+        kind=reopen_messages.kind_of(result),
     )
     # A query of its own: the same address with only a new #fragment would not reload the page.
     target = f"/review/{unit}/{result.period}?de_nghi={result.status}#review-history"

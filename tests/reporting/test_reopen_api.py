@@ -131,13 +131,14 @@ def test_the_errors_say_what_is_wrong(anon: TestClient, tokens: dict) -> None:
 
 
 @pytest.mark.filterwarnings(PLAIN_AUTH_WARNING)
-def test_a_refusal_is_e_mailed_to_the_unit_when_mail_is_configured(
+def test_the_request_and_the_refusal_are_e_mailed_when_mail_is_configured(
     app_factory: Any, tokens: dict, clean_db: Engine, db_session: Session
 ) -> None:
     with Session(clean_db) as session:
-        user = session.exec(select(User).where(User.username == "bc.ttpv")).one()
-        user.email = "bc.ttpv@phudinh.example.vn"
-        session.add(user)
+        for username in ("bc.ttpv", "dp.vhxh"):
+            user = session.exec(select(User).where(User.username == username)).one()
+            user.email = f"{username}@phudinh.example.vn"
+            session.add(user)
         session.commit()
     port = free_port()
     application = app_factory(
@@ -154,8 +155,15 @@ def test_a_refusal_is_e_mailed_to_the_unit_when_mail_is_configured(
         approved(client, tokens)
         assert ask(client, tokens["reporter"]).status_code == 201
         assert decide(client, tokens["coordinator"], "refuse", comment=comment).status_code == 200
-    assert len(inbox.messages) == 1  # the unit's; the office (no address) only in the bell
-    message = inbox.messages[0]
+    assert len(inbox.messages) == 2
+    asked, message = inbox.messages  # the request to the office, then the answer to the unit
+    assert "dp.vhxh@" in asked["To"]
+    asked_body = asked.get_content()
+    assert asked_body.startswith("Kính gửi bộ phận điều phối,") and REASON in asked_body
+    assert "Xem và quyết định tại: https://partrack.phudinh.example.vn/review/ttpvhcc/2025-10" in (
+        asked_body
+    )
+    assert "bc.ttpv@" in message["To"]
     # Compared without spaces: Python's header folding drops the space where it folds a long
     # encoded subject ("báo cáoTháng"), a standard-library quirk of every long subject.
     assert message["Subject"].replace(" ", "") == (
@@ -164,7 +172,7 @@ def test_a_refusal_is_e_mailed_to_the_unit_when_mail_is_configured(
     body = message.get_content()
     assert comment in body and "Kính gửi cán bộ báo cáo của" in body
     assert "Xem báo cáo tại: https://partrack.phudinh.example.vn/units/ttpvhcc" in body
-    email = db_session.exec(
+    emails = db_session.exec(
         select(ReminderDelivery).where(ReminderDelivery.channel == "email")
-    ).one()
-    assert email.status == "sent"
+    ).all()
+    assert sorted(e.status for e in emails) == ["sent", "sent"]
