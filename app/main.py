@@ -39,7 +39,7 @@ from app.progress import api as progress_api
 from app.reminders import api as reminder_api
 from app.reminders import pages as reminder_pages
 from app.reporting import api as reporting_api
-from app.reporting import flags_api, workspace_api, workspace_routes
+from app.reporting import flags_api, reopen_api, reopen_pages, workspace_api, workspace_routes
 from app.reporting import pages as reporting_pages
 from app.reports import api as reports_api
 from app.reports import pages as reports_pages
@@ -177,6 +177,7 @@ def build_api_router() -> APIRouter:
     protected.include_router(sipas_api.router)
     protected.include_router(score_api.router)
     protected.include_router(reporting_api.router)
+    protected.include_router(reopen_api.router)
     protected.include_router(workspace_api.router)
     protected.include_router(flags_api.router)
     protected.include_router(reminder_api.router)
@@ -195,6 +196,7 @@ def build_page_router() -> APIRouter:
     protected = APIRouter(dependencies=[Depends(require_web_identity), Depends(attach_names)])
     protected.include_router(account_pages.router)
     protected.include_router(reporting_pages.router)
+    protected.include_router(reopen_pages.router)
     protected.include_router(workspace_routes.router)
     protected.include_router(reminder_pages.router)
     protected.include_router(reports_pages.router)
@@ -262,6 +264,7 @@ def create_app(
                 "name": "submissions",
                 "description": "Units' period reports: submit, approve, return, reopen.",
             },
+            {"name": "reopen-requests", "description": "A unit asks to reopen an approved report."},
             {"name": "scores", "description": "Scores, rankings, trends; each explains itself."},
             {"name": "sipas", "description": "Satisfaction survey codes, index, comments."},
             {

@@ -10,6 +10,7 @@ from app.plans.models import Area, Assignment, AssignmentCoordinator, Plan
 from app.progress.models import ProgressUpdate
 from app.reminders.models import Notification, Reminder, ReminderDelivery
 from app.reporting.models import Submission
+from app.reporting.reopen_models import ReopenRequest
 from app.reporting.rules import ValidationRule
 from app.reports.models import ReportConfig, ReportSnapshot
 from app.scores.models import ScoringConfigOverride
@@ -38,6 +39,7 @@ __all__ = [
     "Reading",
     "Reminder",
     "ReminderDelivery",
+    "ReopenRequest",
     "ReportConfig",
     "ReportSnapshot",
     "Response",

@@ -37,3 +37,13 @@ def recipients_for(*, db_session: Session, unit: Unit, copy_heads: bool) -> Reci
                 seen.add(user.id)
                 cc.append(user)
     return Recipients(to=to, cc=cc)
+
+
+def coordinating_office(db_session: Session, *, unit_id: int | None) -> list[User]:
+    """Who decides a unit's request about its approved report: the active coordinators and
+    admins of the plan's coordinating unit (Phòng Văn hóa - Xã hội); every active coordinator
+    when the plan names no such unit, so a request never goes unheard."""
+    users = list(db_session.exec(select(User).where(col(User.active)).order_by(col(User.username))))
+    if unit_id is None:
+        return [u for u in users if u.role == Role.COORDINATOR]
+    return [u for u in users if u.unit_id == unit_id and u.role in (Role.COORDINATOR, Role.ADMIN)]

@@ -8,6 +8,7 @@ itself goes out after the response (``send_now``): a slow mail server must not h
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
 
@@ -15,6 +16,7 @@ from fastapi import BackgroundTasks
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from app.accounts.models import User
 from app.actors import Actor
 from app.audit import service as audit
 from app.audit.models import AuditAction
@@ -83,21 +85,6 @@ def notify(
 ) -> Reminder:
     """The notifications (and pending e-mails when mail is on) for the unit's reporters, in the
     caller's transaction; the caller commits."""
-    assert unit.id is not None
-    now = clock.now()
-    reminder = Reminder(
-        plan_id=plan_id,
-        unit_id=unit.id,
-        period=str(period),
-        kind=kind_for(reopening=reopening, version=version),
-        due_date=due_date,
-        scheduled_date=clock.today(),
-        missing=[],
-        created_at=now,
-    )
-    db_session.add(reminder)
-    db_session.flush()
-    assert reminder.id is not None
     title, body = _texts(
         db_session=db_session,
         actor=actor,
@@ -106,7 +93,68 @@ def notify(
         comment=comment,
         reopening=reopening,
     )
-    people = recipients_for(db_session=db_session, unit=unit, copy_heads=False).to
+    return queue_message(
+        db_session=db_session,
+        actor=actor,
+        clock=clock,
+        message=Message(
+            plan_id=plan_id,
+            unit=unit,
+            period=period,
+            due_date=due_date,
+            kind=kind_for(reopening=reopening, version=version),
+            title=title,
+            body=body,
+            link=f"/units/{unit.code}/periods/{period}",
+        ),
+        people=recipients_for(db_session=db_session, unit=unit, copy_heads=False).to,
+        by_email=by_email,
+    )
+
+
+@dataclass(frozen=True)
+class Message:
+    """One message about a unit's period: ``kind`` keeps (plan, unit, period, kind) unique, so
+    each act is its own row of the coordinators' log."""
+
+    plan_id: int
+    unit: Unit
+    period: Period
+    due_date: date
+    kind: str
+    title: str
+    body: str
+    link: str
+
+
+def queue_message(
+    *,
+    db_session: Session,
+    actor: Actor,
+    clock: Clock,
+    message: Message,
+    people: list[User],
+    by_email: bool,
+) -> Reminder:
+    """Put a message in the bell of ``people`` (and their pending e-mails when ``by_email``) and
+    audit it, in the caller's transaction: a review's or a reopen request's message is never
+    recorded without the act, nor the act without it. The caller commits."""
+    unit = message.unit
+    assert unit.id is not None
+    now = clock.now()
+    reminder = Reminder(
+        plan_id=message.plan_id,
+        unit_id=unit.id,
+        period=str(message.period),
+        kind=message.kind,
+        due_date=message.due_date,
+        scheduled_date=clock.today(),
+        missing=[],
+        created_at=now,
+    )
+    db_session.add(reminder)
+    db_session.flush()
+    assert reminder.id is not None
     emails: set[str] = set()
     for user in people:
         assert user.id is not None
@@ -114,9 +162,9 @@ def notify(
             Notification(
                 user_id=user.id,
                 reminder_id=reminder.id,
-                title=title,
-                body=body,
-                link=f"/units/{unit.code}/periods/{period}",
+                title=message.title,
+                body=message.body,
+                link=message.link,
                 created_at=now,
             )
         )
@@ -148,10 +196,10 @@ def notify(
         actor=actor,
         action=AuditAction.CREATE,
         entity="reminder",
-        key=f"{unit.code}/{period}/{reminder.kind}",
+        key=f"{unit.code}/{message.period}/{reminder.kind}",
         after={
             "unit": unit.code,
-            "period": str(period),
+            "period": str(message.period),
             "kind": reminder.kind,
             "to": [u.username for u in people],
             "emails": sorted(emails),
@@ -205,7 +253,23 @@ def mail_after_response(
     tasks: BackgroundTasks, *, state: Any, actor: Actor, action: str, result: SubmissionLike
 ) -> None:
     """Queue ``send_now`` after a return or reopen, for the page and the API alike."""
-    if action not in {"return", "reopen"} or not state.settings.smtp_host:
+    if action not in {"return", "reopen"}:
+        return
+    mail_kind_after_response(
+        tasks,
+        state=state,
+        actor=actor,
+        unit=result.unit,
+        period=result.period,
+        kind=kind_for(reopening=action == "reopen", version=result.version),
+    )
+
+
+def mail_kind_after_response(
+    tasks: BackgroundTasks, *, state: Any, actor: Actor, unit: str, period: str, kind: str
+) -> None:
+    """Queue ``send_now`` for one message of a unit's period, when mail is configured."""
+    if not state.settings.smtp_host:
         return
     tasks.add_task(
         send_now,
@@ -213,7 +277,7 @@ def mail_after_response(
         settings=state.settings,
         clock=state.clock,
         actor=actor,
-        unit=result.unit,
-        period=result.period,
-        kind=kind_for(reopening=action == "reopen", version=result.version),
+        unit=unit,
+        period=period,
+        kind=kind,
     )

@@ -32,17 +32,40 @@ class Slot:
 
 #: A review's message to the unit rather than a reminder: ``returned-4``, ``reopened-6`` (the
 #: report's version after the act, so each return is its own row of the log).
-REVIEW_KINDS = {"returned": "Báo cáo bị trả lại", "reopened": "Báo cáo được mở lại"}
+REVIEW_KINDS = {
+    "returned": "Báo cáo bị trả lại",
+    "reopened": "Báo cáo được mở lại",
+    "granted": "Đề nghị mở lại được đồng ý",  # the report is open again: fix and resend
+}
+#: A reopen request's other messages, numbered by the request (``asked-2``, ``refused-2``):
+#: to the coordinating office when a unit asks, to the unit when its request is refused.
+REQUEST_KINDS = {"asked": "Đơn vị đề nghị mở lại báo cáo", "refused": "Đề nghị mở lại bị từ chối"}
 
 
 def is_review_kind(kind: str) -> bool:
     return kind.partition("-")[0] in REVIEW_KINDS
 
 
+def email_lines(kind: str) -> tuple[str, str]:
+    """Whom an e-mail of this kind greets and what its link invites to do ("" for the
+    reminders' own wording): a request goes to the coordinating office, a refusal asks nothing
+    of the unit."""
+    prefix = kind.partition("-")[0]
+    if prefix == "asked":
+        return "Kính gửi bộ phận điều phối", "Xem và quyết định tại"
+    if prefix == "refused":
+        return "", "Xem báo cáo tại"
+    if is_review_kind(kind):
+        return "", "Sửa và gửi lại báo cáo tại"
+    return "", ""
+
+
 def kind_label(kind: str) -> str:
     """``before_3`` → “Trước hạn 3 ngày làm việc”, for pages and e-mail subjects."""
     if is_review_kind(kind):
         return REVIEW_KINDS[kind.partition("-")[0]]
+    if kind.partition("-")[0] in REQUEST_KINDS:
+        return REQUEST_KINDS[kind.partition("-")[0]]
     if kind == DUE:
         return "Đến hạn hôm nay"
     name, _, days = kind.partition("_")

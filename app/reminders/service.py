@@ -47,8 +47,6 @@ from app.units.models import Unit
 LOOKBACK_PERIODS = 3
 #: A failing address is tried this many passes, then left for a coordinator to sort out.
 MAX_EMAIL_ATTEMPTS = 5
-#: The e-mail's call to action for a returned or reopened report.
-_REVIEW_ACTION = "Sửa và gửi lại báo cáo tại"
 #: A message marked as being sent for longer than this was left by a pass that died: resent.
 SENDING_LEASE = timedelta(minutes=15)
 _NOT_SUBMITTED = {SubmissionStatus.DRAFT, SubmissionStatus.RETURNED}
@@ -92,9 +90,11 @@ def _body(
     return "\n".join(lines)
 
 
-def _email_text(*, body: str, link: str, settings: Settings, unit: Unit, action: str = "") -> str:
+def _email_text(
+    *, body: str, link: str, settings: Settings, unit: Unit, action: str = "", greeting: str = ""
+) -> str:
     return (
-        f"Kính gửi cán bộ báo cáo của {unit.name},\n\n{body}\n\n"
+        f"{greeting or f'Kính gửi cán bộ báo cáo của {unit.name}'},\n\n{body}\n\n"
         f"{action or 'Cập nhật và gửi báo cáo tại'}: "
         f"{settings.reminder_base_url.rstrip('/')}{link}\n\n"
         "Thư này do hệ thống partrack của UBND phường Phú Định gửi tự động; "
@@ -267,7 +267,8 @@ def send_pending(
                 link=note.link,
                 settings=settings,
                 unit=unit,
-                action=_REVIEW_ACTION if schedule.is_review_kind(reminder.kind) else "",
+                action=schedule.email_lines(reminder.kind)[1],
+                greeting=schedule.email_lines(reminder.kind)[0],
             ),
         )
         now = clock.now()

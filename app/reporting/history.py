@@ -1,4 +1,5 @@
-"""A report's history of sending, returns, answers and approval: who, when, with what comment.
+"""A report's history of sending, returns, answers and approval: who, when, with what comment,
+and the unit's requests to reopen it with the coordinator's decisions.
 
 Read from the audit trail, which already records every move of a report in the move's own
 transaction with the report as it was before and after: no second copy to keep in step, and the
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
 from app.audit.models import AuditEvent
@@ -21,7 +23,9 @@ from app.reporting.models import SubmissionStatus
 class Step:
     at: datetime
     username: str
-    kind: str  # submitted, resubmitted, approved, returned, reopened
+    #: submitted, resubmitted, approved, returned, reopened; for a reopen request: asked,
+    #: granted, refused, withdrawn
+    kind: str
     label: str
     comment: str
 
@@ -32,6 +36,17 @@ _LABELS = {
     "approved": "Duyệt",
     "returned": "Trả lại để bổ sung",
     "reopened": "Mở lại báo cáo đã duyệt",
+    "asked": "Đơn vị đề nghị mở lại báo cáo",
+    "granted": "Đồng ý đề nghị mở lại",
+    "refused": "Từ chối đề nghị mở lại",
+    "withdrawn": "Đơn vị rút đề nghị mở lại",
+}
+#: A reopen request's status after each audited step, as the step's kind.
+_REQUEST_KINDS = {
+    "pending": "asked",
+    "granted": "granted",
+    "refused": "refused",
+    "withdrawn": "withdrawn",
 }
 
 
@@ -53,11 +68,31 @@ def _step(event: AuditEvent) -> Step | None:
     return Step(event.at, event.actor_username, kind, _LABELS[kind], comment)
 
 
+def _request_step(event: AuditEvent) -> Step | None:
+    """A reopen request's step: the unit's reason when asked, the decision's comment after."""
+    after: dict[str, Any] = event.after or {}
+    kind = _REQUEST_KINDS.get(str(after.get("status")))
+    if kind is None:
+        return None
+    field = "reason" if kind == "asked" else "decision_comment"
+    return Step(event.at, event.actor_username, kind, _LABELS[kind], str(after.get(field) or ""))
+
+
 def steps(*, db_session: Session, unit: str, period: str) -> list[Step]:
     """Oldest first. The caller has already checked that the actor may read the unit."""
+    key = f"{unit}/{period}"
     events = db_session.exec(
         select(AuditEvent)
-        .where(AuditEvent.entity == "submission", AuditEvent.entity_key == f"{unit}/{period}")
+        .where(
+            or_(
+                and_(col(AuditEvent.entity) == "submission", col(AuditEvent.entity_key) == key),
+                and_(
+                    col(AuditEvent.entity) == "reopen_request",
+                    col(AuditEvent.entity_key).startswith(key + "/", autoescape=True),
+                ),
+            )
+        )
         .order_by(col(AuditEvent.at), col(AuditEvent.id))
     ).all()
-    return [s for s in (_step(e) for e in events) if s is not None]
+    found = (_request_step(e) if e.entity == "reopen_request" else _step(e) for e in events)
+    return [s for s in found if s is not None]

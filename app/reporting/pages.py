@@ -29,7 +29,16 @@ from app.plans.models import TASK_ROLE_LABELS
 from app.progress import service as progress_service
 from app.progress.models import ProgressWrite
 from app.reminders import returns
-from app.reporting import agenda, carry, completeness, flags, history, save_all, workspace
+from app.reporting import (
+    agenda,
+    carry,
+    completeness,
+    flags,
+    history,
+    reopen_view,
+    save_all,
+    workspace,
+)
 from app.reporting import service as reporting_service
 from app.reporting.forms import app_error_messages, number_text, validate
 from app.reporting.models import STATUS_LABELS, SubmissionAction, SubmissionStatus
@@ -127,6 +136,7 @@ def unit_period(
         {
             "title": f"{ws.unit.short_name} · {ws.period.label_vi}",
             **page_context(ws, identity, clock),
+            **reopen_view.for_page(db_session=db_session, actor=identity.actor, clock=clock, ws=ws),
         },
     )
 
@@ -475,6 +485,9 @@ def review_queue(
             "title": "Báo cáo chờ duyệt",
             "items": items,
             "status_labels": STATUS_LABELS,
+            "reopen_pending": reopen_view.pending_requests(
+                db_session=db_session, actor=identity.actor
+            ),
             "done": _done_message(request, identity=identity, db_session=db_session, clock=clock),
         },
     )
@@ -554,6 +567,7 @@ def _review_page(
             "flags": _report_flags(request, db_session, ws),
             "flag_kind_labels": flags.KIND_LABELS,
             "done": _done_message(request, identity=identity, db_session=db_session, clock=clock),
+            **reopen_view.for_page(db_session=db_session, actor=identity.actor, clock=clock, ws=ws),
         },
         block="actions",
         status_code=status_code,

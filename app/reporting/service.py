@@ -316,7 +316,12 @@ def _transition(
     reopening: bool = False,
     by_email: bool = False,
     guard: Callable[[Plan, Unit, Period], None] | None = None,
+    notify: bool = True,
+    commit: bool = True,
 ) -> SubmissionRead:
+    """Move the report and audit the move; a return or reopen notifies the unit (unless
+    ``notify`` is off, for a caller that words its own message). ``commit=False`` leaves the
+    commit to a caller whose own rows must land in the same transaction."""
     plan = plan_service.get_plan(db_session=db_session, code=plan_code)
     unit_row = unit_service.get_by_code(db_session=db_session, code=unit)
     p = _parse(plan=plan, period=period, clock=clock)
@@ -376,7 +381,7 @@ def _transition(
         after=after,
         clock=clock,
     )
-    if to == SubmissionStatus.RETURNED:  # the unit hears of it in the same transaction
+    if to == SubmissionStatus.RETURNED and notify:  # the unit hears of it in the same transaction
         assert plan.id is not None
         returns.notify(
             db_session=db_session,
@@ -391,8 +396,39 @@ def _transition(
             reopening=reopening,
             by_email=by_email,
         )
-    db_session.commit()
+    if commit:
+        db_session.commit()
     return after
+
+
+def reopen_in_transaction(
+    *,
+    db_session: Session,
+    actor: Actor,
+    clock: Clock,
+    plan: str | None,
+    unit: str,
+    period: str,
+    reason: str,
+) -> SubmissionRead:
+    """Reopen an approved report as part of the caller's transaction, which commits it: a
+    granted reopen request changes the request and the report together or not at all. The
+    caller has authorised the actor and notifies the unit itself."""
+    return _transition(
+        db_session=db_session,
+        actor=actor,
+        clock=clock,
+        plan_code=plan,
+        unit=unit,
+        period=period,
+        allowed_from={SubmissionStatus.APPROVED},
+        to=SubmissionStatus.RETURNED,
+        version=None,
+        comment=reason,
+        reopening=True,
+        notify=False,
+        commit=False,
+    )
 
 
 def _label(status: SubmissionStatus) -> str:
