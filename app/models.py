@@ -9,6 +9,7 @@ from app.kpis.models import Domain, Indicator, Reading
 from app.plans.models import Area, Assignment, AssignmentCoordinator, Plan
 from app.progress.models import ProgressUpdate
 from app.reminders.models import Notification, Reminder, ReminderDelivery
+from app.reporting.coordination_models import CoordinationReply
 from app.reporting.models import Submission
 from app.reports.models import ReportConfig, ReportSnapshot
 from app.scores.models import ScoringConfigOverride
@@ -21,6 +22,7 @@ __all__ = [
     "Assignment",
     "AssignmentCoordinator",
     "AuditEvent",
+    "CoordinationReply",
     "Domain",
     "Dossier",
     "Feedback",
