@@ -33,17 +33,6 @@ class CoordinationState(StrEnum):
     PENDING = "pending"
 
 
-#: How pages say each state (the lead's row, the coordinating unit's section, the review).
-STATE_LABELS: dict[str, str] = {
-    CoordinationState.CONFIRMED: "✓ đã xác nhận",
-    CoordinationState.DISAGREED: "✗ không đồng ý",
-    CoordinationState.PENDING: "… chưa trả lời",
-}
-
-#: What a page says when the lead changed its update after the answer was given.
-STALE_NOTE = "đơn vị chủ trì đã sửa sau khi bạn xác nhận"
-
-
 class CoordinationReply(SQLModel, table=True):
     """One coordinating unit's answer for one task and period; answering again updates it."""
 
