@@ -25,7 +25,7 @@ from app.config import Settings
 from app.periods import Period, format_date_vi
 from app.plans import service as plan_service
 from app.plans.models import Plan
-from app.reminders import schedule
+from app.reminders import coordination, schedule
 from app.reminders.mail import Mailer, MailError
 from app.reminders.models import (
     Channel,
@@ -100,6 +100,15 @@ def _email_text(*, body: str, link: str, settings: Settings, unit: Unit, action:
         "Thư này do hệ thống partrack của UBND phường Phú Định gửi tự động; "
         "xin đừng trả lời thư này.\n"
     )
+
+
+def _action(kind: str) -> str:
+    """The e-mail's call to action for a reminder of this kind ("" for the default)."""
+    if schedule.is_review_kind(kind):
+        return _REVIEW_ACTION
+    if schedule.is_coordination_kind(kind):
+        return coordination.ACTION
+    return ""
 
 
 def _claim(
@@ -267,7 +276,7 @@ def send_pending(
                 link=note.link,
                 settings=settings,
                 unit=unit,
-                action=_REVIEW_ACTION if schedule.is_review_kind(reminder.kind) else "",
+                action=_action(reminder.kind),
             ),
         )
         now = clock.now()
@@ -399,6 +408,20 @@ def run_pass(
             result.details.append(
                 {"unit": unit.code, "period": str(period), "kind": slot.kind, "notified": count}
             )
+        coordination.remind(  # coordinating units yet to answer the leads' updates
+            db_session=db_session,
+            actor=actor,
+            clock=clock,
+            by_email=mailer is not None,
+            plan=plan,
+            period=period,
+            subs=subs,
+            units=units,
+            calendar=calendar,
+            before=settings.reminder_days_before,
+            after=list(settings.reminder_days_after),
+            result=result,
+        )
     if mailer is not None:
         send_pending(
             db_session=db_session,

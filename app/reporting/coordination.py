@@ -447,6 +447,8 @@ class Unanswered:
     task: str
     lead: Unit
     period: Period
+    #: Answered once, but the lead changed its update since.
+    changed: bool = False
 
 
 def unanswered(
@@ -469,5 +471,6 @@ def unanswered(
                 reply = facts.replies.get((task.id, uid))
                 if reply is None or reply.lead_version != update.version:
                     lead = facts.units[update.unit_id]
-                    out.setdefault(uid, []).append(Unanswered(task.code, lead, p))
+                    changed = reply is not None
+                    out.setdefault(uid, []).append(Unanswered(task.code, lead, p, changed))
     return out

@@ -66,13 +66,14 @@ def reply(
     version: int = 0,
     unit: str | None = None,
     task: str = TASK,
+    period: str = PERIOD,
 ) -> CoordinatingTaskRead:
     return coordination.answer(
         db_session=session,
         actor=actor,
         clock=clock,
         unit=unit or actor.unit_code or "",
-        period=PERIOD,
+        period=period,
         task=task,
         data=AnswerWrite(answer=answer, comment=comment, version=version),  # type: ignore[arg-type]
     )
