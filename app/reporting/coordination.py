@@ -281,7 +281,8 @@ def coordinating_view(
 
 def _check_coordinator(*, db_session: Session, task: Assignment, unit: Unit) -> None:
     """403 unless the unit is named to coordinate the task: the lead cannot answer for its
-    coordinating units, and a unit not named has no part to confirm."""
+    coordinating units, and a unit not named has no part to confirm. A task every unit reports
+    on has no lead update to confirm (409)."""
     name = unit.short_name or unit.name
     if task.lead_unit_id == unit.id:
         raise Forbidden(
@@ -291,7 +292,13 @@ def _check_coordinator(*, db_session: Session, task: Assignment, unit: Unit) -> 
         )
     assert task.id is not None
     named = plan_service.coordinator_ids(db_session=db_session, assignment_ids=[task.id])[task.id]
-    if task.scope != Scope.LEAD_UNIT or unit.id not in named:
+    if unit.id in named and task.scope != Scope.LEAD_UNIT:
+        raise Conflict(
+            f"Nhiệm vụ {task.code} giao cho mọi đơn vị cùng báo cáo, không có đơn vị chủ trì: "
+            "không có cập nhật nào của đơn vị chủ trì để xác nhận.",
+            code="no_lead_unit",
+        )
+    if unit.id not in named:
         raise Forbidden(
             f"{name} không được giao phối hợp nhiệm vụ {task.code}, nên không có phần nào để "
             "xác nhận.",

@@ -69,6 +69,7 @@ class AnswerWrite(StrictInput):
     )
     version: int = PydanticField(
         ge=0,
+        le=2**31 - 1,
         examples=[0],
         description="The answer's version you saw; 0 for a first answer. A stale one is a 409.",
     )

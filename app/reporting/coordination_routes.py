@@ -60,6 +60,7 @@ def _answer(
     data["version"] = typed["version"] or None
     parsed, errors = validate(AnswerWrite, data)
     message, conflict, status_code = "", False, 200
+    refused: AppError | None = None
     if parsed is None:
         status_code = 422
         if "answer" in errors:
@@ -79,12 +80,15 @@ def _answer(
             )
         except AppError as exc:
             db_session.rollback()
+            refused = exc
             errors, message = app_error_messages(exc)
             status_code = exc.status_code
             conflict = exc.code == "stale_version"
     ws = pages.page_workspace(identity, db_session, clock, unit, period)
     item = next((i for i in ws.coordinating if i.task == code), None)
-    if item is None:
+    if item is None:  # not a task this unit coordinates here: say why it was refused
+        if refused is not None:
+            raise refused
         raise NotFound(f"Đơn vị {unit} không phối hợp nhiệm vụ {code} kỳ {period}.")
     edit = None
     if status_code >= 400:

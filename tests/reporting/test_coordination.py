@@ -203,3 +203,18 @@ def test_the_coordinating_units_list_and_who_may_read_it(
         )
     with pytest.raises(Forbidden):
         lead_view(seeded, clock, actor=VHXH)  # a reporter reads only its own unit's report
+
+
+def test_a_task_every_unit_reports_has_no_lead_update_to_confirm(
+    seeded: Session, clock: FixedClock
+) -> None:
+    # II.1.1.5 names vhxh as coordinating, but every unit reports on it: there is no lead.
+    with pytest.raises(Conflict) as exc:
+        reply(seeded, clock, VHXH, "confirmed", task="II.1.1.5")
+    assert exc.value.code == "no_lead_unit"
+    assert [
+        i.task
+        for i in coordination.coordinating_view(
+            db_session=seeded, actor=VHXH, clock=clock, unit="vhxh", period=PERIOD
+        )
+    ] == [TASK]

@@ -47,9 +47,9 @@ def coordinating(application: FastAPI, seeded: Session, clean_db: Engine, clock:
     yield from _client(application, clean_db, clock, "bc.vhxh", "reporter", "vhxh", WS)
 
 
-def post(client: TestClient, headers: dict | None = None, **fields: str):
+def post(client: TestClient, headers: dict | None = None, url: str = ANSWER, **fields: str):
     data = {"csrf_token": client.csrf, "version": "0", **fields}  # type: ignore[attr-defined]
-    return client.post(ANSWER, data=data, headers=headers or {}, follow_redirects=False)
+    return client.post(url, data=data, headers=headers or {}, follow_redirects=False)
 
 
 def test_the_coordinating_unit_sees_the_leads_update_and_can_answer(
@@ -138,6 +138,9 @@ def test_the_lead_cannot_answer_from_the_page(
     ):
         resp = post(client, HX, answer="confirmed")
         assert resp.status_code == 403
+        own = post(client, HX, url=ANSWER.replace("vhxh", "ttpvhcc"), answer="confirmed")
+        assert own.status_code == 403
+        assert "đơn vị chủ trì không trả lời thay" in own.text
     assert db_session.exec(select(CoordinationReply)).first() is None
 
 
