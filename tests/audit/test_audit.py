@@ -16,6 +16,7 @@ from app.kpis.models import Reading
 from tests.accounts.test_authorization_matrix import CASES, Ctx
 from tests.conftest import make_token, make_user
 from tests.integration.test_profiles_api import PROFILE_AUDIT
+from tests.reporting.coordination_setup import COORDINATION_AUDIT
 from tests.sipas.authorization_cases import SIPAS_AUDIT
 
 API = "/api/v1"
@@ -52,6 +53,7 @@ EXPECTED: dict[tuple[str, str], tuple[str, str]] = {
 
 EXPECTED.update(SIPAS_AUDIT)
 EXPECTED.update(PROFILE_AUDIT)
+EXPECTED.update(COORDINATION_AUDIT)
 EXPECTED.update(
     {
         ("POST", "/api/v1/readings/bulk"): ("import_batch", "import"),

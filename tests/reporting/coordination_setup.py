@@ -4,6 +4,9 @@ three answers (confirmed, disagreed, not answered) can be seen at once."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from sqlmodel import Session, select
 
 from app.actors import Actor
@@ -77,3 +80,36 @@ def reply(
         task=task,
         data=AnswerWrite(answer=answer, comment=comment, version=version),  # type: ignore[arg-type]
     )
+
+
+def _answer_case(ctx: Any) -> tuple[str, dict[str, Any]]:
+    """For the authorisation matrix: a task ``ctx.unit`` coordinates, updated by its lead."""
+    from app.actors import SYSTEM
+
+    lead, code = ("ttpvhcc", TASK) if ctx.unit == "vp" else ("vp", "II.2.2.1")
+    task = ctx.session.exec(select(Assignment).where(Assignment.code == code)).one()
+    unit = ctx.session.exec(select(Unit).where(Unit.code == ctx.unit)).one()
+    if ctx.session.get(AssignmentCoordinator, (task.id, unit.id)) is None:
+        ctx.session.add(AssignmentCoordinator(assignment_id=task.id, unit_id=unit.id))
+        ctx.session.commit()
+    progress_service.upsert_progress(
+        db_session=ctx.session,
+        actor=SYSTEM,
+        clock=ctx.clock,
+        data=ProgressWrite(
+            assignment=code, unit=lead, period=PERIOD, status="done", result="Đã hoàn thành"
+        ),
+    )
+    url = f"/api/v1/units/{ctx.unit}/periods/{PERIOD}/coordinating/{code}"
+    return url, {"answer": "confirmed", "version": 0}
+
+
+_ROUTE = ("PUT", "/api/v1/units/{unit}/periods/{period}/coordinating/{task}")
+#: Wired into ``tests/accounts/test_authorization_matrix.py`` and ``tests/audit/test_audit.py``:
+#: only the coordinating unit itself (admins for any unit) answers, and an answer is audited.
+COORDINATION_CASES: dict[tuple[str, str], tuple[str, Callable[[Any], Any]]] = {
+    _ROUTE: ("unit", _answer_case)
+}
+COORDINATION_AUDIT: dict[tuple[str, str], tuple[str, str]] = {
+    _ROUTE: ("coordination_reply", "create")
+}
