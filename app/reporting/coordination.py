@@ -1,8 +1,9 @@
 """Coordinating units confirm, or disagree with, the lead unit's update on a task they share.
 
-One service for the pages and the API: the lead's view (who confirmed, who disagreed, who has not
-answered), the coordinating unit's list of tasks with the lead's current update, and ``answer``.
-Only tasks with a lead unit count: a task every unit reports on has no lead update to confirm.
+What the pages and the API show, from one place: the lead's view (who confirmed, who disagreed,
+who has not answered), the coordinating unit's list of tasks with the lead's current update, and
+what the reminders still wait for; the answer itself is ``coordination_answer.py``. Only tasks
+with a lead unit count: a task every unit reports on has no lead update to confirm.
 
 A coordinating unit reads the lead's update on the tasks it coordinates (and only those), even
 though it may not read the lead unit's report otherwise: it cannot confirm what it cannot see.
@@ -12,24 +13,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from app.accounts.permissions import Permission, authorize, authorize_read, can
+from app.accounts.permissions import Permission, authorize_read, can
 from app.actors import Actor
-from app.audit import service as audit
-from app.audit.models import AuditAction
 from app.clock import VIETNAM_TZ, Clock
-from app.errors import Conflict, FieldError, Forbidden, Invalid
-from app.kpis.service import claim_version
 from app.periods import Granularity, Period, ReportingCalendar
 from app.plans import service as plan_service
 from app.plans.models import Assignment, AssignmentCoordinator, Plan, Scope, TaskCadence
 from app.progress.models import ProgressUpdate
 from app.reporting.coordination_models import (
-    AnswerWrite,
     CoordinatingTaskRead,
-    CoordinationAnswer,
     CoordinationReply,
     CoordinationState,
     CoordinationSummary,
@@ -132,7 +126,7 @@ def _lead_update(row: ProgressUpdate | None) -> LeadUpdate | None:
     )
 
 
-def _answer_read(
+def answer_read(
     reply: CoordinationReply | None, unit: Unit, update: ProgressUpdate | None
 ) -> CoordinatorAnswerRead:
     if reply is None:
@@ -151,7 +145,8 @@ def _answer_read(
     )
 
 
-def _period(*, plan: Plan, period: str, clock: Clock, monthly: bool = True) -> Period:
+def parse_period(*, plan: Plan, period: str, clock: Clock, monthly: bool = True) -> Period:
+    """A started period of the plan (422 otherwise); a month of a quarterly year too."""
     return Period.parse(
         plan_service.validate_period(plan=plan, period=period, today=clock.today(), monthly=monthly)
     )
@@ -169,7 +164,7 @@ def for_lead(
         assert task.id is not None
         update = facts.updates.get(task.id)
         answers = [
-            _answer_read(facts.replies.get((task.id, uid)), facts.units[uid], update)
+            answer_read(facts.replies.get((task.id, uid)), facts.units[uid], update)
             for uid in facts.coordinators[task.id]
         ]
         answers.sort(key=lambda a: a.unit)
@@ -196,11 +191,11 @@ def lead_view(
     authorize_read(actor, unit)
     plan = plan_service.get_plan(db_session=db_session, code=None)
     unit_row = unit_service.get_by_code(db_session=db_session, code=unit)
-    p = _period(plan=plan, period=period, clock=clock)
+    p = parse_period(plan=plan, period=period, clock=clock)
     return for_lead(db_session=db_session, plan=plan, unit=unit_row, period=p)
 
 
-def _lead_report(
+def lead_report(
     *, db_session: Session, plan: Plan, lead_unit_id: int | None, period: Period
 ) -> Submission | None:
     return db_session.exec(
@@ -212,7 +207,7 @@ def _lead_report(
     ).first()
 
 
-def _why_not(
+def why_not(
     *, lead: Unit, update: ProgressUpdate | None, report: Submission | None, period: Period
 ) -> str:
     """Why the coordinating unit cannot answer now ("" when it can)."""
@@ -249,8 +244,8 @@ def for_coordinator(
         if lead is None:
             continue
         update = facts.updates.get(task.id)
-        report = _lead_report(db_session=db_session, plan=plan, lead_unit_id=lead.id, period=period)
-        why = _why_not(lead=lead, update=update, report=report, period=period)
+        report = lead_report(db_session=db_session, plan=plan, lead_unit_id=lead.id, period=period)
+        why = why_not(lead=lead, update=update, report=report, period=period)
         out.append(
             CoordinatingTaskRead(
                 task=task.code,
@@ -260,7 +255,7 @@ def for_coordinator(
                 lead_unit_name=lead.name,
                 lead_report_status=report.status if report else SubmissionStatus.DRAFT,
                 lead_update=_lead_update(update),
-                answer=_answer_read(facts.replies.get((task.id, unit.id or 0)), unit, update),
+                answer=answer_read(facts.replies.get((task.id, unit.id or 0)), unit, update),
                 can_answer=writes and not why,
                 why_not=why,
             )
@@ -275,176 +270,8 @@ def coordinating_view(
     authorize_read(actor, unit)
     plan = plan_service.get_plan(db_session=db_session, code=None)
     unit_row = unit_service.get_by_code(db_session=db_session, code=unit)
-    p = _period(plan=plan, period=period, clock=clock)
+    p = parse_period(plan=plan, period=period, clock=clock)
     return for_coordinator(db_session=db_session, actor=actor, plan=plan, unit=unit_row, period=p)
-
-
-def _check_coordinator(*, db_session: Session, task: Assignment, unit: Unit) -> None:
-    """403 unless the unit is named to coordinate the task: the lead cannot answer for its
-    coordinating units, and a unit not named has no part to confirm. A task every unit reports
-    on has no lead update to confirm (409)."""
-    name = unit.short_name or unit.name
-    if task.lead_unit_id == unit.id:
-        raise Forbidden(
-            f"{name} chủ trì nhiệm vụ {task.code}: xác nhận phần phối hợp là việc của các đơn vị "
-            "phối hợp, đơn vị chủ trì không trả lời thay.",
-            code="lead_unit",
-        )
-    assert task.id is not None
-    named = plan_service.coordinator_ids(db_session=db_session, assignment_ids=[task.id])[task.id]
-    if unit.id in named and task.scope != Scope.LEAD_UNIT:
-        raise Conflict(
-            f"Nhiệm vụ {task.code} giao cho mọi đơn vị cùng báo cáo, không có đơn vị chủ trì: "
-            "không có cập nhật nào của đơn vị chủ trì để xác nhận.",
-            code="no_lead_unit",
-        )
-    if unit.id not in named:
-        raise Forbidden(
-            f"{name} không được giao phối hợp nhiệm vụ {task.code}, nên không có phần nào để "
-            "xác nhận.",
-            code="not_coordinator",
-        )
-
-
-def answer(
-    *,
-    db_session: Session,
-    actor: Actor,
-    clock: Clock,
-    unit: str,
-    period: str,
-    task: str,
-    data: AnswerWrite,
-) -> CoordinatingTaskRead:
-    """Confirm, or disagree with a comment, the lead's update on a task the unit coordinates;
-    answering again replaces the answer (``version`` guarded), audited, in one transaction."""
-    authorize(actor, Permission.DATA_WRITE, unit_code=unit)
-    plan = plan_service.get_plan(db_session=db_session, code=None)
-    unit_row = unit_service.get_by_code(db_session=db_session, code=unit)
-    assignment = plan_service.get_assignment(db_session=db_session, plan=plan, code=task)
-    _check_coordinator(db_session=db_session, task=assignment, unit=unit_row)
-    monthly = assignment.cadence == TaskCadence.MONTHLY
-    p = _period(plan=plan, period=period, clock=clock, monthly=monthly)
-    lead = db_session.get(Unit, assignment.lead_unit_id)
-    assert lead is not None and assignment.id is not None and unit_row.id is not None
-    update = db_session.exec(
-        select(ProgressUpdate).where(
-            ProgressUpdate.assignment_id == assignment.id,
-            ProgressUpdate.unit_id == lead.id,
-            ProgressUpdate.period == str(p),
-        )
-    ).first()
-    report = _lead_report(db_session=db_session, plan=plan, lead_unit_id=lead.id, period=p)
-    why = _why_not(lead=lead, update=update, report=report, period=p)
-    if why:
-        code = "no_lead_update" if update is None else "lead_report_approved"
-        raise Conflict(why, code=code)
-    assert update is not None
-    if data.answer == CoordinationAnswer.DISAGREED and not data.comment:
-        raise Invalid.one(
-            "comment",
-            "required",
-            "Khi không đồng ý, hãy ghi rõ góp ý để đơn vị chủ trì biết cần sửa gì.",
-        )
-    _write(
-        db_session=db_session,
-        actor=actor,
-        clock=clock,
-        plan=plan,
-        task=assignment,
-        unit=unit_row,
-        period=p,
-        update=update,
-        data=data,
-    )
-    db_session.commit()
-    found = for_coordinator(db_session=db_session, actor=actor, plan=plan, unit=unit_row, period=p)
-    return next(item for item in found if item.task == assignment.code)
-
-
-def _stale() -> Conflict:
-    return Conflict(
-        "Ý kiến phối hợp này vừa được người khác cập nhật; hãy tải lại để xem trước khi trả lời.",
-        code="stale_version",
-        errors=[FieldError("version", "stale_version", "Phiên bản đã cũ.")],
-    )
-
-
-def _write(
-    *,
-    db_session: Session,
-    actor: Actor,
-    clock: Clock,
-    plan: Plan,
-    task: Assignment,
-    unit: Unit,
-    period: Period,
-    update: ProgressUpdate,
-    data: AnswerWrite,
-) -> None:
-    """The reply row and its audit row, in the caller's transaction."""
-    assert plan.id is not None and task.id is not None and unit.id is not None
-    existing = db_session.exec(
-        select(CoordinationReply).where(
-            CoordinationReply.plan_id == plan.id,
-            CoordinationReply.assignment_id == task.id,
-            CoordinationReply.period == str(period),
-            CoordinationReply.unit_id == unit.id,
-        )
-    ).first()
-    now = clock.now()
-    key = f"{task.code}/{unit.code}/{period}"
-    if existing is None:
-        if data.version != 0:
-            raise _stale()
-        row = CoordinationReply(
-            plan_id=plan.id,
-            assignment_id=task.id,
-            period=str(period),
-            unit_id=unit.id,
-            answer=data.answer,
-            comment=data.comment,
-            lead_version=update.version,
-            answered_by=actor.username,
-            answered_at=now,
-            created_at=now,
-        )
-        db_session.add(row)
-        try:
-            db_session.flush()
-        except IntegrityError as exc:
-            db_session.rollback()
-            raise _stale() from exc
-        before = None
-    else:
-        if data.version != existing.version:
-            raise _stale()
-        before = _answer_read(existing, unit, update)
-        existing.version = claim_version(
-            db_session=db_session,
-            model=CoordinationReply,
-            row_id=existing.id,
-            seen=existing.version,
-            message=_stale().message,
-        )
-        existing.answer = data.answer
-        existing.comment = data.comment
-        existing.lead_version = update.version
-        existing.answered_by = actor.username
-        existing.answered_at = now
-        db_session.add(existing)
-        row = existing
-    after = _answer_read(row, unit, update).model_dump(mode="json")
-    audit.record(
-        db_session=db_session,
-        actor=actor,
-        action=AuditAction.CREATE if before is None else AuditAction.UPDATE,
-        entity="coordination_reply",
-        key=key,
-        before=before,
-        after={**after, "task": task.code, "period": str(period), "lead_version": update.version},
-        clock=clock,
-    )
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, Path
 from app.accounts.dependencies import CurrentActor
 from app.clock import ClockDep
 from app.db import SessionDep
-from app.reporting import coordination
+from app.reporting import coordination, coordination_answer
 from app.reporting.coordination_models import (
     AnswerWrite,
     CoordinatingTaskRead,
@@ -91,7 +91,7 @@ def answer_task(
 ) -> CoordinatingTaskRead:
     """Only the coordinating unit itself answers (its reporters; admins for any unit). Send
     `version` 0 for a first answer, else the answer's `version` you saw. Audited."""
-    return coordination.answer(
+    return coordination_answer.answer(
         db_session=db_session,
         actor=actor,
         clock=clock,

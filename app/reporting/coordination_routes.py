@@ -18,7 +18,7 @@ from app.accounts.dependencies import WebUser
 from app.clock import Clock, ClockDep
 from app.db import SessionDep
 from app.errors import AppError, NotFound
-from app.reporting import coordination, pages
+from app.reporting import coordination_answer, pages
 from app.reporting.coordination_models import AnswerWrite
 from app.reporting.forms import app_error_messages, validate
 from app.templating import is_partial_request, render
@@ -69,7 +69,7 @@ def _answer(
             message = errors.pop("version")
     else:
         try:
-            coordination.answer(
+            coordination_answer.answer(
                 db_session=db_session,
                 actor=identity.actor,
                 clock=clock,

@@ -14,7 +14,7 @@ from app.clock import Clock
 from app.plans.models import Assignment, AssignmentCoordinator
 from app.progress import service as progress_service
 from app.progress.models import ProgressRead, ProgressWrite
-from app.reporting import coordination
+from app.reporting import coordination_answer
 from app.reporting.coordination_models import AnswerWrite, CoordinatingTaskRead
 from app.units.models import Unit
 
@@ -71,7 +71,7 @@ def reply(
     task: str = TASK,
     period: str = PERIOD,
 ) -> CoordinatingTaskRead:
-    return coordination.answer(
+    return coordination_answer.answer(
         db_session=session,
         actor=actor,
         clock=clock,
