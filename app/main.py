@@ -39,7 +39,15 @@ from app.progress import api as progress_api
 from app.reminders import api as reminder_api
 from app.reminders import pages as reminder_pages
 from app.reporting import api as reporting_api
-from app.reporting import flags_api, reopen_api, reopen_pages, workspace_api, workspace_routes
+from app.reporting import (
+    coordination_api,
+    coordination_routes,
+    flags_api,
+    reopen_api,
+    reopen_pages,
+    workspace_api,
+    workspace_routes,
+)
 from app.reporting import pages as reporting_pages
 from app.reports import api as reports_api
 from app.reports import pages as reports_pages
@@ -180,6 +188,7 @@ def build_api_router() -> APIRouter:
     protected.include_router(reopen_api.router)
     protected.include_router(workspace_api.router)
     protected.include_router(flags_api.router)
+    protected.include_router(coordination_api.router)
     protected.include_router(reminder_api.router)
     protected.include_router(reports_api.router)
     router.include_router(protected)
@@ -198,6 +207,7 @@ def build_page_router() -> APIRouter:
     protected.include_router(reporting_pages.router)
     protected.include_router(reopen_pages.router)
     protected.include_router(workspace_routes.router)
+    protected.include_router(coordination_routes.router)
     protected.include_router(reminder_pages.router)
     protected.include_router(reports_pages.router)
     protected.include_router(score_pages.router)

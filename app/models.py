@@ -9,6 +9,7 @@ from app.kpis.models import Domain, Indicator, Reading
 from app.plans.models import Area, Assignment, AssignmentCoordinator, Plan
 from app.progress.models import ProgressUpdate
 from app.reminders.models import Notification, Reminder, ReminderDelivery
+from app.reporting.coordination_models import CoordinationReply
 from app.reporting.models import Submission
 from app.reporting.reopen_models import ReopenRequest
 from app.reporting.rules import ValidationRule
@@ -23,6 +24,7 @@ __all__ = [
     "Assignment",
     "AssignmentCoordinator",
     "AuditEvent",
+    "CoordinationReply",
     "Domain",
     "Dossier",
     "Feedback",

@@ -60,12 +60,29 @@ def email_lines(kind: str) -> tuple[str, str]:
     return "", ""
 
 
+#: A coordinating unit reminded to answer the lead's updates, on the lead report's own slots:
+#: ``coord-due``, ``coord-after_3`` (issue 19; ``app/reminders/coordination.py``).
+COORDINATION = "coord"
+COORDINATION_LABEL = "Nhắc xác nhận phối hợp"
+
+
+def coordination_kind(slot_kind: str) -> str:
+    return f"{COORDINATION}-{slot_kind}"
+
+
+def is_coordination_kind(kind: str) -> bool:
+    return kind.partition("-")[0] == COORDINATION
+
+
 def kind_label(kind: str) -> str:
     """``before_3`` → “Trước hạn 3 ngày làm việc”, for pages and e-mail subjects."""
     if is_review_kind(kind):
         return REVIEW_KINDS[kind.partition("-")[0]]
     if kind.partition("-")[0] in REQUEST_KINDS:
         return REQUEST_KINDS[kind.partition("-")[0]]
+    if is_coordination_kind(kind):
+        slot = kind.partition("-")[2]
+        return f"{COORDINATION_LABEL} ({kind_label(slot)[:1].lower()}{kind_label(slot)[1:]})"
     if kind == DUE:
         return "Đến hạn hôm nay"
     name, _, days = kind.partition("_")

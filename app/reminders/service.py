@@ -25,7 +25,7 @@ from app.config import Settings
 from app.periods import Period, format_date_vi
 from app.plans import service as plan_service
 from app.plans.models import Plan
-from app.reminders import schedule
+from app.reminders import coordination, schedule
 from app.reminders.mail import Mailer, MailError
 from app.reminders.models import (
     Channel,
@@ -100,6 +100,15 @@ def _email_text(
         "Thư này do hệ thống partrack của UBND phường Phú Định gửi tự động; "
         "xin đừng trả lời thư này.\n"
     )
+
+
+def _email_lines(kind: str) -> tuple[str, str]:
+    """The greeting and call to action of an e-mail of this kind (see ``schedule.email_lines``);
+    a coordination reminder invites the coordinating unit to answer."""
+    greeting, action = schedule.email_lines(kind)
+    if schedule.is_coordination_kind(kind):
+        action = coordination.ACTION
+    return greeting, action
 
 
 def _claim(
@@ -267,8 +276,8 @@ def send_pending(
                 link=note.link,
                 settings=settings,
                 unit=unit,
-                action=schedule.email_lines(reminder.kind)[1],
-                greeting=schedule.email_lines(reminder.kind)[0],
+                action=_email_lines(reminder.kind)[1],
+                greeting=_email_lines(reminder.kind)[0],
             ),
         )
         now = clock.now()
@@ -400,6 +409,20 @@ def run_pass(
             result.details.append(
                 {"unit": unit.code, "period": str(period), "kind": slot.kind, "notified": count}
             )
+        coordination.remind(  # coordinating units yet to answer the leads' updates
+            db_session=db_session,
+            actor=actor,
+            clock=clock,
+            by_email=mailer is not None,
+            plan=plan,
+            period=period,
+            subs=subs,
+            units=units,
+            calendar=calendar,
+            before=settings.reminder_days_before,
+            after=list(settings.reminder_days_after),
+            result=result,
+        )
     if mailer is not None:
         send_pending(
             db_session=db_session,

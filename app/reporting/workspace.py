@@ -22,7 +22,9 @@ from app.plans import service as plan_service
 from app.plans.models import AreaRead, AssignmentRead, Plan, TaskCadence
 from app.progress import service as progress_service
 from app.progress.models import ProgressRead
+from app.reporting import coordination
 from app.reporting import service as reporting_service
+from app.reporting.coordination_models import CoordinatingTaskRead, LeadCoordinationRead
 from app.reporting.models import SubmissionRead, SubmissionStatus
 from app.scoring import rules
 from app.units import service as unit_service
@@ -116,6 +118,10 @@ class Workspace:
     months: list[Period] = field(default_factory=list)
     #: The picker's label of each period ("Tháng 02/2026 (nhiệm vụ hằng tháng)").
     period_labels: dict[str, str] = field(default_factory=dict)
+    #: Coordination (issue 19): this unit's led tasks with each coordinating unit's answer, and
+    #: the tasks it coordinates with the lead's update (``coordination.py``).
+    coordination: LeadCoordinationRead | None = None
+    coordinating: list[CoordinatingTaskRead] = field(default_factory=list)
 
     @property
     def monthly_only(self) -> bool:
@@ -321,6 +327,10 @@ def build(
         db_session.get(Unit, plan.coordinator_unit_id) if plan.coordinator_unit_id else None
     )
     ws.coordinator_name = coordinator.name if coordinator else "bộ phận điều phối"
+    ws.coordination = coordination.for_lead(db_session=db_session, plan=plan, unit=unit, period=p)
+    ws.coordinating = coordination.for_coordinator(
+        db_session=db_session, actor=actor, plan=plan, unit=unit, period=p
+    )
     if ws.read_only:
         ws.can_edit = ws.can_submit = False
     empty_kpis = [row for row in ws.indicators if row.empty]

@@ -1,7 +1,7 @@
 """validation rules as data (validation_rule), for the reviewer's flags and blocked submissions
 
 Revision ID: 0019
-Revises: 0016 (the integrator re-chains it)
+Revises: 0018
 Create Date: 2026-12-06
 
 One row per rule of a plan: a comparison between two operands (an indicator's value, numerator
@@ -17,7 +17,7 @@ from alembic import op
 import app.db
 
 revision: str = "0019"
-down_revision: str | None = "0016"
+down_revision: str | None = "0018"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -16,6 +16,7 @@ from app.kpis.models import Reading
 from tests.accounts.test_authorization_matrix import CASES, Ctx
 from tests.conftest import make_token, make_user
 from tests.integration.test_profiles_api import PROFILE_AUDIT
+from tests.reporting.coordination_setup import COORDINATION_AUDIT
 from tests.reporting.reopen_authorization_cases import REOPEN_AUDIT
 from tests.reporting.rule_authorization_cases import RULE_AUDIT
 from tests.sipas.authorization_cases import SIPAS_AUDIT
@@ -56,6 +57,7 @@ EXPECTED.update(SIPAS_AUDIT)
 EXPECTED.update(PROFILE_AUDIT)
 EXPECTED.update(RULE_AUDIT)
 EXPECTED.update(REOPEN_AUDIT)
+EXPECTED.update(COORDINATION_AUDIT)
 EXPECTED.update(
     {
         ("POST", "/api/v1/readings/bulk"): ("import_batch", "import"),
