@@ -36,11 +36,12 @@ from app.names import attach_names
 from app.plans import api as plan_api
 from app.plans import pages as plan_pages
 from app.progress import api as progress_api
+from app.progress.evidence import api as evidence_api
 from app.reminders import api as reminder_api
 from app.reminders import pages as reminder_pages
 from app.reporting import api as reporting_api
+from app.reporting import evidence_routes, workspace_api, workspace_routes
 from app.reporting import pages as reporting_pages
-from app.reporting import workspace_api, workspace_routes
 from app.reports import api as reports_api
 from app.reports import pages as reports_pages
 from app.runtime import tune_gc
@@ -173,6 +174,7 @@ def build_api_router() -> APIRouter:
     protected.include_router(integration_profiles.router)
     protected.include_router(kpi_api.router)
     protected.include_router(progress_api.router)
+    protected.include_router(evidence_api.router)
     protected.include_router(audit_api.router)
     protected.include_router(sipas_api.router)
     protected.include_router(score_api.router)
@@ -195,6 +197,7 @@ def build_page_router() -> APIRouter:
     protected.include_router(account_pages.router)
     protected.include_router(reporting_pages.router)
     protected.include_router(workspace_routes.router)
+    protected.include_router(evidence_routes.router)
     protected.include_router(reminder_pages.router)
     protected.include_router(reports_pages.router)
     protected.include_router(score_pages.router)
