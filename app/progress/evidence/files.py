@@ -170,7 +170,7 @@ def content_disposition(name: str, *, inline: bool) -> str:
 def size_vi(n: int) -> str:
     """``1.5 MB`` the Vietnamese way (``1,5 MB``), KB below a megabyte."""
     if n >= 1024 * 1024:
-        return f"{format_number(n / (1024 * 1024), 1)} MB"
+        return f"{format_number(round(n / (1024 * 1024), 1))} MB"
     if n >= 1024:
         return f"{format_number(n / 1024, 0)} KB"
     return f"{format_number(n)} byte"
