@@ -93,6 +93,7 @@ async def attach_file(
     limits = evidence_service.EvidenceLimits.of(settings)
     received: Any = None
     refusal: AppError | None = None
+    db_session.close()  # the pooled connection goes back while a slow body arrives
     try:
         received = await received_form(request, limit=limits.max_bytes)
     except AppError as exc:

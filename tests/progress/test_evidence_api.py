@@ -103,3 +103,20 @@ def test_done_over_the_api_names_the_product_until_evidence_is_attached(
     assert PRODUCT in detail["message"] and [e["field"] for e in detail["errors"]] == ["evidence"]
     api.post(URL, headers=own, files={"file": ("kh.pdf", PDF, "application/pdf")})
     assert api.put("/api/v1/progress", headers=own, json=body).status_code == 201
+
+
+def test_a_bulk_import_obeys_the_done_rule_with_the_same_message(
+    api: TestClient, seeded: Session
+) -> None:
+    row = {
+        "assignment": TASK,
+        "unit": "ttpvhcc",
+        "period": "2025-10",
+        "status": "done",
+        "result": "Đã ban hành kế hoạch giải ngân năm 2025.",
+    }
+    refused = api.post("/api/v1/progress/bulk", json=[row])
+    assert refused.status_code == 422, refused.text
+    assert PRODUCT in refused.text and "evidence_required" in refused.text
+    named = row | {"evidence": "Kế hoạch số 45/KH-TTPVHCC ngày 20/10/2025"}
+    assert api.post("/api/v1/progress/bulk", json=[named]).status_code == 200

@@ -94,6 +94,7 @@ async def attach_evidence(
     must still be open (not sent or approved)."""
     limits = _limits(request)
     if request.headers.get("content-type", "").startswith("multipart/form-data"):
+        db_session.close()  # the pooled connection goes back while a slow body arrives
         part, form = await received_form(request, limit=limits.max_bytes)
         note = form.get("note")
         return await run_in_threadpool(
