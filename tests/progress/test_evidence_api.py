@@ -26,10 +26,11 @@ def test_a_reporter_attaches_lists_downloads_and_removes(
         URL,
         headers=own,
         files={"file": ("Kế hoạch giải ngân.pdf", PDF, "text/html")},  # the label is ignored
-        data={"note": "Kế hoạch số 45/KH-TTPVHCC"},
+        data={"note": "Kế hoạch số\x00 45/KH-TTPVHCC\x07"},
     )
     assert resp.status_code == 201, resp.text
     item = resp.json()
+    assert item["note"] == "Kế hoạch số 45/KH-TTPVHCC"  # control characters dropped
     assert (
         item["content_type"] == "application/pdf" and item["filename"] == "Kế hoạch giải ngân.pdf"
     )

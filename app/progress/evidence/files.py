@@ -154,6 +154,14 @@ def clean_filename(raw: str, *, fallback_extension: str = "") -> str:
     return name
 
 
+def clean_note(raw: str, *, limit: int = 500) -> str:
+    """A free-text note from a form field: control characters (NUL included) dropped, trimmed."""
+    text = "".join(
+        c for c in unicodedata.normalize("NFC", raw) if unicodedata.category(c)[0] != "C"
+    )
+    return _SPACES.sub(" ", text).strip()[:limit]
+
+
 def ascii_name(name: str) -> str:
     """An ASCII stand-in for old clients: diacritics dropped (đ → d), anything else → ``_``."""
     folded = unicodedata.normalize("NFKD", name.replace("đ", "d").replace("Đ", "D"))

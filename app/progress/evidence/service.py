@@ -246,7 +246,7 @@ def attach_file(
             size=size,
             sha256=sha256,
             storage_key=storage_key,
-            note=note.strip()[:500],
+            note=files.clean_note(note),
             uploaded_by=actor.username,
             created_at=clock.now(),
         )
