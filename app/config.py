@@ -10,6 +10,7 @@ import secrets
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -225,6 +226,32 @@ class Settings(BaseSettings):
         le=100,
         description="When the MAD is 0: a percent is flagged past this many percentage points "
         "away from the median.",
+    )
+
+    # Evidence files for a task's update (app/progress/evidence; issue 19).
+    evidence_store: str = Field(
+        default="disk",
+        pattern="^disk$",
+        description="Where evidence files are kept: disk (the directory below). An "
+        "S3-compatible store plugs in behind the same protocol but is not built yet.",
+    )
+    evidence_dir: Path = Field(
+        default=ROOT_DIR / "data" / "evidence",
+        description="Directory of the disk store; file names there are random, never the "
+        "uploaded ones.",
+    )
+    evidence_max_bytes: int = Field(
+        default=20 * 1024 * 1024, ge=1, description="Largest evidence file (bytes); larger: 413."
+    )
+    evidence_allowed_kinds: list[
+        Literal["pdf", "doc", "docx", "xls", "xlsx", "odt", "ods", "png", "jpg"]
+    ] = Field(
+        default=["pdf", "doc", "docx", "xls", "xlsx", "odt", "ods", "png", "jpg"],
+        description='Kinds of file accepted as evidence, JSON: ["pdf", "docx"]; the kind is read '
+        "from the file's bytes and must match its extension.",
+    )
+    evidence_max_per_task: int = Field(
+        default=20, ge=1, le=1000, description="Files and links per task, unit and period."
     )
 
     @field_validator("database_url")

@@ -36,12 +36,14 @@ from app.names import attach_names
 from app.plans import api as plan_api
 from app.plans import pages as plan_pages
 from app.progress import api as progress_api
+from app.progress.evidence import api as evidence_api
 from app.reminders import api as reminder_api
 from app.reminders import pages as reminder_pages
 from app.reporting import api as reporting_api
 from app.reporting import (
     coordination_api,
     coordination_routes,
+    evidence_routes,
     flags_api,
     reopen_api,
     reopen_pages,
@@ -181,6 +183,7 @@ def build_api_router() -> APIRouter:
     protected.include_router(integration_profiles.router)
     protected.include_router(kpi_api.router)
     protected.include_router(progress_api.router)
+    protected.include_router(evidence_api.router)
     protected.include_router(audit_api.router)
     protected.include_router(sipas_api.router)
     protected.include_router(score_api.router)
@@ -208,6 +211,7 @@ def build_page_router() -> APIRouter:
     protected.include_router(reopen_pages.router)
     protected.include_router(workspace_routes.router)
     protected.include_router(coordination_routes.router)
+    protected.include_router(evidence_routes.router)
     protected.include_router(reminder_pages.router)
     protected.include_router(reports_pages.router)
     protected.include_router(score_pages.router)

@@ -7,6 +7,7 @@ from app.integration.models import Dossier, Feedback, ImportBatch
 from app.integration.profiles import ImportProfile
 from app.kpis.models import Domain, Indicator, Reading
 from app.plans.models import Area, Assignment, AssignmentCoordinator, Plan
+from app.progress.evidence.models import EvidenceItem
 from app.progress.models import ProgressUpdate
 from app.reminders.models import Notification, Reminder, ReminderDelivery
 from app.reporting.coordination_models import CoordinationReply
@@ -27,6 +28,7 @@ __all__ = [
     "CoordinationReply",
     "Domain",
     "Dossier",
+    "EvidenceItem",
     "Feedback",
     "ImportBatch",
     "ImportProfile",

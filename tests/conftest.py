@@ -172,9 +172,16 @@ def seeded(db_session: Session, clock: FixedClock) -> Session:
 TEST_SECRET = "test-secret-key-0123456789abcdefghijklmnop"
 
 
+@pytest.fixture(scope="session")
+def evidence_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the apps of this run keep evidence files (never the checkout's data/)."""
+    return tmp_path_factory.mktemp("evidence")
+
+
 @pytest.fixture
-def settings(database_url: str) -> Settings:
+def settings(database_url: str, evidence_dir: Path) -> Settings:
     return Settings(  # type: ignore[call-arg]
+        evidence_dir=evidence_dir,
         database_url=database_url,
         environment="test",
         secret_key=TEST_SECRET,
@@ -184,9 +191,10 @@ def settings(database_url: str) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def shared_app(database_url: str, engine: Engine) -> FastAPI:
+def shared_app(database_url: str, engine: Engine, evidence_dir: Path) -> FastAPI:
     """One app for the run: building it costs more than most tests; each test sets its clock."""
     app_settings = Settings(  # type: ignore[call-arg]
+        evidence_dir=evidence_dir,
         database_url=database_url,
         environment="test",
         secret_key=TEST_SECRET,

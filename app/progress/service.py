@@ -19,6 +19,7 @@ from app.kpis.service import Lookups, WriteAction, claim_version, parse_filter_p
 from app.periods import Granularity, Period
 from app.plans import service as plan_service
 from app.plans.models import Assignment, TaskCadence
+from app.progress.evidence.models import EvidenceItem
 from app.progress.models import ProgressRead, ProgressStatus, ProgressUpdate, ProgressWrite
 from app.units import service as unit_service
 from app.units.models import Unit
@@ -123,6 +124,53 @@ def _resolve_percent(data: ProgressWrite) -> int | None:
             else "Tỷ lệ 100% nghĩa là đã hoàn thành: hãy chọn trạng thái “Đã hoàn thành”.",
         )
     return percent
+
+
+def _ensure_product_shown(
+    db_session: Session, assignment: Assignment, key: ProgressKey, data: ProgressWrite
+) -> None:
+    """A task whose plan entry names a product is done only with a result and evidence (a file
+    or link attached, or the document named in ``evidence``): the rule of issue 19, here so the
+    page, the API and bulk imports all obey it."""
+    product = (assignment.expected_product or "").strip()
+    if not product:
+        return
+    errors: list[FieldError] = []
+    if not data.result.strip():
+        errors.append(
+            FieldError(
+                "result",
+                "result_required",
+                f"Ghi kết quả đạt được: kế hoạch yêu cầu sản phẩm “{product}”.",
+            )
+        )
+    if not data.evidence.strip() and not evidence_count(db_session=db_session, key=key):
+        errors.append(
+            FieldError(
+                "evidence",
+                "evidence_required",
+                f"Đính kèm tệp, thêm liên kết hoặc ghi số, ký hiệu văn bản minh chứng cho "
+                f"“{product}”.",
+            )
+        )
+    if errors:
+        raise Invalid(
+            errors,
+            message=f"Kế hoạch yêu cầu sản phẩm: “{product}”. Hãy ghi kết quả và đính kèm minh "
+            "chứng trước khi đánh dấu hoàn thành.",
+        )
+
+
+def evidence_count(*, db_session: Session, key: ProgressKey) -> int:
+    """Files and links attached to one task's update, for the done rule."""
+    assignment_id, unit_id, period = key
+    return db_session.exec(
+        select(func.count()).where(
+            EvidenceItem.assignment_id == assignment_id,
+            EvidenceItem.unit_id == unit_id,
+            EvidenceItem.period == period,
+        )
+    ).one()
 
 
 @dataclass(frozen=True)
@@ -232,6 +280,11 @@ def plan_progress(
         )
     lookups.ensure_open(plan, unit, period)
     percent = _resolve_percent(data)
+    assert assignment.id is not None and unit.id is not None
+    if data.status == ProgressStatus.DONE:
+        _ensure_product_shown(
+            lookups.db_session, assignment, (assignment.id, unit.id, period), data
+        )
     fields: dict[str, object] = {
         "status": str(data.status),
         "percent_complete": percent,

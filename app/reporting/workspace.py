@@ -21,6 +21,8 @@ from app.periods import Granularity, Period
 from app.plans import service as plan_service
 from app.plans.models import AreaRead, AssignmentRead, Plan, TaskCadence
 from app.progress import service as progress_service
+from app.progress.evidence import service as evidence_service
+from app.progress.evidence.models import EvidenceRead
 from app.progress.models import ProgressRead
 from app.reporting import coordination
 from app.reporting import service as reporting_service
@@ -37,6 +39,8 @@ class TaskRow:
     role: str
     progress: ProgressRead | None
     previous: ProgressRead | None = None
+    #: Files and links attached to this period's update (issue 19).
+    evidence: list[EvidenceRead] = field(default_factory=list)
 
     @property
     def key(self) -> str:
@@ -275,10 +279,19 @@ def build(
         if with_previous
         else {}
     )
+    evidence = evidence_service.list_for_period(
+        db_session=db_session, actor=actor, unit=unit.code, period=str(p)
+    )
     by_area: dict[str, list[TaskRow]] = defaultdict(list)
     for task in tasks:
         by_area[task.area].append(
-            TaskRow(task, _role(task, unit), progress.get(task.code), before.get(task.code))
+            TaskRow(
+                task,
+                _role(task, unit),
+                progress.get(task.code),
+                before.get(task.code),
+                evidence.get(task.code, []),
+            )
         )
     areas = [(a, by_area[a.code]) for a in plan_service.list_areas(db_session=db_session)]
     indicators, _ = kpi_service.list_indicators(

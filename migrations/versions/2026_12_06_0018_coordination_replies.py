@@ -1,7 +1,7 @@
 """coordinating units' answers to the lead unit's update (coordination_reply)
 
 Revision ID: 0018
-Revises: 0016 (the integrator re-chains it)
+Revises: 0017
 Create Date: 2026-12-06
 
 One row per (plan, task, period, coordinating unit): confirmed or disagreed (with a comment), and
@@ -17,7 +17,7 @@ from alembic import op
 import app.db
 
 revision: str = "0018"
-down_revision: str | None = "0016"
+down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

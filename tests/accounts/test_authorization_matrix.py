@@ -97,6 +97,29 @@ def _scoring_override(ctx: Ctx) -> str:
     return f"{API}/scores/config"
 
 
+def _evidence_url(ctx: Ctx) -> str:
+    """A link attached to the target unit's October update on II.1.1.1 (issue 19)."""
+    from app.progress.evidence import service as evidence_service
+    from app.progress.evidence.models import EvidenceLinkCreate
+
+    item = evidence_service.attach_link(
+        db_session=ctx.session,
+        actor=SYSTEM,
+        clock=ctx.clock,
+        limits=evidence_service.EvidenceLimits(1024, ("pdf",), 20),
+        unit=ctx.unit,
+        period="2025-10",
+        task="II.1.1.1",
+        data=EvidenceLinkCreate.model_validate({"url": "https://phudinh.example.vn/vb/12"}),
+    )
+    return f"{API}/evidence/{item.key}"
+
+
+#: Writes on an item named by a key: to a user who may not even read its unit, the refusal is
+#: the 404 of a key that does not exist, so keys cannot be probed.
+HIDDEN_AS_404 = {("DELETE", "/api/v1/evidence/{key}")}
+
+
 _TASK = {
     "code": "II.2.3.7",
     "text": "Tập huấn nghiệp vụ.",
@@ -226,6 +249,14 @@ CASES: dict[tuple[str, str], tuple[str, Build]] = {
             },
         ),
     ),
+    ("POST", "/api/v1/units/{unit}/periods/{period}/tasks/{code}/evidence"): (
+        "unit",
+        lambda c: (
+            f"{API}/units/{c.unit}/periods/2025-10/tasks/II.1.1.1/evidence",
+            {"url": "https://phudinh.example.vn/van-ban/12", "note": "Quyết định số 12/QĐ-UBND"},
+        ),
+    ),
+    ("DELETE", "/api/v1/evidence/{key}"): ("unit", lambda c: (_evidence_url(c), None)),
     ("PUT", "/api/v1/progress"): (
         "unit",
         lambda c: (
@@ -369,6 +400,9 @@ def test_authorisation(
     if allowed:
         assert resp.status_code < 300, resp.text
         assert _audit_count(clean_db) > before, "an allowed write left no audit record"
+    elif route in HIDDEN_AS_404 and role == "reporter" and not own:
+        assert resp.status_code == 404, resp.text
+        assert _audit_count(clean_db) == before, "a refused write left an audit record"
     else:
         assert resp.status_code == 403, resp.text
         assert resp.json()["detail"]["code"] in {"forbidden", "other_unit"}

@@ -44,6 +44,8 @@ EXPECTED: dict[tuple[str, str], tuple[str, str]] = {
     ("DELETE", "/api/v1/readings/{reading_id}"): ("reading", "delete"),
     ("PUT", "/api/v1/progress"): ("progress", "create"),
     ("POST", "/api/v1/units/{unit}/periods/{period}/rows"): ("progress", "create"),
+    ("POST", "/api/v1/units/{unit}/periods/{period}/tasks/{code}/evidence"): ("evidence", "create"),
+    ("DELETE", "/api/v1/evidence/{key}"): ("evidence", "delete"),
     ("PUT", "/api/v1/plans/{code}/due-days"): ("plan", "update"),
     ("POST", "/api/v1/reports/consolidated/final"): ("report_snapshot", "create"),
     ("PUT", "/api/v1/reports/config"): ("report_config", "update"),

@@ -38,6 +38,8 @@ class TaskAnswer:
     status: str
     percent: str
     result: str
+    #: The document a done task shows when its plan entry names a product (issue 19).
+    evidence: str = ""
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,12 @@ def month(*, db_session: Session, actor: Actor, clock: Clock, period: str, n: in
     tasks: dict[str, TaskAnswer] = {}
     for i, row in enumerate(ws.tasks):
         if i % 7 == 6:
-            tasks[row.task.code] = TaskAnswer("done", "", "Đã hoàn thành, duy trì kết quả.")
+            tasks[row.task.code] = TaskAnswer(
+                "done",
+                "",
+                "Đã hoàn thành, duy trì kết quả.",
+                "Báo cáo số 45/BC-TTPVHCC" if row.task.expected_product else "",
+            )
         elif i % 3 == 0:  # moves on every month
             tasks[row.task.code] = TaskAnswer(
                 "in_progress",
@@ -90,6 +97,7 @@ def store(*, db_session: Session, actor: Actor, clock: Clock, period: str, answe
                 status=a.status,  # type: ignore[arg-type]
                 percent_complete=int(a.percent) if a.percent else None,
                 result=a.result,
+                evidence=a.evidence,
             ),
         )
     for row in ws.indicators:
@@ -144,6 +152,8 @@ class Officer:
         elif row.locator("input[name=percent_complete]").input_value():
             self.type(row.locator("input[name=percent_complete]"), "")
         self.type(row.locator("textarea[name=result]"), a.result)
+        if a.evidence and row.locator("input[name=evidence]").input_value() != a.evidence:
+            self.type(row.locator("input[name=evidence]"), a.evidence)
 
     def answer_reading(self, row: Locator, value: str) -> None:
         self.type(row.locator("input[name=value]"), value)

@@ -104,13 +104,22 @@ LEAD_TASKS: dict[str, dict[str, str]] = {
 }
 
 
+#: What a unit writes when it marks a task done whose plan entry names a product.
+DONE_WITH_PRODUCT = {
+    "result": "Đã hoàn thành theo kế hoạch, báo cáo kết quả gửi UBND phường.",
+    "evidence": "Báo cáo số 45/BC-UBND ngày 28/10/2025",
+}
+
+
 def _row(code: str, unit: str, mark: str) -> dict[str, Any] | None:
     row: dict[str, Any] = {"assignment": code, "unit": unit, "period": PERIOD}
     if mark == "U":
         return None
     if mark.isdigit():
         return row | {"status": "in_progress", "percent_complete": int(mark)}
-    return row | {"status": {"D": "done", "N": "not_started", "A": "not_applicable"}[mark]}
+    if mark == "D":  # a done task shows its product (issue 19): a result and the document
+        return row | {"status": "done", **DONE_WITH_PRODUCT}
+    return row | {"status": {"N": "not_started", "A": "not_applicable"}[mark]}
 
 
 def progress_rows() -> list[dict[str, Any]]:
@@ -394,7 +403,7 @@ def build_month(client: TestClient, clock: FixedClock) -> None:
     # vhxh also reports on II.2.3.4, which it only coordinates: shown, never scored.
     _progress(client, "II.2.3.4", "vhxh", status="not_started")
     # A November report must not reach back into October.
-    _progress(client, "II.1.1.3", "mttq", period="2025-11", status="done")
+    _progress(client, "II.1.1.3", "mttq", period="2025-11", status="done", **DONE_WITH_PRODUCT)
     for reading in READINGS:
         _ok(client.put("/api/v1/readings", json=reading | {"period": PERIOD}))
     imported = _ok(

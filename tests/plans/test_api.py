@@ -694,7 +694,14 @@ def test_delete_a_task_with_progress_is_409(api: TestClient, db_session: Session
     create(api, lead_unit="vhxh", coordinating_units=[])
     resp = api.put(
         f"{API}/progress",
-        json={"assignment": "II.2.3.7", "unit": "vhxh", "period": "2025-10", "status": "done"},
+        json={
+            "assignment": "II.2.3.7",
+            "unit": "vhxh",
+            "period": "2025-10",
+            "status": "done",
+            "result": "Đã tổ chức 2 lớp tập huấn cho 60 cán bộ.",
+            "evidence": "Báo cáo số 30/BC-VHXH ngày 25/10/2025",
+        },
     )
     assert resp.status_code == 201, resp.text
     before = count_rows(db_session)

@@ -1,0 +1,181 @@
+"""JSON API for evidence: list and attach on a task's update, download and remove by key."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request, Response, status
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import StreamingResponse
+from pydantic import ValidationError
+
+from app.accounts.dependencies import CurrentActor
+from app.clock import ClockDep
+from app.db import SessionDep
+from app.progress.evidence import files, service
+from app.progress.evidence.models import EvidenceLinkCreate, EvidenceRead
+from app.progress.evidence.store import EvidenceStore, store_from_settings
+from app.progress.evidence.upload import received_form
+
+router = APIRouter(tags=["evidence"])
+
+_TASK_PATH = "/units/{unit}/periods/{period}/tasks/{code}/evidence"
+_LINK_EXAMPLE = {
+    "url": "https://phudinh.hochiminhcity.gov.vn/van-ban/ke-hoach-84",
+    "note": "Quyết định số 12/QĐ-UBND ngày 05/11/2025",
+}
+_ATTACH_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {"type": "string", "format": "binary"},
+                        "note": {"type": "string", "maxLength": 500},
+                    },
+                },
+                "examples": {
+                    "file": {
+                        "summary": "A signed report as PDF",
+                        "value": {"file": "bao-cao-ket-qua.pdf", "note": "Báo cáo số 45/BC-UBND"},
+                    }
+                },
+            },
+            "application/json": {
+                "schema": EvidenceLinkCreate.model_json_schema(),
+                "examples": {"link": {"summary": "A published document", "value": _LINK_EXAMPLE}},
+            },
+        },
+    }
+}
+
+
+def _store(request: Request) -> EvidenceStore:
+    return store_from_settings(request.app.state.settings)
+
+
+def _limits(request: Request) -> service.EvidenceLimits:
+    return service.EvidenceLimits.of(request.app.state.settings)
+
+
+@router.get(_TASK_PATH, response_model=list[EvidenceRead], summary="A task update's evidence")
+def list_evidence(
+    db_session: SessionDep, actor: CurrentActor, unit: str, period: str, code: str
+) -> list[EvidenceRead]:
+    """Files and links the unit attached to its update on task `code` for `period`."""
+    return service.list_for_task(
+        db_session=db_session, actor=actor, unit=unit, period=period, task=code
+    )
+
+
+@router.post(
+    _TASK_PATH,
+    response_model=EvidenceRead,
+    status_code=status.HTTP_201_CREATED,
+    openapi_extra=_ATTACH_BODY,
+    responses={413: {"description": "File over `evidence_max_bytes`."}},
+    summary="Attach a file (multipart `file`) or a link (JSON) to a task's update",
+)
+async def attach_evidence(
+    request: Request,
+    db_session: SessionDep,
+    actor: CurrentActor,
+    clock: ClockDep,
+    unit: str,
+    period: str,
+    code: str,
+) -> EvidenceRead:
+    """A file's kind is read from its bytes and must agree with its name (PDF, Word, Excel,
+    OpenDocument, PNG, JPEG as the settings allow); a link must be http or https. The report
+    must still be open (not sent or approved)."""
+    limits = _limits(request)
+    if request.headers.get("content-type", "").startswith("multipart/form-data"):
+        db_session.close()  # the pooled connection goes back while a slow body arrives
+        part, form = await received_form(request, limit=limits.max_bytes)
+        note = form.get("note")
+        return await run_in_threadpool(
+            service.attach_file,
+            db_session=db_session,
+            actor=actor,
+            clock=clock,
+            store=_store(request),
+            limits=limits,
+            unit=unit,
+            period=period,
+            task=code,
+            stream=part.file,
+            filename=part.filename or "",
+            note=note if isinstance(note, str) else "",
+        )
+    try:
+        data = EvidenceLinkCreate.model_validate_json(await request.body())
+    except ValidationError as exc:
+        raise RequestValidationError(
+            [{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]
+        ) from None
+    return await run_in_threadpool(
+        service.attach_link,
+        db_session=db_session,
+        actor=actor,
+        clock=clock,
+        limits=limits,
+        unit=unit,
+        period=period,
+        task=code,
+        data=data,
+    )
+
+
+@router.delete(
+    "/evidence/{key}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Remove an evidence file or link",
+)
+def remove_evidence(
+    request: Request, db_session: SessionDep, actor: CurrentActor, clock: ClockDep, key: str
+) -> Response:
+    """Refused (409 `last_evidence`) for the last evidence of a task marked done whose plan
+    entry names a product; 404 for a key you may not see."""
+    service.remove(db_session=db_session, actor=actor, clock=clock, store=_store(request), key=key)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get(
+    "/evidence/{key}",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"application/octet-stream": {}}, "description": "The file."}},
+    summary="Download an evidence file",
+)
+def download_evidence(
+    request: Request, db_session: SessionDep, actor: CurrentActor, key: str
+) -> StreamingResponse:
+    """For users who may read that unit's report; 404 (not 403) for anyone else."""
+    return file_response(
+        service.open_download(db_session=db_session, actor=actor, store=_store(request), key=key)
+    )
+
+
+def file_response(download: service.Download) -> StreamingResponse:
+    """The stored bytes with the whitelisted type, a safe name, and no sniffing or scripts."""
+    item = download.item
+
+    def chunks() -> Any:
+        with download.stream as stream:
+            while block := stream.read(64 * 1024):
+                yield block
+
+    return StreamingResponse(
+        chunks(),
+        media_type=item.content_type,
+        headers={
+            "Content-Disposition": files.content_disposition(item.filename, inline=download.inline),
+            "Content-Length": str(item.size),
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "sandbox",
+            "Cache-Control": "private, no-store",
+        },
+    )
