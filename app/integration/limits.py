@@ -34,9 +34,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel
 from starlette.datastructures import FormData
 
+from app import bodies
 from app.db import UTCDateTime
 from app.errors import AppError
-from app.formatting import format_number
 
 Message = MutableMapping[str, Any]  # Starlette's ASGI message type
 Receive = Callable[[], Awaitable[Message]]
@@ -53,13 +53,6 @@ class ImportSlot(SQLModel, table=True):
     username: str = Field(primary_key=True, max_length=64)
     slot: int = Field(primary_key=True)
     started_at: datetime = Field(sa_type=UTCDateTime)
-
-
-class UploadTimeout(AppError):
-    """408: the body stopped arriving, or took longer than the deadline."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message=message, code="upload_timeout", status_code=408)
 
 
 class TooManyImports(AppError):
@@ -80,51 +73,19 @@ class TooManyImports(AppError):
         return {**super().to_detail(), "limit": self.limit}
 
 
-def _seconds_vi(seconds: float) -> str:
-    return format_number(seconds, 0 if float(seconds).is_integer() else 1)
-
-
 def timed_receive(
     receive: Receive, *, idle: float, deadline: float, max_bytes: int | None = None
 ) -> Receive:
-    """``receive`` that gives up after ``idle`` seconds without a message, or once ``deadline``
-    seconds have passed since the first call: a sender that stalls must not keep its upload
-    (and its spool) open for as long as it likes. With ``max_bytes``, a body that grows past it
-    is refused (413) as it arrives, whatever its headers declared."""
-    loop = asyncio.get_running_loop()
-    ends_at = loop.time() + deadline
-    received = 0
+    """The core ``bodies.timed_receive`` with the imports' own 413 past ``max_bytes``."""
 
-    async def guarded() -> Message:
-        nonlocal received
-        remaining = ends_at - loop.time()
-        if remaining <= 0:
-            raise _late(deadline)
-        wait = min(idle, remaining)
-        try:
-            async with asyncio.timeout(wait):
-                message = await receive()
-        except TimeoutError:
-            if wait < idle:
-                raise _late(deadline) from None
-            raise UploadTimeout(
-                f"Tệp gửi lên bị ngắt quãng: quá {_seconds_vi(idle)} giây không nhận thêm được "
-                "dữ liệu. Hãy kiểm tra kết nối mạng rồi gửi lại."
-            ) from None
-        received += len(message.get("body", b""))
-        if max_bytes is not None and received > max_bytes:
-            from app.integration.files import PayloadTooLarge  # files builds on this module
+    def too_large() -> Exception:
+        from app.integration.files import PayloadTooLarge  # files builds on this module
 
-            raise PayloadTooLarge(max_bytes)
-        return message
+        assert max_bytes is not None
+        return PayloadTooLarge(max_bytes)
 
-    return guarded
-
-
-def _late(deadline: float) -> UploadTimeout:
-    return UploadTimeout(
-        f"Tệp gửi lên quá chậm: chưa nhận xong sau {_seconds_vi(deadline)} giây. Hãy kiểm tra "
-        "kết nối mạng, hoặc chia thành nhiều tệp nhỏ hơn rồi gửi lại."
+    return bodies.timed_receive(
+        receive, idle=idle, deadline=deadline, max_bytes=max_bytes, too_large=too_large
     )
 
 
