@@ -329,6 +329,34 @@ def _close(
     return after
 
 
+def settle_on_reopen(
+    *,
+    db_session: Session,
+    actor: Actor,
+    clock: Clock,
+    plan: Plan,
+    unit: Unit,
+    period: Period,
+    comment: str,
+) -> None:
+    """A coordinator who reopens the report directly (the old button) does what a waiting
+    request asked: the request is marked granted with the reopen's reason, in the reopen's
+    transaction, so it neither waits for a decision on a report that is open again nor blocks
+    the unit's next request. No message of its own: the reopen already tells the unit."""
+    row = pending_row(db_session=db_session, target=_Target(plan, unit, period))
+    if row is None:
+        return
+    _close(
+        db_session=db_session,
+        actor=actor,
+        clock=clock,
+        target=_Target(plan, unit, period),
+        row=row,
+        status=ReopenStatus.GRANTED,
+        comment=comment,
+    )
+
+
 def grant(
     *,
     db_session: Session,

@@ -381,6 +381,18 @@ def _transition(
         after=after,
         clock=clock,
     )
+    if reopening and notify:  # a direct reopen also settles a request waiting for one
+        from app.reporting import reopen  # reopen builds on this module
+
+        reopen.settle_on_reopen(
+            db_session=db_session,
+            actor=actor,
+            clock=clock,
+            plan=plan,
+            unit=unit_row,
+            period=p,
+            comment=comment,
+        )
     if to == SubmissionStatus.RETURNED and notify:  # the unit hears of it in the same transaction
         assert plan.id is not None
         returns.notify(

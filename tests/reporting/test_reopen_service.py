@@ -452,3 +452,35 @@ def test_two_coordinators_deciding_at_once_do_not_overwrite_each_other(
     with Session(clean_db) as check:
         assert check.exec(select(ReopenRequest.status)).all() == ["refused"]
         assert status_of(check) == "approved"
+
+
+def test_a_direct_reopen_settles_the_request_waiting_for_one(
+    seeded: Session, clock: FixedClock, people: dict[str, Actor]
+) -> None:
+    """The coordinator who uses the plain “Mở lại” button while a request waits has done what it
+    asked: the request is granted with the reopen's reason, and the unit may ask again later."""
+    approve(seeded, clock)
+    ask(seeded, clock, people["reporter"])
+    reporting_service.reopen(
+        db_session=seeded,
+        actor=people["coordinator"],
+        clock=clock,
+        unit=UNIT,
+        period=PERIOD,
+        comment="Mở lại theo đề nghị của đơn vị.",
+    )
+    seeded.expire_all()
+    [row] = seeded.exec(select(ReopenRequest)).all()
+    assert (row.status, row.decided_by) == ("granted", "dp.vhxh")
+    assert row.decision_comment == "Mở lại theo đề nghị của đơn vị."
+    assert status_of(seeded) == "returned"
+    events = seeded.exec(
+        select(AuditEvent).where(AuditEvent.entity == "reopen_request").order_by(AuditEvent.id)
+    ).all()
+    assert [e.action for e in events] == ["create", "update"]
+    # nothing waits any more: after the unit sends and the office approves, it may ask again
+    reporting_service.submit(db_session=seeded, actor=SYSTEM, clock=clock, unit=UNIT, period=PERIOD)
+    reporting_service.approve(
+        db_session=seeded, actor=SYSTEM, clock=clock, unit=UNIT, period=PERIOD
+    )
+    assert ask(seeded, clock, people["reporter"]).number == 2
