@@ -19,6 +19,7 @@ from app.clock import Clock
 from app.periods import Period
 from app.reporting import service as reporting_service
 from app.reporting.models import SubmissionRead, SubmissionStatus, Timeliness
+from app.reporting.outliers import Thresholds
 
 #: The order of the list: what someone asked the unit to fix first, the newest duty last.
 ORDER = ("returned", "reopened", "overdue", "upcoming", "waiting")
@@ -79,7 +80,9 @@ def kind_of(sub: SubmissionRead) -> str | None:
     return None
 
 
-def build(*, db_session: Session, actor: Actor, clock: Clock) -> Agenda:
+def build(
+    *, db_session: Session, actor: Actor, clock: Clock, thresholds: Thresholds | None = None
+) -> Agenda:
     agenda = Agenda(today=clock.today(), unit=actor.unit_code)
     if can(actor, Permission.REVIEW):
         agenda.review_queue, _ = reporting_service.list_submissions(
@@ -88,6 +91,7 @@ def build(*, db_session: Session, actor: Actor, clock: Clock) -> Agenda:
             clock=clock,
             filters=reporting_service.SubmissionFilters(status=SubmissionStatus.SUBMITTED),
             limit=1000,
+            thresholds=thresholds,
         )
     if actor.unit_code and can(actor, Permission.DATA_WRITE, unit_code=actor.unit_code):
         subs, _ = reporting_service.list_submissions(

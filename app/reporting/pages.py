@@ -103,7 +103,12 @@ def home(request: Request, identity: WebUser, db_session: SessionDep, clock: Clo
         "reporting/home.html",
         {
             "title": "Việc cần làm",
-            "agenda": agenda.build(db_session=db_session, actor=actor, clock=clock),
+            "agenda": agenda.build(
+                db_session=db_session,
+                actor=actor,
+                clock=clock,
+                thresholds=flags.thresholds_of(request.app.state.settings),
+            ),
             "status_labels": STATUS_LABELS,
         },
     )

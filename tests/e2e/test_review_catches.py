@@ -121,6 +121,7 @@ def test_a_review_that_catches_what_is_wrong(
     # The coordinator: the confirmation, the file, the outlier and why; approval needs a comment.
     reviewer = new_tab(browser)
     login(reviewer, server.url, "dp.vhxh", PASSWORD)
+    expect(reviewer.locator("#home-queue")).to_contain_text("⚠ 1 cảnh báo")
     reviewer.goto(f"{server.url}/review")
     expect(reviewer.locator("td.flag-count")).to_contain_text("1")
     reviewer.goto(f"{server.url}{REVIEW}")

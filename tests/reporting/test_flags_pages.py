@@ -63,6 +63,7 @@ def test_review_page_and_queue_show_the_flags_and_approval_needs_a_comment(
     queue = reviewer_web.get("/review")
     assert "<th>Cảnh báo</th>" in queue.text
     assert '<td class="num flag-count"><span class="bad">⚠ 1</span></td>' in queue.text
+    assert '<span class="bad">⚠ 1 cảnh báo</span>' in reviewer_web.get("/").text  # the landing
 
     page = reviewer_web.get("/review/ttpvhcc/2025-10")
     assert page.status_code == 200
