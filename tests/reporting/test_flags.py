@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.accounts.permissions import Role
 from app.actors import Actor
@@ -352,7 +352,11 @@ def test_rule_editing_is_for_the_plans_writers_and_audited(
         version=2,
     )
     assert off.active is False
-    events = seeded.exec(select(AuditEvent).where(AuditEvent.entity == "validation_rule")).all()
+    events = seeded.exec(
+        select(AuditEvent)
+        .where(AuditEvent.entity == "validation_rule")
+        .order_by(col(AuditEvent.id))
+    ).all()
     assert [(e.action, e.actor_username) for e in events] == [
         ("create", "dp.vhxh"),
         ("update", "dp.vhxh"),
