@@ -17,19 +17,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from app.actors import Actor
-from app.audit import service as audit
-from app.audit.models import AuditAction
 from app.clock import Clock
 from app.periods import Period, format_date_vi
 from app.plans.models import Plan
-from app.reminders import schedule
+from app.reminders import returns, schedule
 from app.reminders.models import (
-    Channel,
-    DeliveryStatus,
     Notification,
     PassResult,
     Reminder,
-    ReminderDelivery,
 )
 from app.reminders.recipients import recipients_for
 from app.reminders.workdays import WorkingCalendar
@@ -83,81 +78,32 @@ def _claim(
 ) -> Reminder | None:
     """The reminder, its notifications, pending e-mails and audit row, in one transaction;
     ``None`` when another pass claimed it first."""
-    assert plan.id is not None and unit.id is not None
+    assert plan.id is not None
     title, body, lines = _texts(unit=unit, period=period, due=due, items=items)
-    now = clock.now()
-    reminder = Reminder(
-        plan_id=plan.id,
-        unit_id=unit.id,
-        period=str(period),
-        kind=schedule.coordination_kind(slot.kind),
-        due_date=due,
-        scheduled_date=slot.day,
-        missing=lines,
-        created_at=now,
-    )
-    db_session.add(reminder)
     try:
-        db_session.flush()
-    except IntegrityError:
-        db_session.rollback()
-        return None
-    assert reminder.id is not None
-    people = recipients_for(db_session=db_session, unit=unit, copy_heads=False).to
-    link = f"/units/{unit.code}/periods/{items[0].period}#coordinating"
-    emails: set[str] = set()
-    for user in people:
-        assert user.id is not None
-        db_session.add(
-            Notification(
-                user_id=user.id,
-                reminder_id=reminder.id,
+        reminder = returns.queue_message(
+            db_session=db_session,
+            actor=actor,
+            clock=clock,
+            message=returns.Message(
+                plan_id=plan.id,
+                unit=unit,
+                period=period,
+                due_date=due,
+                kind=schedule.coordination_kind(slot.kind),
                 title=title,
                 body=body,
-                link=link,
-                created_at=now,
-            )
+                link=f"/units/{unit.code}/periods/{items[0].period}#coordinating",
+                scheduled_date=slot.day,
+                missing=tuple(lines),
+                audit_extra={"due_date": due.isoformat(), "tasks": [i.task for i in items]},
+            ),
+            people=recipients_for(db_session=db_session, unit=unit, copy_heads=False).to,
+            by_email=by_email,
         )
-        db_session.add(
-            ReminderDelivery(
-                reminder_id=reminder.id,
-                channel=Channel.APP,
-                recipient=user.username,
-                user_id=user.id,
-                status=DeliveryStatus.SENT,
-                attempts=1,
-                last_attempt_at=now,
-                sent_at=now,
-            )
-        )
-        if by_email and user.email and user.email.lower() not in emails:
-            emails.add(user.email.lower())
-            db_session.add(
-                ReminderDelivery(
-                    reminder_id=reminder.id,
-                    channel=Channel.EMAIL,
-                    recipient=user.email.lower(),
-                    user_id=user.id,
-                    status=DeliveryStatus.PENDING,
-                )
-            )
-    audit.record(
-        db_session=db_session,
-        actor=actor,
-        action=AuditAction.CREATE,
-        entity="reminder",
-        key=f"{unit.code}/{period}/{reminder.kind}",
-        after={
-            "unit": unit.code,
-            "period": str(period),
-            "kind": reminder.kind,
-            "due_date": due.isoformat(),
-            "to": [u.username for u in people],
-            "emails": sorted(emails),
-            "tasks": [i.task for i in items],
-        },
-        clock=clock,
-    )
+    except IntegrityError:  # another pass claimed this reminder first
+        db_session.rollback()
+        return None
     db_session.commit()
     return reminder
 

@@ -8,7 +8,7 @@ itself goes out after the response (``send_now``): a slow mail server must not h
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
 
@@ -125,6 +125,12 @@ class Message:
     title: str
     body: str
     link: str
+    #: The pass's slot day for a scheduled reminder; today for a message sent on an act.
+    scheduled_date: date | None = None
+    #: What the message is about, as the coordinators' log lists it (a reminder's tasks).
+    missing: tuple[str, ...] = ()
+    #: More of the message for its audit record.
+    audit_extra: dict[str, Any] = field(default_factory=dict)
 
 
 def queue_message(
@@ -148,12 +154,12 @@ def queue_message(
         period=str(message.period),
         kind=message.kind,
         due_date=message.due_date,
-        scheduled_date=clock.today(),
-        missing=[],
+        scheduled_date=message.scheduled_date or clock.today(),
+        missing=list(message.missing),
         created_at=now,
     )
     db_session.add(reminder)
-    db_session.flush()
+    db_session.flush()  # the (plan, unit, period, kind) key: a second claim fails here
     assert reminder.id is not None
     emails: set[str] = set()
     for user in people:
@@ -203,6 +209,7 @@ def queue_message(
             "kind": reminder.kind,
             "to": [u.username for u in people],
             "emails": sorted(emails),
+            **message.audit_extra,
         },
         clock=clock,
     )
