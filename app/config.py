@@ -6,6 +6,7 @@ Everything that differs between a laptop, CI and a ward's server lives here, so 
 
 from __future__ import annotations
 
+import importlib.util
 import secrets
 from datetime import date
 from functools import lru_cache
@@ -300,10 +301,15 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _s3_store_complete(self) -> Settings:
-        """An s3 store without a bucket would only fail at the first upload: refuse at start."""
+        """An s3 store without a bucket, half a key or boto3 would only fail at the first
+        upload: refuse at start instead."""
         if self.evidence_store == "s3" and not self.evidence_s3_bucket.strip():
             raise ValueError(
                 "PARTRACK_EVIDENCE_STORE=s3 needs PARTRACK_EVIDENCE_S3_BUCKET (the bucket's name)"
+            )
+        if self.evidence_store == "s3" and importlib.util.find_spec("boto3") is None:
+            raise ValueError(
+                "PARTRACK_EVIDENCE_STORE=s3 needs boto3: pip install '.[s3]' (or partrack[s3])"
             )
         if bool(self.evidence_s3_access_key_id) != bool(
             self.evidence_s3_secret_access_key.get_secret_value()

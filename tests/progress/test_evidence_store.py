@@ -129,7 +129,18 @@ def test_the_bucket_store_is_built_once_per_settings(settings: Settings, s3_endp
     assert isinstance(store_from_settings(settings), DiskStore)
 
 
-def test_an_s3_store_needs_a_bucket_and_both_halves_of_a_key(tmp_path: Path) -> None:
+def test_an_s3_store_needs_a_bucket_and_both_halves_of_a_key(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PARTRACK_EVIDENCE_STORE", "s3")
+    monkeypatch.setenv("PARTRACK_EVIDENCE_S3_BUCKET", BUCKET)
+    monkeypatch.setenv("PARTRACK_EVIDENCE_S3_SECRET_ACCESS_KEY", "bi-mat-thu")
+    monkeypatch.setenv("PARTRACK_EVIDENCE_S3_ACCESS_KEY_ID", "khoa-thu")
+    from_env = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert from_env.evidence_store == "s3" and from_env.evidence_s3_prefix == "evidence/"
+    assert "bi-mat-thu" not in repr(from_env)  # the secret never shows in logs
+    for name in ("BUCKET", "SECRET_ACCESS_KEY", "ACCESS_KEY_ID"):
+        monkeypatch.delenv(f"PARTRACK_EVIDENCE_S3_{name}")
     with pytest.raises(ValidationError, match="PARTRACK_EVIDENCE_S3_BUCKET"):
         Settings(evidence_store="s3", _env_file=None)  # type: ignore[call-arg]
     with pytest.raises(ValidationError, match="set together"):
