@@ -6,13 +6,14 @@ Everything that differs between a laptop, CI and a ward's server lives here, so 
 
 from __future__ import annotations
 
+import importlib.util
 import secrets
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT_DIR = Path(__file__).resolve().parent.parent
@@ -229,11 +230,10 @@ class Settings(BaseSettings):
     )
 
     # Evidence files for a task's update (app/progress/evidence; issue 19).
-    evidence_store: str = Field(
+    evidence_store: Literal["disk", "s3"] = Field(
         default="disk",
-        pattern="^disk$",
-        description="Where evidence files are kept: disk (the directory below). An "
-        "S3-compatible store plugs in behind the same protocol but is not built yet.",
+        description="Where evidence files are kept: disk (the directory below) or s3 (an "
+        "S3-compatible bucket, the evidence_s3_* settings; needs the `s3` extra, boto3).",
     )
     evidence_dir: Path = Field(
         default=ROOT_DIR / "data" / "evidence",
@@ -253,6 +253,34 @@ class Settings(BaseSettings):
     evidence_max_per_task: int = Field(
         default=20, ge=1, le=1000, description="Files and links per task, unit and period."
     )
+    evidence_s3_bucket: str = Field(
+        default="", description="Bucket of the s3 store (required when evidence_store is s3)."
+    )
+    evidence_s3_prefix: str = Field(
+        default="evidence/",
+        max_length=200,
+        description="Put before every object name in the bucket; keys under it are laid out as "
+        "in the disk store (ab/ab…), so a disk store's directory can be copied under it.",
+    )
+    evidence_s3_endpoint_url: str = Field(
+        default="",
+        description="Empty for AWS; the URL of an S3-compatible service otherwise (MinIO, Ceph, "
+        "a provider's object storage), e.g. https://s3.example.vn.",
+    )
+    evidence_s3_region: str = Field(
+        default="", description="Region of the bucket; empty: boto3's default (us-east-1)."
+    )
+    evidence_s3_addressing_style: Literal["auto", "path", "virtual"] = Field(
+        default="auto",
+        description="auto: path style (host/bucket/key) when an endpoint URL is set, as MinIO "
+        "and most S3-compatible services expect, boto3's own choice for AWS.",
+    )
+    evidence_s3_access_key_id: str = Field(
+        default="", description="Empty (with the secret): boto3's default credential chain."
+    )
+    evidence_s3_secret_access_key: SecretStr = Field(
+        default=SecretStr(""), description="Secret of the access key; never in the repository."
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -270,6 +298,27 @@ class Settings(BaseSettings):
         if value is not None and len(value.get_secret_value()) < 32:
             raise ValueError("PARTRACK_SECRET_KEY must be at least 32 characters")
         return value
+
+    @model_validator(mode="after")
+    def _s3_store_complete(self) -> Settings:
+        """An s3 store without a bucket, half a key or boto3 would only fail at the first
+        upload: refuse at start instead."""
+        if self.evidence_store == "s3" and not self.evidence_s3_bucket.strip():
+            raise ValueError(
+                "PARTRACK_EVIDENCE_STORE=s3 needs PARTRACK_EVIDENCE_S3_BUCKET (the bucket's name)"
+            )
+        if self.evidence_store == "s3" and importlib.util.find_spec("boto3") is None:
+            raise ValueError(
+                "PARTRACK_EVIDENCE_STORE=s3 needs boto3: pip install '.[s3]' (or partrack[s3])"
+            )
+        if bool(self.evidence_s3_access_key_id) != bool(
+            self.evidence_s3_secret_access_key.get_secret_value()
+        ):
+            raise ValueError(
+                "PARTRACK_EVIDENCE_S3_ACCESS_KEY_ID and PARTRACK_EVIDENCE_S3_SECRET_ACCESS_KEY are "
+                "set together, or both left empty for boto3's default credential chain"
+            )
+        return self
 
     @property
     def is_sqlite(self) -> bool:

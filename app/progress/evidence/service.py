@@ -10,6 +10,7 @@ is left behind by a refusal.
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 import tempfile
 from collections.abc import Iterator
@@ -37,13 +38,15 @@ from app.progress.evidence.models import (
     EvidenceLinkCreate,
     EvidenceRead,
 )
-from app.progress.evidence.store import EvidenceStore
+from app.progress.evidence.store import EvidenceStore, EvidenceStoreUnavailable
 from app.progress.models import ProgressStatus
 from app.progress.service import evidence_count, find_progress, is_monthly
 from app.units import service as unit_service
 from app.units.models import Unit
 
 API_DOWNLOAD = "/api/v1/evidence/{key}"
+log = logging.getLogger(__name__)
+
 _CHUNK = 64 * 1024
 #: Bytes kept in memory while a file is checked; the rest spills to a temporary file.
 _SPOOL_IN_MEMORY = 1024 * 1024
@@ -252,7 +255,7 @@ def attach_file(
         )
         return _commit_new(db_session, actor, clock, target, item)
     except BaseException:
-        store.delete(storage_key)
+        _forget(store, storage_key)  # the row's error is the answer, not the store's
         raise
 
 
@@ -381,8 +384,18 @@ def remove(
         db_session.rollback()
         raise
     if item.storage_key:
-        store.delete(item.storage_key)
+        _forget(store, item.storage_key)
     return before
+
+
+def _forget(store: EvidenceStore, storage_key: str) -> None:
+    """Delete stored bytes no row names (any more). A store that is down then leaves them behind,
+    logged: the item is already gone (or never was), so telling the officer it failed would be
+    false."""
+    try:
+        store.delete(storage_key)
+    except EvidenceStoreUnavailable:
+        log.warning("evidence %s left in the store: it was unreachable to delete", storage_key)
 
 
 def list_for_period(
