@@ -142,6 +142,9 @@ def unit_period(
             "title": f"{ws.unit.short_name} · {ws.period.label_vi}",
             **page_context(ws, identity, clock),
             **reopen_view.for_page(db_session=db_session, actor=identity.actor, clock=clock, ws=ws),
+            # What the reviewer will be shown, while the unit can still fix or explain it.
+            "own_flags": _report_flags(request, db_session, ws) if ws.can_edit else [],
+            "flag_kind_labels": flags.KIND_LABELS,
         },
     )
 

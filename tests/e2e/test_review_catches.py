@@ -103,6 +103,7 @@ def test_a_review_that_catches_what_is_wrong(
     kpi.locator("input[name=denominator]").fill("1.180")
     save(page, "#kpi-online_dossier")
     shot("reporter-before-sending")
+    page.locator("#task-II-1-6-1").screenshot(path=str(shot.folder / "evidence-row.png"))
     page.goto(f"{server.url}{WS}/submit")
     page.get_by_role("button", name="Xác nhận gửi báo cáo").click()
     expect(page.get_by_text("Đã gửi báo cáo.")).to_be_visible()
@@ -115,7 +116,7 @@ def test_a_review_that_catches_what_is_wrong(
     expect(item).to_contain_text("Đã rà soát 12 quy trình nội bộ cùng VH-XH.")
     item.get_by_role("button", name="Xác nhận").click()
     expect(partner.locator("#coord-II-2-3-4")).to_contain_text("đã xác nhận")
-    partner.screenshot(path=str(shot.folder / "partner-confirmed.png"), full_page=True)
+    partner.locator("#coordinating").screenshot(path=str(shot.folder / "partner-confirmed.png"))
     partner.context.close()
 
     # The coordinator: the confirmation, the file, the outlier and why; approval needs a comment.
@@ -135,7 +136,7 @@ def test_a_review_that_catches_what_is_wrong(
     expect(flags.first).to_contain_text(
         "Mẫu số 1.180: gấp 23,6 lần trung vị của 4 đơn vị khác cùng kỳ (50)"
     )
-    reviewer.screenshot(path=str(shot.folder / "review-flags.png"), full_page=True)
+    reviewer.locator("#review-flags").screenshot(path=str(shot.folder / "review-flags.png"))
 
     approve = reviewer.get_by_role("button", name=re.compile("Duyệt báo cáo"))
     approve.click()

@@ -119,3 +119,21 @@ def test_a_blocking_rule_is_listed_before_and_after_trying_to_send(
     fragment = unit_web.post(f"{WS}/submit", data={"csrf_token": csrf, "version": "0"}, headers=HX)
     assert fragment.status_code == 422
     assert fragment.text.lstrip().startswith('<section class="card" id="confirm-submit">')
+
+
+def test_the_unit_sees_its_flags_in_the_workspace_while_it_can_still_fix_them(
+    unit_web: TestClient, seeded: Session, clock: FixedClock
+) -> None:
+    """What the reviewer will be shown, the unit sees first: on its own page, before sending;
+    once sent the page is read-only and the list is gone (the reviewer has it)."""
+    assert 'id="own-flags"' not in unit_web.get(WS).text  # nothing typed, nothing to flag
+    put(seeded, clock, "digitized_components", numerator=30, denominator=50)
+    put(seeded, clock, "reuse_digitized", numerator=45, denominator=50)
+    page = unit_web.get(WS).text
+    assert 'id="own-flags"' in page
+    assert "Số liệu kỳ này có 1 điểm người duyệt sẽ được nhắc xem kỹ" in page
+    assert "Số hồ sơ khai thác, sử dụng lại dữ liệu số hóa không thể nhiều hơn" in page
+    reporting_service.submit(
+        db_session=seeded, actor=SYSTEM, clock=clock, unit="ttpvhcc", period="2025-10"
+    )
+    assert 'id="own-flags"' not in unit_web.get(WS).text
