@@ -121,3 +121,25 @@ def test_a_bulk_import_obeys_the_done_rule_with_the_same_message(
     assert PRODUCT in refused.text and "evidence_required" in refused.text
     named = row | {"evidence": "Kế hoạch số 45/KH-TTPVHCC ngày 20/10/2025"}
     assert api.post("/api/v1/progress/bulk", json=[named]).status_code == 200
+
+
+def test_a_period_s_evidence_in_one_call_task_by_task(
+    api: TestClient, seeded: Session, clean_db: Engine, clock: FixedClock
+) -> None:
+    own = as_user(api, clean_db, clock, "bc.ttpv", "ttpvhcc")
+    period_url = "/api/v1/units/ttpvhcc/periods/2025-10/evidence"
+    assert api.get(period_url, headers=own).json() == []
+    first = api.post(URL, headers=own, files={"file": ("a.pdf", PDF, "application/pdf")}).json()
+    other_task = "/api/v1/units/ttpvhcc/periods/2025-10/tasks/II.2.3.6/evidence"
+    second = api.post(
+        other_task, headers=own, json={"url": "https://phudinh.hochiminhcity.gov.vn/vb/45"}
+    ).json()
+    listed = api.get(period_url, headers=own).json()
+    assert [(i["task"], i["key"]) for i in listed] == [
+        (TASK, first["key"]),
+        ("II.2.3.6", second["key"]),
+    ]
+    # another period holds none of them; another unit's reporter may not look
+    assert api.get("/api/v1/units/ttpvhcc/periods/2025-11/evidence", headers=own).json() == []
+    other = as_user(api, clean_db, clock, "bc.vp", "vp")
+    assert api.get(period_url, headers=other).status_code == 403

@@ -62,6 +62,20 @@ def _limits(request: Request) -> service.EvidenceLimits:
     return service.EvidenceLimits.of(request.app.state.settings)
 
 
+@router.get(
+    "/units/{unit}/periods/{period}/evidence",
+    response_model=list[EvidenceRead],
+    summary="All the evidence of a unit's updates for a period",
+)
+def list_period_evidence(
+    db_session: SessionDep, actor: CurrentActor, unit: str, period: str
+) -> list[EvidenceRead]:
+    """Every file and link the unit attached for `period`, task by task (each item names its
+    `task`), oldest first: what an integrator archives, or a reviewer checks, in one call."""
+    found = service.list_for_period(db_session=db_session, actor=actor, unit=unit, period=period)
+    return [item for items in found.values() for item in items]
+
+
 @router.get(_TASK_PATH, response_model=list[EvidenceRead], summary="A task update's evidence")
 def list_evidence(
     db_session: SessionDep, actor: CurrentActor, unit: str, period: str, code: str
