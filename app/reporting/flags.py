@@ -4,7 +4,8 @@ Four kinds, each with its reason in Vietnamese:
 
 * ``outlier_history``: a figure far from the unit's own last periods of the same indicator and
   domain (``outliers``; the last ``PARTRACK_OUTLIER_HISTORY_PERIODS`` periods of the same length,
-  so a quarter is never compared with months);
+  so a quarter is never compared with a month, though an earlier quarter reported month by month
+  counts as the quarter its months make, ``_from_months``);
 * ``outlier_peers``: a figure far from the other units' figures for the same indicator, domain
   and period;
 * ``rule``: a validation rule the report breaks (``rules``); a ``block`` rule also refuses the
@@ -37,7 +38,7 @@ from app.clock import Clock
 from app.errors import FieldError, Invalid
 from app.formatting import format_number
 from app.kpis.models import Domain, Indicator, Reading, ReadingSource, figures_differ
-from app.periods import Period
+from app.periods import Granularity, Period
 from app.plans import service as plan_service
 from app.plans.models import Assignment, Plan
 from app.progress.models import ProgressUpdate
@@ -141,7 +142,11 @@ def _load(
         i.id: i for i in db_session.exec(select(Indicator).where(Indicator.plan_id == plan.id))
     }
     domains = {d.id: d for d in db_session.exec(select(Domain))}
-    wanted = {str(p) for p in periods} | {str(h) for p in periods for h in _history(p, depth)}
+    earlier = {h for p in periods for h in _history(p, depth)}
+    wanted = {str(p) for p in periods} | {str(h) for h in earlier}
+    wanted |= {
+        str(m) for h in earlier if h.granularity is not Granularity.MONTH for m in h.months()
+    }
     readings: dict[tuple[int, str], list[Reading]] = defaultdict(list)
     if indicators and wanted:
         query = select(Reading).where(
@@ -174,8 +179,51 @@ def _load(
     )
 
 
-def _key(r: Reading) -> tuple[int, int | None]:
+def _key(r: Reading | _Figures) -> tuple[int, int | None]:
     return (r.indicator_id, r.domain_id)
+
+
+@dataclass(frozen=True)
+class _Figures:
+    """A quarter's figures put together from its three months' readings."""
+
+    indicator_id: int
+    domain_id: int | None
+    value: float | None
+    numerator: float | None
+    denominator: float | None
+
+
+def _from_months(loaded: _Loaded, *, unit_id: int, period: Period) -> list[_Figures]:
+    """An earlier quarter the unit reported month by month (Plan 84's 2025), as one quarter, so
+    a quarter of 2026 has a history before four quarters of its own exist. Only figures reported
+    in every month of the quarter count: a quarter's volume from two months would look like a
+    fall. Counts add up; a rate is the summed numerator over the summed denominator, else the
+    months' mean."""
+    months = [loaded.readings.get((unit_id, str(m)), []) for m in period.months()]
+    by_key: dict[tuple[int, int | None], list[Reading]] = defaultdict(list)
+    for readings in months:
+        for r in readings:
+            by_key[_key(r)].append(r)
+    found = []
+    for (indicator_id, domain_id), rows in by_key.items():
+        if len(rows) != len(months):
+            continue
+        percent = loaded.indicators[indicator_id].measure == "percent"
+        nums = [r.numerator for r in rows]
+        dens = [r.denominator for r in rows]
+        numerator = sum(n for n in nums if n is not None) if None not in nums else None
+        denominator = sum(d for d in dens if d is not None) if None not in dens else None
+        values = [r.value for r in rows if r.value is not None]
+        value: float | None
+        if percent and numerator is not None and denominator:
+            value = numerator / denominator * 100
+        elif len(values) != len(rows):
+            value = None
+        else:
+            value = sum(values) / len(values) if percent else sum(values)
+        found.append(_Figures(indicator_id, domain_id, value, numerator, denominator))
+    return found
 
 
 def _subject(loaded: _Loaded, indicator: Indicator, domain_id: int | None) -> str:
@@ -187,9 +235,12 @@ def _outlier_flags(
     loaded: _Loaded, *, unit_id: int, period: Period, thresholds: Thresholds
 ) -> list[FlagRead]:
     own = loaded.readings.get((unit_id, str(period)), [])
-    history: dict[tuple[int, int | None], list[Reading]] = defaultdict(list)
+    history: dict[tuple[int, int | None], list[Reading | _Figures]] = defaultdict(list)
     for earlier in _history(period, thresholds.history_periods):
-        for r in loaded.readings.get((unit_id, str(earlier)), []):
+        found: Sequence[Reading | _Figures] = loaded.readings.get((unit_id, str(earlier)), [])
+        if not found and earlier.granularity is not Granularity.MONTH:
+            found = _from_months(loaded, unit_id=unit_id, period=earlier)
+        for r in found:
             history[_key(r)].append(r)
     peers: dict[tuple[int, int | None], list[Reading]] = defaultdict(list)
     for (other, p), found in loaded.readings.items():

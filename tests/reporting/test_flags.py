@@ -104,6 +104,47 @@ def test_outliers_against_history_and_peers_with_reasons(
     assert report_flags(seeded, "vp", "2027-Q1") == []
 
 
+def test_a_quarter_of_2026_is_judged_against_2025_s_months_put_together(
+    seeded: Session,
+) -> None:
+    """Plan 84 reports by month in 2025 and by quarter from 2026: the last quarter of 2025,
+    reported month by month, counts as one quarter of history (counts summed), so 2026-Q4 has
+    four quarters behind it already."""
+    clock = FixedClock.on(date(2026, 12, 20))
+    for month, (num, den) in zip(
+        ("2025-10", "2025-11", "2025-12"), ((4, 5), (4, 5), (5, 6)), strict=True
+    ):
+        put(seeded, clock, indicator="online_dossier", period=month, numerator=num, denominator=den)
+    for quarter, (num, den) in zip(
+        ("2026-Q1", "2026-Q2", "2026-Q3"), ((12, 15), (13, 15), (12, 14)), strict=True
+    ):
+        put(
+            seeded,
+            clock,
+            indicator="online_dossier",
+            period=quarter,
+            numerator=num,
+            denominator=den,
+        )
+    put(seeded, clock, indicator="online_dossier", period="2026-Q4", numerator=130, denominator=150)
+    [flag] = report_flags(seeded, "ttpvhcc", "2026-Q4")
+    assert flag.kind == FlagKind.OUTLIER_HISTORY and flag.field == "denominator"
+    # 2025-Q4 is 5 + 5 + 6 = 16 dossiers: the median of 14, 15, 15, 16 is 15
+    assert flag.message == "Mẫu số 150: gấp 10 lần trung vị 4 kỳ trước (15)"
+
+
+def test_a_quarter_reported_in_only_some_of_its_months_is_no_history(seeded: Session) -> None:
+    """Two months of volume would read as a fall: without all three, 2025-Q4 is left out and
+    three quarters are too few to judge."""
+    clock = FixedClock.on(date(2026, 12, 20))
+    for month in ("2025-11", "2025-12"):
+        put(seeded, clock, indicator="online_dossier", period=month, numerator=4, denominator=5)
+    for quarter in ("2026-Q1", "2026-Q2", "2026-Q3"):
+        put(seeded, clock, indicator="online_dossier", period=quarter, numerator=12, denominator=15)
+    put(seeded, clock, indicator="online_dossier", period="2026-Q4", numerator=130, denominator=150)
+    assert report_flags(seeded, "ttpvhcc", "2026-Q4") == []
+
+
 def test_a_sample_below_the_minimum_flags_nothing(seeded: Session, clock: FixedClock) -> None:
     put(seeded, clock, indicator="online_dossier", period="2025-10", numerator=1, denominator=1000)
     put(seeded, clock, unit="vp", indicator="online_dossier", period="2025-10", value=90)
