@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable, Sequence
+from typing import Any
 
-from sqlalchemy import func, or_
-from sqlmodel import Session, col, select
+from sqlalchemy import Column, func, or_
+from sqlmodel import Session, SQLModel, col, select
 
 from app.accounts.permissions import Permission, authorize
 from app.actors import Actor
@@ -204,35 +205,55 @@ def update_unit(
     return after
 
 
-def references(*, db_session: Session, unit: Unit) -> dict[str, int]:
-    """What still points at a unit; a unit with history is deactivated, never deleted."""
-    from app.kpis.models import Indicator, Reading
-    from app.plans.models import Assignment, AssignmentCoordinator, Plan
-    from app.progress.models import ProgressUpdate
+#: What a row of each referencing table is called in the refusal. A table missing here still
+#: blocks the delete (under its table name): the check follows the foreign keys, so a new table
+#: that points at a unit can never turn a refused delete into a database error.
+_REFERENCE_LABELS: dict[str, str] = {
+    "unit": "đơn vị cấp dưới",
+    "plan": "kế hoạch",
+    "assignment": "nhiệm vụ chủ trì",
+    "assignment_coordinator": "nhiệm vụ phối hợp",
+    "indicator": "chỉ tiêu phụ trách",
+    "kpi_reading": "số liệu chỉ tiêu",
+    "progress_update": "báo cáo tiến độ",
+    "evidence_item": "minh chứng",
+    "report_submission": "báo cáo kỳ",
+    "reopen_request": "đề nghị mở lại báo cáo",
+    "coordination_reply": "ý kiến phối hợp",
+    "app_user": "tài khoản người dùng",
+    "reminder": "nhắc việc",
+    "dossier": "hồ sơ TTHC",
+    "feedback": "phản ánh, kiến nghị",
+    "sipas_code": "mã khảo sát",
+    "sipas_kiosk": "máy khảo sát",
+    "sipas_response": "phiếu khảo sát",
+}
 
-    checks = {
-        "đơn vị cấp dưới": select(func.count()).select_from(Unit).where(Unit.parent_id == unit.id),
-        "kế hoạch": select(func.count())
-        .select_from(Plan)
-        .where(or_(col(Plan.issuer_unit_id) == unit.id, col(Plan.coordinator_unit_id) == unit.id)),
-        "nhiệm vụ chủ trì": select(func.count())
-        .select_from(Assignment)
-        .where(Assignment.lead_unit_id == unit.id),
-        "nhiệm vụ phối hợp": select(func.count())
-        .select_from(AssignmentCoordinator)
-        .where(AssignmentCoordinator.unit_id == unit.id),
-        "chỉ tiêu phụ trách": select(func.count())
-        .select_from(Indicator)
-        .where(Indicator.responsible_unit_id == unit.id),
-        "số liệu chỉ tiêu": select(func.count())
-        .select_from(Reading)
-        .where(Reading.unit_id == unit.id),
-        "báo cáo tiến độ": select(func.count())
-        .select_from(ProgressUpdate)
-        .where(ProgressUpdate.unit_id == unit.id),
-    }
-    counts = {label: db_session.exec(q).one() for label, q in checks.items()}
-    return {label: n for label, n in counts.items() if n}
+
+def references(*, db_session: Session, unit: Unit) -> dict[str, int]:
+    """What still points at a unit; a unit with history is deactivated, never deleted.
+
+    The tables are found from the foreign keys in the metadata rather than imported by name, so
+    the units package depends on none of the domains that refer to units, and every table that
+    does refer to one is counted (a row per table, whichever of its columns names the unit).
+    """
+    by_table: dict[str, list[Column[Any]]] = {}
+    for table in SQLModel.metadata.sorted_tables:
+        for fk in table.foreign_keys:
+            if fk.column.table.name == Unit.__tablename__ and fk.column.name == "id":
+                by_table.setdefault(table.name, []).append(fk.parent)
+    refs: dict[str, int] = {}
+    for name, columns in by_table.items():
+        query = (
+            select(func.count())
+            .select_from(columns[0].table)
+            .where(or_(*(column == unit.id for column in columns)))
+        )
+        count = db_session.exec(query).one()
+        if count:
+            label = _REFERENCE_LABELS.get(name, name)
+            refs[label] = refs.get(label, 0) + count
+    return refs
 
 
 def delete_unit(

@@ -74,9 +74,6 @@ KNOWN_KNOT: frozenset[tuple[str, str]] = frozenset(
         ("scores", "units"),
         ("units", "accounts"),
         ("units", "audit"),
-        ("units", "kpis"),
-        ("units", "plans"),
-        ("units", "progress"),
     }
 )
 

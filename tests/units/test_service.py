@@ -129,3 +129,48 @@ def test_list_units_search_pages_after_filtering(seeded: Session) -> None:
     )
     assert total == 3
     assert [u.code for u in items] == ["vhxh", "vp"]
+
+
+def test_delete_refuses_a_unit_only_an_account_points_at(
+    seeded: Session, clock: FixedClock
+) -> None:
+    """Every table with a foreign key to a unit blocks the delete, not only the plan's tables:
+    before the check followed the foreign keys, a unit whose only link was a user account (or a
+    report, a coordination reply …) reached the database's constraint and answered 500."""
+    from app.accounts import service as account_service
+    from app.accounts.models import UserCreate
+    from app.accounts.permissions import Role
+
+    make(seeded, clock, "to-tk", parent="phu-dinh")
+    account_service.create_user(
+        db_session=seeded,
+        actor=SYSTEM,
+        clock=clock,
+        data=UserCreate(
+            username="canbo-totk",
+            full_name="Cán bộ Tổ TK",
+            role=Role.REPORTER,
+            unit="to-tk",
+            password="Mat-khau-tam-2025",
+        ),
+    )
+    with pytest.raises(Conflict) as info:
+        unit_service.delete_unit(db_session=seeded, actor=SYSTEM, code="to-tk")
+    assert info.value.code == "unit_in_use"
+    assert "1 tài khoản người dùng" in info.value.message
+    assert unit_service.get_by_code(db_session=seeded, code="to-tk") is not None
+
+
+def test_every_table_pointing_at_a_unit_has_a_vietnamese_label() -> None:
+    """A new table with a unit column must be named in the refusal, not by its table name."""
+    from sqlmodel import SQLModel
+
+    import app.models  # noqa: F401  (the registry of every table)
+
+    pointing = {
+        table.name
+        for table in SQLModel.metadata.sorted_tables
+        for fk in table.foreign_keys
+        if fk.column.table.name == "unit"
+    }
+    assert pointing - set(unit_service._REFERENCE_LABELS) == set()
