@@ -27,6 +27,7 @@ from app.clock import ClockDep
 from app.db import SessionDep
 from app.names import names_for
 from app.plans import service as plan_service
+from app.plans import task_edits
 from app.plans.models import AssignmentCreate, AssignmentRead, AssignmentUpdate
 from app.plans.pages import CADENCE_LABELS
 from app.templating import is_partial_request, render
@@ -159,7 +160,7 @@ async def create_task(
         db_session,
         AssignmentCreate,
         data,
-        lambda parsed: plan_service.create_assignment(
+        lambda parsed: task_edits.create_assignment(
             db_session=db_session, actor=identity.actor, clock=clock, data=parsed
         ),
         errors=errors,
@@ -202,7 +203,7 @@ async def update_task(
         db_session,
         AssignmentUpdate,
         data,
-        lambda parsed: plan_service.update_assignment(
+        lambda parsed: task_edits.update_assignment(
             db_session=db_session,
             actor=identity.actor,
             clock=clock,

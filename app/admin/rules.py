@@ -17,7 +17,8 @@ from app.admin import history
 from app.admin.forms import FormState, answer, attempt, read_form
 from app.clock import ClockDep
 from app.db import SessionDep
-from app.kpis import service as kpi_service
+from app.kpis.domains import list_domains
+from app.kpis.indicators import list_indicators
 from app.names import names_for
 from app.reporting import rule_service
 from app.reporting.forms import format_number_input, parse_number_vi
@@ -44,10 +45,10 @@ _BLANK_IS_NONE = (
 
 
 def _options(db_session: Any) -> dict[str, Any]:
-    indicators, _ = kpi_service.list_indicators(
+    indicators, _ = list_indicators(
         db_session=db_session, plan_code=None, area=None, unit=None, limit=1000, offset=0
     )
-    domains = kpi_service.list_domains(db_session=db_session, active=True)
+    domains = list_domains(db_session=db_session, active=True)
     return {
         "indicator_options": [(i.code, f"{i.name} ({i.code})") for i in indicators],
         "domain_options": [(d.code, d.name) for d in domains],

@@ -23,7 +23,8 @@ from app.admin.forms import (
 from app.admin.units import all_units
 from app.clock import ClockDep
 from app.db import SessionDep
-from app.kpis import service as kpi_service
+from app.kpis import domains as domain_service
+from app.kpis import indicators as indicator_service
 from app.kpis.models import DomainCreate, DomainRead, IndicatorUpdate
 from app.names import names_for
 from app.plans import service as plan_service
@@ -60,13 +61,13 @@ def _labels(db_session: Any) -> dict[str, Any]:
 
 
 def _list_context(db_session: Any, domain_form: FormState | None = None) -> dict[str, Any]:
-    indicators, _ = kpi_service.list_indicators(
+    indicators, _ = indicator_service.list_indicators(
         db_session=db_session, plan_code=None, area=None, unit=None, limit=1000, offset=0
     )
     return {
         "title": "Chỉ tiêu của kế hoạch",
         "indicators": indicators,
-        "domains": kpi_service.list_domains(db_session=db_session),
+        "domains": domain_service.list_domains(db_session=db_session),
         "domain_form": domain_form or FormState("domain-create"),
         **_labels(db_session),
     }
@@ -89,7 +90,7 @@ async def create_domain(
         db_session,
         DomainCreate,
         data,
-        lambda parsed: kpi_service.create_domain(
+        lambda parsed: domain_service.create_domain(
             db_session=db_session, actor=identity.actor, clock=clock, data=parsed
         ),
     )
@@ -131,9 +132,9 @@ def _domain_targets(
 
 def _target_context(db_session: Any, code: str, edit: FormState | None = None) -> dict[str, Any]:
     plan = plan_service.get_plan(db_session=db_session, code=None)
-    row = kpi_service.get_indicator(db_session=db_session, plan=plan, code=code)
-    indicator = kpi_service.indicator_reads(db_session=db_session, plan=plan, rows=[row])[0]
-    domains = kpi_service.list_domains(db_session=db_session, active=True)
+    row = indicator_service.get_indicator(db_session=db_session, plan=plan, code=code)
+    indicator = indicator_service.indicator_reads(db_session=db_session, plan=plan, rows=[row])[0]
+    domains = domain_service.list_domains(db_session=db_session, active=True)
     return {
         "domains": domains if indicator.disaggregation == "domain" else [],
         "domain_target_texts": {
@@ -167,7 +168,7 @@ async def update_target(
     request: Request, code: str, identity: WebUser, db_session: SessionDep, clock: ClockDep
 ) -> Response:
     authorize(identity.actor, Permission.PLAN_WRITE)  # the role before the form
-    domains = kpi_service.list_domains(db_session=db_session, active=True)
+    domains = domain_service.list_domains(db_session=db_session, active=True)
     typed = await read_form(request, (*_FIELDS, *(_domain_field(d.code) for d in domains)))
     due, due_error = parse_date_vi(typed["due_date"])
     data = {
@@ -188,7 +189,7 @@ async def update_target(
     if due_error:
         due_error_map["due_date"] = due_error
     plan = plan_service.get_plan(db_session=db_session, code=None)
-    current = kpi_service.get_indicator(db_session=db_session, plan=plan, code=code)
+    current = indicator_service.get_indicator(db_session=db_session, plan=plan, code=code)
     if current.disaggregation == "domain" and (typed["disaggregation"] or "domain") == "domain":
         targets, target_errors = _domain_targets(typed, domains, current.measure == "percent")
         data["domain_targets"] = targets
@@ -197,7 +198,7 @@ async def update_target(
         db_session,
         IndicatorUpdate,
         data,
-        lambda parsed: kpi_service.update_indicator(
+        lambda parsed: indicator_service.update_indicator(
             db_session=db_session,
             actor=identity.actor,
             clock=clock,

@@ -62,6 +62,7 @@ from app.integration.records import (
     take,
 )
 from app.kpis import service as kpi_service
+from app.kpis.lookups import Lookups
 from app.kpis.models import (
     Disaggregation,
     Domain,
@@ -71,12 +72,12 @@ from app.kpis.models import (
     ReadingWrite,
     figures_differ,
 )
-from app.kpis.service import Lookups, WriteAction
 from app.periods import Granularity, Period, PeriodError
 from app.plans import service as plan_service
 from app.plans.models import Plan
 from app.units import service as unit_service
 from app.units.models import Unit
+from app.versioning import WriteAction
 
 DOSSIER_COLUMNS = (
     "code",

@@ -22,11 +22,12 @@ from app.integration.bulk import ImportOptions, ImportResult, Outcome, profile_f
 from app.integration.files import Upload
 from app.integration.headers import RowProfile
 from app.kpis import service as kpi_service
+from app.kpis.lookups import Lookups
 from app.kpis.models import ReadingSource, ReadingWrite
-from app.kpis.service import Lookups, WriteAction
 from app.periods import Period, PeriodError
 from app.progress import service as progress_service
 from app.progress.models import ProgressWrite
+from app.versioning import WriteAction
 
 _OUTCOME = {
     WriteAction.CREATE: Outcome.CREATED,

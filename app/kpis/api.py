@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, Path, Query, Response, status
 from app.accounts.dependencies import CurrentActor
 from app.clock import ClockDep
 from app.db import SessionDep
-from app.kpis import service
+from app.kpis import domains, indicators, readings
 from app.kpis.models import (
     MAX_ROW_ID,
     DomainCreate,
@@ -67,7 +67,7 @@ _READING_EXAMPLES = {
 
 @router.get("/domains", response_model=list[DomainRead], tags=["domains"])
 def list_domains(db_session: SessionDep, active: bool | None = None) -> list[DomainRead]:
-    return service.list_domains(db_session=db_session, active=active)
+    return domains.list_domains(db_session=db_session, active=active)
 
 
 @router.post(
@@ -76,7 +76,7 @@ def list_domains(db_session: SessionDep, active: bool | None = None) -> list[Dom
 def create_domain(
     data: DomainCreate, db_session: SessionDep, actor: CurrentActor, clock: ClockDep
 ) -> DomainRead:
-    return service.create_domain(db_session=db_session, actor=actor, clock=clock, data=data)
+    return domains.create_domain(db_session=db_session, actor=actor, clock=clock, data=data)
 
 
 @router.get("/indicators", response_model=Page[IndicatorRead], tags=["indicators"])
@@ -87,7 +87,7 @@ def list_indicators(
     area: str | None = None,
     unit: Annotated[str | None, Query(description="Responsible unit code.")] = None,
 ) -> Page[IndicatorRead]:
-    items, total = service.list_indicators(
+    items, total = indicators.list_indicators(
         db_session=db_session,
         plan_code=plan,
         area=area,
@@ -108,7 +108,7 @@ def list_indicators(
 def create_indicator(
     data: IndicatorCreate, db_session: SessionDep, actor: CurrentActor, clock: ClockDep
 ) -> IndicatorRead:
-    return service.create_indicator(db_session=db_session, actor=actor, clock=clock, data=data)
+    return indicators.create_indicator(db_session=db_session, actor=actor, clock=clock, data=data)
 
 
 @router.get("/indicators/{code}", response_model=IndicatorRead, tags=["indicators"])
@@ -116,8 +116,8 @@ def get_indicator(code: str, db_session: SessionDep, plan: PlanQuery = None) -> 
     from app.plans import service as plan_service
 
     plan_row = plan_service.get_plan(db_session=db_session, code=plan)
-    row = service.get_indicator(db_session=db_session, plan=plan_row, code=code)
-    return service.indicator_reads(db_session=db_session, plan=plan_row, rows=[row])[0]
+    row = indicators.get_indicator(db_session=db_session, plan=plan_row, code=code)
+    return indicators.indicator_reads(db_session=db_session, plan=plan_row, rows=[row])[0]
 
 
 @router.patch(
@@ -131,7 +131,7 @@ def update_indicator(
     clock: ClockDep,
     plan: PlanQuery = None,
 ) -> IndicatorRead:
-    return service.update_indicator(
+    return indicators.update_indicator(
         db_session=db_session, actor=actor, clock=clock, plan_code=plan, code=code, data=data
     )
 
@@ -149,7 +149,7 @@ def list_readings(
     period_to: Annotated[str | None, Query(description="Periods ending on/before this.")] = None,
     domain: str | None = None,
 ) -> Page[ReadingRead]:
-    filters = service.ReadingFilters(
+    filters = readings.ReadingFilters(
         plan=plan,
         indicator=indicator,
         unit=unit,
@@ -158,7 +158,7 @@ def list_readings(
         period_to=period_to,
         domain=domain,
     )
-    items, total = service.list_readings(
+    items, total = readings.list_readings(
         db_session=db_session,
         actor=actor,
         filters=filters,
@@ -184,7 +184,7 @@ def put_reading(
 ) -> ReadingRead:
     """Upsert on (indicator, unit, period, domain): 201 when created, 200 when updated or
     unchanged. A body with `version` applies only if that version is still current (409)."""
-    result = service.upsert_reading(db_session=db_session, actor=actor, clock=clock, data=data)
+    result = readings.upsert_reading(db_session=db_session, actor=actor, clock=clock, data=data)
     response.status_code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
     return result.reading
 
@@ -196,5 +196,5 @@ def delete_reading(
     actor: CurrentActor,
     clock: ClockDep,
 ) -> Response:
-    service.delete_reading(db_session=db_session, actor=actor, reading_id=reading_id, clock=clock)
+    readings.delete_reading(db_session=db_session, actor=actor, reading_id=reading_id, clock=clock)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

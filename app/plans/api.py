@@ -12,7 +12,7 @@ from app.accounts.dependencies import CurrentActor
 from app.clock import ClockDep
 from app.db import SessionDep
 from app.pagination import PagingDep
-from app.plans import service
+from app.plans import service, task_edits
 from app.plans.models import (
     AreaRead,
     AssignmentCreate,
@@ -104,7 +104,7 @@ def list_assignments(
 def create_assignment(
     data: AssignmentCreate, db_session: SessionDep, actor: CurrentActor, clock: ClockDep
 ) -> AssignmentRead:
-    return service.create_assignment(db_session=db_session, actor=actor, clock=clock, data=data)
+    return task_edits.create_assignment(db_session=db_session, actor=actor, clock=clock, data=data)
 
 
 @router.get("/assignments/{code}", response_model=AssignmentRead, tags=["assignments"])
@@ -123,7 +123,7 @@ def update_assignment(
     clock: ClockDep,
     plan: PlanQuery = None,
 ) -> AssignmentRead:
-    return service.update_assignment(
+    return task_edits.update_assignment(
         db_session=db_session, actor=actor, clock=clock, plan_code=plan, code=code, data=data
     )
 
@@ -137,7 +137,7 @@ def update_assignment(
 def delete_assignment(
     code: str, db_session: SessionDep, actor: CurrentActor, clock: ClockDep, plan: PlanQuery = None
 ) -> Response:
-    service.delete_assignment(
+    task_edits.delete_assignment(
         db_session=db_session, actor=actor, plan_code=plan, code=code, clock=clock
     )
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from app.db import SessionDep
-from app.kpis import service as kpi_service
+from app.kpis.indicators import list_indicators
 from app.plans import service
 from app.plans.models import AssignmentRead
 from app.templating import render
@@ -34,7 +34,7 @@ def overview(request: Request, db_session: SessionDep) -> HTMLResponse:
         limit=10_000,
         offset=0,
     )
-    indicators, _ = kpi_service.list_indicators(
+    indicators, _ = list_indicators(
         db_session=db_session, plan_code=plan.code, area=None, unit=None, limit=1000, offset=0
     )
     units, _ = unit_service.list_units(

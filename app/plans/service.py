@@ -1,4 +1,8 @@
-"""Plans, PAR areas and the plan's tasks (assignments)."""
+"""The plan as it stands: which plan a request means, its reporting calendar and due days, its PAR
+areas, and its tasks (assignments): lookups, lists, and which units must report on each.
+
+Changing the tasks is in ``app/plans/task_edits.py``; their codes in ``app/plans/codes.py``.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import delete, func, or_, update
+from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from app.accounts.permissions import Permission, authorize
@@ -14,16 +18,14 @@ from app.actors import Actor
 from app.audit import service as audit
 from app.audit.models import AuditAction
 from app.clock import Clock
-from app.errors import Conflict, FieldError, Invalid, NotFound
+from app.errors import FieldError, Invalid, NotFound
 from app.periods import PeriodError, ReportingCalendar
 from app.plans.models import (
     Area,
     AreaRead,
     Assignment,
     AssignmentCoordinator,
-    AssignmentCreate,
     AssignmentRead,
-    AssignmentUpdate,
     Footnote,
     Plan,
     PlanRead,
@@ -32,31 +34,7 @@ from app.plans.models import (
 )
 from app.units import service as unit_service
 from app.units.models import Unit, contains_nul
-
-_ROMAN_DIGITS = {"I": 1, "V": 5, "X": 10}
-
-
-def roman_value(numeral: str) -> int:
-    """``IV`` → 4, ``XIV`` → 14: the value of a section numeral the code pattern accepted."""
-    total = 0
-    for i, char in enumerate(numeral):
-        value = _ROMAN_DIGITS[char]
-        following = _ROMAN_DIGITS[numeral[i + 1]] if i + 1 < len(numeral) else 0
-        total += -value if value < following else value
-    return total
-
-
-def sort_key_for(code: str) -> str:
-    """``II.1.10`` → ``002.001.010`` so that SQL ordering follows the plan's order."""
-    head, *rest = code.split(".")
-    return ".".join([f"{roman_value(head):03d}", *(f"{int(p):03d}" for p in rest)])
-
-
-def split_code(code: str) -> tuple[str, int]:
-    """The section and 1-based position a task code names (``II.2.3.7`` → ``II.2.3``, 7)."""
-    section, _, position = code.rpartition(".")
-    return section, int(position)
-
+from app.versioning import check_version as check_version  # kept for app/reporting/rule_service.py
 
 # --- plans ---------------------------------------------------------------------------------------
 
@@ -279,262 +257,6 @@ def assignment_reads(
             )
         )
     return out
-
-
-def _check_scope(scope: str, lead_unit_id: int | None) -> None:
-    if scope == Scope.LEAD_UNIT and lead_unit_id is None:
-        raise Invalid.one(
-            "lead_unit", "lead_unit_required", "Nhiệm vụ có đơn vị chủ trì phải ghi đơn vị chủ trì."
-        )
-    if scope == Scope.ALL_UNITS and lead_unit_id is not None:
-        raise Invalid.one(
-            "lead_unit",
-            "lead_unit_not_allowed",
-            "Nhiệm vụ giao cho tất cả đơn vị không có đơn vị chủ trì riêng.",
-        )
-
-
-def _set_coordinators(*, db_session: Session, assignment: Assignment, codes: list[str]) -> None:
-    units = unit_service.get_many(
-        db_session=db_session, codes=codes, field_name="coordinating_units"
-    )
-    if assignment.lead_unit_id is not None and assignment.lead_unit_id in {u.id for u in units}:
-        raise Invalid.one(
-            "coordinating_units",
-            "lead_is_coordinator",
-            "Đơn vị chủ trì không đồng thời là đơn vị phối hợp.",
-        )
-    db_session.exec(
-        delete(AssignmentCoordinator).where(
-            col(AssignmentCoordinator.assignment_id) == assignment.id
-        )
-    )
-    for unit in units:
-        assert unit.id is not None and assignment.id is not None
-        db_session.add(AssignmentCoordinator(assignment_id=assignment.id, unit_id=unit.id))
-
-
-def create_assignment(
-    *, db_session: Session, actor: Actor, clock: Clock, data: AssignmentCreate
-) -> AssignmentRead:
-    authorize(actor, Permission.PLAN_WRITE)
-    plan = get_plan(db_session=db_session, code=data.plan)
-    exists = db_session.exec(
-        select(Assignment.id).where(Assignment.plan_id == plan.id, Assignment.code == data.code)
-    ).first()
-    if exists is not None:
-        raise Conflict(
-            f"Nhiệm vụ mã “{data.code}” đã có trong Kế hoạch {plan.number}.",
-            code="assignment_exists",
-            errors=[FieldError("code", "duplicate", "Mã nhiệm vụ đã tồn tại.")],
-        )
-    area = get_area(db_session=db_session, code=data.area)
-    lead = (
-        unit_service.get_by_code(db_session=db_session, code=data.lead_unit, field_name="lead_unit")
-        if data.lead_unit
-        else None
-    )
-    _check_scope(data.scope, lead.id if lead else None)
-    section, position = split_code(data.code)
-    now = clock.now()
-    assert plan.id is not None and area.id is not None
-    row = Assignment(
-        plan_id=plan.id,
-        code=data.code,
-        section=section,
-        position=position,
-        sort_key=sort_key_for(data.code),
-        text=data.text,
-        area_id=area.id,
-        scope=data.scope,
-        lead_unit_id=lead.id if lead else None,
-        cadence=data.cadence,
-        coordinators_report=data.coordinators_report,
-        due_date=data.due_date,
-        expected_product=data.expected_product,
-        footnotes=[],
-        active=data.active,
-        created_at=now,
-        updated_at=now,
-    )
-    db_session.add(row)
-    db_session.flush()
-    _set_coordinators(db_session=db_session, assignment=row, codes=data.coordinating_units)
-    db_session.flush()
-    after = assignment_reads(db_session=db_session, plan=plan, rows=[row])[0]
-    _audit(
-        db_session, actor, clock, AuditAction.CREATE, code=f"{plan.code}/{row.code}", after=after
-    )
-    db_session.commit()
-    return after
-
-
-def _audit(
-    db_session: Session,
-    actor: Actor,
-    clock: Clock | None,
-    action: AuditAction,
-    *,
-    code: str,
-    before: AssignmentRead | None = None,
-    after: AssignmentRead | None = None,
-) -> None:
-    audit.record(
-        db_session=db_session,
-        actor=actor,
-        action=action,
-        entity="assignment",
-        key=code,
-        before=before,
-        after=after,
-        clock=clock,
-    )
-
-
-def check_version(*, current: int, expected: int | None, what: str) -> None:
-    """Refuse an update made from a stale copy: no silent overwrite of someone else's change."""
-    if expected is not None and expected != current:
-        raise Conflict(
-            f"{what} đã được người khác sửa (phiên bản hiện tại {current}, bạn gửi {expected}). "
-            "Hãy tải lại để xem thay đổi rồi nhập lại.",
-            code="stale_version",
-            errors=[FieldError("version", "stale_version", "Phiên bản đã cũ.")],
-        )
-
-
-#: Fields an update may change but never empty (``due_date`` and ``lead_unit`` may be null).
-_REQUIRED_ON_UPDATE = (
-    "text",
-    "area",
-    "scope",
-    "coordinating_units",
-    "coordinators_report",
-    "cadence",
-    "active",
-)
-
-
-def update_assignment(
-    *,
-    db_session: Session,
-    actor: Actor,
-    clock: Clock,
-    plan_code: str | None,
-    code: str,
-    data: AssignmentUpdate,
-) -> AssignmentRead:
-    authorize(actor, Permission.PLAN_WRITE)
-    plan = get_plan(db_session=db_session, code=plan_code)
-    row = get_assignment(db_session=db_session, plan=plan, code=code)
-    check_version(current=row.version, expected=data.version, what=f"Nhiệm vụ {code}")
-    before = assignment_reads(db_session=db_session, plan=plan, rows=[row])[0]
-    seen = row.version
-    changes = data.model_dump(exclude_unset=True, exclude={"version"})
-    for name in _REQUIRED_ON_UPDATE:
-        if name in changes and changes[name] is None:
-            raise Invalid.one(name, "required", "Không được để trống.")
-    if "area" in changes:
-        row.area_id = get_area(db_session=db_session, code=changes.pop("area")).id  # type: ignore[assignment]
-    if "lead_unit" in changes:
-        lead_code = changes.pop("lead_unit")
-        row.lead_unit_id = (
-            unit_service.get_by_code(
-                db_session=db_session, code=lead_code, field_name="lead_unit"
-            ).id
-            if lead_code
-            else None
-        )
-    coordinating = changes.pop("coordinating_units", None)
-    edits = ("text", "scope", "cadence", "coordinators_report", "due_date", "expected_product")
-    for name in (*edits, "active"):
-        if name in changes:
-            setattr(row, name, changes[name])
-    if row.expected_product is None:
-        row.expected_product = ""
-    _check_scope(row.scope, row.lead_unit_id)
-    if coordinating is not None:
-        _set_coordinators(db_session=db_session, assignment=row, codes=coordinating)
-    elif row.lead_unit_id is not None:
-        assert row.id is not None
-        current = coordinator_ids(db_session=db_session, assignment_ids=[row.id])[row.id]
-        if row.lead_unit_id in current:
-            raise Invalid.one(
-                "lead_unit",
-                "lead_is_coordinator",
-                "Đơn vị chủ trì đang là đơn vị phối hợp của nhiệm vụ: "
-                "hãy gửi kèm danh sách đơn vị phối hợp mới (coordinating_units).",
-            )
-    row.version = _claim_version(db_session=db_session, row=row, seen=seen, code=code)
-    row.updated_at = clock.now()
-    db_session.add(row)
-    db_session.flush()
-    after = assignment_reads(db_session=db_session, plan=plan, rows=[row])[0]
-    _audit(
-        db_session,
-        actor,
-        clock,
-        AuditAction.UPDATE,
-        code=f"{plan.code}/{code}",
-        before=before,
-        after=after,
-    )
-    db_session.commit()
-    return after
-
-
-def _claim_version(*, db_session: Session, row: Assignment, seen: int, code: str) -> int:
-    """Move the task from version ``seen`` to the next in the database, or 409.
-
-    Comparing versions in Python cannot see another request that read the same version and is
-    saving at the same moment; this compare-and-set can, on SQLite as on PostgreSQL.
-    """
-    claimed = db_session.exec(
-        update(Assignment)
-        .where(col(Assignment.id) == row.id, col(Assignment.version) == seen)
-        .values(version=seen + 1)
-        .execution_options(synchronize_session=False)
-    )
-    if claimed.rowcount != 1:
-        db_session.rollback()
-        raise Conflict(
-            f"Nhiệm vụ {code} vừa được người khác sửa. Hãy tải lại để xem thay đổi rồi nhập lại.",
-            code="stale_version",
-            errors=[FieldError("version", "stale_version", "Phiên bản đã cũ.")],
-        )
-    return seen + 1
-
-
-def delete_assignment(
-    *,
-    db_session: Session,
-    actor: Actor,
-    plan_code: str | None,
-    code: str,
-    clock: Clock | None = None,
-) -> None:
-    authorize(actor, Permission.PLAN_WRITE)
-    from app.kpis.models import Indicator
-    from app.progress.models import ProgressUpdate
-
-    plan = get_plan(db_session=db_session, code=plan_code)
-    row = get_assignment(db_session=db_session, plan=plan, code=code)
-    for model, label in ((ProgressUpdate, "báo cáo tiến độ"), (Indicator, "chỉ tiêu")):
-        n = db_session.exec(
-            select(func.count()).select_from(model).where(model.assignment_id == row.id)
-        ).one()
-        if n:
-            raise Conflict(
-                f"Không xóa được nhiệm vụ {code}: còn {n} {label} gắn với nhiệm vụ này. "
-                "Hãy chuyển nhiệm vụ sang ngừng theo dõi (active = false).",
-                code="assignment_in_use",
-            )
-    before = assignment_reads(db_session=db_session, plan=plan, rows=[row])[0]
-    db_session.exec(
-        delete(AssignmentCoordinator).where(col(AssignmentCoordinator.assignment_id) == row.id)
-    )
-    db_session.delete(row)
-    _audit(db_session, actor, clock, AuditAction.DELETE, code=f"{plan.code}/{code}", before=before)
-    db_session.commit()
 
 
 # --- reporting settings --------------------------------------------------------------------------

@@ -15,7 +15,8 @@ from app.audit import service as audit
 from app.audit.models import AuditAction
 from app.clock import Clock
 from app.errors import Conflict, FieldError, Invalid
-from app.kpis.service import Lookups, WriteAction, claim_version, parse_filter_period
+from app.kpis.lookups import Lookups
+from app.kpis.readings import parse_filter_period
 from app.periods import Granularity, Period
 from app.plans import service as plan_service
 from app.plans.models import Assignment, TaskCadence
@@ -23,6 +24,7 @@ from app.progress.evidence.models import EvidenceItem
 from app.progress.models import ProgressRead, ProgressStatus, ProgressUpdate, ProgressWrite
 from app.units import service as unit_service
 from app.units.models import Unit
+from app.versioning import WriteAction, check_version, claim_version
 
 
 @dataclass(frozen=True)
@@ -314,7 +316,7 @@ def plan_progress(
             code="already_exists",
             errors=[FieldError("version", "stale_version", "Báo cáo đã có người nhập.")],
         )
-    plan_service.check_version(current=existing.version, expected=data.version, what="Báo cáo")
+    check_version(current=existing.version, expected=data.version, what="Báo cáo")
     if all(getattr(existing, k) == v for k, v in fields.items()):
         return PlannedProgress(WriteAction.UNCHANGED, key, codes, fields, existing)
     return PlannedProgress(WriteAction.UPDATE, key, codes, fields, existing)

@@ -9,7 +9,7 @@ from sqlmodel import Session
 from app.accounts.permissions import Permission, authorize
 from app.actors import Actor
 from app.clock import Clock
-from app.kpis.service import parse_filter_period
+from app.kpis.readings import parse_filter_period
 from app.periods import Period
 from app.plans import service as plan_service
 from app.reporting import service as reporting_service

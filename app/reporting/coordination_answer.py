@@ -15,7 +15,6 @@ from app.audit import service as audit
 from app.audit.models import AuditAction
 from app.clock import Clock
 from app.errors import Conflict, FieldError, Forbidden, Invalid
-from app.kpis.service import claim_version
 from app.periods import Period
 from app.plans import service as plan_service
 from app.plans.models import Assignment, Plan, Scope, TaskCadence
@@ -35,6 +34,7 @@ from app.reporting.coordination_models import (
 )
 from app.units import service as unit_service
 from app.units.models import Unit
+from app.versioning import claim_version
 
 
 def _check_coordinator(*, db_session: Session, task: Assignment, unit: Unit) -> None:

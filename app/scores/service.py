@@ -17,7 +17,7 @@ from app.accounts.permissions import Permission, authorize_read, can
 from app.actors import Actor
 from app.clock import Clock
 from app.errors import Forbidden, Invalid, NotFound
-from app.kpis import service as kpi_service
+from app.kpis.indicators import get_indicator
 from app.kpis.models import Indicator
 from app.periods import Period, PeriodError
 from app.plans import service as plan_service
@@ -367,7 +367,7 @@ def unit_breakdown(
 
 
 def indicator_row(*, db_session: Session, frame: Frame, code: str) -> Indicator:
-    row = kpi_service.get_indicator(db_session=db_session, plan=frame.plan, code=code)
+    row = get_indicator(db_session=db_session, plan=frame.plan, code=code)
     if not row.active:
         raise NotFound(f"Chỉ tiêu “{code}” đã ngừng theo dõi.", code="indicator_inactive")
     return row

@@ -15,8 +15,8 @@ from app.accounts.permissions import authorize_read
 from app.actors import Actor
 from app.clock import Clock
 from app.errors import Invalid
-from app.kpis import service as kpi_service
 from app.kpis.models import Indicator
+from app.kpis.readings import parse_filter_period
 from app.periods import Period, periods_overlapping
 from app.scores import engine, queries
 from app.scores import indicators as indicator_scores
@@ -36,8 +36,8 @@ def trend_periods(
     *, frame: Frame, period_from: str | None, period_to: str | None, last: int | None = None
 ) -> list[Period]:
     """The plan's reporting periods up to today, within [from, to]; at most ``last`` of them."""
-    start = kpi_service.parse_filter_period(period_from, "period_from") if period_from else None
-    end = kpi_service.parse_filter_period(period_to, "period_to") if period_to else None
+    start = parse_filter_period(period_from, "period_from") if period_from else None
+    end = parse_filter_period(period_to, "period_to") if period_to else None
     if start is not None and end is not None and end.end_date < start.start_date:
         raise Invalid.one(
             "period_to", "period_order", "Kỳ cuối (period_to) phải không trước kỳ đầu."

@@ -16,8 +16,8 @@ from sqlmodel import Session, select
 
 from app.clock import Clock
 from app.kpis.models import Domain, Indicator
+from app.plans.codes import sort_key_for
 from app.plans.models import Area, Assignment, AssignmentCoordinator, Plan
-from app.plans.service import sort_key_for
 from app.reporting import rule_service
 from app.units.models import Unit
 

@@ -21,8 +21,8 @@ from app.accounts.models import TokenCreate
 from app.actors import SYSTEM
 from app.audit.models import AuditEvent
 from app.clock import FixedClock
-from app.kpis import service as kpi_service
 from app.kpis.models import ReadingWrite
+from app.kpis.readings import upsert_reading
 from app.units import service as unit_service
 from app.units.models import UnitCreate
 from tests.conftest import make_token, make_user
@@ -58,7 +58,7 @@ Build = Callable[[Ctx], tuple[str, dict[str, Any] | None]]
 
 
 def _reading_id(ctx: Ctx) -> str:
-    result = kpi_service.upsert_reading(
+    result = upsert_reading(
         db_session=ctx.session,
         actor=SYSTEM,
         clock=ctx.clock,

@@ -19,8 +19,8 @@ from sqlmodel import Session
 
 from app.actors import SYSTEM
 from app.clock import FixedClock
-from app.kpis import service as kpi_service
 from app.kpis.models import ReadingWrite
+from app.kpis.readings import upsert_reading
 from tests.conftest import make_user
 from tests.e2e.conftest import LiveServer, Shots, login
 from tests.progress.evidence_helpers import PDF
@@ -62,7 +62,7 @@ def test_a_review_that_catches_what_is_wrong(
     make_user(clean_db, clock, username="bc.vhxh", role="reporter", unit="vhxh")
     make_user(clean_db, clock, username="dp.vhxh", role="coordinator", unit="vhxh")
     for unit, (numerator, denominator) in PEERS.items():
-        kpi_service.upsert_reading(
+        upsert_reading(
             db_session=seeded,
             actor=SYSTEM,
             clock=clock,

@@ -23,8 +23,8 @@ from sqlmodel import Session
 
 from app.actors import Actor
 from app.clock import Clock
-from app.kpis import service as kpi_service
 from app.kpis.models import ReadingSource, ReadingWrite
+from app.kpis.readings import upsert_reading
 from app.progress import service as progress_service
 from app.progress.models import ProgressWrite
 from app.reporting import workspace
@@ -101,7 +101,7 @@ def store(*, db_session: Session, actor: Actor, clock: Clock, period: str, answe
             ),
         )
     for row in ws.indicators:
-        kpi_service.upsert_reading(
+        upsert_reading(
             db_session=db_session,
             actor=actor,
             clock=clock,

@@ -19,8 +19,9 @@ from sqlmodel import Session, col, select
 from app.actors import SYSTEM, Actor
 from app.clock import FixedClock
 from app.errors import Conflict, Invalid, NotFound
-from app.kpis import service
+from app.kpis import readings
 from app.kpis.models import Indicator, Reading, ReadingSource, ReadingWrite
+from app.kpis.store import UpsertResult
 from app.units.models import Unit
 
 #: An administrator at the service layer: these tests are about data rules, not permissions.
@@ -43,8 +44,8 @@ def upsert(
     clock: FixedClock,
     source: ReadingSource = ReadingSource.API,
     **overrides: Any,
-) -> service.UpsertResult:
-    return service.upsert_reading(
+) -> UpsertResult:
+    return readings.upsert_reading(
         db_session=session, actor=OFFICER, clock=clock, data=write(**overrides), source=source
     )
 
@@ -101,7 +102,7 @@ def test_upsert_records_the_source_it_is_given(seeded: Session, clock: FixedCloc
 
 
 def test_upsert_accepts_any_actor(seeded: Session, clock: FixedClock) -> None:
-    result = service.upsert_reading(db_session=seeded, actor=SYSTEM, clock=clock, data=write())
+    result = readings.upsert_reading(db_session=seeded, actor=SYSTEM, clock=clock, data=write())
     assert result.created
 
 
@@ -180,28 +181,28 @@ def test_session_stays_usable_after_a_refusal(seeded: Session, clock: FixedClock
 def test_list_and_delete(seeded: Session, clock: FixedClock) -> None:
     first = upsert(seeded, clock, unit="vp").reading
     upsert(seeded, clock, unit="vhxh", period="2025-11")
-    items, total = service.list_readings(
+    items, total = readings.list_readings(
         db_session=seeded,
         actor=OFFICER,
-        filters=service.ReadingFilters(period_to="2025-10"),
+        filters=readings.ReadingFilters(period_to="2025-10"),
         limit=10,
         offset=0,
     )
     assert total == 1
     assert [r.id for r in items] == [first.id]
     with pytest.raises(Invalid) as caught:
-        service.list_readings(
+        readings.list_readings(
             db_session=seeded,
             actor=OFFICER,
-            filters=service.ReadingFilters(period="Q4"),
+            filters=readings.ReadingFilters(period="Q4"),
             limit=10,
             offset=0,
         )
     assert caught.value.errors[0].field == "period"
-    service.delete_reading(db_session=seeded, actor=OFFICER, reading_id=first.id)
+    readings.delete_reading(db_session=seeded, actor=OFFICER, reading_id=first.id)
     assert len(stored(seeded)) == 1
     with pytest.raises(NotFound):
-        service.delete_reading(db_session=seeded, actor=OFFICER, reading_id=first.id)
+        readings.delete_reading(db_session=seeded, actor=OFFICER, reading_id=first.id)
 
 
 # --- one function behind the page and the API ----------------------------------------------------

@@ -11,10 +11,13 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 from sqlmodel import Session, select
 
+from app import versioning
 from app.actors import SYSTEM
 from app.clock import FixedClock
 from app.errors import Conflict, Invalid, NotFound
+from app.plans import codes as plan_codes
 from app.plans import service as plan_service
+from app.plans import task_edits
 from app.plans.models import (
     ASSIGNMENT_CODE_PATTERN,
     Assignment,
@@ -46,14 +49,14 @@ ROMANS = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XI
     ],
 )
 def test_sort_key_for(code: str, key: str) -> None:
-    assert plan_service.sort_key_for(code) == key
+    assert plan_codes.sort_key_for(code) == key
 
 
 def test_sort_keys_follow_the_plan_order() -> None:
     seeded = [a["code"] for a in SEED["assignments"]]
-    assert sorted(seeded, key=plan_service.sort_key_for) == seeded
+    assert sorted(seeded, key=plan_codes.sort_key_for) == seeded
     tricky = ["II.1.10", "II.1.9", "II.1.1.10", "II.1.2", "II.10.1", "III.1", "IX.1", "X.1", "IV.1"]
-    assert sorted(tricky, key=plan_service.sort_key_for) == [
+    assert sorted(tricky, key=plan_codes.sort_key_for) == [
         "II.1.1.10",
         "II.1.2",
         "II.1.9",
@@ -68,12 +71,12 @@ def test_sort_keys_follow_the_plan_order() -> None:
 
 @pytest.mark.parametrize(("numeral", "value"), [(r, i) for i, r in enumerate(ROMANS[:11], 1)])
 def test_roman_value(numeral: str, value: int) -> None:
-    assert plan_service.roman_value(numeral) == value
+    assert plan_codes.roman_value(numeral) == value
 
 
 @pytest.mark.parametrize(("numeral", "value"), [("XIV", 14), ("XIX", 19), ("XXXIX", 39)])
 def test_roman_value_of_larger_numerals(numeral: str, value: int) -> None:
-    assert plan_service.roman_value(numeral) == value
+    assert plan_codes.roman_value(numeral) == value
 
 
 @pytest.mark.parametrize(
@@ -86,12 +89,12 @@ def test_roman_value_of_larger_numerals(numeral: str, value: int) -> None:
     ],
 )
 def test_split_code(code: str, expected: tuple[str, int]) -> None:
-    assert plan_service.split_code(code) == expected
+    assert plan_codes.split_code(code) == expected
 
 
 def test_split_code_agrees_with_the_seed() -> None:
     for item in SEED["assignments"]:
-        assert plan_service.split_code(item["code"]) == (item["section"], item["position"])
+        assert plan_codes.split_code(item["code"]) == (item["section"], item["position"])
 
 
 @given(
@@ -108,10 +111,10 @@ def test_sort_key_order_is_numeric_order(parts: list[tuple[str, list[int]]]) -> 
     codes = [".".join([r, *map(str, nums)]) for r, nums in parts]
     for code in codes:
         assert re.match(ASSIGNMENT_CODE_PATTERN, code), code
-    by_key = sorted(codes, key=plan_service.sort_key_for)
+    by_key = sorted(codes, key=plan_codes.sort_key_for)
     by_numbers = sorted(
         codes,
-        key=lambda c: [plan_service.roman_value(c.split(".")[0]), *map(int, c.split(".")[1:])],
+        key=lambda c: [plan_codes.roman_value(c.split(".")[0]), *map(int, c.split(".")[1:])],
     )
     assert by_key == by_numbers
 
@@ -205,7 +208,7 @@ def test_validate_period_follows_the_plan_calendar(seeded: Session, clock: Fixed
 
 
 def test_create_derives_section_position_and_sort_key(seeded: Session, clock: FixedClock) -> None:
-    read = plan_service.create_assignment(
+    read = task_edits.create_assignment(
         db_session=seeded,
         actor=SYSTEM,
         clock=clock,
@@ -221,7 +224,7 @@ def test_create_derives_section_position_and_sort_key(seeded: Session, clock: Fi
 
 def test_update_checks_the_version(seeded: Session, clock: FixedClock) -> None:
     with pytest.raises(Conflict) as info:
-        plan_service.update_assignment(
+        task_edits.update_assignment(
             db_session=seeded,
             actor=SYSTEM,
             clock=clock,
@@ -234,14 +237,14 @@ def test_update_checks_the_version(seeded: Session, clock: FixedClock) -> None:
 
 
 def test_check_version_accepts_the_current_or_no_version() -> None:
-    plan_service.check_version(current=3, expected=3, what="X")
-    plan_service.check_version(current=3, expected=None, what="X")
+    versioning.check_version(current=3, expected=3, what="X")
+    versioning.check_version(current=3, expected=None, what="X")
     with pytest.raises(Conflict):
-        plan_service.check_version(current=3, expected=2, what="X")
+        versioning.check_version(current=3, expected=2, what="X")
 
 
 def test_delete_removes_the_coordinator_links(seeded: Session, clock: FixedClock) -> None:
-    plan_service.create_assignment(
+    task_edits.create_assignment(
         db_session=seeded,
         actor=SYSTEM,
         clock=clock,
@@ -255,7 +258,7 @@ def test_delete_removes_the_coordinator_links(seeded: Session, clock: FixedClock
     )
     vp = unit_service.get_by_code(db_session=seeded, code="vp")
     before = unit_service.references(db_session=seeded, unit=vp)["nhiệm vụ phối hợp"]
-    plan_service.delete_assignment(db_session=seeded, actor=SYSTEM, plan_code=None, code="II.2.4.5")
+    task_edits.delete_assignment(db_session=seeded, actor=SYSTEM, plan_code=None, code="II.2.4.5")
     after = unit_service.references(db_session=seeded, unit=vp).get("nhiệm vụ phối hợp", 0)
     assert after == before - 1
 
@@ -272,7 +275,7 @@ def test_a_concurrent_update_is_refused_not_overwritten(seeded: Session, clock: 
     stale = _task(seeded, "II.2.2.1")  # this session read version 1 and keeps it in memory
     assert stale.version == 1
     with Session(seeded.get_bind(), expire_on_commit=False) as other:
-        first = plan_service.update_assignment(
+        first = task_edits.update_assignment(
             db_session=other,
             actor=SYSTEM,
             clock=clock,
@@ -282,7 +285,7 @@ def test_a_concurrent_update_is_refused_not_overwritten(seeded: Session, clock: 
         )
     assert first.version == 2
     with pytest.raises(Conflict) as info:
-        plan_service.update_assignment(
+        task_edits.update_assignment(
             db_session=seeded,
             actor=SYSTEM,
             clock=clock,

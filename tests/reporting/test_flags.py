@@ -14,8 +14,8 @@ from app.actors import Actor
 from app.audit.models import AuditEvent
 from app.clock import FixedClock
 from app.errors import Conflict, Forbidden, Invalid
-from app.kpis import service as kpi_service
 from app.kpis.models import Reading, ReadingSource, ReadingWrite
+from app.kpis.readings import upsert_reading
 from app.periods import Period
 from app.plans import service as plan_service
 from app.plans.models import Assignment
@@ -46,7 +46,7 @@ def put(
     data = ReadingWrite.model_validate(
         {"indicator": indicator, "unit": unit, "period": period, "domain": domain, **numbers}
     )
-    kpi_service.upsert_reading(db_session=db, actor=ADMIN, clock=clock, data=data)
+    upsert_reading(db_session=db, actor=ADMIN, clock=clock, data=data)
 
 
 def report_flags(db: Session, unit: str, period: str) -> list[flags.FlagRead]:

@@ -14,8 +14,8 @@ from sqlmodel import Session
 
 from app.actors import SYSTEM
 from app.clock import FixedClock
-from app.kpis import service as kpi_service
 from app.kpis.models import ReadingWrite
+from app.kpis.readings import upsert_reading
 from app.reporting import service as reporting_service
 from tests.accounts.test_pages import hidden, login
 from tests.conftest import make_user
@@ -49,7 +49,7 @@ def put(db: Session, clock: FixedClock, indicator: str, **numbers: object) -> No
     data = ReadingWrite.model_validate(
         {"indicator": indicator, "unit": "ttpvhcc", "period": "2025-10", **numbers}
     )
-    kpi_service.upsert_reading(db_session=db, actor=SYSTEM, clock=clock, data=data)
+    upsert_reading(db_session=db, actor=SYSTEM, clock=clock, data=data)
 
 
 def test_review_page_and_queue_show_the_flags_and_approval_needs_a_comment(

@@ -15,8 +15,8 @@ from sqlmodel import Session
 
 from app.actors import SYSTEM
 from app.clock import FixedClock
-from app.kpis import service as kpi_service
 from app.kpis.models import ReadingWrite
+from app.kpis.readings import upsert_reading
 from app.progress import service as progress_service
 from app.progress.models import ProgressWrite
 from app.reporting import service as reporting_service
@@ -29,7 +29,7 @@ REPORT = f"{API}/reports/consolidated"
 def reading(
     session: Session, clock: FixedClock, indicator: str, unit: str, value: float, **kw: Any
 ):
-    kpi_service.upsert_reading(
+    upsert_reading(
         db_session=session,
         actor=SYSTEM,
         clock=clock,

@@ -27,7 +27,7 @@ from app.audit.models import AuditAction
 from app.clock import Clock
 from app.config import Settings
 from app.errors import AppError, Conflict, Invalid, NotFound
-from app.kpis.service import Lookups
+from app.kpis.lookups import Lookups
 from app.periods import Granularity, Period
 from app.plans import service as plan_service
 from app.plans.models import Assignment
