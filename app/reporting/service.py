@@ -20,14 +20,7 @@ from app.periods import Period
 from app.plans import service as plan_service
 from app.plans.models import Plan
 from app.reporting import flags
-from app.reporting.lock import (
-    LOCKED_STATUSES,
-    editing_locked,
-    ensure_open,
-    lock_message,
-    report_period_of,
-    submission_row,
-)
+from app.reporting.lock import ensure_open, submission_row
 from app.reporting.models import Submission, SubmissionRead, SubmissionStatus
 from app.reporting.submission_state import (
     due_date_for,
@@ -36,31 +29,26 @@ from app.reporting.submission_state import (
     read_submission,
     timeliness_of,
 )
-from app.reporting.transitions import act, approve, reopen, reopen_in_transaction, submit
+from app.reporting.transitions import act, approve, reopen, submit
 from app.units import service as unit_service
 from app.units.models import Unit
 
-#: Kept importable from here for the other packages and the tests: the period lock (until kpis
-#: and the imports call ``lock`` directly), the due days (scores, reports) and the moves (the
-#: pages, the tests).
+#: Names that live elsewhere now and are kept importable from here for their callers: the
+#: period lock for kpis/service.py (until it calls ``lock`` directly), the due days for
+#: scores/engine.py and reports/monthly.py, ``act`` for pages.py and the moves for the tests.
 __all__ = [
-    "LOCKED_STATUSES",
     "SubmissionFilters",
-    "act",
-    "approve",
-    "due_date_for",
-    "editing_locked",
-    "ensure_open",
+    "act",  # kept for pages.py
+    "approve",  # kept for the tests
+    "due_date_for",  # kept for scores/engine.py, reports/monthly.py
+    "ensure_open",  # kept for kpis/service.py
     "expected_units",
     "get_submission",
-    "is_counted",
+    "is_counted",  # kept for scores/engine.py, reports/monthly.py
     "list_submissions",
-    "lock_message",
-    "reopen",
-    "reopen_in_transaction",
-    "report_period_of",
-    "submit",
-    "timeliness_of",
+    "reopen",  # kept for the tests
+    "submit",  # kept for the tests
+    "timeliness_of",  # kept for scores/engine.py
 ]
 
 
