@@ -5,7 +5,7 @@ Four kinds, each with its reason in Vietnamese:
 * ``outlier_history``: a figure far from the unit's own last periods of the same indicator and
   domain (``outliers``; the last ``PARTRACK_OUTLIER_HISTORY_PERIODS`` periods of the same length,
   so a quarter is never compared with a month, though an earlier quarter reported month by month
-  counts as the quarter its months make, ``_from_months``);
+  counts as the quarter its months make, ``flag_figures.from_months``);
 * ``outlier_peers``: a figure far from the other units' figures for the same indicator, domain
   and period;
 * ``rule``: a validation rule the report breaks (``rules``); a ``block`` rule also refuses the
@@ -25,26 +25,33 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
 from pydantic import Field as PydanticField
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from app.accounts.permissions import authorize_read
 from app.actors import Actor
 from app.clock import Clock
 from app.errors import FieldError, Invalid
 from app.formatting import format_number
-from app.kpis.models import Domain, Indicator, Reading, ReadingSource, figures_differ
+from app.kpis.models import Indicator, Reading, ReadingSource, figures_differ
 from app.periods import Granularity, Period
 from app.plans import service as plan_service
-from app.plans.models import Assignment, Plan
-from app.progress.models import ProgressUpdate
-from app.reporting import outliers, rule_service, rules
+from app.plans.models import Plan
+from app.reporting import outliers, rules
+from app.reporting.flag_figures import (
+    Loaded,
+    QuarterFigures,
+    figure_key,
+    from_months,
+    history_of,
+    load,
+)
+from app.reporting.models import SubmissionRead, SubmissionStatus
 from app.reporting.outliers import Basis, Thresholds
-from app.reporting.rules import FIELD_LABELS, Figures, Severity, TaskState
+from app.reporting.rules import FIELD_LABELS, Figures, Severity
 from app.schemas import ReadModel
 from app.units import service as unit_service
 from app.units.models import Unit
@@ -109,144 +116,27 @@ def thresholds_of(settings: Any) -> Thresholds:
     )
 
 
-@dataclass
-class _Loaded:
-    """One load of everything the flags of a set of reports need."""
-
-    indicators: dict[int, Indicator]
-    domains: dict[int, Domain]
-    rules: list[rules.ValidationRule]
-    #: (unit id, period) → that unit's readings of the period
-    readings: dict[tuple[int, str], list[Reading]]
-    #: (unit id, period) → (task code, status, percent)
-    tasks: dict[tuple[int, str], list[TaskState]]
-
-    @property
-    def names(self) -> dict[str, str]:
-        found = {i.code: i.name for i in self.indicators.values()}
-        return found | {d.code: d.name for d in self.domains.values()}
-
-
-def _history(period: Period, count: int) -> list[Period]:
-    found, current = [], period
-    for _ in range(count):
-        current = current.previous()
-        found.append(current)
-    return found
-
-
-def _load(
-    *, db_session: Session, plan: Plan, unit_ids: set[int], periods: set[Period], depth: int
-) -> _Loaded:
-    indicators = {
-        i.id: i for i in db_session.exec(select(Indicator).where(Indicator.plan_id == plan.id))
-    }
-    domains = {d.id: d for d in db_session.exec(select(Domain))}
-    earlier = {h for p in periods for h in _history(p, depth)}
-    wanted = {str(p) for p in periods} | {str(h) for h in earlier}
-    wanted |= {
-        str(m) for h in earlier if h.granularity is not Granularity.MONTH for m in h.months()
-    }
-    readings: dict[tuple[int, str], list[Reading]] = defaultdict(list)
-    if indicators and wanted:
-        query = select(Reading).where(
-            col(Reading.indicator_id).in_(list(indicators)), col(Reading.period).in_(wanted)
-        )
-        for r in db_session.exec(query):
-            readings[(r.unit_id, r.period)].append(r)
-    tasks: dict[tuple[int, str], list[TaskState]] = defaultdict(list)
-    if unit_ids and periods:
-        progress = db_session.exec(
-            select(ProgressUpdate, Assignment.code)
-            .join(Assignment, col(Assignment.id) == col(ProgressUpdate.assignment_id))
-            .where(
-                Assignment.plan_id == plan.id,
-                col(ProgressUpdate.unit_id).in_(unit_ids),
-                col(ProgressUpdate.period).in_([str(p) for p in periods]),
-            )
-            .order_by(col(Assignment.sort_key))
-        )
-        for update, code in progress:
-            tasks[(update.unit_id, update.period)].append(
-                TaskState(task=code, status=update.status, percent_complete=update.percent_complete)
-            )
-    return _Loaded(
-        indicators={k: v for k, v in indicators.items() if k is not None},
-        domains={k: v for k, v in domains.items() if k is not None},
-        rules=rule_service.active_rules(db_session=db_session, plan=plan),
-        readings=readings,
-        tasks=tasks,
-    )
-
-
-def _key(r: Reading | _Figures) -> tuple[int, int | None]:
-    return (r.indicator_id, r.domain_id)
-
-
-@dataclass(frozen=True)
-class _Figures:
-    """A quarter's figures put together from its three months' readings."""
-
-    indicator_id: int
-    domain_id: int | None
-    value: float | None
-    numerator: float | None
-    denominator: float | None
-
-
-def _from_months(loaded: _Loaded, *, unit_id: int, period: Period) -> list[_Figures]:
-    """An earlier quarter the unit reported month by month (Plan 84's 2025), as one quarter, so
-    a quarter of 2026 has a history before four quarters of its own exist. Only figures reported
-    in every month of the quarter count: a quarter's volume from two months would look like a
-    fall. Counts add up; a rate is the summed numerator over the summed denominator, else the
-    months' mean."""
-    months = [loaded.readings.get((unit_id, str(m)), []) for m in period.months()]
-    by_key: dict[tuple[int, int | None], list[Reading]] = defaultdict(list)
-    for readings in months:
-        for r in readings:
-            by_key[_key(r)].append(r)
-    found = []
-    for (indicator_id, domain_id), rows in by_key.items():
-        if len(rows) != len(months):
-            continue
-        percent = loaded.indicators[indicator_id].measure == "percent"
-        nums = [r.numerator for r in rows]
-        dens = [r.denominator for r in rows]
-        numerator = sum(n for n in nums if n is not None) if None not in nums else None
-        denominator = sum(d for d in dens if d is not None) if None not in dens else None
-        values = [r.value for r in rows if r.value is not None]
-        value: float | None
-        if percent and numerator is not None and denominator:
-            value = numerator / denominator * 100
-        elif len(values) != len(rows):
-            value = None
-        else:
-            value = sum(values) / len(values) if percent else sum(values)
-        found.append(_Figures(indicator_id, domain_id, value, numerator, denominator))
-    return found
-
-
-def _subject(loaded: _Loaded, indicator: Indicator, domain_id: int | None) -> str:
+def _subject(loaded: Loaded, indicator: Indicator, domain_id: int | None) -> str:
     domain = loaded.domains.get(domain_id) if domain_id is not None else None
     return indicator.name + (f" – {domain.name}" if domain else "")
 
 
 def _outlier_flags(
-    loaded: _Loaded, *, unit_id: int, period: Period, thresholds: Thresholds
+    loaded: Loaded, *, unit_id: int, period: Period, thresholds: Thresholds
 ) -> list[FlagRead]:
     own = loaded.readings.get((unit_id, str(period)), [])
-    history: dict[tuple[int, int | None], list[Reading | _Figures]] = defaultdict(list)
-    for earlier in _history(period, thresholds.history_periods):
-        found: Sequence[Reading | _Figures] = loaded.readings.get((unit_id, str(earlier)), [])
+    history: dict[tuple[int, int | None], list[Reading | QuarterFigures]] = defaultdict(list)
+    for earlier in history_of(period, thresholds.history_periods):
+        found: Sequence[Reading | QuarterFigures] = loaded.readings.get((unit_id, str(earlier)), [])
         if not found and earlier.granularity is not Granularity.MONTH:
-            found = _from_months(loaded, unit_id=unit_id, period=earlier)
+            found = from_months(loaded, unit_id=unit_id, period=earlier)
         for r in found:
-            history[_key(r)].append(r)
+            history[figure_key(r)].append(r)
     peers: dict[tuple[int, int | None], list[Reading]] = defaultdict(list)
     for (other, p), found in loaded.readings.items():
         if p == str(period) and other != unit_id:
             for r in found:
-                peers[_key(r)].append(r)
+                peers[figure_key(r)].append(r)
     flags = []
     for reading in own:
         indicator = loaded.indicators[reading.indicator_id]
@@ -258,8 +148,8 @@ def _outlier_flags(
             if figure is None:
                 continue
             for basis, sample_rows in (
-                (Basis.HISTORY, history[_key(reading)]),
-                (Basis.PEERS, peers[_key(reading)]),
+                (Basis.HISTORY, history[figure_key(reading)]),
+                (Basis.PEERS, peers[figure_key(reading)]),
             ):
                 sample = [v for v in (getattr(r, name) for r in sample_rows) if v is not None]
                 outlier = outliers.check(
@@ -289,12 +179,12 @@ def _outlier_flags(
     return flags
 
 
-def _domain_code(loaded: _Loaded, domain_id: int | None) -> str | None:
+def _domain_code(loaded: Loaded, domain_id: int | None) -> str | None:
     domain = loaded.domains.get(domain_id) if domain_id is not None else None
     return domain.code if domain else None
 
 
-def _difference_flags(loaded: _Loaded, *, unit_id: int, period: Period) -> list[FlagRead]:
+def _difference_flags(loaded: Loaded, *, unit_id: int, period: Period) -> list[FlagRead]:
     from app.integration.metrics import conflict_note
 
     flags = []
@@ -321,7 +211,7 @@ def _difference_flags(loaded: _Loaded, *, unit_id: int, period: Period) -> list[
     return flags
 
 
-def _rule_failures(loaded: _Loaded, *, unit_id: int, period: Period) -> list[rules.Failure]:
+def _rule_failures(loaded: Loaded, *, unit_id: int, period: Period) -> list[rules.Failure]:
     figures = {
         (
             loaded.indicators[r.indicator_id].code,
@@ -337,7 +227,7 @@ def _rule_failures(loaded: _Loaded, *, unit_id: int, period: Period) -> list[rul
     )
 
 
-def _rule_flag(loaded: _Loaded, failure: rules.Failure) -> FlagRead:
+def _rule_flag(loaded: Loaded, failure: rules.Failure) -> FlagRead:
     names = loaded.names
     if failure.task is not None:
         subject = f"Nhiệm vụ {failure.task}"
@@ -370,7 +260,7 @@ def flags_for(
     wanted = [(u, p) for u, p in reports if u.id is not None]
     if not wanted:
         return {}
-    loaded = _load(
+    loaded = load(
         db_session=db_session,
         plan=plan,
         unit_ids={u.id for u, _ in wanted if u.id is not None},
@@ -411,6 +301,28 @@ def counts(
     return {key: len(items) for key, items in found.items()}
 
 
+def count_waiting(
+    *,
+    db_session: Session,
+    plan: Plan,
+    items: list[SubmissionRead],
+    thresholds: Thresholds | None,
+) -> None:
+    """Give each report of the review queue waiting for review its flag count, from one load."""
+    waiting = [i for i in items if i.status == SubmissionStatus.SUBMITTED]
+    if not waiting:
+        return
+    units = {u.code: u for u in db_session.exec(select(Unit))}
+    counted = counts(
+        db_session=db_session,
+        plan=plan,
+        reports=[(units[i.unit], Period.parse(i.period)) for i in waiting],
+        thresholds=thresholds or Thresholds(),
+    )
+    for item in waiting:
+        item.flag_count = counted.get((item.unit, item.period), 0)
+
+
 def blocked_text(message: str, detail: str) -> str:
     """A blocking rule as the unit reads it before and after trying to send: its message, then
     the figures that break it."""
@@ -435,7 +347,7 @@ def guard(
     """What the flags forbid: sending a report that breaks a ``block`` rule (422 with each rule's
     message), and approving a report with flags without a comment (422 on ``comment``)."""
     if action == "submit":
-        loaded = _load(
+        loaded = load(
             db_session=db_session,
             plan=plan,
             unit_ids={unit.id} if unit.id is not None else set(),

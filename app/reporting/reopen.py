@@ -1,6 +1,6 @@
 """Requests to reopen an approved report: the unit asks with a reason, the coordinator decides.
 
-An approved report locks the unit's data for the period (``service.ensure_open``). Rather than
+An approved report locks the unit's data for the period (``lock.ensure_open``). Rather than
 phoning the coordinating office, the unit asks here; the office grants (the report goes back to
 the unit, in the same transaction as the decision) or refuses with a comment, and the unit may
 withdraw its request while it waits. Each step is audited (entity ``reopen_request``), notifies
@@ -12,13 +12,11 @@ already on record. A refusal must say why, since the unit has to live with the a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from app.accounts.permissions import Permission, Role, authorize, authorize_read
+from app.accounts.permissions import Permission, Role, authorize
 from app.actors import Actor
 from app.audit import service as audit
 from app.audit.models import AuditAction
@@ -26,67 +24,26 @@ from app.clock import Clock
 from app.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
 from app.names import names_for
 from app.periods import Period
-from app.plans import service as plan_service
 from app.plans.models import Plan
-from app.reporting import reopen_messages
-from app.reporting import service as reporting_service
-from app.reporting.models import STATUS_LABELS, Submission, SubmissionStatus
+from app.reporting import reopen_messages, transitions
+from app.reporting.models import STATUS_LABELS, SubmissionStatus
 from app.reporting.reopen_models import (
     MAX_TEXT,
     ReopenRequest,
     ReopenRequestRead,
     ReopenStatus,
 )
-from app.units import service as unit_service
+from app.reporting.reopen_reads import (
+    Target,
+    key_of,
+    pending_row,
+    read_request,
+    submission_of,
+    target_of,
+)
 from app.units.models import Unit
 
 ENTITY = "reopen_request"
-
-
-@dataclass(frozen=True)
-class _Target:
-    """The plan, unit and period a request is about, resolved once."""
-
-    plan: Plan
-    unit: Unit
-    period: Period
-
-    @property
-    def ids(self) -> tuple[int, int]:
-        assert self.plan.id is not None and self.unit.id is not None
-        return self.plan.id, self.unit.id
-
-
-def _target(
-    *, db_session: Session, clock: Clock, plan: str | None, unit: str, period: str
-) -> _Target:
-    plan_row = plan_service.get_plan(db_session=db_session, code=plan)
-    unit_row = unit_service.get_by_code(db_session=db_session, code=unit)
-    found = Period.parse(
-        plan_service.validate_period(plan=plan_row, period=period, today=clock.today())
-    )
-    return _Target(plan_row, unit_row, found)
-
-
-def _read(row: ReopenRequest, unit: Unit) -> ReopenRequestRead:
-    return ReopenRequestRead(
-        unit=unit.code,
-        period=row.period,
-        number=row.number,
-        reason=row.reason,
-        status=ReopenStatus(row.status),
-        requested_by=row.requested_by,
-        requested_at=row.requested_at,
-        decided_by=row.decided_by,
-        decided_at=row.decided_at,
-        decision_comment=row.decision_comment,
-        version=row.version,
-    )
-
-
-def key_of(unit: str, period: str, number: int) -> str:
-    """The request's public key, as the audit trail and the history name it."""
-    return f"{unit}/{period}/{number}"
 
 
 def _text(value: str, *, field: str, required: str) -> str:
@@ -98,30 +55,6 @@ def _text(value: str, *, field: str, required: str) -> str:
     return text
 
 
-def _submission(*, db_session: Session, target: _Target) -> Submission | None:
-    plan_id, unit_id = target.ids
-    return db_session.exec(
-        select(Submission).where(
-            Submission.plan_id == plan_id,
-            Submission.unit_id == unit_id,
-            Submission.period == str(target.period),
-        )
-    ).first()
-
-
-def pending_row(*, db_session: Session, target: _Target) -> ReopenRequest | None:
-    """The period's request waiting for a decision, if any (there is at most one)."""
-    plan_id, unit_id = target.ids
-    return db_session.exec(
-        select(ReopenRequest).where(
-            ReopenRequest.plan_id == plan_id,
-            ReopenRequest.unit_id == unit_id,
-            ReopenRequest.period == str(target.period),
-            ReopenRequest.status == ReopenStatus.PENDING,
-        )
-    ).first()
-
-
 def _pending_conflict(row: ReopenRequest | None, db_session: Session) -> Conflict:
     who = f" của {names_for(db_session).person(row.requested_by)}" if row else ""
     return Conflict(
@@ -129,6 +62,43 @@ def _pending_conflict(row: ReopenRequest | None, db_session: Session) -> Conflic
         "hãy chờ quyết định hoặc rút đề nghị đó trước khi gửi đề nghị mới.",
         code="reopen_pending",
     )
+
+
+def _insert(
+    *, db_session: Session, actor: Actor, clock: Clock, target: Target, reason: str
+) -> ReopenRequest:
+    """The period's next request, numbered after the last; a request that raced in first wins."""
+    plan_id, unit_id = target.ids
+    last = db_session.exec(
+        select(func.max(ReopenRequest.number)).where(
+            ReopenRequest.plan_id == plan_id,
+            ReopenRequest.unit_id == unit_id,
+            ReopenRequest.period == str(target.period),
+        )
+    ).one()
+    now = clock.now()
+    row = ReopenRequest(
+        plan_id=plan_id,
+        unit_id=unit_id,
+        period=str(target.period),
+        number=(last or 0) + 1,
+        reason=reason,
+        status=ReopenStatus.PENDING,
+        requested_by=actor.username,
+        requested_at=now,
+        version=1,
+    )
+    db_session.add(row)
+    try:
+        db_session.flush()
+    except IntegrityError:
+        # Another request for the period got in between the check and this insert: the
+        # partial unique index (or the number's) refused the second one.
+        db_session.rollback()
+        raise _pending_conflict(
+            pending_row(db_session=db_session, target=target), db_session
+        ) from None
+    return row
 
 
 def request_reopen(
@@ -146,8 +116,8 @@ def request_reopen(
     coordinating office is notified in the same transaction."""
     authorize(actor, Permission.DATA_WRITE, unit_code=unit)
     text = _text(reason, field="reason", required="Hãy ghi lý do cần mở lại báo cáo đã duyệt.")
-    target = _target(db_session=db_session, clock=clock, plan=plan, unit=unit, period=period)
-    submission = _submission(db_session=db_session, target=target)
+    target = target_of(db_session=db_session, clock=clock, plan=plan, unit=unit, period=period)
+    submission = submission_of(db_session=db_session, target=target)
     status = SubmissionStatus(submission.status) if submission else SubmissionStatus.DRAFT
     if status != SubmissionStatus.APPROVED:
         raise Conflict(
@@ -159,37 +129,8 @@ def request_reopen(
     waiting = pending_row(db_session=db_session, target=target)
     if waiting is not None:
         raise _pending_conflict(waiting, db_session)
-    plan_id, unit_id = target.ids
-    last = db_session.exec(
-        select(func.max(ReopenRequest.number)).where(
-            ReopenRequest.plan_id == plan_id,
-            ReopenRequest.unit_id == unit_id,
-            ReopenRequest.period == str(target.period),
-        )
-    ).one()
-    now = clock.now()
-    row = ReopenRequest(
-        plan_id=plan_id,
-        unit_id=unit_id,
-        period=str(target.period),
-        number=(last or 0) + 1,
-        reason=text,
-        status=ReopenStatus.PENDING,
-        requested_by=actor.username,
-        requested_at=now,
-        version=1,
-    )
-    db_session.add(row)
-    try:
-        db_session.flush()
-    except IntegrityError:
-        # Another request for the period got in between the check and this insert: the
-        # partial unique index (or the number's) refused the second one.
-        db_session.rollback()
-        raise _pending_conflict(
-            pending_row(db_session=db_session, target=target), db_session
-        ) from None
-    after = _read(row, target.unit)
+    row = _insert(db_session=db_session, actor=actor, clock=clock, target=target, reason=text)
+    after = read_request(row, target.unit)
     audit.record(
         db_session=db_session,
         actor=actor,
@@ -223,9 +164,9 @@ def _decidable(
     period: str,
     number: int,
     version: int | None,
-) -> tuple[_Target, ReopenRequest]:
+) -> tuple[Target, ReopenRequest]:
     """The pending request named, at the version the actor saw."""
-    target = _target(db_session=db_session, clock=clock, plan=plan, unit=unit, period=period)
+    target = target_of(db_session=db_session, clock=clock, plan=plan, unit=unit, period=period)
     plan_id, unit_id = target.ids
     row = db_session.exec(
         select(ReopenRequest).where(
@@ -282,7 +223,7 @@ def _close(
     db_session: Session,
     actor: Actor,
     clock: Clock,
-    target: _Target,
+    target: Target,
     row: ReopenRequest,
     status: ReopenStatus,
     comment: str,
@@ -293,7 +234,7 @@ def _close(
     read version 1, and only the first update matches; the second is a 409, on SQLite as on
     PostgreSQL, before it touches the report.
     """
-    before = _read(row, target.unit)
+    before = read_request(row, target.unit)
     seen = row.version
     claimed = db_session.exec(
         update(ReopenRequest)
@@ -315,7 +256,7 @@ def _close(
         db_session.rollback()
         raise _stale()
     db_session.refresh(row)
-    after = _read(row, target.unit)
+    after = read_request(row, target.unit)
     audit.record(
         db_session=db_session,
         actor=actor,
@@ -343,14 +284,14 @@ def settle_on_reopen(
     request asked: the request is marked granted with the reopen's reason, in the reopen's
     transaction, so it neither waits for a decision on a report that is open again nor blocks
     the unit's next request. No message of its own: the reopen already tells the unit."""
-    row = pending_row(db_session=db_session, target=_Target(plan, unit, period))
+    row = pending_row(db_session=db_session, target=Target(plan, unit, period))
     if row is None:
         return
     _close(
         db_session=db_session,
         actor=actor,
         clock=clock,
-        target=_Target(plan, unit, period),
+        target=Target(plan, unit, period),
         row=row,
         status=ReopenStatus.GRANTED,
         comment=comment,
@@ -383,7 +324,7 @@ def grant(
         number=number,
         version=version,
     )
-    submission = _submission(db_session=db_session, target=target)
+    submission = submission_of(db_session=db_session, target=target)
     if submission is None or submission.status != SubmissionStatus.APPROVED:
         raise Conflict(
             "Báo cáo không còn ở trạng thái đã duyệt nên không cần mở lại; hãy từ chối đề nghị "
@@ -399,7 +340,7 @@ def grant(
         status=ReopenStatus.GRANTED,
         comment=text,
     )
-    reporting_service.reopen_in_transaction(
+    transitions.reopen_in_transaction(
         db_session=db_session,
         actor=actor,
         clock=clock,
@@ -448,7 +389,7 @@ def refuse(
         number=number,
         version=version,
     )
-    submission = _submission(db_session=db_session, target=target)
+    submission = submission_of(db_session=db_session, target=target)
     result = _close(
         db_session=db_session,
         actor=actor,
@@ -513,60 +454,3 @@ def withdraw(
 
 #: What a decision is called in the API and on the pages, and the function that makes it.
 DECISIONS = {"grant": grant, "refuse": refuse, "withdraw": withdraw}
-
-
-def list_for_period(
-    *,
-    db_session: Session,
-    actor: Actor,
-    clock: Clock,
-    unit: str,
-    period: str,
-    plan: str | None = None,
-) -> list[ReopenRequestRead]:
-    """The period's requests, newest first."""
-    authorize_read(actor, unit)
-    target = _target(db_session=db_session, clock=clock, plan=plan, unit=unit, period=period)
-    plan_id, unit_id = target.ids
-    rows = db_session.exec(
-        select(ReopenRequest)
-        .where(
-            ReopenRequest.plan_id == plan_id,
-            ReopenRequest.unit_id == unit_id,
-            ReopenRequest.period == str(target.period),
-        )
-        .order_by(col(ReopenRequest.number).desc())
-    ).all()
-    return [_read(r, target.unit) for r in rows]
-
-
-def list_requests(
-    *,
-    db_session: Session,
-    actor: Actor,
-    status: ReopenStatus | None = None,
-    unit: str | None = None,
-    plan: str | None = None,
-    limit: int = 100,
-    offset: int = 0,
-) -> tuple[list[ReopenRequestRead], int]:
-    """Requests across units (the coordinator's list: ``status=pending``), oldest first; a
-    reporter sees only its own unit's."""
-    unit_filter = authorize_read(actor, unit)
-    plan_row = plan_service.get_plan(db_session=db_session, code=plan)
-    query = (
-        select(ReopenRequest, Unit)
-        .join(Unit, col(Unit.id) == col(ReopenRequest.unit_id))
-        .where(ReopenRequest.plan_id == plan_row.id)
-    )
-    if status is not None:
-        query = query.where(ReopenRequest.status == status)
-    if unit_filter is not None:
-        query = query.where(Unit.code == unit_filter)
-    total = db_session.exec(select(func.count()).select_from(query.subquery())).one()
-    rows = db_session.exec(
-        query.order_by(col(ReopenRequest.requested_at), col(ReopenRequest.id))
-        .limit(limit)
-        .offset(offset)
-    ).all()
-    return [_read(r, u) for r, u in rows], total

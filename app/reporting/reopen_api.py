@@ -14,7 +14,7 @@ from app.clock import ClockDep
 from app.db import SessionDep
 from app.pagination import PagingDep
 from app.reminders import returns
-from app.reporting import reopen, reopen_messages
+from app.reporting import reopen, reopen_messages, reopen_reads
 from app.reporting.reopen_models import (
     ReopenDecision,
     ReopenRequestCreate,
@@ -96,7 +96,7 @@ def list_period_requests(
     plan: str | None = None,
 ) -> list[ReopenRequestRead]:
     """Every request for the unit's period, newest first, with its decision."""
-    return reopen.list_for_period(
+    return reopen_reads.list_for_period(
         db_session=db_session, actor=actor, clock=clock, unit=unit, period=period, plan=plan
     )
 
@@ -116,7 +116,7 @@ def list_reopen_requests(
 ) -> Page[ReopenRequestRead]:
     """Oldest first; the coordinator's list is `?status=pending`. A unit's own account sees
     only its unit's requests."""
-    items, total = reopen.list_requests(
+    items, total = reopen_reads.list_requests(
         db_session=db_session,
         actor=actor,
         status=status,

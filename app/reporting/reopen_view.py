@@ -15,7 +15,7 @@ from sqlmodel import Session
 from app.accounts.permissions import Permission, Role, can
 from app.actors import Actor
 from app.clock import Clock
-from app.reporting import history, reopen
+from app.reporting import history, reopen_reads
 from app.reporting.models import SubmissionStatus
 from app.reporting.reopen_models import REOPEN_STATUS_LABELS, ReopenRequestRead, ReopenStatus
 
@@ -60,7 +60,7 @@ def build(
 ) -> ReopenView:
     """The period's requests (newest first) and history, for an actor who may read the unit;
     ``period`` is the general report's (a month of a quarterly year shows its quarter's)."""
-    requests = reopen.list_for_period(
+    requests = reopen_reads.list_for_period(
         db_session=db_session, actor=actor, clock=clock, unit=unit, period=period
     )
     view = ReopenView(
@@ -102,7 +102,7 @@ def for_page(
 
 def pending_requests(*, db_session: Session, actor: Actor) -> list[ReopenRequestRead]:
     """The review queue's list: every request waiting for a decision, oldest first."""
-    items, _ = reopen.list_requests(
+    items, _ = reopen_reads.list_requests(
         db_session=db_session, actor=actor, status=ReopenStatus.PENDING, limit=1000
     )
     return items

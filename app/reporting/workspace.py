@@ -24,7 +24,7 @@ from app.progress import service as progress_service
 from app.progress.evidence import service as evidence_service
 from app.progress.evidence.models import EvidenceRead
 from app.progress.models import ProgressRead
-from app.reporting import coordination
+from app.reporting import coordination, lock
 from app.reporting import service as reporting_service
 from app.reporting.coordination_models import CoordinatingTaskRead, LeadCoordinationRead
 from app.reporting.models import SubmissionRead, SubmissionStatus
@@ -154,7 +154,7 @@ class Workspace:
     def read_only(self) -> bool:
         """Approved, or sent and waiting for review: the service refuses every write, so the
         page shows the rows read-only instead of letting the officer type into a refusal."""
-        return reporting_service.editing_locked(self.submission.status)
+        return lock.editing_locked(self.submission.status)
 
 
 def _role(task: AssignmentRead, unit: Unit) -> str:
@@ -259,67 +259,16 @@ def build(
         period=str(report_period),
         plan=None,
     )
-    tasks, _ = plan_service.list_assignments(
-        db_session=db_session,
-        filters=plan_service.AssignmentFilters(unit=unit.code, active=True),
-        limit=10_000,
-        offset=0,
-    )
-    # In a quarterly year the monthly tasks live on the months' pages, the others on the
-    # quarter's: each task has one place to be reported, so nothing is counted twice.
-    quarterly_year = p.granularity is not Granularity.MONTH or not regular
-    monthly_tasks = [t for t in tasks if t.cadence == TaskCadence.MONTHLY] if quarterly_year else []
-    if not regular:
-        tasks = monthly_tasks
-    elif monthly_tasks:
-        tasks = [t for t in tasks if t.cadence != TaskCadence.MONTHLY]
-    progress = _progress_by_task(db_session=db_session, actor=actor, unit=unit, period=p)
-    before = (
-        _progress_by_task(db_session=db_session, actor=actor, unit=unit, period=previous)
-        if with_previous
-        else {}
-    )
-    evidence = evidence_service.list_for_period(
-        db_session=db_session, actor=actor, unit=unit.code, period=str(p)
-    )
-    by_area: dict[str, list[TaskRow]] = defaultdict(list)
-    for task in tasks:
-        by_area[task.area].append(
-            TaskRow(
-                task,
-                _role(task, unit),
-                progress.get(task.code),
-                before.get(task.code),
-                evidence.get(task.code, []),
-            )
-        )
-    areas = [(a, by_area[a.code]) for a in plan_service.list_areas(db_session=db_session)]
-    indicators, _ = kpi_service.list_indicators(
-        db_session=db_session, plan_code=None, area=None, unit=unit.code, limit=1000, offset=0
-    )
-    if not regular:  # a month's page carries the indicators of the monthly tasks only
-        monthly_codes = {t.code for t in monthly_tasks}
-        indicators = [i for i in indicators if i.assignment in monthly_codes]
-    domains = kpi_service.list_domains(db_session=db_session, active=True)
-    readings = _readings_by_key(db_session=db_session, actor=actor, unit=unit, period=p)
-    earlier = (
-        _readings_by_key(db_session=db_session, actor=actor, unit=unit, period=previous)
-        if with_previous
-        else {}
-    )
-    rows: list[IndicatorRow] = []
-    for ind in (i for i in indicators if i.active):
-        for dom in domains if ind.disaggregation == "domain" else [None]:
-            key = (ind.code, dom.code if dom else None)
-            rows.append(IndicatorRow(ind, dom, readings.get(key), earlier.get(key)))
+    page = _Page(db_session, actor, unit, p, previous if with_previous else None, regular)
+    areas, monthly_tasks = _task_rows(page)
     ws = Workspace(
         plan=plan,
         unit=unit,
         period=p,
         previous_period=previous,
         submission=submission,
-        areas=[(a, r) for a, r in areas if r],
-        indicators=rows,
+        areas=areas,
+        indicators=_indicator_rows(page, monthly_tasks),
         periods=list(reversed(calendar.periods(until=clock.today(), monthly=True))),
         can_edit=can(actor, Permission.DATA_WRITE, unit_code=unit.code),
         can_submit=can(actor, Permission.DATA_WRITE, unit_code=unit.code) and regular,
@@ -346,6 +295,93 @@ def build(
     )
     if ws.read_only:
         ws.can_edit = ws.can_submit = False
+    _list_missing(ws)
+    return ws
+
+
+@dataclass(frozen=True)
+class _Page:
+    """What the page's rows are read for: whose page, which period, and the one compared."""
+
+    db_session: Session
+    actor: Actor
+    unit: Unit
+    period: Period
+    previous: Period | None  # set only when the last period's answers are shown beside
+    regular: bool
+
+
+def _task_rows(
+    page: _Page,
+) -> tuple[list[tuple[AreaRead, list[TaskRow]]], list[AssignmentRead]]:
+    """The page's tasks by area, and the monthly tasks of a quarterly year.
+
+    In a quarterly year the monthly tasks live on the months' pages, the others on the
+    quarter's: each task has one place to be reported, so nothing is counted twice."""
+    db_session, actor, unit, p = page.db_session, page.actor, page.unit, page.period
+    tasks, _ = plan_service.list_assignments(
+        db_session=db_session,
+        filters=plan_service.AssignmentFilters(unit=unit.code, active=True),
+        limit=10_000,
+        offset=0,
+    )
+    quarterly_year = p.granularity is not Granularity.MONTH or not page.regular
+    monthly_tasks = [t for t in tasks if t.cadence == TaskCadence.MONTHLY] if quarterly_year else []
+    if not page.regular:
+        tasks = monthly_tasks
+    elif monthly_tasks:
+        tasks = [t for t in tasks if t.cadence != TaskCadence.MONTHLY]
+    progress = _progress_by_task(db_session=db_session, actor=actor, unit=unit, period=p)
+    before = (
+        _progress_by_task(db_session=db_session, actor=actor, unit=unit, period=page.previous)
+        if page.previous is not None
+        else {}
+    )
+    evidence = evidence_service.list_for_period(
+        db_session=db_session, actor=actor, unit=unit.code, period=str(p)
+    )
+    by_area: dict[str, list[TaskRow]] = defaultdict(list)
+    for task in tasks:
+        by_area[task.area].append(
+            TaskRow(
+                task,
+                _role(task, unit),
+                progress.get(task.code),
+                before.get(task.code),
+                evidence.get(task.code, []),
+            )
+        )
+    areas = [(a, by_area[a.code]) for a in plan_service.list_areas(db_session=db_session)]
+    return [(a, r) for a, r in areas if r], monthly_tasks
+
+
+def _indicator_rows(page: _Page, monthly_tasks: list[AssignmentRead]) -> list[IndicatorRow]:
+    """One row per active indicator and domain of the unit (a month's page: the monthly tasks'
+    indicators only)."""
+    db_session, actor, unit = page.db_session, page.actor, page.unit
+    indicators, _ = kpi_service.list_indicators(
+        db_session=db_session, plan_code=None, area=None, unit=unit.code, limit=1000, offset=0
+    )
+    if not page.regular:
+        monthly_codes = {t.code for t in monthly_tasks}
+        indicators = [i for i in indicators if i.assignment in monthly_codes]
+    domains = kpi_service.list_domains(db_session=db_session, active=True)
+    readings = _readings_by_key(db_session=db_session, actor=actor, unit=unit, period=page.period)
+    earlier = (
+        _readings_by_key(db_session=db_session, actor=actor, unit=unit, period=page.previous)
+        if page.previous is not None
+        else {}
+    )
+    rows: list[IndicatorRow] = []
+    for ind in (i for i in indicators if i.active):
+        for dom in domains if ind.disaggregation == "domain" else [None]:
+            key = (ind.code, dom.code if dom else None)
+            rows.append(IndicatorRow(ind, dom, readings.get(key), earlier.get(key)))
+    return rows
+
+
+def _list_missing(ws: Workspace) -> None:
+    """What the unit has not answered yet, as the send box lists it, with links to each row."""
     empty_kpis = [row for row in ws.indicators if row.empty]
     kpi_labels = [
         f"Chỉ tiêu {row.indicator.name}" + (f" – {row.domain.name}" if row.domain else "")
@@ -357,7 +393,6 @@ def build(
         for row in ws.tasks
         if row.empty
     ] + [(label, row.dom_id) for label, row in zip(kpi_labels, empty_kpis, strict=True)]
-    return ws
 
 
 def _short(text: str, limit: int = 70) -> str:

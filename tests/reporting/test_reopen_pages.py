@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from app.actors import SYSTEM
 from app.clock import FixedClock
-from app.reporting import reopen
+from app.reporting import reopen_reads
 from app.reporting import service as reporting_service
 from tests.accounts.test_pages import hidden, login
 from tests.conftest import make_user
@@ -207,7 +207,7 @@ def test_an_unknown_decision_is_404(
     coordinator: TestClient, approved: Session, clock: FixedClock
 ) -> None:
     assert (
-        reopen.list_for_period(
+        reopen_reads.list_for_period(
             db_session=approved, actor=SYSTEM, clock=clock, unit="ttpvhcc", period="2025-10"
         )
         == []

@@ -13,9 +13,10 @@ from app.actors import SYSTEM, Actor
 from app.audit.models import AuditEvent
 from app.clock import FixedClock
 from app.errors import Conflict, Forbidden, Invalid
+from app.plans import service as plan_service
 from app.reminders import returns
 from app.reminders.models import Notification, Reminder
-from app.reporting import history, reopen
+from app.reporting import history, lock, reopen
 from app.reporting import service as reporting_service
 from app.reporting.models import Submission
 from app.reporting.reopen_models import ReopenRequest
@@ -215,9 +216,9 @@ def test_grant_reopens_the_report_and_tells_the_unit_in_one_transaction(
     # One message to the unit: the request's, not a second one from the reopen itself.
     assert sorted(seeded.exec(select(Reminder.kind)).all()) == ["asked-1", "granted-1"]
     # The unit's data is open again.
-    reporting_service.ensure_open(
+    lock.ensure_open(
         db_session=seeded,
-        plan=reporting_service.plan_service.get_plan(db_session=seeded, code=None),
+        plan=plan_service.get_plan(db_session=seeded, code=None),
         unit=seeded.exec(select(Unit).where(Unit.code == UNIT)).one(),
         period=PERIOD,
     )
