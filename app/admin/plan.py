@@ -28,8 +28,8 @@ from app.db import SessionDep
 from app.names import names_for
 from app.plans import service as plan_service
 from app.plans import task_edits
+from app.plans.labels import CADENCE_LABELS
 from app.plans.models import AssignmentCreate, AssignmentRead, AssignmentUpdate
-from app.plans.pages import CADENCE_LABELS
 from app.templating import is_partial_request, render
 
 router = APIRouter(include_in_schema=False)

@@ -10,19 +10,12 @@ from fastapi.responses import HTMLResponse
 from app.db import SessionDep
 from app.kpis.indicators import list_indicators
 from app.plans import service
+from app.plans.labels import CADENCE_LABELS
 from app.plans.models import AssignmentRead
 from app.templating import render
 from app.units import service as unit_service
 
 router = APIRouter(include_in_schema=False)
-
-CADENCE_LABELS = {
-    "once": "Một lần",
-    "monthly": "Hằng tháng",
-    "quarterly": "Hằng quý",
-    "continuous": "Thường xuyên",
-    "plan": "Theo kỳ báo cáo",
-}
 
 
 @router.get("/plan", response_class=HTMLResponse)

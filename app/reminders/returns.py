@@ -9,7 +9,7 @@ itself goes out after the response (``send_now``): a slow mail server must not h
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Protocol
 
 from fastapi import BackgroundTasks
@@ -133,6 +133,56 @@ class Message:
     audit_extra: dict[str, Any] = field(default_factory=dict)
 
 
+def _deliver(
+    *,
+    db_session: Session,
+    reminder_id: int,
+    message: Message,
+    people: list[User],
+    by_email: bool,
+    now: datetime,
+) -> set[str]:
+    """Each person's notification and its log row, and a pending e-mail per distinct address
+    when ``by_email``; the addresses queued."""
+    emails: set[str] = set()
+    for user in people:
+        assert user.id is not None
+        db_session.add(
+            Notification(
+                user_id=user.id,
+                reminder_id=reminder_id,
+                title=message.title,
+                body=message.body,
+                link=message.link,
+                created_at=now,
+            )
+        )
+        db_session.add(
+            ReminderDelivery(
+                reminder_id=reminder_id,
+                channel=Channel.APP,
+                recipient=user.username,
+                user_id=user.id,
+                status=DeliveryStatus.SENT,
+                attempts=1,
+                last_attempt_at=now,
+                sent_at=now,
+            )
+        )
+        if by_email and user.email and user.email.lower() not in emails:
+            emails.add(user.email.lower())
+            db_session.add(
+                ReminderDelivery(
+                    reminder_id=reminder_id,
+                    channel=Channel.EMAIL,
+                    recipient=user.email.lower(),
+                    user_id=user.id,
+                    status=DeliveryStatus.PENDING,
+                )
+            )
+    return emails
+
+
 def queue_message(
     *,
     db_session: Session,
@@ -161,42 +211,14 @@ def queue_message(
     db_session.add(reminder)
     db_session.flush()  # the (plan, unit, period, kind) key: a second claim fails here
     assert reminder.id is not None
-    emails: set[str] = set()
-    for user in people:
-        assert user.id is not None
-        db_session.add(
-            Notification(
-                user_id=user.id,
-                reminder_id=reminder.id,
-                title=message.title,
-                body=message.body,
-                link=message.link,
-                created_at=now,
-            )
-        )
-        db_session.add(
-            ReminderDelivery(
-                reminder_id=reminder.id,
-                channel=Channel.APP,
-                recipient=user.username,
-                user_id=user.id,
-                status=DeliveryStatus.SENT,
-                attempts=1,
-                last_attempt_at=now,
-                sent_at=now,
-            )
-        )
-        if by_email and user.email and user.email.lower() not in emails:
-            emails.add(user.email.lower())
-            db_session.add(
-                ReminderDelivery(
-                    reminder_id=reminder.id,
-                    channel=Channel.EMAIL,
-                    recipient=user.email.lower(),
-                    user_id=user.id,
-                    status=DeliveryStatus.PENDING,
-                )
-            )
+    emails = _deliver(
+        db_session=db_session,
+        reminder_id=reminder.id,
+        message=message,
+        people=people,
+        by_email=by_email,
+        now=now,
+    )
     audit.record(
         db_session=db_session,
         actor=actor,
@@ -230,7 +252,7 @@ def send_now(
     recorded and left for the next pass. Nothing to do when mail is off."""
     # The pass's sender, one code path; imported here because the pass reads the reporting
     # cycle, which imports this module.
-    from app.reminders.service import send_pending
+    from app.reminders.sending import send_pending
 
     result = PassResult()
     mailer = Mailer.from_settings(settings)

@@ -9,9 +9,9 @@ as failed (never as sent) and retried by the next pass, without stopping this on
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
-from sqlalchemy import func, update
+from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -26,7 +26,7 @@ from app.periods import Period, format_date_vi
 from app.plans import service as plan_service
 from app.plans.models import Plan
 from app.reminders import coordination, schedule
-from app.reminders.mail import Mailer, MailError
+from app.reminders.mail import Mailer
 from app.reminders.models import (
     Channel,
     DeliveryRead,
@@ -37,6 +37,7 @@ from app.reminders.models import (
     ReminderDelivery,
 )
 from app.reminders.recipients import recipients_for
+from app.reminders.sending import send_pending
 from app.reminders.workdays import WorkingCalendar, load_calendar
 from app.reporting import service as reporting_service
 from app.reporting import workspace
@@ -45,10 +46,6 @@ from app.units.models import Unit
 
 #: Periods a pass looks back over: the current one and the two before (enough for "after 3").
 LOOKBACK_PERIODS = 3
-#: A failing address is tried this many passes, then left for a coordinator to sort out.
-MAX_EMAIL_ATTEMPTS = 5
-#: A message marked as being sent for longer than this was left by a pass that died: resent.
-SENDING_LEASE = timedelta(minutes=15)
 _NOT_SUBMITTED = {SubmissionStatus.DRAFT, SubmissionStatus.RETURNED}
 
 
@@ -90,25 +87,65 @@ def _body(
     return "\n".join(lines)
 
 
-def _email_text(
-    *, body: str, link: str, settings: Settings, unit: Unit, action: str = "", greeting: str = ""
-) -> str:
-    return (
-        f"{greeting or f'Kính gửi cán bộ báo cáo của {unit.name}'},\n\n{body}\n\n"
-        f"{action or 'Cập nhật và gửi báo cáo tại'}: "
-        f"{settings.reminder_base_url.rstrip('/')}{link}\n\n"
-        "Thư này do hệ thống partrack của UBND phường Phú Định gửi tự động; "
-        "xin đừng trả lời thư này.\n"
-    )
+def _notify(
+    *,
+    db_session: Session,
+    reminder_id: int,
+    people: list[tuple[User, bool]],
+    title: str,
+    body: str,
+    link: str,
+    now: datetime,
+) -> None:
+    """Each person's bell (a notification) and its delivery row in the coordinators' log."""
+    for user, copied in people:
+        assert user.id is not None
+        db_session.add(
+            Notification(
+                user_id=user.id,
+                reminder_id=reminder_id,
+                title=title,
+                body=body,
+                link=link,
+                created_at=now,
+            )
+        )
+        db_session.add(
+            ReminderDelivery(
+                reminder_id=reminder_id,
+                channel=Channel.APP,
+                recipient=user.username,
+                user_id=user.id,
+                copied=copied,
+                status=DeliveryStatus.SENT,
+                attempts=1,
+                last_attempt_at=now,
+                sent_at=now,
+            )
+        )
 
 
-def _email_lines(kind: str) -> tuple[str, str]:
-    """The greeting and call to action of an e-mail of this kind (see ``schedule.email_lines``);
-    a coordination reminder invites the coordinating unit to answer."""
-    greeting, action = schedule.email_lines(kind)
-    if schedule.is_coordination_kind(kind):
-        action = coordination.ACTION
-    return greeting, action
+def _queue_emails(
+    *, db_session: Session, reminder_id: int, people: list[tuple[User, bool]]
+) -> list[str]:
+    """A pending e-mail per distinct address (the first mention decides To or Cc), sent by
+    ``app.reminders.sending`` after the claim commits; the addresses, sorted."""
+    addresses: dict[str, tuple[User, bool]] = {}
+    for user, copied in people:
+        if user.email and user.email.lower() not in addresses:
+            addresses[user.email.lower()] = (user, copied)
+    for address, (user, copied) in addresses.items():
+        db_session.add(
+            ReminderDelivery(
+                reminder_id=reminder_id,
+                channel=Channel.EMAIL,
+                recipient=address,
+                user_id=user.id,
+                copied=copied,
+                status=DeliveryStatus.PENDING,
+            )
+        )
+    return sorted(addresses)
 
 
 def _claim(
@@ -148,50 +185,19 @@ def _claim(
         db_session.rollback()
         return None
     assert reminder.id is not None
-    title = _title(unit=unit, period=period, slot=slot, due=sub.due_date)
-    body = _body(unit=unit, period=period, slot=slot, sub=sub, missing=ws.missing)
-    link = f"/units/{unit.code}/periods/{period}"
-    for user, copied in [(u, False) for u in people.to] + [(u, True) for u in people.cc]:
-        assert user.id is not None
-        db_session.add(
-            Notification(
-                user_id=user.id,
-                reminder_id=reminder.id,
-                title=title,
-                body=body,
-                link=link,
-                created_at=now,
-            )
-        )
-        db_session.add(
-            ReminderDelivery(
-                reminder_id=reminder.id,
-                channel=Channel.APP,
-                recipient=user.username,
-                user_id=user.id,
-                copied=copied,
-                status=DeliveryStatus.SENT,
-                attempts=1,
-                last_attempt_at=now,
-                sent_at=now,
-            )
-        )
-    addresses: dict[str, tuple[User, bool]] = {}
+    everyone = [(u, False) for u in people.to] + [(u, True) for u in people.cc]
+    _notify(
+        db_session=db_session,
+        reminder_id=reminder.id,
+        people=everyone,
+        title=_title(unit=unit, period=period, slot=slot, due=sub.due_date),
+        body=_body(unit=unit, period=period, slot=slot, sub=sub, missing=ws.missing),
+        link=f"/units/{unit.code}/periods/{period}",
+        now=now,
+    )
+    emails = []
     if mailer is not None:
-        for user, copied in [(u, False) for u in people.to] + [(u, True) for u in people.cc]:
-            if user.email and user.email.lower() not in addresses:
-                addresses[user.email.lower()] = (user, copied)
-    for address, (user, copied) in addresses.items():
-        db_session.add(
-            ReminderDelivery(
-                reminder_id=reminder.id,
-                channel=Channel.EMAIL,
-                recipient=address,
-                user_id=user.id,
-                copied=copied,
-                status=DeliveryStatus.PENDING,
-            )
-        )
+        emails = _queue_emails(db_session=db_session, reminder_id=reminder.id, people=everyone)
     audit.record(
         db_session=db_session,
         actor=actor,
@@ -205,7 +211,7 @@ def _claim(
             "due_date": sub.due_date.isoformat(),
             "to": [u.username for u in people.to],
             "cc": [u.username for u in people.cc],
-            "emails": sorted(addresses),
+            "emails": emails,
             "missing": len(ws.missing),
         },
         clock=clock,
@@ -214,139 +220,58 @@ def _claim(
     return reminder
 
 
-def send_pending(
+def _remind_units(
     *,
     db_session: Session,
     actor: Actor,
     clock: Clock,
     settings: Settings,
-    mailer: Mailer,
+    mailer: Mailer | None,
+    plan: Plan,
+    period: Period,
+    subs: list[SubmissionRead],
+    units: dict[str, Unit],
+    calendar: WorkingCalendar,
     result: PassResult,
-    reminder_id: int | None = None,
 ) -> None:
-    """Each reminder's unsent e-mail as one message (To: the unit, Cc: the copied); a failure is
-    recorded on its deliveries and the pass goes on with the next reminder. ``reminder_id``
-    sends just that one (a returned report's message, right after the return)."""
-    abandoned = clock.now() - SENDING_LEASE
-    query = select(ReminderDelivery).where(
-        ReminderDelivery.channel == Channel.EMAIL,
-        col(ReminderDelivery.status).in_([DeliveryStatus.PENDING, DeliveryStatus.FAILED])
-        | (
-            (col(ReminderDelivery.status) == DeliveryStatus.SENDING)
-            & (col(ReminderDelivery.last_attempt_at) < abandoned)
-        ),
-        ReminderDelivery.attempts < MAX_EMAIL_ATTEMPTS,
-    )
-    if reminder_id is not None:
-        query = query.where(ReminderDelivery.reminder_id == reminder_id)
-    rows = db_session.exec(
-        query.order_by(col(ReminderDelivery.reminder_id), col(ReminderDelivery.id))
-    ).all()
-    by_reminder: dict[int, list[ReminderDelivery]] = {}
-    for row in rows:
-        by_reminder.setdefault(row.reminder_id, []).append(row)
-    # What this pass read, as plain values: a rollback reloads the rows with what others wrote.
-    seen = {row.id: (row.status, row.attempts) for row in rows}
-    for reminder_id, deliveries in by_reminder.items():
-        if not _claim_sending(
-            db_session=db_session, deliveries=deliveries, seen=seen, now=clock.now()
-        ):
-            continue  # another pass (another process) is sending this message
-        reminder = db_session.get(Reminder, reminder_id)
-        assert reminder is not None
-        unit = db_session.get(Unit, reminder.unit_id)
-        assert unit is not None
-        # Every e-mail recipient also got the in-app notification: it holds the text to send.
-        note = db_session.exec(
-            select(Notification).where(Notification.reminder_id == reminder_id)
-        ).first()
-        assert note is not None
-        names = {
-            u.id: u.full_name
-            for u in db_session.exec(
-                select(User).where(col(User.id).in_([d.user_id for d in deliveries]))
-            )
-        }
-        message = mailer.build(
-            to=[(names.get(d.user_id, ""), d.recipient) for d in deliveries if not d.copied],
-            cc=[(names.get(d.user_id, ""), d.recipient) for d in deliveries if d.copied],
-            subject=f"[partrack] {note.title}",
-            body=_email_text(
-                body=note.body,
-                link=note.link,
-                settings=settings,
-                unit=unit,
-                action=_email_lines(reminder.kind)[1],
-                greeting=_email_lines(reminder.kind)[0],
-            ),
+    """Each unit whose report of ``period`` is not sent and whose reminder day is today."""
+    today = clock.today()
+    for sub in sorted(subs, key=lambda s: s.unit):
+        unit = units.get(sub.unit)
+        if unit is None or sub.status not in _NOT_SUBMITTED:
+            continue
+        slots = schedule.slots_for(
+            sub.due_date,
+            calendar,
+            before=settings.reminder_days_before,
+            after=settings.reminder_days_after,
         )
-        now = clock.now()
-        error = ""
-        try:
-            mailer.send(message)
-        except MailError as exc:
-            error = str(exc)
-        for d in deliveries:  # attempts and last_attempt_at were set by the claim
-            d.status = DeliveryStatus.FAILED if error else DeliveryStatus.SENT
-            d.error = error
-            d.sent_at = None if error else now
-            db_session.add(d)
-        if error:
-            result.emails_failed += len(deliveries)
-        else:
-            result.emails_sent += len(deliveries)
-        audit.record(
+        slot = schedule.slot_for_today(slots, today, calendar)
+        if slot is None or _exists(db_session, plan=plan, unit=unit, period=period, slot=slot):
+            continue
+        reminder = _claim(
             db_session=db_session,
             actor=actor,
-            action=AuditAction.UPDATE,
-            entity="reminder_email",
-            key=f"{unit.code}/{reminder.period}/{reminder.kind}",
-            before={"status": "pending"},
-            after={
-                "status": "failed" if error else "sent",
-                "recipients": [d.recipient for d in deliveries],
-                "error": error,
-            },
             clock=clock,
+            mailer=mailer,
+            plan=plan,
+            unit=unit,
+            period=period,
+            sub=sub,
+            slot=slot,
         )
-        db_session.commit()
-
-
-def _claim_sending(
-    *,
-    db_session: Session,
-    deliveries: list[ReminderDelivery],
-    seen: dict[int | None, tuple[str, int]],
-    now: datetime,
-) -> bool:
-    """Take one message's deliveries for this pass before its e-mail goes out, committed.
-
-    Two passes may run at once (a timer on two servers, a pass started by hand during the
-    scheduled one); both read the same unsent rows. Each row is taken by a compare-and-set on
-    the status and attempts this pass read, which marks it ``sending``: the first pass to commit
-    wins, the other's UPDATE matches no row, it gives its claim back and leaves the message
-    alone, and a pass that reads later does not see the row as unsent at all. The unique
-    ``reminder`` row already makes the reminders themselves once only. A pass that dies in the
-    middle leaves ``sending`` rows; after ``SENDING_LEASE`` the next pass sends them again.
-    """
-    for d in deliveries:
-        status, attempts = seen[d.id]
-        taken = db_session.execute(
-            update(ReminderDelivery)
-            .where(
-                col(ReminderDelivery.id) == d.id,
-                col(ReminderDelivery.status) == status,
-                col(ReminderDelivery.attempts) == attempts,
-            )
-            .values(status=DeliveryStatus.SENDING, attempts=attempts + 1, last_attempt_at=now)
+        if reminder is None:
+            continue
+        result.reminders += 1
+        count = db_session.exec(
+            select(func.count())
+            .select_from(Notification)
+            .where(Notification.reminder_id == reminder.id)
+        ).one()
+        result.notifications += count
+        result.details.append(
+            {"unit": unit.code, "period": str(period), "kind": slot.kind, "notified": count}
         )
-        if taken.rowcount != 1:  # type: ignore[attr-defined]
-            db_session.rollback()
-            return False
-    db_session.commit()
-    for d in deliveries:
-        db_session.refresh(d)
-    return True
 
 
 def run_pass(
@@ -361,8 +286,7 @@ def run_pass(
     authorize(actor, Permission.REVIEW)
     calendar = working_calendar(settings)
     plan = plan_service.get_plan(db_session=db_session, code=None)
-    today = clock.today()
-    periods = plan_service.calendar_for(plan).periods(until=today)[-LOOKBACK_PERIODS:]
+    periods = plan_service.calendar_for(plan).periods(until=clock.today())[-LOOKBACK_PERIODS:]
     units = {u.code: u for u in reporting_service.expected_units(db_session=db_session, plan=plan)}
     result = PassResult()
     for period in periods:
@@ -373,42 +297,19 @@ def run_pass(
             filters=reporting_service.SubmissionFilters(period=str(period)),
             limit=10_000,
         )
-        for sub in sorted(subs, key=lambda s: s.unit):
-            unit = units.get(sub.unit)
-            if unit is None or sub.status not in _NOT_SUBMITTED:
-                continue
-            slots = schedule.slots_for(
-                sub.due_date,
-                calendar,
-                before=settings.reminder_days_before,
-                after=settings.reminder_days_after,
-            )
-            slot = schedule.slot_for_today(slots, today, calendar)
-            if slot is None or _exists(db_session, plan=plan, unit=unit, period=period, slot=slot):
-                continue
-            reminder = _claim(
-                db_session=db_session,
-                actor=actor,
-                clock=clock,
-                mailer=mailer,
-                plan=plan,
-                unit=unit,
-                period=period,
-                sub=sub,
-                slot=slot,
-            )
-            if reminder is None:
-                continue
-            result.reminders += 1
-            count = db_session.exec(
-                select(func.count())
-                .select_from(Notification)
-                .where(Notification.reminder_id == reminder.id)
-            ).one()
-            result.notifications += count
-            result.details.append(
-                {"unit": unit.code, "period": str(period), "kind": slot.kind, "notified": count}
-            )
+        _remind_units(
+            db_session=db_session,
+            actor=actor,
+            clock=clock,
+            settings=settings,
+            mailer=mailer,
+            plan=plan,
+            period=period,
+            subs=subs,
+            units=units,
+            calendar=calendar,
+            result=result,
+        )
         coordination.remind(  # coordinating units yet to answer the leads' updates
             db_session=db_session,
             actor=actor,

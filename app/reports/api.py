@@ -1,29 +1,24 @@
-"""JSON API of the consolidated report: generate (docx, xlsx, html, json), freeze, read back."""
+"""JSON API of the consolidated report: generate (docx, xlsx, pdf, json), freeze, read back.
+
+It answers files and JSON only; the HTML preview is a page (``app.reports.pages``)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query, Request, status
+from fastapi import APIRouter, Path, Query, status
 from fastapi.responses import Response
 
 from app.accounts.dependencies import CurrentActor
 from app.clock import ClockDep
 from app.db import SessionDep
+from app.dependencies import ReportPeriodQuery
 from app.reports import service
 from app.reports.models import ReportConfigRead, ReportConfigUpdate, SnapshotRead
 from app.scores.schemas import Basis
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 
-PeriodQuery = Annotated[
-    str | None,
-    Query(
-        examples=["2025-10", "2026-Q1", "2026-02"],
-        description="Default: the latest period with data. A month of a quarterly year (2026-02) "
-        "is the report to the committee's monthly meeting (monthly tasks only).",
-    ),
-]
 BasisQuery = Annotated[
     Basis,
     Query(
@@ -45,27 +40,20 @@ def _file(report: service.ReportFile, *, inline: bool = False) -> Response:
 @router.get(
     "/consolidated",
     summary="The consolidated report of a period, generated from the data as it stands",
-    responses={200: {"content": {m: {} for m in service.MEDIA_TYPES.values()} | {"text/html": {}}}},
+    responses={200: {"content": {m: {} for m in service.MEDIA_TYPES.values()}}},
 )
 def consolidated(
-    request: Request,
     db_session: SessionDep,
     actor: CurrentActor,
     clock: ClockDep,
-    period: PeriodQuery = None,
-    format: Literal["docx", "xlsx", "pdf", "html", "json"] = "docx",
+    period: ReportPeriodQuery = None,
+    format: Literal["docx", "xlsx", "pdf", "json"] = "docx",
     basis: BasisQuery = "all",
 ) -> Response:
     """Word (Decree 30/2020 layout), Excel (one sheet per table), PDF (the HTML preview printed
-    on A4, for signing and archiving), the HTML preview, or the data as JSON. The figures are
-    those of `GET /api/v1/scores` for the same period and basis."""
-    if format == "html":
-        from app.reports.pages import preview_response
-
-        data = service.build(
-            db_session=db_session, actor=actor, clock=clock, period=period, basis=basis
-        )
-        return preview_response(request, data=data, snapshots=[], standalone=True)
+    on A4, for signing and archiving), or the data as JSON. The figures are those of
+    `GET /api/v1/scores` for the same period and basis. The HTML preview is the page
+    `/reports/consolidated`, not this API."""
     report = service.generate(
         db_session=db_session, actor=actor, clock=clock, period=period, fmt=format, basis=basis
     )
@@ -79,7 +67,7 @@ def consolidated(
     summary="Mark the report of a period final: a frozen, numbered version of approved data",
 )
 def mark_final(
-    db_session: SessionDep, actor: CurrentActor, clock: ClockDep, period: PeriodQuery = None
+    db_session: SessionDep, actor: CurrentActor, clock: ClockDep, period: ReportPeriodQuery = None
 ) -> SnapshotRead:
     return service.mark_final(db_session=db_session, actor=actor, clock=clock, period=period)
 

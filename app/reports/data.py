@@ -7,14 +7,14 @@ everything entered (``basis="all"``); a final one only on approved reports (``ba
 
 A month of a quarterly year (2026) is the coordinator's report to the committee's monthly meeting:
 only the tasks the plan marks monthly, the month's KPIs, and where the quarter's reports stand.
+The shape of what is gathered lives in ``app.reports.content``.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime
+from dataclasses import dataclass, field
 
-from pydantic import BaseModel
 from sqlmodel import Session, select
 
 from app.accounts.permissions import Permission, authorize
@@ -22,11 +22,21 @@ from app.actors import Actor
 from app.clock import VIETNAM_TZ, Clock
 from app.periods import Granularity, Period
 from app.plans import service as plan_service
-from app.plans.models import Plan, TaskCadence
+from app.plans.models import AssignmentRead, Plan, TaskCadence
 from app.progress import service as progress_service
 from app.reporting import service as reporting_service
-from app.reporting.models import SubmissionStatus, Timeliness
-from app.reports.labels import in_sentence
+from app.reporting.models import Timeliness
+from app.reports.content import (
+    AreaSection,
+    ConsolidatedData,
+    DisciplineRow,
+    DomainRow,
+    KpiRow,
+    Note,
+    Priority,
+    TaskSection,
+    UnitReport,
+)
 from app.reports.models import DEFAULT_RECIPIENTS, ReportConfig, ReportConfigRead
 from app.reports.monthly import QuarterState, quarter_state
 from app.scores import service as score_service
@@ -40,214 +50,8 @@ PROGRESS_LABELS = {
     "done": "Đã hoàn thành",
     "not_applicable": "Không áp dụng",
 }
-
-
-class UnitReport(BaseModel):
-    unit: str
-    unit_name: str
-    status: str
-    status_label: str
-    percent: int | None
-    result: str
-
-
-class TaskSection(BaseModel):
-    code: str
-    text: str
-    lead_unit_name: str
-    reports: list[UnitReport]
-
-
-class DomainRow(BaseModel):
-    """One domain (lĩnh vực TTHC) of an indicator tracked per domain, with its own target."""
-
-    domain: str
-    domain_name: str
-    value: float
-    comparator: str
-    target: float
-    met: bool
-    light: str
-
-
-class KpiRow(BaseModel):
-    code: str
-    name: str
-    area: str
-    area_name: str
-    measure: str
-    comparator: str
-    target: float
-    value: float | None
-    previous: float | None
-    change: float | None
-    met: bool | None
-    light: str
-    worst_domain: str | None
-    worst_domain_name: str | None
-    domains: list[DomainRow]
-    #: Weakest review state of the readings behind the value ("none": no data).
-    data_state: str = "none"
-
-
-class AreaSection(BaseModel):
-    code: str
-    section: str
-    name: str
-    percent: float | None
-    tasks: list[TaskSection]
-    kpis: list[KpiRow]
-
-
-class DisciplineRow(BaseModel):
-    unit: str
-    unit_name: str
-    state: str  # on_time, late, missing, not_due
-    status: str
-    submitted_at: datetime | None
-    due_date: date
-
-
-class Note(BaseModel):
-    unit_name: str
-    task: str
-    text: str
-
-
-class Priority(BaseModel):
-    code: str
-    text: str
-    due_date: date | None
-    lead_unit_name: str
-    overdue: bool
-
-
-class ConsolidatedData(BaseModel):
-    plan_number: str
-    plan_title: str
-    plan_issued: date
-    issuer_name: str
-    period: str
-    period_label: str
-    next_period_label: str
-    report_date: date
-    config: ReportConfigRead
-    summary: ScoreSummary
-    areas: list[AreaSection]
-    kpis: list[KpiRow]
-    discipline: list[DisciplineRow]
-    difficulties: list[Note]
-    proposals: list[Note]
-    priorities: list[Priority]
-    #: Which data the figures are computed from; versions frozen before it existed used "all".
-    basis: Basis = "all"
-    #: A month of a quarterly year: the report to the committee's monthly meeting.
-    monthly: bool = False
-    #: For a monthly report, the quarterly reports of the enclosing quarter.
-    quarter: QuarterState | None = None
-
-    @property
-    def subject(self) -> str:
-        plan = f"Kế hoạch số {self.plan_number} ngày {self.plan_issued:%d/%m/%Y}"
-        if self.monthly:
-            return (
-                f"Tiến độ thực hiện {plan} của {self.issuer_name} {in_sentence(self.period_label)}"
-            )
-        return f"Kết quả thực hiện {plan} của {self.issuer_name}, {in_sentence(self.period_label)}"
-
-    @property
-    def meeting_note(self) -> str:
-        """Under a monthly report's subject: the meeting it is written for (Plan 84, III.2)."""
-        if not self.monthly:
-            return ""
-        return "(Báo cáo tại cuộc họp thường kỳ hằng tháng của Ủy ban nhân dân phường)"
-
-    @property
-    def intro(self) -> str:
-        head = self.summary.headline
-        label = in_sentence(self.period_label)
-        start = f"Thực hiện Kế hoạch số {self.plan_number}, Phòng Văn hóa - Xã hội tổng hợp "
-        if self.monthly:
-            return (
-                f"{start}tiến độ thực hiện các nhiệm vụ định kỳ hằng tháng và các chỉ tiêu "
-                f"{label} của các cơ quan, đơn vị như sau: "
-                f"{head.targets_met}/{head.targets_total} chỉ tiêu đạt "
-                f"({head.targets_with_data} chỉ tiêu có số liệu trong tháng); "
-                f"{head.overdue_tasks} nhiệm vụ quá hạn."
-            )
-        return (
-            f"{start}kết quả thực hiện {label} của các cơ quan, đơn vị như sau: "
-            f"{head.targets_met}/{head.targets_total} chỉ tiêu đạt; "
-            f"{head.units_on_time}/{head.units_expected} đơn vị gửi báo cáo đúng hạn; "
-            f"{head.overdue_tasks} nhiệm vụ quá hạn."
-        )
-
-    def _review_counts(self) -> tuple[int, int, int]:
-        """Units expected, approved, awaiting review. A month of a quarterly year has no report
-        of its own: its data are sent and reviewed with the quarter's report, so they count."""
-        if self.quarter is not None:
-            q = self.quarter
-            return len(q.rows), len(q.of("approved")), len(q.of("submitted"))
-        head = self.summary.headline
-        return head.units_expected, head.units_approved, head.units_submitted
-
-    @property
-    def basis_note(self) -> str:
-        """What the figures rest on, at the top of section I: a reader must know before reading
-        a score whether it may still change."""
-        total, approved, submitted = self._review_counts()
-        if self.basis == "approved":
-            note = "Chỉ tính báo cáo đã được duyệt: " + (
-                f"số liệu của cả {total}/{total} đơn vị đã được duyệt."
-                if approved == total
-                else f"số liệu của {approved}/{total} đơn vị; {total - approved} đơn vị chưa "
-                "được duyệt không được tính điểm, xếp hạng."
-            )
-        elif approved == total:
-            note = f"Số liệu của cả {total}/{total} đơn vị đã được duyệt."
-        else:
-            rest = [f"{submitted} đơn vị chờ duyệt"] if submitted else []
-            if total - approved - submitted:
-                rest.append(f"{total - approved - submitted} đơn vị chưa gửi báo cáo")
-            note = (
-                f"Số liệu của {approved}/{total} đơn vị đã được duyệt; {', '.join(rest)}"
-                " — điểm có thể thay đổi."
-            )
-        if self.quarter is not None:
-            label = in_sentence(self.quarter.period_label)
-            note += f" Số liệu tháng được gửi và duyệt cùng báo cáo {label}."
-        return note
-
-    @property
-    def scope_note(self) -> str:
-        """A monthly ranking is not the quarter's: it covers the monthly tasks only."""
-        if not self.monthly:
-            return ""
-        return (
-            "Điểm, xếp hạng tháng chỉ tính các nhiệm vụ định kỳ hằng tháng và chỉ tiêu có số "
-            "liệu trong tháng; kết quả chung được đánh giá theo báo cáo quý."
-        )
-
-    @property
-    def results_title(self) -> str:
-        if self.monthly:
-            return "I. KẾT QUẢ THỰC HIỆN CÁC NHIỆM VỤ ĐỊNH KỲ HẰNG THÁNG"
-        return "I. KẾT QUẢ THỰC HIỆN THEO LĨNH VỰC"
-
-    @property
-    def reports_title(self) -> str:
-        if self.quarter is not None:
-            return f"II. TÌNH HÌNH GỬI BÁO CÁO {self.quarter.period_label.upper()}"
-        return "II. TÌNH HÌNH GỬI BÁO CÁO"
-
-    @property
-    def ranking_title(self) -> str:
-        if self.monthly:
-            return "Bảng 2. Xếp loại các đơn vị (chỉ tính nhiệm vụ định kỳ hằng tháng)"
-        return "Bảng 2. Xếp loại các đơn vị"
-
-    def discipline_of(self, state: str) -> list[DisciplineRow]:
-        return [row for row in self.discipline if row.state == state]
+#: Who leads a task that no single unit leads.
+EVERY_UNIT = "Mọi đơn vị"
 
 
 def _issuer_name(*, db_session: Session, plan: Plan) -> str:
@@ -381,34 +185,18 @@ def _discipline(
     return rows
 
 
-def build(
-    *,
-    db_session: Session,
-    actor: Actor,
-    clock: Clock,
-    period: str | None,
-    plan: str | None = None,
-    basis: Basis = "all",
-) -> ConsolidatedData:
-    """The report's content for one period, from the data as it stands now.
+@dataclass
+class _UnitReports:
+    """The units' progress reports of the period by task, and the notes they carry."""
 
-    ``basis="approved"`` (a final report) scores only units whose report is approved; in a month
-    of a quarterly year only the monthly tasks are reported on and ranked.
-    """
-    authorize(actor, Permission.READ_ALL)
-    plan_row = plan_service.get_plan(db_session=db_session, code=plan)
-    summary = score_service.ward_summary(
-        db_session=db_session, actor=actor, clock=clock, period=period, plan=plan, basis=basis
-    )
-    p = Period.parse(summary.period)
-    calendar = plan_service.calendar_for(plan_row)
-    monthly = not calendar.is_regular(p)
-    previous = _previous(
-        db_session=db_session, actor=actor, clock=clock, plan=plan, p=p, basis=basis
-    )
-    every_unit = db_session.exec(select(Unit)).all()
-    names = {u.code: u.short_name or u.name for u in every_unit}
-    full_names = {u.code: u.name for u in every_unit}
+    by_task: dict[str, list[UnitReport]] = field(default_factory=lambda: defaultdict(list))
+    difficulties: list[Note] = field(default_factory=list)
+    proposals: list[Note] = field(default_factory=list)
+
+
+def _unit_reports(
+    *, db_session: Session, actor: Actor, plan: str | None, p: Period, names: dict[str, str]
+) -> _UnitReports:
     updates, _ = progress_service.list_progress(
         db_session=db_session,
         actor=actor,
@@ -416,12 +204,10 @@ def build(
         limit=100_000,
         offset=0,
     )
-    by_task: dict[str, list[UnitReport]] = defaultdict(list)
-    difficulties: list[Note] = []
-    proposals: list[Note] = []
+    found = _UnitReports()
     for u in updates:
         name = names.get(u.unit, u.unit)
-        by_task[u.assignment].append(
+        found.by_task[u.assignment].append(
             UnitReport(
                 unit=u.unit,
                 unit_name=name,
@@ -432,23 +218,27 @@ def build(
             )
         )
         if u.difficulties.strip():
-            difficulties.append(
+            found.difficulties.append(
                 Note(unit_name=name, task=u.assignment, text=u.difficulties.strip())
             )
         if u.proposals.strip():
-            proposals.append(Note(unit_name=name, task=u.assignment, text=u.proposals.strip()))
-    tasks, _ = plan_service.list_assignments(
-        db_session=db_session,
-        filters=plan_service.AssignmentFilters(
-            plan=plan, active=True, cadence=TaskCadence.MONTHLY.value if monthly else None
-        ),
-        limit=10_000,
-        offset=0,
-    )
-    lead_names = {
-        code: names.get(code, code) for code in {t.lead_unit for t in tasks if t.lead_unit}
-    }
-    kpis = _kpis(summary, previous)
+            found.proposals.append(
+                Note(unit_name=name, task=u.assignment, text=u.proposals.strip())
+            )
+    return found
+
+
+def _areas(
+    *,
+    db_session: Session,
+    summary: ScoreSummary,
+    tasks: list[AssignmentRead],
+    reports: _UnitReports,
+    lead_names: dict[str, str],
+    kpis: list[KpiRow],
+    monthly: bool,
+) -> list[AreaSection]:
+    """Section I, area by area: each task with every unit's report on it, then the area's KPIs."""
     area_percent = {a.code: a.percent for a in summary.areas}
     areas = []
     for area in plan_service.list_areas(db_session=db_session):
@@ -456,8 +246,10 @@ def build(
             TaskSection(
                 code=t.code,
                 text=t.text,
-                lead_unit_name=lead_names.get(t.lead_unit or "", "Mọi đơn vị"),
-                reports=sorted(by_task.get(t.code, []), key=lambda r: vi_sort_key(r.unit_name)),
+                lead_unit_name=lead_names.get(t.lead_unit or "", EVERY_UNIT),
+                reports=sorted(
+                    reports.by_task.get(t.code, []), key=lambda r: vi_sort_key(r.unit_name)
+                ),
             )
             for t in tasks
             if t.area == area.code
@@ -478,45 +270,139 @@ def build(
                 kpis=area_kpis,
             )
         )
-    if monthly:
-        discipline: list[DisciplineRow] = []
-        quarter = quarter_state(
-            db_session=db_session,
-            actor=actor,
-            clock=clock,
-            plan=plan_row,
-            quarter=p.parent(Granularity.QUARTER),
-            names=full_names,
-        )
-    else:
-        discipline = _discipline(
-            db_session=db_session, actor=actor, clock=clock, plan=plan, p=p, names=full_names
-        )
-        quarter = None
+    return areas
+
+
+def _priorities(
+    *,
+    summary: ScoreSummary,
+    tasks: list[AssignmentRead],
+    reports: _UnitReports,
+    lead_names: dict[str, str],
+    p: Period,
+) -> list[Priority]:
+    """Section V: the overdue tasks, then those due next period that not every unit has done."""
     nxt = p.next()
     priorities = [
         Priority(
             code=o.assignment,
             text=o.text,
             due_date=o.due_date,
-            lead_unit_name=o.lead_unit_name or "Mọi đơn vị",
+            lead_unit_name=o.lead_unit_name or EVERY_UNIT,
             overdue=True,
         )
         for o in summary.overdue
     ]
     for t in tasks:
         if t.due_date and p.end_date < t.due_date <= nxt.end_date:
-            reports = by_task.get(t.code, [])
-            if not reports or any(r.status != "done" for r in reports):
+            done = reports.by_task.get(t.code, [])
+            if not done or any(r.status != "done" for r in done):
                 priorities.append(
                     Priority(
                         code=t.code,
                         text=t.text,
                         due_date=t.due_date,
-                        lead_unit_name=lead_names.get(t.lead_unit or "", "Mọi đơn vị"),
+                        lead_unit_name=lead_names.get(t.lead_unit or "", EVERY_UNIT),
                         overdue=False,
                     )
                 )
+    return priorities
+
+
+def _reporting_state(
+    *,
+    db_session: Session,
+    actor: Actor,
+    clock: Clock,
+    plan_row: Plan,
+    plan: str | None,
+    p: Period,
+    monthly: bool,
+    names: dict[str, str],
+) -> tuple[list[DisciplineRow], QuarterState | None]:
+    """Section II: each unit's report of a general period, or for a month of a quarterly year
+    (which has no report of its own) where the enclosing quarter's reports stand."""
+    if not monthly:
+        discipline = _discipline(
+            db_session=db_session, actor=actor, clock=clock, plan=plan, p=p, names=names
+        )
+        return discipline, None
+    quarter = quarter_state(
+        db_session=db_session,
+        actor=actor,
+        clock=clock,
+        plan=plan_row,
+        quarter=p.parent(Granularity.QUARTER),
+        names=names,
+    )
+    return [], quarter
+
+
+def _tasks(*, db_session: Session, plan: str | None, monthly: bool) -> list[AssignmentRead]:
+    """The active tasks reported on: in a month of a quarterly year only the monthly ones."""
+    tasks, _ = plan_service.list_assignments(
+        db_session=db_session,
+        filters=plan_service.AssignmentFilters(
+            plan=plan, active=True, cadence=TaskCadence.MONTHLY.value if monthly else None
+        ),
+        limit=10_000,
+        offset=0,
+    )
+    return tasks
+
+
+def build(
+    *,
+    db_session: Session,
+    actor: Actor,
+    clock: Clock,
+    period: str | None,
+    plan: str | None = None,
+    basis: Basis = "all",
+) -> ConsolidatedData:
+    """The report's content for one period, from the data as it stands now.
+
+    ``basis="approved"`` (a final report) scores only units whose report is approved; in a month
+    of a quarterly year only the monthly tasks are reported on and ranked.
+    """
+    authorize(actor, Permission.READ_ALL)
+    plan_row = plan_service.get_plan(db_session=db_session, code=plan)
+    summary = score_service.ward_summary(
+        db_session=db_session, actor=actor, clock=clock, period=period, plan=plan, basis=basis
+    )
+    p = Period.parse(summary.period)
+    monthly = not plan_service.calendar_for(plan_row).is_regular(p)
+    previous = _previous(
+        db_session=db_session, actor=actor, clock=clock, plan=plan, p=p, basis=basis
+    )
+    every_unit = db_session.exec(select(Unit)).all()
+    names = {u.code: u.short_name or u.name for u in every_unit}
+    full_names = {u.code: u.name for u in every_unit}
+    reports = _unit_reports(db_session=db_session, actor=actor, plan=plan, p=p, names=names)
+    tasks = _tasks(db_session=db_session, plan=plan, monthly=monthly)
+    lead_names = {
+        code: names.get(code, code) for code in {t.lead_unit for t in tasks if t.lead_unit}
+    }
+    kpis = _kpis(summary, previous)
+    areas = _areas(
+        db_session=db_session,
+        summary=summary,
+        tasks=tasks,
+        reports=reports,
+        lead_names=lead_names,
+        kpis=kpis,
+        monthly=monthly,
+    )
+    discipline, quarter = _reporting_state(
+        db_session=db_session,
+        actor=actor,
+        clock=clock,
+        plan_row=plan_row,
+        plan=plan,
+        p=p,
+        monthly=monthly,
+        names=full_names,
+    )
     return ConsolidatedData(
         plan_number=plan_row.number,
         plan_title=plan_row.title,
@@ -524,23 +410,19 @@ def build(
         issuer_name=_issuer_name(db_session=db_session, plan=plan_row),
         period=str(p),
         period_label=p.label_vi,
-        next_period_label=nxt.label_vi,
+        next_period_label=p.next().label_vi,
         report_date=clock.now().astimezone(VIETNAM_TZ).date(),
         config=config_for(db_session=db_session, plan=plan_row),
         summary=summary,
         areas=areas,
         kpis=kpis,
         discipline=discipline,
-        difficulties=difficulties,
-        proposals=proposals,
-        priorities=priorities,
+        difficulties=reports.difficulties,
+        proposals=reports.proposals,
+        priorities=_priorities(
+            summary=summary, tasks=tasks, reports=reports, lead_names=lead_names, p=p
+        ),
         basis=basis,
         monthly=monthly,
         quarter=quarter,
-    )
-
-
-def is_fully_approved(items: list[object]) -> bool:
-    return bool(items) and all(
-        getattr(i, "status", None) == SubmissionStatus.APPROVED for i in items
     )

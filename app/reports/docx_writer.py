@@ -20,7 +20,7 @@ from docx.shared import Mm, Pt
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
-from app.reports.data import ConsolidatedData
+from app.reports.content import ConsolidatedData
 from app.reports.labels import (
     LIGHT_LABELS,
     STATE_LABELS,

@@ -12,7 +12,7 @@ from app.accounts.permissions import Permission, can
 from app.clock import ClockDep
 from app.db import SessionDep
 from app.reports import public, service
-from app.reports.data import ConsolidatedData
+from app.reports.content import ConsolidatedData
 from app.reports.labels import template_helpers
 from app.reports.models import SnapshotRead
 from app.scores import service as score_service
@@ -72,6 +72,24 @@ def consolidated_page(
             "just_finalised": chot,
         },
     )
+
+
+@router.get("/reports/consolidated/preview", response_class=HTMLResponse)
+def consolidated_preview(
+    request: Request,
+    identity: WebUser,
+    db_session: SessionDep,
+    clock: ClockDep,
+    period: str | None = None,
+    basis: Basis = "all",
+) -> Response:
+    """The report alone, without the page around it: what the PDF prints, to read or print from
+    the browser. It used to be ``GET /api/v1/reports/consolidated?format=html``; the JSON API
+    answers files and JSON only."""
+    data = service.build(
+        db_session=db_session, actor=identity.actor, clock=clock, period=period, basis=basis
+    )
+    return preview_response(request, data=data, snapshots=[], standalone=True)
 
 
 @router.post("/reports/consolidated/final")

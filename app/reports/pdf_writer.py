@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from app.reports.data import ConsolidatedData
+from app.reports.content import ConsolidatedData
 from app.reports.labels import template_helpers
 from app.templating import templates
 

@@ -19,6 +19,7 @@ from app.errors import Conflict, FieldError, NotFound
 from app.plans import service as plan_service
 from app.reports import data as report_data
 from app.reports import docx_writer, pdf_writer, xlsx_writer
+from app.reports.content import ConsolidatedData
 from app.reports.models import (
     ReportConfig,
     ReportConfigRead,
@@ -51,13 +52,13 @@ def filename(period: str, fmt: str, version: int | None = None) -> str:
 
 def build(
     *, db_session: Session, actor: Actor, clock: Clock, period: str | None, basis: Basis = "all"
-) -> report_data.ConsolidatedData:
+) -> ConsolidatedData:
     return report_data.build(
         db_session=db_session, actor=actor, clock=clock, period=period, basis=basis
     )
 
 
-def render(data: report_data.ConsolidatedData, fmt: Format) -> bytes:
+def render(data: ConsolidatedData, fmt: Format) -> bytes:
     if fmt == "docx":
         return docx_writer.render(data)
     if fmt == "xlsx":
@@ -93,7 +94,7 @@ def _full_names(db_session: Session, usernames: set[str]) -> dict[str, str]:
 
 
 def _snapshot_read(row: ReportSnapshot, names: dict[str, str]) -> SnapshotRead:
-    frozen = report_data.ConsolidatedData.model_validate(row.data)
+    frozen = ConsolidatedData.model_validate(row.data)
     return SnapshotRead(
         period=row.period,
         version=row.version,

@@ -17,7 +17,7 @@ from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from app.clock import VIETNAM_TZ
-from app.reports.data import ConsolidatedData
+from app.reports.content import ConsolidatedData
 from app.reports.labels import (
     LIGHT_LABELS,
     STATE_LABELS,
@@ -71,10 +71,9 @@ def _percent(value: float | None, measure: str) -> float | None:
     return value / 100 if measure == "percent" else value
 
 
-def render(data: ConsolidatedData) -> bytes:
-    data = printable(data)
-    book = Workbook()
-    book.remove(book.worksheets[0])  # the default sheet a new workbook opens with
+def _kpi_sheets(book: Workbook, data: ConsolidatedData) -> None:
+    """ "Chỉ tiêu" and "Theo lĩnh vực TTHC": a percentage is stored as a fraction formatted
+    ``0.00%``, any other measure as a number formatted ``0.00``."""
     kpis = _sheet(
         book,
         "Chỉ tiêu",
@@ -129,6 +128,10 @@ def render(data: ConsolidatedData) -> bytes:
     )
     for row, (k, _) in zip(by_domain.iter_rows(min_row=2), domain_rows, strict=True):
         row[2].number_format = PERCENT if k.measure == "percent" else SCORE
+
+
+def _score_sheets(book: Workbook, data: ConsolidatedData) -> None:
+    """ "Lĩnh vực CCHC" and "Xếp hạng": the exact values the scores API gives, formatted only."""
     _sheet(
         book,
         "Lĩnh vực CCHC",
@@ -169,6 +172,10 @@ def render(data: ConsolidatedData) -> bytes:
         ],
         {2: SCORE},
     )
+
+
+def _reports_sheet(book: Workbook, data: ConsolidatedData) -> None:
+    """Who sent the period's report; for a month of a quarterly year, the quarter's reports."""
     if data.quarter is None:
         _sheet(
             book,
@@ -187,18 +194,22 @@ def render(data: ConsolidatedData) -> bytes:
                 for r in data.discipline
             ],
         )
-    else:
-        quarter = data.quarter
-        _sheet(
-            book,
-            f"Báo cáo {in_sentence(quarter.period_label)}".replace("/", "-"),
-            ["Đơn vị", "Tình hình", "Hạn", "Mã"],
-            [
-                [r.unit_name, quarter.label(r.state), quarter.due_date, r.unit]
-                for state in QUARTER_STATES
-                for r in quarter.of(state)
-            ],
-        )
+        return
+    quarter = data.quarter
+    _sheet(
+        book,
+        f"Báo cáo {in_sentence(quarter.period_label)}".replace("/", "-"),
+        ["Đơn vị", "Tình hình", "Hạn", "Mã"],
+        [
+            [r.unit_name, quarter.label(r.state), quarter.due_date, r.unit]
+            for state in QUARTER_STATES
+            for r in quarter.of(state)
+        ],
+    )
+
+
+def _text_sheets(book: Workbook, data: ConsolidatedData) -> None:
+    """The units' words (tasks, difficulties, proposals), the priorities and the basis note."""
     _sheet(
         book,
         "Nhiệm vụ",
@@ -237,6 +248,9 @@ def render(data: ConsolidatedData) -> bytes:
         ["Nội dung"],
         [[text] for text in (data.subject, data.basis_note, data.scope_note) if text],
     )
+
+
+def _date_formats(book: Workbook) -> None:
     for sheet in book.worksheets:
         for row in sheet.iter_rows(min_row=2):
             for cell in row:
@@ -244,6 +258,18 @@ def render(data: ConsolidatedData) -> bytes:
                     cell.number_format = "dd/mm/yyyy hh:mm"
                 elif isinstance(cell.value, date):
                     cell.number_format = "dd/mm/yyyy"
+
+
+def render(data: ConsolidatedData) -> bytes:
+    """The workbook, its sheets in the order of the Word document."""
+    data = printable(data)
+    book = Workbook()
+    book.remove(book.worksheets[0])  # the default sheet a new workbook opens with
+    _kpi_sheets(book, data)
+    _score_sheets(book, data)
+    _reports_sheet(book, data)
+    _text_sheets(book, data)
+    _date_formats(book)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

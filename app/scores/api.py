@@ -10,6 +10,7 @@ from app.accounts.dependencies import CurrentActor
 from app.accounts.permissions import Permission, authorize
 from app.clock import ClockDep
 from app.db import SessionDep
+from app.dependencies import ScoredPeriodQuery
 from app.pagination import PagingDep
 from app.plans.api import PlanQuery
 from app.schemas import Page
@@ -24,15 +25,6 @@ from app.scores.schemas import Basis, IndicatorDetail, ScoreSummary, Trend, Unit
 
 router = APIRouter(prefix="/scores", tags=["scores"])
 
-PeriodQuery = Annotated[
-    str | None,
-    Query(
-        description="A period of the plan (`2025-10`, `2026-Q1`; in quarterly years also a month, "
-        "`2026-02`, which covers the tasks reported monthly); by default the latest general "
-        "reporting period that has any data.",
-        examples=["2025-10"],
-    ),
-]
 _READ_ALL: dict[int | str, dict[str, Any]] = {
     403: {"description": "Reporters may only see their own unit's scores."}
 }
@@ -43,7 +35,7 @@ def ward_summary(
     db_session: SessionDep,
     actor: CurrentActor,
     clock: ClockDep,
-    period: PeriodQuery = None,
+    period: ScoredPeriodQuery = None,
     plan: PlanQuery = None,
     basis: Annotated[
         Basis,
@@ -67,7 +59,7 @@ def unit_breakdown(
     db_session: SessionDep,
     actor: CurrentActor,
     clock: ClockDep,
-    period: PeriodQuery = None,
+    period: ScoredPeriodQuery = None,
     plan: PlanQuery = None,
 ) -> UnitBreakdown:
     """Why a unit has its score: every task update, reading and report used, each formula, and
@@ -83,7 +75,7 @@ def indicator_detail(
     db_session: SessionDep,
     actor: CurrentActor,
     clock: ClockDep,
-    period: PeriodQuery = None,
+    period: ScoredPeriodQuery = None,
     unit: Annotated[str | None, Query(description="One unit's figure instead of the ward's.")] = (
         None
     ),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -45,14 +45,10 @@ def _opt_date(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
-def seed_plan(
-    *, db_session: Session, clock: Clock, data: dict[str, Any] | None = None
-) -> SeedReport:
-    """Insert whatever of the plan's data is missing, in one transaction."""
-    data = data or load_data()
-    report = SeedReport()
-    now = clock.now()
-
+def _units(
+    *, db_session: Session, data: dict[str, Any], report: SeedReport, now: datetime
+) -> dict[str, Unit]:
+    """Every unit by code; a parent comes before its children in the data."""
     units = {u.code: u for u in db_session.exec(select(Unit)).all()}
     for item in data["units"]:
         if item["code"] in units:
@@ -71,14 +67,19 @@ def seed_plan(
         db_session.flush()
         units[unit.code] = unit
         report.add("units")
+    return units
 
+
+def _areas_and_domains(
+    *, db_session: Session, data: dict[str, Any], report: SeedReport, now: datetime
+) -> dict[str, Area]:
+    """The PAR areas by code (tasks and indicators point at them), and the TTHC domains."""
     areas = {a.code: a for a in db_session.exec(select(Area)).all()}
     for item in data["areas"]:
         if item["code"] not in areas:
             areas[item["code"]] = Area(**item)
             db_session.add(areas[item["code"]])
             report.add("areas")
-
     domains = set(db_session.exec(select(Domain.code)).all())
     for position, item in enumerate(data["domains"], start=1):
         if item["code"] not in domains:
@@ -87,30 +88,58 @@ def seed_plan(
             )
             report.add("domains")
     db_session.flush()
+    return areas
 
+
+def _plan(
+    *,
+    db_session: Session,
+    data: dict[str, Any],
+    report: SeedReport,
+    now: datetime,
+    units: dict[str, Unit],
+) -> Plan:
     spec = data["plan"]
     plan = db_session.exec(select(Plan).where(Plan.code == spec["code"])).first()
-    if plan is None:
-        plan = Plan(
-            code=spec["code"],
-            number=spec["number"],
-            title=spec["title"],
-            issued_date=date.fromisoformat(spec["issued_date"]),
-            issuer_unit_id=_id(units[spec["issuer_unit"]]),
-            coordinator_unit_id=_id(units[spec["coordinator_unit"]]),
-            signer_name=spec["signer_name"],
-            signer_title=spec["signer_title"],
-            basis=spec["basis"],
-            reporting=spec["reporting"],
-            reporting_start=spec["reporting_start"],
-            footnotes=data["footnotes"],
-            created_at=now,
-            updated_at=now,
-        )
-        db_session.add(plan)
-        db_session.flush()
-        report.add("plans")
+    if plan is not None:
+        return plan
+    plan = Plan(
+        code=spec["code"],
+        number=spec["number"],
+        title=spec["title"],
+        issued_date=date.fromisoformat(spec["issued_date"]),
+        issuer_unit_id=_id(units[spec["issuer_unit"]]),
+        coordinator_unit_id=_id(units[spec["coordinator_unit"]]),
+        signer_name=spec["signer_name"],
+        signer_title=spec["signer_title"],
+        basis=spec["basis"],
+        reporting=spec["reporting"],
+        reporting_start=spec["reporting_start"],
+        footnotes=data["footnotes"],
+        created_at=now,
+        updated_at=now,
+    )
+    db_session.add(plan)
+    db_session.flush()
+    report.add("plans")
+    return plan
 
+
+@dataclass(frozen=True)
+class _Seeded:
+    """What later rows point at, by code."""
+
+    now: datetime
+    units: dict[str, Unit]
+    areas: dict[str, Area]
+    plan: Plan
+
+
+def _assignments(
+    *, db_session: Session, data: dict[str, Any], report: SeedReport, seeded: _Seeded
+) -> dict[str, Assignment]:
+    """The plan's tasks by code, each with its coordinating units."""
+    plan, units, now = seeded.plan, seeded.units, seeded.now
     existing = {
         a.code: a
         for a in db_session.exec(select(Assignment).where(Assignment.plan_id == plan.id)).all()
@@ -125,7 +154,7 @@ def seed_plan(
             position=item["position"],
             sort_key=sort_key_for(item["code"]),
             text=item["text"],
-            area_id=_id(areas[item["area"]]),
+            area_id=_id(seeded.areas[item["area"]]),
             scope=item["scope"],
             lead_unit_id=_id(units[item["lead_unit"]]) if item["lead_unit"] else None,
             cadence=item["cadence"],
@@ -141,7 +170,18 @@ def seed_plan(
             db_session.add(AssignmentCoordinator(assignment_id=_id(row), unit_id=_id(units[code])))
         existing[row.code] = row
         report.add("assignments")
+    return existing
 
+
+def _indicators(
+    *,
+    db_session: Session,
+    data: dict[str, Any],
+    report: SeedReport,
+    seeded: _Seeded,
+    assignments: dict[str, Assignment],
+) -> None:
+    plan, units, now = seeded.plan, seeded.units, seeded.now
     indicators = {
         i.code for i in db_session.exec(select(Indicator).where(Indicator.plan_id == plan.id))
     }
@@ -154,7 +194,7 @@ def seed_plan(
                 code=item["code"],
                 name=item["name"],
                 description=item["description"],
-                area_id=_id(areas[item["area"]]),
+                area_id=_id(seeded.areas[item["area"]]),
                 measure=item["measure"],
                 comparator=item["comparator"],
                 target=float(item["target"]),
@@ -165,13 +205,35 @@ def seed_plan(
                 disaggregation=item["disaggregation"],
                 domain_targets=dict(item.get("domain_targets") or {}),
                 source_section=item["source_section"],
-                assignment_id=_id(existing[item["assignment"]]) if item["assignment"] else None,
+                assignment_id=(
+                    _id(assignments[item["assignment"]]) if item["assignment"] else None
+                ),
                 created_at=now,
                 updated_at=now,
             )
         )
         report.add("indicators")
     db_session.flush()
+
+
+def seed_plan(
+    *, db_session: Session, clock: Clock, data: dict[str, Any] | None = None
+) -> SeedReport:
+    """Insert whatever of the plan's data is missing, in one transaction.
+
+    In dependency order: units, areas and domains, the plan, its tasks, its indicators (which
+    may name a task), then the validation rules."""
+    data = data or load_data()
+    report = SeedReport()
+    now = clock.now()
+    units = _units(db_session=db_session, data=data, report=report, now=now)
+    areas = _areas_and_domains(db_session=db_session, data=data, report=report, now=now)
+    plan = _plan(db_session=db_session, data=data, report=report, now=now, units=units)
+    seeded = _Seeded(now=now, units=units, areas=areas, plan=plan)
+    assignments = _assignments(db_session=db_session, data=data, report=report, seeded=seeded)
+    _indicators(
+        db_session=db_session, data=data, report=report, seeded=seeded, assignments=assignments
+    )
     for _ in range(rule_service.seed_rules(db_session=db_session, plan=plan, now=now)):
         report.add("validation_rules")
     db_session.commit()

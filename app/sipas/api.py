@@ -3,7 +3,6 @@ versions, comment moderation, the computed reading and exports."""
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Path, Query, Request, status
@@ -12,6 +11,7 @@ from fastapi.responses import Response as RawResponse
 from app.accounts.dependencies import CurrentActor
 from app.clock import ClockDep
 from app.db import SessionDep
+from app.dependencies import SurveyPeriodQuery
 from app.kpis.models import ReadingRead
 from app.pagination import PagingDep
 from app.schemas import Page
@@ -28,10 +28,6 @@ from app.sipas.models import (
 
 router = APIRouter(prefix="/sipas", tags=["sipas"])
 
-PeriodQuery = Annotated[
-    str | None,
-    Query(max_length=16, description="2025-11 (month), 2026-Q1 (quarter) or 2026 (year)."),
-]
 CodeQuery = Annotated[str | None, Query(max_length=64)]
 
 
@@ -47,7 +43,7 @@ def get_index(
     db_session: SessionDep,
     actor: CurrentActor,
     clock: ClockDep,
-    period: PeriodQuery = None,
+    period: SurveyPeriodQuery = None,
     unit: CodeQuery = None,
     domain: CodeQuery = None,
     channel: Annotated[Literal["counter", "online", "both"] | None, Query()] = None,
@@ -155,7 +151,7 @@ def list_comments(
     actor: CurrentActor,
     clock: ClockDep,
     paging: PagingDep,
-    period: PeriodQuery = None,
+    period: SurveyPeriodQuery = None,
     unit: CodeQuery = None,
     domain: CodeQuery = None,
 ) -> Page[CommentRead]:
@@ -234,41 +230,16 @@ def export_answers(
     db_session: SessionDep,
     actor: CurrentActor,
     clock: ClockDep,
-    period: PeriodQuery = None,
+    period: SurveyPeriodQuery = None,
     unit: CodeQuery = None,
     domain: CodeQuery = None,
     format: Annotated[Literal["csv", "xlsx"], Query()] = "csv",
 ) -> RawResponse:
     """Raw levels, one row per answer (coordinators, admins)."""
-    return export_response(
+    return export.download(
         db_session=db_session,
         actor=actor,
         clock=clock,
         filters=_filters(period, unit, domain, None),
         kind=format,
-    )
-
-
-def export_response(
-    *,
-    db_session: SessionDep,
-    actor: CurrentActor,
-    clock: ClockDep,
-    filters: service.SipasFilters,
-    kind: str,
-) -> RawResponse:
-    """The download, shared by this API and the export page."""
-    header, rows = export.export_table(
-        db_session=db_session, actor=actor, clock=clock, filters=filters
-    )
-    name = "sipas-" + re.sub(r"[^0-9A-Za-z-]", "", filters.period or "ky-hien-tai")
-    if kind == "xlsx":
-        body = export.to_xlsx(header, rows)
-        media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    else:
-        body, media = export.to_csv(header, rows), "text/csv; charset=utf-8"
-    return RawResponse(
-        body,
-        media_type=media,
-        headers={"Content-Disposition": f'attachment; filename="{name}.{kind}"'},
     )

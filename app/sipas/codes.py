@@ -134,23 +134,11 @@ class CodeSettings:
     centre: str
 
 
-def issue_codes(
-    *,
-    db_session: Session,
-    actor: Actor,
-    clock: Clock,
-    settings: CodeSettings,
-    dossiers: list[DossierForCode],
-    qr: str = "none",
-) -> IssuedCodes:
-    """Codes for a batch of dossiers, in one transaction; a dossier asked again gets its code."""
-    if not may_issue(actor, settings.centre):
-        raise Forbidden(
-            "Chỉ cán bộ Trung tâm Phục vụ hành chính công hoặc quản trị hệ thống được cấp mã "
-            "khảo sát.",
-            code="forbidden",
-        )
-    today = clock.today()
+def _check_batch(
+    *, db_session: Session, dossiers: list[DossierForCode], today: date
+) -> tuple[dict[str, Unit], dict[str, Domain]]:
+    """Every dossier's unit, domain and month checked before anything is written, so a batch
+    fails whole with every problem listed by field."""
     units: dict[str, Unit] = {}
     domains: dict[str, Domain] = {}
     errors: list[FieldError] = []
@@ -170,36 +158,82 @@ def issue_codes(
             errors.append(FieldError(f"dossiers.{i}", exc.code, exc.message))
     if errors:
         raise Invalid(errors, message=errors[0].message)
+    return units, domains
+
+
+def _stored_code(
+    *,
+    db_session: Session,
+    settings: CodeSettings,
+    item: DossierForCode,
+    index: int,
+    code: str,
+    unit: Unit,
+    domain: Domain | None,
+    today: date,
+) -> tuple[SurveyCode, bool]:
+    """The dossier's code row, and whether this call created it (a dossier asked again, in this
+    batch or an earlier one, finds its row: same dossier, same code)."""
+    digest = code_hash(settings.signing_key, code)
+    row = db_session.exec(select(SurveyCode).where(SurveyCode.code_hash == digest)).first()
+    if row is not None:
+        return row, False
+    row = SurveyCode(
+        code_hash=digest,
+        unit_id=unit.id,
+        domain_id=domain.id if domain else None,
+        procedure_code=item.procedure_code,
+        procedure_name=item.procedure_name,
+        channel=item.channel,
+        month=_month(item.month, today=today, field=f"dossiers.{index}.month"),
+        expires_on=today + timedelta(days=settings.valid_days),
+    )
+    db_session.add(row)
+    try:
+        db_session.flush()  # a repeat of this dossier later in the batch finds it
+    except IntegrityError as exc:  # another batch is issuing the same dossier right now
+        db_session.rollback()
+        raise Conflict(
+            "Mã khảo sát của một số hồ sơ đang được cấp cùng lúc; hãy gửi lại yêu cầu "
+            "(gửi lại an toàn: cùng hồ sơ luôn nhận cùng mã).",
+            code="codes_busy",
+        ) from exc
+    return row, True
+
+
+def issue_codes(
+    *,
+    db_session: Session,
+    actor: Actor,
+    clock: Clock,
+    settings: CodeSettings,
+    dossiers: list[DossierForCode],
+    qr: str = "none",
+) -> IssuedCodes:
+    """Codes for a batch of dossiers, in one transaction; a dossier asked again gets its code."""
+    if not may_issue(actor, settings.centre):
+        raise Forbidden(
+            "Chỉ cán bộ Trung tâm Phục vụ hành chính công hoặc quản trị hệ thống được cấp mã "
+            "khảo sát.",
+            code="forbidden",
+        )
+    today = clock.today()
+    units, domains = _check_batch(db_session=db_session, dossiers=dossiers, today=today)
     items: list[IssuedCode] = []
     created = 0
     for i, item in enumerate(dossiers):
         code = code_for_dossier(settings.signing_key, item.dossier_code)
-        digest = code_hash(settings.signing_key, code)
-        row = db_session.exec(select(SurveyCode).where(SurveyCode.code_hash == digest)).first()
-        is_new = row is None
-        if row is None:
-            domain = domains.get(item.domain) if item.domain else None
-            row = SurveyCode(
-                code_hash=digest,
-                unit_id=units[item.unit].id,
-                domain_id=domain.id if domain else None,
-                procedure_code=item.procedure_code,
-                procedure_name=item.procedure_name,
-                channel=item.channel,
-                month=_month(item.month, today=today, field=f"dossiers.{i}.month"),
-                expires_on=today + timedelta(days=settings.valid_days),
-            )
-            db_session.add(row)
-            try:
-                db_session.flush()  # a repeat of this dossier later in the batch finds it
-            except IntegrityError as exc:  # another batch is issuing the same dossier right now
-                db_session.rollback()
-                raise Conflict(
-                    "Mã khảo sát của một số hồ sơ đang được cấp cùng lúc; hãy gửi lại yêu cầu "
-                    "(gửi lại an toàn: cùng hồ sơ luôn nhận cùng mã).",
-                    code="codes_busy",
-                ) from exc
-            created += 1
+        row, is_new = _stored_code(
+            db_session=db_session,
+            settings=settings,
+            item=item,
+            index=i,
+            code=code,
+            unit=units[item.unit],
+            domain=domains.get(item.domain) if item.domain else None,
+            today=today,
+        )
+        created += is_new
         url = survey_url(settings.base_url, code)
         items.append(
             IssuedCode(

@@ -27,6 +27,7 @@ from app.sipas.kiosks import active_kiosk
 from app.sipas.models import (
     AnswerSource,
     Channel,
+    Kiosk,
     Rating,
     RatingKind,
     Response,
@@ -216,67 +217,38 @@ def _hour_after(moment: datetime) -> datetime:
     return throttle.window_of(moment) + timedelta(hours=1)
 
 
-def submit_answer(
+def _counted_as(
+    *, db_session: Session, policy: SurveyPolicy, token: FormToken, ip: str
+) -> tuple[Kiosk | None, str, int]:
+    """The kiosk the form came from (refused once it stopped), and the throttle bucket the
+    attempt counts against with its hourly limit: the kiosk's, else the address's."""
+    if token.mode != "kiosk":
+        return None, address_bucket(policy.signing_key, ip), policy.per_address
+    kiosk = active_kiosk(db_session=db_session, code=token.kiosk)
+    if kiosk is None:
+        raise FormRefused(
+            "Máy khảo sát này đã ngừng hoạt động. Bạn vui lòng báo cán bộ tại quầy.",
+            code="kiosk_inactive",
+            status_code=403,
+        )
+    return kiosk, f"kiosk:{kiosk.code}", policy.per_kiosk
+
+
+def _store_answer(
     *,
     db_session: Session,
-    clock: Clock,
-    policy: SurveyPolicy,
-    token: FormToken,
+    questionnaire_id: int,
+    month: str,
+    unit_id: int,
+    domain_id: int | None,
+    source: AnswerSource,
+    details: codes.CodeDetails | None,
     answers: SurveyAnswers,
-    ip: str,
 ) -> None:
-    """Store one answer in three separate transactions, so nothing written ties them together.
-
-    1. the form token is claimed and the code (if any) spent: whoever loses a double click stops
-       here with ``AlreadySent``; 2. the attempt is counted for the address or kiosk; 3. the
-       answer is stored with the code's details copied in as plain values. On PostgreSQL each
-       commit has its own transaction id (``xmin``), so the code row, the throttle row and the
-       answer row share none; no row has a timestamp finer than an hour. See docs/sipas.md.
-    """
-    if is_spent(db_session=db_session, token=token):
-        raise AlreadySent()
-    if answers.is_empty():
-        raise Invalid.one(
-            "form",
-            "empty",
-            "Phiếu chưa có câu trả lời nào. Bạn hãy chọn ít nhất một mức đánh giá hoặc viết "
-            "góp ý rồi bấm Gửi phiếu.",
-        )
-    kiosk = None
-    if token.mode == "kiosk":
-        kiosk = active_kiosk(db_session=db_session, code=token.kiosk)
-        if kiosk is None:
-            raise FormRefused(
-                "Máy khảo sát này đã ngừng hoạt động. Bạn vui lòng báo cán bộ tại quầy.",
-                code="kiosk_inactive",
-                status_code=403,
-            )
-        bucket, limit = f"kiosk:{kiosk.code}", policy.per_kiosk
-    else:
-        bucket, limit = address_bucket(policy.signing_key, ip), policy.per_address
-    if not token.code and not policy.open_survey:
-        raise FormRefused(
-            "Khảo sát hiện chỉ nhận phiếu có mã khảo sát in trên phiếu hẹn.", code="code_required"
-        )
-    throttle.check(db_session=db_session, clock=clock, bucket=bucket, limit=limit)
-    questionnaire = get_version(db_session=db_session, version=token.version)
-    today = clock.today()
-    unit_id = (kiosk.unit_id if kiosk else None) or unit_service.get_by_code(
-        db_session=db_session, code=policy.centre
-    ).id
-    domain_id = _domain_id(db_session, answers.domain)
-    assert questionnaire.id is not None and unit_id is not None
-    questionnaire_id = questionnaire.id
-    try:
-        details = _claim(db_session=db_session, clock=clock, policy=policy, token=token)
-    except codes.CodeRefused:
-        throttle.count(db_session=db_session, clock=clock, bucket=bucket)
-        raise
-    throttle.count(db_session=db_session, clock=clock, bucket=bucket)
-    month = str(Period(today.year, Granularity.MONTH, today.month))
+    """The answer row and its ratings, in their own transaction; a code's details (copied as
+    plain values) win over what the form or the kiosk says."""
     procedure_code, procedure_name = "", answers.procedure
     channel = answers.channel or None
-    source = AnswerSource.KIOSK if kiosk else AnswerSource.OPEN
     if details is not None:
         source = AnswerSource.CODE
         month = details.month or month
@@ -309,6 +281,64 @@ def submit_answer(
             Rating(response_id=response.id, item=item, kind=RatingKind.EXPECTATION, value=value)
         )
     db_session.commit()
+
+
+def submit_answer(
+    *,
+    db_session: Session,
+    clock: Clock,
+    policy: SurveyPolicy,
+    token: FormToken,
+    answers: SurveyAnswers,
+    ip: str,
+) -> None:
+    """Store one answer in three separate transactions, so nothing written ties them together.
+
+    1. the form token is claimed and the code (if any) spent: whoever loses a double click stops
+       here with ``AlreadySent``; 2. the attempt is counted for the address or kiosk; 3. the
+       answer is stored with the code's details copied in as plain values. On PostgreSQL each
+       commit has its own transaction id (``xmin``), so the code row, the throttle row and the
+       answer row share none; no row has a timestamp finer than an hour. See docs/sipas.md.
+    """
+    if is_spent(db_session=db_session, token=token):
+        raise AlreadySent()
+    if answers.is_empty():
+        raise Invalid.one(
+            "form",
+            "empty",
+            "Phiếu chưa có câu trả lời nào. Bạn hãy chọn ít nhất một mức đánh giá hoặc viết "
+            "góp ý rồi bấm Gửi phiếu.",
+        )
+    kiosk, bucket, limit = _counted_as(db_session=db_session, policy=policy, token=token, ip=ip)
+    if not token.code and not policy.open_survey:
+        raise FormRefused(
+            "Khảo sát hiện chỉ nhận phiếu có mã khảo sát in trên phiếu hẹn.", code="code_required"
+        )
+    throttle.check(db_session=db_session, clock=clock, bucket=bucket, limit=limit)
+    questionnaire = get_version(db_session=db_session, version=token.version)
+    today = clock.today()
+    unit_id = (kiosk.unit_id if kiosk else None) or unit_service.get_by_code(
+        db_session=db_session, code=policy.centre
+    ).id
+    domain_id = _domain_id(db_session, answers.domain)
+    assert questionnaire.id is not None and unit_id is not None
+    questionnaire_id = questionnaire.id
+    try:
+        details = _claim(db_session=db_session, clock=clock, policy=policy, token=token)
+    except codes.CodeRefused:
+        throttle.count(db_session=db_session, clock=clock, bucket=bucket)
+        raise
+    throttle.count(db_session=db_session, clock=clock, bucket=bucket)
+    _store_answer(
+        db_session=db_session,
+        questionnaire_id=questionnaire_id,
+        month=str(Period(today.year, Granularity.MONTH, today.month)),
+        unit_id=unit_id,
+        domain_id=domain_id,
+        source=AnswerSource.KIOSK if kiosk else AnswerSource.OPEN,
+        details=details,
+        answers=answers,
+    )
     _prune_spent_forms(db_session=db_session, clock=clock)
 
 

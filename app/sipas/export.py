@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections import defaultdict
 
 from openpyxl import Workbook
 from sqlmodel import Session, col, select
+from starlette.responses import Response as HttpResponse
 
 from app.accounts.permissions import Permission, authorize
 from app.actors import Actor
@@ -113,3 +115,22 @@ def to_xlsx(header: list[str], rows: list[list[str | int | None]]) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def download(
+    *, db_session: Session, actor: Actor, clock: Clock, filters: service.SipasFilters, kind: str
+) -> HttpResponse:
+    """The file itself, here so the JSON API and the export page serve the same bytes without
+    a page importing the API module."""
+    header, rows = export_table(db_session=db_session, actor=actor, clock=clock, filters=filters)
+    name = "sipas-" + re.sub(r"[^0-9A-Za-z-]", "", filters.period or "ky-hien-tai")
+    if kind == "xlsx":
+        body = to_xlsx(header, rows)
+        media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        body, media = to_csv(header, rows), "text/csv; charset=utf-8"
+    return HttpResponse(
+        body,
+        media_type=media,
+        headers={"Content-Disposition": f'attachment; filename="{name}.{kind}"'},
+    )

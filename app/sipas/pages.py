@@ -18,8 +18,7 @@ from app.errors import Invalid
 from app.kpis.models import Domain
 from app.periods import Period
 from app.plans import service as plan_service
-from app.sipas import comments, counter, service
-from app.sipas.api import export_response
+from app.sipas import comments, counter, export, service
 from app.sipas.config import formula
 from app.sipas.dependencies import min_sample
 from app.templating import render
@@ -335,7 +334,7 @@ def export_download(
     unit: str | None = None,
     domain: str | None = None,
 ) -> Response:
-    return export_response(
+    return export.download(
         db_session=db_session,
         actor=identity.actor,
         clock=clock,

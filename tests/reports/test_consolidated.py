@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -178,10 +179,14 @@ def test_every_number_equals_the_scores_api(client: TestClient, month: Session) 
         assert ranking[unit["code"]].number_format == "0.00"
 
 
-def test_html_preview_and_page(client: TestClient, month: Session) -> None:
-    html = client.get(REPORT, params={"period": "2025-10", "format": "html"})
-    assert html.status_code == 200 and '<article class="report" id="report">' in html.text
-    assert "BÁO CÁO" in html.text and "83,25%" in html.text
+def test_html_preview_is_a_page_and_the_api_answers_no_html(
+    client: TestClient, month: Session, preview: Callable[..., str]
+) -> None:
+    html = preview(period="2025-10")
+    assert '<article class="report" id="report">' in html
+    assert "BÁO CÁO" in html and "83,25%" in html
+    refused = client.get(REPORT, params={"period": "2025-10", "format": "html"})
+    assert refused.status_code == 422
 
 
 def test_a_final_report_is_frozen_and_versioned(

@@ -9,6 +9,7 @@ the three other units have sent nothing.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -87,7 +88,9 @@ def test_docx_marks_every_kpi_and_unit_row_and_says_what_the_figures_rest_on(
     assert all(row[2] != "—" for row in units.values())  # the draft shows every unit's score
 
 
-def test_xlsx_html_and_pdf_carry_the_same_states(client: TestClient, reviewed: Session) -> None:
+def test_xlsx_html_and_pdf_carry_the_same_states(
+    client: TestClient, reviewed: Session, preview: Callable[..., str]
+) -> None:
     book = load_workbook(io.BytesIO(_get(client, "xlsx").content))
     header = [c.value for c in book["Chỉ tiêu"][1]]
     state = header.index("Số liệu")
@@ -102,7 +105,7 @@ def test_xlsx_html_and_pdf_carry_the_same_states(client: TestClient, reviewed: S
     assert units["mttq"][-2] == "Chưa gửi"
     assert ALL_NOTE in [row[0].value for row in book["Căn cứ số liệu"].iter_rows(min_row=2)]
 
-    html = _get(client, "html").text
+    html = preview(period="2025-10")
     assert f'id="data-basis">{ALL_NOTE}</p>' in html
     vp_row = html.split('data-unit="vp"', 1)[1].split("</tr>", 1)[0]
     assert "1/47 nhiệm vụ" in vp_row and "Đã duyệt" in vp_row

@@ -10,6 +10,7 @@ import io
 import json
 import re
 import zipfile
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -89,9 +90,11 @@ def codes_in(text: str) -> list[str]:
     return found
 
 
-def test_documents_show_names_not_codes(client: TestClient, quarter: Session) -> None:
+def test_documents_show_names_not_codes(
+    client: TestClient, quarter: Session, preview: Callable[..., str]
+) -> None:
     docx = docx_text(client)
-    html = visible(_get(client, "html").decode())
+    html = visible(preview(period="2026-Q3"))
     assert codes_in(docx) == []
     assert codes_in(html) == []
     for name in ("Hộ tịch", "Giải quyết khiếu nại, tố cáo", "Cải cách thủ tục hành chính"):
@@ -111,9 +114,11 @@ def test_documents_show_names_not_codes(client: TestClient, quarter: Session) ->
     assert book["Chỉ tiêu"]["B2"].value == "Cải cách thủ tục hành chính"
 
 
-def test_period_and_status_wording(client: TestClient, quarter: Session) -> None:
+def test_period_and_status_wording(
+    client: TestClient, quarter: Session, preview: Callable[..., str]
+) -> None:
     docx = docx_text(client)
-    html = visible(_get(client, "html").decode())
+    html = visible(preview(period="2026-Q3"))
     for text in (docx, html):
         assert "phường Phú Định, quý III/2026" in text
         assert "kết quả thực hiện quý III/2026 của" in text
@@ -126,7 +131,9 @@ def test_period_and_status_wording(client: TestClient, quarter: Session) -> None
     assert states == {"Chưa gửi (quá hạn)"}
 
 
-def test_scores_have_exactly_two_decimals(client: TestClient, quarter: Session) -> None:
+def test_scores_have_exactly_two_decimals(
+    client: TestClient, quarter: Session, preview: Callable[..., str]
+) -> None:
     document = Document(io.BytesIO(_get(client, "docx")))
     annex = [t for t in document.tables if t.rows[0].cells[0].text == "Chỉ tiêu"][-1]
     values = [r.cells[1].text for r in annex.rows[1:] if r.cells[1].text != "—"]
@@ -137,12 +144,14 @@ def test_scores_have_exactly_two_decimals(client: TestClient, quarter: Session) 
     assert scores and all(TWO_DECIMALS.match(s) for s in scores), scores
     headings = [p.text for p in document.paragraphs if "(mức đạt " in p.text]
     assert headings and all(re.search(r"\(mức đạt \d+,\d{2}%\)$", h) for h in headings)
-    html = _get(client, "html").decode()
+    html = preview(period="2026-Q3")
     shown = re.findall(r'<td class="num score">([^<]*)</td>', html.split('id="ranking"', 1)[1])
     assert shown and all(TWO_DECIMALS.match(s) for s in shown if s != "—"), shown
 
 
-def test_per_domain_rows_in_both_documents(client: TestClient, quarter: Session) -> None:
+def test_per_domain_rows_in_both_documents(
+    client: TestClient, quarter: Session, preview: Callable[..., str]
+) -> None:
     document = Document(io.BytesIO(_get(client, "docx")))
     annex = [t for t in document.tables if t.rows[0].cells[0].text == "Chỉ tiêu"][-1]
     rows = [[c.text for c in r.cells] for r in annex.rows]
@@ -163,7 +172,7 @@ def test_per_domain_rows_in_both_documents(client: TestClient, quarter: Session)
     assert complaints[2].number_format == "0.00%"
     assert complaints[3].value == "≥ 95%" and complaints[4].value == "Gần đạt"
     assert complaints[-1].value == "khieu-nai-to-cao"  # the code, kept in the last column
-    html = _get(client, "html").decode()
+    html = preview(period="2026-Q3")
     assert html.count('class="domain-row"') == 6  # section I and the annex, three domains each
 
 
@@ -209,9 +218,11 @@ def test_xlsx_numbers_are_numbers_with_formats(client: TestClient, quarter: Sess
     assert kpi[2].value == pytest.approx(0.81) and kpi[2].number_format == "0.00%"
 
 
-def test_no_doubled_wording_anywhere(client: TestClient, quarter: Session) -> None:
+def test_no_doubled_wording_anywhere(
+    client: TestClient, quarter: Session, preview: Callable[..., str]
+) -> None:
     assert DOUBLED not in docx_text(client)
-    assert DOUBLED not in visible(_get(client, "html").decode())
+    assert DOUBLED not in visible(preview(period="2026-Q3"))
     book = load_workbook(io.BytesIO(_get(client, "xlsx")))
     assert all(
         DOUBLED not in str(c.value) for s in book.worksheets for r in s.iter_rows() for c in r

@@ -10,6 +10,7 @@ vp's is sent; the three other units have sent nothing yet.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from datetime import date
 
 import pytest
@@ -141,9 +142,11 @@ def test_the_data_is_the_months_monthly_tasks_kpis_and_the_quarters_reports(
     assert all(u["report_state"] == "not_expected" for u in data["summary"]["units"])
 
 
-def test_every_format_carries_the_monthly_content(february: TestClient) -> None:
+def test_every_format_carries_the_monthly_content(
+    february: TestClient, preview: Callable[..., str]
+) -> None:
     docx = all_text(Document(io.BytesIO(_get(february, "docx"))))
-    html = visible(_get(february, "html").decode())
+    html = visible(preview(period=FEBRUARY))
     pdf = pdf_text(_get(february, "pdf"))
     for phrase in PHRASES:
         assert phrase in docx, phrase
@@ -179,10 +182,10 @@ def test_the_workbook_has_the_quarters_reports_and_the_months_tasks(
 
 
 def test_a_due_quarter_names_the_late_units(
-    february: TestClient, seeded: Session, clock: FixedClock
+    february: TestClient, seeded: Session, clock: FixedClock, preview: Callable[..., str]
 ) -> None:
     clock.current = FixedClock.on(date(2026, 4, 20)).current
-    html = visible(_get(february, "html").decode())
+    html = visible(preview(period=FEBRUARY))
     assert "Báo cáo quý I/2026 đã đến hạn ngày 10/04/2026: 1/5 đơn vị đã được duyệt" in html
     assert "Chưa gửi (quá hạn): " in html and "chưa đến hạn" not in html
 

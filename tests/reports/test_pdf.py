@@ -15,7 +15,7 @@ from weasyprint.urls import URLFetchingError
 
 from app.clock import FixedClock
 from app.reports import pdf_writer
-from app.reports.data import ConsolidatedData
+from app.reports.content import ConsolidatedData
 from app.reports.models import ReportSnapshot
 from tests.reports.test_consolidated import REPORT, all_text
 from tests.reports.test_documents import quarter  # noqa: F401 - the fixture
