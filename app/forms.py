@@ -3,8 +3,8 @@ messages next to the fields (with everything typed kept), and a success answers 
 way it asked (htmx: the saved block or an ``HX-Redirect``; a plain post: 303, post/redirect/get).
 
 It is core: it knows forms, errors and templates but no domain, so every page package (admin,
-reporting, …) may use it. CSRF is not here: the middleware checks every unsafe request before any
-page handler runs.
+reporting, …) may use it. CSRF is not here: the ``WebUser`` dependency (``app.accounts``) checks
+the token of every unsafe page request before the handler runs.
 
 Numbers are read by ``app.formatting`` whatever the path: a reading's or a task's numbers go to
 the schema as typed (``number_text``), which reads them exactly as it reads a CSV cell or a JSON
@@ -27,6 +27,7 @@ from sqlmodel import Session
 
 from app import formatting
 from app.errors import AppError, Forbidden, translate_validation_errors
+from app.periods import format_date_vi
 from app.templating import is_partial_request, render
 
 T = TypeVar("T")
@@ -105,7 +106,7 @@ def parse_date_vi(text: str) -> tuple[str | None, str | None]:
 
 def date_input(value: date | None) -> str:
     """A stored date as the input shows it: dd/mm/yyyy."""
-    return "" if value is None else f"{value.day:02d}/{value.month:02d}/{value.year:04d}"
+    return "" if value is None else format_date_vi(value)
 
 
 def blank_none(text: str) -> str | None:

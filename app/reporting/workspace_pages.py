@@ -105,10 +105,10 @@ class UnitPage:
             **page_context(ws, self.identity, self.clock),
         }
 
-    def reopen(self, ws: Workspace, **typed: Any) -> dict[str, Any]:
-        """The reopen-request parts of the page (with a refused form's errors and text)."""
+    def reopen(self, ws: Workspace, **form: Any) -> dict[str, Any]:
+        """The reopen-request parts of the page; ``form``: a refused form's errors and text."""
         return reopen_view.for_page(
-            db_session=self.db_session, actor=self.identity.actor, clock=self.clock, ws=ws, **typed
+            db_session=self.db_session, actor=self.identity.actor, clock=self.clock, ws=ws, **form
         )
 
 
