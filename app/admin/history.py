@@ -15,7 +15,7 @@ from sqlmodel import Session
 from app.audit import service as audit_service
 from app.audit.models import AuditEventRead
 from app.formatting import format_number
-from app.names import Names, period_name, reading_key_name
+from app.names import Names, names_for, period_name, reading_key_name
 
 ACTION_LABELS = {
     "create": "Tạo mới",
@@ -183,3 +183,13 @@ def of_record(
         db_session=db_session, entity=entity, key=key, limit=limit
     )
     return entries(list(events), names)
+
+
+def record_context(db_session: Session, *, entity: str, key: str) -> dict[str, Any]:
+    """What an admin edit page shows under its form: the record's history and the action words."""
+    return {
+        "events": of_record(
+            db_session=db_session, entity=entity, key=key, names=names_for(db_session)
+        ),
+        "action_labels": ACTION_LABELS,
+    }

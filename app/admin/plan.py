@@ -13,7 +13,10 @@ from fastapi.responses import HTMLResponse, Response
 from app.accounts.dependencies import WebUser
 from app.accounts.permissions import Permission, authorize
 from app.admin import history
-from app.admin.forms import (
+from app.admin.units import all_units
+from app.clock import ClockDep
+from app.db import SessionDep
+from app.forms import (
     FormState,
     answer,
     attempt,
@@ -22,15 +25,11 @@ from app.admin.forms import (
     parse_date_vi,
     read_form,
 )
-from app.admin.units import all_units
-from app.clock import ClockDep
-from app.db import SessionDep
-from app.names import names_for
 from app.plans import service as plan_service
 from app.plans import task_edits
 from app.plans.labels import CADENCE_LABELS
 from app.plans.models import AssignmentCreate, AssignmentRead, AssignmentUpdate
-from app.templating import is_partial_request, render
+from app.templating import render
 
 router = APIRouter(include_in_schema=False)
 
@@ -129,13 +128,7 @@ def _task_context(db_session: Any, code: str, edit: FormState | None = None) -> 
         "task": task,
         "due_text": date_input(task.due_date),
         "edit": edit or FormState("task-edit"),
-        "events": history.of_record(
-            db_session=db_session,
-            entity="assignment",
-            key=f"{plan.code}/{task.code}",
-            names=names_for(db_session),
-        ),
-        "action_labels": history.ACTION_LABELS,
+        **history.record_context(db_session, entity="assignment", key=f"{plan.code}/{task.code}"),
         **_options(db_session),
     }
 
@@ -217,12 +210,10 @@ async def update_task(
         request,
         outcome,
         template="admin/task.html",
-        context=lambda: {
-            **_task_context(
-                db_session, code, outcome.state("task-edit", typed, saved="Đã lưu nhiệm vụ.")
-            ),
-            "oob": is_partial_request(request),
-        },
+        context=lambda: _task_context(
+            db_session, code, outcome.state("task-edit", typed, saved="Đã lưu nhiệm vụ.")
+        ),
         block="edit",
+        oob=True,
         redirect=f"/admin/plan/tasks/{code}",
     )

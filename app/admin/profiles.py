@@ -17,13 +17,12 @@ from sqlmodel import Session
 from app.accounts.dependencies import WebUser
 from app.accounts.permissions import Permission, authorize
 from app.admin import history
-from app.admin.forms import FormState, answer, attempt, read_form
 from app.clock import ClockDep
 from app.db import SessionDep
 from app.errors import AppError
+from app.forms import FormState, answer, attempt, read_form
 from app.integration import profiles
 from app.integration.profiles import FIELD_LABELS, ProfileCreate, ProfileRead, ProfileUpdate
-from app.names import names_for
 from app.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -181,13 +180,7 @@ def _profile_context(
         "edit": edit or FormState("profile-edit"),
         "preview": None,
         "preview_error": "",
-        "events": history.of_record(
-            db_session=db_session,
-            entity="import_profile",
-            key=code,
-            names=names_for(db_session),
-        ),
-        "action_labels": history.ACTION_LABELS,
+        **history.record_context(db_session, entity="import_profile", key=code),
         **more,
     }
 

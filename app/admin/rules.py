@@ -14,14 +14,12 @@ from fastapi.responses import HTMLResponse, Response
 from app.accounts.dependencies import WebUser
 from app.accounts.permissions import Permission, authorize
 from app.admin import history
-from app.admin.forms import FormState, answer, attempt, read_form
 from app.clock import ClockDep
 from app.db import SessionDep
+from app.forms import FormState, answer, attempt, format_number_input, parse_number_vi, read_form
 from app.kpis.domains import list_domains
 from app.kpis.indicators import list_indicators
-from app.names import names_for
 from app.reporting import rule_service
-from app.reporting.forms import format_number_input, parse_number_vi
 from app.reporting.rules import (
     FIELD_LABELS,
     KIND_LABELS,
@@ -127,13 +125,9 @@ def _edit_context(db_session: Any, code: str, edit: FormState | None = None) -> 
         "constants": {
             f"{s}_constant": format_number_input(getattr(rule, f"{s}_constant")) for s in _SIDES
         },
-        "events": history.of_record(
-            db_session=db_session,
-            entity="validation_rule",
-            key=f"{rule.plan}/{rule.code}",
-            names=names_for(db_session),
+        **history.record_context(
+            db_session, entity="validation_rule", key=f"{rule.plan}/{rule.code}"
         ),
-        "action_labels": history.ACTION_LABELS,
         **_options(db_session),
     }
 
@@ -168,13 +162,11 @@ async def update_rule(
         request,
         outcome,
         template="admin/rule.html",
-        context=lambda: {
-            **_edit_context(
-                db_session, code, outcome.state("rule-edit", typed, saved="Đã lưu quy tắc.")
-            ),
-            "oob": is_partial_request(request),
-        },
+        context=lambda: _edit_context(
+            db_session, code, outcome.state("rule-edit", typed, saved="Đã lưu quy tắc.")
+        ),
         block="edit",
+        oob=True,
         redirect=f"/admin/rules/{code}",
     )
 

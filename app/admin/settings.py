@@ -13,12 +13,19 @@ from sqlmodel import Session
 
 from app.accounts.dependencies import WebUser
 from app.accounts.permissions import Permission, authorize, can
-from app.admin.forms import FormState, Outcome, answer, attempt, read_form
 from app.clock import Clock, ClockDep
 from app.db import SessionDep
 from app.errors import translate_validation_errors
+from app.forms import (
+    FormState,
+    Outcome,
+    answer,
+    attempt,
+    format_number_input,
+    parse_number_vi,
+    read_form,
+)
 from app.plans import service as plan_service
-from app.reporting.forms import format_number_input, parse_number_vi
 from app.scores import configuration, engine
 from app.scores import service as score_service
 from app.scores.models import ScoringConfigRead, ScoringConfigWrite

@@ -11,25 +11,25 @@ from app import formatting
 from app.accounts.dependencies import WebUser
 from app.accounts.permissions import Permission, authorize
 from app.admin import history
-from app.admin.forms import (
+from app.admin.units import all_units
+from app.clock import ClockDep
+from app.db import SessionDep
+from app.forms import (
     FormState,
     answer,
     attempt,
     blank_none,
     date_input,
+    format_number_input,
     parse_date_vi,
+    parse_number_vi,
     read_form,
 )
-from app.admin.units import all_units
-from app.clock import ClockDep
-from app.db import SessionDep
 from app.kpis import domains as domain_service
 from app.kpis import indicators as indicator_service
 from app.kpis.models import DomainCreate, DomainRead, IndicatorUpdate
-from app.names import names_for
 from app.plans import service as plan_service
-from app.reporting.forms import format_number_input, parse_number_vi
-from app.templating import is_partial_request, render
+from app.templating import render
 
 router = APIRouter(include_in_schema=False)
 
@@ -146,13 +146,9 @@ def _target_context(db_session: Any, code: str, edit: FormState | None = None) -
         "target_text": format_number_input(indicator.target),
         "due_text": date_input(indicator.due_date),
         "edit": edit or FormState("target-edit"),
-        "events": history.of_record(
-            db_session=db_session,
-            entity="indicator",
-            key=f"{plan.code}/{indicator.code}",
-            names=names_for(db_session),
+        **history.record_context(
+            db_session, entity="indicator", key=f"{plan.code}/{indicator.code}"
         ),
-        "action_labels": history.ACTION_LABELS,
         **_labels(db_session),
     }
 
@@ -212,12 +208,10 @@ async def update_target(
         request,
         outcome,
         template="admin/target.html",
-        context=lambda: {
-            **_target_context(
-                db_session, code, outcome.state("target-edit", typed, saved="Đã lưu chỉ tiêu.")
-            ),
-            "oob": is_partial_request(request),
-        },
+        context=lambda: _target_context(
+            db_session, code, outcome.state("target-edit", typed, saved="Đã lưu chỉ tiêu.")
+        ),
         block="edit",
+        oob=True,
         redirect=f"/admin/targets/{code}",
     )

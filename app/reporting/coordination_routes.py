@@ -7,21 +7,14 @@ back on success and draws the whole workspace with the error otherwise.
 
 from __future__ import annotations
 
-from typing import Any
+from fastapi import APIRouter
+from fastapi.responses import HTMLResponse, Response
 
-from fastapi import APIRouter, Request
-from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlmodel import Session
-
-from app.accounts.dependencies import WebUser
-from app.clock import Clock, ClockDep
-from app.db import SessionDep
+from app import forms
 from app.errors import AppError, NotFound
-from app.reporting import coordination_answer, pages
+from app.reporting import coordination_answer
 from app.reporting.coordination_models import AnswerWrite
-from app.reporting.forms import app_error_messages, validate
-from app.templating import is_partial_request, render
+from app.reporting.workspace_pages import UnitPage, UnitPageDep
 
 router = APIRouter(include_in_schema=False)
 
@@ -29,36 +22,17 @@ _FIELDS = ("answer", "comment", "version")
 
 
 @router.post("/units/{unit}/periods/{period}/coordinating/{code}", response_class=HTMLResponse)
-async def answer_task(
-    request: Request,
-    unit: str,
-    period: str,
-    code: str,
-    identity: WebUser,
-    db_session: SessionDep,
-    clock: ClockDep,
-) -> Response:
-    form = await request.form()
-    typed = {k: str(form.get(k, "")) for k in _FIELDS}
-    return await run_in_threadpool(
-        _answer, request, identity, db_session, clock, unit, period, code, typed
+async def answer_task(page: UnitPageDep, code: str) -> Response:
+    return await forms.posted_in_thread(
+        page.request, _FIELDS, lambda typed: _answer(page, code, typed)
     )
 
 
-def _answer(
-    request: Request,
-    identity: Any,
-    db_session: Session,
-    clock: Clock,
-    unit: str,
-    period: str,
-    code: str,
-    typed: dict[str, str],
-) -> Response:
+def _answer(page: UnitPage, code: str, typed: dict[str, str]) -> Response:
     """Validate, answer through the service the API uses, and draw the task's block again."""
     data = {"answer": typed["answer"] or None, "comment": typed["comment"]}
     data["version"] = typed["version"] or None
-    parsed, errors = validate(AnswerWrite, data)
+    parsed, errors = forms.validate(AnswerWrite, data)
     message, conflict, status_code = "", False, 200
     refused: AppError | None = None
     if parsed is None:
@@ -68,28 +42,30 @@ def _answer(
         if "version" in errors:
             message = errors.pop("version")
     else:
-        try:
-            coordination_answer.answer(
-                db_session=db_session,
-                actor=identity.actor,
-                clock=clock,
-                unit=unit,
-                period=period,
+        assert isinstance(parsed, AnswerWrite)
+        written = forms.try_write(
+            page.db_session,
+            lambda: coordination_answer.answer(
+                db_session=page.db_session,
+                actor=page.identity.actor,
+                clock=page.clock,
+                unit=page.unit,
+                period=page.period,
                 task=code,
-                data=parsed,  # type: ignore[arg-type]
-            )
-        except AppError as exc:
-            db_session.rollback()
-            refused = exc
-            errors, message = app_error_messages(exc)
-            status_code = exc.status_code
-            conflict = exc.code == "stale_version"
-    ws = pages.page_workspace(identity, db_session, clock, unit, period)
+                data=parsed,
+            ),
+        )
+        if isinstance(written, AppError):
+            refused = written
+            errors, message = forms.app_error_messages(refused)
+            status_code = refused.status_code
+            conflict = refused.code == "stale_version"
+    ws = page.workspace()
     item = next((i for i in ws.coordinating if i.task == code), None)
     if item is None:  # not a task this unit coordinates here: say why it was refused
         if refused is not None:
             raise refused
-        raise NotFound(f"Đơn vị {unit} không phối hợp nhiệm vụ {code} kỳ {period}.")
+        raise NotFound(f"Đơn vị {page.unit} không phối hợp nhiệm vụ {code} kỳ {page.period}.")
     edit = None
     if status_code >= 400:
         edit = {
@@ -99,21 +75,13 @@ def _answer(
             "message": message,
             "conflict": conflict,
         }
-    context = {
-        "title": f"{ws.unit.short_name} · {ws.period.label_vi}",
-        **pages.page_context(ws, identity, clock),
-        "item": item,
-        "coord_edit": edit,
-    }
-    if is_partial_request(request):
-        return render(
-            request,
-            "reporting/_coordination.html",
-            context,
-            block="coord_row",
-            status_code=status_code,
-        )
-    if status_code < 400:
-        dom = "coord-" + code.replace(".", "-")
-        return RedirectResponse(f"{context['base']}#{dom}", status_code=303)
-    return render(request, "reporting/workspace.html", context, status_code=status_code)
+    context = {**page.context(ws), "item": item, "coord_edit": edit}
+    return forms.swap_or_page(
+        page.request,
+        template="reporting/_coordination.html",
+        block="coord_row",
+        context=context,
+        status_code=status_code,
+        redirect=f"{context['base']}#coord-{code.replace('.', '-')}",
+        page="reporting/workspace.html",
+    )

@@ -7,136 +7,104 @@ posts and redirects without JavaScript; the work is done by ``reopen``, the API'
 
 from __future__ import annotations
 
-from typing import Any
+from fastapi import APIRouter, BackgroundTasks
+from fastapi.responses import HTMLResponse, Response
 
-from fastapi import APIRouter, BackgroundTasks, Request
-from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlmodel import Session
-
-from app.accounts.dependencies import WebUser
-from app.clock import Clock, ClockDep
-from app.db import SessionDep
+from app import forms
 from app.errors import AppError, Invalid, NotFound
 from app.reminders import returns
-from app.reporting import history, pages, reopen, reopen_messages, reopen_view
-from app.reporting.forms import app_error_messages, validate
-from app.reporting.reopen_models import ReopenDecision
-from app.templating import is_partial_request, render
+from app.reporting import history, reopen, reopen_messages
+from app.reporting.reopen_models import ReopenDecision, ReopenRequestRead
+from app.reporting.workspace_pages import UnitPage, UnitPageDep
 
 router = APIRouter(include_in_schema=False)
 
 
-def _errors(exc: AppError) -> dict[str, str]:
-    fields, message = app_error_messages(exc)
-    return fields or {"form": message}
-
-
 def _workspace_answer(
-    request: Request,
-    *,
-    identity: Any,
-    db_session: Session,
-    clock: Clock,
-    unit: str,
-    period: str,
-    errors: dict[str, str] | None = None,
-    typed: str = "",
-    status_code: int = 200,
+    page: UnitPage, *, errors: dict[str, str] | None = None, typed: str = "", status_code: int = 200
 ) -> Response:
     """The request box (htmx) or the whole workspace with it (a failed plain post)."""
-    ws = pages.page_workspace(identity, db_session, clock, unit, period)
+    ws = page.workspace()
+    return forms.swap_or_page(
+        page.request,
+        template="reporting/_reopen_workspace.html",
+        block="reopen_box",
+        context={**page.context(ws), **page.reopen(ws, errors=errors, typed=typed)},
+        status_code=status_code,
+        redirect=f"/units/{page.unit}/periods/{page.period}#reopen-box",
+        page="reporting/workspace.html",
+    )
+
+
+def _review_answer(page: UnitPage, refused: AppError, typed: str) -> Response:
+    """A refused decision: its block (htmx) or the review page with it."""
+    ws = page.workspace()
     context = {
-        "title": f"{ws.unit.short_name} · {ws.period.label_vi}",
-        **pages.page_context(ws, identity, clock),
-        **reopen_view.for_page(
-            db_session=db_session,
-            actor=identity.actor,
-            clock=clock,
-            ws=ws,
-            errors=errors,
-            typed=typed,
+        **page.context(ws, title="Duyệt báo cáo · "),
+        "errors": {},
+        "comment": "",
+        "history": history.steps(
+            db_session=page.db_session, unit=ws.unit.code, period=str(ws.submission.period)
         ),
+        "done": "",
+        **page.reopen(ws, errors=forms.form_errors(refused), typed=typed),
     }
-    if is_partial_request(request):
-        return render(
-            request,
-            "reporting/_reopen_workspace.html",
-            context,
-            block="reopen_box",
-            status_code=status_code,
-        )
-    if status_code < 400:
-        return RedirectResponse(f"/units/{unit}/periods/{period}#reopen-box", status_code=303)
-    return render(request, "reporting/workspace.html", context, status_code=status_code)
+    return forms.swap_or_page(
+        page.request,
+        template="reporting/_reopen_review.html",
+        block="reopen_decision",
+        context=context,
+        status_code=refused.status_code,
+        redirect=f"/review/{page.unit}/{page.period}",  # never taken: only a refusal comes here
+        page="reporting/review.html",
+    )
 
 
-def _ask(
-    request: Request,
-    identity: Any,
-    db_session: Session,
-    clock: Clock,
-    tasks: BackgroundTasks,
-    unit: str,
-    period: str,
-    reason: str,
-) -> Response:
-    """The request's database work, on a worker thread."""
-    try:
-        result = reopen.request_reopen(
-            db_session=db_session,
-            actor=identity.actor,
-            clock=clock,
-            unit=unit,
-            period=period,
-            reason=reason,
-            by_email=bool(request.app.state.settings.smtp_host),
-        )
-    except AppError as exc:
-        db_session.rollback()
-        return _workspace_answer(
-            request,
-            identity=identity,
-            db_session=db_session,
-            clock=clock,
-            unit=unit,
-            period=period,
-            errors=_errors(exc),
-            typed=reason,
-            status_code=exc.status_code,
-        )
+def _mail(page: UnitPage, tasks: BackgroundTasks, result: ReopenRequestRead) -> None:
+    """The e-mail of a request or a decision, sent once the answer has gone."""
     returns.mail_kind_after_response(
         tasks,
-        state=request.app.state,
-        actor=identity.actor,
+        state=page.request.app.state,
+        actor=page.identity.actor,
         unit=result.unit,
         period=result.period,
         kind=reopen_messages.kind_of(result),
     )
-    return _workspace_answer(
-        request, identity=identity, db_session=db_session, clock=clock, unit=unit, period=period
+
+
+def _ask(page: UnitPage, tasks: BackgroundTasks, reason: str) -> Response:
+    """The request's database work, on a worker thread."""
+    result = forms.try_write(
+        page.db_session,
+        lambda: reopen.request_reopen(
+            db_session=page.db_session,
+            actor=page.identity.actor,
+            clock=page.clock,
+            unit=page.unit,
+            period=page.period,
+            reason=reason,
+            by_email=bool(page.request.app.state.settings.smtp_host),
+        ),
     )
+    if isinstance(result, AppError):
+        return _workspace_answer(
+            page, errors=forms.form_errors(result), typed=reason, status_code=result.status_code
+        )
+    _mail(page, tasks, result)
+    return _workspace_answer(page)
 
 
 @router.post("/units/{unit}/periods/{period}/reopen-requests", response_class=HTMLResponse)
-async def ask_to_reopen(
-    request: Request,
-    unit: str,
-    period: str,
-    identity: WebUser,
-    db_session: SessionDep,
-    clock: ClockDep,
-    tasks: BackgroundTasks,
-) -> Response:
-    form = await request.form()
-    reason = str(form.get("reason", ""))
-    return await run_in_threadpool(
-        _ask, request, identity, db_session, clock, tasks, unit, period, reason
+async def ask_to_reopen(page: UnitPageDep, tasks: BackgroundTasks) -> Response:
+    return await forms.posted_in_thread(
+        page.request, ("reason",), lambda typed: _ask(page, tasks, typed["reason"])
     )
 
 
 def _parsed_decision(comment: str, version: str) -> ReopenDecision:
-    parsed, errors = validate(ReopenDecision, {"comment": comment, "version": version or None})
+    parsed, errors = forms.validate(
+        ReopenDecision, {"comment": comment, "version": version or None}
+    )
     if parsed is None:  # a tampered form or an over-long comment: say so next to the field
         name, message = next(iter(errors.items()))
         raise Invalid.one(name, "invalid", message)
@@ -144,181 +112,74 @@ def _parsed_decision(comment: str, version: str) -> ReopenDecision:
     return parsed
 
 
-def _withdraw(
-    request: Request,
-    identity: Any,
-    db_session: Session,
-    clock: Clock,
-    unit: str,
-    period: str,
-    number: int,
-    version: str,
-) -> Response:
-    try:
-        parsed = _parsed_decision("", version)
-        reopen.withdraw(
-            db_session=db_session,
-            actor=identity.actor,
-            clock=clock,
-            unit=unit,
-            period=period,
+def _withdraw(page: UnitPage, number: int, version: str) -> Response:
+    def withdraw() -> object:
+        return reopen.withdraw(
+            db_session=page.db_session,
+            actor=page.identity.actor,
+            clock=page.clock,
+            unit=page.unit,
+            period=page.period,
             number=number,
-            version=parsed.version,
+            version=_parsed_decision("", version).version,
         )
-    except AppError as exc:
-        db_session.rollback()
+
+    result = forms.try_write(page.db_session, withdraw)
+    if isinstance(result, AppError):
         return _workspace_answer(
-            request,
-            identity=identity,
-            db_session=db_session,
-            clock=clock,
-            unit=unit,
-            period=period,
-            errors=_errors(exc),
-            status_code=exc.status_code,
+            page, errors=forms.form_errors(result), status_code=result.status_code
         )
-    return _workspace_answer(
-        request, identity=identity, db_session=db_session, clock=clock, unit=unit, period=period
-    )
+    return _workspace_answer(page)
 
 
 @router.post(
     "/units/{unit}/periods/{period}/reopen-requests/{number}/withdraw",
     response_class=HTMLResponse,
 )
-async def withdraw_request(
-    request: Request,
-    unit: str,
-    period: str,
-    number: int,
-    identity: WebUser,
-    db_session: SessionDep,
-    clock: ClockDep,
-) -> Response:
-    form = await request.form()
-    version = str(form.get("version", ""))
-    return await run_in_threadpool(
-        _withdraw, request, identity, db_session, clock, unit, period, number, version
+async def withdraw_request(page: UnitPageDep, number: int) -> Response:
+    return await forms.posted_in_thread(
+        page.request, ("version",), lambda typed: _withdraw(page, number, typed["version"])
     )
-
-
-def _review_answer(
-    request: Request,
-    *,
-    identity: Any,
-    db_session: Session,
-    clock: Clock,
-    unit: str,
-    period: str,
-    errors: dict[str, str],
-    typed: str,
-    status_code: int,
-) -> Response:
-    """A refused decision: its block (htmx) or the review page with it."""
-    ws = pages.page_workspace(identity, db_session, clock, unit, period)
-    context = {
-        "title": f"Duyệt báo cáo · {ws.unit.short_name} · {ws.period.label_vi}",
-        **pages.page_context(ws, identity, clock),
-        "errors": {},
-        "comment": "",
-        "history": history.steps(
-            db_session=db_session, unit=ws.unit.code, period=str(ws.submission.period)
-        ),
-        "done": "",
-        **reopen_view.for_page(
-            db_session=db_session,
-            actor=identity.actor,
-            clock=clock,
-            ws=ws,
-            errors=errors,
-            typed=typed,
-        ),
-    }
-    if is_partial_request(request):
-        return render(
-            request,
-            "reporting/_reopen_review.html",
-            context,
-            block="reopen_decision",
-            status_code=status_code,
-        )
-    return render(request, "reporting/review.html", context, status_code=status_code)
 
 
 def _decide(
-    request: Request,
-    identity: Any,
-    db_session: Session,
-    clock: Clock,
-    tasks: BackgroundTasks,
-    unit: str,
-    period: str,
-    number: int,
-    decision: str,
-    form: dict[str, str],
+    page: UnitPage, tasks: BackgroundTasks, number: int, decision: str, form: dict[str, str]
 ) -> Response:
     decide = reopen.grant if decision == "grant" else reopen.refuse
-    try:
+
+    def write() -> ReopenRequestRead:
         parsed = _parsed_decision(form["comment"], form["version"])
-        result = decide(
-            db_session=db_session,
-            actor=identity.actor,
-            clock=clock,
-            unit=unit,
-            period=period,
+        return decide(
+            db_session=page.db_session,
+            actor=page.identity.actor,
+            clock=page.clock,
+            unit=page.unit,
+            period=page.period,
             number=number,
             comment=parsed.comment,
             version=parsed.version,
-            by_email=bool(request.app.state.settings.smtp_host),
+            by_email=bool(page.request.app.state.settings.smtp_host),
         )
-    except AppError as exc:
-        db_session.rollback()
-        return _review_answer(
-            request,
-            identity=identity,
-            db_session=db_session,
-            clock=clock,
-            unit=unit,
-            period=period,
-            errors=_errors(exc),
-            typed=form["comment"],
-            status_code=exc.status_code,
-        )
-    returns.mail_kind_after_response(
-        tasks,
-        state=request.app.state,
-        actor=identity.actor,
-        unit=result.unit,
-        period=result.period,
-        kind=reopen_messages.kind_of(result),
-    )
+
+    result = forms.try_write(page.db_session, write)
+    if isinstance(result, AppError):
+        return _review_answer(page, result, form["comment"])
+    _mail(page, tasks, result)
     # A query of its own: the same address with only a new #fragment would not reload the page.
-    target = f"/review/{unit}/{result.period}?de_nghi={result.status}#review-history"
-    if is_partial_request(request):
-        response = Response(status_code=200)
-        response.headers["HX-Redirect"] = target
-        return response
-    return RedirectResponse(target, status_code=303)
+    target = f"/review/{page.unit}/{result.period}?de_nghi={result.status}#review-history"
+    return forms.redirect_after(page.request, target)
 
 
 @router.post(
     "/review/{unit}/{period}/reopen-requests/{number}/{decision}", response_class=HTMLResponse
 )
 async def decide_request(
-    request: Request,
-    unit: str,
-    period: str,
-    number: int,
-    decision: str,
-    identity: WebUser,
-    db_session: SessionDep,
-    clock: ClockDep,
-    tasks: BackgroundTasks,
+    page: UnitPageDep, number: int, decision: str, tasks: BackgroundTasks
 ) -> Response:
     if decision not in {"grant", "refuse"}:
         raise NotFound(f"Không có thao tác “{decision}” với đề nghị mở lại báo cáo.")
-    form = await request.form()
-    typed = {k: str(form.get(k, "")) for k in ("comment", "version")}
-    return await run_in_threadpool(
-        _decide, request, identity, db_session, clock, tasks, unit, period, number, decision, typed
+    return await forms.posted_in_thread(
+        page.request,
+        ("comment", "version"),
+        lambda typed: _decide(page, tasks, number, decision, typed),
     )

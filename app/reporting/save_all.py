@@ -19,11 +19,11 @@ from app.accounts.permissions import Permission, authorize
 from app.actors import Actor
 from app.clock import Clock
 from app.errors import AppError, Invalid
+from app.forms import app_error_messages, validate
 from app.kpis import service as kpi_service
 from app.kpis.models import ReadingSource, ReadingWrite
 from app.progress import service as progress_service
 from app.progress.models import ProgressWrite
-from app.reporting.forms import app_error_messages, validate
 from app.schemas import StrictInput
 
 #: More rows than any unit's workspace holds (the largest has 72): a bigger body is a mistake.

@@ -18,7 +18,7 @@ from app.accounts.dependencies import WebUser
 from app.clock import ClockDep
 from app.db import SessionDep
 from app.names import names_of
-from app.reporting import pages, save_all
+from app.reporting import save_all, workspace_pages
 from app.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -57,11 +57,13 @@ def save_all_rows(
     clock: ClockDep,
 ) -> HTMLResponse:
     tasks = [
-        pages.task_input(unit, period, str(t.get("code", "")), {k: str(v) for k, v in t.items()})
+        workspace_pages.task_input(
+            unit, period, str(t.get("code", "")), {k: str(v) for k, v in t.items()}
+        )
         for t in body.tasks
     ]
     readings = [
-        pages.reading_input(
+        workspace_pages.reading_input(
             unit, period, str(r.get("indicator", "")), {k: str(v) for k, v in r.items()}
         )
         for r in body.readings
@@ -75,14 +77,14 @@ def save_all_rows(
         tasks=tasks,
         readings=readings,
     )
-    ws = pages.page_workspace(identity, db_session, clock, unit, period)
+    ws = workspace_pages.page_workspace(identity, db_session, clock, unit, period)
     tasks_by_code = {row.task.code: row for row in ws.tasks}
     kpis_by_key = {
         save_all.reading_key(r.indicator.code, r.domain.code if r.domain else None): r
         for r in ws.indicators
     }
     typed_rows = [*body.tasks, *body.readings]
-    context = pages.page_context(ws, identity, clock)
+    context = workspace_pages.page_context(ws, identity, clock)
     html: list[str] = []
     for outcome, typed in zip(result.rows, typed_rows, strict=True):
         row: Any = (
@@ -95,7 +97,7 @@ def save_all_rows(
         edit = None
         if not outcome.ok:
             shown = set(typed) - {"version", "domain", "code", "indicator"}
-            edit = pages.edit_state(
+            edit = workspace_pages.edit_state(
                 row.dom_id,
                 {k: str(v) for k, v in typed.items()},
                 outcome.errors,
