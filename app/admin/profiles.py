@@ -21,8 +21,9 @@ from app.admin.forms import FormState, answer, attempt, read_form
 from app.clock import ClockDep
 from app.db import SessionDep
 from app.errors import AppError
-from app.integration import profiles
-from app.integration.profiles import FIELD_LABELS, ProfileCreate, ProfileRead, ProfileUpdate
+from app.imports.profiles import service as profiles
+from app.imports.profiles.models import FIELD_LABELS, ProfileCreate, ProfileRead, ProfileUpdate
+from app.imports.profiles.previews import preview
 from app.names import names_for
 from app.templating import render
 
@@ -253,7 +254,7 @@ async def preview_profile(
     else:
         try:
             found = await run_in_threadpool(
-                profiles.preview,
+                preview,
                 db_session=db_session,
                 actor=identity.actor,
                 clock=clock,
