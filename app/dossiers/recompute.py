@@ -15,6 +15,7 @@ from app.dossiers.metrics import (
     FEED_NAMES,
     METRICS,
     Feed,
+    Metric,
     conflict_text,
     format_figure,
 )
@@ -23,6 +24,7 @@ from app.kpis import service as kpi_service
 from app.kpis.models import (
     Disaggregation,
     Domain,
+    Indicator,
     Reading,
     ReadingRead,
     ReadingSource,
@@ -54,60 +56,25 @@ def recompute(
     so). Where a computed value replaces or contradicts a unit's figure, the unit's reporters
     are told (``notify_units``).
     """
-    metrics = []
-    for metric in METRICS:
-        if metric.feed != feed:
-            continue
-        try:
-            indicator = lookups.indicator(plan, metric.code)
-        except AppError:
-            continue  # not tracked by this plan: the scorecard still computes it
-        if indicator.active and not (
-            metric.feed == Feed.FEEDBACK and indicator.disaggregation == Disaggregation.DOMAIN
-        ):
-            metrics.append((metric, indicator))
+    metrics = _tracked_metrics(lookups, plan, feed)
     planned: list[kpi_service.PlannedReading] = []
     restored: list[ReadingRead] = []
     for unit_id, period_text in sorted(pairs):
         unit = db_session.get(Unit, unit_id)
         assert unit is not None
-        period = Period.parse(period_text)
         for metric, indicator in metrics:
-            groups = metric_groups(
+            more, gone = _plan_metric(
                 db_session=db_session,
+                actor=actor,
+                lookups=lookups,
+                plan=plan,
                 metric=metric,
-                unit_id=unit_id,
-                period=period,
-                by_domain=indicator.disaggregation == Disaggregation.DOMAIN,
+                indicator=indicator,
+                unit=unit,
+                period_text=period_text,
             )
-            computed = db_session.exec(
-                sm_select(Reading).where(
-                    Reading.indicator_id == indicator.id,
-                    Reading.unit_id == unit_id,
-                    Reading.period == period_text,
-                    Reading.source == ReadingSource.COMPUTED,
-                )
-            ).all()
-            stale = [r for r in computed if r.domain_id not in groups]
-            restored += kpi_service.delete_computed_readings(
-                db_session=db_session, actor=actor, clock=lookups.clock, rows=stale
-            )
-            for domain_id, tally in sorted(groups.items(), key=lambda g: g[0] or 0):
-                data = ReadingWrite(
-                    indicator=indicator.code,
-                    unit=unit.code,
-                    period=period_text,
-                    domain=_domain_code(db_session, domain_id),
-                    numerator=tally.numerator,
-                    denominator=tally.denominator,
-                    note=metric.describe(tally.denominator, tally.total),
-                    plan=plan.code,
-                )
-                planned.append(
-                    kpi_service.plan_reading(
-                        lookups=lookups, actor=actor, data=data, source=ReadingSource.COMPUTED
-                    )
-                )
+            planned += more
+            restored += gone
     kpi_service.apply_readings(
         db_session=db_session, actor=actor, clock=lookups.clock, planned=planned
     )
@@ -120,6 +87,76 @@ def recompute(
         db_session=db_session, clock=lookups.clock, feed=feed, changed=changed, restored=restored
     )
     return [_key_text(p) for p in planned if p.conflict]
+
+
+def _tracked_metrics(lookups: Lookups, plan: Plan, feed: Feed) -> list[tuple[Metric, Indicator]]:
+    """The feed's metrics the plan has an active indicator for (feedback is never per domain)."""
+    metrics = []
+    for metric in METRICS:
+        if metric.feed != feed:
+            continue
+        try:
+            indicator = lookups.indicator(plan, metric.code)
+        except AppError:
+            continue  # not tracked by this plan: the scorecard still computes it
+        if indicator.active and not (
+            metric.feed == Feed.FEEDBACK and indicator.disaggregation == Disaggregation.DOMAIN
+        ):
+            metrics.append((metric, indicator))
+    return metrics
+
+
+def _plan_metric(
+    *,
+    db_session: Session,
+    actor: Actor,
+    lookups: Lookups,
+    plan: Plan,
+    metric: Metric,
+    indicator: Indicator,
+    unit: Unit,
+    period_text: str,
+) -> tuple[list[kpi_service.PlannedReading], list[ReadingRead]]:
+    """One metric of one unit and period: the groups that lost their records lose their computed
+    reading (deleted now, the unit's own figure restored), the others are planned."""
+    assert unit.id is not None
+    groups = metric_groups(
+        db_session=db_session,
+        metric=metric,
+        unit_id=unit.id,
+        period=Period.parse(period_text),
+        by_domain=indicator.disaggregation == Disaggregation.DOMAIN,
+    )
+    computed = db_session.exec(
+        sm_select(Reading).where(
+            Reading.indicator_id == indicator.id,
+            Reading.unit_id == unit.id,
+            Reading.period == period_text,
+            Reading.source == ReadingSource.COMPUTED,
+        )
+    ).all()
+    stale = [r for r in computed if r.domain_id not in groups]
+    restored = kpi_service.delete_computed_readings(
+        db_session=db_session, actor=actor, clock=lookups.clock, rows=stale
+    )
+    planned = []
+    for domain_id, tally in sorted(groups.items(), key=lambda g: g[0] or 0):
+        data = ReadingWrite(
+            indicator=indicator.code,
+            unit=unit.code,
+            period=period_text,
+            domain=_domain_code(db_session, domain_id),
+            numerator=tally.numerator,
+            denominator=tally.denominator,
+            note=metric.describe(tally.denominator, tally.total),
+            plan=plan.code,
+        )
+        planned.append(
+            kpi_service.plan_reading(
+                lookups=lookups, actor=actor, data=data, source=ReadingSource.COMPUTED
+            )
+        )
+    return planned, restored
 
 
 def _value_moved(planned: kpi_service.PlannedReading) -> bool:

@@ -17,7 +17,7 @@ from app.clock import FixedClock
 from app.dossiers.models import Dossier
 from tests.conftest import make_user
 from tests.e2e.conftest import LiveServer, Shots, login
-from tests.integration.test_profiles import HEADERS, ROWS
+from tests.imports.test_profiles import HEADERS, ROWS
 
 pytestmark = pytest.mark.e2e
 

@@ -16,7 +16,7 @@ from app.clock import VIETNAM_TZ, FixedClock
 from app.dossiers.models import Dossier
 from tests.accounts.test_pages import hidden, login
 from tests.conftest import make_user
-from tests.integration.test_profiles import HEADERS, ROWS
+from tests.imports.test_profiles import HEADERS, ROWS
 
 DOSSIERS = "/api/v1/dossiers/bulk"
 

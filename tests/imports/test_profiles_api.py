@@ -12,7 +12,7 @@ from app.clock import FixedClock
 from app.imports.profiles import service as profiles
 from app.imports.profiles.models import ProfileCreate, ProfileSpec
 from tests.conftest import make_token
-from tests.integration.test_profiles import HEADERS, ROWS
+from tests.imports.test_profiles import HEADERS, ROWS
 
 SPEC = {
     "columns": {

@@ -12,8 +12,8 @@ from app.clock import FixedClock
 from app.dossiers.scorecard import GroupConfig, ScorecardConfig, load_config, points_for
 from tests.accounts.test_pages import login
 from tests.conftest import make_token, make_user
+from tests.dossiers.test_feeds import FEEDBACK_ROWS, OCTOBER
 from tests.integration.conftest import send_csv
-from tests.integration.test_feeds import FEEDBACK_ROWS, OCTOBER
 
 
 def test_the_configuration_adds_up_to_100_points_in_5_groups() -> None:
