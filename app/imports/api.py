@@ -3,15 +3,18 @@ download templates and an import's error reports."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
+from sqlmodel import Session
 
 from app.accounts.dependencies import CurrentActor
-from app.clock import ClockDep
+from app.actors import Actor
+from app.clock import Clock, ClockDep
 from app.db import SessionDep
 from app.imports import templates, templates_xlsx
 from app.imports.templates import ImportKind
@@ -146,24 +149,36 @@ BULK_ROUTES = (
 )
 
 
+async def _bulk(
+    kind: ImportKind,
+    request: Request,
+    db_session: Session,
+    actor: Actor,
+    clock: Clock,
+    *,
+    dry_run: bool,
+    partial: bool,
+    sheet: str | None,
+    profile: str | None,
+    plan: str | None = None,
+) -> JSONResponse:
+    result = await run_upload(
+        request,
+        kind,
+        db_session=db_session,
+        actor=actor,
+        clock=clock,
+        options=ImportOptions(dry_run=dry_run, partial=partial),
+        sheet=sheet,
+        profile_code=profile,
+        plan_code=plan,
+    )
+    return summary_response(result)
+
+
 def _bulk_endpoint(kind: ImportKind, *, takes_plan: bool) -> Callable[..., Awaitable[JSONResponse]]:
     """The endpoint of one kind: its query parameters are the signature FastAPI reads."""
-
-    async def run(
-        request: Request, db_session: Any, actor: Any, clock: Any, **query: Any
-    ) -> JSONResponse:
-        result = await run_upload(
-            request,
-            kind,
-            db_session=db_session,
-            actor=actor,
-            clock=clock,
-            options=ImportOptions(dry_run=query["dry_run"], partial=query["partial"]),
-            sheet=query["sheet"],
-            profile_code=query["profile"],
-            plan_code=query.get("plan"),
-        )
-        return summary_response(result)
+    run = functools.partial(_bulk, kind)
 
     if takes_plan:
 
