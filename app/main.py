@@ -27,10 +27,13 @@ from app.audit import api as audit_api
 from app.clock import Clock, FixedClock, SystemClock
 from app.config import ROOT_DIR, Settings, get_settings
 from app.db import make_engine
+from app.dossiers import api as dossier_api
+from app.dossiers import pages as dossier_pages
 from app.errors import ErrorResponse, install_error_handlers
-from app.integration import api as integration_api
-from app.integration import pages as integration_pages
-from app.integration import profiles as integration_profiles
+from app.exports import api as export_api
+from app.imports import api as import_api
+from app.imports import pages as import_pages
+from app.imports.profiles import api as profile_api
 from app.kpis import api as kpi_api
 from app.names import attach_names
 from app.plans import api as plan_api
@@ -179,8 +182,13 @@ def build_api_router() -> APIRouter:
     protected.include_router(account_api.router)
     protected.include_router(unit_api.router)
     protected.include_router(plan_api.router)
-    protected.include_router(integration_api.router)
-    protected.include_router(integration_profiles.router)
+    # in the order the OpenAPI document has always listed these paths
+    protected.include_router(import_api.bulk_router)
+    protected.include_router(dossier_api.router)
+    protected.include_router(import_api.router)
+    protected.include_router(export_api.router)
+    protected.include_router(dossier_api.scorecard_router)
+    protected.include_router(profile_api.router)
     protected.include_router(kpi_api.router)
     protected.include_router(progress_api.router)
     protected.include_router(evidence_api.router)
@@ -217,7 +225,8 @@ def build_page_router() -> APIRouter:
     protected.include_router(score_pages.router)
     protected.include_router(sipas_pages.router)
     protected.include_router(plan_pages.router)
-    protected.include_router(integration_pages.router)
+    protected.include_router(import_pages.router)
+    protected.include_router(dossier_pages.router)
     protected.include_router(admin_pages.router)
     router.include_router(protected)
     return router

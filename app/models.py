@@ -2,9 +2,10 @@
 
 from app.accounts.models import ApiToken, User, UserSession
 from app.audit.models import AuditEvent
+from app.dossiers.models import Dossier, Feedback
+from app.imports.profiles.models import ImportProfile
 from app.integration.limits import ImportSlot
-from app.integration.models import Dossier, Feedback, ImportBatch
-from app.integration.profiles import ImportProfile
+from app.integration.models import ImportBatch
 from app.kpis.models import Domain, Indicator, Reading
 from app.plans.models import Area, Assignment, AssignmentCoordinator, Plan
 from app.progress.evidence.models import EvidenceItem

@@ -42,7 +42,7 @@ from app.accounts import service as account_service  # noqa: E402
 from app.accounts.models import User  # noqa: E402
 from app.clock import VIETNAM_TZ, SystemClock  # noqa: E402
 from app.db import make_engine  # noqa: E402
-from app.integration.models import Dossier  # noqa: E402
+from app.dossiers.models import Dossier  # noqa: E402
 from app.kpis.models import Domain, Indicator, Reading  # noqa: E402
 from app.periods import Period  # noqa: E402
 from app.plans import service as plan_service  # noqa: E402

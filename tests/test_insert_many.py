@@ -14,7 +14,7 @@ from sqlmodel import Session
 from app.audit.models import AuditEvent
 from app.clock import VIETNAM_TZ
 from app.db import insert_many
-from app.integration.models import Dossier
+from app.dossiers.models import Dossier
 from app.kpis.models import Domain
 from app.units.models import Unit
 

@@ -21,8 +21,9 @@ from app.clock import ClockDep
 from app.db import SessionDep
 from app.errors import AppError
 from app.forms import FormState, answer, attempt, read_form
-from app.integration import profiles
-from app.integration.profiles import FIELD_LABELS, ProfileCreate, ProfileRead, ProfileUpdate
+from app.imports.profiles import service as profiles
+from app.imports.profiles.models import FIELD_LABELS, ProfileCreate, ProfileRead, ProfileUpdate
+from app.imports.profiles.previews import preview
 from app.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -246,7 +247,7 @@ async def preview_profile(
     else:
         try:
             found = await run_in_threadpool(
-                profiles.preview,
+                preview,
                 db_session=db_session,
                 actor=identity.actor,
                 clock=clock,

@@ -185,7 +185,7 @@ def _domain_code(loaded: Loaded, domain_id: int | None) -> str | None:
 
 
 def _difference_flags(loaded: Loaded, *, unit_id: int, period: Period) -> list[FlagRead]:
-    from app.integration.metrics import conflict_note
+    from app.dossiers.metrics import conflict_note
 
     flags = []
     for r in loaded.readings.get((unit_id, str(period)), []):

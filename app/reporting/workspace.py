@@ -74,7 +74,7 @@ class IndicatorRow:
     @property
     def conflict_note(self) -> str | None:
         """Where the unit's own figure and a computed one differ: both, and which counts."""
-        from app.integration.metrics import conflict_note
+        from app.dossiers.metrics import conflict_note
 
         r = self.reading
         if r is None or not r.conflict:

@@ -26,7 +26,7 @@ from app.kpis.readings import upsert_reading
 from app.units import service as unit_service
 from app.units.models import UnitCreate
 from tests.conftest import make_token, make_user
-from tests.integration.test_profiles_api import PROFILE_CASES, READ_ONLY_POSTS
+from tests.imports.test_profiles_api import PROFILE_CASES, READ_ONLY_POSTS
 from tests.reporting.coordination_setup import COORDINATION_CASES
 from tests.reporting.reopen_authorization_cases import REOPEN_CASES
 from tests.reporting.rule_authorization_cases import RULE_CASES

@@ -7,7 +7,7 @@ import re
 from fastapi.testclient import TestClient
 
 from tests.admin.conftest import HX, post
-from tests.integration.test_profiles import HEADERS, ROWS
+from tests.imports.test_profiles import HEADERS, ROWS
 
 URL = "/admin/profiles/mot-cua-hcm"
 

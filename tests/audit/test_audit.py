@@ -15,7 +15,7 @@ from app.clock import FixedClock
 from app.kpis.models import Reading
 from tests.accounts.test_authorization_matrix import CASES, Ctx
 from tests.conftest import make_token, make_user
-from tests.integration.test_profiles_api import PROFILE_AUDIT
+from tests.imports.test_profiles_api import PROFILE_AUDIT
 from tests.reporting.coordination_setup import COORDINATION_AUDIT
 from tests.reporting.reopen_authorization_cases import REOPEN_AUDIT
 from tests.reporting.rule_authorization_cases import RULE_AUDIT

@@ -14,10 +14,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from app.clock import FixedClock
-from app.integration.models import Dossier
+from app.dossiers.models import Dossier
 from tests.conftest import make_user
 from tests.e2e.conftest import LiveServer, Shots, login
-from tests.integration.test_profiles import HEADERS, ROWS
+from tests.imports.test_profiles import HEADERS, ROWS
 
 pytestmark = pytest.mark.e2e
 

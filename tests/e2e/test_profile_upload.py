@@ -16,7 +16,7 @@ from sqlmodel import Session
 from app.clock import FixedClock
 from tests.conftest import make_user
 from tests.e2e.conftest import LiveServer, Shots, login
-from tests.integration.test_profiles import HEADERS
+from tests.imports.test_profiles import HEADERS
 
 pytestmark = pytest.mark.e2e
 

@@ -12,7 +12,8 @@ from sqlmodel import Session, func, select
 from app.actors import SYSTEM
 from app.audit.models import AuditEvent
 from app.clock import FixedClock
-from app.integration.models import Dossier, Feedback, ImportBatch
+from app.dossiers.models import Dossier, Feedback
+from app.integration.models import ImportBatch
 from app.kpis.models import Reading
 from app.progress.models import ProgressUpdate
 from app.reporting import service as reporting_service

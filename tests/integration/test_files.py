@@ -7,14 +7,14 @@ from datetime import UTC, datetime
 
 import pytest
 
+from app.dossiers.metrics import dossier_status, rate
+from app.dossiers.models import DossierStatus
+from app.dossiers.records import parse_moment
+from app.dossiers.rows import parse_dossier
 from app.errors import Invalid
 from app.integration import files
 from app.integration.bulk import find_duplicates
-from app.integration.feeds import parse_dossier
 from app.integration.files import FileProblem, json_rows, upload_from_bytes
-from app.integration.metrics import dossier_status, rate
-from app.integration.models import DossierStatus
-from app.integration.records import parse_moment
 
 NOW = datetime(2025, 11, 20, 2, tzinfo=UTC)
 

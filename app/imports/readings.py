@@ -1,4 +1,4 @@
-"""Bulk imports of readings and progress reports: the single writes' rules, for a whole file.
+"""The importers of readings and progress reports: the single writes' rules, for a whole file.
 
 Each row goes through ``kpi_service.plan_reading`` / ``progress_service.plan_progress``, the very
 functions behind ``PUT /readings`` and ``PUT /progress``, so a file is refused row by row with the
@@ -14,13 +14,11 @@ from typing import Any
 
 from sqlmodel import Session
 
-from app.accounts.permissions import Permission, authorize
 from app.actors import Actor
 from app.clock import Clock
 from app.errors import AppError
-from app.integration.bulk import ImportOptions, ImportResult, Outcome, profile_finder, run_import
+from app.integration.bulk import Outcome
 from app.integration.files import Upload
-from app.integration.headers import RowProfile
 from app.kpis import service as kpi_service
 from app.kpis.lookups import Lookups
 from app.kpis.models import ReadingSource, ReadingWrite
@@ -222,71 +220,16 @@ def _default_plan_code(lookups: Lookups) -> str:
         return ""
 
 
-def import_readings(
-    *,
-    db_session: Session,
-    actor: Actor,
-    clock: Clock,
-    upload: Upload,
-    options: ImportOptions,
-    keep_rejected: bool = False,
-    profile: RowProfile | None = None,
-    profile_code: str | None = None,
-) -> ImportResult:
-    """``POST /readings/bulk``: a file of readings, in one transaction."""
-    authorize(actor, Permission.DATA_WRITE)
-    importer = ReadingImporter(db_session=db_session, actor=actor, clock=clock)
-    return run_import(
-        db_session=db_session,
-        importer=importer,
-        upload=upload,
-        options=options,
-        key_label="indicator, unit, period, domain",
-        keep_rejected=keep_rejected,
-        profile=profile,
-        find_profile=profile_finder(db_session, profile_code, "readings"),
-    )
+def make_reading_importer(
+    *, db_session: Session, actor: Actor, clock: Clock, upload: Upload, plan_code: str | None
+) -> ReadingImporter:
+    """``POST /readings/bulk``: the rows name their plan (``plan`` column), so ``plan_code`` and
+    the file itself are not needed to set the importer up."""
+    return ReadingImporter(db_session=db_session, actor=actor, clock=clock)
 
 
-def import_progress(
-    *,
-    db_session: Session,
-    actor: Actor,
-    clock: Clock,
-    upload: Upload,
-    options: ImportOptions,
-    keep_rejected: bool = False,
-    profile: RowProfile | None = None,
-    profile_code: str | None = None,
-) -> ImportResult:
-    """``POST /progress/bulk``: a file of progress reports, in one transaction."""
-    authorize(actor, Permission.DATA_WRITE)
-    importer = ProgressImporter(db_session=db_session, actor=actor, clock=clock)
-    return run_import(
-        db_session=db_session,
-        importer=importer,
-        upload=upload,
-        options=options,
-        key_label="assignment, unit, period",
-        keep_rejected=keep_rejected,
-        profile=profile,
-        find_profile=profile_finder(db_session, profile_code, "progress"),
-    )
-
-
-def authorize_import(actor: Actor) -> None:
-    """Refuse a role that may not write data before its file is even read (403)."""
-    authorize(actor, Permission.DATA_WRITE)
-
-
-def authorize_upload_page(actor: Actor) -> None:
-    """The upload page is for those who import for every unit: coordinators and admins."""
-    from app.accounts.permissions import can
-    from app.errors import Forbidden
-
-    if not (can(actor, Permission.DATA_WRITE) and can(actor, Permission.READ_ALL)):
-        raise Forbidden(
-            "Trang nhập dữ liệu hàng loạt dành cho bộ phận điều phối và quản trị. Cán bộ báo cáo "
-            "của đơn vị nhập qua API (POST /api/v1/readings/bulk) cho đơn vị mình.",
-            code="forbidden",
-        )
+def make_progress_importer(
+    *, db_session: Session, actor: Actor, clock: Clock, upload: Upload, plan_code: str | None
+) -> ProgressImporter:
+    """``POST /progress/bulk``: as readings, the rows name their plan."""
+    return ProgressImporter(db_session=db_session, actor=actor, clock=clock)

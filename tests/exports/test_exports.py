@@ -13,10 +13,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from app.clock import FixedClock
-from app.integration.exports import neutralise
+from app.exports.writers import neutralise
 from tests.conftest import make_token
+from tests.dossiers.test_feeds import OCTOBER
 from tests.integration.conftest import send_csv
-from tests.integration.test_feeds import OCTOBER
 
 EVIL = '=HYPERLINK("http://x","bấm")'
 

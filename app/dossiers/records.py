@@ -12,8 +12,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, NamedTuple
 
 from app.clock import VIETNAM_TZ
+from app.dossiers.models import DossierChannel, FeedbackChannel, FeedbackKind
 from app.errors import FieldError, Invalid
-from app.integration.models import DossierChannel, FeedbackChannel, FeedbackKind
 from app.schemas import CODE_PATTERN
 
 _CODE = re.compile(CODE_PATTERN)

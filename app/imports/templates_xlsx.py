@@ -20,9 +20,9 @@ from sqlmodel import Session
 from app.accounts.permissions import Permission, authorize
 from app.actors import Actor
 from app.clock import Clock
+from app.dossiers.models import DossierChannel, FeedbackChannel, FeedbackKind
+from app.imports.templates import _EXAMPLES, COLUMNS, LABELS, ImportKind
 from app.integration.headers import field_label
-from app.integration.models import DossierChannel, FeedbackChannel, FeedbackKind
-from app.integration.templates import _EXAMPLES, COLUMNS, LABELS, ImportKind
 from app.progress.models import ProgressStatus
 
 DATA_SHEET = "Dữ liệu"

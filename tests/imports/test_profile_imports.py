@@ -13,10 +13,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from app.clock import VIETNAM_TZ, FixedClock
-from app.integration.models import Dossier
+from app.dossiers.models import Dossier
 from tests.accounts.test_pages import hidden, login
 from tests.conftest import make_user
-from tests.integration.test_profiles import HEADERS, ROWS
+from tests.imports.test_profiles import HEADERS, ROWS
 
 DOSSIERS = "/api/v1/dossiers/bulk"
 

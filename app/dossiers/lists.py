@@ -13,15 +13,16 @@ from sqlmodel.sql.expression import Select
 from app.accounts.permissions import authorize_read
 from app.actors import Actor
 from app.clock import Clock
-from app.errors import NotFound
-from app.integration.metrics import METRICS_BY_CODE, Basis, Feed, dossier_status, on_time
-from app.integration.models import (
+from app.dossiers.counters import counted
+from app.dossiers.metrics import METRICS_BY_CODE, Basis, Feed, Metric, dossier_status, on_time
+from app.dossiers.models import (
     Dossier,
     DossierRead,
     DossierStatus,
     Feedback,
     FeedbackRead,
 )
+from app.errors import NotFound
 from app.kpis import service as kpi_service
 from app.kpis.models import Domain, Indicator, Reading, ReadingRead, ReadingSource
 from app.units import service as unit_service
@@ -174,21 +175,6 @@ def list_feedback(
 
 # --- the records behind a computed reading -------------------------------------------------------
 
-_DOSSIER_COUNTED = {
-    "on_time": lambda d: d.status == DossierStatus.ON_TIME,
-    "e_result": lambda d: d.e_result,
-    "not_rescheduled": lambda d: d.rescheduled is False,
-    "online": lambda d: d.channel == "online",
-    "fully_online": lambda d: d.fully_online,
-    "digitized": lambda d: d.digitized,
-    "reused": lambda d: d.reused_data,
-    "paid": lambda d: d.paid_online,
-}
-_FEEDBACK_COUNTED = {
-    "on_time": lambda f: bool(f.on_time),
-    "satisfied": lambda f: f.satisfied is True,
-}
-
 
 def _between(column: Any, start: date, end: date) -> Any:
     return and_(col(column) >= start, col(column) <= end)
@@ -222,45 +208,11 @@ def reading_records(
             f"Số liệu số {reading_id} không do hệ thống tự tính từ hồ sơ, phản ánh.",
             code="not_computed",
         )
-    start, end = reading.period_start, reading.period_end
-    items: list[dict[str, Any]]
+    page = (db_session, reading, metric, limit, offset)
     if metric.feed == Feed.DOSSIER:
-        day = Dossier.completed_on if metric.basis == Basis.COMPLETED else Dossier.received_on
-        query = (
-            select(Dossier, Unit.code, Domain.code)
-            .join(Unit, col(Unit.id) == Dossier.unit_id)
-            .join(Domain, col(Domain.id) == Dossier.domain_id)
-            .where(Dossier.unit_id == reading.unit_id, _between(day, start, end))
-        )
-        if reading.domain_id is not None:
-            query = query.where(Dossier.domain_id == reading.domain_id)
-        if metric.flag_column is not None:  # the rate is over the records whose flag is known
-            query = query.where(col(getattr(Dossier, metric.flag_column)).is_not(None))
-        total = db_session.exec(select(func.count()).select_from(query.subquery())).one()
-        now = clock.now()
-        rows = db_session.exec(query.order_by(col(Dossier.code)).limit(limit).offset(offset))
-        counted = _DOSSIER_COUNTED[metric.numerator]
-        items = []
-        for r, u, d in rows:
-            dread = _dossier_read(r, u, d, now)
-            items.append({**dread.model_dump(mode="json"), "counted": bool(counted(dread))})
+        items, total = _dossier_records(*page, now=clock.now())
     else:
-        fq = (
-            select(Feedback, Unit.code)
-            .join(Unit, col(Unit.id) == Feedback.unit_id)
-            .where(Feedback.unit_id == reading.unit_id, _between(Feedback.resolved_on, start, end))
-        )
-        if metric.kinds is not None:
-            fq = fq.where(col(Feedback.kind).in_(sorted(metric.kinds)))
-        if metric.denominator == "answered":
-            fq = fq.where(col(Feedback.satisfied).is_not(None))
-        total = db_session.exec(select(func.count()).select_from(fq.subquery())).one()
-        frows = db_session.exec(fq.order_by(col(Feedback.code)).limit(limit).offset(offset))
-        fcounted = _FEEDBACK_COUNTED[metric.numerator]
-        items = []
-        for f, u in frows:
-            fread = _feedback_read(f, u)
-            items.append({**fread.model_dump(mode="json"), "counted": bool(fcounted(fread))})
+        items, total = _feedback_records(*page)
     read = ReadingRead.model_validate(
         {
             **reading.model_dump(),
@@ -279,3 +231,65 @@ def reading_records(
         "limit": limit,
         "offset": offset,
     }
+
+
+def _dossier_records(
+    db_session: Session,
+    reading: Reading,
+    metric: Metric,
+    limit: int,
+    offset: int,
+    *,
+    now: datetime,
+) -> tuple[list[dict[str, Any]], int]:
+    """The dossiers a reading counted: its unit, period (by the metric's day) and domain, and
+    only those whose flag is known when the rate is over those."""
+    day = Dossier.completed_on if metric.basis == Basis.COMPLETED else Dossier.received_on
+    query = (
+        select(Dossier, Unit.code, Domain.code)
+        .join(Unit, col(Unit.id) == Dossier.unit_id)
+        .join(Domain, col(Domain.id) == Dossier.domain_id)
+        .where(
+            Dossier.unit_id == reading.unit_id,
+            _between(day, reading.period_start, reading.period_end),
+        )
+    )
+    if reading.domain_id is not None:
+        query = query.where(Dossier.domain_id == reading.domain_id)
+    if metric.flag_column is not None:  # the rate is over the records whose flag is known
+        query = query.where(col(getattr(Dossier, metric.flag_column)).is_not(None))
+    total = db_session.exec(select(func.count()).select_from(query.subquery())).one()
+    rows = db_session.exec(query.order_by(col(Dossier.code)).limit(limit).offset(offset))
+    is_counted = counted(metric)
+    items = []
+    for r, u, d in rows:
+        dread = _dossier_read(r, u, d, now)
+        items.append({**dread.model_dump(mode="json"), "counted": bool(is_counted(dread))})
+    return items, total
+
+
+def _feedback_records(
+    db_session: Session, reading: Reading, metric: Metric, limit: int, offset: int
+) -> tuple[list[dict[str, Any]], int]:
+    """The feedback a reading counted: its unit, resolved in its period, of the metric's kinds
+    (and answered, for the satisfaction rate)."""
+    query = (
+        select(Feedback, Unit.code)
+        .join(Unit, col(Unit.id) == Feedback.unit_id)
+        .where(
+            Feedback.unit_id == reading.unit_id,
+            _between(Feedback.resolved_on, reading.period_start, reading.period_end),
+        )
+    )
+    if metric.kinds is not None:
+        query = query.where(col(Feedback.kind).in_(sorted(metric.kinds)))
+    if metric.denominator == "answered":
+        query = query.where(col(Feedback.satisfied).is_not(None))
+    total = db_session.exec(select(func.count()).select_from(query.subquery())).one()
+    rows = db_session.exec(query.order_by(col(Feedback.code)).limit(limit).offset(offset))
+    is_counted = counted(metric)
+    items = []
+    for f, u in rows:
+        fread = _feedback_read(f, u)
+        items.append({**fread.model_dump(mode="json"), "counted": bool(is_counted(fread))})
+    return items, total

@@ -9,10 +9,10 @@ from sqlalchemy.engine import Engine
 
 from app.actors import SYSTEM
 from app.clock import FixedClock
-from app.integration import profiles
-from app.integration.profiles import ProfileCreate, ProfileSpec
+from app.imports.profiles import service as profiles
+from app.imports.profiles.models import ProfileCreate, ProfileSpec
 from tests.conftest import make_token
-from tests.integration.test_profiles import HEADERS, ROWS
+from tests.imports.test_profiles import HEADERS, ROWS
 
 SPEC = {
     "columns": {

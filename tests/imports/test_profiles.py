@@ -15,12 +15,17 @@ from app.accounts.permissions import Role
 from app.actors import Actor
 from app.audit.models import AuditEvent
 from app.clock import FixedClock
+from app.dossiers.models import Dossier
+from app.dossiers.rows import DOSSIER_COLUMNS
 from app.errors import Conflict, Forbidden, Invalid
-from app.integration import feeds, profiles
+from app.imports.profiles import mapping, service
+from app.imports.profiles.models import ProfileCreate, ProfileRead, ProfileSpec, ProfileUpdate
+from app.imports.profiles.previews import preview
+from app.imports.profiles.recognition import resolve
+from app.imports.registry import import_file
+from app.imports.templates import ImportKind
 from app.integration.bulk import ImportOptions, ImportStatus, ImportSummary
 from app.integration.files import Upload
-from app.integration.models import Dossier
-from app.integration.profiles import ProfileCreate, ProfileSpec, ProfileUpdate
 
 ADMIN = Actor(username="qt.admin", role=Role.ADMIN, unit_code=None, via="test")
 REPORTER = Actor(username="cb.ttpvhcc", role=Role.REPORTER, unit_code="ttpvhcc", via="test")
@@ -69,11 +74,11 @@ ROWS = [
 ]
 
 
-def _read_all(read: profiles.ProfileRead, session: Session) -> profiles.Profile:
-    return profiles.Profile(read, profiles._names(session))
+def _read_all(read: ProfileRead, session: Session) -> mapping.Profile:
+    return mapping.Profile(read, mapping.known_names(session))
 
 
-def _rows(profile: profiles.Profile, headers: list[str], rows: list[list[str]]):
+def _rows(profile: mapping.Profile, headers: list[str], rows: list[list[str]]):
     mapped, ignored = profile.header_map(headers)
     return (
         mapped,
@@ -99,17 +104,17 @@ def _as_json_upload(rows: list[dict[str, object]]) -> Upload:
 
 
 def test_the_shipped_profile_is_recognised_from_the_header_row(seeded: Session) -> None:
-    found = profiles.resolve(seeded, None, HEADERS)
+    found = resolve(seeded, None, HEADERS)
     assert found is not None and found.code == "mot-cua-hcm"
-    assert profiles.resolve(seeded, None, list(feeds.DOSSIER_COLUMNS)) is None  # our own file
-    assert profiles.resolve(seeded, None, ["Họ tên", "Ngày sinh"]) is None
-    assert profiles.resolve(seeded, "mot-cua-hcm", ["x"]).code == "mot-cua-hcm"
+    assert resolve(seeded, None, list(DOSSIER_COLUMNS)) is None  # our own file
+    assert resolve(seeded, None, ["Họ tên", "Ngày sinh"]) is None
+    assert resolve(seeded, "mot-cua-hcm", ["x"]).code == "mot-cua-hcm"
 
 
 def test_a_one_stop_shop_export_with_vietnamese_headers_and_dates(
     seeded: Session, clock: FixedClock
 ) -> None:
-    profile = profiles.load(db_session=seeded, code="mot-cua-hcm")
+    profile = service.load(db_session=seeded, code="mot-cua-hcm")
     mapped, ignored, rows = _rows(profile, HEADERS, ROWS)
     assert ignored == ["STT", "Người nộp", "Số điện thoại"]
     assert "Người nộp" not in mapped and "Số điện thoại" not in mapped
@@ -128,7 +133,8 @@ def test_a_one_stop_shop_export_with_vietnamese_headers_and_dates(
     assert second["due_at"] == date(2025, 10, 6)  # a date alone stays a date (end of that day)
     assert second["completed_at"] is None and "status" not in second
 
-    result = feeds.import_dossiers(
+    result = import_file(
+        ImportKind.DOSSIERS,
         db_session=seeded,
         actor=ADMIN,
         clock=clock,
@@ -148,7 +154,7 @@ def test_a_one_stop_shop_export_with_vietnamese_headers_and_dates(
 
 
 def test_values_that_do_not_map_name_the_nearest_or_the_choices(seeded: Session) -> None:
-    profile = profiles.load(db_session=seeded, code="mot-cua-hcm")
+    profile = service.load(db_session=seeded, code="mot-cua-hcm")
     with pytest.raises(Invalid) as caught:
         profile.transform(
             {
@@ -191,7 +197,7 @@ def test_a_preview_groups_one_message_per_distinct_value(
         "7,HS-7,Thủ tục,Hộ tịc,Người 7,0900,05/10/2025 08:00,09/10/2025,,Trực tuyến,Đang xử lý"
     )
     data = "\n".join(lines).encode("utf-8")
-    seen = profiles.preview(
+    seen = preview(
         db_session=seeded,
         actor=ADMIN,
         clock=clock,
@@ -218,7 +224,7 @@ def test_a_semicolon_utf16_sample_and_a_workbook_preview(
     from openpyxl import Workbook
 
     text = ";".join(HEADERS) + "\r\n" + ";".join(ROWS[0]) + "\r\n"
-    seen = profiles.preview(
+    seen = preview(
         db_session=seeded,
         actor=ADMIN,
         clock=clock,
@@ -249,7 +255,7 @@ def test_a_semicolon_utf16_sample_and_a_workbook_preview(
     )
     buffer = io.BytesIO()
     book.save(buffer)
-    seen = profiles.preview(
+    seen = preview(
         db_session=seeded,
         actor=ADMIN,
         clock=clock,
@@ -290,7 +296,7 @@ def test_a_spec_refuses_what_would_store_false_for_unknown() -> None:
 def test_profiles_are_created_edited_and_deleted_with_audit(
     seeded: Session, clock: FixedClock
 ) -> None:
-    created = profiles.create_profile(
+    created = service.create_profile(
         db_session=seeded,
         actor=ADMIN,
         clock=clock,
@@ -298,21 +304,21 @@ def test_profiles_are_created_edited_and_deleted_with_audit(
     )
     assert created.version == 1 and created.edited and not created.shipped
     with pytest.raises(Conflict):
-        profiles.create_profile(
+        service.create_profile(
             db_session=seeded,
             actor=ADMIN,
             clock=clock,
             data=ProfileCreate(code="mot-cua-hcm", name="Trùng", spec=_spec()),
         )
     with pytest.raises(Forbidden):
-        profiles.update_profile(
+        service.update_profile(
             db_session=seeded,
             actor=REPORTER,
             clock=clock,
             code="quan-7",
             data=ProfileUpdate(name="X"),
         )
-    updated = profiles.update_profile(
+    updated = service.update_profile(
         db_session=seeded,
         actor=ADMIN,
         clock=clock,
@@ -321,7 +327,7 @@ def test_profiles_are_created_edited_and_deleted_with_audit(
     )
     assert updated.version == 2
     with pytest.raises(Conflict) as stale:
-        profiles.update_profile(
+        service.update_profile(
             db_session=seeded,
             actor=ADMIN,
             clock=clock,
@@ -329,7 +335,7 @@ def test_profiles_are_created_edited_and_deleted_with_audit(
             data=ProfileUpdate(name="Cũ", version=1),
         )
     assert stale.value.code == "stale_version"
-    profiles.delete_profile(db_session=seeded, actor=ADMIN, clock=clock, code="quan-7")
+    service.delete_profile(db_session=seeded, actor=ADMIN, clock=clock, code="quan-7")
     events = seeded.exec(
         select(AuditEvent).where(AuditEvent.entity == "import_profile").order_by(AuditEvent.id)
     ).all()
@@ -340,11 +346,11 @@ def test_profiles_are_created_edited_and_deleted_with_audit(
 def test_editing_the_shipped_profile_keeps_a_copy_that_can_be_dropped(
     seeded: Session, clock: FixedClock
 ) -> None:
-    shipped = profiles.get_profile(db_session=seeded, code="mot-cua-hcm")
+    shipped = service.get_profile(db_session=seeded, code="mot-cua-hcm")
     spec = shipped.spec.model_copy(
         update={"values": {**shipped.spec.values, "channel": {"Nộp qua mạng": "online"}}}
     )
-    saved = profiles.update_profile(
+    saved = service.update_profile(
         db_session=seeded,
         actor=ADMIN,
         clock=clock,
@@ -352,25 +358,25 @@ def test_editing_the_shipped_profile_keeps_a_copy_that_can_be_dropped(
         data=ProfileUpdate(spec=spec, version=0),
     )
     assert saved.shipped and saved.edited and saved.version == 1
-    profile = profiles.load(db_session=seeded, code="mot-cua-hcm")
+    profile = service.load(db_session=seeded, code="mot-cua-hcm")
     assert profile.transform({"channel": "nop qua mang"})["channel"] == "online"
-    profiles.delete_profile(db_session=seeded, actor=ADMIN, clock=clock, code="mot-cua-hcm")
-    back = profiles.get_profile(db_session=seeded, code="mot-cua-hcm")
+    service.delete_profile(db_session=seeded, actor=ADMIN, clock=clock, code="mot-cua-hcm")
+    back = service.get_profile(db_session=seeded, code="mot-cua-hcm")
     assert back.version == 0 and not back.edited
     with pytest.raises(Conflict):
-        profiles.delete_profile(db_session=seeded, actor=ADMIN, clock=clock, code="mot-cua-hcm")
+        service.delete_profile(db_session=seeded, actor=ADMIN, clock=clock, code="mot-cua-hcm")
 
 
 def test_two_headers_for_one_field_are_both_mapped_for_the_runner_to_refuse(
     seeded: Session, clock: FixedClock
 ) -> None:
-    profile = profiles.load(db_session=seeded, code="mot-cua-hcm")
+    profile = service.load(db_session=seeded, code="mot-cua-hcm")
     headers = [*HEADERS, "Ngày nhận hồ sơ"]
     mapped, _ = profile.header_map(headers)
     assert mapped["Ngày tiếp nhận"] == mapped["Ngày nhận hồ sơ"] == "received_at"
-    assert profiles.resolve(seeded, None, headers) is None  # never guessed
+    assert resolve(seeded, None, headers) is None  # never guessed
     data = (",".join(headers) + "\n" + ",".join([*ROWS[0], "04/10/2025 08:00"])).encode()
-    seen = profiles.preview(
+    seen = preview(
         db_session=seeded,
         actor=ADMIN,
         clock=clock,
@@ -391,7 +397,8 @@ def _import_of(
 
     upload = upload_from_bytes(data, kind, filename)
     try:
-        return feeds.import_dossiers(
+        return import_file(
+            ImportKind.DOSSIERS,
             db_session=seeded,
             actor=ADMIN,
             clock=clock,
@@ -432,7 +439,7 @@ def test_the_preview_reads_a_sample_as_the_import_does(seeded: Session, clock: F
     text = ";".join(HEADERS) + "\r\n" + "".join(";".join(r) + "\r\n" for r in ROWS)
     legacy = _windows_1258(text)
     with pytest.raises(Invalid) as caught:
-        profiles.preview(
+        preview(
             db_session=seeded,
             actor=ADMIN,
             clock=clock,
@@ -447,7 +454,7 @@ def test_the_preview_reads_a_sample_as_the_import_does(seeded: Session, clock: F
     assert "Windows-1258" in caught.value.message
 
     excel_utf8 = b"\xef\xbb\xbf" + text.encode("utf-8")
-    seen = profiles.preview(
+    seen = preview(
         db_session=seeded,
         actor=ADMIN,
         clock=clock,
@@ -472,7 +479,7 @@ def test_the_preview_reads_a_sample_as_the_import_does(seeded: Session, clock: F
     buffer = io.BytesIO()
     book.save(buffer)
     data = buffer.getvalue()
-    seen = profiles.preview(
+    seen = preview(
         db_session=seeded,
         actor=ADMIN,
         clock=clock,
@@ -489,7 +496,7 @@ def test_the_preview_reads_a_sample_as_the_import_does(seeded: Session, clock: F
 def test_a_preview_of_an_old_xls_says_how_to_save_it(seeded: Session, clock: FixedClock) -> None:
     ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600
     with pytest.raises(Invalid) as caught:
-        profiles.preview(
+        preview(
             db_session=seeded,
             actor=ADMIN,
             clock=clock,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from app.integration.feeds import DOSSIER_COLUMNS, FEEDBACK_COLUMNS
-from app.integration.service import PROGRESS_COLUMNS, READING_COLUMNS
+from app.dossiers.rows import DOSSIER_COLUMNS, FEEDBACK_COLUMNS
+from app.imports.readings import PROGRESS_COLUMNS, READING_COLUMNS
 
 
 class ImportKind(StrEnum):

@@ -24,10 +24,10 @@ from sqlmodel import Session, col, select
 from app.accounts.permissions import authorize_read
 from app.actors import Actor
 from app.clock import Clock
+from app.dossiers.counters import metric_groups
+from app.dossiers.metrics import METRICS_BY_CODE, Feed, rate
 from app.errors import AppError, Invalid
 from app.formatting import format_number
-from app.integration.feeds import metric_groups
-from app.integration.metrics import METRICS_BY_CODE, Feed, rate
 from app.kpis import service as kpi_service
 from app.kpis.models import Indicator, Reading
 from app.periods import Granularity, Period, PeriodError

@@ -9,11 +9,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from app.clock import FixedClock
-from app.integration.scorecard import GroupConfig, ScorecardConfig, load_config, points_for
+from app.dossiers.scorecard import GroupConfig, ScorecardConfig, load_config, points_for
 from tests.accounts.test_pages import login
 from tests.conftest import make_token, make_user
+from tests.dossiers.test_feeds import FEEDBACK_ROWS, OCTOBER
 from tests.integration.conftest import send_csv
-from tests.integration.test_feeds import FEEDBACK_ROWS, OCTOBER
 
 
 def test_the_configuration_adds_up_to_100_points_in_5_groups() -> None:
@@ -111,7 +111,7 @@ def test_the_ward_adds_up_its_units(api: TestClient) -> None:
 
 def test_metrics_that_do_not_apply_leave_the_maximum(seeded: Session, clock: FixedClock) -> None:
     from app.actors import SYSTEM
-    from app.integration.scorecard import scorecard_766
+    from app.dossiers.scorecard import scorecard_766
 
     raw = load_config().model_dump()
     for metric in raw["groups"][0]["metrics"]:

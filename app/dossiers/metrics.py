@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from app.dossiers.models import DossierStatus, FeedbackKind
 from app.formatting import format_number
-from app.integration.models import DossierStatus, FeedbackKind
 from app.templating import format_number_vi
 
 
@@ -30,30 +30,6 @@ class Basis(StrEnum):
     RECEIVED = "received"  # how the dossier came in (online? digitised?)
     RESOLVED = "resolved"  # the feedback's answer
 
-
-#: Counters per (unit, domain) group; each metric divides two of them. ``*_known`` counts the
-#: records whose flag is known (a feed that did not carry the column leaves it unknown).
-DOSSIER_COMPLETED_COUNTERS = (
-    "processed",
-    "on_time",
-    "e_result",
-    "e_result_known",
-    "not_rescheduled",
-    "rescheduled_known",
-)
-DOSSIER_RECEIVED_COUNTERS = (
-    "received",
-    "online",
-    "fully_online",
-    "fully_online_known",
-    "digitized",
-    "digitized_known",
-    "reused",
-    "reused_known",
-    "paid",
-    "paid_known",
-)
-FEEDBACK_COUNTERS = ("resolved", "on_time", "answered", "satisfied")
 
 #: The dossier column behind each flag counter, as files name it.
 FLAG_COLUMNS = {

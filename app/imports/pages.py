@@ -1,11 +1,10 @@
-"""HTML pages of the integration domain: the upload page and the Decision 766 scorecard."""
+"""HTML pages of file imports: the upload page and an import's error reports."""
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, StreamingResponse
 from sqlmodel import Session
 
@@ -13,42 +12,20 @@ from app.accounts.dependencies import WebUser
 from app.actors import Actor
 from app.clock import Clock, ClockDep
 from app.db import SessionDep
-from app.integration import errors_report, feeds, scorecard, service
-from app.integration.api import file_problem_summary
-from app.integration.bulk import ImportOptions, ImportResult, ImportStatus
+from app.imports.profiles.service import list_profiles
+from app.imports.templates import LABELS, ImportKind
+from app.imports.upload import authorize_upload_page, file_problem_summary, import_received
+from app.integration import errors_report
+from app.integration.bulk import ImportOptions, ImportStatus
 from app.integration.errors_report import CODE_LABELS, ERRORS_FILE, REJECTED_FILE
-from app.integration.files import FileProblem, Upload, receive_upload
+from app.integration.files import FileProblem, receive_upload
 from app.integration.headers import field_label
 from app.integration.limits import import_slot, release_connection
-from app.integration.templates import LABELS, ImportKind
 from app.names import names_for, reading_key_name
 from app.templating import render
 
 router = APIRouter(include_in_schema=False)
 
-
-class _FileImport(Protocol):
-    """The call the upload page makes, which every kind's import accepts."""
-
-    def __call__(
-        self,
-        *,
-        db_session: Session,
-        actor: Actor,
-        clock: Clock,
-        upload: Upload,
-        options: ImportOptions,
-        keep_rejected: bool = ...,
-        profile_code: str | None = ...,
-    ) -> ImportResult: ...
-
-
-_IMPORTERS: dict[ImportKind, _FileImport] = {
-    ImportKind.READINGS: service.import_readings,
-    ImportKind.PROGRESS: service.import_progress,
-    ImportKind.DOSSIERS: feeds.import_dossiers,
-    ImportKind.FEEDBACK: feeds.import_feedback,
-}
 _STATUS_TEXT = {
     ImportStatus.OK: "Tất cả các dòng hợp lệ.",
     ImportStatus.WARNING: "Đã ghi các dòng hợp lệ; các dòng dưới đây bị từ chối.",
@@ -68,19 +45,17 @@ def _context(**more: Any) -> dict[str, Any]:
     }
 
 
-def _profiles(db_session: Any) -> list[tuple[str, str]]:
+def _profiles(db_session: Session) -> list[tuple[str, str]]:
     """The mapping profiles an officer may pick (code, "name (dữ liệu)")."""
-    from app.integration import profiles
-
     return [
         (p.code, f"{p.name} ({LABELS.get(ImportKind(p.spec.kind), p.spec.kind)})")
-        for p in profiles.list_profiles(db_session=db_session)
+        for p in list_profiles(db_session=db_session)
     ]
 
 
 @router.get("/imports", response_class=HTMLResponse)
 def upload_page(request: Request, identity: WebUser, db_session: SessionDep) -> HTMLResponse:
-    service.authorize_upload_page(identity.actor)
+    authorize_upload_page(identity.actor)
     return render(request, "integration/upload.html", _context(profiles=_profiles(db_session)))
 
 
@@ -91,14 +66,16 @@ async def upload(
     """Runs the import and answers with its summary (the ``result`` block for the page's script,
     the whole page for a plain form): 200 when written or valid, 422 when refused."""
     actor = identity.actor
-    service.authorize_upload_page(actor)
+    authorize_upload_page(actor)
     # no pooled connection is held while the slot is taken and the body arrives (issue 17)
     release_connection(db_session)
     async with import_slot(request, actor.username, clock.now()):
         return await _upload(request, actor=actor, db_session=db_session, clock=clock)
 
 
-async def _upload(request: Request, *, actor: Any, db_session: Any, clock: Any) -> HTMLResponse:
+async def _upload(
+    request: Request, *, actor: Actor, db_session: Session, clock: Clock
+) -> HTMLResponse:
     filename = ""
     received = None
     problem: FileProblem | None = None
@@ -123,19 +100,16 @@ async def _upload(request: Request, *, actor: Any, db_session: Any, clock: Any) 
         assert problem is not None
         result = file_problem_summary(problem, dry_run=options.dry_run)
     else:
-        try:
-            result = await run_in_threadpool(
-                _IMPORTERS[kind],
-                db_session=db_session,
-                actor=actor,
-                clock=clock,
-                upload=received,
-                options=options,
-                keep_rejected=True,
-                profile_code=profile_code,
-            )
-        finally:
-            received.close()
+        result = await import_received(
+            kind,
+            received,
+            db_session=db_session,
+            actor=actor,
+            clock=clock,
+            options=options,
+            keep_rejected=True,
+            profile_code=profile_code,
+        )
     token = result.report_token
     summary = result.summary
     return render(
@@ -171,48 +145,4 @@ def import_report(token: str, name: str, identity: WebUser) -> StreamingResponse
         blocks,
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
-
-
-def _width_class(points: float, maximum: float) -> str:
-    """A CSS class for a bar (the CSP allows no inline ``style``): w0 … w100 in tens."""
-    if maximum <= 0:
-        return "w0"
-    return f"w{round(points / maximum * 10) * 10}"
-
-
-@router.get("/scorecards/766", response_class=HTMLResponse)
-def scorecard_page(
-    request: Request,
-    identity: WebUser,
-    db_session: SessionDep,
-    clock: ClockDep,
-    unit: str | None = None,
-    period: str | None = None,
-) -> HTMLResponse:
-    """The groups, their metrics and the trend; the filter form swaps the ``scorecard`` block."""
-    from app.units import service as unit_service
-
-    card = scorecard.scorecard_766(
-        db_session=db_session,
-        actor=identity.actor,
-        clock=clock,
-        unit=unit or None,
-        period=period or None,
-    )
-    units, _ = unit_service.list_units(
-        db_session=db_session, active=True, parent=None, q=None, limit=1000, offset=0
-    )
-    periods = scorecard.scorecard_periods(db_session=db_session, today=clock.today())
-    return render(
-        request,
-        "integration/scorecard.html",
-        {
-            "title": "Bộ chỉ số phục vụ (Quyết định 766/QĐ-TTg)",
-            "card": card,
-            "units": units,
-            "periods": periods,
-            "width": _width_class,
-        },
-        block="scorecard",
     )
