@@ -66,8 +66,11 @@ class Workbook:
             KeyError,
             OSError,
             ValueError,
+            TypeError,  # openpyxl's descriptors refuse a malformed attribute so
             ParseError,
         ) as exc:
+            if hasattr(self, "archive"):
+                self.archive.close()
             raise BadWorkbook(exc.__class__.__name__) from None
         book: Any = reader.wb  # the style sets are openpyxl's own (its parser reads them so)
         self.strings: list[Any] = reader.shared_strings
