@@ -9,12 +9,9 @@ that nothing is written unless the whole batch is accepted or ``partial`` was as
 
 from __future__ import annotations
 
-import hashlib
-from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
-from itertools import pairwise
 from typing import Any, Protocol, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -23,8 +20,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from app.actors import Actor
-from app.audit import service as audit
-from app.audit.models import AuditAction
 from app.clock import Clock
 from app.errors import (
     AppError,
@@ -33,20 +28,20 @@ from app.errors import (
     Forbidden,
     translate_validation_errors,
 )
-from app.integration.cells import coerce
+from app.integration.batches import close_batch, open_batch
+from app.integration.duplicates import duplicate_error, find_duplicates
 from app.integration.errors_report import (
     ERRORS_FILE,
     ERRORS_SHOWN,
     GROUPS_SHOWN,
     REJECTED_FILE,
-    ROWS_PER_GROUP,
     ErrorCollector,
     ErrorGroup,
     RowError,
 )
-from app.integration.files import FileProblem, ParsedRow, Upload, open_table, resolve_columns
+from app.integration.files import FileProblem, Upload
 from app.integration.headers import RowProfile
-from app.integration.models import ImportBatch
+from app.integration.source import ProfileFinder, RowSource
 
 #: Rows validated and written together: enough to amortise queries, small enough for memory.
 CHUNK_ROWS = 1000
@@ -211,69 +206,6 @@ class ForbiddenRows(AppError):
         return {**super().to_detail(), "summary": self.summary.model_dump(mode="json")}
 
 
-def _digest(key: str) -> int:
-    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big", signed=True)
-
-
-@dataclass(slots=True)
-class DuplicateKey:
-    """Rows naming one key: how many, and the first few (a key on 100,000 rows names five)."""
-
-    count: int = 0
-    rows: list[int] = field(default_factory=list)
-
-
-def find_duplicates(
-    keyed: Iterator[tuple[int, str | None]], again: Iterator[tuple[int, str | None]]
-) -> dict[int, DuplicateKey]:
-    """Row → the key it shares with other rows (one object per key, shared by its rows).
-
-    The first pass keeps 8-byte hashes only (a million rows cost 16 MB, not a dict of strings);
-    only when two hashes meet does a second pass compare the real keys.
-    """
-    rows, hashes = array("q"), array("q")
-    for number, key in keyed:
-        if key is not None:
-            rows.append(number)
-            hashes.append(_digest(key))
-    order = sorted(range(len(hashes)), key=hashes.__getitem__)
-    suspects: set[int] = set()
-    for a, b in pairwise(order):
-        if hashes[a] == hashes[b]:
-            suspects.update((rows[a], rows[b]))
-    del order, hashes, rows
-    if not suspects:
-        return {}
-    by_key: dict[str, DuplicateKey] = {}
-    out: dict[int, DuplicateKey] = {}
-    for number, key in again:
-        if number in suspects and key is not None:
-            found = by_key.get(key)
-            if found is None:
-                found = by_key[key] = DuplicateKey()
-            found.count += 1
-            if len(found.rows) < ROWS_PER_GROUP:
-                found.rows.append(number)
-            out[number] = found
-    return {n: d for n, d in out.items() if d.count > 1}
-
-
-def _duplicate_error(row: int, duplicate: DuplicateKey, key_label: str) -> RowError:
-    shown = ", ".join(str(n) for n in duplicate.rows)
-    more = (
-        f" và {duplicate.count - len(duplicate.rows)} dòng khác"
-        if duplicate.count > len(duplicate.rows)
-        else ""
-    )
-    return RowError(
-        row=row,
-        field=key_label,
-        code="duplicate_key",
-        message=f"{duplicate.count} dòng cùng ghi cho một khóa ({key_label}): dòng {shown}{more}; "
-        "hãy giữ lại một dòng.",
-    )
-
-
 class _Tally:
     """Counts refused rows and hands their errors to the collector (never kept in a list)."""
 
@@ -300,10 +232,6 @@ def file_failure(problem: FileProblem, *, dry_run: bool) -> ImportSummary:
     )
 
 
-#: Given the file's header row, the profile to read it with (or None: our own columns).
-ProfileFinder = Callable[[Sequence[str]], RowProfile | None]
-
-
 def profile_finder(
     db_session: Session, code: str | None, kind: str
 ) -> Callable[[Sequence[str]], RowProfile | None]:
@@ -315,57 +243,6 @@ def profile_finder(
         return profiles.resolve(db_session, code, headers, kind=kind)
 
     return find
-
-
-class _Source:
-    """The file's rows as our fields: header matched (or mapped by a profile), Excel's cells
-    made plain, the profile's value mapping applied. A row that cannot be made plain carries
-    its error in ``problem``."""
-
-    def __init__(
-        self,
-        upload: Upload,
-        importer: Any,
-        profile: RowProfile | None,
-        find_profile: ProfileFinder | None = None,
-    ) -> None:
-        self.table = open_table(upload, fields=importer.columns)
-        if profile is None and find_profile is not None and self.table.headers is not None:
-            profile = find_profile(list(self.table.headers))
-        self.profile = profile
-        self.typed = upload.kind == "xlsx"
-        self.rename: dict[str, str] | None = None
-        if self.table.headers is not None:
-            self.rename = resolve_columns(
-                self.table.headers,
-                allowed=importer.columns,
-                required=importer.required,
-                profile=profile,
-            )
-            if hasattr(importer, "carried"):
-                # A flag column the file carries: an empty cell is "no"; one it lacks, unknown.
-                importer.carried = frozenset(self.rename.values())
-
-    def rows(self) -> Iterator[tuple[ParsedRow, AppError | None]]:
-        profile, typed = self.profile, self.typed
-        for parsed in self.table.rows(self.rename):
-            if parsed.problem is not None:
-                yield parsed, None
-                continue
-            try:
-                values = coerce(parsed.values, typed=typed)
-                if profile is not None:
-                    values = profile.transform(values)
-                parsed.values = values
-            except AppError as exc:
-                yield parsed, exc
-                continue
-            yield parsed, None
-
-    def close(self) -> None:
-        close = getattr(self.table, "close", None)
-        if close is not None:
-            close()
 
 
 def run_import(
@@ -392,9 +269,9 @@ def run_import(
     summary = ImportSummary(status=ImportStatus.OK, dry_run=options.dry_run)
     collector = ErrorCollector(columns=importer.columns, keep_rejected=keep_rejected)
     tally = _Tally(summary, collector)
-    source: _Source | None = None
+    source: RowSource | None = None
     try:
-        source = _Source(upload, importer, profile, find_profile)
+        source = RowSource(upload, importer, profile, find_profile)
         summary = _run_rows(db_session, importer, upload, options, key_label, source, tally)
     except FileProblem as problem:
         db_session.rollback()
@@ -416,75 +293,105 @@ def run_import(
     return ImportResult(summary, token, keep_rejected and summary.rejected > 0)
 
 
-def _run_rows(
-    db_session: Session,
-    importer: Importer[Any],
-    upload: Upload,
-    options: ImportOptions,
-    key_label: str,
-    source: _Source,
-    tally: _Tally,
-) -> ImportSummary:
-    """The passes over the rows and the commit (or rollback) that ends them."""
-    summary = tally.summary
+class _Chunks:
+    """The main pass: rows parsed into chunks, each validated (and written, while the batch can
+    still be) with the importer; outcomes counted, refused rows handed to the tally."""
+
+    def __init__(
+        self,
+        db_session: Session,
+        importer: Importer[Any],
+        upload: Upload,
+        options: ImportOptions,
+        tally: _Tally,
+    ) -> None:
+        self.db_session, self.importer, self.upload = db_session, importer, upload
+        self.options, self.tally = options, tally
+        self.writing = not options.dry_run
+        self.forbidden: Forbidden | None = None
+        self.chunk: list[tuple[int, Any]] = []
+        self.values_of: dict[int, dict[str, Any]] = {}
+        self.counted: dict[Outcome, int] = {}
+
+    def add(self, number: int, values: dict[str, Any]) -> None:
+        try:
+            self.chunk.append((number, self.importer.parse(values)))
+            self.values_of[number] = values
+        except (ValidationError, AppError) as exc:
+            self.tally.reject(number, row_errors(number, exc), values)
+
+    def row_done(self) -> None:
+        if self.tally.summary.rejected and not self.options.partial:
+            self.writing = False  # the batch is lost anyway: validate the rest only
+        if len(self.chunk) >= CHUNK_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.chunk:
+            return
+        importer = self.importer
+        if self.writing and importer.batch_id is None:
+            importer.batch_id = open_batch(
+                self.db_session, importer, self.upload, partial=self.options.partial
+            )
+        counted = self.counted
+        for number, result in importer.process(self.chunk, write=self.writing):
+            if isinstance(result, AppError):
+                if isinstance(result, Forbidden) and self.forbidden is None:
+                    self.forbidden = result
+                self.tally.reject(number, row_errors(number, result), self.values_of[number])
+                if not self.options.partial:
+                    self.writing = False
+            else:
+                counted[result] = counted.get(result, 0) + 1
+        self.chunk.clear()
+        self.values_of.clear()
+
+
+def _read_rows(importer: Importer[Any], key_label: str, source: RowSource, chunks: _Chunks) -> None:
+    """Duplicate keys first (a pass of their own), then every row: refused where it cannot be
+    read or shares its key, else into a chunk."""
 
     def keys() -> Iterator[tuple[int, str | None]]:
         for parsed, failed in source.rows():
             bad = parsed.problem is not None or failed is not None
             yield parsed.number, None if bad else importer.key(parsed.values)
 
+    duplicates = find_duplicates(keys(), keys())
+    reject = chunks.tally.reject
+    for parsed, failed in source.rows():
+        number, values = parsed.number, parsed.values
+        if parsed.problem is not None:
+            problem = parsed.problem
+            error = RowError(
+                row=number, field=problem.field, code=problem.code, message=problem.message
+            )
+            reject(number, [error], values)
+        elif failed is not None:
+            reject(number, row_errors(number, failed), values)
+        elif number in duplicates:
+            reject(number, [duplicate_error(number, duplicates[number], key_label)], values)
+        else:
+            chunks.add(number, values)
+        chunks.row_done()
+    chunks.flush()
+
+
+def _run_rows(
+    db_session: Session,
+    importer: Importer[Any],
+    upload: Upload,
+    options: ImportOptions,
+    key_label: str,
+    source: RowSource,
+    tally: _Tally,
+) -> ImportSummary:
+    """The passes over the rows and the commit (or rollback) that ends them."""
+    summary = tally.summary
+    chunks = _Chunks(db_session, importer, upload, options, tally)
     try:
-        duplicates = find_duplicates(keys(), keys())
-        writing = not options.dry_run
-        forbidden: Forbidden | None = None
-        chunk: list[tuple[int, Any]] = []
-        values_of: dict[int, dict[str, Any]] = {}
-        counted: dict[Outcome, int] = {}
-
-        def flush_chunk() -> None:
-            nonlocal writing, forbidden
-            if writing and importer.batch_id is None:
-                importer.batch_id = _open_batch(db_session, importer, upload, options)
-            outcomes = counted.get
-            for number, result in importer.process(chunk, write=writing):
-                if isinstance(result, AppError):
-                    if isinstance(result, Forbidden) and forbidden is None:
-                        forbidden = result
-                    tally.reject(number, row_errors(number, result), values_of[number])
-                    if not options.partial:
-                        writing = False  # the batch is lost anyway: validate the rest only
-                else:
-                    counted[result] = outcomes(result, 0) + 1
-            chunk.clear()
-            values_of.clear()
-
-        for parsed, failed in source.rows():
-            number, values = parsed.number, parsed.values
-            if parsed.problem is not None:
-                problem = parsed.problem
-                error = RowError(
-                    row=number, field=problem.field, code=problem.code, message=problem.message
-                )
-                tally.reject(number, [error], values)
-            elif failed is not None:
-                tally.reject(number, row_errors(number, failed), values)
-            elif number in duplicates:
-                tally.reject(
-                    number, [_duplicate_error(number, duplicates[number], key_label)], values
-                )
-            else:
-                try:
-                    chunk.append((number, importer.parse(values)))
-                    values_of[number] = values
-                except (ValidationError, AppError) as exc:
-                    tally.reject(number, row_errors(number, exc), values)
-            if summary.rejected and not options.partial:
-                writing = False
-            if len(chunk) >= CHUNK_ROWS:
-                flush_chunk()
-        if chunk:
-            flush_chunk()
-        for outcome, count in counted.items():
+        _read_rows(importer, key_label, source, chunks)
+        for outcome, count in chunks.counted.items():
             setattr(summary, outcome.value, count)
     except IntegrityError as exc:
         db_session.rollback()
@@ -497,20 +404,28 @@ def _run_rows(
         summary.status = ImportStatus.ERROR
     elif summary.rejected:
         summary.status = ImportStatus.WARNING
-    if forbidden is not None and not options.partial:
+    if chunks.forbidden is not None and not options.partial:
         db_session.rollback()
-        tally.forbidden = forbidden
+        tally.forbidden = chunks.forbidden
         return summary
     if options.dry_run or summary.status == ImportStatus.ERROR:
         db_session.rollback()
         summary.note_conflicts(getattr(importer, "conflict_keys", []))
         return summary
+    _commit(db_session, importer, upload, summary)
+    return summary
+
+
+def _commit(
+    db_session: Session, importer: Importer[Any], upload: Upload, summary: ImportSummary
+) -> None:
+    """Recomputations, the batch's record and the commit; nothing stays if any of it fails."""
     try:
         importer.finish()
         # An importer may list the keys where a unit's figure and a computed one now differ.
         summary.note_conflicts(getattr(importer, "conflict_keys", []))
         if importer.batch_id is not None:
-            _close_batch(db_session, importer, upload, summary)
+            close_batch(db_session, importer, upload, summary)
         db_session.commit()
     except IntegrityError as exc:
         db_session.rollback()
@@ -518,7 +433,6 @@ def _run_rows(
     except BaseException:
         db_session.rollback()
         raise
-    return summary
 
 
 def _written_meanwhile() -> Conflict:
@@ -528,59 +442,4 @@ def _written_meanwhile() -> Conflict:
         "Trong lúc nhập tệp, đã có người khác ghi cùng một số liệu hoặc hồ sơ; không dòng nào "
         "được ghi. Hãy gửi lại tệp (các dòng đã có sẽ được báo là cập nhật hoặc không đổi).",
         code="already_exists",
-    )
-
-
-def _open_batch(
-    db_session: Session, importer: Importer[Any], upload: Upload, options: ImportOptions
-) -> int:
-    """The batch row the new rows will name, in the import's own transaction."""
-    actor = importer.actor
-    batch = ImportBatch(
-        kind=importer.kind,
-        at=importer.clock.now(),
-        actor_username=actor.username,
-        actor_user_id=actor.user_id,
-        ip=actor.ip[:64],
-        filename=upload.filename[:255],
-        partial=options.partial,
-    )
-    db_session.add(batch)
-    db_session.flush()
-    assert batch.id is not None
-    return batch.id
-
-
-def _close_batch(
-    db_session: Session, importer: Importer[Any], upload: Upload, summary: ImportSummary
-) -> None:
-    """The counts, the file's fingerprint, and the one audit event that stands for the batch."""
-    batch = db_session.get(ImportBatch, importer.batch_id)
-    assert batch is not None
-    if summary.created + summary.updated == 0:
-        db_session.delete(batch)  # a file that changed nothing leaves no trace, as a single write
-        return
-    batch.size_bytes = upload.size
-    batch.sha256 = upload.sha256()
-    for name in ("created", "updated", "unchanged", "rejected"):
-        setattr(batch, name, getattr(summary, name))
-    db_session.add(batch)
-    audit.record(
-        db_session=db_session,
-        actor=importer.actor,
-        clock=importer.clock,
-        action=AuditAction.IMPORT,
-        entity="import_batch",
-        key=str(batch.id),
-        after={
-            "kind": batch.kind,
-            "filename": batch.filename,
-            "size_bytes": batch.size_bytes,
-            "sha256": batch.sha256,
-            "partial": batch.partial,
-            "created": batch.created,
-            "updated": batch.updated,
-            "unchanged": batch.unchanged,
-            "rejected": batch.rejected,
-        },
     )

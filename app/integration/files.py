@@ -13,9 +13,8 @@ import codecs
 import csv
 import hashlib
 import io
-import json
 import tempfile
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import IO, Any, Protocol
@@ -30,8 +29,6 @@ from app.integration.limits import guarded_body
 
 #: Bodies up to this size stay in memory; larger ones spill to a temporary file.
 SPOOL_IN_MEMORY = 1024 * 1024
-#: Columns a file may carry for people and that imports ignore (the rejected-rows download).
-_UTF8_BOM = b"\xef\xbb\xbf"
 _ZIP = b"PK\x03\x04"
 _OLE = b"\xd0\xcf\x11\xe0"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -232,7 +229,7 @@ def upload_from_file(file: IO[bytes], filename: str = "") -> Upload:
 # --- CSV ---------------------------------------------------------------------------------------
 
 
-def _not_utf8(row: int) -> FileProblem:
+def not_utf8(row: int) -> FileProblem:
     return FileProblem.one(
         row,
         "file",
@@ -262,7 +259,7 @@ class CsvTable:
                         self.headers = [cell.strip() for cell in cells]
                         break
             except UnicodeDecodeError:
-                raise _not_utf8(self.header_row + 1) from None
+                raise not_utf8(self.header_row + 1) from None
             except csv.Error as exc:
                 raise FileProblem.one(
                     1, "file", "csv_invalid", f"Dòng tiêu đề không đọc được ({exc})."
@@ -322,7 +319,7 @@ class CsvTable:
                         )
                     yield ParsedRow(number, values, problem)
             except UnicodeDecodeError:
-                raise _not_utf8(self._row_of_bad_bytes()) from None
+                raise not_utf8(self._row_of_bad_bytes()) from None
             except csv.Error as exc:
                 raise FileProblem.one(
                     number + 1, "file", "csv_invalid", f"Dòng {number + 1} không đọc được ({exc})."
@@ -347,124 +344,6 @@ class CsvTable:
         return max(number, 1)
 
 
-# --- JSON ----------------------------------------------------------------------------------------
-
-_CHUNK = 64 * 1024
-_WHITESPACE = " \t\r\n"
-
-
-class _JsonStream:
-    """A text buffer over the file that grows on demand, for decoding one value at a time."""
-
-    def __init__(self, file: IO[bytes], on_bad_bytes: Callable[[], FileProblem]) -> None:
-        self.file = file
-        self.buf = ""
-        self.pos = 0
-        self.eof = False
-        self._first = True
-        self._decoder = codecs.getincrementaldecoder("utf-8")()
-        self._on_bad_bytes = on_bad_bytes
-
-    def more(self) -> bool:
-        """Read the next chunk; False at the end of the file."""
-        if self.eof:
-            return False
-        raw = self.file.read(_CHUNK)
-        if self._first:
-            raw = raw.removeprefix(_UTF8_BOM)
-            self._first = False
-        try:
-            text = self._decoder.decode(raw, final=not raw)
-        except UnicodeDecodeError:
-            raise self._on_bad_bytes() from None
-        self.eof = not raw
-        self.buf, self.pos = self.buf[self.pos :] + text, 0
-        return True
-
-    def peek(self) -> str:
-        """The next non-blank character ('' at the end of the file)."""
-        while True:
-            while self.pos < len(self.buf) and self.buf[self.pos] in _WHITESPACE:
-                self.pos += 1
-            if self.pos < len(self.buf):
-                return self.buf[self.pos]
-            if not self.more():
-                return ""
-
-
-def json_rows(file: IO[bytes]) -> Iterator[ParsedRow]:
-    """The objects of a JSON list, decoded one at a time from the stream (``[{…}, {…}]``).
-
-    Unknown keys are left for the row's schema to refuse, with the same message as the single
-    endpoints give.
-    """
-    file.seek(0)
-    decoder = json.JSONDecoder()
-    number = 0
-    stream = _JsonStream(file, lambda: _not_utf8(number + 1))
-    start = stream.peek()
-    if start == "":
-        raise FileProblem.one(0, "file", "empty_file", "Tệp rỗng: cần một danh sách JSON [ … ].")
-    if start != "[":
-        raise FileProblem.one(
-            0, "file", "not_a_list", "Dữ liệu JSON phải là một danh sách các dòng: [ {…}, {…} ]."
-        )
-    stream.pos += 1
-    if stream.peek() == "]":
-        raise FileProblem.one(0, "file", "no_rows", "Danh sách JSON rỗng: không có dòng nào.")
-    while True:
-        number += 1
-        stream.peek()
-        while True:
-            try:
-                value, end = decoder.raw_decode(stream.buf, stream.pos)
-                if end == len(stream.buf) and not stream.eof and isinstance(value, int | float):
-                    raise json.JSONDecodeError("number may continue", stream.buf, end)
-                break
-            except json.JSONDecodeError as exc:
-                if stream.more():
-                    continue
-                raise FileProblem.one(
-                    number, "file", "json_invalid", f"JSON không hợp lệ ở dòng {number}: {exc.msg}."
-                ) from None
-        stream.pos = end
-        if isinstance(value, dict):
-            yield ParsedRow(number, {str(k): v for k, v in value.items()})
-        else:
-            yield ParsedRow(
-                number,
-                {},
-                FieldError("file", "not_an_object", "Mỗi dòng phải là một đối tượng JSON {…}."),
-            )
-        after = stream.peek()
-        stream.pos += 1
-        if after == "]":
-            if stream.peek() != "":
-                raise FileProblem.one(
-                    number, "file", "json_invalid", "Có dữ liệu thừa sau dấu ] cuối danh sách."
-                )
-            return
-        if after != ",":
-            raise FileProblem.one(
-                number,
-                "file",
-                "json_invalid",
-                f"JSON không hợp lệ sau dòng {number}: thiếu dấu phẩy hoặc dấu ].",
-            )
-
-
-class JsonTable:
-    """A JSON list of objects: no header (each row names its fields), numbered from 1."""
-
-    headers: list[str] | None = None
-
-    def __init__(self, file: IO[bytes]) -> None:
-        self.file = file
-
-    def rows(self, rename: Mapping[str, str] | None = None) -> Iterator[ParsedRow]:
-        return json_rows(self.file)
-
-
 class Table(Protocol):
     """Rows of a file, read again from the start on each call of ``rows``."""
 
@@ -478,9 +357,11 @@ class Table(Protocol):
 def open_table(upload: Upload, *, fields: Sequence[str] = ()) -> Table:
     """The upload as a table; ``fields`` help a workbook find its header row."""
     if upload.kind == "json":
+        from app.integration.jsonfile import JsonTable  # it builds on this module's rows
+
         return JsonTable(upload.file)
     if upload.kind == "xlsx":
-        from app.integration.xlsx import XlsxTable
+        from app.integration.xlsx import XlsxTable  # it builds on this module's rows
 
         return XlsxTable(upload.file, fields=fields, sheet=upload.sheet)
     return CsvTable(upload.file)

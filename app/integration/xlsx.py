@@ -1,8 +1,8 @@
 """Reading an Excel workbook as a table: streamed, header row found, totals row left out.
 
-openpyxl's read-only mode parses the sheet's XML as it goes, so memory stays flat however long
-the sheet is. Parsing is the slow part, and an import reads its file two or three times (keys
-first, then rows), so the first pass keeps the rows it read in a temporary file of pickled
+The sheet's XML is parsed as it goes (``app.integration.sheet``), so memory stays flat however
+long the sheet is. Parsing is the slow part, and an import reads its file two or three times
+(keys first, then rows), so the first pass keeps the rows it read in a temporary file of pickled
 blocks and later passes read that instead of the XML again.
 
 Officers' workbooks have a title above the header (often merged across the columns), headers
@@ -15,34 +15,28 @@ from __future__ import annotations
 import pickle
 import re
 import tempfile
-import zipfile
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import datetime, time
 from functools import lru_cache
 from typing import IO, Any
 
-from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
-
 from app.integration.files import FileProblem, ParsedRow
 from app.integration.headers import match_headers, normalise
+from app.integration.sheet import BadWorkbook, Workbook
 
 #: Rows looked at to find the header (titles, blank rows and notes above it).
 HEADER_SEARCH_ROWS = 30
 _BLOCK = 2000
 _TOTALS = re.compile(r"^(tong cong|tong so|tong|cong|total|sum)( .*)?$")
-_MIDNIGHT = time(0, 0)
 
 
-def _cell(value: Any) -> Any:
-    """A cell as the row parsers take it: text stripped, midnight datetimes as dates (what an
-    Excel date cell holds), numbers and booleans as they are; empty as ``None``."""
-    if isinstance(value, str):
-        text = value.strip()
-        return text or None
-    if isinstance(value, datetime):
-        return value.date() if value.time() == _MIDNIGHT else value
-    return value
+def _invalid(name: str) -> FileProblem:
+    return FileProblem.one(
+        0,
+        "file",
+        "xlsx_invalid",
+        f"Không mở được tệp Excel ({name}): hãy mở tệp trong Excel, "
+        "lưu lại dạng “Sổ làm việc Excel (*.xlsx)” rồi gửi lại.",
+    )
 
 
 def _header_text(value: Any) -> str:
@@ -72,29 +66,27 @@ class XlsxTable:
     def __init__(
         self, file: IO[bytes], *, fields: Sequence[str] = (), sheet: str | None = None
     ) -> None:
-        self.file = file
-        self.sheet = sheet
         self._cache: IO[bytes] | None = None
         self._cached = False
-        # The workbook stays open from the header search into the first pass: opening it again
-        # re-reads the whole sheet when it has no <dimension> (openpyxl's own writer leaves it
-        # out), which cost a tenth of a 100,000-row import.
-        self._open: _SheetRows | None = self._rows()
-        self._pending: Iterator[tuple[Any, ...]] | None = self._open.__enter__()
-        head: list[list[Any]] = []
+        self._pending: Iterator[tuple[int, list[Any]]] | None = None
+        file.seek(0)
         try:
-            for _, cells in zip(range(HEADER_SEARCH_ROWS), self._pending, strict=False):
-                head.append(list(cells))
-            self.header_row, self.headers = _find_header(head, fields)
+            self._book = Workbook(file)
+        except BadWorkbook as exc:
+            raise _invalid(str(exc)) from None
+        try:
+            self._name = _sheet_name(self._book, sheet)
+            # The sheet stays open from the header search into the first pass: the rows the
+            # search read are handed out again, not parsed twice.
+            self._pending = self._book.rows(self._name)
+            self._head = _read_ahead(self._pending)
+            self.header_row, self.headers = _find_header(_by_number(self._head), fields)
+        except BadWorkbook as exc:
+            self.close()
+            raise _invalid(str(exc)) from None
         except BaseException:
-            self._release()
+            self.close()
             raise
-        self._head = head
-
-    # reading the XML ------------------------------------------------------------------------------
-
-    def _rows(self) -> _SheetRows:
-        return _SheetRows(self.file, self.sheet)
 
     def rows(self, rename: Mapping[str, str] | None = None) -> Iterator[ParsedRow]:
         """Data rows below the header, numbered as Excel numbers them; blank and totals rows
@@ -120,40 +112,30 @@ class XlsxTable:
                 0, "file", "no_rows", "Trang tính chỉ có dòng tiêu đề, không có dữ liệu."
             )
 
-    def _release(self) -> None:
-        if self._open is not None:
-            self._open.__exit__(None, None, None)
-        self._open, self._pending = None, None
-
-    def _sheet_rows(self) -> Iterator[Sequence[Any]]:
-        """The sheet's rows from its first: the open workbook's, after the rows the header
-        search already read; a fresh opening if that one is spent."""
-        if self._pending is not None:
-            pending, head = self._pending, self._head
-            self._pending = None
-            try:
-                yield from head
+    def _sheet_rows(self) -> Iterator[tuple[int, list[Any]]]:
+        """The sheet's rows from its first: the open parse's, after the rows the header
+        search already read; a fresh parse if that one is spent."""
+        pending, self._pending = self._pending, None
+        try:
+            if pending is not None:
+                yield from self._head
                 yield from pending
-            finally:
-                self._release()
-            return
-        with self._rows() as rows:
-            yield from rows
+            else:
+                yield from self._book.rows(self._name)
+        except BadWorkbook as exc:
+            raise _invalid(str(exc)) from None
 
     def _parse(self) -> Iterator[tuple[int, list[Any]]]:
         """Rows from the XML, kept in blocks on disk as they go by for the next passes."""
         cache: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115
         block: list[tuple[int, list[Any]]] = []
         complete = False
+        header_row = self.header_row
         try:
-            rows = self._sheet_rows()
-            for index, raw in enumerate(rows, start=1):
-                if index <= self.header_row:
+            for number, cells in self._sheet_rows():
+                if number <= header_row or _is_totals(cells):
                     continue
-                cells = [_cell(v) for v in raw]
-                if not any(c is not None for c in cells) or _is_totals(cells):
-                    continue
-                block.append((index, cells))
+                block.append((number, cells))
                 if len(block) >= _BLOCK:
                     pickle.dump(block, cache, protocol=pickle.HIGHEST_PROTOCOL)
                     yield from block
@@ -179,52 +161,49 @@ class XlsxTable:
             yield from block
 
     def close(self) -> None:
-        self._release()
+        self._pending = None
+        self._book.close()
         if self._cache is not None:
             self._cache.close()
             self._cache = None
 
 
-class _SheetRows:
-    """A read-only workbook opened on the upload, closed when the pass is over."""
+def _sheet_name(book: Workbook, sheet: str | None) -> str:
+    names = list(book.sheets)
+    if not sheet:
+        if not names:
+            raise BadWorkbook("no sheets")
+        return names[0]
+    wanted = normalise(sheet)
+    found = next((n for n in names if normalise(n) == wanted), None)
+    if found is None:
+        raise FileProblem.one(
+            0,
+            "sheet",
+            "sheet_not_found",
+            f"Tệp không có trang tính “{sheet}”; các trang: {', '.join(names)}.",
+        )
+    return found
 
-    def __init__(self, file: IO[bytes], sheet: str | None) -> None:
-        self.file = file
-        self.sheet = sheet
-        self.workbook: Any = None
 
-    def __enter__(self) -> Iterator[tuple[Any, ...]]:
-        self.file.seek(0)
-        try:
-            self.workbook = load_workbook(self.file, read_only=True, data_only=True)
-        except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as exc:
-            raise FileProblem.one(
-                0,
-                "file",
-                "xlsx_invalid",
-                f"Không mở được tệp Excel ({exc.__class__.__name__}): hãy mở tệp trong Excel, "
-                "lưu lại dạng “Sổ làm việc Excel (*.xlsx)” rồi gửi lại.",
-            ) from None
-        names = self.workbook.sheetnames
-        if self.sheet:
-            wanted = normalise(self.sheet)
-            found = next((n for n in names if normalise(n) == wanted), None)
-            if found is None:
-                self.workbook.close()
-                raise FileProblem.one(
-                    0,
-                    "sheet",
-                    "sheet_not_found",
-                    f"Tệp không có trang tính “{self.sheet}”; các trang: {', '.join(names)}.",
-                )
-            worksheet = self.workbook[found]
-        else:
-            worksheet = self.workbook[names[0]]
-        return worksheet.iter_rows(values_only=True)
+def _read_ahead(rows: Iterator[tuple[int, list[Any]]]) -> list[tuple[int, list[Any]]]:
+    """The rows up to the last one the header search looks at (and the first row after it)."""
+    head = []
+    for number, cells in rows:
+        head.append((number, cells))
+        if number >= HEADER_SEARCH_ROWS:
+            break
+    return head
 
-    def __exit__(self, *exc: object) -> None:
-        if self.workbook is not None:
-            self.workbook.close()
+
+def _by_number(head: list[tuple[int, list[Any]]]) -> list[list[Any]]:
+    """The first rows by their number, blank ones included: a header's row above is the
+    spreadsheet's row above."""
+    shown = [(n, cells) for n, cells in head if n <= HEADER_SEARCH_ROWS]
+    out: list[list[Any]] = [[] for _ in range(shown[-1][0] if shown else 0)]
+    for number, cells in shown:
+        out[number - 1] = cells
+    return out
 
 
 def _find_header(head: list[list[Any]], fields: Sequence[str]) -> tuple[int, list[str]]:

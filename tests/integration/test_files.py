@@ -12,9 +12,10 @@ from app.dossiers.models import DossierStatus
 from app.dossiers.records import parse_moment
 from app.dossiers.rows import parse_dossier
 from app.errors import Invalid
-from app.integration import files
-from app.integration.bulk import find_duplicates
-from app.integration.files import FileProblem, json_rows, upload_from_bytes
+from app.integration import files, jsonfile
+from app.integration.duplicates import find_duplicates
+from app.integration.files import FileProblem, upload_from_bytes
+from app.integration.jsonfile import json_rows
 
 NOW = datetime(2025, 11, 20, 2, tzinfo=UTC)
 
@@ -59,7 +60,7 @@ def test_header_problems_are_all_listed() -> None:
 
 
 def test_json_is_read_one_object_at_a_time_across_chunk_boundaries(monkeypatch) -> None:
-    monkeypatch.setattr(files, "_CHUNK", 7)
+    monkeypatch.setattr(jsonfile, "_CHUNK", 7)
     data = [{"a": i, "b": "chữ có dấu " * 3, "c": [1.5, True, None]} for i in range(20)]
     parsed = list(json_rows(upload_from_bytes(json.dumps(data).encode(), "json").file))
     assert [p.values for p in parsed] == data
