@@ -21,7 +21,6 @@ from app.integration import (
     scorecard,
     service,
     templates,
-    templates_xlsx,
 )
 from app.integration.bulk import (
     ImportOptions,
@@ -424,6 +423,8 @@ def import_template_xlsx(
     """The data sheet (Vietnamese headers, lists of the active units, indicators, domains,
     periods and statuses to pick from), and a sheet of instructions. Filled in and uploaded as
     it is, it imports."""
+    from app.integration import templates_xlsx  # openpyxl: imported on first use
+
     body = templates_xlsx.template_xlsx(db_session=db_session, actor=actor, clock=clock, kind=kind)
     return Response(
         body,

@@ -10,7 +10,6 @@ import csv
 import io
 from collections import defaultdict
 
-from openpyxl import Workbook
 from sqlmodel import Session, col, select
 
 from app.accounts.permissions import Permission, authorize
@@ -105,6 +104,8 @@ def to_csv(header: list[str], rows: list[list[str | int | None]]) -> bytes:
 
 
 def to_xlsx(header: list[str], rows: list[list[str | int | None]]) -> bytes:
+    from openpyxl import Workbook  # imported on first use, not by every worker at start
+
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Phieu SIPAS")
     sheet.append(header)
