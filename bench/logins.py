@@ -68,6 +68,20 @@ def _status_mib(pid: int, key: str) -> float:
     return total
 
 
+def _pss_mib(pid: int) -> float:
+    """The proportional set size summed over the server's processes: a page the workers share
+    (the interpreter, C extensions) counts once in all, not once per process as in RSS."""
+    total = 0.0
+    for each in _processes(pid):
+        try:
+            for line in Path(f"/proc/{each}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1]) / 1024
+        except OSError:
+            continue
+    return total
+
+
 class RssWatch(threading.Thread):
     """The highest sum of the supervisor's and all workers' resident memory, every 0.2 s: what
     the machine actually held at once (the sum of each process's own peak is only a bound)."""
@@ -76,11 +90,13 @@ class RssWatch(threading.Thread):
         super().__init__(daemon=True)
         self.pid = pid
         self.peak = 0.0
+        self.peak_pss = 0.0
         self.stop = threading.Event()
 
     def run(self) -> None:
         while not self.stop.wait(0.2):
             self.peak = max(self.peak, _rss_mib(self.pid))
+            self.peak_pss = max(self.peak_pss, _pss_mib(self.pid))
 
 
 def _breakdown(pid: int, key: str = "VmHWM") -> str:
@@ -166,7 +182,7 @@ async def _run(base: str, logins: int, token: str, pid: int) -> None:
     limits = httpx.Limits(max_connections=logins + 10, max_keepalive_connections=logins + 10)
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=300) as client:
         await client.get("/healthz")
-        idle_rss = _rss_mib(pid)
+        idle_rss, idle_pss = _rss_mib(pid), _pss_mib(pid)
         idle_parts = _breakdown(pid, "VmRSS")
         watch = RssWatch(pid)
         watch.start()
@@ -209,6 +225,10 @@ async def _run(base: str, logins: int, token: str, pid: int) -> None:
             f"  errors {errors}; server memory, supervisor and all workers together: idle "
             f"{idle_rss:.0f} MiB, peak of the summed RSS {watch.peak:.0f} MiB (goal < 300 MB = "
             f"286 MiB), sum of each process's own peak {peak:.0f} MiB"
+        )
+        print(
+            f"  proportional (PSS, shared pages once): idle {idle_pss:.0f} MiB, "
+            f"peak {watch.peak_pss:.0f} MiB"
         )
         print(f"  each process idle RSS: {idle_parts} MiB; own peak (VmHWM): {_breakdown(pid)} MiB")
         print(
