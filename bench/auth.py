@@ -198,7 +198,7 @@ def measure(args: argparse.Namespace) -> None:
         token = prepare(url)
         server, port = serve(url, args.workers)
         try:
-            with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
+            with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120) as client:
                 cookie = session_cookie(client)
             legs = [
                 ("/healthz", "/healthz", {}),
