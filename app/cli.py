@@ -7,6 +7,7 @@ Heavy modules (the ORM, the web framework) are imported inside the commands that
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
@@ -354,6 +355,8 @@ def serve(
     count = workers or settings.workers
     if reload and count > 1:
         _fail(ValueError("--reload chạy một tiến trình: bỏ --workers hoặc bỏ --reload."))
+    # The workers read it to share the machine: each sizes its hashing pool for its part.
+    os.environ["PARTRACK_WORKERS"] = str(count)
     uvicorn.run(
         "app.main:create_app",
         factory=True,

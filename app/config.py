@@ -106,11 +106,15 @@ class Settings(BaseSettings):
         default=128,
         ge=1,
         le=65_536,
-        description="Memory the argon2 hashes may use together; with the profile's cost it caps "
-        "how many run side by side (also at most twice the CPUs).",
+        description="Memory the argon2 hashes of the whole server (all workers together) may use; "
+        "with the profile's cost it caps how many run side by side (also at most one per CPU, "
+        "shared by the workers).",
     )
     password_hash_workers: int | None = Field(
-        default=None, ge=1, le=256, description="Hashes side by side; empty: from the budget."
+        default=None,
+        ge=1,
+        le=256,
+        description="Hashes side by side in each worker; empty: from the budget and CPUs.",
     )
     password_hash_queue: int = Field(
         default=400,

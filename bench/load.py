@@ -423,11 +423,13 @@ def main() -> None:
         logins = tally.latencies.get("login", [])
         p50, p99 = _pct(clicks, 0.5), _pct(clicks, 0.99)
         b50, b99 = _pct(baseline, 0.5), _pct(baseline, 0.99)
+        load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
         print(
             f"{args.users} users ({sum(p.role == 'reporter' for p in people)} reporters, "
             f"{sum(p.role == 'coordinator' for p in people)} coordinators, "
             f"{sum(p.role == 'viewer' for p in people)} leaders), {args.workers} workers, "
-            f"PostgreSQL, think {THINK[0]:g}–{THINK[1]:g} s, {elapsed:.0f} s"
+            f"PostgreSQL, think {THINK[0]:g}–{THINK[1]:g} s, {elapsed:.0f} s, "
+            f"loadavg at the end {load} (the machine's other work)"
         )
         print(
             f"  clicks {len(clicks)} ({len(clicks) / elapsed:.1f}/s): p50 {p50 * 1000:.0f} ms, "
@@ -440,8 +442,8 @@ def main() -> None:
             )
         print(
             f"  baseline /healthz, same users and think times: {len(baseline)} requests, "
-            f"p50 {b50 * 1000:.1f} ms, p99 {b99 * 1000:.1f} ms; ratio p50 {p50 / b50:.0f}×, "
-            f"p99 {p99 / b99:.0f}×"
+            f"p50 {b50 * 1000:.1f} ms, p99 {b99 * 1000:.1f} ms; "
+            f"ratio p50 {p50 / max(b50, 1e-9):.0f}×, p99 {p99 / max(b99, 1e-9):.0f}×"
         )
         print(
             f"  errors {sum(tally.errors.values())} {dict(tally.errors)}; "

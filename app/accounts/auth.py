@@ -7,9 +7,10 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 
 from app.accounts import passwords, throttle
@@ -293,17 +294,40 @@ def _issue_login_token(
     )
 
 
+def _with_user(model: type[ApiToken] | type[UserSession], digest: str) -> Any:
+    """The credential row with its user and the user's unit code in one round trip (three
+    separate lookups were most of what an authenticated request cost, issue #20)."""
+    return (
+        select(model, User, col(Unit.code))
+        .outerjoin(User, col(User.id) == model.user_id)
+        .outerjoin(Unit, col(Unit.id) == User.unit_id)
+        .where(model.token_hash == digest)
+    )
+
+
+def _actor(user: User, unit_code: str | None, *, via: str, ip: str) -> Actor:
+    return Actor(
+        username=user.username,
+        role=user.role,
+        unit_code=unit_code if user.unit_id else None,
+        unit_id=user.unit_id,
+        via=via,
+        user_id=user.id,
+        ip=ip,
+    )
+
+
 def authenticate_token(*, db_session: Session, clock: Clock, raw: str, ip: str) -> Actor:
     """The actor behind a bearer token, or 401 saying whether it is unknown, expired or revoked."""
-    row = db_session.exec(select(ApiToken).where(ApiToken.token_hash == token_digest(raw))).first()
-    if row is None:
+    found = db_session.exec(_with_user(ApiToken, token_digest(raw))).first()
+    if found is None:
         raise Unauthorized("Mã truy cập không hợp lệ.", code="invalid_token")
+    row, user, unit_code = found
     now = clock.now()
     if row.revoked_at is not None:
         raise Unauthorized("Mã truy cập đã bị thu hồi.", code="token_revoked")
     if row.expires_at <= now:
         raise Unauthorized("Mã truy cập đã hết hạn.", code="token_expired")
-    user = db_session.get(User, row.user_id)
     if user is None or not user.active:
         raise Unauthorized("Tài khoản của mã truy cập này đã bị khóa.", code="user_inactive")
     if row.kind == "login" and user.must_change_password:
@@ -315,7 +339,7 @@ def authenticate_token(*, db_session: Session, clock: Clock, raw: str, ip: str) 
         row.last_used_at = now
         db_session.add(row)
         db_session.commit()
-    return actor_for(db_session=db_session, user=user, via="api", ip=ip)
+    return _actor(user, unit_code, via="api", ip=ip)
 
 
 # --- browser sessions ----------------------------------------------------------------------------
@@ -368,15 +392,15 @@ def authenticate_session(
     *, db_session: Session, clock: Clock, policy: SessionPolicy, raw: str, ip: str
 ) -> WebIdentity | None:
     """The session's user, or ``None`` when it is unknown, revoked, idle too long or too old."""
-    row = db_session.exec(
-        select(UserSession).where(UserSession.token_hash == token_digest(raw))
-    ).first()
+    found = db_session.exec(_with_user(UserSession, token_digest(raw))).first()
+    if found is None:
+        return None
+    row, user, unit_code = found
     now = clock.now()
-    if row is None or row.revoked_at is not None or row.expires_at <= now:
+    if row.revoked_at is not None or row.expires_at <= now:
         return None
     if now - row.last_seen_at > timedelta(minutes=policy.idle_minutes):
         return None
-    user = db_session.get(User, row.user_id)
     if user is None or not user.active:
         return None
     if now - row.last_seen_at >= _TOUCH_EVERY:
@@ -384,7 +408,7 @@ def authenticate_session(
         db_session.add(row)
         db_session.commit()
     return WebIdentity(
-        actor=actor_for(db_session=db_session, user=user, via="web", ip=ip),
+        actor=_actor(user, unit_code, via="web", ip=ip),
         full_name=user.full_name,
         must_change_password=user.must_change_password,
         session_id=row.id or 0,

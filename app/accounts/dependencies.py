@@ -71,7 +71,7 @@ def login_policy(settings: Settings) -> LoginPolicy:
 def configure_hashing(settings: Settings) -> None:
     """Size the process-wide hashing pool from the settings (a no-op when they did not change)."""
     workers = settings.password_hash_workers or passwords.default_workers(
-        settings.password_hash_memory_mib, settings.password_hash_profile
+        settings.password_hash_memory_mib, settings.password_hash_profile, settings.workers
     )
     passwords.configure(
         workers=workers,

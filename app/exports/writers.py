@@ -17,10 +17,6 @@ from datetime import date, datetime, time
 from enum import StrEnum
 from typing import IO, Any
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
 from app.clock import VIETNAM_TZ
 from app.dossiers.records import UNKNOWN_FLAG
 from app.formatting import format_machine
@@ -32,6 +28,8 @@ PAGE = 1000
 def neutralise(value: str) -> str:
     """``=HYPERLINK(…)`` becomes ``'=HYPERLINK(…)``: text, never a formula (OWASP's advice);
     control characters, which no spreadsheet can hold, are dropped."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE  # lazy: openpyxl costs memory
+
     value = ILLEGAL_CHARACTERS_RE.sub("", value)
     return "'" + value if value.startswith(_DANGEROUS) else value
 
@@ -129,6 +127,9 @@ def _number_format(value: object, kind: Kind) -> str | None:
 
 def xlsx_file(columns: list[Column], rows: Iterable[Any], *, title: str) -> IO[bytes]:
     """An Excel workbook on disk (write-only mode: memory stays flat for long lists)."""
+    from openpyxl import Workbook  # imported on first use: ~MiB per process otherwise
+    from openpyxl.cell import WriteOnlyCell
+
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31])
     sheet.append([c.header for c in columns])

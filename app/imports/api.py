@@ -16,7 +16,7 @@ from app.accounts.dependencies import CurrentActor
 from app.actors import Actor
 from app.clock import Clock, ClockDep
 from app.db import SessionDep
-from app.imports import templates, templates_xlsx
+from app.imports import templates
 from app.imports.templates import ImportKind
 from app.imports.upload import run_upload, summary_response
 from app.integration import errors_report
@@ -274,6 +274,8 @@ def import_template_xlsx(
     """The data sheet (Vietnamese headers, lists of the active units, indicators, domains,
     periods and statuses to pick from), and a sheet of instructions. Filled in and uploaded as
     it is, it imports."""
+    from app.imports import templates_xlsx  # openpyxl: imported on first use
+
     body = templates_xlsx.template_xlsx(db_session=db_session, actor=actor, clock=clock, kind=kind)
     return Response(
         body,

@@ -18,7 +18,6 @@ from app.clock import Clock
 from app.errors import Conflict, FieldError, NotFound
 from app.plans import service as plan_service
 from app.reports import data as report_data
-from app.reports import docx_writer, pdf_writer, xlsx_writer
 from app.reports.content import ConsolidatedData
 from app.reports.models import (
     ReportConfig,
@@ -59,6 +58,8 @@ def build(
 
 
 def render(data: ConsolidatedData, fmt: Format) -> bytes:
+    from app.reports import docx_writer, pdf_writer, xlsx_writer  # heavy: on first use
+
     if fmt == "docx":
         return docx_writer.render(data)
     if fmt == "xlsx":
@@ -125,6 +126,8 @@ def mark_final(
             ReportSnapshot.plan_id == plan.id, ReportSnapshot.period == data.period
         )
     ).one()
+    from app.reports import docx_writer, pdf_writer, xlsx_writer  # heavy: on first use
+
     docx, xlsx = docx_writer.render(data), xlsx_writer.render(data)
     pdf = pdf_writer.render(data)
     payload = data.model_dump(mode="json")

@@ -11,7 +11,6 @@ import io
 import re
 from collections import defaultdict
 
-from openpyxl import Workbook
 from sqlmodel import Session, col, select
 from starlette.responses import Response as HttpResponse
 
@@ -107,6 +106,8 @@ def to_csv(header: list[str], rows: list[list[str | int | None]]) -> bytes:
 
 
 def to_xlsx(header: list[str], rows: list[list[str | int | None]]) -> bytes:
+    from openpyxl import Workbook  # imported on first use, not by every worker at start
+
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Phieu SIPAS")
     sheet.append(header)

@@ -1,0 +1,37 @@
+"""The argon2 pool is sized for the whole server: its workers share the CPUs and the budget.
+
+Each ``partrack serve`` worker has its own pool; sized for the whole machine each, two workers
+ran twice the hashes side by side and held twice their memory (issue #17: 522 MiB for 200
+logins on two workers).
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from app.accounts.passwords import default_workers
+
+
+@pytest.mark.parametrize("processes", [1, 2, 3, 8])
+def test_the_workers_together_run_no_more_hashes_than_the_cpus_and_the_budget_allow(
+    processes: int,
+) -> None:
+    cpus = os.cpu_count() or 1
+    each = default_workers(128, "owasp_2023", processes)
+    assert each >= 1, "every worker can still log someone in"
+    if processes <= cpus:
+        assert each * processes <= cpus
+    if processes <= 128 // 19:
+        assert each * processes * 19 <= 128
+
+
+def test_a_small_budget_still_leaves_one_hash_per_worker() -> None:
+    assert default_workers(1, "owasp_2023", 4) == 1
+
+
+def test_one_process_uses_one_hash_per_cpu_within_the_budget() -> None:
+    cpus = os.cpu_count() or 1
+    assert default_workers(10_000, "owasp_2023") == cpus
+    assert default_workers(38, "owasp_2023") == min(cpus, 2)
