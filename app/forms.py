@@ -40,7 +40,9 @@ DATE_MESSAGE = "Ngày không hợp lệ; hãy ghi theo dạng dd/mm/yyyy (ví d�
 # --- reading what was typed ----------------------------------------------------------------------
 
 
-async def read_form(request: Request, names: tuple[str, ...], lists: tuple[str, ...] = ()) -> dict:
+async def read_form(
+    request: Request, names: tuple[str, ...], lists: tuple[str, ...] = ()
+) -> dict[str, Any]:
     """The named fields as strings (checkbox lists as lists), absent ones as empty."""
     form = await request.form()
     out: dict[str, Any] = {n: str(form.get(n, "")) for n in names}

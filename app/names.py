@@ -19,11 +19,11 @@ from fastapi import Depends, Request
 from sqlmodel import Session, col, select
 
 from app.accounts.models import User
-from app.accounts.permissions import ROLE_LABELS
 from app.actors import SYSTEM
 from app.db import SessionDep
 from app.kpis.models import Domain, Indicator
 from app.periods import PeriodError, parse_period
+from app.permissions import ROLE_LABELS
 from app.plans.models import Area, Assignment, Plan
 from app.units.models import Unit
 

@@ -26,10 +26,10 @@ from app.accounts.models import (
     UserRead,
     UserUpdate,
 )
-from app.accounts.permissions import Role
 from app.clock import ClockDep
 from app.db import SessionDep
 from app.pagination import PagingDep
+from app.permissions import Role
 from app.schemas import Page
 
 #: Open to anyone: this is how a script obtains credentials.
@@ -114,7 +114,7 @@ def create_user(
 
 @router.get("/users/{username}", response_model=UserRead, tags=["users"])
 def get_user(username: str, actor: CurrentActor, db_session: SessionDep) -> UserRead:
-    from app.accounts.permissions import Permission, authorize
+    from app.permissions import Permission, authorize
 
     if username.strip().lower() != actor.username:
         authorize(actor, Permission.USERS_MANAGE)

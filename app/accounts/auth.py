@@ -15,13 +15,13 @@ from starlette.concurrency import run_in_threadpool
 
 from app.accounts import passwords, throttle
 from app.accounts.models import ApiToken, LoginToken, User, UserSession
-from app.accounts.permissions import Role
 from app.accounts.service import store_token, token_digest
 from app.actors import Actor
 from app.audit import service as audit
 from app.audit.models import AuditAction
 from app.clock import Clock
 from app.errors import Forbidden, TooManyRequests, Unauthorized
+from app.permissions import Role
 from app.units.models import Unit
 
 #: Writes of "last used" and "last seen" are skipped when the previous one is this recent.

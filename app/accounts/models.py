@@ -10,8 +10,8 @@ from pydantic import AfterValidator, StringConstraints
 from pydantic import Field as PydanticField
 from sqlmodel import Field, SQLModel
 
-from app.accounts.permissions import Role
 from app.db import UTCDateTime
+from app.permissions import Role
 from app.schemas import Code, NonEmptyStr, ReadModel, StrictInput
 
 USERNAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{2,63}$"

@@ -25,12 +25,12 @@ from app.accounts.models import (
     UserRead,
     UserUpdate,
 )
-from app.accounts.permissions import Permission, Role, authorize
 from app.actors import Actor
 from app.audit import service as audit
 from app.audit.models import AuditAction
 from app.clock import Clock
 from app.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
+from app.permissions import Permission, Role, authorize
 from app.units import service as unit_service
 from app.units.models import Unit
 

@@ -9,13 +9,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.accounts.dependencies import WebUser
-from app.accounts.permissions import Permission, authorize
 from app.admin import history
 from app.audit import service as audit_service
 from app.clock import VIETNAM_TZ
 from app.db import SessionDep
 from app.forms import parse_date_vi
 from app.names import names_for
+from app.permissions import Permission, authorize
 from app.templating import render
 
 router = APIRouter(include_in_schema=False)

@@ -6,8 +6,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.accounts.dependencies import WebUser
-from app.accounts.permissions import Permission, authorize, can
 from app.admin import audit, people, plan, profiles, rules, settings, targets, units
+from app.permissions import Permission, authorize, can
 from app.templating import render
 
 router = APIRouter(include_in_schema=False)

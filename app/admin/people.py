@@ -10,11 +10,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from app.accounts import service as account_service
 from app.accounts.dependencies import WebUser
 from app.accounts.models import PasswordSet, TokenCreate, TokenRead, UserCreate, UserUpdate
-from app.accounts.permissions import ROLE_LABELS, Permission, authorize
 from app.admin.units import all_units
 from app.clock import ClockDep
 from app.db import SessionDep
 from app.forms import FormState, Outcome, answer, attempt, blank_none, read_form
+from app.permissions import ROLE_LABELS, Permission, authorize
 from app.templating import is_partial_request, render
 
 router = APIRouter(include_in_schema=False)

@@ -11,7 +11,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.accounts.dependencies import WebUser
-from app.accounts.permissions import Permission, authorize
 from app.admin import history
 from app.admin.units import all_units
 from app.clock import ClockDep
@@ -25,6 +24,7 @@ from app.forms import (
     parse_date_vi,
     read_form,
 )
+from app.permissions import Permission, authorize
 from app.plans import service as plan_service
 from app.plans import task_edits
 from app.plans.labels import CADENCE_LABELS

@@ -15,7 +15,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
 from app.accounts.dependencies import WebUser
-from app.accounts.permissions import Permission, authorize
 from app.admin import history
 from app.clock import ClockDep
 from app.db import SessionDep
@@ -24,6 +23,7 @@ from app.forms import FormState, answer, attempt, read_form
 from app.imports.profiles import service as profiles
 from app.imports.profiles.models import FIELD_LABELS, ProfileCreate, ProfileRead, ProfileUpdate
 from app.imports.profiles.previews import preview
+from app.permissions import Permission, authorize
 from app.templating import render
 
 router = APIRouter(include_in_schema=False)

@@ -12,13 +12,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.accounts.dependencies import WebUser
-from app.accounts.permissions import Permission, authorize
 from app.admin import history
 from app.clock import ClockDep
 from app.db import SessionDep
 from app.forms import FormState, answer, attempt, format_number_input, parse_number_vi, read_form
 from app.kpis.domains import list_domains
 from app.kpis.indicators import list_indicators
+from app.permissions import Permission, authorize
 from app.reporting import rule_service
 from app.reporting.rules import (
     FIELD_LABELS,

@@ -12,7 +12,6 @@ from pydantic import ValidationError
 from sqlmodel import Session
 
 from app.accounts.dependencies import WebUser
-from app.accounts.permissions import Permission, authorize, can
 from app.clock import Clock, ClockDep
 from app.db import SessionDep
 from app.errors import translate_validation_errors
@@ -25,6 +24,7 @@ from app.forms import (
     parse_number_vi,
     read_form,
 )
+from app.permissions import Permission, authorize, can
 from app.plans import service as plan_service
 from app.scores import configuration, engine
 from app.scores import service as score_service

@@ -9,7 +9,6 @@ from fastapi.responses import HTMLResponse, Response
 
 from app import formatting
 from app.accounts.dependencies import WebUser
-from app.accounts.permissions import Permission, authorize
 from app.admin import history
 from app.admin.units import all_units
 from app.clock import ClockDep
@@ -28,6 +27,7 @@ from app.forms import (
 from app.kpis import domains as domain_service
 from app.kpis import indicators as indicator_service
 from app.kpis.models import DomainCreate, DomainRead, IndicatorUpdate
+from app.permissions import Permission, authorize
 from app.plans import service as plan_service
 from app.templating import render
 

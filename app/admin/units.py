@@ -8,10 +8,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.accounts.dependencies import WebUser
-from app.accounts.permissions import Permission, authorize
 from app.clock import ClockDep
 from app.db import SessionDep
 from app.forms import FormState, Outcome, answer, attempt, blank_none, read_form
+from app.permissions import Permission, authorize
 from app.templating import render
 from app.units import service as unit_service
 from app.units.models import UnitCreate, UnitRead, UnitUpdate

@@ -8,11 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from app.accounts.dependencies import CurrentActor
-from app.accounts.permissions import Permission, authorize
 from app.audit import service
 from app.audit.models import AuditEventRead
 from app.db import SessionDep
 from app.pagination import PagingDep
+from app.permissions import Permission, authorize
 from app.schemas import Page
 
 router = APIRouter(tags=["audit"])

@@ -10,7 +10,6 @@ from sqlalchemy import and_, func
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
-from app.accounts.permissions import authorize_read
 from app.actors import Actor
 from app.clock import Clock
 from app.dossiers.counters import counted
@@ -25,6 +24,7 @@ from app.dossiers.models import (
 from app.errors import NotFound
 from app.kpis import service as kpi_service
 from app.kpis.models import Domain, Indicator, Reading, ReadingRead, ReadingSource
+from app.permissions import authorize_read
 from app.units import service as unit_service
 from app.units.models import Unit
 

@@ -21,7 +21,6 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlmodel import Session, col, select
 
-from app.accounts.permissions import authorize_read
 from app.actors import Actor
 from app.clock import Clock
 from app.dossiers.counters import metric_groups
@@ -31,6 +30,7 @@ from app.formatting import format_number
 from app.kpis import service as kpi_service
 from app.kpis.models import Indicator, Reading
 from app.periods import Granularity, Period, PeriodError
+from app.permissions import authorize_read
 from app.plans import service as plan_service
 from app.plans.models import Plan
 from app.reporting import service as reporting_service

@@ -18,7 +18,6 @@ from sqlalchemy import Table, select, update
 from sqlalchemy.engine import RowMapping
 from sqlmodel import Session
 
-from app.accounts.permissions import Permission, authorize
 from app.actors import Actor
 from app.audit import service as audit
 from app.audit.models import AuditAction
@@ -31,6 +30,7 @@ from app.kpis.models import (
     Domain,
 )
 from app.periods import Granularity, Period, PeriodError
+from app.permissions import Permission, authorize
 from app.plans import service as plan_service
 from app.plans.models import Plan
 from app.units import service as unit_service

@@ -13,7 +13,6 @@ from typing import Any, Protocol
 
 from sqlmodel import Session
 
-from app.accounts.permissions import Permission, authorize
 from app.actors import Actor
 from app.clock import Clock
 from app.dossiers.importer import make_dossier_importer, make_feedback_importer
@@ -22,6 +21,7 @@ from app.imports.readings import make_progress_importer, make_reading_importer
 from app.imports.templates import ImportKind
 from app.integration.bulk import ImportOptions, ImportResult, run_import
 from app.integration.files import Upload
+from app.permissions import Permission, authorize
 
 
 class MakeImporter(Protocol):

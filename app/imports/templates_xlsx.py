@@ -17,12 +17,12 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlmodel import Session
 
-from app.accounts.permissions import Permission, authorize
 from app.actors import Actor
 from app.clock import Clock
 from app.dossiers.models import DossierChannel, FeedbackChannel, FeedbackKind
 from app.imports.templates import _EXAMPLES, COLUMNS, LABELS, ImportKind
 from app.integration.headers import field_label
+from app.permissions import Permission, authorize
 from app.progress.models import ProgressStatus
 
 DATA_SHEET = "Dữ liệu"

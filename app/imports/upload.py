@@ -12,7 +12,6 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from sqlmodel import Session
 
-from app.accounts.permissions import Permission, authorize, can
 from app.actors import Actor
 from app.clock import Clock
 from app.errors import Forbidden
@@ -21,6 +20,7 @@ from app.imports.templates import ImportKind
 from app.integration.bulk import ImportOptions, ImportResult, ImportStatus, file_failure
 from app.integration.files import FileProblem, Upload, receive_upload
 from app.integration.limits import import_slot, release_connection
+from app.permissions import Permission, authorize, can
 
 
 def authorize_import(actor: Actor) -> None:

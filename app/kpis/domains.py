@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
-from app.accounts.permissions import Permission, authorize
 from app.actors import Actor
 from app.audit import service as audit
 from app.audit.models import AuditAction
 from app.clock import Clock
 from app.errors import Conflict, FieldError, NotFound
 from app.kpis.models import Domain, DomainCreate, DomainRead
+from app.permissions import Permission, authorize
 
 
 def list_domains(*, db_session: Session, active: bool | None = None) -> list[DomainRead]:

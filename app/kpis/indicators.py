@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from app.accounts.permissions import Permission, authorize
 from app.actors import Actor
 from app.audit import service as audit
 from app.audit.models import AuditAction
@@ -24,6 +23,7 @@ from app.kpis.models import (
     Measure,
     Reading,
 )
+from app.permissions import Permission, authorize
 from app.plans import service as plan_service
 from app.plans.models import Area, Assignment, Plan
 from app.units import service as unit_service

@@ -10,13 +10,13 @@ from typing import Any, TypeVar
 
 from sqlmodel import Session, select
 
-from app.accounts.permissions import Permission, authorize
 from app.actors import Actor
 from app.clock import Clock
 from app.errors import AppError, Invalid
 from app.kpis.domains import get_domain
 from app.kpis.indicators import get_indicator
 from app.kpis.models import Domain, Indicator
+from app.permissions import Permission, authorize
 from app.plans import service as plan_service
 from app.plans.models import Assignment, Plan, TaskCadence
 from app.reporting import service as reporting_service

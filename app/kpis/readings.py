@@ -15,7 +15,6 @@ from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from app.accounts.permissions import Permission, authorize, authorize_read
 from app.actors import Actor
 from app.audit import service as audit
 from app.audit.models import AuditAction
@@ -35,6 +34,7 @@ from app.kpis.store import (
     reading_query,
 )
 from app.periods import Period, PeriodError
+from app.permissions import Permission, authorize, authorize_read
 from app.plans import service as plan_service
 from app.plans.models import Plan
 from app.reporting import service as reporting_service

@@ -13,13 +13,13 @@ from datetime import date
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
-from app.accounts.permissions import Permission, authorize
 from app.actors import Actor
 from app.audit import service as audit
 from app.audit.models import AuditAction
 from app.clock import Clock
 from app.errors import FieldError, Invalid, NotFound
 from app.periods import PeriodError, ReportingCalendar
+from app.permissions import Permission, authorize
 from app.plans.models import (
     Area,
     AreaRead,

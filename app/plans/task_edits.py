@@ -8,12 +8,12 @@ from __future__ import annotations
 from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
-from app.accounts.permissions import Permission, authorize
 from app.actors import Actor
 from app.audit import service as audit
 from app.audit.models import AuditAction
 from app.clock import Clock
 from app.errors import Conflict, FieldError, Invalid
+from app.permissions import Permission, authorize
 from app.plans.codes import sort_key_for, split_code
 from app.plans.models import (
     Assignment,

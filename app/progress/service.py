@@ -9,7 +9,6 @@ from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from app.accounts.permissions import Permission, authorize, authorize_read
 from app.actors import Actor
 from app.audit import service as audit
 from app.audit.models import AuditAction
@@ -18,6 +17,7 @@ from app.errors import Conflict, FieldError, Invalid
 from app.kpis.lookups import Lookups
 from app.kpis.readings import parse_filter_period
 from app.periods import Granularity, Period
+from app.permissions import Permission, authorize, authorize_read
 from app.plans import service as plan_service
 from app.plans.models import Assignment, TaskCadence
 from app.progress.evidence.models import EvidenceItem

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 
 from app.accounts.models import User
-from app.accounts.permissions import Role
+from app.permissions import Role
 from app.units.models import Unit
 
 

@@ -16,13 +16,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.accounts.models import User
-from app.accounts.permissions import Permission, authorize
 from app.actors import Actor
 from app.audit import service as audit
 from app.audit.models import AuditAction
 from app.clock import Clock
 from app.config import Settings
 from app.periods import Period, format_date_vi
+from app.permissions import Permission, authorize
 from app.plans import service as plan_service
 from app.plans.models import Plan
 from app.reminders import coordination, schedule

@@ -13,10 +13,10 @@ from datetime import date
 
 from sqlmodel import Session
 
-from app.accounts.permissions import Permission, can
 from app.actors import Actor
 from app.clock import Clock
 from app.periods import Period
+from app.permissions import Permission, can
 from app.reporting import service as reporting_service
 from app.reporting.models import SubmissionRead, SubmissionStatus, Timeliness
 from app.reporting.outliers import Thresholds

@@ -12,11 +12,11 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session
 
 from app import formatting
-from app.accounts.permissions import Permission, authorize
 from app.actors import Actor
 from app.clock import Clock
 from app.errors import Conflict
 from app.kpis.models import ReadingRead, ReadingSource
+from app.permissions import Permission, authorize
 from app.progress.models import ProgressRead
 from app.reporting import workspace
 from app.reporting.save_all import reading_key

@@ -6,11 +6,11 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from app.accounts.permissions import Permission, authorize
 from app.actors import Actor
 from app.clock import Clock
 from app.kpis.readings import parse_filter_period
 from app.periods import Period
+from app.permissions import Permission, authorize
 from app.plans import service as plan_service
 from app.reporting import service as reporting_service
 from app.reporting.models import SubmissionRead, SubmissionStatus, Timeliness

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
-from app.accounts.permissions import Permission, authorize_read, can
 from app.actors import Actor
 from app.clock import VIETNAM_TZ, Clock
 from app.periods import Granularity, Period, ReportingCalendar
+from app.permissions import Permission, authorize_read, can
 from app.plans import service as plan_service
 from app.plans.models import Assignment, AssignmentCoordinator, Plan, Scope, TaskCadence
 from app.progress.models import ProgressUpdate

@@ -9,13 +9,13 @@ from __future__ import annotations
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from app.accounts.permissions import Permission, authorize
 from app.actors import Actor
 from app.audit import service as audit
 from app.audit.models import AuditAction
 from app.clock import Clock
 from app.errors import Conflict, FieldError, Forbidden, Invalid
 from app.periods import Period
+from app.permissions import Permission, authorize
 from app.plans import service as plan_service
 from app.plans.models import Assignment, Plan, Scope, TaskCadence
 from app.progress.models import ProgressUpdate

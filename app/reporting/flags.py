@@ -31,13 +31,13 @@ from typing import Any
 from pydantic import Field as PydanticField
 from sqlmodel import Session, select
 
-from app.accounts.permissions import authorize_read
 from app.actors import Actor
 from app.clock import Clock
 from app.errors import FieldError, Invalid
 from app.formatting import format_number
 from app.kpis.models import Indicator, Reading, ReadingSource, figures_differ
 from app.periods import Granularity, Period
+from app.permissions import authorize_read
 from app.plans import service as plan_service
 from app.plans.models import Plan
 from app.reporting import outliers, rules

@@ -10,9 +10,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.accounts.dependencies import WebUser
-from app.accounts.permissions import Role
 from app.clock import ClockDep
 from app.db import SessionDep
+from app.permissions import Role
 from app.reporting import (
     agenda,
     completeness,

@@ -16,7 +16,6 @@ from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from app.accounts.permissions import Permission, Role, authorize
 from app.actors import Actor
 from app.audit import service as audit
 from app.audit.models import AuditAction
@@ -24,6 +23,7 @@ from app.clock import Clock
 from app.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
 from app.names import names_for
 from app.periods import Period
+from app.permissions import Permission, Role, authorize
 from app.plans.models import Plan
 from app.reporting import reopen_messages, transitions
 from app.reporting.models import STATUS_LABELS, SubmissionStatus

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from app.accounts.permissions import authorize_read
 from app.actors import Actor
 from app.clock import Clock
 from app.periods import Period
+from app.permissions import authorize_read
 from app.plans import service as plan_service
 from app.plans.models import Plan
 from app.reporting.models import Submission

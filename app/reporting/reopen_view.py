@@ -12,9 +12,9 @@ from typing import Any
 
 from sqlmodel import Session
 
-from app.accounts.permissions import Permission, Role, can
 from app.actors import Actor
 from app.clock import Clock
+from app.permissions import Permission, Role, can
 from app.reporting import history, reopen_reads
 from app.reporting.models import SubmissionStatus
 from app.reporting.reopen_models import REOPEN_STATUS_LABELS, ReopenRequestRead, ReopenStatus

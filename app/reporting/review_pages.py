@@ -15,12 +15,12 @@ from fastapi.responses import HTMLResponse, Response
 
 from app import forms
 from app.accounts.dependencies import WebUser
-from app.accounts.permissions import Permission, can
 from app.clock import ClockDep
 from app.db import SessionDep
 from app.errors import AppError, Forbidden, NotFound
 from app.names import names_of
 from app.periods import Period
+from app.permissions import Permission, can
 from app.reminders import returns
 from app.reporting import flags, history, reopen_view
 from app.reporting import service as reporting_service

@@ -8,13 +8,13 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from app.accounts.permissions import Permission, authorize
 from app.actors import Actor
 from app.audit import service as audit
 from app.audit.models import AuditAction
 from app.clock import Clock
 from app.errors import Conflict, FieldError, Invalid, NotFound
 from app.kpis.models import Domain, Indicator
+from app.permissions import Permission, authorize
 from app.plans import service as plan_service
 from app.plans.models import Plan
 from app.reporting.rules import (

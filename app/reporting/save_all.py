@@ -15,13 +15,13 @@ from typing import Any
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
-from app.accounts.permissions import Permission, authorize
 from app.actors import Actor
 from app.clock import Clock
 from app.errors import AppError, Invalid
 from app.forms import app_error_messages, validate
 from app.kpis import service as kpi_service
 from app.kpis.models import ReadingSource, ReadingWrite
+from app.permissions import Permission, authorize
 from app.progress import service as progress_service
 from app.progress.models import ProgressWrite
 from app.schemas import StrictInput

@@ -13,10 +13,10 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from app.accounts.permissions import authorize_read
 from app.actors import Actor
 from app.clock import VIETNAM_TZ, Clock
 from app.periods import Period
+from app.permissions import authorize_read
 from app.plans import service as plan_service
 from app.plans.models import Plan
 from app.reporting import flags

@@ -14,13 +14,13 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from app.accounts.permissions import Permission, Role, authorize
 from app.actors import Actor
 from app.audit import service as audit
 from app.audit.models import AuditAction
 from app.clock import Clock
 from app.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
 from app.periods import Period
+from app.permissions import Permission, Role, authorize
 from app.plans import service as plan_service
 from app.plans.models import Plan
 from app.reminders import returns

@@ -12,12 +12,12 @@ from datetime import date
 
 from sqlmodel import Session
 
-from app.accounts.permissions import Permission, authorize_read, can
 from app.actors import Actor
 from app.clock import Clock
 from app.kpis import service as kpi_service
 from app.kpis.models import DomainRead, IndicatorRead, ReadingRead
 from app.periods import Granularity, Period
+from app.permissions import Permission, authorize_read, can
 from app.plans import service as plan_service
 from app.plans.models import AreaRead, AssignmentRead, Plan, TaskCadence
 from app.progress import service as progress_service

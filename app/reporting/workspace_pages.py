@@ -19,13 +19,13 @@ from sqlmodel import Session
 
 from app import forms
 from app.accounts.dependencies import WebIdentity, WebUser
-from app.accounts.permissions import Permission, can
 from app.clock import Clock, ClockDep
 from app.db import SessionDep
 from app.errors import AppError, Forbidden
 from app.kpis import service as kpi_service
 from app.kpis.models import ReadingSource, ReadingWrite
 from app.periods import Period
+from app.permissions import Permission, can
 from app.plans.models import TASK_ROLE_LABELS
 from app.progress import service as progress_service
 from app.progress.models import ProgressWrite

@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, select
 
-from app.accounts.permissions import Permission, authorize
 from app.actors import Actor
 from app.clock import VIETNAM_TZ, Clock
 from app.periods import Granularity, Period
+from app.permissions import Permission, authorize
 from app.plans import service as plan_service
 from app.plans.models import AssignmentRead, Plan, TaskCadence
 from app.progress import service as progress_service

@@ -8,9 +8,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.accounts.dependencies import WebUser
-from app.accounts.permissions import Permission, can
 from app.clock import ClockDep
 from app.db import SessionDep
+from app.permissions import Permission, can
 from app.reports import public, service
 from app.reports.content import ConsolidatedData
 from app.reports.labels import template_helpers

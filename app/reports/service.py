@@ -10,12 +10,12 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from app.accounts.models import User
-from app.accounts.permissions import Permission, authorize
 from app.actors import Actor
 from app.audit import service as audit
 from app.audit.models import AuditAction
 from app.clock import Clock
 from app.errors import Conflict, FieldError, NotFound
+from app.permissions import Permission, authorize
 from app.plans import service as plan_service
 from app.reports import data as report_data
 from app.reports.content import ConsolidatedData

@@ -7,11 +7,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from app.accounts.dependencies import CurrentActor
-from app.accounts.permissions import Permission, authorize
 from app.clock import ClockDep
 from app.db import SessionDep
 from app.dependencies import ScoredPeriodQuery
 from app.pagination import PagingDep
+from app.permissions import Permission, authorize
 from app.plans.api import PlanQuery
 from app.schemas import Page
 from app.scores import configuration, service, trends

@@ -13,12 +13,12 @@ from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from app.accounts.permissions import Permission, authorize
 from app.actors import Actor
 from app.audit import service as audit
 from app.audit.models import AuditAction
 from app.clock import Clock
 from app.errors import Conflict, FieldError
+from app.permissions import Permission, authorize
 from app.scores.models import (
     ScoringConfigChange,
     ScoringConfigOverride,

@@ -15,10 +15,10 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.accounts.dependencies import WebUser
-from app.accounts.permissions import Permission, can
 from app.clock import ClockDep
 from app.db import SessionDep
 from app.names import Names, NamesDep
+from app.permissions import Permission, can
 from app.plans.models import TASK_ROLE_LABELS
 from app.scores import charts, service, trends
 from app.scores.schemas import DATA_STATE_LABELS, Basis, IndicatorScore, UnitBreakdown

@@ -13,13 +13,13 @@ from collections.abc import Sequence
 
 from sqlmodel import Session, col, select
 
-from app.accounts.permissions import Permission, authorize_read, can
 from app.actors import Actor
 from app.clock import Clock
 from app.errors import Forbidden, Invalid, NotFound
 from app.kpis.indicators import get_indicator
 from app.kpis.models import Indicator
 from app.periods import Period, PeriodError
+from app.permissions import Permission, authorize_read, can
 from app.plans import service as plan_service
 from app.plans.models import Plan
 from app.scores import configuration, engine, queries

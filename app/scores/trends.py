@@ -11,13 +11,13 @@ from collections.abc import Sequence
 
 from sqlmodel import Session
 
-from app.accounts.permissions import authorize_read
 from app.actors import Actor
 from app.clock import Clock
 from app.errors import Invalid
 from app.kpis.models import Indicator
 from app.kpis.readings import parse_filter_period
 from app.periods import Period, periods_overlapping
+from app.permissions import authorize_read
 from app.scores import engine, queries
 from app.scores import indicators as indicator_scores
 from app.scores.engine import PeriodResult

@@ -22,7 +22,6 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from app.accounts.permissions import Permission, can
 from app.actors import Actor
 from app.audit import service as audit
 from app.audit.models import AuditAction
@@ -31,6 +30,7 @@ from app.errors import AppError, Conflict, FieldError, Forbidden, Invalid
 from app.kpis import service as kpi_service
 from app.kpis.models import Domain
 from app.periods import Granularity, Period, PeriodError
+from app.permissions import Permission, can
 from app.sipas.models import DossierForCode, IssuedCode, IssuedCodes, SurveyCode
 from app.units import service as unit_service
 from app.units.models import Unit

@@ -11,13 +11,13 @@ from dataclasses import replace
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from app.accounts.permissions import Permission, authorize, authorize_read, can
 from app.actors import Actor
 from app.audit import service as audit
 from app.audit.models import AuditAction
 from app.clock import Clock
 from app.errors import Invalid, NotFound
 from app.kpis.models import Domain
+from app.permissions import Permission, authorize, authorize_read, can
 from app.sipas.models import CommentRead, Response
 from app.sipas.service import (
     SipasFilters,

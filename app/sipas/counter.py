@@ -23,7 +23,7 @@ from app.sipas.config import formula
 from app.sipas.dependencies import code_settings, settings_of
 from app.sipas.models import DossierForCode
 from app.sipas.questionnaire import content_of, ensure_questionnaire
-from app.sipas.survey_screens import KIOSK_COOKIE, KIOSK_HOME
+from app.sipas.survey_screen_pages import KIOSK_COOKIE, KIOSK_HOME
 from app.templating import render
 
 router = APIRouter(include_in_schema=False)

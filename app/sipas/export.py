@@ -14,10 +14,10 @@ from collections import defaultdict
 from sqlmodel import Session, col, select
 from starlette.responses import Response as HttpResponse
 
-from app.accounts.permissions import Permission, authorize
 from app.actors import Actor
 from app.clock import Clock
 from app.kpis.models import Domain
+from app.permissions import Permission, authorize
 from app.sipas import service
 from app.sipas.models import Questionnaire, Rating, RatingKind, Response
 from app.units.models import Unit

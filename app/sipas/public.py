@@ -3,8 +3,8 @@
 Every screen is a POST of the same form: the answers so far travel as hidden fields, so nothing is
 stored before the citizen presses "Gửi phiếu", going back and forth loses nothing, and a browser's
 back button after sending finds a spent form token instead of the previous person's answers.
-The screens are drawn by ``app.sipas.survey_screens``; a receipt's code is taken in by
-``app.sipas.survey_start``.
+The screens are drawn by ``app.sipas.survey_screen_pages``; a receipt's code is taken in by
+``app.sipas.survey_start_pages``.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from app.sipas import access_log, collect, draft
 from app.sipas.collect import FormToken, SurveyAnswers
 from app.sipas.dependencies import survey_policy
 from app.sipas.questionnaire import QuestionnaireContent, content_of, get_version
-from app.sipas.survey_screens import (
+from app.sipas.survey_screen_pages import (
     KIOSK_HOME,
     SURVEY,
     THANKS,
@@ -37,7 +37,7 @@ from app.sipas.survey_screens import (
     steps_of,
     survey_domains,
 )
-from app.sipas.survey_start import exchange_code, forget_code, start_with_cookie
+from app.sipas.survey_start_pages import exchange_code, forget_code, start_with_cookie
 from app.templating import render
 
 public_router = APIRouter(include_in_schema=False)

@@ -16,12 +16,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from app.accounts.permissions import Permission, authorize
 from app.actors import SYSTEM, Actor
 from app.audit import service as audit
 from app.audit.models import AuditAction
 from app.clock import Clock
 from app.errors import Conflict, Invalid, NotFound, translate_validation_errors
+from app.permissions import Permission, authorize
 from app.schemas import Code, NonEmptyStr
 from app.sipas.index import FactorSpec
 from app.sipas.models import Questionnaire, QuestionnaireRead, QuestionnaireStatus

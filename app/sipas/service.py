@@ -16,7 +16,6 @@ from sqlalchemy import func
 from sqlalchemy import select as select_rows
 from sqlmodel import Session, col, select
 
-from app.accounts.permissions import Permission, authorize, authorize_read
 from app.actors import SYSTEM, Actor
 from app.clock import Clock
 from app.errors import Invalid, NotFound
@@ -30,6 +29,7 @@ from app.kpis.models import (
     ReadingWrite,
 )
 from app.periods import Period, PeriodError
+from app.permissions import Permission, authorize, authorize_read
 from app.plans import service as plan_service
 from app.sipas.config import formula
 from app.sipas.index import (

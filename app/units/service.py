@@ -9,12 +9,12 @@ from typing import Any
 from sqlalchemy import Column, func, or_
 from sqlmodel import Session, SQLModel, col, select
 
-from app.accounts.permissions import Permission, authorize
 from app.actors import Actor
 from app.audit import service as audit
 from app.audit.models import AuditAction
 from app.clock import Clock
 from app.errors import Conflict, FieldError, Invalid, NotFound
+from app.permissions import Permission, authorize
 from app.units.models import Unit, UnitCreate, UnitRead, UnitUpdate, contains_nul
 
 

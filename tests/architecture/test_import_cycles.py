@@ -1,12 +1,18 @@
-"""The packages of ``app/`` may not import each other in a circle, and the knot that exists must
-only shrink.
+"""The packages of ``app/`` may not import each other in a circle, a domain never imports the web
+layer, and the knot that remains must only shrink.
 
 Issue 15 found ten packages that reach each other through their imports (module-level and
 inside functions alike: an import moved into a function to dodge Python's import order is still
-a dependency). Untying it is a refactor of its own; until then this test is a ratchet. It walks
-every import of every module, builds the graph of packages (``app.kpis.service`` counts as
-``kpis``; the core modules directly under ``app/`` belong to no package and are free to be
-imported by all), and finds its strongly connected components:
+a dependency). The layers are core → domains → web (docs/architecture.md). A package holds both
+its domain modules (models, services) and its web modules (the routes: a module that declares an
+``APIRouter``, or is named ``api``, ``pages``, ``dependencies``, ``*_api``, ``*_routes``,
+``*_pages``; all of ``admin``). The graph therefore has two nodes per package, ``units`` and
+``units:web``: every package's routes depend on the accounts' request dependencies, which depend
+on the units a user belongs to; that is a layer above, not a circle. A cycle between any two nodes
+fails, and so does a domain module that imports a web module.
+
+The core modules directly under ``app/`` belong to no package and are free to be imported by all.
+Until the knot is untied this test is a ratchet:
 
 * a new edge inside a cycle (or a new cycle) fails: say in the change how it is avoided instead;
 * an edge of ``KNOWN_KNOT`` that no longer closes a cycle fails too, so the list is trimmed by
@@ -21,83 +27,94 @@ from pathlib import Path
 
 APP = Path(__file__).resolve().parents[2] / "app"
 
-#: Package → package imports that close a cycle, as measured on 2026-12-06 (issue 15).
+#: Node → node imports that close a cycle, as measured on 2026-12-07 (issue 15).
 KNOWN_KNOT: frozenset[tuple[str, str]] = frozenset(
     {
-        ("accounts", "audit"),
-        ("accounts", "integration"),
-        ("accounts", "units"),
-        ("audit", "accounts"),
-        # integration's edges, moved with the feeds to app/dossiers (issue 15)
-        ("dossiers", "accounts"),
-        ("dossiers", "audit"),
-        ("dossiers", "integration"),
         ("dossiers", "kpis"),
         ("dossiers", "plans"),
         ("dossiers", "reminders"),
         ("dossiers", "reporting"),
-        ("dossiers", "units"),
-        ("integration", "audit"),
-        ("kpis", "accounts"),
-        ("kpis", "audit"),
         ("kpis", "plans"),
         ("kpis", "reporting"),
-        ("kpis", "units"),
-        ("plans", "accounts"),
-        ("plans", "audit"),
         ("plans", "kpis"),
         ("plans", "progress"),
-        ("plans", "units"),
-        ("progress", "accounts"),
-        ("progress", "audit"),
         ("progress", "kpis"),
         ("progress", "plans"),
-        ("progress", "units"),
-        ("reminders", "accounts"),
-        ("reminders", "audit"),
         ("reminders", "plans"),
         ("reminders", "reporting"),
-        ("reminders", "units"),
-        ("reporting", "accounts"),
-        ("reporting", "audit"),
-        # the one edge that ties dossiers in: reporting shows metrics.conflict_note
         ("reporting", "dossiers"),
         ("reporting", "kpis"),
         ("reporting", "plans"),
         ("reporting", "progress"),
         ("reporting", "reminders"),
-        ("reporting", "units"),
-        ("units", "accounts"),
-        ("units", "audit"),
     }
 )
 
+_WEB_NAMES = frozenset({"api", "pages", "dependencies"})
+_WEB_SUFFIXES = ("_api", "_routes", "_pages")
 
-def _package(module: str) -> str | None:
+
+def _module_path(module: str) -> Path | None:
+    base = APP.parent.joinpath(*module.split("."))
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _declares_routes(path: Path) -> bool:
+    return "APIRouter(" in path.read_text(encoding="utf-8")
+
+
+def node_of(module: str) -> str | None:
+    """``kpis`` for a domain module of ``app/kpis``, ``kpis:web`` for its routes, ``None`` for a
+    core module (``app/formatting.py`` …) or anything not ours."""
     parts = module.split(".")
     if len(parts) < 2 or parts[0] != "app" or not (APP / parts[1]).is_dir():
-        return None  # a core module (app/formatting.py …) or not ours
-    return parts[1]
+        return None
+    package, leaf = parts[1], parts[-1]
+    path = _module_path(module)
+    web = (
+        package == "admin"
+        or leaf in _WEB_NAMES
+        or leaf.endswith(_WEB_SUFFIXES)
+        or (path is not None and _declares_routes(path))
+    )
+    return f"{package}:web" if web else package
 
 
-def package_graph() -> dict[str, set[str]]:
+def _imported(node: ast.AST) -> list[str]:
+    """The modules an import statement reaches: ``from app.kpis import readings`` is the module
+    ``app.kpis.readings``; ``from app.kpis.models import Indicator`` is ``app.kpis.models``."""
+    if isinstance(node, ast.Import):
+        return [alias.name for alias in node.names]
+    if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+        return [
+            f"{node.module}.{alias.name}"
+            if _module_path(f"{node.module}.{alias.name}") is not None
+            else node.module
+            for alias in node.names
+        ]
+    return []
+
+
+def import_graph() -> tuple[dict[str, set[str]], dict[tuple[str, str], set[str]]]:
+    """Node → nodes it imports, and for each edge the modules that make it."""
     edges: dict[str, set[str]] = defaultdict(set)
+    where: dict[tuple[str, str], set[str]] = defaultdict(set)
     for path in APP.rglob("*.py"):
-        module = ".".join(path.relative_to(APP.parent).with_suffix("").parts)
-        source = _package(module)
+        parts = path.relative_to(APP.parent).with_suffix("").parts
+        module = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        source = node_of(module)
         if source is None:
             continue
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            names: list[str] = []
-            if isinstance(node, ast.Import):
-                names = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-                names = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
-            for name in names:
-                target = _package(name)
+        for statement in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            for name in _imported(statement):
+                target = node_of(name)
                 if target is not None and target != source:
                     edges[source].add(target)
-    return edges
+                    where[(source, target)].add(module)
+    return edges, where
 
 
 def cycle_edges(edges: dict[str, set[str]]) -> set[tuple[str, str]]:
@@ -137,16 +154,34 @@ def cycle_edges(edges: dict[str, set[str]]) -> set[tuple[str, str]]:
     }
 
 
-def test_the_walk_sees_a_known_dependency() -> None:
-    """A guard against a walk that finds nothing (and so no cycles): the scores read readings."""
-    assert "kpis" in package_graph()["scores"]
+def test_the_walk_sees_a_known_dependency_and_the_layers() -> None:
+    """A guard against a walk that finds nothing (and so no cycles)."""
+    edges, _ = import_graph()
+    assert "kpis" in edges["scores"]
+    assert "accounts:web" in edges["kpis:web"]
+    assert node_of("app.kpis.readings") == "kpis"
+    assert node_of("app.reporting.workspace_routes") == "reporting:web"
+    assert node_of("app.formatting") is None
+
+
+def test_no_domain_module_imports_the_web_layer() -> None:
+    edges, where = import_graph()
+    upward = {
+        (source, target): sorted(where[(source, target)])
+        for source, targets in edges.items()
+        if not source.endswith(":web")
+        for target in targets
+        if target.endswith(":web")
+    }
+    assert not upward, f"domain modules importing routes (move what they share down): {upward}"
 
 
 def test_no_new_import_cycle_and_the_known_knot_only_shrinks() -> None:
-    found = cycle_edges(package_graph())
-    new = sorted(found - KNOWN_KNOT)
+    edges, where = import_graph()
+    found = cycle_edges(edges)
+    new = {edge: sorted(where[edge]) for edge in sorted(found - KNOWN_KNOT)}
     assert not new, (
-        f"new imports that close a cycle between packages: {new}. Depend on a lower layer "
+        f"new imports that close a cycle: {new}. Depend on a lower layer "
         "(a core module under app/, or a small module both packages may import) instead."
     )
     untied = sorted(KNOWN_KNOT - found)

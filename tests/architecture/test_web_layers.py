@@ -14,8 +14,8 @@ from pathlib import Path
 
 APP = Path(__file__).resolve().parents[2] / "app"
 
-#: (importer, imported) known on 2026-12-07; another helper's split of app/integration removes it.
-KNOWN: frozenset[tuple[str, str]] = frozenset({("app.integration.pages", "app.integration.api")})
+#: (importer, imported) pairs still to remove: none since app/integration was split (2026-12-07).
+KNOWN: frozenset[tuple[str, str]] = frozenset()
 
 
 def _modules() -> dict[str, ast.Module]:

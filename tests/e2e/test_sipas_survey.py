@@ -15,7 +15,7 @@ from app.accounts.auth import Actor
 from app.clock import FixedClock
 from app.sipas import kiosks
 from app.sipas.models import Rating, Response
-from app.sipas.survey_screens import KIOSK_COOKIE
+from app.sipas.survey_screen_pages import KIOSK_COOKIE
 from tests.conftest import TEST_SECRET, make_token, make_user
 from tests.e2e.conftest import LiveServer, Shots, login
 from tests.sipas.conftest import HAND_FIXTURE, add_answer

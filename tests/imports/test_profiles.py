@@ -11,7 +11,6 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlmodel import Session, select
 
-from app.accounts.permissions import Role
 from app.actors import Actor
 from app.audit.models import AuditEvent
 from app.clock import FixedClock
@@ -26,6 +25,7 @@ from app.imports.registry import import_file
 from app.imports.templates import ImportKind
 from app.integration.bulk import ImportOptions, ImportStatus, ImportSummary
 from app.integration.files import Upload
+from app.permissions import Role
 
 ADMIN = Actor(username="qt.admin", role=Role.ADMIN, unit_code=None, via="test")
 REPORTER = Actor(username="cb.ttpvhcc", role=Role.REPORTER, unit_code="ttpvhcc", via="test")

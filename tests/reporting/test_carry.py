@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session
 
-from app.accounts.permissions import Role
 from app.actors import Actor
 from app.clock import FixedClock
 from app.errors import Conflict, Forbidden
+from app.permissions import Role
 from app.reporting import carry, save_all, workspace
 from app.reporting import service as reporting_service
 

@@ -9,7 +9,6 @@ from datetime import date
 import pytest
 from sqlmodel import Session, col, select
 
-from app.accounts.permissions import Role
 from app.actors import Actor
 from app.audit.models import AuditEvent
 from app.clock import FixedClock
@@ -17,6 +16,7 @@ from app.errors import Conflict, Forbidden, Invalid
 from app.kpis.models import Reading, ReadingSource, ReadingWrite
 from app.kpis.readings import upsert_reading
 from app.periods import Period
+from app.permissions import Role
 from app.plans import service as plan_service
 from app.plans.models import Assignment
 from app.progress.models import ProgressUpdate

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session, select
 
-from app.accounts.permissions import Role
 from app.actors import Actor
 from app.audit.models import AuditEvent
 from app.clock import FixedClock
 from app.errors import Forbidden
+from app.permissions import Role
 from app.progress import service as progress_service
 from app.reporting import save_all
 from app.reporting import service as reporting_service

@@ -22,7 +22,7 @@ from uvicorn.logging import AccessFormatter
 from app.sipas import codes
 from app.sipas.access_log import uvicorn_log_config
 from app.sipas.models import Response, SurveyCode
-from app.sipas.survey_start import CODE_COOKIE
+from app.sipas.survey_start_pages import CODE_COOKIE
 from tests.sipas.conftest import hidden_fields
 from tests.sipas.test_codes import DOSSIER, _issue
 

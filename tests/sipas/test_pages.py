@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 from app.accounts.models import User
 from app.clock import FixedClock
 from app.sipas.models import Kiosk
-from app.sipas.survey_screens import KIOSK_COOKIE
+from app.sipas.survey_screen_pages import KIOSK_COOKIE
 from tests.conftest import make_user
 from tests.sipas.conftest import HAND_FIXTURE, add_answer, hidden
 

@@ -13,7 +13,7 @@ from sqlmodel import Session, func, select
 from app.clock import FixedClock
 from app.sipas import collect, kiosks
 from app.sipas.models import Rating, Response
-from app.sipas.survey_screens import KIOSK_COOKIE
+from app.sipas.survey_screen_pages import KIOSK_COOKIE
 from tests.conftest import TEST_SECRET, make_user
 from tests.sipas.conftest import hidden, hidden_fields
 

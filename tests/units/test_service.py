@@ -139,7 +139,7 @@ def test_delete_refuses_a_unit_only_an_account_points_at(
     report, a coordination reply …) reached the database's constraint and answered 500."""
     from app.accounts import service as account_service
     from app.accounts.models import UserCreate
-    from app.accounts.permissions import Role
+    from app.permissions import Role
 
     make(seeded, clock, "to-tk", parent="phu-dinh")
     account_service.create_user(

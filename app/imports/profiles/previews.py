@@ -11,7 +11,6 @@ from pydantic import BaseModel
 from pydantic import Field as PydanticField
 from sqlmodel import Session
 
-from app.accounts.permissions import Permission, authorize
 from app.actors import Actor
 from app.clock import Clock
 from app.dossiers import rows as dossier_rows
@@ -26,6 +25,7 @@ from app.integration.files import (
     upload_from_bytes,
     upload_from_file,
 )
+from app.permissions import Permission, authorize
 
 
 class PreviewColumn(BaseModel):

@@ -8,7 +8,6 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from app.accounts.permissions import Permission, authorize
 from app.actors import Actor
 from app.audit import service as audit
 from app.audit.models import AuditAction
@@ -24,6 +23,7 @@ from app.imports.profiles.models import (
     ProfileUpdate,
     fold,
 )
+from app.permissions import Permission, authorize
 
 
 def _shipped() -> dict[str, dict[str, Any]]:

@@ -20,7 +20,6 @@ from typing import IO
 
 from sqlmodel import Session, col, select
 
-from app.accounts.permissions import Permission, authorize, authorize_read, readable_unit
 from app.actors import Actor
 from app.audit import service as audit
 from app.audit.models import AuditAction
@@ -29,6 +28,7 @@ from app.config import Settings
 from app.errors import AppError, Conflict, Invalid, NotFound
 from app.kpis.lookups import Lookups
 from app.periods import Granularity, Period
+from app.permissions import Permission, authorize, authorize_read, readable_unit
 from app.plans import service as plan_service
 from app.plans.models import Assignment
 from app.progress.evidence import files

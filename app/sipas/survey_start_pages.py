@@ -18,7 +18,7 @@ from app.sipas.collect import SurveyAnswers
 from app.sipas.dependencies import settings_of, survey_policy
 from app.sipas.models import Kiosk
 from app.sipas.questionnaire import QuestionnaireContent, content_of, ensure_questionnaire
-from app.sipas.survey_screens import (
+from app.sipas.survey_screen_pages import (
     KIOSK_HOME,
     SURVEY,
     message_page,
