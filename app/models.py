@@ -12,12 +12,12 @@ from app.progress.evidence.models import EvidenceItem
 from app.progress.models import ProgressUpdate
 from app.reminders.models import Notification, Reminder, ReminderDelivery
 from app.reporting.coordination_models import CoordinationReply
-from app.reporting.models import Submission
 from app.reporting.reopen_models import ReopenRequest
 from app.reporting.rules import ValidationRule
 from app.reports.models import ReportConfig, ReportSnapshot
 from app.scores.models import ScoringConfigOverride
 from app.sipas.models import Kiosk, Questionnaire, Rating, Response, SpentForm, SurveyCode, Throttle
+from app.submissions.models import Submission
 from app.units.models import Unit
 
 __all__ = [

@@ -54,8 +54,8 @@ from app.kpis.models import Domain, Indicator, Reading
 from app.main import create_app
 from app.plans.models import Assignment, AssignmentCoordinator, Plan
 from app.progress.models import ProgressUpdate
-from app.reporting.models import Submission
 from app.seed import service as seed_service
+from app.submissions.models import Submission
 from app.units.models import Unit
 
 TODAY = date(2026, 1, 20)

@@ -22,8 +22,8 @@ from app.exports.writers import Column, Kind
 from app.kpis import service as kpi_service
 from app.progress import service as progress_service
 from app.reporting import service as reporting_service
-from app.reporting.models import SubmissionStatus
 from app.scores import service as score_service
+from app.submissions.models import SubmissionStatus
 
 PAGE = 1000
 

@@ -19,7 +19,7 @@ from app.kpis.models import Domain, Indicator
 from app.permissions import Permission, authorize
 from app.plans import service as plan_service
 from app.plans.models import Assignment, Plan, TaskCadence
-from app.reporting import service as reporting_service
+from app.submissions import lock as period_lock
 from app.units import service as unit_service
 from app.units.models import Unit
 
@@ -247,7 +247,7 @@ class Lookups:
             return  # open, as found before
         self._cached(
             key,
-            reporting_service.ensure_open,
+            period_lock.ensure_open,
             db_session=self.db_session,
             plan=plan,
             unit=unit,

@@ -37,7 +37,7 @@ from app.periods import Period, PeriodError
 from app.permissions import Permission, authorize, authorize_read
 from app.plans import service as plan_service
 from app.plans.models import Plan
-from app.reporting import service as reporting_service
+from app.submissions import lock as period_lock
 from app.units import service as unit_service
 from app.units.models import Unit
 from app.versioning import WriteAction, update_versioned
@@ -201,7 +201,7 @@ def delete_reading(
     plan = db_session.get(Plan, indicator.plan_id) if indicator is not None else None
     unit = db_session.get(Unit, row.unit_id)
     assert plan is not None and unit is not None  # foreign keys: a reading's rows exist
-    reporting_service.ensure_open(db_session=db_session, plan=plan, unit=unit, period=row.period)
+    period_lock.ensure_open(db_session=db_session, plan=plan, unit=unit, period=row.period)
     db_session.delete(row)
     _audit_reading(db_session, actor, clock, AuditAction.DELETE, before, None)
     db_session.commit()

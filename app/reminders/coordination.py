@@ -29,7 +29,7 @@ from app.reminders.models import (
 from app.reminders.recipients import recipients_for
 from app.reminders.workdays import WorkingCalendar
 from app.reporting import coordination
-from app.reporting.models import SubmissionRead, SubmissionStatus
+from app.submissions.models import SubmissionRead, SubmissionStatus
 from app.units.models import Unit
 
 #: The e-mail's call to action.

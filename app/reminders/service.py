@@ -41,7 +41,7 @@ from app.reminders.sending import send_pending
 from app.reminders.workdays import WorkingCalendar, load_calendar
 from app.reporting import service as reporting_service
 from app.reporting import workspace
-from app.reporting.models import SubmissionRead, SubmissionStatus
+from app.submissions.models import SubmissionRead, SubmissionStatus
 from app.units.models import Unit
 
 #: Periods a pass looks back over: the current one and the two before (enough for "after 3").

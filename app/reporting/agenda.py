@@ -18,8 +18,8 @@ from app.clock import Clock
 from app.periods import Period
 from app.permissions import Permission, can
 from app.reporting import service as reporting_service
-from app.reporting.models import SubmissionRead, SubmissionStatus, Timeliness
 from app.reporting.outliers import Thresholds
+from app.submissions.models import SubmissionRead, SubmissionStatus, Timeliness
 
 #: The order of the list: what someone asked the unit to fix first, the newest duty last.
 ORDER = ("returned", "reopened", "overdue", "upcoming", "waiting")

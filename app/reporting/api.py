@@ -12,8 +12,8 @@ from app.db import SessionDep
 from app.pagination import PagingDep
 from app.reminders import returns
 from app.reporting import flags, service
-from app.reporting.models import SubmissionAction, SubmissionRead, SubmissionStatus
 from app.schemas import Page
+from app.submissions.models import SubmissionAction, SubmissionRead, SubmissionStatus
 
 router = APIRouter(prefix="/submissions", tags=["submissions"])
 

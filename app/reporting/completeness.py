@@ -13,7 +13,7 @@ from app.periods import Period
 from app.permissions import Permission, authorize
 from app.plans import service as plan_service
 from app.reporting import service as reporting_service
-from app.reporting.models import SubmissionRead, SubmissionStatus, Timeliness
+from app.submissions.models import SubmissionRead, SubmissionStatus, Timeliness
 from app.textsort import vi_sort_key
 from app.units.models import Unit
 

@@ -32,8 +32,8 @@ from app.reporting.coordination_models import (
     LeadUpdate,
     TaskCoordinationRead,
 )
-from app.reporting.lock import report_period_of
-from app.reporting.models import Submission, SubmissionStatus
+from app.submissions.lock import report_period_of
+from app.submissions.models import Submission, SubmissionStatus
 from app.units import service as unit_service
 from app.units.models import Unit
 

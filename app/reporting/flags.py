@@ -49,10 +49,10 @@ from app.reporting.flag_figures import (
     history_of,
     load,
 )
-from app.reporting.models import SubmissionRead, SubmissionStatus
 from app.reporting.outliers import Basis, Thresholds
 from app.reporting.rules import FIELD_LABELS, Figures, Severity
 from app.schemas import ReadModel
+from app.submissions.models import SubmissionRead, SubmissionStatus
 from app.units import service as unit_service
 from app.units.models import Unit
 

@@ -16,7 +16,7 @@ from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
 from app.audit.models import AuditEvent
-from app.reporting.models import SubmissionStatus
+from app.submissions.models import SubmissionStatus
 
 
 @dataclass(frozen=True)

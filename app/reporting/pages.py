@@ -21,7 +21,7 @@ from app.reporting import (
     submission_pages,
     workspace_pages,
 )
-from app.reporting.models import STATUS_LABELS
+from app.submissions.models import STATUS_LABELS
 from app.templating import render
 
 _overview = APIRouter(include_in_schema=False)

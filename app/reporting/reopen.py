@@ -26,7 +26,6 @@ from app.periods import Period
 from app.permissions import Permission, Role, authorize
 from app.plans.models import Plan
 from app.reporting import reopen_messages, transitions
-from app.reporting.models import STATUS_LABELS, SubmissionStatus
 from app.reporting.reopen_models import (
     MAX_TEXT,
     ReopenRequest,
@@ -41,6 +40,7 @@ from app.reporting.reopen_reads import (
     submission_of,
     target_of,
 )
+from app.submissions.models import STATUS_LABELS, SubmissionStatus
 from app.units.models import Unit
 
 ENTITY = "reopen_request"

@@ -17,8 +17,8 @@ from app.periods import Period
 from app.permissions import authorize_read
 from app.plans import service as plan_service
 from app.plans.models import Plan
-from app.reporting.models import Submission
 from app.reporting.reopen_models import ReopenRequest, ReopenRequestRead, ReopenStatus
+from app.submissions.models import Submission
 from app.units import service as unit_service
 from app.units.models import Unit
 

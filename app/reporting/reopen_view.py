@@ -16,8 +16,8 @@ from app.actors import Actor
 from app.clock import Clock
 from app.permissions import Permission, Role, can
 from app.reporting import history, reopen_reads
-from app.reporting.models import SubmissionStatus
 from app.reporting.reopen_models import REOPEN_STATUS_LABELS, ReopenRequestRead, ReopenStatus
+from app.submissions.models import SubmissionStatus
 
 
 @dataclass

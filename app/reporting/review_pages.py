@@ -24,8 +24,8 @@ from app.permissions import Permission, can
 from app.reminders import returns
 from app.reporting import flags, history, reopen_view
 from app.reporting import service as reporting_service
-from app.reporting.models import STATUS_LABELS, SubmissionAction, SubmissionStatus
 from app.reporting.workspace_pages import UnitPage, UnitPageDep, report_flags
+from app.submissions.models import STATUS_LABELS, SubmissionAction, SubmissionStatus
 from app.templating import render
 
 router = APIRouter(include_in_schema=False)

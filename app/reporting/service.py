@@ -20,8 +20,6 @@ from app.permissions import authorize_read
 from app.plans import service as plan_service
 from app.plans.models import Plan
 from app.reporting import flags
-from app.reporting.lock import ensure_open, submission_row
-from app.reporting.models import Submission, SubmissionRead, SubmissionStatus
 from app.reporting.submission_state import (
     due_date_for,
     is_counted,
@@ -30,6 +28,8 @@ from app.reporting.submission_state import (
     timeliness_of,
 )
 from app.reporting.transitions import act, approve, reopen, submit
+from app.submissions.lock import ensure_open, submission_row
+from app.submissions.models import Submission, SubmissionRead, SubmissionStatus
 from app.units import service as unit_service
 from app.units.models import Unit
 

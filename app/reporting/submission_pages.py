@@ -13,7 +13,6 @@ from app import forms
 from app.errors import AppError, Invalid
 from app.reporting import flags, workspace
 from app.reporting import service as reporting_service
-from app.reporting.models import SubmissionAction
 from app.reporting.workspace_pages import (
     UnitPage,
     UnitPageDep,
@@ -21,6 +20,7 @@ from app.reporting.workspace_pages import (
     page_context,
     report_flags,
 )
+from app.submissions.models import SubmissionAction
 from app.templating import render
 
 router = APIRouter(include_in_schema=False)

@@ -12,7 +12,7 @@ from app.clock import VIETNAM_TZ, Clock
 from app.periods import Granularity, Period
 from app.plans import service as plan_service
 from app.plans.models import Plan
-from app.reporting.models import Submission, SubmissionRead, SubmissionStatus, Timeliness
+from app.submissions.models import Submission, SubmissionRead, SubmissionStatus, Timeliness
 from app.units.models import Unit
 
 _GRANULARITY_KEY = {Granularity.MONTH: "month", Granularity.QUARTER: "quarter"}

@@ -25,9 +25,9 @@ from app.plans import service as plan_service
 from app.plans.models import Plan
 from app.reminders import returns
 from app.reporting import flags
-from app.reporting.lock import submission_row
-from app.reporting.models import STATUS_LABELS, Submission, SubmissionRead, SubmissionStatus
 from app.reporting.submission_state import parse_period, read_submission
+from app.submissions.lock import submission_row
+from app.submissions.models import STATUS_LABELS, Submission, SubmissionRead, SubmissionStatus
 from app.units import service as unit_service
 from app.units.models import Unit
 

@@ -24,11 +24,12 @@ from app.progress import service as progress_service
 from app.progress.evidence import service as evidence_service
 from app.progress.evidence.models import EvidenceRead
 from app.progress.models import ProgressRead
-from app.reporting import coordination, lock
+from app.reporting import coordination
 from app.reporting import service as reporting_service
 from app.reporting.coordination_models import CoordinatingTaskRead, LeadCoordinationRead
-from app.reporting.models import SubmissionRead, SubmissionStatus
 from app.scoring import rules
+from app.submissions import lock
+from app.submissions.models import SubmissionRead, SubmissionStatus
 from app.units import service as unit_service
 from app.units.models import Unit
 

@@ -30,8 +30,8 @@ from app.plans.models import TASK_ROLE_LABELS
 from app.progress import service as progress_service
 from app.progress.models import ProgressWrite
 from app.reporting import carry, flags, reopen_view, save_all, workspace
-from app.reporting.models import STATUS_LABELS
 from app.reporting.workspace import Workspace
+from app.submissions.models import STATUS_LABELS
 from app.templating import is_partial_request, render
 
 router = APIRouter(include_in_schema=False)

@@ -25,7 +25,6 @@ from app.plans import service as plan_service
 from app.plans.models import AssignmentRead, Plan, TaskCadence
 from app.progress import service as progress_service
 from app.reporting import service as reporting_service
-from app.reporting.models import Timeliness
 from app.reports.content import (
     AreaSection,
     ConsolidatedData,
@@ -41,6 +40,7 @@ from app.reports.models import DEFAULT_RECIPIENTS, ReportConfig, ReportConfigRea
 from app.reports.monthly import QuarterState, quarter_state
 from app.scores import service as score_service
 from app.scores.schemas import Basis, IndicatorScore, ScoreSummary
+from app.submissions.models import Timeliness
 from app.textsort import vi_sort_key
 from app.units.models import Unit
 

@@ -18,9 +18,9 @@ from app.actors import SYSTEM
 from app.clock import VIETNAM_TZ, Clock
 from app.plans import service as plan_service
 from app.reporting import service as reporting_service
-from app.reporting.models import SubmissionStatus
 from app.scores import service as score_service
 from app.scores.schemas import ScoreSummary
+from app.submissions.models import SubmissionStatus
 
 
 @dataclass

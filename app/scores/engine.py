@@ -19,7 +19,6 @@ from sqlmodel import Session
 from app.periods import Period
 from app.plans.models import Area
 from app.reporting import service as reporting_service
-from app.reporting.models import SubmissionStatus
 from app.scores import indicators as indicator_scores
 from app.scores import queries
 from app.scores.frame import Frame, plain
@@ -35,6 +34,7 @@ from app.scores.schemas import (
     TaskUsed,
 )
 from app.scoring import rules
+from app.submissions.models import SubmissionStatus
 from app.units.models import Unit
 
 NO_DATA = "Kỳ này chưa có số liệu nào (chỉ tiêu, tiến độ hay báo cáo): chưa chấm điểm."

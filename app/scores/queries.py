@@ -25,7 +25,7 @@ from sqlmodel import Session, col, select
 
 from app.kpis.models import Reading
 from app.progress.models import ProgressUpdate
-from app.reporting.models import Submission
+from app.submissions.models import Submission
 from app.units.models import Unit
 
 

@@ -11,13 +11,13 @@ import sys
 def test_the_lock_loads_no_service() -> None:
     """Imported alone, in a fresh interpreter, the lock brings no service module with it."""
     code = (
-        "import sys, app.reporting.lock\n"
+        "import sys, app.submissions.lock\n"
         "print('\\n'.join(m for m in sys.modules if m.startswith('app.')))\n"
     )
     loaded = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.split()
-    assert "app.reporting.lock" in loaded
+    assert "app.submissions.lock" in loaded
     services = [
         m for m in loaded if m.rsplit(".", 1)[-1] in {"service", "services", "api", "pages"}
     ]

@@ -18,8 +18,8 @@ from app.reminders import returns
 from app.reminders.models import Notification, Reminder
 from app.reporting import history, lock, reopen
 from app.reporting import service as reporting_service
-from app.reporting.models import Submission
 from app.reporting.reopen_models import ReopenRequest
+from app.submissions.models import Submission
 from app.units.models import Unit
 from tests.conftest import make_user
 

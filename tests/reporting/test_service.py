@@ -10,7 +10,7 @@ from sqlmodel import Session
 from app.periods import Period
 from app.plans import service as plan_service
 from app.reporting import service
-from app.reporting.models import Timeliness
+from app.submissions.models import Timeliness
 
 
 @pytest.mark.parametrize(

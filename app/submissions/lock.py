@@ -16,7 +16,7 @@ from app.errors import Conflict
 from app.names import names_for
 from app.periods import Period, PeriodError, ReportingCalendar
 from app.plans.models import Plan
-from app.reporting.models import Submission, SubmissionStatus
+from app.submissions.models import Submission, SubmissionStatus
 from app.units.models import Unit
 
 #: The statuses in which a unit's data for the period cannot change.
