@@ -22,7 +22,8 @@ from app.dossiers.models import (
     FeedbackRead,
 )
 from app.errors import NotFound
-from app.kpis import service as kpi_service
+from app.kpis import domains as kpi_domains
+from app.kpis import readings as kpi_readings
 from app.kpis.models import Domain, Indicator, Reading, ReadingRead, ReadingSource
 from app.permissions import authorize_read
 from app.units import service as unit_service
@@ -89,15 +90,15 @@ def dossier_query(
             Dossier.unit_id == unit_service.get_by_code(db_session=db_session, code=unit).id
         )
     if filters.domain:
-        domain = kpi_service.get_domain(db_session=db_session, code=filters.domain)
+        domain = kpi_domains.get_domain(db_session=db_session, code=filters.domain)
         query = query.where(Dossier.domain_id == domain.id)
     if filters.period:
-        p = kpi_service.parse_filter_period(filters.period, "period")
+        p = kpi_readings.parse_filter_period(filters.period, "period")
         query = query.where(
             col(Dossier.received_on) >= p.start_date, col(Dossier.received_on) <= p.end_date
         )
     if filters.completed_period:
-        p = kpi_service.parse_filter_period(filters.completed_period, "completed_period")
+        p = kpi_readings.parse_filter_period(filters.completed_period, "completed_period")
         query = query.where(
             col(Dossier.completed_on) >= p.start_date, col(Dossier.completed_on) <= p.end_date
         )
@@ -158,7 +159,7 @@ def list_feedback(
             Feedback.unit_id == unit_service.get_by_code(db_session=db_session, code=unit).id
         )
     if filters.period:
-        p = kpi_service.parse_filter_period(filters.period, "period")
+        p = kpi_readings.parse_filter_period(filters.period, "period")
         query = query.where(
             col(Feedback.resolved_on) >= p.start_date, col(Feedback.resolved_on) <= p.end_date
         )

@@ -20,7 +20,9 @@ from app.dossiers.metrics import (
     format_figure,
 )
 from app.errors import AppError
-from app.kpis import service as kpi_service
+from app.kpis import reading_rules as reading_rules
+from app.kpis import readings as kpi_readings
+from app.kpis import store as reading_store
 from app.kpis.lookups import Lookups
 from app.kpis.models import (
     Disaggregation,
@@ -58,7 +60,7 @@ def recompute(
     are told (``notify_units``).
     """
     metrics = _tracked_metrics(lookups, plan, feed)
-    planned: list[kpi_service.PlannedReading] = []
+    planned: list[reading_rules.PlannedReading] = []
     restored: list[ReadingRead] = []
     for unit_id, period_text in sorted(pairs):
         unit = db_session.get(Unit, unit_id)
@@ -76,7 +78,7 @@ def recompute(
             )
             planned += more
             restored += gone
-    kpi_service.apply_readings(
+    reading_store.apply_readings(
         db_session=db_session, actor=actor, clock=lookups.clock, planned=planned
     )
     changed = [
@@ -117,7 +119,7 @@ def _plan_metric(
     indicator: Indicator,
     unit: Unit,
     period_text: str,
-) -> tuple[list[kpi_service.PlannedReading], list[ReadingRead]]:
+) -> tuple[list[reading_rules.PlannedReading], list[ReadingRead]]:
     """One metric of one unit and period: the groups that lost their records lose their computed
     reading (deleted now, the unit's own figure restored), the others are planned."""
     assert unit.id is not None
@@ -137,7 +139,7 @@ def _plan_metric(
         )
     ).all()
     stale = [r for r in computed if r.domain_id not in groups]
-    restored = kpi_service.delete_computed_readings(
+    restored = kpi_readings.delete_computed_readings(
         db_session=db_session, actor=actor, clock=lookups.clock, rows=stale
     )
     planned = []
@@ -153,19 +155,19 @@ def _plan_metric(
             plan=plan.code,
         )
         planned.append(
-            kpi_service.plan_reading(
+            kpi_readings.plan_reading(
                 lookups=lookups, actor=actor, data=data, source=ReadingSource.COMPUTED
             )
         )
     return planned, restored
 
 
-def _value_moved(planned: kpi_service.PlannedReading) -> bool:
+def _value_moved(planned: reading_rules.PlannedReading) -> bool:
     before = planned.existing.value if planned.existing is not None else None
     return figures_differ(before, planned.fields["value"])
 
 
-def _key_text(planned: kpi_service.PlannedReading) -> str:
+def _key_text(planned: reading_rules.PlannedReading) -> str:
     indicator, unit, domain = planned.codes
     return f"{indicator}/{unit}/{planned.key[2]}/{domain or '-'}"
 
@@ -175,7 +177,7 @@ def notify_units(
     db_session: Session,
     clock: Clock,
     feed: Feed,
-    changed: Sequence[kpi_service.PlannedReading],
+    changed: Sequence[reading_rules.PlannedReading],
     restored: Sequence[ReadingRead],
 ) -> int:
     """One in-app notification per unit and period to the unit's reporters, listing the figures

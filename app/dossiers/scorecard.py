@@ -27,7 +27,7 @@ from app.dossiers.counters import metric_groups
 from app.dossiers.metrics import METRICS_BY_CODE, Feed, rate
 from app.errors import AppError, Invalid
 from app.formatting import format_number
-from app.kpis import service as kpi_service
+from app.kpis import indicators as kpi_indicators
 from app.kpis.models import Indicator, Reading
 from app.periods import Granularity, Period, PeriodError
 from app.permissions import authorize_read
@@ -241,7 +241,7 @@ def _metric_score(
         source_label = _FEED_SOURCE[METRICS_BY_CODE[name].feed]
     else:
         try:
-            indicator = kpi_service.get_indicator(db_session=db_session, plan=plan, code=name)
+            indicator = kpi_indicators.get_indicator(db_session=db_session, plan=plan, code=name)
             source_label = f"Chỉ tiêu: {indicator.name}"
         except AppError:
             indicator, source_label = None, "Chưa có nguồn số liệu"

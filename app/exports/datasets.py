@@ -19,7 +19,7 @@ from app.dossiers import lists
 from app.dossiers.models import DossierStatus
 from app.errors import Invalid
 from app.exports.writers import Column, Kind
-from app.kpis import service as kpi_service
+from app.kpis import readings as kpi_readings
 from app.progress import service as progress_service
 from app.reporting import service as reporting_service
 from app.scores import service as score_service
@@ -130,11 +130,11 @@ class Query:
 
 
 def _readings(q: Query) -> Iterator[Any]:
-    rf = kpi_service.ReadingFilters(
+    rf = kpi_readings.ReadingFilters(
         **_pick(q.filters, "indicator unit period period_from period_to domain plan")
     )
     return _paged(
-        lambda limit, offset: kpi_service.list_readings(
+        lambda limit, offset: kpi_readings.list_readings(
             db_session=q.db_session, actor=q.actor, filters=rf, limit=limit, offset=offset
         )
     )

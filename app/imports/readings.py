@@ -1,6 +1,6 @@
 """The importers of readings and progress reports: the single writes' rules, for a whole file.
 
-Each row goes through ``kpi_service.plan_reading`` / ``progress_service.plan_progress``, the very
+Each row goes through ``kpi_readings.plan_reading`` / ``progress_service.plan_progress``, the very
 functions behind ``PUT /readings`` and ``PUT /progress``, so a file is refused row by row with the
 messages those endpoints give; the writes then happen in one transaction, chunk by chunk, with
 one audit row per changed row (``via="import"``) and none for an unchanged one.
@@ -19,7 +19,8 @@ from app.clock import Clock
 from app.errors import AppError
 from app.integration.bulk import Outcome
 from app.integration.files import Upload
-from app.kpis import service as kpi_service
+from app.kpis import reading_rules as reading_rules
+from app.kpis import store as reading_store
 from app.kpis.lookups import Lookups
 from app.kpis.models import ReadingSource, ReadingWrite
 from app.periods import Period, PeriodError
@@ -151,24 +152,24 @@ class ReadingImporter(_KeyedImporter):
     def parse(self, values: dict[str, Any]) -> ReadingWrite:
         return ReadingWrite.model_validate(_lower_codes(values, _READING_CODES))
 
-    def check(self, data: ReadingWrite) -> tuple[Any, kpi_service.CheckedReading]:
-        checked = kpi_service.check_reading(
+    def check(self, data: ReadingWrite) -> tuple[Any, reading_rules.CheckedReading]:
+        checked = reading_rules.check_reading(
             lookups=self.lookups, actor=self.actor, data=data, source=ReadingSource.IMPORT
         )
         return checked.key, checked
 
     def find(self, keys: list[Any]) -> dict[Any, Any]:
-        return kpi_service.find_readings(db_session=self.db_session, keys=keys)
+        return reading_store.find_readings(db_session=self.db_session, keys=keys)
 
-    def decide(self, checked: kpi_service.CheckedReading, existing: Any) -> Any:
-        decided = kpi_service.decide_reading(checked, existing)
+    def decide(self, checked: reading_rules.CheckedReading, existing: Any) -> Any:
+        decided = reading_rules.decide_reading(checked, existing)
         if decided.conflict:  # kept as the unit's figure; the computed one still counts
             indicator, unit, domain = decided.codes
             self.conflict_keys.append(f"{indicator}/{unit}/{decided.key[2]}/{domain or '-'}")
         return decided
 
     def apply(self, planned: list[Any]) -> None:
-        kpi_service.apply_readings(
+        reading_store.apply_readings(
             db_session=self.db_session,
             actor=self.actor,
             clock=self.clock,

@@ -36,17 +36,18 @@ _FLAGS = ("rescheduled", "fully_online", "digitized", "e_result", "reused_data",
 
 def _choices(db_session: Session, clock: Clock) -> dict[str, list[str]]:
     """Each field with a closed list, and the codes it may take today."""
-    from app.kpis import service as kpi_service
+    from app.kpis import domains as kpi_domains
+    from app.kpis import indicators as kpi_indicators
     from app.plans import service as plan_service
     from app.units import service as unit_service
 
     units, _ = unit_service.list_units(
         db_session=db_session, active=True, parent=None, q=None, limit=1000, offset=0
     )
-    indicators, _ = kpi_service.list_indicators(
+    indicators, _ = kpi_indicators.list_indicators(
         db_session=db_session, plan_code=None, area=None, unit=None, limit=1000, offset=0
     )
-    domains = kpi_service.list_domains(db_session=db_session, active=True)
+    domains = kpi_domains.list_domains(db_session=db_session, active=True)
     plan = plan_service.get_plan(db_session=db_session, code=None)
     periods = plan_service.calendar_for(plan).periods(until=clock.today())
     flags = ["có", "không"]

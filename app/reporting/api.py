@@ -11,7 +11,7 @@ from app.clock import ClockDep
 from app.db import SessionDep
 from app.pagination import PagingDep
 from app.reminders import returns
-from app.reporting import flags, service
+from app.reporting import flags, service, transitions
 from app.schemas import Page
 from app.submissions.models import SubmissionAction, SubmissionRead, SubmissionStatus
 
@@ -90,7 +90,7 @@ def act_on_submission(
 
     A submitted report's data is locked until review (writes answer 409 `period_locked`); a
     return or reopen notifies the unit's reporters in the app, and by e-mail when configured."""
-    result = service.act(
+    result = transitions.act(
         action=action,
         db_session=db_session,
         actor=actor,

@@ -22,7 +22,7 @@ from app.names import names_of
 from app.periods import Period
 from app.permissions import Permission, can
 from app.reminders import returns
-from app.reporting import flags, history, reopen_view
+from app.reporting import flags, history, reopen_view, transitions
 from app.reporting import service as reporting_service
 from app.reporting.workspace_pages import UnitPage, UnitPageDep, report_flags
 from app.submissions.models import STATUS_LABELS, SubmissionAction, SubmissionStatus
@@ -165,7 +165,7 @@ def _review_act(
         settings = page.request.app.state.settings
         result = forms.try_write(
             page.db_session,
-            lambda: reporting_service.act(
+            lambda: transitions.act(
                 action=action,
                 db_session=page.db_session,
                 actor=page.identity.actor,

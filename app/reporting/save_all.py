@@ -19,7 +19,7 @@ from app.actors import Actor
 from app.clock import Clock
 from app.errors import AppError, Invalid
 from app.forms import app_error_messages, validate
-from app.kpis import service as kpi_service
+from app.kpis import readings as kpi_readings
 from app.kpis.models import ReadingSource, ReadingWrite
 from app.permissions import Permission, authorize
 from app.progress import service as progress_service
@@ -135,7 +135,7 @@ def save_rows(
         return result.progress.version, result.changed
 
     def reading_write(parsed: ReadingWrite) -> tuple[int, bool]:
-        result = kpi_service.upsert_reading(
+        result = kpi_readings.upsert_reading(
             db_session=db_session,
             actor=actor,
             clock=clock,

@@ -21,35 +21,13 @@ from app.plans import service as plan_service
 from app.plans.models import Plan
 from app.reporting import flags
 from app.reporting.submission_state import (
-    due_date_for,
-    is_counted,
     parse_period,
     read_submission,
-    timeliness_of,
 )
-from app.reporting.transitions import act, approve, reopen, submit
-from app.submissions.lock import ensure_open, submission_row
+from app.submissions.lock import submission_row
 from app.submissions.models import Submission, SubmissionRead, SubmissionStatus
 from app.units import service as unit_service
 from app.units.models import Unit
-
-#: Names that live elsewhere now and are kept importable from here for their callers: the
-#: period lock for kpis/service.py (until it calls ``lock`` directly), the due days for
-#: scores/engine.py and reports/monthly.py, ``act`` for pages.py and the moves for the tests.
-__all__ = [
-    "SubmissionFilters",
-    "act",  # kept for pages.py
-    "approve",  # kept for the tests
-    "due_date_for",  # kept for scores/engine.py, reports/monthly.py
-    "ensure_open",  # kept for kpis/service.py
-    "expected_units",
-    "get_submission",
-    "is_counted",  # kept for scores/engine.py, reports/monthly.py
-    "list_submissions",
-    "reopen",  # kept for the tests
-    "submit",  # kept for the tests
-    "timeliness_of",  # kept for scores/engine.py
-]
 
 
 def expected_units(*, db_session: Session, plan: Plan) -> list[Unit]:

@@ -11,8 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app import forms
 from app.errors import AppError, Invalid
-from app.reporting import flags, workspace
-from app.reporting import service as reporting_service
+from app.reporting import flags, transitions, workspace
 from app.reporting.workspace_pages import (
     UnitPage,
     UnitPageDep,
@@ -66,7 +65,7 @@ def _submit(page: UnitPage, typed: dict[str, str]) -> Response:
         if parsed is None:  # a tampered form: say so rather than submit blindly
             raise Invalid.one("version", "invalid", next(iter(errors.values())))
         assert isinstance(parsed, SubmissionAction)
-        reporting_service.act(
+        transitions.act(
             action="submit",
             db_session=page.db_session,
             actor=page.identity.actor,

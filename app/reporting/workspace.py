@@ -14,7 +14,9 @@ from sqlmodel import Session
 
 from app.actors import Actor
 from app.clock import Clock
-from app.kpis import service as kpi_service
+from app.kpis import domains as kpi_domains
+from app.kpis import indicators as kpi_indicators
+from app.kpis import readings as kpi_readings
 from app.kpis.models import DomainRead, IndicatorRead, ReadingRead
 from app.periods import Granularity, Period
 from app.permissions import Permission, authorize_read, can
@@ -184,10 +186,10 @@ def _readings_by_key(
 ) -> dict[tuple[str, str | None], ReadingRead]:
     if period is None:
         return {}
-    items, _ = kpi_service.list_readings(
+    items, _ = kpi_readings.list_readings(
         db_session=db_session,
         actor=actor,
-        filters=kpi_service.ReadingFilters(unit=unit.code, period=str(period)),
+        filters=kpi_readings.ReadingFilters(unit=unit.code, period=str(period)),
         limit=10_000,
         offset=0,
     )
@@ -360,13 +362,13 @@ def _indicator_rows(page: _Page, monthly_tasks: list[AssignmentRead]) -> list[In
     """One row per active indicator and domain of the unit (a month's page: the monthly tasks'
     indicators only)."""
     db_session, actor, unit = page.db_session, page.actor, page.unit
-    indicators, _ = kpi_service.list_indicators(
+    indicators, _ = kpi_indicators.list_indicators(
         db_session=db_session, plan_code=None, area=None, unit=unit.code, limit=1000, offset=0
     )
     if not page.regular:
         monthly_codes = {t.code for t in monthly_tasks}
         indicators = [i for i in indicators if i.assignment in monthly_codes]
-    domains = kpi_service.list_domains(db_session=db_session, active=True)
+    domains = kpi_domains.list_domains(db_session=db_session, active=True)
     readings = _readings_by_key(db_session=db_session, actor=actor, unit=unit, period=page.period)
     earlier = (
         _readings_by_key(db_session=db_session, actor=actor, unit=unit, period=page.previous)

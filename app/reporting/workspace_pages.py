@@ -22,7 +22,7 @@ from app.accounts.dependencies import WebIdentity, WebUser
 from app.clock import Clock, ClockDep
 from app.db import SessionDep
 from app.errors import AppError, Forbidden
-from app.kpis import service as kpi_service
+from app.kpis import readings as kpi_readings
 from app.kpis.models import ReadingSource, ReadingWrite
 from app.periods import Period
 from app.permissions import Permission, can
@@ -313,7 +313,7 @@ async def save_reading(page: UnitPageDep, indicator: str) -> Response:
     def work(typed: dict[str, str]) -> Response:
         row_kind = _Row(
             model=ReadingWrite,
-            write=lambda parsed: kpi_service.upsert_reading(
+            write=lambda parsed: kpi_readings.upsert_reading(
                 db_session=page.db_session,
                 actor=page.identity.actor,
                 clock=page.clock,

@@ -18,6 +18,7 @@ from app.clock import Clock
 from app.periods import Period
 from app.plans.models import Plan
 from app.reporting import service as reporting_service
+from app.reporting import submission_state
 from app.textsort import vi_sort_key
 
 #: How a unit's quarterly report stands, in the order the meeting reads them.
@@ -89,11 +90,11 @@ def quarter_state(
         for item in items
     ]
     rows.sort(key=lambda r: vi_sort_key(r.unit_name))
-    due_date = items[0].due_date if items else reporting_service.due_date_for(plan, quarter)
+    due_date = items[0].due_date if items else submission_state.due_date_for(plan, quarter)
     return QuarterState(
         period=str(quarter),
         period_label=quarter.label_vi,
         due_date=due_date,
-        due=reporting_service.is_counted(due_date=due_date, today=clock.today()),
+        due=submission_state.is_counted(due_date=due_date, today=clock.today()),
         rows=rows,
     )

@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from app.periods import Period
 from app.plans.models import Area
-from app.reporting import service as reporting_service
+from app.reporting import submission_state
 from app.scores import indicators as indicator_scores
 from app.scores import queries
 from app.scores.frame import Frame, plain
@@ -168,10 +168,10 @@ def report_state(
     report of its own: its monthly tasks are part of the quarter's report."""
     if not expected or not frame.calendar.is_regular(period):
         return "not_expected", None
-    due = row.due_date if row is not None else reporting_service.due_date_for(frame.plan, period)
-    if not reporting_service.is_counted(due_date=due, today=frame.today):
+    due = row.due_date if row is not None else submission_state.due_date_for(frame.plan, period)
+    if not submission_state.is_counted(due_date=due, today=frame.today):
         return "not_due", due
-    state = reporting_service.timeliness_of(
+    state = submission_state.timeliness_of(
         first_submitted_at=row.first_submitted_at if row else None, due_date=due
     )
     return state.value, due

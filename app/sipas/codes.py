@@ -27,7 +27,7 @@ from app.audit import service as audit
 from app.audit.models import AuditAction
 from app.clock import Clock
 from app.errors import AppError, Conflict, FieldError, Forbidden, Invalid
-from app.kpis import service as kpi_service
+from app.kpis import domains as kpi_domains
 from app.kpis.models import Domain
 from app.periods import Granularity, Period, PeriodError
 from app.permissions import Permission, can
@@ -148,7 +148,7 @@ def _check_batch(
                 db_session=db_session, code=item.unit, field_name=f"dossiers.{i}.unit"
             )
             if item.domain:
-                domains[item.domain] = domains.get(item.domain) or kpi_service.get_domain(
+                domains[item.domain] = domains.get(item.domain) or kpi_domains.get_domain(
                     db_session=db_session, code=item.domain
                 )
             _month(item.month, today=today, field=f"dossiers.{i}.month")

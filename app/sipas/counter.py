@@ -17,7 +17,7 @@ from app.actors import Actor
 from app.clock import Clock, ClockDep
 from app.db import SessionDep
 from app.errors import AppError, Invalid, translate_validation_errors
-from app.kpis import service as kpi_service
+from app.kpis import domains as kpi_domains
 from app.sipas import codes, kiosks
 from app.sipas.config import formula
 from app.sipas.dependencies import code_settings, settings_of
@@ -53,7 +53,7 @@ def _counter_page(
             "issued": issued,
             "qr": codes.qr_svg_data_uri(issued.url) if issued else None,
             "channels": content.channels,
-            "domains": kpi_service.list_domains(db_session=db_session, active=True),
+            "domains": kpi_domains.list_domains(db_session=db_session, active=True),
         },
         block="code_form",
         status_code=status_code,

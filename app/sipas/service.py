@@ -19,7 +19,9 @@ from sqlmodel import Session, col, select
 from app.actors import SYSTEM, Actor
 from app.clock import Clock
 from app.errors import Invalid, NotFound
-from app.kpis import service as kpi_service
+from app.kpis import domains as kpi_domains
+from app.kpis import indicators as kpi_indicators
+from app.kpis import readings as kpi_readings
 from app.kpis.models import (
     Domain,
     IndicatorCreate,
@@ -139,7 +141,7 @@ def answer_filters(
         unit = unit_service.get_by_code(db_session=db_session, code=filters.unit)
         clauses.append(Response.unit_id == unit.id)
     if filters.domain:
-        domain = kpi_service.get_domain(db_session=db_session, code=filters.domain)
+        domain = kpi_domains.get_domain(db_session=db_session, code=filters.domain)
         clauses.append(Response.domain_id == domain.id)
     if filters.channel:
         clauses.append(Response.channel == filters.channel)
@@ -353,9 +355,9 @@ def ensure_sipas_indicator(*, db_session: Session, clock: Clock) -> str:
     spec = formula().indicator
     plan = plan_service.get_plan(db_session=db_session, code=None)
     try:
-        kpi_service.get_indicator(db_session=db_session, plan=plan, code=spec.code)
+        kpi_indicators.get_indicator(db_session=db_session, plan=plan, code=spec.code)
     except NotFound:
-        kpi_service.create_indicator(
+        kpi_indicators.create_indicator(
             db_session=db_session,
             actor=SYSTEM,
             clock=clock,
@@ -407,7 +409,7 @@ def store_index_reading(
     on_behalf = replace(
         SYSTEM, username=actor.username, user_id=actor.user_id, via=actor.via, ip=actor.ip
     )
-    result = kpi_service.upsert_reading(
+    result = kpi_readings.upsert_reading(
         db_session=db_session,
         actor=on_behalf,
         clock=clock,

@@ -11,7 +11,7 @@ from app.clock import FixedClock
 from app.errors import Forbidden, Invalid
 from app.periods import Period
 from app.plans import service as plan_service
-from app.reporting.service import due_date_for
+from app.reporting.submission_state import due_date_for
 
 COORDINATOR = Actor(username="dp.vhxh", role="coordinator", unit_code="vhxh", via="web")
 

@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 from app.actors import SYSTEM
 from app.audit.models import AuditEvent
 from app.clock import FixedClock
-from app.reporting import service as reporting_service
+from app.reporting import transitions
 from tests.conftest import make_token
 from tests.integration.conftest import counts, lock_period, send_csv
 
@@ -205,7 +205,7 @@ def test_a_report_waiting_for_review_still_takes_the_feed_but_not_the_units_edit
     the coordinator reviews, and the readings computed from them follow; the unit's own figures
     wait for review (409 period_locked), as the page says."""
     with Session(clean_db, expire_on_commit=False) as session:
-        reporting_service.submit(
+        transitions.submit(
             db_session=session, actor=SYSTEM, clock=clock, unit="ttpvhcc", period="2025-10"
         )
     resp = send_csv(api, DOSSIERS, OCTOBER)

@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from app.actors import SYSTEM
 from app.clock import FixedClock
-from app.reporting import service as reporting_service
+from app.reporting import transitions
 from tests.conftest import make_user
 from tests.e2e.conftest import LiveServer, Shots, login
 from tests.reporting.test_pages import rename
@@ -32,7 +32,7 @@ def test_a_unit_asks_to_reopen_and_the_coordinator_grants(
     seeded: Session,
 ) -> None:
     for action in ("submit", "approve"):
-        reporting_service.act(
+        transitions.act(
             action=action,
             db_session=seeded,
             actor=SYSTEM,

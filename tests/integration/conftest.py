@@ -16,7 +16,7 @@ from app.dossiers.models import Dossier, Feedback
 from app.integration.models import ImportBatch
 from app.kpis.models import Reading
 from app.progress.models import ProgressUpdate
-from app.reporting import service as reporting_service
+from app.reporting import transitions
 
 
 def send_csv(client: TestClient, path: str, text: str | bytes, **params: Any):
@@ -36,12 +36,8 @@ def counts(engine: Engine) -> dict[str, int]:
 def lock_period(engine: Engine, clock: FixedClock, unit: str, period: str) -> None:
     """Submit and approve a unit's report, which locks its data for that period."""
     with Session(engine, expire_on_commit=False) as session:
-        reporting_service.submit(
-            db_session=session, actor=SYSTEM, clock=clock, unit=unit, period=period
-        )
-        reporting_service.approve(
-            db_session=session, actor=SYSTEM, clock=clock, unit=unit, period=period
-        )
+        transitions.submit(db_session=session, actor=SYSTEM, clock=clock, unit=unit, period=period)
+        transitions.approve(db_session=session, actor=SYSTEM, clock=clock, unit=unit, period=period)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from app.actors import SYSTEM
 from app.clock import FixedClock
-from app.reporting import service as reporting_service
+from app.reporting import transitions
 from tests.progress.evidence_helpers import PDF, PRODUCT, TASK
 from tests.reporting.test_pages import HX, WS, coordinator, reporter, task  # noqa: F401
 
@@ -93,7 +93,7 @@ def test_removing_and_the_locked_report(
     removed = reporter.post(key.group(1), data={"csrf_token": reporter.csrf}, headers=HX)  # type: ignore[attr-defined]
     assert removed.status_code == 200 and "Chưa có tệp hoặc liên kết minh chứng." in removed.text
     attach(reporter, headers=HX)
-    reporting_service.submit(
+    transitions.submit(
         db_session=seeded, actor=SYSTEM, clock=clock, unit="ttpvhcc", period="2025-10"
     )
     page = reporter.get(WS).text

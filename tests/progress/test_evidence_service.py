@@ -20,7 +20,7 @@ from app.progress.evidence import service
 from app.progress.evidence.models import EvidenceItem, EvidenceLinkCreate
 from app.progress.evidence.store import DiskStore
 from app.progress.models import ProgressWrite
-from app.reporting import service as reporting_service
+from app.reporting import transitions
 from tests.progress.evidence_helpers import PDF, PLAIN_TASK, PRODUCT, TASK, office
 
 REPORTER = Actor(username="bc.ttpv", role="reporter", unit_code="ttpvhcc")
@@ -151,7 +151,7 @@ def test_a_sent_report_refuses_attaching_and_removing(
     seeded: Session, clock: FixedClock, store: DiskStore
 ) -> None:
     item = attach(seeded, clock, store)
-    reporting_service.submit(
+    transitions.submit(
         db_session=seeded, actor=SYSTEM, clock=clock, unit="ttpvhcc", period="2025-10"
     )
     with pytest.raises(Conflict):

@@ -15,7 +15,7 @@ from app.config import Settings
 from app.reminders import service
 from app.reminders.mail import Mailer
 from app.reminders.models import Notification, Reminder
-from app.reporting import service as reporting_service
+from app.reporting import transitions
 from app.units.models import Unit
 from tests.conftest import make_user
 from tests.reminders.helpers import PLAIN_AUTH_WARNING, on, smtp_server
@@ -99,10 +99,10 @@ def test_no_reminder_once_the_leads_report_is_approved(
     seeded: Session, settings: Settings, vhxh_reporter
 ) -> None:
     day = on(date(2026, 1, 2))
-    reporting_service.act(
+    transitions.act(
         action="submit", db_session=seeded, actor=LEAD, clock=day, unit="ttpvhcc", period=DECEMBER
     )
-    reporting_service.act(
+    transitions.act(
         action="approve",
         db_session=seeded,
         actor=Actor(username="dp.vhxh", role="coordinator", unit_code="vhxh"),

@@ -19,7 +19,7 @@ from app.config import Settings
 from app.errors import Forbidden, NotFound
 from app.reminders import notifications, service
 from app.reminders.models import Notification, Reminder, ReminderDelivery
-from app.reporting import service as reporting_service
+from app.reporting import transitions
 from app.units.models import Unit
 from tests.reminders.helpers import on, people
 
@@ -83,7 +83,7 @@ def test_a_unit_that_has_submitted_is_not_reminded(
 ) -> None:
     people(clean_db, clock)
     run(seeded, settings, date(2025, 12, 30))
-    reporting_service.submit(
+    transitions.submit(
         db_session=seeded, actor=SYSTEM, clock=on(date(2026, 1, 2)), unit="vp", period="2025-12"
     )
     assert run(seeded, settings, date(2026, 1, 5)).reminders == 4

@@ -12,8 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.actors import SYSTEM
-from app.reporting import reopen
-from app.reporting import service as reporting_service
+from app.reporting import reopen, transitions
 
 API = "/api/v1"
 PERIOD = "2025-10"
@@ -21,7 +20,7 @@ PERIOD = "2025-10"
 
 def _approved(ctx: Any) -> None:
     for action in ("submit", "approve"):
-        reporting_service.act(
+        transitions.act(
             action=action,
             db_session=ctx.session,
             actor=SYSTEM,

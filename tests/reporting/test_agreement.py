@@ -15,7 +15,7 @@ from sqlmodel import Session
 from app.actors import Actor
 from app.clock import FixedClock
 from app.plans import service as plan_service
-from app.reporting import completeness
+from app.reporting import completeness, submission_state, transitions
 from app.reporting import service as reporting_service
 from app.scores import service as score_service
 
@@ -38,7 +38,7 @@ def test_completeness_and_scores_agree_on_every_period_of_a_year(seeded: Session
     units = reporting_service.expected_units(db_session=seeded, plan=plan)
     sent = {"early": 0, "late": 0}
     for j, period in enumerate(periods):
-        due = reporting_service.due_date_for(plan, period)
+        due = submission_state.due_date_for(plan, period)
         for i, unit in enumerate(units):
             mode = (i + j) % 3
             if due >= TODAY.today():  # not due yet: only the first unit has sent it
@@ -48,7 +48,7 @@ def test_completeness_and_scores_agree_on_every_period_of_a_year(seeded: Session
                 if day is not None:
                     sent["early" if mode == 0 else "late"] += 1
             if day is not None:
-                reporting_service.submit(
+                transitions.submit(
                     db_session=seeded,
                     actor=ADMIN,
                     clock=FixedClock.on(day),

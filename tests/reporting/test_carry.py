@@ -9,8 +9,7 @@ from app.actors import Actor
 from app.clock import FixedClock
 from app.errors import Conflict, Forbidden
 from app.permissions import Role
-from app.reporting import carry, save_all, workspace
-from app.reporting import service as reporting_service
+from app.reporting import carry, save_all, transitions, workspace
 
 REPORTER = Actor(username="bc.ttpv", role=Role.REPORTER, unit_code="ttpvhcc", via="web")
 OTHER = Actor(username="bc.vp", role=Role.REPORTER, unit_code="vp", via="web")
@@ -98,7 +97,7 @@ def test_another_units_reporter_cannot_carry(seeded: Session, clock: FixedClock)
 def test_an_approved_period_cannot_be_carried_into(seeded: Session, clock: FixedClock) -> None:
     _october(seeded, clock)
     for action, actor in (("submit", REPORTER), ("approve", COORDINATOR)):
-        reporting_service.act(
+        transitions.act(
             action=action,
             db_session=seeded,
             actor=actor,

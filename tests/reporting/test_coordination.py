@@ -8,8 +8,7 @@ from sqlmodel import Session, col, select
 from app.audit.models import AuditEvent
 from app.clock import FixedClock
 from app.errors import Conflict, Forbidden, Invalid
-from app.reporting import coordination
-from app.reporting import service as reporting_service
+from app.reporting import coordination, transitions
 from app.reporting.coordination_models import CoordinationReply
 from tests.reporting.coordination_setup import (
     KTHTDT,
@@ -141,11 +140,11 @@ def test_answers_are_taken_while_the_report_waits_and_refused_once_approved(
     seeded: Session, clock: FixedClock
 ) -> None:
     lead_update(seeded, clock)
-    reporting_service.act(
+    transitions.act(
         action="submit", db_session=seeded, actor=LEAD, clock=clock, unit="ttpvhcc", period=PERIOD
     )
     reply(seeded, clock, VHXH, "confirmed")  # the reviewer is about to read it: still open
-    reporting_service.act(
+    transitions.act(
         action="approve",
         db_session=seeded,
         actor=REVIEWER,

@@ -20,7 +20,7 @@ from app.permissions import Role
 from app.plans import service as plan_service
 from app.plans.models import Assignment
 from app.progress.models import ProgressUpdate
-from app.reporting import flags, rule_service
+from app.reporting import flags, rule_service, transitions
 from app.reporting import service as reporting_service
 from app.reporting.flags import FlagKind
 from app.reporting.outliers import Thresholds
@@ -165,7 +165,7 @@ def test_a_computed_figure_differing_from_the_units_is_a_flag(
 
 
 def submit(db: Session, clock: FixedClock, period: str = "2025-10") -> object:
-    return reporting_service.act(
+    return transitions.act(
         action="submit", db_session=db, actor=REPORTER, clock=clock, unit="ttpvhcc", period=period
     )
 
@@ -262,7 +262,7 @@ def test_approving_a_report_with_flags_needs_a_comment(seeded: Session, clock: F
     put(seeded, clock, indicator="reuse_digitized", period="2025-10", numerator=40, denominator=50)
     assert submit(seeded, clock).status == "submitted"  # type: ignore[attr-defined]
     with pytest.raises(Invalid) as refused:
-        reporting_service.act(
+        transitions.act(
             action="approve",
             db_session=seeded,
             actor=COORDINATOR,
@@ -273,7 +273,7 @@ def test_approving_a_report_with_flags_needs_a_comment(seeded: Session, clock: F
     seeded.rollback()
     assert refused.value.errors[0].field == "comment"
     assert refused.value.message == "Báo cáo còn 1 cảnh báo; hãy ghi nhận xét khi duyệt."
-    approved = reporting_service.act(
+    approved = transitions.act(
         action="approve",
         db_session=seeded,
         actor=COORDINATOR,
@@ -290,7 +290,7 @@ def test_a_report_without_flags_is_approved_without_comment(
 ) -> None:
     put(seeded, clock, indicator="online_dossier", period="2025-10", value=85)
     submit(seeded, clock)
-    approved = reporting_service.act(
+    approved = transitions.act(
         action="approve",
         db_session=seeded,
         actor=COORDINATOR,
@@ -315,7 +315,7 @@ def test_the_queue_counts_flags_per_report(seeded: Session, clock: FixedClock) -
     put(seeded, clock, indicator="online_dossier", period="2025-10", numerator=50, denominator=60)
     submit(seeded, clock)
     put(seeded, clock, unit="vp", indicator="online_dossier", period="2025-10", value=85)
-    reporting_service.act(
+    transitions.act(
         action="submit",
         db_session=seeded,
         actor=Actor(username="bc.vp", role=Role.REPORTER, unit_code="vp"),
@@ -461,7 +461,7 @@ def test_the_queue_counts_flags_without_a_query_per_report(
 
     def send(unit: str) -> None:
         put(seeded, clock, unit=unit, indicator="online_dossier", period="2025-10", value=85)
-        reporting_service.act(
+        transitions.act(
             action="submit",
             db_session=seeded,
             actor=ADMIN,

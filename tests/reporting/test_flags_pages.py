@@ -16,7 +16,7 @@ from app.actors import SYSTEM
 from app.clock import FixedClock
 from app.kpis.models import ReadingWrite
 from app.kpis.readings import upsert_reading
-from app.reporting import service as reporting_service
+from app.reporting import transitions
 from tests.accounts.test_pages import hidden, login
 from tests.conftest import make_user
 from tests.reporting.test_pages import HX, WS
@@ -57,7 +57,7 @@ def test_review_page_and_queue_show_the_flags_and_approval_needs_a_comment(
 ) -> None:
     put(seeded, clock, "digitized_components", numerator=30, denominator=50)
     put(seeded, clock, "reuse_digitized", numerator=45, denominator=50)
-    reporting_service.submit(
+    transitions.submit(
         db_session=seeded, actor=SYSTEM, clock=clock, unit="ttpvhcc", period="2025-10"
     )
     queue = reviewer_web.get("/review")
@@ -92,7 +92,7 @@ def test_a_report_without_flags_says_so(
     unit_web: TestClient, reviewer_web: TestClient, seeded: Session, clock: FixedClock
 ) -> None:
     put(seeded, clock, "online_dossier", value="85,5")
-    reporting_service.submit(
+    transitions.submit(
         db_session=seeded, actor=SYSTEM, clock=clock, unit="ttpvhcc", period="2025-10"
     )
     page = reviewer_web.get("/review/ttpvhcc/2025-10")
@@ -133,7 +133,7 @@ def test_the_unit_sees_its_flags_in_the_workspace_while_it_can_still_fix_them(
     assert 'id="own-flags"' in page
     assert "Số liệu kỳ này có 1 điểm người duyệt sẽ được nhắc xem kỹ" in page
     assert "Số hồ sơ khai thác, sử dụng lại dữ liệu số hóa không thể nhiều hơn" in page
-    reporting_service.submit(
+    transitions.submit(
         db_session=seeded, actor=SYSTEM, clock=clock, unit="ttpvhcc", period="2025-10"
     )
     assert 'id="own-flags"' not in unit_web.get(WS).text

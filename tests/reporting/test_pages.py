@@ -16,7 +16,7 @@ from app.clock import FixedClock
 from app.formatting import NumberError, parse_number
 from app.kpis.models import Reading
 from app.progress.models import ProgressUpdate
-from app.reporting import service as reporting_service
+from app.reporting import transitions
 from tests.accounts.test_pages import hidden, login
 from tests.conftest import make_user
 
@@ -277,7 +277,7 @@ def test_review_queue_review_page_and_actions(
     reporter: TestClient, coordinator: TestClient, seeded: Session, clock: FixedClock
 ) -> None:
     task(reporter, status="done", result="Hoàn thành kế hoạch")
-    reporting_service.submit(
+    transitions.submit(
         db_session=seeded, actor=SYSTEM, clock=clock, unit="ttpvhcc", period="2025-10"
     )
     queue = coordinator.get("/review")
@@ -311,10 +311,10 @@ def test_a_reporter_cannot_open_the_review_queue(reporter: TestClient) -> None:
 def test_an_approved_period_refuses_edits_with_the_reason(
     reporter: TestClient, seeded: Session, clock: FixedClock
 ) -> None:
-    reporting_service.submit(
+    transitions.submit(
         db_session=seeded, actor=SYSTEM, clock=clock, unit="ttpvhcc", period="2025-10"
     )
-    reporting_service.approve(
+    transitions.approve(
         db_session=seeded, actor=SYSTEM, clock=clock, unit="ttpvhcc", period="2025-10"
     )
     page = reporter.get(WS)
@@ -327,12 +327,10 @@ def test_an_approved_period_refuses_edits_with_the_reason(
 def test_completeness_matrix_with_totals(
     coordinator: TestClient, seeded: Session, clock: FixedClock
 ) -> None:
-    reporting_service.submit(
+    transitions.submit(
         db_session=seeded, actor=SYSTEM, clock=clock, unit="ttpvhcc", period="2025-11"
     )
-    reporting_service.submit(
-        db_session=seeded, actor=SYSTEM, clock=clock, unit="vp", period="2025-10"
-    )
+    transitions.submit(db_session=seeded, actor=SYSTEM, clock=clock, unit="vp", period="2025-10")
     page = coordinator.get("/completeness")
     assert page.status_code == 200
     # On 20/11/2025 only October is due (05/11); November (due 05/12) counts nowhere yet, though

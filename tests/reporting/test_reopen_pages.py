@@ -11,8 +11,7 @@ from sqlmodel import Session
 
 from app.actors import SYSTEM
 from app.clock import FixedClock
-from app.reporting import reopen_reads
-from app.reporting import service as reporting_service
+from app.reporting import reopen_reads, transitions
 from tests.accounts.test_pages import hidden, login
 from tests.conftest import make_user
 
@@ -33,10 +32,10 @@ def signed_in(application: FastAPI, username: str, first_page: str) -> TestClien
 @pytest.fixture
 def approved(seeded: Session, clock: FixedClock) -> Session:
     for unit in ("ttpvhcc", "vhxh"):
-        reporting_service.submit(
+        transitions.submit(
             db_session=seeded, actor=SYSTEM, clock=clock, unit=unit, period="2025-10"
         )
-        reporting_service.approve(
+        transitions.approve(
             db_session=seeded, actor=SYSTEM, clock=clock, unit=unit, period="2025-10"
         )
     return seeded

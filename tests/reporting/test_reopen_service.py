@@ -16,7 +16,7 @@ from app.errors import Conflict, Forbidden, Invalid
 from app.plans import service as plan_service
 from app.reminders import returns
 from app.reminders.models import Notification, Reminder
-from app.reporting import history, lock, reopen
+from app.reporting import history, lock, reopen, transitions
 from app.reporting import service as reporting_service
 from app.reporting.reopen_models import ReopenRequest
 from app.submissions.models import Submission
@@ -54,8 +54,8 @@ def people(seeded: Session, clean_db: Engine, clock: FixedClock) -> dict[str, Ac
 
 
 def approve(db: Session, clock: FixedClock, unit: str = UNIT) -> None:
-    reporting_service.submit(db_session=db, actor=SYSTEM, clock=clock, unit=unit, period=PERIOD)
-    reporting_service.approve(db_session=db, actor=SYSTEM, clock=clock, unit=unit, period=PERIOD)
+    transitions.submit(db_session=db, actor=SYSTEM, clock=clock, unit=unit, period=PERIOD)
+    transitions.approve(db_session=db, actor=SYSTEM, clock=clock, unit=unit, period=PERIOD)
 
 
 def ask(
@@ -87,7 +87,7 @@ def test_only_an_approved_period_can_be_asked_to_reopen(
     with pytest.raises(Conflict) as draft:
         ask(seeded, clock, people["reporter"])
     assert draft.value.code == "not_approved" and "Chưa gửi" in draft.value.message
-    reporting_service.submit(db_session=seeded, actor=SYSTEM, clock=clock, unit=UNIT, period=PERIOD)
+    transitions.submit(db_session=seeded, actor=SYSTEM, clock=clock, unit=UNIT, period=PERIOD)
     with pytest.raises(Conflict) as sent:
         ask(seeded, clock, people["reporter"])
     assert sent.value.code == "not_approved" and "chờ duyệt" in sent.value.message
@@ -462,7 +462,7 @@ def test_a_direct_reopen_settles_the_request_waiting_for_one(
     asked: the request is granted with the reopen's reason, and the unit may ask again later."""
     approve(seeded, clock)
     ask(seeded, clock, people["reporter"])
-    reporting_service.reopen(
+    transitions.reopen(
         db_session=seeded,
         actor=people["coordinator"],
         clock=clock,
@@ -480,8 +480,6 @@ def test_a_direct_reopen_settles_the_request_waiting_for_one(
     ).all()
     assert [e.action for e in events] == ["create", "update"]
     # nothing waits any more: after the unit sends and the office approves, it may ask again
-    reporting_service.submit(db_session=seeded, actor=SYSTEM, clock=clock, unit=UNIT, period=PERIOD)
-    reporting_service.approve(
-        db_session=seeded, actor=SYSTEM, clock=clock, unit=UNIT, period=PERIOD
-    )
+    transitions.submit(db_session=seeded, actor=SYSTEM, clock=clock, unit=UNIT, period=PERIOD)
+    transitions.approve(db_session=seeded, actor=SYSTEM, clock=clock, unit=UNIT, period=PERIOD)
     assert ask(seeded, clock, people["reporter"]).number == 2

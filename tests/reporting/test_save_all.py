@@ -11,8 +11,7 @@ from app.clock import FixedClock
 from app.errors import Forbidden
 from app.permissions import Role
 from app.progress import service as progress_service
-from app.reporting import save_all
-from app.reporting import service as reporting_service
+from app.reporting import save_all, transitions
 
 REPORTER = Actor(username="bc.ttpv", role=Role.REPORTER, unit_code="ttpvhcc", via="web")
 OTHER = Actor(username="bc.vp", role=Role.REPORTER, unit_code="vp", via="web")
@@ -118,7 +117,7 @@ def test_an_approved_period_is_locked_for_every_row(seeded: Session, clock: Fixe
     )
     assert first.saved == 1
     for action, actor in (("submit", REPORTER), ("approve", COORDINATOR)):
-        reporting_service.act(
+        transitions.act(
             action=action,
             db_session=seeded,
             actor=actor,

@@ -20,7 +20,7 @@ from app.kpis.models import ReadingWrite
 from app.kpis.readings import upsert_reading
 from app.progress import service as progress_service
 from app.progress.models import ProgressWrite
-from app.reporting import service as reporting_service
+from app.reporting import transitions
 from tests.conftest import make_token
 
 API = "/api/v1"
@@ -65,7 +65,7 @@ def month(seeded: Session, clock: FixedClock) -> Session:
     reading(seeded, clock, "online_dossier", "ttpvhcc", 83.25)
     reading(seeded, clock, "tthc_ontime", "ttpvhcc", 97.5, domain="ho-tich")
     reading(seeded, clock, "tthc_ontime", "ttpvhcc", 99.0, domain="dat-dai")
-    reporting_service.submit(
+    transitions.submit(
         db_session=seeded, actor=SYSTEM, clock=clock, unit="ttpvhcc", period="2025-10"
     )
     return seeded

@@ -22,7 +22,7 @@ from sqlmodel import Session
 
 from app.actors import SYSTEM
 from app.clock import FixedClock
-from app.reporting import service as reporting_service
+from app.reporting import transitions
 from app.reports import public
 from app.scores import service as score_service
 from tests.reports.test_consolidated import REPORT, all_text, month, reading  # noqa: F401
@@ -45,7 +45,7 @@ TTPVHCC = "Trung tâm Phục vụ hành chính công"
 @pytest.fixture
 def reviewed(month: Session, clock: FixedClock) -> Session:  # noqa: F811
     """The ``month`` ward with vp's report approved (ttpvhcc's is already sent)."""
-    for action in (reporting_service.submit, reporting_service.approve):
+    for action in (transitions.submit, transitions.approve):
         action(db_session=month, actor=SYSTEM, clock=clock, unit="vp", period="2025-10")
     return month
 

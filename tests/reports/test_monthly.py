@@ -23,7 +23,7 @@ from sqlmodel import Session
 
 from app.actors import SYSTEM
 from app.clock import FixedClock
-from app.reporting import service as reporting_service
+from app.reporting import transitions
 from tests.reports.test_consolidated import REPORT, all_text
 from tests.reports.test_documents import visible
 from tests.reports.test_pdf import pdf_text
@@ -95,8 +95,8 @@ def february(api: TestClient, seeded: Session, clock: FixedClock) -> TestClient:
     )
     assert fed.status_code == 200, fed.text
     for unit, actions in (
-        ("ttpvhcc", (reporting_service.submit, reporting_service.approve)),
-        ("vp", (reporting_service.submit,)),
+        ("ttpvhcc", (transitions.submit, transitions.approve)),
+        ("vp", (transitions.submit,)),
     ):
         for action in actions:
             action(db_session=seeded, actor=SYSTEM, clock=clock, unit=unit, period="2026-Q1")

@@ -10,7 +10,7 @@ from sqlmodel import Session
 from app.actors import SYSTEM
 from app.clock import FixedClock
 from app.plans import service as plan_service
-from app.reporting import service as reporting_service
+from app.reporting import transitions
 from app.reporting.service import expected_units
 from tests.reports.test_consolidated import reading
 
@@ -18,10 +18,10 @@ from tests.reports.test_consolidated import reading
 def approve_all(session: Session, clock: FixedClock, period: str) -> None:
     plan = plan_service.get_plan(db_session=session, code=None)
     for unit in expected_units(db_session=session, plan=plan):
-        reporting_service.submit(
+        transitions.submit(
             db_session=session, actor=SYSTEM, clock=clock, unit=unit.code, period=period
         )
-        reporting_service.approve(
+        transitions.approve(
             db_session=session, actor=SYSTEM, clock=clock, unit=unit.code, period=period
         )
 
@@ -30,10 +30,10 @@ def test_nothing_is_public_before_a_period_is_fully_approved(
     anon: TestClient, seeded: Session, clock: FixedClock
 ) -> None:
     reading(seeded, clock, "online_dossier", "ttpvhcc", 83.25)
-    reporting_service.submit(
+    transitions.submit(
         db_session=seeded, actor=SYSTEM, clock=clock, unit="ttpvhcc", period="2025-10"
     )
-    reporting_service.approve(
+    transitions.approve(
         db_session=seeded, actor=SYSTEM, clock=clock, unit="ttpvhcc", period="2025-10"
     )
     page = anon.get("/public/progress")
@@ -66,7 +66,7 @@ def test_reopening_takes_a_period_off_the_public_page(
     reading(seeded, clock, "online_dossier", "ttpvhcc", 83.25)
     approve_all(seeded, clock, "2025-10")
     assert "83,25%" in anon.get("/public/progress").text
-    reporting_service.reopen(
+    transitions.reopen(
         db_session=seeded, actor=SYSTEM, clock=clock, unit="vp", period="2025-10", comment="Sửa"
     )
     assert "83,25" not in anon.get("/public/progress").text

@@ -41,7 +41,7 @@ from sqlmodel import Session
 
 from app.actors import Actor
 from app.clock import FixedClock
-from app.reporting import service as reporting_service
+from app.reporting import transitions
 from tests.conftest import make_token, make_user
 
 ADMIN = Actor(username="admin", role="admin")
@@ -88,7 +88,7 @@ def submit(db_session: Session, clock: FixedClock, unit: str, period: str, days_
     """The unit sends its report ``days_back`` days before the clock's day (the clock returns)."""
     clock.advance(timedelta(days=-days_back))
     try:
-        reporting_service.submit(
+        transitions.submit(
             db_session=db_session, actor=ADMIN, clock=clock, unit=unit, period=period
         )
     finally:

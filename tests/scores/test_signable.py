@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from app.actors import Actor
 from app.clock import FixedClock
-from app.reporting import service as reporting_service
+from app.reporting import transitions
 from tests.scores.conftest import EXPECTED, browser_for, open_for_edit, progress, reading
 
 URL = "/api/v1/scores"
@@ -78,9 +78,7 @@ def test_domain_targets_are_validated(ward: TestClient) -> None:
 def test_approved_only_ranks_only_approved_units_and_pools_only_their_readings(
     ward: TestClient, seeded: Session, clock: FixedClock
 ) -> None:
-    reporting_service.approve(
-        db_session=seeded, actor=ADMIN, clock=clock, unit="vp", period="2025-10"
-    )
+    transitions.approve(db_session=seeded, actor=ADMIN, clock=clock, unit="vp", period="2025-10")
     everything = get(ward, URL, period="2025-10")
     assert by(everything["units"])["vp"]["data_state"] == "approved"
     assert everything["headline"]["units_approved"] == 1
