@@ -32,9 +32,9 @@ from app.plans.models import (
     ReportingRule,
     Scope,
 )
+from app.references import count_references
 from app.units import service as unit_service
 from app.units.models import Unit, contains_nul
-from app.versioning import check_version as check_version  # kept for app/reporting/rule_service.py
 
 # --- plans ---------------------------------------------------------------------------------------
 
@@ -81,17 +81,15 @@ def list_plans(*, db_session: Session) -> list[PlanRead]:
 
 
 def plan_read(*, db_session: Session, plan: Plan) -> PlanRead:
-    from app.kpis.models import Indicator
-
     codes = unit_service.codes_by_id(
         db_session=db_session, ids=[plan.issuer_unit_id, plan.coordinator_unit_id]
     )
     n_assign = db_session.exec(
         select(func.count()).select_from(Assignment).where(Assignment.plan_id == plan.id)
     ).one()
-    n_ind = db_session.exec(
-        select(func.count()).select_from(Indicator).where(Indicator.plan_id == plan.id)
-    ).one()
+    n_ind = count_references(
+        db_session=db_session, table="plan", row_id=plan.id, only={"indicator"}
+    ).get("indicator", 0)
     return PlanRead(
         code=plan.code,
         number=plan.number,

@@ -5,7 +5,7 @@ Reading the tasks (lists, lookups, who must report) is in ``app/plans/service.py
 
 from __future__ import annotations
 
-from sqlalchemy import delete, func
+from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from app.actors import Actor
@@ -24,6 +24,7 @@ from app.plans.models import (
     Scope,
 )
 from app.plans.service import assignment_reads, coordinator_ids, get_area, get_assignment, get_plan
+from app.references import count_references
 from app.units import service as unit_service
 from app.versioning import check_version, update_versioned
 
@@ -223,6 +224,15 @@ def update_assignment(
     return after
 
 
+#: What a row of each table that refers to a task is called when it blocks the task's delete.
+_IN_USE_LABELS = {
+    "progress_update": "báo cáo tiến độ",
+    "indicator": "chỉ tiêu",
+    "evidence_item": "minh chứng",
+    "coordination_reply": "ý kiến phối hợp",
+}
+
+
 def delete_assignment(
     *,
     db_session: Session,
@@ -232,21 +242,19 @@ def delete_assignment(
     clock: Clock | None = None,
 ) -> None:
     authorize(actor, Permission.PLAN_WRITE)
-    from app.kpis.models import Indicator
-    from app.progress.models import ProgressUpdate
-
     plan = get_plan(db_session=db_session, code=plan_code)
     row = get_assignment(db_session=db_session, plan=plan, code=code)
-    for model, label in ((ProgressUpdate, "báo cáo tiến độ"), (Indicator, "chỉ tiêu")):
-        n = db_session.exec(
-            select(func.count()).select_from(model).where(model.assignment_id == row.id)
-        ).one()
-        if n:
-            raise Conflict(
-                f"Không xóa được nhiệm vụ {code}: còn {n} {label} gắn với nhiệm vụ này. "
-                "Hãy chuyển nhiệm vụ sang ngừng theo dõi (active = false).",
-                code="assignment_in_use",
-            )
+    # the task's own list of coordinating units goes with it; anything else keeps it
+    refs = count_references(
+        db_session=db_session, table="assignment", row_id=row.id, skip={"assignment_coordinator"}
+    )
+    for table, n in refs.items():
+        label = _IN_USE_LABELS.get(table, table)
+        raise Conflict(
+            f"Không xóa được nhiệm vụ {code}: còn {n} {label} gắn với nhiệm vụ này. "
+            "Hãy chuyển nhiệm vụ sang ngừng theo dõi (active = false).",
+            code="assignment_in_use",
+        )
     before = assignment_reads(db_session=db_session, plan=plan, rows=[row])[0]
     db_session.exec(
         delete(AssignmentCoordinator).where(col(AssignmentCoordinator.assignment_id) == row.id)

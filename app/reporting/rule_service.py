@@ -28,6 +28,7 @@ from app.reporting.rules import (
     shape_error,
     to_read,
 )
+from app.versioning import check_version
 
 _SIDES = ("left", "right")
 _OPERAND_FIELDS = tuple(
@@ -225,9 +226,7 @@ def update_rule(
     authorize(actor, Permission.PLAN_WRITE)
     plan = plan_service.get_plan(db_session=db_session, code=plan_code)
     row = _get(db_session=db_session, plan=plan, code=code)
-    plan_service.check_version(
-        current=row.version, expected=data.version, what=f"Quy tắc kiểm tra {code}"
-    )
+    check_version(current=row.version, expected=data.version, what=f"Quy tắc kiểm tra {code}")
     values = _values(data)
     _check_operands(db_session=db_session, plan=plan, values=values)
     return _write(
@@ -249,9 +248,7 @@ def set_active(
     authorize(actor, Permission.PLAN_WRITE)
     plan = plan_service.get_plan(db_session=db_session, code=plan_code)
     row = _get(db_session=db_session, plan=plan, code=code)
-    plan_service.check_version(
-        current=row.version, expected=version, what=f"Quy tắc kiểm tra {code}"
-    )
+    check_version(current=row.version, expected=version, what=f"Quy tắc kiểm tra {code}")
     return _write(
         db_session=db_session,
         actor=actor,

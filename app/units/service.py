@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable, Sequence
-from typing import Any
 
-from sqlalchemy import Column, func, or_
-from sqlmodel import Session, SQLModel, col, select
+from sqlalchemy import func
+from sqlmodel import Session, col, select
 
 from app.actors import Actor
 from app.audit import service as audit
@@ -15,6 +14,7 @@ from app.audit.models import AuditAction
 from app.clock import Clock
 from app.errors import Conflict, FieldError, Invalid, NotFound
 from app.permissions import Permission, authorize
+from app.references import count_references
 from app.units.models import Unit, UnitCreate, UnitRead, UnitUpdate, contains_nul
 
 
@@ -233,26 +233,14 @@ _REFERENCE_LABELS: dict[str, str] = {
 def references(*, db_session: Session, unit: Unit) -> dict[str, int]:
     """What still points at a unit; a unit with history is deactivated, never deleted.
 
-    The tables are found from the foreign keys in the metadata rather than imported by name, so
-    the units package depends on none of the domains that refer to units, and every table that
-    does refer to one is counted (a row per table, whichever of its columns names the unit).
+    The tables are found from the foreign keys (``app.references``), so the units package
+    depends on none of the domains that refer to units and every table that does is counted.
     """
-    by_table: dict[str, list[Column[Any]]] = {}
-    for table in SQLModel.metadata.sorted_tables:
-        for fk in table.foreign_keys:
-            if fk.column.table.name == Unit.__tablename__ and fk.column.name == "id":
-                by_table.setdefault(table.name, []).append(fk.parent)
     refs: dict[str, int] = {}
-    for name, columns in by_table.items():
-        query = (
-            select(func.count())
-            .select_from(columns[0].table)
-            .where(or_(*(column == unit.id for column in columns)))
-        )
-        count = db_session.exec(query).one()
-        if count:
-            label = _REFERENCE_LABELS.get(name, name)
-            refs[label] = refs.get(label, 0) + count
+    found = count_references(db_session=db_session, table=Unit.__tablename__, row_id=unit.id)
+    for name, count in found.items():
+        label = _REFERENCE_LABELS.get(name, name)
+        refs[label] = refs.get(label, 0) + count
     return refs
 
 
