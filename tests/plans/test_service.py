@@ -297,3 +297,22 @@ def test_a_concurrent_update_is_refused_not_overwritten(seeded: Session, clock: 
     seeded.expire_all()
     row = _task(seeded, "II.2.2.1")
     assert (row.text, row.version) == ("Người thứ nhất sửa.", 2)
+
+
+def test_every_table_pointing_at_a_task_blocks_its_delete_under_a_vietnamese_name() -> None:
+    """The delete check follows the foreign keys (``app.references``): a table added later that
+    refers to a task (evidence, coordination replies …) blocks the delete by itself, and must be
+    named in the refusal. The task's own coordinating units go with it."""
+    from sqlmodel import SQLModel
+
+    import app.models  # noqa: F401  (the registry of every table)
+    from app.plans import task_edits
+
+    pointing = {
+        table.name
+        for table in SQLModel.metadata.sorted_tables
+        for fk in table.foreign_keys
+        if fk.column.table.name == "assignment"
+    }
+    assert {"progress_update", "indicator", "evidence_item"} <= pointing
+    assert pointing - {"assignment_coordinator"} == set(task_edits._IN_USE_LABELS)
