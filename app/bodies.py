@@ -1,6 +1,6 @@
 """Reading a request body that must keep arriving: the idle gap, the deadline and the size cap.
 
-A core module because two domains receive files: the imports (``integration``) and the evidence
+A core module because two domains receive files: the imports (``uploads``) and the evidence
 of a task's update (``progress``), and neither may import the other without closing an import
 cycle. A sender at one byte a second must meet the same 408 on both, and a body past its cap
 the same refusal as it arrives, whatever its headers declared.

@@ -173,7 +173,7 @@ class Settings(BaseSettings):
         default=None, description="TOML replacing app/reminders/holidays.toml."
     )
 
-    # Bulk uploads (app/integration/limits.py): a slow sender may not hold anything shared.
+    # Bulk uploads (app/uploads/limits.py): a slow sender may not hold anything shared.
     upload_idle_timeout_seconds: float = Field(
         default=30,
         gt=0,

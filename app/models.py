@@ -4,8 +4,6 @@ from app.accounts.models import ApiToken, User, UserSession
 from app.audit.models import AuditEvent
 from app.dossiers.models import Dossier, Feedback
 from app.imports.profiles.models import ImportProfile
-from app.integration.limits import ImportSlot
-from app.integration.models import ImportBatch
 from app.kpis.models import Domain, Indicator, Reading
 from app.plans.models import Area, Assignment, AssignmentCoordinator, Plan
 from app.progress.evidence.models import EvidenceItem
@@ -19,6 +17,8 @@ from app.scores.models import ScoringConfigOverride
 from app.sipas.models import Kiosk, Questionnaire, Rating, Response, SpentForm, SurveyCode, Throttle
 from app.submissions.models import Submission
 from app.units.models import Unit
+from app.uploads.limits import ImportSlot
+from app.uploads.models import ImportBatch
 
 __all__ = [
     "ApiToken",

@@ -179,7 +179,7 @@ async def submitted_csrf(request: Request) -> str | None:
     if request.method in _UNSAFE and content_type.startswith(
         ("application/x-www-form-urlencoded", "multipart/form-data")
     ):
-        from app.integration.limits import read_form  # the upload limits (issue 17)
+        from app.uploads.limits import read_form  # the upload limits (issue 17)
 
         value = (await read_form(request)).get(CSRF_FIELD)
         return value if isinstance(value, str) else None

@@ -35,9 +35,9 @@ from app.dossiers.rows import (
     parse_feedback,
 )
 from app.dossiers.upsert import RecordImporter, iso_value
-from app.integration.files import Upload
 from app.plans import service as plan_service
 from app.units.models import Unit
+from app.uploads.files import Upload
 
 
 class DossierImporter(RecordImporter):

@@ -24,7 +24,6 @@ from app.audit.models import AuditAction
 from app.clock import Clock, FixedClock
 from app.db import insert_many
 from app.errors import AppError, Conflict, FieldError
-from app.integration.bulk import Outcome
 from app.kpis.lookups import Lookups
 from app.kpis.models import (
     Domain,
@@ -35,6 +34,7 @@ from app.plans import service as plan_service
 from app.plans.models import Plan
 from app.units import service as unit_service
 from app.units.models import Unit
+from app.uploads.bulk import Outcome
 
 
 def iso_value(value: object) -> object:

@@ -1,6 +1,4 @@
-"""File imports: one importer registry for the bulk API and the upload page, mapping profiles
-for other systems' exports, download templates, and receiving an upload.
-
-The file readers and the runner (``files``, ``bulk``, ``xlsx`` …) still live in
-``app/integration/`` and are imported from there.
+"""What can be imported and how: one importer registry for the bulk API and the upload page,
+mapping profiles for other systems' exports, and download templates. How any file is received,
+read and run through an importer is ``app/uploads``.
 """

@@ -15,14 +15,14 @@ from app.db import SessionDep
 from app.imports.profiles.service import list_profiles
 from app.imports.templates import LABELS, ImportKind
 from app.imports.upload import authorize_upload_page, file_problem_summary, import_received
-from app.integration import errors_report
-from app.integration.bulk import ImportOptions, ImportStatus
-from app.integration.errors_report import CODE_LABELS, ERRORS_FILE, REJECTED_FILE
-from app.integration.files import FileProblem, receive_upload
-from app.integration.headers import field_label
-from app.integration.limits import import_slot, release_connection
 from app.names import names_for, reading_key_name
 from app.templating import render
+from app.uploads import errors_report
+from app.uploads.bulk import ImportOptions, ImportStatus
+from app.uploads.errors_report import CODE_LABELS, ERRORS_FILE, REJECTED_FILE
+from app.uploads.files import FileProblem, receive_upload
+from app.uploads.headers import field_label
+from app.uploads.limits import import_slot, release_connection
 
 router = APIRouter(include_in_schema=False)
 

@@ -17,8 +17,6 @@ from sqlmodel import Session
 from app.actors import Actor
 from app.clock import Clock
 from app.errors import AppError
-from app.integration.bulk import Outcome
-from app.integration.files import Upload
 from app.kpis import reading_rules as reading_rules
 from app.kpis import store as reading_store
 from app.kpis.lookups import Lookups
@@ -26,6 +24,8 @@ from app.kpis.models import ReadingSource, ReadingWrite
 from app.periods import Period, PeriodError
 from app.progress import service as progress_service
 from app.progress.models import ProgressWrite
+from app.uploads.bulk import Outcome
+from app.uploads.files import Upload
 from app.versioning import WriteAction
 
 _OUTCOME = {

@@ -19,9 +19,9 @@ from app.dossiers.importer import make_dossier_importer, make_feedback_importer
 from app.imports.profiles.recognition import finder
 from app.imports.readings import make_progress_importer, make_reading_importer
 from app.imports.templates import ImportKind
-from app.integration.bulk import ImportOptions, ImportResult, run_import
-from app.integration.files import Upload
 from app.permissions import Permission, authorize
+from app.uploads.bulk import ImportOptions, ImportResult, run_import
+from app.uploads.files import Upload
 
 
 class MakeImporter(Protocol):

@@ -21,9 +21,9 @@ from app.actors import Actor
 from app.clock import Clock
 from app.dossiers.models import DossierChannel, FeedbackChannel, FeedbackKind
 from app.imports.templates import _EXAMPLES, COLUMNS, LABELS, ImportKind
-from app.integration.headers import field_label
 from app.permissions import Permission, authorize
 from app.progress.models import ProgressStatus
+from app.uploads.headers import field_label
 
 DATA_SHEET = "Dữ liệu"
 LISTS_SHEET = "Danh mục"

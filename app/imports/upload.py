@@ -17,10 +17,10 @@ from app.clock import Clock
 from app.errors import Forbidden
 from app.imports.registry import import_file
 from app.imports.templates import ImportKind
-from app.integration.bulk import ImportOptions, ImportResult, ImportStatus, file_failure
-from app.integration.files import FileProblem, Upload, receive_upload
-from app.integration.limits import import_slot, release_connection
 from app.permissions import Permission, authorize, can
+from app.uploads.bulk import ImportOptions, ImportResult, ImportStatus, file_failure
+from app.uploads.files import FileProblem, Upload, receive_upload
+from app.uploads.limits import import_slot, release_connection
 
 
 def authorize_import(actor: Actor) -> None:

@@ -1,7 +1,7 @@
 """Readings: the figures units report against indicators. Listing them, and writing or deleting
 one, each write checked by ``reading_rules`` and written by ``store``.
 
-A bulk import calls the same pieces chunk by chunk (``app/integration``); a feed's recomputation
+A bulk import calls the same pieces chunk by chunk (``app/uploads``); a feed's recomputation
 writes computed readings and removes those whose records are gone.
 """
 

@@ -4,7 +4,7 @@ Revision ID: 0014
 Revises: 0013
 Create Date: 2026-12-06
 
-Profiles partrack ships are files (app/integration/profile_data); this table holds the ones an
+Profiles partrack ships are files (app/uploads/profile_data); this table holds the ones an
 administrator creates or edits, so no data is loaded here.
 """
 

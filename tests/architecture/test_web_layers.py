@@ -14,7 +14,7 @@ from pathlib import Path
 
 APP = Path(__file__).resolve().parents[2] / "app"
 
-#: (importer, imported) pairs still to remove: none since app/integration was split (2026-12-07).
+#: (importer, imported) pairs still to remove: none since app/uploads was split (2026-12-07).
 KNOWN: frozenset[tuple[str, str]] = frozenset()
 
 

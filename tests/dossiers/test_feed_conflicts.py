@@ -15,7 +15,7 @@ from app.reminders.models import Notification
 from tests.accounts.test_pages import login
 from tests.conftest import make_user
 from tests.dossiers.test_feeds import DOSSIERS, FEEDBACK, FEEDBACK_ROWS, OCTOBER, readings
-from tests.integration.conftest import send_csv
+from tests.uploads.conftest import send_csv
 
 KEY = ("online_dossier", "ttpvhcc", None)
 #: OCTOBER: ttpvhcc received D1..D6 in October, D1 and D4 online.

@@ -12,7 +12,7 @@ from app.audit.models import AuditEvent
 from app.clock import FixedClock
 from app.reporting import transitions
 from tests.conftest import make_token
-from tests.integration.conftest import counts, lock_period, send_csv
+from tests.uploads.conftest import counts, lock_period, send_csv
 
 DOSSIERS = "/api/v1/dossiers/bulk"
 FEEDBACK = "/api/v1/feedback/bulk"

@@ -13,7 +13,7 @@ from app.dossiers.scorecard import GroupConfig, ScorecardConfig, load_config, po
 from tests.accounts.test_pages import login
 from tests.conftest import make_token, make_user
 from tests.dossiers.test_feeds import FEEDBACK_ROWS, OCTOBER
-from tests.integration.conftest import send_csv
+from tests.uploads.conftest import send_csv
 
 
 def test_the_configuration_adds_up_to_100_points_in_5_groups() -> None:

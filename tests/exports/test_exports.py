@@ -16,7 +16,7 @@ from app.clock import FixedClock
 from app.exports.writers import neutralise
 from tests.conftest import make_token
 from tests.dossiers.test_feeds import OCTOBER
-from tests.integration.conftest import send_csv
+from tests.uploads.conftest import send_csv
 
 EVIL = '=HYPERLINK("http://x","bấm")'
 

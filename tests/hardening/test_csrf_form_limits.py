@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from app.clock import FixedClock
 from tests.accounts.test_pages import hidden, login
 from tests.conftest import make_user
-from tests.integration.test_upload_limits import BOUNDARY, in_own_loop, readings, slots
+from tests.uploads.test_upload_limits import BOUNDARY, in_own_loop, readings, slots
 
 pytestmark = [pytest.mark.usefixtures("seeded")]
 

@@ -23,9 +23,9 @@ from app.imports.profiles.previews import preview
 from app.imports.profiles.recognition import resolve
 from app.imports.registry import import_file
 from app.imports.templates import ImportKind
-from app.integration.bulk import ImportOptions, ImportStatus, ImportSummary
-from app.integration.files import Upload
 from app.permissions import Role
+from app.uploads.bulk import ImportOptions, ImportStatus, ImportSummary
+from app.uploads.files import Upload
 
 ADMIN = Actor(username="qt.admin", role=Role.ADMIN, unit_code=None, via="test")
 REPORTER = Actor(username="cb.ttpvhcc", role=Role.REPORTER, unit_code="ttpvhcc", via="test")
@@ -393,7 +393,7 @@ def test_two_headers_for_one_field_are_both_mapped_for_the_runner_to_refuse(
 def _import_of(
     seeded: Session, clock: FixedClock, data: bytes, filename: str, kind: str
 ) -> ImportSummary:
-    from app.integration.files import upload_from_bytes
+    from app.uploads.files import upload_from_bytes
 
     upload = upload_from_bytes(data, kind, filename)
     try:

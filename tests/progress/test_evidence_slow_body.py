@@ -22,8 +22,8 @@ from app.clock import FixedClock
 from app.progress.evidence.models import EvidenceItem
 from tests.accounts.test_pages import hidden, login
 from tests.conftest import make_token, make_user
-from tests.integration.test_upload_limits import client_for, in_own_loop
 from tests.progress.evidence_helpers import PDF
+from tests.uploads.test_upload_limits import client_for, in_own_loop
 
 pytestmark = [pytest.mark.usefixtures("seeded")]
 

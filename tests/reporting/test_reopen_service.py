@@ -16,9 +16,10 @@ from app.errors import Conflict, Forbidden, Invalid
 from app.plans import service as plan_service
 from app.reminders import returns
 from app.reminders.models import Notification, Reminder
-from app.reporting import history, lock, reopen, transitions
+from app.reporting import history, reopen, transitions
 from app.reporting import service as reporting_service
 from app.reporting.reopen_models import ReopenRequest
+from app.submissions import lock
 from app.submissions.models import Submission
 from app.units.models import Unit
 from tests.conftest import make_user

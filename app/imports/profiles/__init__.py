@@ -8,7 +8,7 @@ left out, what an absent column means — so the officer sends the file as the s
 
 Profiles are rows an administrator edits in the browser or through the API; the ones partrack
 ships live in ``profile_data/`` and show until someone saves an edited copy under the same code.
-``Profile`` fulfils ``app.integration.headers.RowProfile`` for the import runner.
+``Profile`` fulfils ``app.uploads.headers.RowProfile`` for the import runner.
 
 The package: ``models`` (the table, the spec and its checks), ``mapping`` (a profile applied to
 a file's headers and values), ``recognition`` (which profile a header row is), ``service``

@@ -17,7 +17,8 @@ from app.dossiers import rows as dossier_rows
 from app.errors import AppError, FieldError, Invalid
 from app.imports.profiles.models import FIELD_LABELS, PREVIEW_ROWS
 from app.imports.profiles.service import load
-from app.integration.files import (
+from app.permissions import Permission, authorize
+from app.uploads.files import (
     FileProblem,
     Table,
     kind_of,
@@ -25,7 +26,6 @@ from app.integration.files import (
     upload_from_bytes,
     upload_from_file,
 )
-from app.permissions import Permission, authorize
 
 
 class PreviewColumn(BaseModel):

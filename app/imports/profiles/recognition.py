@@ -10,7 +10,7 @@ from app.errors import Invalid
 from app.imports.profiles.mapping import Profile, known_names
 from app.imports.profiles.models import FIELDS, fold
 from app.imports.profiles.service import list_profiles, load
-from app.integration.headers import RowProfile
+from app.uploads.headers import RowProfile
 
 
 def resolve(

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from openpyxl import Workbook, load_workbook
 from sqlalchemy.engine import Engine
 
-from tests.integration.conftest import counts, send_csv
+from tests.uploads.conftest import counts, send_csv
 
 READINGS = "/api/v1/readings/bulk"
 DOSSIERS = "/api/v1/dossiers/bulk"

@@ -12,10 +12,10 @@ from sqlmodel import Session, col, select
 
 from app.audit.models import AuditEvent
 from app.clock import FixedClock
-from app.integration.models import ImportBatch
 from app.kpis.models import Reading
+from app.uploads.models import ImportBatch
 from tests.conftest import make_token
-from tests.integration.conftest import counts, lock_period, send_csv
+from tests.uploads.conftest import counts, lock_period, send_csv
 
 URL = "/api/v1/readings/bulk"
 HEADER = "indicator,unit,period,domain,value,numerator,denominator,note\n"

@@ -13,10 +13,10 @@ from app.actors import SYSTEM
 from app.audit.models import AuditEvent
 from app.clock import FixedClock
 from app.dossiers.models import Dossier, Feedback
-from app.integration.models import ImportBatch
 from app.kpis.models import Reading
 from app.progress.models import ProgressUpdate
 from app.reporting import transitions
+from app.uploads.models import ImportBatch
 
 
 def send_csv(client: TestClient, path: str, text: str | bytes, **params: Any):

@@ -23,8 +23,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
 from app.clock import FixedClock
-from app.integration.limits import ImportSlot
 from app.kpis.models import Reading
+from app.uploads.limits import ImportSlot
 from tests.accounts.test_pages import hidden, login
 from tests.conftest import make_token, make_user
 

@@ -12,10 +12,10 @@ from app.dossiers.models import DossierStatus
 from app.dossiers.records import parse_moment
 from app.dossiers.rows import parse_dossier
 from app.errors import Invalid
-from app.integration import files, jsonfile
-from app.integration.duplicates import find_duplicates
-from app.integration.files import FileProblem, upload_from_bytes
-from app.integration.jsonfile import json_rows
+from app.uploads import files, jsonfile
+from app.uploads.duplicates import find_duplicates
+from app.uploads.files import FileProblem, upload_from_bytes
+from app.uploads.jsonfile import json_rows
 
 NOW = datetime(2025, 11, 20, 2, tzinfo=UTC)
 

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 from app.errors import FieldError, Invalid
-from app.integration.headers import normalise
+from app.uploads.headers import normalise
 
 #: Fields that take numbers, dates or yes/no as they are; every other field is text.
 TYPED_FIELDS = frozenset(

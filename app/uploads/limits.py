@@ -79,7 +79,7 @@ def timed_receive(
     """The core ``bodies.timed_receive`` with the imports' own 413 past ``max_bytes``."""
 
     def too_large() -> Exception:
-        from app.integration.files import PayloadTooLarge  # files builds on this module
+        from app.uploads.files import PayloadTooLarge  # files builds on this module
 
         assert max_bytes is not None
         return PayloadTooLarge(max_bytes)
@@ -117,7 +117,7 @@ async def read_form(request: Request) -> FormData:
     apply them, so a multipart body sent at one byte a second, or one larger than any upload may
     be, must meet the same 408 and 413 here. Starlette keeps the form, so the route that reads
     it again gets it without another read."""
-    from app.integration.files import PayloadTooLarge  # files builds on this module
+    from app.uploads.files import PayloadTooLarge  # files builds on this module
 
     limit = request.app.state.settings.max_upload_bytes + FORM_OVERHEAD_BYTES
     declared = request.headers.get("content-length", "")

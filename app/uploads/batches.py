@@ -14,8 +14,8 @@ from app.actors import Actor
 from app.audit import service as audit
 from app.audit.models import AuditAction
 from app.clock import Clock
-from app.integration.files import Upload
-from app.integration.models import ImportBatch
+from app.uploads.files import Upload
+from app.uploads.models import ImportBatch
 
 
 class Batched(Protocol):

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import pairwise
 
-from app.integration.errors_report import ROWS_PER_GROUP, RowError
+from app.uploads.errors_report import ROWS_PER_GROUP, RowError
 
 
 def _digest(key: str) -> int:

@@ -13,7 +13,7 @@ from sqlmodel import Session
 from app.clock import FixedClock
 from tests.accounts.test_pages import hidden, login
 from tests.conftest import make_user
-from tests.integration.conftest import counts
+from tests.uploads.conftest import counts
 
 #: A coordinator writes data for its own unit (Phòng VH-XH), as the permission table says.
 GOOD = "indicator,unit,period,value\nplan_targets_completed,vhxh,2025-10,81\n"

@@ -11,9 +11,9 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from app.errors import AppError
-from app.integration.cells import coerce
-from app.integration.files import ParsedRow, Upload, open_table, resolve_columns
-from app.integration.headers import RowProfile
+from app.uploads.cells import coerce
+from app.uploads.files import ParsedRow, Upload, open_table, resolve_columns
+from app.uploads.headers import RowProfile
 
 #: Given the file's header row, the profile to read it with (or None: our own columns).
 ProfileFinder = Callable[[Sequence[str]], RowProfile | None]

@@ -9,7 +9,7 @@ that nothing is written unless the whole batch is accepted or ``partial`` was as
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol, TypeVar
@@ -28,9 +28,9 @@ from app.errors import (
     Forbidden,
     translate_validation_errors,
 )
-from app.integration.batches import close_batch, open_batch
-from app.integration.duplicates import duplicate_error, find_duplicates
-from app.integration.errors_report import (
+from app.uploads.batches import close_batch, open_batch
+from app.uploads.duplicates import duplicate_error, find_duplicates
+from app.uploads.errors_report import (
     ERRORS_FILE,
     ERRORS_SHOWN,
     GROUPS_SHOWN,
@@ -39,9 +39,9 @@ from app.integration.errors_report import (
     ErrorGroup,
     RowError,
 )
-from app.integration.files import FileProblem, Upload
-from app.integration.headers import RowProfile
-from app.integration.source import ProfileFinder, RowSource
+from app.uploads.files import FileProblem, Upload
+from app.uploads.headers import RowProfile
+from app.uploads.source import ProfileFinder, RowSource
 
 #: Rows validated and written together: enough to amortise queries, small enough for memory.
 CHUNK_ROWS = 1000
@@ -230,19 +230,6 @@ def file_failure(problem: FileProblem, *, dry_run: bool) -> ImportSummary:
         errors=errors[:ERRORS_SHOWN],
         errors_total=len(errors),
     )
-
-
-def profile_finder(
-    db_session: Session, code: str | None, kind: str
-) -> Callable[[Sequence[str]], RowProfile | None]:
-    """The profile an import names (``?profile=``), or the one its header row is recognised as."""
-
-    def find(headers: Sequence[str]) -> RowProfile | None:
-        from app.integration import profiles  # profiles read the feeds, which read this module
-
-        return profiles.resolve(db_session, code, headers, kind=kind)
-
-    return find
 
 
 def run_import(

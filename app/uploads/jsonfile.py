@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import IO
 
 from app.errors import FieldError
-from app.integration.files import FileProblem, ParsedRow, not_utf8
+from app.uploads.files import FileProblem, ParsedRow, not_utf8
 
 _UTF8_BOM = b"\xef\xbb\xbf"
 _CHUNK = 64 * 1024

@@ -14,9 +14,9 @@ from openpyxl import load_workbook
 from openpyxl.cell.rich_text import CellRichText, TextBlock
 from openpyxl.cell.text import InlineFont
 
-from app.integration.files import FileProblem
-from app.integration.sheet import BadWorkbook, Workbook
-from app.integration.xlsx import XlsxTable
+from app.uploads.files import FileProblem
+from app.uploads.sheet import BadWorkbook, Workbook
+from app.uploads.xlsx import XlsxTable
 
 ROWS = [
     ["Mã chỉ tiêu", "Đơn vị", "Kỳ", "Giá trị", "Ngày", "Có", "Ghi chú"],

@@ -1,6 +1,6 @@
 """Reading an Excel workbook as a table: streamed, header row found, totals row left out.
 
-The sheet's XML is parsed as it goes (``app.integration.sheet``), so memory stays flat however
+The sheet's XML is parsed as it goes (``app.uploads.sheet``), so memory stays flat however
 long the sheet is. Parsing is the slow part, and an import reads its file two or three times
 (keys first, then rows), so the first pass keeps the rows it read in a temporary file of pickled
 blocks and later passes read that instead of the XML again.
@@ -19,9 +19,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from functools import lru_cache
 from typing import IO, Any
 
-from app.integration.files import FileProblem, ParsedRow
-from app.integration.headers import match_headers, normalise
-from app.integration.sheet import BadWorkbook, Workbook
+from app.uploads.files import FileProblem, ParsedRow
+from app.uploads.headers import match_headers, normalise
+from app.uploads.sheet import BadWorkbook, Workbook
 
 #: Rows looked at to find the header (titles, blank rows and notes above it).
 HEADER_SEARCH_ROWS = 30

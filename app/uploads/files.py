@@ -23,9 +23,9 @@ from fastapi import Request
 
 from app.errors import AppError, FieldError
 from app.formatting import format_number
-from app.integration.dialects import SAVE_AS_UTF8, LegacyEncoding, sniff
-from app.integration.headers import RowProfile, field_label, is_ignored, match_headers
-from app.integration.limits import guarded_body
+from app.uploads.dialects import SAVE_AS_UTF8, LegacyEncoding, sniff
+from app.uploads.headers import RowProfile, field_label, is_ignored, match_headers
+from app.uploads.limits import guarded_body
 
 #: Bodies up to this size stay in memory; larger ones spill to a temporary file.
 SPOOL_IN_MEMORY = 1024 * 1024
@@ -357,11 +357,11 @@ class Table(Protocol):
 def open_table(upload: Upload, *, fields: Sequence[str] = ()) -> Table:
     """The upload as a table; ``fields`` help a workbook find its header row."""
     if upload.kind == "json":
-        from app.integration.jsonfile import JsonTable  # it builds on this module's rows
+        from app.uploads.jsonfile import JsonTable  # it builds on this module's rows
 
         return JsonTable(upload.file)
     if upload.kind == "xlsx":
-        from app.integration.xlsx import XlsxTable  # it builds on this module's rows
+        from app.uploads.xlsx import XlsxTable  # it builds on this module's rows
 
         return XlsxTable(upload.file, fields=fields, sheet=upload.sheet)
     return CsvTable(upload.file)

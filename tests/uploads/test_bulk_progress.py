@@ -7,8 +7,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from app.audit.models import AuditEvent
-from app.integration.models import ImportBatch
-from tests.integration.conftest import counts, send_csv
+from app.uploads.models import ImportBatch
+from tests.uploads.conftest import counts, send_csv
 
 URL = "/api/v1/progress/bulk"
 HEADER = "assignment,unit,period,status,percent_complete,result\n"

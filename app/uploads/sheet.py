@@ -11,7 +11,7 @@ element is dropped as soon as it is read, so memory stays flat however long the 
 Values are read as openpyxl reads them with ``data_only`` (a formula's cached result, numbers as
 ``int`` or ``float``, date-styled numbers as dates and times, booleans, shared and inline text),
 then made what the row parsers take: text stripped, empty as ``None``, a midnight date-time as
-the date an Excel date cell holds. ``tests/integration/test_sheet.py`` compares the two readers
+the date an Excel date cell holds. ``tests/uploads/test_sheet.py`` compares the two readers
 cell by cell. One difference is deliberate: a ``<dimension>`` that understates the sheet does
 not cut rows or columns off (openpyxl's read-only mode trusts it; Excel does not).
 """
