@@ -261,8 +261,8 @@ def remind() -> None:
     """Send today's report reminders (in the app and by e-mail); safe to run again (cron, timer)."""
     from app.clock import FixedClock, SystemClock
     from app.errors import AppError
-    from app.reminders import service as reminder_service
     from app.reminders.mail import Mailer
+    from app.reporting import reminder_pass as reminder_service
 
     settings = get_settings()
     clock = FixedClock.on(settings.today) if settings.today else SystemClock()

@@ -186,8 +186,8 @@ def notify_units(
     Nothing a unit typed changes without the unit being told; the reading changes themselves
     are audited by ``apply_readings`` and ``delete_computed_readings``.
     """
-    from app.reminders import service as reminder_service  # reminders import the workspace
     from app.reminders.models import Notification
+    from app.reminders.recipients import recipients_for
 
     lines: dict[tuple[str, str], list[str]] = {}
     name = FEED_NAMES[feed]
@@ -216,7 +216,7 @@ def notify_units(
     now = clock.now()
     for (unit_code, period), items in sorted(lines.items()):
         unit = unit_service.get_by_code(db_session=db_session, code=unit_code)
-        people = reminder_service.recipients_for(db_session=db_session, unit=unit, copy_heads=False)
+        people = recipients_for(db_session=db_session, unit=unit, copy_heads=False)
         label = Period.parse(period).label_vi
         for user in people.to:
             assert user.id is not None

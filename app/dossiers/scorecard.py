@@ -33,7 +33,6 @@ from app.periods import Granularity, Period, PeriodError
 from app.permissions import authorize_read
 from app.plans import service as plan_service
 from app.plans.models import Plan
-from app.reporting import service as reporting_service
 from app.units import service as unit_service
 from app.units.models import Unit
 
@@ -387,7 +386,7 @@ def scorecard_766(
     if unit:
         units = [unit_service.get_by_code(db_session=db_session, code=unit)]
     else:
-        units = reporting_service.expected_units(db_session=db_session, plan=plan)
+        units = plan_service.expected_units(db_session=db_session, plan=plan)
     groups = _score_period(
         db_session=db_session, config=config, plan=plan, units=units, period=chosen
     )

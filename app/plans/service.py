@@ -302,3 +302,19 @@ def update_due_days(
     )
     db_session.commit()
     return dict(plan.due_days)
+
+
+def expected_units(*, db_session: Session, plan: Plan) -> list[Unit]:
+    """The units that owe reports: the active units below the plan's issuing committee."""
+    units = list(db_session.exec(select(Unit).order_by(col(Unit.code))))
+    children: dict[int | None, list[Unit]] = {}
+    for unit in units:
+        children.setdefault(unit.parent_id, []).append(unit)
+    found: list[Unit] = []
+    stack = list(children.get(plan.issuer_unit_id, []))
+    while stack:
+        unit = stack.pop()
+        if unit.active:
+            found.append(unit)
+        stack.extend(children.get(unit.id, []))
+    return sorted(found, key=lambda u: u.code)

@@ -11,8 +11,9 @@ from fastapi import APIRouter
 from app.accounts.dependencies import CurrentActor
 from app.db import SessionDep
 from app.pagination import PagingDep
-from app.reminders import notifications, service
+from app.reminders import notifications
 from app.reminders.models import DeliveryRead, NotificationRead
+from app.reporting import reminder_pass as service
 from app.schemas import Page
 
 router = APIRouter()

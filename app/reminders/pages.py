@@ -13,7 +13,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from app.accounts.dependencies import WebUser
 from app.clock import ClockDep
 from app.db import SessionDep
-from app.reminders import notifications, service
+from app.reminders import notifications
+from app.reporting import reminder_pass as service
 from app.templating import is_partial_request, render
 
 router = APIRouter(include_in_schema=False)

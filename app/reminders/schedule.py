@@ -61,9 +61,11 @@ def email_lines(kind: str) -> tuple[str, str]:
 
 
 #: A coordinating unit reminded to answer the lead's updates, on the lead report's own slots:
-#: ``coord-due``, ``coord-after_3`` (issue 19; ``app/reminders/coordination.py``).
+#: ``coord-due``, ``coord-after_3`` (issue 19; ``app/reporting/coordination_reminders.py``).
 COORDINATION = "coord"
 COORDINATION_LABEL = "Nhắc xác nhận phối hợp"
+#: The call to action of a coordination reminder (the e-mail and the notification say it).
+COORDINATION_ACTION = "Xác nhận hoặc góp ý về phần phối hợp tại"
 
 
 def coordination_kind(slot_kind: str) -> str:

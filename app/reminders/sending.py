@@ -1,7 +1,7 @@
 """Sending the e-mails a pass or an act queued: one message per reminder, each claimed before it
 goes out so two passes running at once never send it twice, each outcome recorded and audited.
 
-The in-app notifications are written with the reminder (``app.reminders.service``,
+The in-app notifications are written with the reminder (``app.reporting.reminder_pass``,
 ``app.reminders.returns``); this module only mails what is pending, so a mail server that is down
 delays the e-mail and nothing else.
 """
@@ -20,7 +20,7 @@ from app.audit import service as audit
 from app.audit.models import AuditAction
 from app.clock import Clock
 from app.config import Settings
-from app.reminders import coordination, schedule
+from app.reminders import schedule
 from app.reminders.mail import Mailer, MailError
 from app.reminders.models import (
     Channel,
@@ -55,7 +55,7 @@ def _email_lines(kind: str) -> tuple[str, str]:
     a coordination reminder invites the coordinating unit to answer."""
     greeting, action = schedule.email_lines(kind)
     if schedule.is_coordination_kind(kind):
-        action = coordination.ACTION
+        action = schedule.COORDINATION_ACTION
     return greeting, action
 
 

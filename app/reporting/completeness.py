@@ -86,7 +86,7 @@ def build(
     wanted = {str(p) for p in periods}
     items = [i for i in items if i.period in wanted]
     units = sorted(
-        reporting_service.expected_units(db_session=db_session, plan=plan),
+        plan_service.expected_units(db_session=db_session, plan=plan),
         key=lambda u: vi_sort_key(u.name),
     )
     cells = {(i.unit, i.period): i for i in items}

@@ -18,7 +18,6 @@ from app.clock import VIETNAM_TZ, Clock
 from app.periods import Period
 from app.permissions import authorize_read
 from app.plans import service as plan_service
-from app.plans.models import Plan
 from app.reporting import flags
 from app.reporting.submission_state import (
     parse_period,
@@ -27,23 +26,6 @@ from app.reporting.submission_state import (
 from app.submissions.lock import submission_row
 from app.submissions.models import Submission, SubmissionRead, SubmissionStatus
 from app.units import service as unit_service
-from app.units.models import Unit
-
-
-def expected_units(*, db_session: Session, plan: Plan) -> list[Unit]:
-    """The units that owe reports: the active units below the plan's issuing committee."""
-    units = list(db_session.exec(select(Unit).order_by(col(Unit.code))))
-    children: dict[int | None, list[Unit]] = {}
-    for unit in units:
-        children.setdefault(unit.parent_id, []).append(unit)
-    found: list[Unit] = []
-    stack = list(children.get(plan.issuer_unit_id, []))
-    while stack:
-        unit = stack.pop()
-        if unit.active:
-            found.append(unit)
-        stack.extend(children.get(unit.id, []))
-    return sorted(found, key=lambda u: u.code)
 
 
 def get_submission(
@@ -87,7 +69,7 @@ def list_submissions(
         periods = [parse_period(plan=plan, period=filters.period, clock=clock)]
     else:
         periods = calendar.periods(until=clock.today())
-    units = expected_units(db_session=db_session, plan=plan)
+    units = plan_service.expected_units(db_session=db_session, plan=plan)
     if unit_filter:
         units = [u for u in units if u.code == unit_filter] or [
             unit_service.get_by_code(db_session=db_session, code=unit_filter)

@@ -30,7 +30,7 @@ from app.units.models import Unit
 
 
 def reporting_units(*, db_session: Session, issuer_id: int) -> list[Unit]:
-    """The active units below the plan's issuer, by code: ``reporting.service.expected_units``
+    """The active units below the plan's issuer, by code: ``reporting.plan_service.expected_units``
     walks the whole unit table in Python, which a city-wide database makes grow with every ward;
     this recursive CTE reads only the issuer's subtree (a test keeps the two in agreement)."""
     tree = select(Unit.id).where(Unit.parent_id == issuer_id).cte("tree", recursive=True)

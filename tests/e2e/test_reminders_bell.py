@@ -12,7 +12,7 @@ from sqlmodel import Session
 from app.actors import SYSTEM
 from app.clock import FixedClock
 from app.config import Settings
-from app.reminders import service
+from app.reporting import reminder_pass as service
 from tests.e2e.conftest import LiveServer, Shots, login
 from tests.reminders.helpers import on, people
 

@@ -12,9 +12,9 @@ from sqlmodel import Session, col, select
 from app.actors import SYSTEM, Actor
 from app.clock import FixedClock
 from app.config import Settings
-from app.reminders import service
 from app.reminders.mail import Mailer
 from app.reminders.models import Notification, Reminder
+from app.reporting import reminder_pass as service
 from app.reporting import transitions
 from app.units.models import Unit
 from tests.conftest import make_user

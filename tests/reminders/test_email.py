@@ -16,9 +16,9 @@ from sqlmodel import Session, col, select
 from app.actors import SYSTEM
 from app.clock import FixedClock
 from app.config import Settings
-from app.reminders import service
 from app.reminders.mail import Mailer
 from app.reminders.models import Notification, ReminderDelivery
+from app.reporting import reminder_pass as service
 from tests.reminders.helpers import (
     PLAIN_AUTH_WARNING,
     SMTP_PASSWORD,

@@ -17,8 +17,8 @@ from app.actors import SYSTEM
 from app.audit.models import AuditEvent
 from app.clock import FixedClock
 from app.config import Settings
-from app.reminders import service
 from app.reminders.models import Notification
+from app.reporting import reminder_pass as service
 from tests.accounts.test_pages import hidden, login
 from tests.reminders.helpers import on, people
 

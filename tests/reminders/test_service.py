@@ -17,8 +17,9 @@ from app.audit.models import AuditEvent
 from app.clock import FixedClock
 from app.config import Settings
 from app.errors import Forbidden, NotFound
-from app.reminders import notifications, service
+from app.reminders import notifications
 from app.reminders.models import Notification, Reminder, ReminderDelivery
+from app.reporting import reminder_pass as service
 from app.reporting import transitions
 from app.units.models import Unit
 from tests.reminders.helpers import on, people

@@ -16,7 +16,6 @@ from app.actors import Actor
 from app.clock import FixedClock
 from app.plans import service as plan_service
 from app.reporting import completeness, submission_state, transitions
-from app.reporting import service as reporting_service
 from app.scores import service as score_service
 
 ADMIN = Actor(username="admin", role="admin")
@@ -35,7 +34,7 @@ def test_completeness_and_scores_agree_on_every_period_of_a_year(seeded: Session
         "2026-Q3",
         "2026-Q4",
     ]
-    units = reporting_service.expected_units(db_session=seeded, plan=plan)
+    units = plan_service.expected_units(db_session=seeded, plan=plan)
     sent = {"early": 0, "late": 0}
     for j, period in enumerate(periods):
         due = submission_state.due_date_for(plan, period)

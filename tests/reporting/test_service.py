@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from app.periods import Period
 from app.plans import service as plan_service
-from app.reporting import service, submission_state
+from app.reporting import submission_state
 from app.submissions.models import Timeliness
 
 
@@ -52,5 +52,5 @@ def test_timeliness_counts_the_due_day_in_vietnam_time(
 
 def test_expected_units_are_the_active_units_under_the_committee(seeded: Session) -> None:
     plan = plan_service.get_plan(db_session=seeded, code=None)
-    codes = [u.code for u in service.expected_units(db_session=seeded, plan=plan)]
+    codes = [u.code for u in plan_service.expected_units(db_session=seeded, plan=plan)]
     assert codes == ["kthtdt", "mttq", "ttpvhcc", "vhxh", "vp"]

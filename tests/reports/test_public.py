@@ -10,8 +10,8 @@ from sqlmodel import Session
 from app.actors import SYSTEM
 from app.clock import FixedClock
 from app.plans import service as plan_service
+from app.plans.service import expected_units
 from app.reporting import transitions
-from app.reporting.service import expected_units
 from tests.reports.test_consolidated import reading
 
 

@@ -16,7 +16,6 @@ from sqlmodel import Session
 from app.actors import Actor
 from app.clock import FixedClock
 from app.plans import service as plan_service
-from app.reporting import service as reporting_service
 from app.scores import queries, service
 from tests.scores.conftest import open_for_edit, progress, reading
 
@@ -204,6 +203,6 @@ def test_reporting_units_agree_with_the_reporting_service(api: TestClient, seede
     seeded.expire_all()
     plan = plan_service.get_plan(db_session=seeded, code=None)
     ours = queries.reporting_units(db_session=seeded, issuer_id=plan.issuer_unit_id)
-    theirs = reporting_service.expected_units(db_session=seeded, plan=plan)
+    theirs = plan_service.expected_units(db_session=seeded, plan=plan)
     assert [u.code for u in ours] == [u.code for u in theirs]
     assert {"to-1", "to-2"} <= {u.code for u in ours} and "mttq" not in {u.code for u in ours}

@@ -33,7 +33,7 @@ from app.submissions.models import SubmissionRead, SubmissionStatus
 from app.units.models import Unit
 
 #: The e-mail's call to action.
-ACTION = "Xác nhận hoặc góp ý về phần phối hợp tại"
+ACTION = schedule.COORDINATION_ACTION
 
 
 def _texts(

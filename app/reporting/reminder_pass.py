@@ -25,7 +25,7 @@ from app.periods import Period, format_date_vi
 from app.permissions import Permission, authorize
 from app.plans import service as plan_service
 from app.plans.models import Plan
-from app.reminders import coordination, schedule
+from app.reminders import schedule
 from app.reminders.mail import Mailer
 from app.reminders.models import (
     Channel,
@@ -39,8 +39,8 @@ from app.reminders.models import (
 from app.reminders.recipients import recipients_for
 from app.reminders.sending import send_pending
 from app.reminders.workdays import WorkingCalendar, load_calendar
+from app.reporting import coordination_reminders, workspace
 from app.reporting import service as reporting_service
-from app.reporting import workspace
 from app.submissions.models import SubmissionRead, SubmissionStatus
 from app.units.models import Unit
 
@@ -287,7 +287,7 @@ def run_pass(
     calendar = working_calendar(settings)
     plan = plan_service.get_plan(db_session=db_session, code=None)
     periods = plan_service.calendar_for(plan).periods(until=clock.today())[-LOOKBACK_PERIODS:]
-    units = {u.code: u for u in reporting_service.expected_units(db_session=db_session, plan=plan)}
+    units = {u.code: u for u in plan_service.expected_units(db_session=db_session, plan=plan)}
     result = PassResult()
     for period in periods:
         subs, _ = reporting_service.list_submissions(
@@ -310,7 +310,7 @@ def run_pass(
             calendar=calendar,
             result=result,
         )
-        coordination.remind(  # coordinating units yet to answer the leads' updates
+        coordination_reminders.remind(  # coordinating units yet to answer the leads' updates
             db_session=db_session,
             actor=actor,
             clock=clock,
