@@ -6,10 +6,12 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlmodel import Session
 
 from app.accounts import service as account_service
 from app.accounts.dependencies import WebUser
 from app.accounts.models import PasswordSet, TokenCreate, TokenRead, UserCreate, UserUpdate
+from app.actors import Actor
 from app.admin.units import all_units
 from app.clock import ClockDep
 from app.db import SessionDep
@@ -21,7 +23,7 @@ router = APIRouter(include_in_schema=False)
 _USER_FIELDS = ("username", "full_name", "email", "role", "unit", "password")
 
 
-def _options(db_session: Any) -> dict[str, Any]:
+def _options(db_session: Session) -> dict[str, Any]:
     return {
         "role_options": list(ROLE_LABELS.items()),
         "role_labels": ROLE_LABELS,
@@ -31,7 +33,7 @@ def _options(db_session: Any) -> dict[str, Any]:
     }
 
 
-def _list_context(db_session: Any, actor: Any, **extra: Any) -> dict[str, Any]:
+def _list_context(db_session: Session, actor: Actor, **extra: Any) -> dict[str, Any]:
     users, _ = account_service.list_users(db_session=db_session, actor=actor, limit=1000)
     return {
         "title": "Tài khoản",
@@ -85,7 +87,7 @@ async def create_person(
 
 
 def _person_context(
-    db_session: Any, actor: Any, username: str, **forms: FormState | Any
+    db_session: Session, actor: Actor, username: str, **forms: FormState | Any
 ) -> dict[str, Any]:
     authorize(actor, Permission.USERS_MANAGE)
     user = account_service.user_read(
@@ -334,7 +336,7 @@ async def revoke_token(
     )
 
 
-def _one_token(db_session: Any, actor: Any, token_id: int) -> TokenRead:
+def _one_token(db_session: Session, actor: Actor, token_id: int) -> TokenRead:
     tokens, _ = account_service.list_tokens(
         db_session=db_session, actor=actor, include_revoked=True, limit=10_000
     )

@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlmodel import Session
 
 from app.accounts.dependencies import WebUser
 from app.admin import history
@@ -42,7 +43,7 @@ def _fold(text: str) -> str:
     return unicodedata.normalize("NFC", text).casefold()
 
 
-def _options(db_session: Any) -> dict[str, Any]:
+def _options(db_session: Session) -> dict[str, Any]:
     units = all_units(db_session)
     areas = plan_service.list_areas(db_session=db_session)
     return {
@@ -119,7 +120,7 @@ def _task_form(typed: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
     return data, ({"due_date": due_error} if due_error else {})
 
 
-def _task_context(db_session: Any, code: str, edit: FormState | None = None) -> dict[str, Any]:
+def _task_context(db_session: Session, code: str, edit: FormState | None = None) -> dict[str, Any]:
     plan = plan_service.get_plan(db_session=db_session, code=None)
     row = plan_service.get_assignment(db_session=db_session, plan=plan, code=code)
     task = plan_service.assignment_reads(db_session=db_session, plan=plan, rows=[row])[0]

@@ -10,6 +10,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlmodel import Session
 
 from app.accounts.dependencies import WebUser
 from app.admin import history
@@ -42,7 +43,7 @@ _BLANK_IS_NONE = (
 )
 
 
-def _options(db_session: Any) -> dict[str, Any]:
+def _options(db_session: Session) -> dict[str, Any]:
     indicators, _ = list_indicators(
         db_session=db_session, plan_code=None, area=None, unit=None, limit=1000, offset=0
     )
@@ -73,7 +74,7 @@ def _data(typed: dict[str, str]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if v is not None or k in _OPERANDS}
 
 
-def _list_context(db_session: Any, form: FormState | None = None) -> dict[str, Any]:
+def _list_context(db_session: Session, form: FormState | None = None) -> dict[str, Any]:
     return {
         "title": "Quy tắc kiểm tra số liệu",
         "rules": rule_service.list_rules(db_session=db_session, plan_code=None),
@@ -116,7 +117,7 @@ async def create_rule(
     )
 
 
-def _edit_context(db_session: Any, code: str, edit: FormState | None = None) -> dict[str, Any]:
+def _edit_context(db_session: Session, code: str, edit: FormState | None = None) -> dict[str, Any]:
     rule: RuleRead = rule_service.get_rule(db_session=db_session, plan_code=None, code=code)
     return {
         "title": f"Quy tắc {rule.code}",

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from sqlmodel import Session
 
 from app.accounts.dependencies import WebUser
+from app.actors import Actor
 from app.clock import Clock, ClockDep
 from app.db import SessionDep
 from app.errors import translate_validation_errors
@@ -54,8 +55,8 @@ def _config_typed(config: ScoringConfig) -> dict[str, Any]:
 
 
 def _context(
-    db_session: Any,
-    actor: Any,
+    db_session: Session,
+    actor: Actor,
     *,
     due: FormState | None = None,
     scoring: FormState | None = None,

@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlmodel import Session
 
 from app import formatting
 from app.accounts.dependencies import WebUser
@@ -48,7 +49,7 @@ _FIELDS = (
 )
 
 
-def _labels(db_session: Any) -> dict[str, Any]:
+def _labels(db_session: Session) -> dict[str, Any]:
     units = all_units(db_session)
     return {
         "comparator_options": list(COMPARATOR_LABELS.items()),
@@ -60,7 +61,7 @@ def _labels(db_session: Any) -> dict[str, Any]:
     }
 
 
-def _list_context(db_session: Any, domain_form: FormState | None = None) -> dict[str, Any]:
+def _list_context(db_session: Session, domain_form: FormState | None = None) -> dict[str, Any]:
     indicators, _ = indicator_service.list_indicators(
         db_session=db_session, plan_code=None, area=None, unit=None, limit=1000, offset=0
     )
@@ -130,7 +131,9 @@ def _domain_targets(
     return found, errors
 
 
-def _target_context(db_session: Any, code: str, edit: FormState | None = None) -> dict[str, Any]:
+def _target_context(
+    db_session: Session, code: str, edit: FormState | None = None
+) -> dict[str, Any]:
     plan = plan_service.get_plan(db_session=db_session, code=None)
     row = indicator_service.get_indicator(db_session=db_session, plan=plan, code=code)
     indicator = indicator_service.indicator_reads(db_session=db_session, plan=plan, rows=[row])[0]

@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlmodel import Session
 
 from app.accounts.dependencies import WebUser
 from app.clock import ClockDep
@@ -29,7 +30,7 @@ _FIELDS = ("code", "name", "short_name", "kind", "parent")
 TEMPLATE = "admin/units.html"
 
 
-def all_units(db_session: Any) -> list[UnitRead]:
+def all_units(db_session: Session) -> list[UnitRead]:
     units, _ = unit_service.list_units(
         db_session=db_session, active=None, parent=None, q=None, limit=1000, offset=0
     )
@@ -52,7 +53,7 @@ def tree(units: list[UnitRead]) -> list[tuple[UnitRead, int]]:
     return out
 
 
-def _context(db_session: Any, **extra: Any) -> dict[str, Any]:
+def _context(db_session: Session, **extra: Any) -> dict[str, Any]:
     units = all_units(db_session)
     return {
         "title": "Đơn vị",
@@ -99,7 +100,7 @@ async def create_unit(
 
 
 def _edit_context(
-    db_session: Any, code: str, edit: FormState | None = None, status: FormState | None = None
+    db_session: Session, code: str, edit: FormState | None = None, status: FormState | None = None
 ) -> dict[str, Any]:
     row = unit_service.get_by_code(db_session=db_session, code=code)
     unit = unit_service.to_read(db_session=db_session, units=[row])[0]

@@ -7,15 +7,16 @@ page confirms it only when the report's state agrees, so an old address confirms
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, BackgroundTasks, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlmodel import Session
 
 from app import forms
+from app.accounts.auth import WebIdentity
 from app.accounts.dependencies import WebUser
-from app.clock import ClockDep
+from app.clock import Clock, ClockDep
 from app.db import SessionDep
 from app.errors import AppError, Forbidden, NotFound
 from app.names import names_of
@@ -78,7 +79,9 @@ def _done_url(target: str, action: str, unit: str, period: str) -> str:
     return f"{target}?{urlencode({'xong': action, 'don_vi': unit, 'ky': period})}"
 
 
-def _done_message(request: Request, *, identity: Any, db_session: Any, clock: Any) -> str:
+def _done_message(
+    request: Request, *, identity: WebIdentity, db_session: Session, clock: Clock
+) -> str:
     """The confirmation after a review act (post/redirect/get carries it in the address).
 
     Shown only when the report really is in the state the act leads to, so an old or edited

@@ -53,7 +53,7 @@ def base_url(unit: str, period: str) -> str:
 
 
 def page_workspace(
-    identity: Any, db_session: Session, clock: Clock, unit: str, period: str
+    identity: WebIdentity, db_session: Session, clock: Clock, unit: str, period: str
 ) -> workspace.Workspace:
     """The workspace as every page of it draws the rows: with last period's answers, which each
     row offers ("Chép từ kỳ trước")."""
@@ -67,7 +67,7 @@ def page_workspace(
     )
 
 
-def page_context(ws: workspace.Workspace, identity: Any, clock: Any) -> dict[str, Any]:
+def page_context(ws: workspace.Workspace, identity: WebIdentity, clock: Clock) -> dict[str, Any]:
     return {
         "ws": ws,
         "base": base_url(ws.unit.code, str(ws.period)),
