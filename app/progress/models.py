@@ -20,6 +20,21 @@ class ProgressStatus(StrEnum):
     DONE = "done"
     NOT_APPLICABLE = "not_applicable"
 
+    @property
+    def label(self) -> str:
+        """The words every page, report and export uses for the status."""
+        return PROGRESS_LABELS[self.value]
+
+
+#: A task's status in words: one set for the workspace, the scores and the consolidated report
+#: (the scores page said "Hoàn thành" where the others said "Đã hoàn thành").
+PROGRESS_LABELS: dict[str, str] = {
+    "not_started": "Chưa thực hiện",
+    "in_progress": "Đang thực hiện",
+    "done": "Đã hoàn thành",
+    "not_applicable": "Không áp dụng",
+}
+
 
 class ProgressUpdate(SQLModel, table=True):
     __tablename__ = "progress_update"

@@ -28,7 +28,7 @@ from app.periods import Period
 from app.permissions import Permission, can
 from app.plans.models import TASK_ROLE_LABELS
 from app.progress import service as progress_service
-from app.progress.models import ProgressWrite
+from app.progress.models import PROGRESS_LABELS, ProgressWrite
 from app.reporting import carry, flags, reopen_view, save_all, workspace
 from app.reporting.workspace import Workspace
 from app.submissions.models import STATUS_LABELS
@@ -36,12 +36,6 @@ from app.templating import is_partial_request, render
 
 router = APIRouter(include_in_schema=False)
 
-PROGRESS_LABELS = {
-    "not_started": "Chưa thực hiện",
-    "in_progress": "Đang thực hiện",
-    "done": "Đã hoàn thành",
-    "not_applicable": "Không áp dụng",
-}
 _TEXT_FIELDS = ("result", "difficulties", "proposals", "evidence")
 TASK_FIELDS = ("status", "percent_complete", "version", *_TEXT_FIELDS)
 READING_FIELDS = ("domain", "value", "numerator", "denominator", "note", "evidence_url", "version")

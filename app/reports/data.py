@@ -24,6 +24,7 @@ from app.permissions import Permission, authorize
 from app.plans import service as plan_service
 from app.plans.models import AssignmentRead, Plan, TaskCadence
 from app.progress import service as progress_service
+from app.progress.models import PROGRESS_LABELS
 from app.reporting import service as reporting_service
 from app.reports.content import (
     AreaSection,
@@ -44,12 +45,6 @@ from app.submissions.models import Timeliness
 from app.textsort import vi_sort_key
 from app.units.models import Unit
 
-PROGRESS_LABELS = {
-    "not_started": "Chưa thực hiện",
-    "in_progress": "Đang thực hiện",
-    "done": "Đã hoàn thành",
-    "not_applicable": "Không áp dụng",
-}
 #: Who leads a task that no single unit leads.
 EVERY_UNIT = "Mọi đơn vị"
 

@@ -15,6 +15,7 @@ from app.formatting import format_number
 from app.reports.monthly import QUARTER_STATES
 from app.scores.charts import LIGHTS
 from app.scores.schemas import DATA_STATE_LABELS, Coverage
+from app.scoring.rules import COMPARATOR_SYMBOLS
 from app.templating import format_number_vi
 
 T = TypeVar("T")
@@ -31,7 +32,7 @@ STATE_LABELS = {
 }
 STATE_ORDER = ("on_time", "late", "missing", "not_due")
 
-COMPARATOR_SIGNS = {">=": "≥", "<=": "≤", "=": "="}
+COMPARATOR_SIGNS = COMPARATOR_SYMBOLS
 
 DASH = "—"
 

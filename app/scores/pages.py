@@ -20,8 +20,10 @@ from app.db import SessionDep
 from app.names import Names, NamesDep
 from app.permissions import Permission, can
 from app.plans.models import TASK_ROLE_LABELS
+from app.progress.models import PROGRESS_LABELS
 from app.scores import charts, service, trends
 from app.scores.schemas import DATA_STATE_LABELS, Basis, IndicatorScore, UnitBreakdown
+from app.scoring.rules import COMPARATOR_SYMBOLS as COMPARATORS
 from app.templating import format_number_vi, is_partial_request, render
 
 router = APIRouter(prefix="/scores", include_in_schema=False)
@@ -33,13 +35,6 @@ REPORT_STATES = {
     "not_due": ("…", "Chưa đến hạn"),
     "not_expected": ("–", "Không phải nộp"),
 }
-STATUS_LABELS = {
-    "not_started": "Chưa thực hiện",
-    "in_progress": "Đang thực hiện",
-    "done": "Hoàn thành",
-    "not_applicable": "Không áp dụng",
-}
-COMPARATORS = {">=": "≥", "<=": "≤", "=": "="}
 
 
 @dataclass(frozen=True)
@@ -75,7 +70,7 @@ def _common(db_session: SessionDep, clock: ClockDep, where: Where) -> dict[str, 
         "plan_code": where.plan,
         "lights": charts.LIGHTS,
         "report_states": REPORT_STATES,
-        "status_labels": STATUS_LABELS,
+        "status_labels": PROGRESS_LABELS,
         "role_labels": TASK_ROLE_LABELS,
         "comparators": COMPARATORS,
         "query": where.query,

@@ -22,6 +22,8 @@ ComponentName = Literal["tasks", "indicators", "reporting"]
 #: Readings are floats computed from counts, so equality is judged within this distance.
 TOLERANCE = 1e-9
 COMPARATORS = (">=", "<=", "=")
+#: How a comparator is written for people: the explanations, the pages and the documents.
+COMPARATOR_SYMBOLS: dict[str, str] = {">=": "≥", "<=": "≤", "=": "="}
 TASK_STATUSES = ("not_started", "in_progress", "done", "not_applicable")
 #: A task the unit must report on but never did: it counts 0, so silence never beats a report.
 UNREPORTED = "unreported"
@@ -80,7 +82,7 @@ def _explain(value: float, target: float, comparator: str) -> tuple[float, str]:
         # Symmetric ratio, so that overshooting an exact target is not shown as 100 % attained.
         share = min(value / target, target / value)
         return share, f"min({v} / {t} ; {t} / {v}) = {_ratio(share)}"
-    symbol = {">=": "≥", "<=": "≤", "=": "="}[comparator]
+    symbol = COMPARATOR_SYMBOLS[comparator]
     if reached:
         return 1.0, f"{v} {symbol} {t}: đạt = 1,000"
     return 0.0, f"{v} không {symbol} {t}: không đạt = 0,000"
@@ -148,7 +150,7 @@ def indicator_result(
     """
     details = []
     special = domain_targets or {}
-    symbol = {">=": "≥", "<=": "≤", "=": "="}.get(comparator, comparator)
+    symbol = COMPARATOR_SYMBOLS.get(comparator, comparator)
     for domain in sorted(readings_by_domain, key=lambda key: "" if key is None else key):
         value = readings_by_domain[domain]
         if value is None:
