@@ -121,7 +121,7 @@ class MetricScore(BaseModel):
     note: str = Field(default="", description="E.g. records left out because a flag is unknown.")
 
 
-class GroupScore(BaseModel):
+class ScorecardGroupScore(BaseModel):
     code: str
     label: str
     max: float = Field(description="Configured maximum (Decision 766).")
@@ -131,7 +131,7 @@ class GroupScore(BaseModel):
     metrics: list[MetricScore]
 
 
-class TrendPoint(BaseModel):
+class ScorecardTrendPoint(BaseModel):
     period: str
     points: float
     max: float
@@ -154,8 +154,8 @@ class Scorecard(BaseModel):
     measured_max: float = Field(description="Maximum over the metrics measured: 'đo được X/100'.")
     measured_share: float | None = Field(description="measured_max / max, in percent.")
     percent: float | None = Field(description="points / measured_max, in percent.")
-    groups: list[GroupScore]
-    trend: list[TrendPoint]
+    groups: list[ScorecardGroupScore]
+    trend: list[ScorecardTrendPoint]
 
 
 def _reading_figures(
@@ -282,9 +282,9 @@ def _metric_score(
 
 def _score_period(
     *, db_session: Session, config: ScorecardConfig, plan: Plan, units: list[Unit], period: Period
-) -> list[GroupScore]:
+) -> list[ScorecardGroupScore]:
     unit_ids = [u.id for u in units if u.id is not None]
-    groups: list[GroupScore] = []
+    groups: list[ScorecardGroupScore] = []
     for group in config.groups:
         metrics = [
             _metric_score(
@@ -299,7 +299,7 @@ def _score_period(
         ]
         measured = [s for s in metrics if s.status == "measured"]
         groups.append(
-            GroupScore(
+            ScorecardGroupScore(
                 code=group.code,
                 label=group.label,
                 max=group.max,
@@ -391,7 +391,7 @@ def scorecard_766(
         db_session=db_session, config=config, plan=plan, units=units, period=chosen
     )
     first = _first_month(plan)
-    trend: list[TrendPoint] = []
+    trend: list[ScorecardTrendPoint] = []
     current = chosen
     while current.end_date >= first.start_date and len(trend) < TREND_PERIODS:
         past = (
@@ -402,7 +402,7 @@ def scorecard_766(
             )
         )
         trend.append(
-            TrendPoint(
+            ScorecardTrendPoint(
                 period=str(current),
                 points=round(sum(g.points for g in past), 4),
                 max=sum(g.applicable_max for g in past),

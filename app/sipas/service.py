@@ -72,7 +72,7 @@ class SipasFilters:
     channel: str | None = None
 
 
-class GroupScore(BaseModel):
+class SipasGroupScore(BaseModel):
     key: str
     label: str
     responses: int
@@ -81,7 +81,7 @@ class GroupScore(BaseModel):
     mean_score: float | None
 
 
-class TrendPoint(GroupScore):
+class SipasTrendPoint(SipasGroupScore):
     pass
 
 
@@ -96,11 +96,11 @@ class SipasReport(BaseModel):
     questionnaire_version: str
     index: IndexScore
     expectations: list[ExpectationScore]
-    by_unit: list[GroupScore]
-    by_domain: list[GroupScore]
-    by_channel: list[GroupScore]
-    by_source: list[GroupScore]
-    trend: list[TrendPoint]
+    by_unit: list[SipasGroupScore]
+    by_domain: list[SipasGroupScore]
+    by_channel: list[SipasGroupScore]
+    by_source: list[SipasGroupScore]
+    trend: list[SipasTrendPoint]
     comments: int
 
 
@@ -188,7 +188,7 @@ def _groups(
     labels: dict[Any, str],
     factors: Sequence[FactorSpec],
     min_sample: int,
-) -> list[GroupScore]:
+) -> list[SipasGroupScore]:
     counts = _counts(db_session, where, group, RatingKind.CRITERION)
     sizes = _responses(db_session, where, group)
     out = []
@@ -201,7 +201,7 @@ def _groups(
             min_sample=min_sample,
         )
         out.append(
-            GroupScore(
+            SipasGroupScore(
                 key="" if key is None else str(key),
                 label=labels.get(key, "Không rõ") if key is not None else "Không ghi",
                 responses=n,
@@ -236,7 +236,7 @@ def _trend(
     factors: Sequence[FactorSpec],
     min_sample: int,
     clock: Clock,
-) -> list[TrendPoint]:
+) -> list[SipasTrendPoint]:
     """One point per reporting period of the plan, from its start to the period asked for."""
     plan = plan_service.get_plan(db_session=db_session, code=None)
     calendar = plan_service.calendar_for(plan)
@@ -268,7 +268,7 @@ def _trend(
             min_sample=min_sample,
         )
         points.append(
-            TrendPoint(
+            SipasTrendPoint(
                 key=str(p),
                 label=p.label_vi,
                 responses=n,
@@ -314,7 +314,7 @@ def report(
         select(func.count()).select_from(Response).where(*where, Response.comment != "")
     ).one()
     by_unit = by_domain = by_channel = by_source = []
-    trend: list[TrendPoint] = []
+    trend: list[SipasTrendPoint] = []
     if with_breakdowns:
         units = {u.id: u.short_name or u.name for u in db_session.exec(select(Unit)).all()}
         domains = {d.id: d.name for d in db_session.exec(select(Domain)).all()}
