@@ -712,6 +712,25 @@ def test_delete_a_task_with_progress_is_409(api: TestClient, db_session: Session
     assert count_rows(db_session) == before
 
 
+def test_delete_a_task_with_only_evidence_is_409_not_500(
+    api: TestClient, db_session: Session
+) -> None:
+    """Evidence may be attached before the row is first saved, so a task can have evidence and
+    no progress row. Before the delete check followed the foreign keys, that delete reached the
+    database's constraint and answered 500."""
+    create(api, lead_unit="vhxh", coordinating_units=[])
+    link = api.post(
+        f"{API}/units/vhxh/periods/2025-10/tasks/II.2.3.7/evidence",
+        json={"url": "https://phudinh.hochiminhcity.gov.vn/vb/30"},
+    )
+    assert link.status_code == 201, link.text
+    before = count_rows(db_session)
+    got = detail(api.delete(f"{URL}/II.2.3.7"), 409)
+    assert got["code"] == "assignment_in_use"
+    assert "minh chứng" in got["message"] and "II.2.3.7" in got["message"]
+    assert count_rows(db_session) == before
+
+
 def test_delete_a_task_an_indicator_refers_to_is_409(api: TestClient) -> None:
     referred = {i["assignment"] for i in SEED["indicators"] if i["assignment"]}
     assert "II.1.3.2" in referred
