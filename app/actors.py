@@ -19,10 +19,17 @@ class Actor:
     user_id: int | None = None
     unit_id: int | None = None
     ip: str = ""
+    #: The ward the actor works in for this request: its own, or the one a city user opened.
+    ward_id: int | None = None
+    ward_code: str | None = None
 
     def through(self, via: str) -> Actor:
         """The same person acting through another channel (an import is still its user's)."""
         return replace(self, via=via)
+
+    def inside(self, ward_id: int | None, ward_code: str | None) -> Actor:
+        """The same person working in a ward (a city user opening one ward's pages)."""
+        return replace(self, ward_id=ward_id, ward_code=ward_code)
 
 
 #: The shell user running ``partrack``: whoever can run the CLI on the server can do everything.

@@ -1,5 +1,6 @@
 """Every table, imported in one place so metadata (Alembic, tests) sees them all."""
 
+from app import tenancy  # noqa: F401  (registers the ward rule on every session)
 from app.accounts.models import ApiToken, User, UserSession
 from app.audit.models import AuditEvent
 from app.dossiers.models import Dossier, Feedback
@@ -19,6 +20,7 @@ from app.submissions.models import Submission
 from app.units.models import Unit
 from app.uploads.limits import ImportSlot
 from app.uploads.models import ImportBatch
+from app.wards.models import Ward
 
 __all__ = [
     "ApiToken",
@@ -57,4 +59,5 @@ __all__ = [
     "User",
     "UserSession",
     "ValidationRule",
+    "Ward",
 ]

@@ -18,13 +18,21 @@ class Role(StrEnum):
     COORDINATOR = "coordinator"
     REPORTER = "reporter"
     VIEWER = "viewer"
+    #: The city's own accounts (no ward): they open any ward, and see the city view.
+    CITY_ADMIN = "city_admin"
+    CITY_VIEWER = "city_viewer"
 
+
+#: Roles that belong to no ward and may open every ward.
+CITY_ROLES: frozenset[str] = frozenset({Role.CITY_ADMIN, Role.CITY_VIEWER})
 
 ROLE_LABELS: dict[str, str] = {
     Role.ADMIN: "Quản trị hệ thống",
     Role.COORDINATOR: "Điều phối (Phòng Văn hóa - Xã hội)",
     Role.REPORTER: "Cán bộ báo cáo của đơn vị",
     Role.VIEWER: "Lãnh đạo (chỉ xem)",
+    Role.CITY_ADMIN: "Quản trị cấp Thành phố",
+    Role.CITY_VIEWER: "Sở Nội vụ (xem mọi phường, xã)",
 }
 
 
@@ -36,10 +44,14 @@ class Permission(StrEnum):
     USERS_MANAGE = "users.manage"  # users and API tokens
     AUDIT_READ = "audit.read"
     READ_ALL = "read.all"  # every unit's data, not only one's own
+    CITY_READ = "city.read"  # every ward: the city ranking and any ward's dashboard
+    WARDS_MANAGE = "wards.manage"  # create wards, copy plans between wards
 
+
+_WARD_LEVEL = frozenset(Permission) - {Permission.CITY_READ, Permission.WARDS_MANAGE}
 
 _RULES: dict[Role, frozenset[Permission]] = {
-    Role.ADMIN: frozenset(Permission),
+    Role.ADMIN: _WARD_LEVEL,
     Role.COORDINATOR: frozenset(
         {
             Permission.PLAN_WRITE,
@@ -51,11 +63,13 @@ _RULES: dict[Role, frozenset[Permission]] = {
     ),
     Role.REPORTER: frozenset({Permission.DATA_WRITE}),
     Role.VIEWER: frozenset({Permission.READ_ALL}),
+    Role.CITY_ADMIN: frozenset(Permission),
+    Role.CITY_VIEWER: frozenset({Permission.READ_ALL, Permission.CITY_READ}),
 }
 
 #: Permissions that hold for every unit only for these roles; others may use them on their own unit.
 _ANY_UNIT: dict[Permission, frozenset[Role]] = {
-    Permission.DATA_WRITE: frozenset({Role.ADMIN}),
+    Permission.DATA_WRITE: frozenset({Role.ADMIN, Role.CITY_ADMIN}),
 }
 
 _REFUSALS: dict[Permission, str] = {
@@ -66,6 +80,8 @@ _REFUSALS: dict[Permission, str] = {
     Permission.USERS_MANAGE: "Chỉ quản trị hệ thống được quản lý tài khoản và mã truy cập.",
     Permission.AUDIT_READ: "Chỉ bộ phận điều phối hoặc quản trị được xem nhật ký thay đổi.",
     Permission.READ_ALL: "Bạn chỉ được xem số liệu của đơn vị mình.",
+    Permission.CITY_READ: "Chỉ tài khoản cấp Thành phố được xem số liệu của mọi phường, xã.",
+    Permission.WARDS_MANAGE: "Chỉ quản trị cấp Thành phố được tạo phường, xã và sao chép kế hoạch.",
 }
 
 

@@ -30,8 +30,10 @@ from app.clock import FixedClock
 from app.config import Settings
 from app.db import make_engine
 from app.main import create_app
+from app.permissions import CITY_ROLES
 from app.seed import service as seed_service
 from app.units.models import Unit
+from app.wards.models import Ward
 
 passwords.use_profile("cheapest")
 
@@ -54,12 +56,16 @@ def make_user(
     """A user stored directly (test set-up writes no audit row, so tests can count theirs)."""
     with Session(engine, expire_on_commit=False) as session:
         unit_id = None
+        ward_id = None if role in CITY_ROLES else test_ward(session, clock).id
         if unit is not None:
-            found = session.exec(select(Unit).where(Unit.code == unit)).first()
+            found = session.exec(
+                select(Unit).where(Unit.code == unit, Unit.ward_id == ward_id)
+            ).first()
             assert found is not None, f"unit {unit} not seeded"
             unit_id = found.id
         now = clock.now()
         user = User(
+            ward_id=ward_id,
             username=username,
             full_name=f"Người dùng {username}",
             password_hash=passwords.hash_password(password),
@@ -73,6 +79,18 @@ def make_user(
         session.add(user)
         session.commit()
         return user
+
+
+def test_ward(session: Session, clock: FixedClock, code: str = "phu-dinh") -> Ward:
+    """The ward the tests' users work in: the one Plan 84's seed creates (made first when a test
+    creates its users before seeding, as the ``client`` fixture does)."""
+    ward = session.exec(select(Ward).where(Ward.code == code)).first()
+    if ward is None:
+        now = clock.now()
+        ward = Ward(code=code, name="Phường Phú Định", created_at=now, updated_at=now)
+        session.add(ward)
+        session.flush()
+    return ward
 
 
 def make_token(
@@ -157,8 +175,11 @@ def clock() -> FixedClock:
 
 
 @pytest.fixture
-def db_session(clean_db: Engine) -> Iterator[Session]:
+def db_session(clean_db: Engine, clock: FixedClock) -> Iterator[Session]:
+    """A session on an empty database but for its ward (units and plans belong to one)."""
     with Session(clean_db, expire_on_commit=False) as session:
+        test_ward(session, clock)
+        session.commit()
         yield session
 
 

@@ -23,6 +23,7 @@ from app.clock import Clock
 from app.errors import Forbidden, TooManyRequests, Unauthorized
 from app.permissions import Role
 from app.units.models import Unit
+from app.wards.models import Ward
 
 #: Writes of "last used" and "last seen" are skipped when the previous one is this recent.
 _TOUCH_EVERY = timedelta(minutes=1)
@@ -50,6 +51,7 @@ class SessionPolicy:
 
 def actor_for(*, db_session: Session, user: User, via: str, ip: str = "") -> Actor:
     unit = db_session.get(Unit, user.unit_id) if user.unit_id else None
+    ward = db_session.get(Ward, user.ward_id) if user.ward_id else None
     return Actor(
         username=user.username,
         role=user.role,
@@ -58,6 +60,8 @@ def actor_for(*, db_session: Session, user: User, via: str, ip: str = "") -> Act
         via=via,
         user_id=user.id,
         ip=ip,
+        ward_id=user.ward_id,
+        ward_code=ward.code if ward else None,
     )
 
 
@@ -298,14 +302,15 @@ def _with_user(model: type[ApiToken] | type[UserSession], digest: str) -> Any:
     """The credential row with its user and the user's unit code in one round trip (three
     separate lookups were most of what an authenticated request cost, issue #20)."""
     return (
-        select(model, User, col(Unit.code))
+        select(model, User, col(Unit.code), col(Ward.code))
         .outerjoin(User, col(User.id) == model.user_id)
         .outerjoin(Unit, col(Unit.id) == User.unit_id)
+        .outerjoin(Ward, col(Ward.id) == User.ward_id)
         .where(model.token_hash == digest)
     )
 
 
-def _actor(user: User, unit_code: str | None, *, via: str, ip: str) -> Actor:
+def _actor(user: User, unit_code: str | None, ward_code: str | None, *, via: str, ip: str) -> Actor:
     return Actor(
         username=user.username,
         role=user.role,
@@ -314,6 +319,8 @@ def _actor(user: User, unit_code: str | None, *, via: str, ip: str) -> Actor:
         via=via,
         user_id=user.id,
         ip=ip,
+        ward_id=user.ward_id,
+        ward_code=ward_code,
     )
 
 
@@ -322,7 +329,7 @@ def authenticate_token(*, db_session: Session, clock: Clock, raw: str, ip: str) 
     found = db_session.exec(_with_user(ApiToken, token_digest(raw))).first()
     if found is None:
         raise Unauthorized("Mã truy cập không hợp lệ.", code="invalid_token")
-    row, user, unit_code = found
+    row, user, unit_code, ward_code = found
     now = clock.now()
     if row.revoked_at is not None:
         raise Unauthorized("Mã truy cập đã bị thu hồi.", code="token_revoked")
@@ -339,7 +346,7 @@ def authenticate_token(*, db_session: Session, clock: Clock, raw: str, ip: str) 
         row.last_used_at = now
         db_session.add(row)
         db_session.commit()
-    return _actor(user, unit_code, via="api", ip=ip)
+    return _actor(user, unit_code, ward_code, via="api", ip=ip)
 
 
 # --- browser sessions ----------------------------------------------------------------------------
@@ -395,7 +402,7 @@ def authenticate_session(
     found = db_session.exec(_with_user(UserSession, token_digest(raw))).first()
     if found is None:
         return None
-    row, user, unit_code = found
+    row, user, unit_code, ward_code = found
     now = clock.now()
     if row.revoked_at is not None or row.expires_at <= now:
         return None
@@ -408,7 +415,7 @@ def authenticate_session(
         db_session.add(row)
         db_session.commit()
     return WebIdentity(
-        actor=_actor(user, unit_code, via="web", ip=ip),
+        actor=_actor(user, unit_code, ward_code, via="web", ip=ip),
         full_name=user.full_name,
         must_change_password=user.must_change_password,
         session_id=row.id or 0,

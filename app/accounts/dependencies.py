@@ -7,6 +7,7 @@ accident; handlers that need the actor declare ``CurrentActor`` and get the same
 from __future__ import annotations
 
 import ipaddress
+from dataclasses import replace
 from typing import Annotated
 from urllib.parse import quote
 
@@ -22,6 +23,7 @@ from app.clock import Clock, ClockDep
 from app.config import Settings
 from app.db import SessionDep
 from app.errors import AppError, Forbidden, Unauthorized
+from app.wards.scope import enter_request
 
 SESSION_COOKIE = "partrack_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -221,9 +223,10 @@ def require_actor(
         scheme, _, raw = header.partition(" ")
         if scheme.lower() != "bearer" or not raw.strip():
             raise Unauthorized("Tiêu đề Authorization phải có dạng “Bearer <mã>”.", "bad_scheme")
-        return auth.authenticate_token(
+        actor = auth.authenticate_token(
             db_session=db_session, clock=clock, raw=raw.strip(), ip=client_ip(request)
         )
+        return enter_request(request, db_session, actor, clock.today())
     identity, sent = _session_from_cookie(request, db_session, clock)
     if identity is None:
         raise Unauthorized(
@@ -231,7 +234,7 @@ def require_actor(
             code="session_expired" if sent else "unauthenticated",
         )
     _check_csrf(request, identity, csrf)
-    return identity.actor
+    return enter_request(request, db_session, identity.actor, clock.today())
 
 
 CurrentActor = Annotated[Actor, Depends(require_actor)]
@@ -264,6 +267,8 @@ def require_web_identity(
     _check_csrf(request, identity, csrf)
     if identity.must_change_password and request.url.path not in _PASSWORD_PATHS:
         raise PasswordChangeRequired()
+    actor = enter_request(request, db_session, identity.actor, clock.today())
+    identity = replace(identity, actor=actor)
     request.state.identity = identity
     return identity
 

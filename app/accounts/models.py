@@ -28,6 +28,8 @@ class User(SQLModel, table=True):
     email: str = Field(default="", max_length=255)
     password_hash: str = Field(max_length=255)
     role: str = Field(max_length=16)
+    #: The ward the account works in; ``None`` for the city's own accounts (city roles).
+    ward_id: int | None = Field(default=None, foreign_key="ward.id", index=True)
     unit_id: int | None = Field(default=None, foreign_key="unit.id", index=True)
     active: bool = True
     must_change_password: bool = False
@@ -127,6 +129,12 @@ class UserCreate(StrictInput):
     email: Email = PydanticField(default="", examples=["nguyenvana@phudinh.hochiminhcity.gov.vn"])
     role: Role = PydanticField(examples=["reporter"])
     unit: Code | None = PydanticField(default=None, examples=["ttpvhcc"])
+    ward: Code | None = PydanticField(
+        default=None,
+        examples=["phu-dinh"],
+        description="The ward of the account: the creator's own by default; a city "
+        "administrator names it (and leaves it empty for a city role).",
+    )
     password: Password = PydanticField(examples=["Mat-khau-tam-2025"])
     must_change_password: bool = PydanticField(
         default=True, description="Ask for a new password at the first login."

@@ -30,9 +30,10 @@ from app.audit import service as audit
 from app.audit.models import AuditAction
 from app.clock import Clock
 from app.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
-from app.permissions import Permission, Role, authorize
+from app.permissions import CITY_ROLES, Permission, Role, authorize
 from app.units import service as unit_service
 from app.units.models import Unit
+from app.wards import service as ward_service
 
 TOKEN_PREFIX = "ptk_"
 
@@ -121,7 +122,8 @@ def _unit_for_role(*, db_session: Session, role: Role, unit_code: str | None) ->
 
 def create_user(*, db_session: Session, actor: Actor, clock: Clock, data: UserCreate) -> UserRead:
     authorize(actor, Permission.USERS_MANAGE)
-    if db_session.exec(select(User.id).where(User.username == data.username)).first() is not None:
+    taken = select(User.id).where(User.username == data.username)
+    if db_session.exec(taken.execution_options(all_wards=True)).first() is not None:
         raise Conflict(
             f"Tên đăng nhập “{data.username}” đã được dùng.",
             code="user_exists",
@@ -130,8 +132,16 @@ def create_user(*, db_session: Session, actor: Actor, clock: Clock, data: UserCr
     if data.password.lower() == data.username:
         raise Invalid.one("password", "weak", "Mật khẩu không được trùng tên đăng nhập.")
     unit = _unit_for_role(db_session=db_session, role=data.role, unit_code=data.unit)
+    ward_id = ward_service.ward_of_new_user(
+        db_session=db_session,
+        actor=actor,
+        role=data.role,
+        unit_ward_id=unit.ward_id if unit else None,
+        asked=data.ward,
+    )
     now = clock.now()
     user = User(
+        ward_id=ward_id,
         username=data.username,
         full_name=data.full_name,
         email=data.email,
@@ -176,6 +186,13 @@ def update_user(
         if name in changes and changes[name] is None:
             raise Invalid.one(name, "required", "Không được để trống.")
     role = Role(changes.get("role") or user.role)
+    if (role in CITY_ROLES) != (user.role in CITY_ROLES):
+        raise Invalid.one(
+            "role",
+            "city_role",
+            "Không đổi được giữa vai trò cấp Thành phố và vai trò của phường, xã: hãy tạo tài "
+            "khoản mới.",
+        )
     if "unit" in changes or "role" in changes:
         unit_code = changes.get("unit", before.unit)
         unit = _unit_for_role(db_session=db_session, role=role, unit_code=unit_code)

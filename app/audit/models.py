@@ -37,6 +37,8 @@ class AuditEvent(SQLModel, table=True):
     at: datetime = Field(sa_type=UTCDateTime, index=True)
     actor_username: str = Field(max_length=64, index=True)
     actor_user_id: int | None = Field(default=None, foreign_key="app_user.id")
+    #: The ward the change was made in (``None``: the city's own settings, or the CLI).
+    ward_id: int | None = Field(default=None, foreign_key="ward.id", index=True)
     via: str = Field(max_length=16)
     action: str = Field(max_length=32)
     entity: str = Field(max_length=32)

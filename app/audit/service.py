@@ -45,6 +45,7 @@ def row_values(
         "at": (clock or SystemClock()).now(),
         "actor_username": actor.username,
         "actor_user_id": actor.user_id,
+        "ward_id": actor.ward_id,
         "via": actor.via,
         "action": str(action),
         "entity": entity,

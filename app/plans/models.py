@@ -52,10 +52,20 @@ class Area(SQLModel, table=True):
 
 
 class Plan(SQLModel, table=True):
+    """A ward's reform plan; a ward runs several at once (this year's and the next year's)."""
+
     __tablename__ = "plan"
+    __table_args__ = (UniqueConstraint("ward_id", "code"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    code: str = Field(max_length=64, unique=True)
+    #: Filled from the session's ward when left empty (``app.tenancy``); never NULL in the table.
+    ward_id: int | None = Field(
+        default=None, foreign_key="ward.id", index=True, sa_column_kwargs={"nullable": False}
+    )
+    code: str = Field(max_length=64)
+    #: The years the plan runs (Plan 84: 2025 "and the following year"); picks the current plan.
+    first_year: int
+    last_year: int
     number: str = Field(max_length=64)
     title: str = Field(sa_type=Text)
     issued_date: date

@@ -13,6 +13,7 @@ from datetime import date
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
+from app import tenancy
 from app.actors import Actor
 from app.audit import service as audit
 from app.audit.models import AuditAction
@@ -40,22 +41,54 @@ from app.units.models import Unit, contains_nul
 
 
 def get_plan(*, db_session: Session, code: str | None) -> Plan:
-    """The named plan; with no name, the only plan there is (a ward normally runs one)."""
+    """The named plan of the request's ward; with no name, the one the user chose (``?plan=``,
+    then the remembered choice), else the ward's current plan (``current_plan``).
+
+    Outside any ward (the CLI, a test's bare session) an unnamed plan is the only one there is.
+    """
+    scope = tenancy.scope_of(db_session)
+    if code is None and scope is not None:
+        code = scope.plan_code
+        if code is None and scope.remembered_plan is not None:
+            remembered = _find_plan(db_session, scope.remembered_plan)
+            if remembered is not None:
+                return remembered
     if code is not None:
-        plan = (
-            None
-            if contains_nul(code)
-            else db_session.exec(select(Plan).where(Plan.code == code)).first()
-        )
+        plan = _find_plan(db_session, code)
         if plan is None:
             raise NotFound(f"Không có kế hoạch mã “{code}”.", code="plan_not_found")
         return plan
+    if scope is not None and scope.ward_id is None:
+        raise Invalid.one(
+            "ward", "ward_required", "Hãy chọn phường, xã (ward) trước khi xem kế hoạch."
+        )
+    if scope is not None:
+        return current_plan(db_session=db_session, today=scope.today)
     plans = db_session.exec(select(Plan).limit(2)).all()
     if len(plans) == 1:
         return plans[0]
     if not plans:
         raise NotFound("Chưa có kế hoạch nào được nạp.", code="plan_not_found")
     raise Invalid.one("plan", "plan_required", "Có nhiều kế hoạch: hãy ghi rõ mã kế hoạch (plan).")
+
+
+def _find_plan(db_session: Session, code: str) -> Plan | None:
+    if contains_nul(code):
+        return None
+    return db_session.exec(select(Plan).where(Plan.code == code)).first()
+
+
+def current_plan(*, db_session: Session, today: date | None) -> Plan:
+    """The ward's plan for this year: the latest issued whose years include today's; else the
+    latest issued (a plan for next year issued in December waits until January)."""
+    plans = db_session.exec(select(Plan).order_by(col(Plan.issued_date).desc())).all()
+    if not plans:
+        raise NotFound("Phường, xã này chưa có kế hoạch nào.", code="plan_not_found")
+    year = today.year if today is not None else None
+    for plan in plans:
+        if year is not None and plan.first_year <= year <= plan.last_year:
+            return plan
+    return plans[0]
 
 
 def calendar_for(plan: Plan) -> ReportingCalendar:

@@ -14,12 +14,14 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from app import tenancy
 from app.clock import Clock
 from app.kpis.models import Domain, Indicator
 from app.plans.codes import sort_key_for
 from app.plans.models import Area, Assignment, AssignmentCoordinator, Plan
 from app.reporting import rule_service
 from app.units.models import Unit
+from app.wards.models import Ward
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 PLAN84_FILE = DATA_DIR / "plan84.json"
@@ -115,6 +117,8 @@ def _plan(
         basis=spec["basis"],
         reporting=spec["reporting"],
         reporting_start=spec["reporting_start"],
+        first_year=spec.get("first_year", int(spec["issued_date"][:4])),
+        last_year=spec.get("last_year", int(spec["issued_date"][:4])),
         footnotes=data["footnotes"],
         created_at=now,
         updated_at=now,
@@ -221,11 +225,46 @@ def seed_plan(
 ) -> SeedReport:
     """Insert whatever of the plan's data is missing, in one transaction.
 
-    In dependency order: units, areas and domains, the plan, its tasks, its indicators (which
-    may name a task), then the validation rules."""
+    In dependency order: the ward, units, areas and domains, the plan, its tasks, its indicators
+    (which may name a task), then the validation rules. Everything but the city-wide areas and
+    domains is the ward's (``data["ward"]``): seeding another ward's copy of the plan adds a
+    second, separate set of units and tasks."""
     data = data or load_data()
     report = SeedReport()
     now = clock.now()
+    before = tenancy.scope_of(db_session)
+    ward = _ward(db_session=db_session, data=data, report=report, now=now)
+    tenancy.enter(db_session, tenancy.Scope(ward_id=ward.id))
+    try:
+        _seed_ward(db_session=db_session, data=data, report=report, now=now)
+    finally:
+        if before is None:
+            tenancy.leave(db_session)
+        else:
+            tenancy.enter(db_session, before)
+    return report
+
+
+def _ward(*, db_session: Session, data: dict[str, Any], report: SeedReport, now: datetime) -> Ward:
+    spec = data.get("ward") or {"code": "phu-dinh", "name": "Phường Phú Định"}
+    ward = db_session.exec(select(Ward).where(Ward.code == spec["code"])).first()
+    if ward is None:
+        ward = Ward(
+            code=spec["code"],
+            name=spec["name"],
+            city=spec.get("city", "Thành phố Hồ Chí Minh"),
+            created_at=now,
+            updated_at=now,
+        )
+        db_session.add(ward)
+        db_session.flush()
+        report.add("wards")
+    return ward
+
+
+def _seed_ward(
+    *, db_session: Session, data: dict[str, Any], report: SeedReport, now: datetime
+) -> None:
     units = _units(db_session=db_session, data=data, report=report, now=now)
     areas = _areas_and_domains(db_session=db_session, data=data, report=report, now=now)
     plan = _plan(db_session=db_session, data=data, report=report, now=now, units=units)
@@ -237,10 +276,10 @@ def seed_plan(
     for _ in range(rule_service.seed_rules(db_session=db_session, plan=plan, now=now)):
         report.add("validation_rules")
     db_session.commit()
-    return report
 
 
 def is_empty(*, db_session: Session) -> bool:
+    """Whether no plan is loaded at all (``make run`` seeds Plan 84 only into an empty database)."""
     return db_session.exec(select(Plan.id).limit(1)).first() is None
 
 

@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from pydantic import Field as PydanticField
 from pydantic import field_validator
+from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.db import UTCDateTime
@@ -23,9 +24,15 @@ class UnitKind(StrEnum):
 
 class Unit(SQLModel, table=True):
     __tablename__ = "unit"
+    #: Codes are a ward's own: every ward has its "vhxh" (Phòng Văn hóa - Xã hội).
+    __table_args__ = (UniqueConstraint("ward_id", "code"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    code: str = Field(max_length=64, unique=True)
+    #: Filled from the session's ward when left empty (``app.tenancy``); never NULL in the table.
+    ward_id: int | None = Field(
+        default=None, foreign_key="ward.id", index=True, sa_column_kwargs={"nullable": False}
+    )
+    code: str = Field(max_length=64)
     name: str = Field(max_length=255)
     short_name: str = Field(max_length=64)
     kind: str = Field(max_length=32)

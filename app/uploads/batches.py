@@ -44,6 +44,7 @@ def open_batch(db_session: Session, importer: Batched, upload: Upload, *, partia
         at=importer.clock.now(),
         actor_username=actor.username,
         actor_user_id=actor.user_id,
+        ward_id=actor.ward_id,
         ip=actor.ip[:64],
         filename=upload.filename[:255],
         partial=partial,

@@ -29,6 +29,7 @@ class ImportBatch(SQLModel, table=True):
     at: datetime = Field(sa_type=UTCDateTime, index=True)
     actor_username: str = Field(max_length=64)
     actor_user_id: int | None = Field(default=None, foreign_key="app_user.id")
+    ward_id: int | None = Field(default=None, foreign_key="ward.id", index=True)
     ip: str = Field(default="", max_length=64)
     filename: str = Field(default="", max_length=255)
     size_bytes: int = 0

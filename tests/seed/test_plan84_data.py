@@ -108,7 +108,8 @@ def test_file_is_canonical_json() -> None:
     raw = SEED_PATH.read_text(encoding="utf-8")
     assert raw == json.dumps(seed(), ensure_ascii=False, indent=2) + "\n"
     assert list(seed()) == [
-        "format", "units", "areas", "domains", "plan", "footnotes", "assignments", "indicators",
+        "format", "ward", "units", "areas", "domains", "plan", "footnotes", "assignments",
+        "indicators",
     ]  # fmt: skip
     assert seed()["format"] == 1
 
