@@ -32,5 +32,6 @@ class Actor:
         return replace(self, ward_id=ward_id, ward_code=ward_code)
 
 
-#: The shell user running ``partrack``: whoever can run the CLI on the server can do everything.
-SYSTEM = Actor(username="system", role="admin", via="cli")
+#: The shell user running ``partrack``: whoever can run the CLI on the server can do everything,
+#: in every ward (a city administrator's rights).
+SYSTEM = Actor(username="system", role="city_admin", via="cli")

@@ -44,6 +44,27 @@ def _session() -> Session:
     return Session(make_engine(settings.database_url), expire_on_commit=False)
 
 
+def _enter_ward(db_session: Session, code: str) -> None:
+    """Work inside the named ward (a CLI command of a city-wide installation)."""
+    from app import tenancy
+    from app.wards.scope import ward_by_code
+
+    found = ward_by_code(db_session, code)
+    tenancy.enter(db_session, tenancy.Scope(ward_id=found.id))
+
+
+def _wards(db_session: Session) -> list[tuple[int, str]]:
+    """Every active ward, as (id, code): commands that run for all of them go one by one."""
+    from sqlmodel import col, select
+
+    from app.wards.models import Ward
+
+    rows = db_session.exec(
+        select(Ward.id, Ward.code).where(col(Ward.active).is_(True)).order_by(col(Ward.id))
+    ).all()
+    return [(int(i), str(c)) for i, c in rows if i is not None]
+
+
 def _fail(exc: Exception) -> NoReturn:
     """Domain errors end the command with their Vietnamese message and exit status 1."""
     from app.errors import AppError
@@ -65,8 +86,14 @@ def _read_password(from_stdin: bool) -> str:
 def user_create(
     username: Annotated[str, typer.Option(help="Tên đăng nhập.")],
     full_name: Annotated[str, typer.Option(help="Họ và tên.")],
-    role: Annotated[str, typer.Option(help="admin, coordinator, reporter or viewer.")],
+    role: Annotated[
+        str,
+        typer.Option(help="admin, coordinator, reporter, viewer; city_admin or city_viewer."),
+    ],
     unit: Annotated[str | None, typer.Option(help="Unit code (reporters, coordinators).")] = None,
+    ward: Annotated[
+        str | None, typer.Option(help="Ward code; needed when the database holds several.")
+    ] = None,
     email: Annotated[str, typer.Option()] = "",
     password_stdin: Annotated[bool, typer.Option("--password-stdin")] = False,
     temporary: Annotated[bool, typer.Option(help="Must change it at first login.")] = True,
@@ -87,10 +114,13 @@ def user_create(
             email=email,
             role=role,
             unit=unit,
+            ward=ward,
             password=password,
             must_change_password=temporary,
         )
         with _session() as db_session:
+            if ward is not None:
+                _enter_ward(db_session, ward)
             user = service.create_user(
                 db_session=db_session, actor=SYSTEM, clock=SystemClock(), data=data
             )
@@ -235,20 +265,32 @@ def seed(
     if_empty: Annotated[
         bool, typer.Option("--if-empty", help="Only when no plan is loaded yet.")
     ] = False,
+    ward: Annotated[
+        str | None,
+        typer.Option(help="Load the plan template into this ward (created when new)."),
+    ] = None,
+    ward_name: Annotated[
+        str | None, typer.Option(help="The new ward's name, e.g. “Phường Bình Đông”.")
+    ] = None,
 ) -> None:
-    """Load Plan 84/KH-UBND (units, areas, domains, tasks, targets); safe to repeat."""
+    """Load Plan 84/KH-UBND (units, areas, domains, tasks, targets); safe to repeat.
+
+    With ``--ward`` the same template is loaded as another ward's own plan and units."""
     from sqlmodel import Session
 
     from app.clock import SystemClock
     from app.db import make_engine
     from app.seed import service as seed_service
 
+    data = seed_service.load_data()
+    if ward is not None:
+        data["ward"] = {"code": ward, "name": ward_name or ward}
     engine = make_engine(get_settings().database_url)
     with Session(engine) as db_session:
         if if_empty and not seed_service.is_empty(db_session=db_session):
             typer.echo("Dữ liệu Kế hoạch đã có; không nạp lại.")
             return
-        report = seed_service.seed_plan(db_session=db_session, clock=SystemClock())
+        report = seed_service.seed_plan(db_session=db_session, clock=SystemClock(), data=data)
     if report.total == 0:
         typer.echo("Không có gì mới để nạp: dữ liệu đã đầy đủ.")
     else:
@@ -259,22 +301,32 @@ def seed(
 @app.command()
 def remind() -> None:
     """Send today's report reminders (in the app and by e-mail); safe to run again (cron, timer)."""
+    from app import tenancy
     from app.clock import FixedClock, SystemClock
     from app.errors import AppError
     from app.reminders.mail import Mailer
+    from app.reminders.models import PassResult
     from app.reporting import reminder_pass as reminder_service
 
     settings = get_settings()
     clock = FixedClock.on(settings.today) if settings.today else SystemClock()
+    result = PassResult()
     try:
         with _session() as db_session:
-            result = reminder_service.run_pass(
-                db_session=db_session,
-                actor=SYSTEM,
-                clock=clock,
-                settings=settings,
-                mailer=Mailer.from_settings(settings),
-            )
+            for ward_id, ward_code in _wards(db_session):
+                # One pass per ward, inside it: each ward's current plan, units and people.
+                tenancy.enter(db_session, tenancy.Scope(ward_id=ward_id, today=clock.today()))
+                one = reminder_service.run_pass(
+                    db_session=db_session,
+                    actor=SYSTEM.inside(ward_id, ward_code),
+                    clock=clock,
+                    settings=settings,
+                    mailer=Mailer.from_settings(settings),
+                )
+                result.reminders += one.reminders
+                result.notifications += one.notifications
+                result.emails_sent += one.emails_sent
+                result.emails_failed += one.emails_failed
     except (AppError, ValueError) as exc:  # no plan loaded, a broken holidays file
         _fail(exc)
     typer.echo(

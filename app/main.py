@@ -63,6 +63,8 @@ from app.sipas import api as sipas_api
 from app.sipas import pages as sipas_pages
 from app.sipas import public as sipas_public
 from app.units import api as unit_api
+from app.wards import pages as ward_pages
+from app.wards.pages import attach_ward_header
 
 API_PREFIX = "/api/v1"
 
@@ -213,8 +215,15 @@ def build_page_router() -> APIRouter:
     router.include_router(account_pages.public_router)
     router.include_router(reports_pages.public_router)
     router.include_router(sipas_public.public_router)
-    protected = APIRouter(dependencies=[Depends(require_web_identity), Depends(attach_names)])
+    protected = APIRouter(
+        dependencies=[
+            Depends(require_web_identity),
+            Depends(attach_names),
+            Depends(attach_ward_header),
+        ]
+    )
     protected.include_router(account_pages.router)
+    protected.include_router(ward_pages.router)
     protected.include_router(reporting_pages.router)
     protected.include_router(reopen_pages.router)
     protected.include_router(workspace_routes.router)

@@ -75,6 +75,7 @@ def render(
         "identity": identity,
         "csrf_token": identity.csrf_token if identity is not None else "",
         "names": names_of(request),
+        "ward_header": getattr(request.state, "ward_header", None),
         **context,
     }
     response = templates.TemplateResponse(

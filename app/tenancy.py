@@ -50,8 +50,11 @@ class Scope:
     today: date | None = None
 
 
-#: Every ward's rows: city roles and the city ranking.
+#: Every ward's rows: only the city pages enter it, to rank the wards.
 CITY = Scope(ward_id=None)
+#: A city account that has not opened a ward yet: it sees no ward's rows (never all of them
+#: mixed, where every ward has a "vhxh"), and a page needing a plan asks it to choose a ward.
+NO_WARD = 0
 
 
 def enter(db_session: Session, scope: Scope) -> None:

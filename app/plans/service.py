@@ -58,7 +58,7 @@ def get_plan(*, db_session: Session, code: str | None) -> Plan:
         if plan is None:
             raise NotFound(f"Không có kế hoạch mã “{code}”.", code="plan_not_found")
         return plan
-    if scope is not None and scope.ward_id is None:
+    if scope is not None and scope.ward_id in (None, tenancy.NO_WARD):
         raise Invalid.one(
             "ward", "ward_required", "Hãy chọn phường, xã (ward) trước khi xem kế hoạch."
         )

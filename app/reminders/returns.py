@@ -16,6 +16,7 @@ from fastapi import BackgroundTasks
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from app import tenancy
 from app.accounts.models import User
 from app.actors import Actor
 from app.audit import service as audit
@@ -259,6 +260,8 @@ def send_now(
     if mailer is None:
         return result
     with Session(engine, expire_on_commit=False) as db_session:
+        # A new session, after the response: back inside the ward the return was made in.
+        tenancy.enter(db_session, tenancy.Scope(ward_id=actor.ward_id, user_id=actor.user_id))
         reminder_id = db_session.exec(
             select(Reminder.id)
             .join(Unit, col(Unit.id) == col(Reminder.unit_id))

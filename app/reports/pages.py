@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from app import tenancy
 from app.accounts.dependencies import WebUser
 from app.clock import ClockDep
 from app.db import SessionDep
@@ -18,6 +19,7 @@ from app.reports.models import SnapshotRead
 from app.scores import service as score_service
 from app.scores.schemas import Basis
 from app.templating import render
+from app.wards import service as ward_service
 
 router = APIRouter(include_in_schema=False)
 public_router = APIRouter(include_in_schema=False)
@@ -108,8 +110,15 @@ async def finalise(
 
 @public_router.get("/public/progress", response_class=HTMLResponse)
 def public_progress(
-    request: Request, db_session: SessionDep, clock: ClockDep, period: str | None = None
+    request: Request,
+    db_session: SessionDep,
+    clock: ClockDep,
+    period: str | None = None,
+    ward: Annotated[str | None, Query(max_length=64)] = None,
 ) -> Response:
+    """The public page of one ward (``?ward=``; the only ward of a one-ward installation)."""
+    found = ward_service.ward_for(db_session=db_session, code=ward)
+    tenancy.enter(db_session, tenancy.Scope(ward_id=found.id, today=clock.today()))
     view = public.build(db_session=db_session, clock=clock, period=period)
     response = render(
         request,

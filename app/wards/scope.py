@@ -64,7 +64,7 @@ def enter_request(request: Request, db_session: Session, actor: Actor, today: da
     tenancy.enter(
         db_session,
         tenancy.Scope(
-            ward_id=actor.ward_id,
+            ward_id=actor.ward_id if actor.ward_id is not None else tenancy.NO_WARD,
             user_id=actor.user_id,
             plan_code=_clean(request.query_params.get("plan")),
             remembered_plan=_clean(request.cookies.get(PLAN_COOKIE)),

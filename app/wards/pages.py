@@ -1,0 +1,58 @@
+"""The ward and plan chooser of the top bar: the choice is remembered in cookies per browser."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import RedirectResponse
+
+from app.accounts.dependencies import WebUser, secure_cookies
+from app.db import SessionDep
+from app.permissions import CITY_ROLES
+from app.plans import service as plan_service
+from app.wards.header import header_for
+from app.wards.scope import PLAN_COOKIE, WARD_COOKIE, ward_by_code
+
+router = APIRouter(include_in_schema=False)
+
+_YEAR = 365 * 24 * 3600
+
+
+def attach_ward_header(request: Request, identity: WebUser, db_session: SessionDep) -> None:
+    """Page router dependency: the top bar's ward and plan, read on the request's session."""
+    request.state.ward_header = header_for(db_session, city=identity.actor.role in CITY_ROLES)
+
+
+def _local(target: str | None) -> str:
+    """Only a path of this site: ``next`` must not send the user elsewhere."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
+
+
+@router.get("/chon")
+def choose(
+    request: Request,
+    identity: WebUser,
+    db_session: SessionDep,
+    plan: Annotated[str | None, Query(max_length=64)] = None,
+    ward: Annotated[str | None, Query(max_length=64)] = None,
+    next: Annotated[str | None, Query(max_length=2000)] = None,
+) -> RedirectResponse:
+    """Remember the chosen plan (and, for city accounts, ward), then go back where the user was.
+
+    The scope dependency already refused a ward a ward account may not open and a plan that does
+    not exist in the ward (``?plan=`` and ``?ward=`` are read there for every request).
+    """
+    response = RedirectResponse(_local(next), status_code=303)
+    secure = secure_cookies(request)
+    if ward and identity.actor.role in CITY_ROLES:
+        ward_by_code(db_session, ward)
+        response.set_cookie(WARD_COOKIE, ward, max_age=_YEAR, samesite="lax", secure=secure)
+        if not plan:
+            response.delete_cookie(PLAN_COOKIE)
+    if plan:
+        plan_service.get_plan(db_session=db_session, code=plan)
+        response.set_cookie(PLAN_COOKIE, plan, max_age=_YEAR, samesite="lax", secure=secure)
+    return response
