@@ -123,7 +123,8 @@ def ward_b_rows(city: Session, application: FastAPI, clean_db: Engine, clock: Fi
         note = b_admin.put(
             f"{API}/progress",
             json={"assignment": "II.1.1.1", "unit": "vhxh", "period": "2025-10",
-                  "status": "in_progress", "percent_complete": 50, "result": f"Kết quả {MARKS['binh-dong']}"},
+                  "status": "in_progress", "percent_complete": 50,
+                  "result": f"Kết quả {MARKS['binh-dong']}"},
         )  # fmt: skip
         assert note.status_code in (200, 201), note.text
     b_ward = city.exec(select(Ward).where(Ward.code == "binh-dong")).one()
