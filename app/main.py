@@ -24,6 +24,8 @@ from app.accounts.dependencies import (
 )
 from app.admin import pages as admin_pages
 from app.audit import api as audit_api
+from app.city import api as city_api
+from app.city import pages as city_pages
 from app.clock import Clock, FixedClock, SystemClock
 from app.config import ROOT_DIR, Settings, get_settings
 from app.db import make_engine
@@ -204,6 +206,7 @@ def build_api_router() -> APIRouter:
     protected.include_router(coordination_api.router)
     protected.include_router(reminder_api.router)
     protected.include_router(reports_api.router)
+    protected.include_router(city_api.router)
     router.include_router(protected)
     return router
 
@@ -224,6 +227,7 @@ def build_page_router() -> APIRouter:
     )
     protected.include_router(account_pages.router)
     protected.include_router(ward_pages.router)
+    protected.include_router(city_pages.router)
     protected.include_router(reporting_pages.router)
     protected.include_router(reopen_pages.router)
     protected.include_router(workspace_routes.router)
@@ -309,6 +313,8 @@ def create_app(
             {"name": "scorecards", "description": "The Decision 766/QĐ-TTg service scorecard."},
             {"name": "reminders", "description": "Report reminders sent (coordinators)."},
             {"name": "notifications", "description": "A user's in-app notifications."},
+            {"name": "wards", "description": "Wards and communes (city administrators)."},
+            {"name": "city", "description": "Every ward side by side (city accounts)."},
             {"name": "health", "description": "Probes."},
         ],
     )

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from app.accounts.dependencies import WebUser
 from app.clock import ClockDep
 from app.db import SessionDep
-from app.permissions import Role
+from app.permissions import CITY_ROLES, Role
 from app.reporting import (
     agenda,
     completeness,
@@ -35,6 +35,8 @@ def home(request: Request, identity: WebUser, db_session: SessionDep, clock: Clo
     actor = identity.actor
     if actor.role == Role.VIEWER:
         return RedirectResponse("/completeness", status_code=303)
+    if actor.role in CITY_ROLES:
+        return RedirectResponse("/thanh-pho", status_code=303)
     return render(
         request,
         "reporting/home.html",

@@ -1,0 +1,80 @@
+"""The city view: wards ranked from their own dashboards' figures, exported, and opened."""
+
+from __future__ import annotations
+
+import io
+
+from fastapi import FastAPI
+from openpyxl import load_workbook
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from app.clock import FixedClock
+from tests.wards.conftest import API, MARKS, _bearer, _browser
+
+READING = {"indicator": "online_dossier", "unit": "ttpvhcc", "period": "2025-10"}
+
+
+def _readings(application: FastAPI, engine: Engine, clock: FixedClock) -> None:
+    """Online dossiers in October: Bình Đông 92%, Phú Định 64%, Chánh Hưng nothing."""
+    for username, value in (("admin.binh-dong", 92), ("admin.phu-dinh", 64)):
+        with _bearer(application, engine, clock, username, "admin") as admin:
+            response = admin.put(f"{API}/readings", json={**READING, "value": value})
+            assert response.status_code in (200, 201), response.text
+
+
+def test_wards_ranked_by_a_target_from_their_own_dashboards(
+    application: FastAPI, clean_db: Engine, clock: FixedClock, city: Session
+) -> None:
+    _readings(application, clean_db, clock)
+    with _bearer(application, clean_db, clock, "so.noi.vu", "city_viewer") as viewer:
+        ranked = viewer.get(
+            f"{API}/city/ranking", params={"period": "2025-10", "sort": "online_dossier"}
+        )
+        assert ranked.status_code == 200, ranked.text
+        body = ranked.json()
+        order = [(w["code"], w["rank"], w["values"].get("online_dossier")) for w in body["wards"]]
+        assert order == [("binh-dong", 1, 92.0), ("phu-dinh", 2, 64.0), ("chanh-hung", None, None)]
+        # the same number as the ward's own dashboard shows
+        own = viewer.get(f"{API}/scores", params={"ward": "binh-dong", "period": "2025-10"})
+        online = next(i for i in own.json()["indicators"] if i["code"] == "online_dossier")
+        assert online["value"] == 92.0
+        workbook = viewer.get(
+            f"{API}/city/ranking.xlsx", params={"period": "2025-10", "sort": "online_dossier"}
+        )
+        assert workbook.status_code == 200
+        sheet = load_workbook(io.BytesIO(workbook.content), read_only=True).active
+        rows = list(sheet.iter_rows(values_only=True))
+        assert rows[0][:3] == ("Hạng", "Mã phường, xã", "Phường, xã")
+        assert [r[1] for r in rows[1:]] == ["binh-dong", "phu-dinh", "chanh-hung"]
+        assert viewer.get(f"{API}/city/ranking", params={"sort": "khong-co"}).status_code == 422
+
+
+def test_a_ward_account_cannot_see_the_city_table(
+    application: FastAPI, clean_db: Engine, clock: FixedClock, city: Session
+) -> None:
+    with _bearer(application, clean_db, clock, "admin.phu-dinh", "admin") as admin:
+        assert admin.get(f"{API}/city/ranking").status_code == 403
+        assert admin.get(f"{API}/city/ranking.csv").status_code == 403
+        wards = admin.get(f"{API}/wards").json()
+        assert [w["code"] for w in wards] == ["phu-dinh"]
+        created = admin.post(f"{API}/wards", json={"code": "moi", "name": "Phường Mới"})
+        assert created.status_code == 403
+
+
+def test_a_city_viewer_lands_on_the_city_page_and_opens_a_ward(
+    application: FastAPI, clean_db: Engine, clock: FixedClock, city: Session
+) -> None:
+    with _browser(application, "so.noi.vu") as browser:
+        home = browser.get("/", follow_redirects=False)
+        assert home.headers["location"] == "/thanh-pho"
+        page = browser.get("/thanh-pho")
+        assert page.status_code == 200
+        assert "Phường Bình Đông" in page.text and "/chon?ward=binh-dong&amp;next=/scores" in page.text
+        before = browser.get("/scores")
+        assert MARKS["binh-dong"] not in before.text
+        opened = browser.get("/chon", params={"ward": "binh-dong", "next": "/scores"})
+        assert opened.status_code == 200 and opened.url.path == "/scores"
+        assert MARKS["binh-dong"] in opened.text  # its units, by their marked names
+        again = browser.get("/plan")  # the choice is remembered
+        assert MARKS["binh-dong"] in again.text
