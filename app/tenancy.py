@@ -161,6 +161,8 @@ def _new_rows_join_the_ward(session: Session, _context: Any, _instances: Any) ->
     if not orphans:
         return
     ward = ward_of(session)
+    if ward == NO_WARD:
+        return  # a city account outside any ward: its records belong to the city
     if ward is None and scope_of(session) is None:
         ward_table = owned.tables["ward"]
         wards = session.execute(select(ward_table.id).limit(2)).scalars().all()

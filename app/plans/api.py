@@ -23,6 +23,8 @@ from app.plans.models import (
     TaskCadence,
 )
 from app.schemas import Page, StrictInput
+from app.seed import copying
+from app.seed.copying import PlanCopied, PlanCopy
 
 router = APIRouter()
 
@@ -45,6 +47,24 @@ def list_plans(db_session: SessionDep) -> list[PlanRead]:
 def get_plan(code: str, db_session: SessionDep) -> PlanRead:
     plan = service.get_plan(db_session=db_session, code=code)
     return service.plan_read(db_session=db_session, plan=plan)
+
+
+@router.post(
+    "/plans/{code}/copy",
+    response_model=PlanCopied,
+    status_code=status.HTTP_201_CREATED,
+    tags=["plans"],
+    summary="Copy a plan (next year, or another ward)",
+)
+def copy_plan(
+    code: str, data: PlanCopy, actor: CurrentActor, db_session: SessionDep, clock: ClockDep
+) -> PlanCopied:
+    """The plan's tasks and (``with_targets``) targets as a new plan: the next year's plan of the
+    same ward, or (city administrators, ``ward``) another ward's, creating its units from the
+    source's tree. Deadlines move by as many years as the plan does; edit the copy afterwards."""
+    return copying.copy_plan(
+        db_session=db_session, actor=actor, clock=clock, source=code, data=data
+    )
 
 
 class DueDays(StrictInput):

@@ -157,6 +157,8 @@ class PlanRead(ReadModel):
     basis: str
     reporting: list[ReportingRule]
     reporting_start: str
+    first_year: int = PydanticField(examples=[2025], description="First year the plan runs.")
+    last_year: int = PydanticField(examples=[2026], description="Last year the plan runs.")
     assignment_count: int
     indicator_count: int
 

@@ -135,6 +135,8 @@ def plan_read(*, db_session: Session, plan: Plan) -> PlanRead:
         basis=plan.basis,
         reporting=[ReportingRule.model_validate(r) for r in plan.reporting],
         reporting_start=plan.reporting_start,
+        first_year=plan.first_year,
+        last_year=plan.last_year,
         assignment_count=n_assign,
         indicator_count=n_ind,
     )

@@ -221,7 +221,7 @@ def _indicators(
 
 
 def seed_plan(
-    *, db_session: Session, clock: Clock, data: dict[str, Any] | None = None
+    *, db_session: Session, clock: Clock, data: dict[str, Any] | None = None, commit: bool = True
 ) -> SeedReport:
     """Insert whatever of the plan's data is missing, in one transaction.
 
@@ -237,6 +237,8 @@ def seed_plan(
     tenancy.enter(db_session, tenancy.Scope(ward_id=ward.id))
     try:
         _seed_ward(db_session=db_session, data=data, report=report, now=now)
+        if commit:
+            db_session.commit()
     finally:
         if before is None:
             tenancy.leave(db_session)
@@ -275,7 +277,7 @@ def _seed_ward(
     )
     for _ in range(rule_service.seed_rules(db_session=db_session, plan=plan, now=now)):
         report.add("validation_rules")
-    db_session.commit()
+    db_session.flush()
 
 
 def is_empty(*, db_session: Session) -> bool:
