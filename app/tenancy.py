@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from sqlalchemy import event, false, or_, select
@@ -106,13 +106,18 @@ def _owned() -> _Owned:
     return _Owned(tuple(direct), tuple(by_plan), tuple(by_unit), tuple(by_user), tables)
 
 
-def _criteria(scope: Scope) -> list[Any]:
+def _criteria(scope: Scope) -> tuple[Any, ...]:
+    return _criteria_for(scope.ward_id, scope.user_id)
+
+
+@lru_cache(maxsize=4096)
+def _criteria_for(ward: int | None, me: int | None) -> tuple[Any, ...]:
+    """Built once per (ward, user) and reused: the options are immutable, and building two dozen
+    of them for every statement costs more than the statement's own cached compile."""
     owned = _owned()
-    ward = scope.ward_id
     unit, plan, user = owned.tables["unit"], owned.tables["plan"], owned.tables["app_user"]
     ward_units = select(unit.id).where(unit.ward_id == ward).scalar_subquery()
     ward_plans = select(plan.id).where(plan.ward_id == ward).scalar_subquery()
-    me = scope.user_id
     ward_users = select(user.id).where(user.ward_id == ward).scalar_subquery()
     options: list[Any] = []
     for cls in owned.direct:
@@ -128,7 +133,7 @@ def _criteria(scope: Scope) -> list[Any]:
     for cls in owned.by_user:
         mine = cls.user_id == me if me is not None else false()
         options.append(with_loader_criteria(cls, or_(cls.user_id.in_(ward_users), mine)))
-    return options
+    return tuple(options)
 
 
 @event.listens_for(Session, "do_orm_execute")
