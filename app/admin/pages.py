@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.accounts.dependencies import WebUser
-from app.admin import audit, people, plan, profiles, rules, settings, targets, units
+from app.admin import audit, people, plan, plan_copy, profiles, rules, settings, targets, units
 from app.permissions import Permission, authorize, can
 from app.templating import render
 
@@ -24,5 +24,5 @@ def hub(request: Request, identity: WebUser) -> Response:
     )
 
 
-for module in (units, people, plan, targets, rules, settings, profiles, audit):
+for module in (units, people, plan, plan_copy, targets, rules, settings, profiles, audit):
     router.include_router(module.router)
