@@ -34,7 +34,7 @@ from app.sipas.models import (
     SpentForm,
 )
 from app.sipas.questionnaire import QuestionnaireContent, get_version
-from app.units import service as unit_service
+from app.units.models import Unit
 
 FORM_MAX_AGE = timedelta(hours=3)
 COMMENT_MAX = 2000
@@ -317,11 +317,11 @@ def submit_answer(
     throttle.check(db_session=db_session, clock=clock, bucket=bucket, limit=limit)
     questionnaire = get_version(db_session=db_session, version=token.version)
     today = clock.today()
-    unit_id = (kiosk.unit_id if kiosk else None) or unit_service.get_by_code(
-        db_session=db_session, code=policy.centre
-    ).id
+    unit_id = kiosk.unit_id if kiosk else None
+    if unit_id is None and not token.code:
+        unit_id = _centre_id(db_session, policy, near=None)
     domain_id = _domain_id(db_session, answers.domain)
-    assert questionnaire.id is not None and unit_id is not None
+    assert questionnaire.id is not None
     questionnaire_id = questionnaire.id
     try:
         details = _claim(db_session=db_session, clock=clock, policy=policy, token=token)
@@ -329,6 +329,8 @@ def submit_answer(
         throttle.count(db_session=db_session, clock=clock, bucket=bucket)
         raise
     throttle.count(db_session=db_session, clock=clock, bucket=bucket)
+    if unit_id is None:  # a coded answer: the centre of the ward that printed the code
+        unit_id = _centre_id(db_session, policy, near=details.unit_id if details else None)
     _store_answer(
         db_session=db_session,
         questionnaire_id=questionnaire_id,
@@ -340,6 +342,24 @@ def submit_answer(
         answers=answers,
     )
     _prune_spent_forms(db_session=db_session, clock=clock)
+
+
+def _centre_id(db_session: Session, policy: SurveyPolicy, *, near: int | None) -> int:
+    """The service centre an answer without a kiosk counts for: the one of the ward that owns
+    ``near`` (the unit a code was printed for), or the only one there is. With several wards and
+    nothing to tell which, the answer cannot be counted for anyone: refused, never guessed."""
+    query = select(Unit.id).where(Unit.code == policy.centre)
+    if near is not None:
+        ward = select(Unit.ward_id).where(Unit.id == near).scalar_subquery()
+        query = query.where(Unit.ward_id == ward)
+    found = db_session.exec(query.limit(2)).all()
+    if len(found) != 1 or found[0] is None:
+        raise FormRefused(
+            "Phiếu cần mã khảo sát in trên phiếu hẹn, hoặc được gửi từ máy tại quầy của "
+            "phường, xã, để biết phiếu đánh giá nơi nào.",
+            code="ward_unknown",
+        )
+    return int(found[0])
 
 
 def _claim(
