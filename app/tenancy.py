@@ -175,3 +175,25 @@ def _new_rows_join_the_ward(session: Session, _context: Any, _instances: Any) ->
     if ward is not None:
         for row in orphans:
             row.ward_id = ward
+
+
+def authorize_shared(db_session: Session, actor: Any, permission: Any) -> None:
+    """Refuse a ward's account a change to what every ward shares (the scoring rules, mapping
+    profiles, TTHC domains, the SIPAS questionnaire), unless its ward is the only one: in a
+    one-ward installation the ward's administrator is also the city's."""
+    from app.permissions import Permission, authorize, can
+
+    authorize(actor, permission)
+    if can(actor, Permission.WARDS_MANAGE):
+        return
+    ward_table = _owned().tables["ward"]
+    wards = db_session.execute(
+        select(ward_table.id).limit(2).execution_options(**{ALL_WARDS: True})
+    ).all()
+    if len(wards) > 1:
+        from app.errors import Forbidden
+
+        raise Forbidden(
+            "Cấu hình này dùng chung cho mọi phường, xã: chỉ quản trị cấp Thành phố được thay đổi.",
+            code="shared_setting",
+        )

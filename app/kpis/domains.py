@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
+from app import tenancy
 from app.actors import Actor
 from app.audit import service as audit
 from app.audit.models import AuditAction
 from app.clock import Clock
 from app.errors import Conflict, FieldError, NotFound
 from app.kpis.models import Domain, DomainCreate, DomainRead
-from app.permissions import Permission, authorize
+from app.permissions import Permission
 
 
 def list_domains(*, db_session: Session, active: bool | None = None) -> list[DomainRead]:
@@ -31,7 +32,7 @@ def get_domain(*, db_session: Session, code: str) -> Domain:
 def create_domain(
     *, db_session: Session, actor: Actor, clock: Clock, data: DomainCreate
 ) -> DomainRead:
-    authorize(actor, Permission.PLAN_WRITE)
+    tenancy.authorize_shared(db_session, actor, Permission.PLAN_WRITE)
     if db_session.exec(select(Domain.id).where(Domain.code == data.code)).first() is not None:
         raise Conflict(
             f"Lĩnh vực mã “{data.code}” đã có.",

@@ -13,12 +13,13 @@ from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from app import tenancy
 from app.actors import Actor
 from app.audit import service as audit
 from app.audit.models import AuditAction
 from app.clock import Clock
 from app.errors import Conflict, FieldError
-from app.permissions import Permission, authorize
+from app.permissions import Permission
 from app.scores.models import (
     ScoringConfigChange,
     ScoringConfigOverride,
@@ -130,7 +131,7 @@ def set_config(
     *, db_session: Session, actor: Actor, clock: Clock, data: ScoringConfigWrite
 ) -> ScoringConfigRead:
     """Put a new configuration in force (admins), under a version label never used before."""
-    authorize(actor, Permission.USERS_MANAGE)
+    tenancy.authorize_shared(db_session, actor, Permission.USERS_MANAGE)
     current, before = effective_config(db_session=db_session)
     _check_base(current, data.base_version)
     if _version_taken(db_session, data.config.version):
@@ -150,7 +151,7 @@ def reset_config(
     *, db_session: Session, actor: Actor, clock: Clock, data: ScoringConfigReset
 ) -> ScoringConfigRead:
     """Go back to the shipped file (admins); a no-op, without an audit row, if already there."""
-    authorize(actor, Permission.USERS_MANAGE)
+    tenancy.authorize_shared(db_session, actor, Permission.USERS_MANAGE)
     current, before = effective_config(db_session=db_session)
     _check_base(current, data.base_version)
     if before.source == "file":

@@ -16,12 +16,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from app import tenancy
 from app.actors import SYSTEM, Actor
 from app.audit import service as audit
 from app.audit.models import AuditAction
 from app.clock import Clock
 from app.errors import Conflict, Invalid, NotFound, translate_validation_errors
-from app.permissions import Permission, authorize
+from app.permissions import Permission
 from app.schemas import Code, NonEmptyStr
 from app.sipas.index import FactorSpec
 from app.sipas.models import Questionnaire, QuestionnaireRead, QuestionnaireStatus
@@ -207,7 +208,7 @@ def create_version(
     *, db_session: Session, actor: Actor, clock: Clock, raw: object
 ) -> QuestionnaireRead:
     """A new draft version; it takes effect only when published."""
-    authorize(actor, Permission.PLAN_WRITE)
+    tenancy.authorize_shared(db_session, actor, Permission.PLAN_WRITE)
     ensure_questionnaire(db_session=db_session, clock=clock)
     content = parse_content(raw)
     if db_session.exec(
@@ -236,7 +237,7 @@ def publish_version(
     *, db_session: Session, actor: Actor, clock: Clock, version: str
 ) -> QuestionnaireRead:
     """Make a version the one new answers use; the previous one is retired, its answers kept."""
-    authorize(actor, Permission.PLAN_WRITE)
+    tenancy.authorize_shared(db_session, actor, Permission.PLAN_WRITE)
     ensure_questionnaire(db_session=db_session, clock=clock)
     row = get_version(db_session=db_session, version=version)
     if row.status == QuestionnaireStatus.PUBLISHED:

@@ -189,3 +189,17 @@ def test_the_same_codes_live_side_by_side_in_each_ward(city: Session) -> None:
     """Unit and plan codes are unique per ward: three wards, three "vhxh", three Plan 84s."""
     rows = city.exec(select(Unit.ward_id).where(Unit.code == "vhxh")).all()
     assert len(set(rows)) == 3
+
+
+def test_what_every_ward_shares_is_changed_only_by_the_city(
+    application: FastAPI, clean_db: Engine, clock: FixedClock, city: Session
+) -> None:
+    """Scoring rules, TTHC domains, mapping profiles: one ward's admin would change them for all."""
+    domain = {"code": "tu-phap", "name": "Tư pháp"}
+    with _bearer(application, clean_db, clock, "admin.phu-dinh", "admin") as ward_admin:
+        refused = ward_admin.post(f"{API}/domains", json=domain)
+        assert refused.status_code == 403
+        assert refused.json()["detail"]["code"] == "shared_setting"
+        assert ward_admin.delete(f"{API}/scores/config").status_code == 403
+    with _bearer(application, clean_db, clock, "thanh.pho", "city_admin") as city_admin:
+        assert city_admin.post(f"{API}/domains", json=domain).status_code == 201

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from app import tenancy
 from app.actors import Actor
 from app.audit import service as audit
 from app.audit.models import AuditAction
@@ -23,7 +24,7 @@ from app.imports.profiles.models import (
     ProfileUpdate,
     fold,
 )
-from app.permissions import Permission, authorize
+from app.permissions import Permission
 
 
 def _shipped() -> dict[str, dict[str, Any]]:
@@ -88,7 +89,7 @@ def get_profile(*, db_session: Session, code: str) -> ProfileRead:
 def create_profile(
     *, db_session: Session, actor: Actor, clock: Clock, data: ProfileCreate
 ) -> ProfileRead:
-    authorize(actor, Permission.PLAN_WRITE)
+    tenancy.authorize_shared(db_session, actor, Permission.PLAN_WRITE)
     if _row(db_session, data.code) is not None or data.code in _shipped():
         raise Conflict(
             f"Hồ sơ ánh xạ mã “{data.code}” đã có.",
@@ -126,7 +127,7 @@ def update_profile(
     *, db_session: Session, actor: Actor, clock: Clock, code: str, data: ProfileUpdate
 ) -> ProfileRead:
     """Save a profile; a shipped one is saved as this database's copy under the same code."""
-    authorize(actor, Permission.PLAN_WRITE)
+    tenancy.authorize_shared(db_session, actor, Permission.PLAN_WRITE)
     before = get_profile(db_session=db_session, code=code)
     if data.version is not None and data.version != before.version:
         raise Conflict(
@@ -177,7 +178,7 @@ def update_profile(
 
 def delete_profile(*, db_session: Session, actor: Actor, clock: Clock, code: str) -> None:
     """Delete a saved profile; for a shipped one this brings back the version partrack ships."""
-    authorize(actor, Permission.PLAN_WRITE)
+    tenancy.authorize_shared(db_session, actor, Permission.PLAN_WRITE)
     row = _row(db_session, code)
     if row is None:
         if code in _shipped():
