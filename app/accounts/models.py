@@ -169,6 +169,9 @@ class UserRead(ReadModel):
     full_name: str
     email: str
     role: Role
+    ward: str | None = PydanticField(
+        default=None, examples=["phu-dinh"], description="The ward; null for the city's accounts."
+    )
     unit: str | None
     active: bool
     must_change_password: bool

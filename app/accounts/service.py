@@ -34,6 +34,7 @@ from app.permissions import CITY_ROLES, Permission, Role, authorize
 from app.units import service as unit_service
 from app.units.models import Unit
 from app.wards import service as ward_service
+from app.wards.models import Ward
 
 TOKEN_PREFIX = "ptk_"
 
@@ -62,12 +63,19 @@ def get_user(*, db_session: Session, username: str) -> User:
 
 def user_reads(*, db_session: Session, users: list[User]) -> list[UserRead]:
     codes = unit_service.codes_by_id(db_session=db_session, ids=[u.unit_id for u in users])
+    ward_ids = {u.ward_id for u in users if u.ward_id is not None}
+    wards = (
+        dict(db_session.exec(select(Ward.id, Ward.code).where(col(Ward.id).in_(ward_ids))).all())
+        if ward_ids
+        else {}
+    )
     return [
         UserRead(
             username=u.username,
             full_name=u.full_name,
             email=u.email,
             role=Role(u.role),
+            ward=wards.get(u.ward_id) if u.ward_id is not None else None,
             unit=codes.get(u.unit_id) if u.unit_id else None,
             active=u.active,
             must_change_password=u.must_change_password,
