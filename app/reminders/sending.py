@@ -45,7 +45,7 @@ def _email_text(
         f"{greeting or f'Kính gửi cán bộ báo cáo của {unit.name}'},\n\n{body}\n\n"
         f"{action or 'Cập nhật và gửi báo cáo tại'}: "
         f"{settings.reminder_base_url.rstrip('/')}{link}\n\n"
-        "Thư này do hệ thống partrack của UBND phường Phú Định gửi tự động; "
+        "Thư này do hệ thống partrack gửi tự động; "
         "xin đừng trả lời thư này.\n"
     )
 

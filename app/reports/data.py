@@ -44,6 +44,7 @@ from app.scores.schemas import Basis, IndicatorScore, ScoreSummary
 from app.submissions.models import Timeliness
 from app.textsort import vi_sort_key
 from app.units.models import Unit
+from app.wards.models import Ward
 
 #: Who leads a task that no single unit leads.
 EVERY_UNIT = "Mọi đơn vị"
@@ -55,7 +56,7 @@ def _issuer_name(*, db_session: Session, plan: Plan) -> str:
 
 
 def config_for(*, db_session: Session, plan: Plan) -> ReportConfigRead:
-    """The plan's report settings, or the defaults Phú Định uses (Decree 30/2020 layout)."""
+    """The plan's report settings, or defaults from the plan's ward (Decree 30/2020 layout)."""
     row = db_session.exec(select(ReportConfig).where(ReportConfig.plan_id == plan.id)).first()
     if row is not None:
         return ReportConfigRead.model_validate(row)
@@ -67,12 +68,23 @@ def config_for(*, db_session: Session, plan: Plan) -> ReportConfigRead:
         authority=(issuer.name if issuer else "Ủy ban nhân dân phường").upper(),
         issuer=(coordinator.name if coordinator else "Phòng Văn hóa - Xã hội").upper(),
         number_suffix="BC-VHXH",
-        place="Phú Định",
+        place=_place(db_session, plan),
         signer_title="TRƯỞNG PHÒNG",
         signer_name="",
         recipients=list(DEFAULT_RECIPIENTS),
         version=0,
     )
+
+
+def _place(db_session: Session, plan: Plan) -> str:
+    """Where the report is signed: the ward's name without "Phường"/"Xã" ("Phú Định")."""
+    ward = db_session.get(Ward, plan.ward_id) if plan.ward_id is not None else None
+    if ward is None:
+        return ""
+    for prefix in ("Phường ", "Xã ", "Thị trấn ", "Đặc khu "):
+        if ward.name.startswith(prefix):
+            return ward.name.removeprefix(prefix)
+    return ward.name
 
 
 def _domains(ind: IndicatorScore) -> list[DomainRow]:

@@ -123,7 +123,12 @@ def public_progress(
     response = render(
         request,
         "reports/public.html",
-        {"title": "Tiến độ thực hiện Kế hoạch", "v": view, **template_helpers()},
+        {
+            "title": "Tiến độ thực hiện Kế hoạch",
+            "v": view,
+            "ward_name": found.name.replace("Phường", "phường", 1).replace("Xã", "xã", 1),
+            **template_helpers(),
+        },
     )
     response.headers["Cache-Control"] = "public, max-age=300"
     if view.etag:
