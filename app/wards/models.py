@@ -15,6 +15,7 @@ from sqlmodel import Field, SQLModel
 
 from app.db import UTCDateTime
 from app.schemas import NewCode, NonEmptyStr, ReadModel, StrictInput
+from app.units.models import refuse_nul
 
 
 class Ward(SQLModel, table=True):
@@ -29,12 +30,6 @@ class Ward(SQLModel, table=True):
     updated_at: datetime = Field(sa_type=UTCDateTime)
 
 
-def _no_nul(value: str | None) -> str | None:
-    if value is not None and "\x00" in value:
-        raise ValueError("Không được chứa ký tự NUL (\\u0000).")
-    return value
-
-
 class WardCreate(StrictInput):
     code: NewCode = PydanticField(examples=["phu-dinh"])
     name: NonEmptyStr = PydanticField(max_length=255, examples=["Phường Phú Định"])
@@ -45,7 +40,7 @@ class WardCreate(StrictInput):
     @field_validator("name", "city")
     @classmethod
     def _storable(cls, value: str | None) -> str | None:
-        return _no_nul(value)
+        return refuse_nul(value)
 
 
 class WardRead(ReadModel):
