@@ -335,6 +335,20 @@ BULK_CASES: dict[tuple[str, str], tuple[str, Build]] = {
 }
 
 
+# Wards and plan copies (issue 20): a new ward is the city's ("city": no ward role may), next
+# year's plan the ward's planners'.
+CASES[("POST", "/api/v1/wards")] = (
+    "city",
+    lambda c: (f"{API}/wards", {"code": "binh-dong", "name": "Phường Bình Đông"}),
+)
+CASES[("POST", "/api/v1/plans/{code}/copy")] = (
+    "plan",
+    lambda c: (
+        f"{API}/plans/kh-84-2025/copy",
+        {"code": "kh-cchc-2026", "number": "12/KH-UBND", "issued_date": "2026-01-15",
+         "first_year": 2026},
+    ),
+)  # fmt: skip
 CASES.update(BULK_CASES)
 CASES.update(PROFILE_CASES)
 CASES.update(RULE_CASES)
@@ -360,6 +374,8 @@ def test_every_write_endpoint_has_a_case(shared_app: FastAPI) -> None:
 def expected_allowed(rule: str, role: str, own: bool) -> bool:
     if rule == "all":
         return True
+    if rule == "city":
+        return False
     if rule == "admin":
         return role == "admin"
     if rule == "plan":
