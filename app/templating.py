@@ -76,6 +76,7 @@ def render(
         "csrf_token": identity.csrf_token if identity is not None else "",
         "names": names_of(request),
         "ward_header": getattr(request.state, "ward_header", None),
+        "survey_ward": getattr(request.state, "survey_ward", None),
         **context,
     }
     response = templates.TemplateResponse(

@@ -30,6 +30,7 @@ from app.sipas.survey_screen_pages import (
     SURVEY,
     THANKS,
     THANKS_OF,
+    attach_survey_ward,
     kiosk_from_cookie,
     message_page,
     render_step,
@@ -40,7 +41,7 @@ from app.sipas.survey_screen_pages import (
 from app.sipas.survey_start_pages import exchange_code, forget_code, start_with_cookie
 from app.templating import render
 
-public_router = APIRouter(include_in_schema=False)
+public_router = APIRouter(include_in_schema=False, dependencies=[Depends(attach_survey_ward)])
 access_log.install_survey_url_filter()  # a 500 on /khao-sat?ma=… logs the URL without the code
 
 

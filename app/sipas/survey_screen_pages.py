@@ -10,6 +10,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from sqlmodel import Session, col, select
 
+from app.db import SessionDep
 from app.errors import AppError
 from app.kpis.models import Domain
 from app.sipas import codes, kiosks
@@ -156,3 +157,16 @@ def message_page(
         },
         status_code=status_code,
     )
+
+
+def attach_survey_ward(request: Request, db_session: SessionDep) -> None:
+    """The public survey's letterhead: the ward of the kiosk this browser is, or the only ward;
+    with several wards and no kiosk, the pages name no ward (a code tells it once it is read)."""
+    from app.wards.models import Ward
+
+    kiosk = kiosk_from_cookie(request, db_session)
+    query = select(Ward.name)
+    if kiosk is not None:
+        query = query.join(Unit, col(Unit.ward_id) == col(Ward.id)).where(Unit.id == kiosk.unit_id)
+    names = db_session.exec(query.limit(2)).all()
+    request.state.survey_ward = names[0] if len(names) == 1 else None

@@ -48,3 +48,12 @@ def test_with_several_wards_an_answer_without_code_or_kiosk_is_refused_not_guess
     assert "để biết phiếu đánh giá nơi nào" in refused.text
     with Session(clean_db) as session:
         assert session.exec(select(Response)).all() == []
+
+
+def test_the_survey_names_the_only_ward_and_no_ward_when_there_are_several(
+    public: TestClient, seeded: Session, clock: FixedClock
+) -> None:
+    assert "UBND phường Phú Định" in public.get("/khao-sat").text
+    _second_ward(seeded, clock)
+    page = public.get("/khao-sat").text
+    assert "Phú Định" not in page and "Bình Đông" not in page
