@@ -62,6 +62,8 @@ EXPECTED.update(REOPEN_AUDIT)
 EXPECTED.update(COORDINATION_AUDIT)
 EXPECTED.update(
     {
+        ("POST", "/api/v1/wards"): ("ward", "create"),
+        ("POST", "/api/v1/plans/{code}/copy"): ("plan", "create"),
         ("POST", "/api/v1/readings/bulk"): ("import_batch", "import"),
         ("POST", "/api/v1/progress/bulk"): ("progress", "create"),
         ("POST", "/api/v1/dossiers/bulk"): ("import_batch", "import"),
@@ -93,6 +95,12 @@ def test_each_kind_of_write_is_audited(
         client.headers["Authorization"] = "Bearer " + make_token(
             clean_db, clock, username="tu.doi", role="viewer"
         )
+    actor = "admin"
+    if route == ("POST", "/api/v1/wards"):  # the city's own write
+        actor = "thanh.pho"
+        client.headers["Authorization"] = "Bearer " + make_token(
+            clean_db, clock, username=actor, role="city_admin"
+        )
     _, build = CASES[route]
     url, body = build(Ctx(session=seeded, clock=clock, unit="vp"))
     before = len(events(seeded))
@@ -116,7 +124,7 @@ def test_each_kind_of_write_is_audited(
     assert extra == [], kinds
     event = new[0]
     assert event.via == ("import" if route[1].endswith("/bulk") else "api")
-    assert event.actor_username == ("tu.doi" if "auth/password" in url else "admin")
+    assert event.actor_username == ("tu.doi" if "auth/password" in url else actor)
     assert event.at == clock.now()
     if action == "create":
         assert event.before is None and event.after is not None
