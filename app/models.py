@@ -2,6 +2,7 @@
 
 from app.accounts.models import ApiToken, User, UserSession
 from app.audit.models import AuditEvent
+from app.data_versions import score_version
 from app.dossiers.models import Dossier, Feedback
 from app.imports.profiles.models import ImportProfile
 from app.kpis.models import Domain, Indicator, Reading
@@ -57,4 +58,5 @@ __all__ = [
     "User",
     "UserSession",
     "ValidationRule",
+    "score_version",
 ]

@@ -15,6 +15,7 @@ from app.permissions import Permission, authorize
 from app.plans.api import PlanQuery
 from app.schemas import Page
 from app.scores import configuration, service, trends
+from app.scores import indicator_detail as indicator_service
 from app.scores.models import (
     ScoringConfigChange,
     ScoringConfigRead,
@@ -82,7 +83,7 @@ def indicator_detail(
     plan: PlanQuery = None,
 ) -> IndicatorDetail:
     """An indicator in one period: the ward's value (pooled over units) and each unit's readings."""
-    return service.indicator_detail(
+    return indicator_service.indicator_detail(
         db_session=db_session,
         actor=actor,
         clock=clock,

@@ -21,7 +21,7 @@ from app.names import Names, NamesDep
 from app.permissions import Permission, can
 from app.plans.models import TASK_ROLE_LABELS
 from app.progress.models import PROGRESS_LABELS
-from app.scores import charts, service, trends
+from app.scores import charts, indicator_detail, service, trends
 from app.scores.schemas import DATA_STATE_LABELS, Basis, IndicatorScore, UnitBreakdown
 from app.scoring.rules import COMPARATOR_SYMBOLS as COMPARATORS
 from app.templating import format_number_vi, is_partial_request, render
@@ -202,7 +202,7 @@ def _indicator_context(
     unit: str | None,
     names: Names,
 ) -> dict[str, Any]:
-    detail = service.indicator_detail(
+    detail = indicator_detail.indicator_detail(
         db_session=db_session,
         actor=identity.actor,
         clock=clock,
