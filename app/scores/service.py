@@ -52,20 +52,33 @@ def frame_for(*, db_session: Session, clock: Clock, plan: str | None) -> Frame:
     return kept_frame(db_session=db_session, scope=scope, plan=plan_row)
 
 
+def scoped(*, db_session: Session, clock: Clock, plan: str | None) -> tuple[Plan, Scope]:
+    """The plan asked for and its stamp: what a page needs before it asks the cache anything."""
+    plan_row = plan_service.get_plan(db_session=db_session, code=plan)
+    return plan_row, plan_scope(db_session=db_session, clock=clock, plan=plan_row)
+
+
 def period_choices(
     *, db_session: Session, clock: Clock, plan: str | None = None
 ) -> list[tuple[str, str]]:
     """The plan's periods so far, newest first, as (value, Vietnamese label); in quarterly years
     the months too, since the committee meets monthly and the monthly tasks report monthly."""
-    plan_row = plan_service.get_plan(db_session=db_session, code=plan)
-    periods = plan_service.calendar_for(plan_row).periods(until=clock.today(), monthly=True)
-    return [(str(p), _choice_label(plan_row, p)) for p in reversed(periods)]
+    return kept_period_choices(*scoped(db_session=db_session, clock=clock, plan=plan))
 
 
-def _choice_label(plan: Plan, period: Period) -> str:
-    if plan_service.calendar_for(plan).is_regular(period):
-        return period.label_vi
-    return f"{period.label_vi} (nhiệm vụ hằng tháng)"
+def kept_period_choices(plan: Plan, scope: Scope) -> list[tuple[str, str]]:
+    def compute() -> list[tuple[str, str]]:
+        calendar = plan_service.calendar_for(plan)
+        periods = calendar.periods(until=scope.today, monthly=True)
+        return [
+            (
+                str(p),
+                p.label_vi if calendar.is_regular(p) else f"{p.label_vi} (nhiệm vụ hằng tháng)",
+            )
+            for p in reversed(periods)
+        ]
+
+    return cache.RESULTS.get(scope.key("periods"), compute)
 
 
 #: How far back the dashboard looks for the latest period with data before giving up.
@@ -276,6 +289,33 @@ def plan_summary(
         return _summary(frame, result)
 
     return cache.RESULTS.get(scope.key("summary", _period_key(period), basis), compute)
+
+
+def plan_summaries(
+    *,
+    db_session: Session,
+    clock: Clock,
+    plans: Sequence[Plan],
+    period: str | None = None,
+    basis: Basis = "all",
+) -> dict[str, ScoreSummary]:
+    """Several plans' summaries (a city ranking), by plan code: one query for every stamp, then
+    each plan's kept summary, computed only where its data changed."""
+    ids = [p.id for p in plans if p.id is not None]
+    found = cache.stamps(db_session, ids)
+    today = clock.today()
+    return {
+        p.code: plan_summary(
+            db_session=db_session,
+            clock=clock,
+            plan=p,
+            period=period,
+            basis=basis,
+            scope=Scope(p.id, today, found[p.id]),
+        )
+        for p in plans
+        if p.id is not None
+    }
 
 
 def ward_summary(
