@@ -13,7 +13,8 @@ all the wards loaded:
            what the first read after a write costs;
     warm   the same answers served from the kept results (``app/scores/cache.py``);
   under load (wrk, or a concurrent httpx client in another process when wrk is missing), each
-  server ``uvicorn`` with ONE worker and no access log:
+  server ``uvicorn`` with ONE worker and no access log, each of our routes right after its bare
+  twin, ``--rounds`` times (the best rate kept, the errors of every round added):
     bare   a FastAPI app, a trivial JSON route and a trivial Jinja page (sync handlers, as ours);
     ours   ``/healthz``, ``GET /api/v1/auth/me`` (bearer token: the authenticated floor),
            ``GET /api/v1/scores`` (bearer token), ``GET /scores`` (a viewer's session cookie);
@@ -23,7 +24,7 @@ and middleware, from auth/me against /healthz), the 168-ward database against th
 (goal: within 1,1×), and a city ranking (every ward's summary) against one ward's dashboard.
 
 Usage: .venv/bin/python bench/scores.py [--wards 168] [--periods 24] [--repeat 15]
-       [--seconds 5] [--connections 16]
+       [--seconds 5] [--connections 16] [--rounds 2]
        [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
 """
 
@@ -554,9 +555,12 @@ asyncio.run(main())
 
 
 def under_load(
-    url: str, token: str, plan: str, period: str, seconds: float, connections: int
+    url: str, token: str, plan: str, period: str, args: argparse.Namespace
 ) -> dict[str, Load]:
-    """Our server (one worker) on the database as it is now, each route under the load tool."""
+    """Our server and the bare one (one worker each), every route under the load tool, each of
+    ours right after its bare twin and the whole round ``--rounds`` times (the best rate of
+    each kept, the errors of every round added): the machine's other work then weighs on both
+    sides of a ratio alike."""
     env = {
         "PARTRACK_DATABASE_URL": url,
         "PARTRACK_SECRET_KEY": SECRET,
@@ -565,55 +569,60 @@ def under_load(
         "PARTRACK_TODAY": TODAY.isoformat(),
     }
     query = f"?plan={plan}&period={period}"
-    with uvicorn_server("app.main:create_app", env, "/healthz") as base:
-        with httpx.Client(base_url=base) as browser:
+    with (
+        uvicorn_server("scores:bare_app", {}, "/json") as bare,
+        uvicorn_server("app.main:create_app", env, "/healthz") as ours,
+    ):
+        with httpx.Client(base_url=ours) as browser:
             log_in(browser, "bench.viewer")
             cookie = "; ".join(f"{k}={v}" for k, v in browser.cookies.items())
         bearer = {"Authorization": f"Bearer {token}"}
         routes = {
-            "/healthz": ("/healthz", {}),
-            "auth/me": ("/api/v1/auth/me", bearer),
-            "session/csrf": ("/session/csrf", {"Cookie": cookie}),
-            "API": ("/api/v1/scores" + query, bearer),
-            "page": ("/scores" + query, {"Cookie": cookie}),
+            "bare JSON": (bare + "/json", {}),
+            "API": (ours + "/api/v1/scores" + query, bearer),
+            "bare HTML": (bare + "/html", {}),
+            "page": (ours + "/scores" + query, {"Cookie": cookie}),
+            "/healthz": (ours + "/healthz", {}),
+            "auth/me": (ours + "/api/v1/auth/me", bearer),
+            "session/csrf": (ours + "/session/csrf", {"Cookie": cookie}),
         }
-        out = {}
-        for name, (path, headers) in routes.items():
-            assert httpx.get(base + path, headers=headers).status_code == 200, path  # computed
-            out[name] = load(base + path, headers, seconds, connections)
-    return out
+        best: dict[str, Load] = {}
+        for _ in range(args.rounds):
+            for name, (target, headers) in routes.items():
+                assert httpx.get(target, headers=headers).status_code == 200, target  # computed
+                found = load(target, headers, args.seconds, args.connections)
+                kept = best.get(name, Load(0, 0))
+                best[name] = Load(max(kept.rate, found.rate), kept.errors + found.errors)
+    return best
 
 
-def bare_load(seconds: float, connections: int) -> dict[str, Load]:
-    with uvicorn_server("scores:bare_app", {}, "/json") as base:
-        for path in ("/json", "/html"):
-            assert httpx.get(base + path).status_code == 200, path
-        return {
-            name: load(base + path, {}, seconds, connections)
-            for name, path in (("bare JSON", "/json"), ("bare HTML", "/html"))
-        }
-
-
-def print_load(title: str, bare: dict[str, Load], ours: dict[str, Load]) -> None:
-    print(f"\n{title:<32}{'req/s':>10}{'ms/req':>9}{'errors':>8}{'vs bare':>10}{'goal':>7}")
+def print_load(title: str, results: dict[str, Load]) -> None:
+    print(f"\n{title:<32}{'req/s':>10}{'ms/req':>9}{'errors':>8}{'vs bare':>10}{'goal':>9}")
     goals = {"API": ("bare JSON", 0.4), "page": ("bare HTML", 0.25)}
-    for name, result in [*bare.items(), *ours.items()]:
+    for name, result in results.items():
         ratio = goal = ""
         if name in goals:
             against, wanted = goals[name]
-            ratio = f"{result.rate / bare[against].rate:.2f}×"
-            goal = f"≥{wanted}" + (" ✓" if result.rate >= wanted * bare[against].rate else " ✗")
+            ratio = f"{result.rate / results[against].rate:.2f}×"
+            met = result.rate >= wanted * results[against].rate and result.errors == 0
+            goal = f"≥{wanted} " + ("✓" if met else "✗")
         print(
             f"{name:<32}{result.rate:>10.0f}{result.ms:>8.2f}ms{result.errors:>8}{ratio:>10}"
-            f"{goal:>7}"
+            f"{goal:>9}"
         )
-    floor = ours["/healthz"].ms
-    for name, auth in (("API", "auth/me"), ("page", "session/csrf")):
-        total, before = ours[name].ms, ours[auth].ms
+    floor = results["/healthz"].ms
+    for name, auth, bare in (
+        ("API", "auth/me", "bare JSON"),
+        ("page", "session/csrf", "bare HTML"),
+    ):
+        total, before = results[name].ms, results[auth].ms
+        alone = total - before + floor
         print(
-            f"  {name}: {total:.2f} ms a request: {floor:.2f} ms the server's floor (/healthz), "
-            f"{before - floor:.2f} ms authentication and middleware ({auth} − /healthz: "
-            f"{(before - floor) / total:.0%}), {total - before:.2f} ms the route itself"
+            f"  {name}: {total:.2f} ms a request = {floor:.2f} ms the server's floor (/healthz) "
+            f"+ {before - floor:.2f} ms authentication and middleware ({auth} − /healthz, "
+            f"{(before - floor) / total:.0%}) + {total - before:.2f} ms the route itself; with "
+            f"authentication as cheap as /healthz: ~{1000 / alone:.0f}/s "
+            f"({1000 / alone / results[bare].rate:.2f}× {bare})"
         )
 
 
@@ -660,9 +669,8 @@ def run(name: str, url: str, args: argparse.Namespace) -> None:
     api, page, token = clients(engine, url)
     print(f"\n== {name}: 1 ward loaded ({count_rows(engine)})", flush=True)
     one = measure(engine, api, page, "w001-kh84", period, repeat)
-    bare = bare_load(args.seconds, args.connections)
-    load_one = under_load(url, token, "w001-kh84", period, args.seconds, args.connections)
-    print_load(f"{name}, 1 ward in DB", bare, load_one)
+    load_one = under_load(url, token, "w001-kh84", period, args)
+    print_load(f"{name}, 1 ward in DB", load_one)
     for number in range(2, wards + 1):
         load_ward(engine, base, number, periods)
     analyze(engine)
@@ -672,8 +680,8 @@ def run(name: str, url: str, args: argparse.Namespace) -> None:
         flush=True,
     )
     many = measure(engine, api, page, "w001-kh84", period, repeat)
-    load_many = under_load(url, token, "w001-kh84", period, args.seconds, args.connections)
-    print_load(f"{name}, {wards} wards in DB", bare, load_many)
+    load_many = under_load(url, token, "w001-kh84", period, args)
+    print_load(f"{name}, {wards} wards in DB", load_many)
     print(
         f"{wards} wards / 1 ward under load (req/s): "
         + ", ".join(f"{n} {load_one[n].rate / load_many[n].rate:.2f}×" for n in ("API", "page"))
@@ -713,6 +721,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=15, help="timed runs (the median is shown)")
     parser.add_argument("--seconds", type=float, default=5, help="each route under load")
     parser.add_argument("--connections", type=int, default=16, help="open at once under load")
+    parser.add_argument("--rounds", type=int, default=2, help="load rounds (the best is kept)")
     parser.add_argument("--postgres", metavar="URL", help="also run on a throwaway PG database")
     args = parser.parse_args()
     if args.wards < 1 or not 1 <= args.periods <= 24:

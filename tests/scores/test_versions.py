@@ -12,18 +12,22 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from app import data_versions
+from app.clock import FixedClock
+from app.formatting import format_number
 from app.plans.models import Plan
 from app.scores import cache
 from app.scoring.config import load_default_config
-from tests.scores.conftest import EXPECTED, open_for_edit, progress, reading
+from tests.scores.conftest import EXPECTED, browser_for, open_for_edit, progress, reading
 from tests.uploads.conftest import send_csv
 
 PLAN = "kh-84-2025"
+PARTIAL = {"HX-Request": "true", "HX-Request-Type": "partial"}
 URL = "/api/v1/scores"
 DOSSIERS = (
     "code,unit,procedure_code,procedure_name,domain,channel,received_at,due_at,completed_at\n"
@@ -216,3 +220,36 @@ def test_the_explanation_comes_from_the_kept_computation(ward: TestClient) -> No
         why = ok(ward.get(f"{URL}/units/vp", params={"period": "2025-10"})).json()
         assert why["score"] == row["score"] and why["formula"] == row["formula"]
         assert why["rank"] == row["rank"]
+
+
+def body_of(html: str) -> str:
+    start = html.index('<div id="scores-body">')
+    return html[start : html.index("</main>", start)]
+
+
+def test_the_dashboard_body_is_kept_and_the_frame_is_each_readers(
+    application: FastAPI, ward: TestClient, clean_db: Engine, clock: FixedClock
+) -> None:
+    """The kept body is the same for every reader; the top bar (name, CSRF token) is each one's
+    own; a write is on the page at the next read."""
+    readers = [
+        browser_for(application, clean_db, clock, username=name, role=role)
+        for name, role in (("lanh.dao", "viewer"), ("dieu.phoi", "coordinator"))
+    ]
+    cache.RESULTS.clear()
+    pages = [ok(r.get("/scores", params={"period": "2025-10"})).text for r in readers]
+    computed = cache.RESULTS.computed
+    again = ok(readers[0].get("/scores", params={"period": "2025-10"})).text
+    assert cache.RESULTS.computed == computed
+    assert body_of(pages[0]) == body_of(pages[1]) == body_of(again)
+    assert "Người dùng lanh.dao" in pages[0] and "Người dùng dieu.phoi" not in pages[0]
+    assert 'href="/review"' in pages[1] and 'href="/review"' not in pages[0]
+    fragment = readers[1].get("/scores", params={"period": "2025-10"}, headers=PARTIAL).text
+    assert fragment.strip() in pages[1]  # the htmx swap is the kept body itself
+    open_for_edit(ward, "vp")
+    progress(ward, assignment="II.1.1.3", unit="vp", period="2025-10", status="done")
+    after = ok(readers[0].get("/scores", params={"period": "2025-10"})).text
+    assert body_of(after) != body_of(pages[0])
+    assert format_number(EXPECTED["vp"] + 40 / 46, 2) in body_of(after)
+    for reader in readers:
+        reader.close()
