@@ -35,10 +35,11 @@ from app.units.models import Unit
 T = TypeVar("T")
 _Row = TypeVar("_Row", Plan, Unit, Indicator, Area, Domain)
 
-#: Results kept per worker: a ward's dashboard needs about five (frame, summary, sparklines, the
-#: page's charts, the JSON), a city ranking one summary per plan. Past this, the least recently
-#: used go first.
-MAX_ENTRIES = 2048
+#: Results kept per worker. A ward's period read through the API and the dashboard keeps six
+#: (frame, period result, summary, its JSON, the page's body, the period list), about 2,3 MB
+#: together (measured with tracemalloc on Plan 84 with 6 units); a city ranking keeps one summary
+#: per plan. Past this, the least recently used go first: at most a few hundred MB a worker.
+MAX_ENTRIES = 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,12 +93,16 @@ class ResultCache:
         self.hits = 0
         self.computed = 0
 
-    def get(self, key: Hashable | None, compute: Callable[[], T]) -> T:
+    def get(self, key: Hashable | None, compute: Callable[[], T], *, keep: bool = True) -> T:
+        """The kept result, or ``compute()``'s, kept unless ``keep`` is false (a part only a
+        larger result needs, such as a ranking's frames: used if there, not stored)."""
         if key is None:
             return compute()
         found = self._lookup(key)
         if found is not _MISSING:
             return found
+        if not keep:
+            return compute()
         with self._lock:
             computing = self._computing.setdefault(key, threading.Lock())
         with computing:
@@ -172,11 +177,11 @@ def plan_scope(*, db_session: Session, clock: Clock, plan: Plan) -> Scope:
     return Scope(plan.id, clock.today(), stamp(db_session, plan.id))
 
 
-def kept_frame(*, db_session: Session, scope: Scope, plan: Plan) -> Frame:
+def kept_frame(*, db_session: Session, scope: Scope, plan: Plan, keep: bool = True) -> Frame:
     """The plan and the rules in force, loaded once per version of the plan's data."""
 
     def load() -> Frame:
         config = configuration.effective_config(db_session=db_session)
         return _kept(load_frame(db_session=db_session, plan=plan, today=scope.today, config=config))
 
-    return RESULTS.get(scope.key("frame"), load)
+    return RESULTS.get(scope.key("frame"), load, keep=keep)

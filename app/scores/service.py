@@ -253,7 +253,13 @@ def _period_key(period: str | None) -> str | None:
 
 
 def scored_period(
-    *, db_session: Session, scope: Scope, frame: Frame, period: str | None, basis: Basis = "all"
+    *,
+    db_session: Session,
+    scope: Scope,
+    frame: Frame,
+    period: str | None,
+    basis: Basis = "all",
+    keep: bool = True,
 ) -> tuple[Period, PeriodResult]:
     """The period asked for (or the default) scored once per data version: every page, answer
     and explanation of that period is made from this one computation."""
@@ -264,7 +270,8 @@ def scored_period(
             db_session=db_session, frame=frame, period=chosen, basis=basis
         )
 
-    return cache.RESULTS.get(scope.key("result", _period_key(period), basis), compute)
+    key = scope.key("result", _period_key(period), basis)
+    return cache.RESULTS.get(key, compute, keep=keep)
 
 
 def plan_summary(
@@ -275,16 +282,23 @@ def plan_summary(
     period: str | None = None,
     basis: Basis = "all",
     scope: Scope | None = None,
+    keep_parts: bool = True,
 ) -> ScoreSummary:
     """One plan's summary for a period, through the cache; the caller has authorised the
-    reader. A ranking over many plans asks their stamps at once (``cache.stamps``) and passes
-    each ``scope``: a ranking of 168 plans whose data did not change is 168 hits."""
+    reader. A ranking over many plans asks their stamps at once (``plan_summaries``) and keeps
+    only each summary (``keep_parts=False``: the frame and the period's results, which a
+    dashboard's "Vì sao?" reuses, are used if kept but not stored for a ranking)."""
     scope = scope or plan_scope(db_session=db_session, clock=clock, plan=plan)
 
     def compute() -> ScoreSummary:
-        frame = kept_frame(db_session=db_session, scope=scope, plan=plan)
+        frame = kept_frame(db_session=db_session, scope=scope, plan=plan, keep=keep_parts)
         _, result = scored_period(
-            db_session=db_session, scope=scope, frame=frame, period=period, basis=basis
+            db_session=db_session,
+            scope=scope,
+            frame=frame,
+            period=period,
+            basis=basis,
+            keep=keep_parts,
         )
         return _summary(frame, result)
 
@@ -312,6 +326,7 @@ def plan_summaries(
             period=period,
             basis=basis,
             scope=Scope(p.id, today, found[p.id]),
+            keep_parts=False,
         )
         for p in plans
         if p.id is not None

@@ -21,7 +21,7 @@ from app import data_versions
 from app.clock import FixedClock
 from app.formatting import format_number
 from app.plans.models import Plan
-from app.scores import cache
+from app.scores import cache, service
 from app.scoring.config import load_default_config
 from tests.scores.conftest import EXPECTED, browser_for, open_for_edit, progress, reading
 from tests.uploads.conftest import send_csv
@@ -253,3 +253,25 @@ def test_the_dashboard_body_is_kept_and_the_frame_is_each_readers(
     assert format_number(EXPECTED["vp"] + 40 / 46, 2) in body_of(after)
     for reader in readers:
         reader.close()
+
+
+def test_a_ranking_takes_each_plans_kept_summary(
+    ward: TestClient, clean_db: Engine, clock: FixedClock
+) -> None:
+    """``plan_summaries`` (the city ranking's source) gives the summary the API gives, from one
+    query for every stamp; unchanged plans are served as kept, and only summaries are stored."""
+    cache.RESULTS.clear()
+    with Session(clean_db) as session:
+        plans = list(session.exec(select(Plan)))
+        first = service.plan_summaries(
+            db_session=session, clock=clock, plans=plans, period="2025-10"
+        )
+        assert len(cache.RESULTS) == 1  # the summary alone: no frame, no period result
+        computed = cache.RESULTS.computed
+        again = service.plan_summaries(
+            db_session=session, clock=clock, plans=plans, period="2025-10"
+        )
+        assert cache.RESULTS.computed == computed
+    assert again == first
+    served = ok(ward.get(URL, params={"period": "2025-10"})).json()
+    assert first[PLAN].model_dump(mode="json") == served
