@@ -23,7 +23,15 @@ from app.formatting import format_number
 from app.plans.models import Plan
 from app.scores import cache, service
 from app.scoring.config import load_default_config
-from tests.scores.conftest import EXPECTED, browser_for, open_for_edit, progress, reading
+from tests.scores.conftest import (
+    ADMIN,
+    EXPECTED,
+    browser_for,
+    open_for_edit,
+    progress,
+    reading,
+)
+from tests.scores.test_service import counting
 from tests.uploads.conftest import send_csv
 
 PLAN = "kh-84-2025"
@@ -275,3 +283,13 @@ def test_a_ranking_takes_each_plans_kept_summary(
     assert again == first
     served = ok(ward.get(URL, params={"period": "2025-10"})).json()
     assert first[PLAN].model_dump(mode="json") == served
+
+
+def test_a_kept_summary_costs_two_queries(
+    ward: TestClient, seeded: Session, clock: FixedClock, clean_db: Engine
+) -> None:
+    """The plan, and its versions: all a read pays when nothing has changed."""
+    service.ward_summary(db_session=seeded, actor=ADMIN, clock=clock, period="2025-10")
+    with counting(clean_db) as statements:
+        service.ward_summary(db_session=seeded, actor=ADMIN, clock=clock, period="2025-10")
+    assert len(statements) == 2 and "score_version" in statements[1]
