@@ -163,14 +163,22 @@ def _after_rollback(session: Session) -> None:
     session.info.pop(_INFO_KEY, None)
 
 
+_ONE_PLAN = text("SELECT plan_id, version FROM score_version WHERE plan_id IN (0, :plan_id)")
+_PLANS = text("SELECT plan_id, version FROM score_version WHERE plan_id IN :ids").bindparams(
+    bindparam("ids", expanding=True)
+)
+_ALL = text("SELECT plan_id, version FROM score_version")
+
+
 def versions(session: Session, plan_ids: Sequence[int] | None = None) -> dict[int, int]:
     """The versions of the given plans (all plans with None), plan 0's included; a plan
-    never written since the table was made has none."""
-    query = "SELECT plan_id, version FROM score_version"
+    never written since the table was made has none. One plan, the hot path of every read of
+    a score, is a statement without an expanding list."""
+    connection = session.connection()
     if plan_ids is None:
-        rows = session.connection().execute(text(query))
+        rows = connection.execute(_ALL)
+    elif len(plan_ids) == 1:
+        rows = connection.execute(_ONE_PLAN, {"plan_id": plan_ids[0]})
     else:
-        wanted = text(query + " WHERE plan_id IN :ids").bindparams(bindparam("ids", expanding=True))
-        rows = session.connection().execute(wanted, {"ids": [EVERY_PLAN, *plan_ids]})
-    found: dict[int, int] = {int(p): int(v) for p, v in rows.tuples()}
-    return found
+        rows = connection.execute(_PLANS, {"ids": [EVERY_PLAN, *plan_ids]})
+    return {int(p): int(v) for p, v in rows.tuples()}
