@@ -24,6 +24,8 @@ from sqlalchemy.orm import class_mapper
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, SQLModel, create_engine
 
+from app import data_versions
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -128,6 +130,7 @@ def insert_many(
     """
     if not rows:
         return
+    data_versions.touch_rows(db_session, table.name, rows)
     connection = db_session.connection()
     dialect = connection.dialect
     names = list(rows[0])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from app.accounts.dependencies import CurrentActor
 from app.clock import ClockDep
@@ -15,6 +15,7 @@ from app.permissions import Permission, authorize
 from app.plans.api import PlanQuery
 from app.schemas import Page
 from app.scores import configuration, service, trends
+from app.scores import indicator_detail as indicator_service
 from app.scores.models import (
     ScoringConfigChange,
     ScoringConfigRead,
@@ -44,13 +45,17 @@ def ward_summary(
             "`approved`: only units whose report for the period is approved are scored and ranked."
         ),
     ] = "all",
-) -> ScoreSummary:
+) -> Response:
     """The ward in one period: headline figures, each indicator against its target with a
     traffic light, the 8 PAR areas, the units with score, rank, classification and coverage,
-    overdue tasks. A period with no data says so (`has_data: false`) and scores nobody."""
-    return service.ward_summary(
+    overdue tasks. A period with no data says so (`has_data: false`) and scores nobody.
+
+    Computed once per version of the plan's data and kept (`docs/scores.md`): the body is the
+    summary as serialised when it was computed."""
+    body = service.ward_summary_json(
         db_session=db_session, actor=actor, clock=clock, period=period, plan=plan, basis=basis
     )
+    return Response(body, media_type="application/json")
 
 
 @router.get("/units/{code}", response_model=UnitBreakdown)
@@ -82,7 +87,7 @@ def indicator_detail(
     plan: PlanQuery = None,
 ) -> IndicatorDetail:
     """An indicator in one period: the ward's value (pooled over units) and each unit's readings."""
-    return service.indicator_detail(
+    return indicator_service.indicator_detail(
         db_session=db_session,
         actor=actor,
         clock=clock,

@@ -13,18 +13,26 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
 
 from app.accounts.dependencies import WebUser
+from app.actors import Actor
 from app.clock import ClockDep
 from app.db import SessionDep
-from app.names import Names, NamesDep
+from app.names import Names, NamesDep, names_of
 from app.permissions import Permission, can
 from app.plans.models import TASK_ROLE_LABELS
 from app.progress.models import PROGRESS_LABELS
-from app.scores import charts, service, trends
-from app.scores.schemas import DATA_STATE_LABELS, Basis, IndicatorScore, UnitBreakdown
+from app.scores import cache, charts, indicator_detail, service, trends
+from app.scores.schemas import (
+    DATA_STATE_LABELS,
+    Basis,
+    IndicatorScore,
+    ScoreSummary,
+    UnitBreakdown,
+)
 from app.scoring.rules import COMPARATOR_SYMBOLS as COMPARATORS
-from app.templating import format_number_vi, is_partial_request, render
+from app.templating import format_number_vi, is_partial_request, render, templates
 
 router = APIRouter(prefix="/scores", include_in_schema=False)
 
@@ -64,9 +72,16 @@ def _where(
 WhereDep = Annotated[Where, Depends(_where)]
 
 
-def _common(db_session: SessionDep, clock: ClockDep, where: Where) -> dict[str, Any]:
+def _common(
+    db_session: SessionDep,
+    clock: ClockDep,
+    where: Where,
+    periods: list[tuple[str, str]] | None = None,
+) -> dict[str, Any]:
+    if periods is None:
+        periods = service.period_choices(db_session=db_session, clock=clock, plan=where.plan)
     return {
-        "periods": service.period_choices(db_session=db_session, clock=clock, plan=where.plan),
+        "periods": periods,
         "plan_code": where.plan,
         "lights": charts.LIGHTS,
         "report_states": REPORT_STATES,
@@ -88,18 +103,47 @@ def _target_text(indicator: IndicatorScore) -> str:
 def overview(
     request: Request, db_session: SessionDep, identity: WebUser, clock: ClockDep, where: WhereDep
 ) -> Response:
-    """The ward in one period; a reporter is sent to its own unit's page instead."""
+    """The ward in one period; a reporter is sent to its own unit's page instead.
+
+    The body (tables, charts, every "Vì sao?") is rendered once per version of the plan's data
+    and kept; only the frame around it (who is signed in, the CSRF token) is drawn per request.
+    """
     actor = identity.actor
     if not can(actor, Permission.READ_ALL) and actor.unit_code:
         return RedirectResponse(f"/scores/units/{actor.unit_code}{where.query()}", 303)
-    summary = service.ward_summary(
+    service.require_ward(actor)
+    plan, scope = service.scoped(db_session=db_session, clock=clock, plan=where.plan)
+    summary = service.plan_summary(
         db_session=db_session,
-        actor=actor,
         clock=clock,
+        plan=plan,
         period=where.period,
-        plan=where.plan,
         basis=where.basis,
+        scope=scope,
     )
+    context = _common(db_session, clock, where, service.kept_period_choices(plan, scope)) | {
+        "title": f"Điểm CCHC — {summary.period_label}",
+        "s": summary,
+    }
+
+    def body() -> Markup:
+        drawn = _overview_body(db_session, actor, clock, summary, where)
+        return Markup(OVERVIEW_BODY.render(context | drawn | {"names": names_of(request)}))
+
+    period = where.period.strip() if where.period else None
+    key = scope.key("overview.html", period, where.plan, where.basis)
+    context["body_html"] = cache.RESULTS.get(key, body)
+    return render(request, "scores/overview.html", context, block="body")
+
+
+OVERVIEW_BODY = templates.get_template("scores/_overview_body.html")
+
+
+def _overview_body(
+    db_session: SessionDep, actor: Actor, clock: ClockDep, summary: ScoreSummary, where: Where
+) -> dict[str, Any]:
+    """What the overview's body draws besides the summary: the indicators' sparklines (twelve
+    periods of readings), the target texts, the areas' bars."""
     lines = trends.indicator_sparklines(
         db_session=db_session, actor=actor, clock=clock, period_to=summary.period, plan=where.plan
     )
@@ -115,14 +159,11 @@ def overview(
         )
         for code, points in lines.items()
     }
-    context = _common(db_session, clock, where) | {
-        "title": f"Điểm CCHC — {summary.period_label}",
-        "s": summary,
+    return {
         "sparklines": sparklines,
         "targets": {i.code: _target_text(i) for i in summary.indicators},
         "bars": charts.area_bars(areas=summary.areas),
     }
-    return render(request, "scores/overview.html", context, block="body")
 
 
 def _total(breakdown: UnitBreakdown) -> float:
@@ -202,7 +243,7 @@ def _indicator_context(
     unit: str | None,
     names: Names,
 ) -> dict[str, Any]:
-    detail = service.indicator_detail(
+    detail = indicator_detail.indicator_detail(
         db_session=db_session,
         actor=identity.actor,
         clock=clock,

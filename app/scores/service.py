@@ -11,27 +11,25 @@ import math
 from collections import defaultdict
 from collections.abc import Sequence
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from app.actors import Actor
 from app.clock import Clock
-from app.errors import Forbidden, Invalid, NotFound
-from app.kpis.indicators import get_indicator
-from app.kpis.models import Indicator
+from app.errors import Forbidden, Invalid
 from app.periods import Period, PeriodError
 from app.permissions import Permission, authorize_read, can
 from app.plans import service as plan_service
 from app.plans.models import Plan
-from app.scores import configuration, engine, queries
+from app.scores import cache, engine, queries
 from app.scores import indicators as indicator_scores
+from app.scores.cache import Scope, kept_frame, plan_scope
 from app.scores.engine import PeriodResult, UnitResult
-from app.scores.frame import Frame, load_frame
+from app.scores.frame import Frame
 from app.scores.schemas import (
     Basis,
     ComponentRead,
     Headline,
     IndicatorComponent,
-    IndicatorDetail,
     IndicatorScore,
     OverdueTask,
     OverdueUnit,
@@ -41,7 +39,6 @@ from app.scores.schemas import (
     UnitBreakdown,
     UnitRanking,
     UnitRef,
-    UnitValue,
 )
 from app.scoring import rules
 from app.units import service as unit_service
@@ -49,14 +46,16 @@ from app.units.models import Unit
 
 
 def frame_for(*, db_session: Session, clock: Clock, plan: str | None) -> Frame:
-    """The plan and the rules in force, loaded once for a request."""
+    """The plan and the rules in force, as kept for the plan's current data version."""
     plan_row = plan_service.get_plan(db_session=db_session, code=plan)
-    return load_frame(
-        db_session=db_session,
-        plan=plan_row,
-        today=clock.today(),
-        config=configuration.effective_config(db_session=db_session),
-    )
+    scope = plan_scope(db_session=db_session, clock=clock, plan=plan_row)
+    return kept_frame(db_session=db_session, scope=scope, plan=plan_row)
+
+
+def scoped(*, db_session: Session, clock: Clock, plan: str | None) -> tuple[Plan, Scope]:
+    """The plan asked for and its stamp: what a page needs before it asks the cache anything."""
+    plan_row = plan_service.get_plan(db_session=db_session, code=plan)
+    return plan_row, plan_scope(db_session=db_session, clock=clock, plan=plan_row)
 
 
 def period_choices(
@@ -64,15 +63,22 @@ def period_choices(
 ) -> list[tuple[str, str]]:
     """The plan's periods so far, newest first, as (value, Vietnamese label); in quarterly years
     the months too, since the committee meets monthly and the monthly tasks report monthly."""
-    plan_row = plan_service.get_plan(db_session=db_session, code=plan)
-    periods = plan_service.calendar_for(plan_row).periods(until=clock.today(), monthly=True)
-    return [(str(p), _choice_label(plan_row, p)) for p in reversed(periods)]
+    return kept_period_choices(*scoped(db_session=db_session, clock=clock, plan=plan))
 
 
-def _choice_label(plan: Plan, period: Period) -> str:
-    if plan_service.calendar_for(plan).is_regular(period):
-        return period.label_vi
-    return f"{period.label_vi} (nhiệm vụ hằng tháng)"
+def kept_period_choices(plan: Plan, scope: Scope) -> list[tuple[str, str]]:
+    def compute() -> list[tuple[str, str]]:
+        calendar = plan_service.calendar_for(plan)
+        periods = calendar.periods(until=scope.today, monthly=True)
+        return [
+            (
+                str(p),
+                p.label_vi if calendar.is_regular(p) else f"{p.label_vi} (nhiệm vụ hằng tháng)",
+            )
+            for p in reversed(periods)
+        ]
+
+    return cache.RESULTS.get(scope.key("periods"), compute)
 
 
 #: How far back the dashboard looks for the latest period with data before giving up.
@@ -242,6 +248,91 @@ def _summary(frame: Frame, result: PeriodResult) -> ScoreSummary:
     )
 
 
+def _period_key(period: str | None) -> str | None:
+    return period.strip() if period is not None and period.strip() else None
+
+
+def scored_period(
+    *,
+    db_session: Session,
+    scope: Scope,
+    frame: Frame,
+    period: str | None,
+    basis: Basis = "all",
+    keep: bool = True,
+) -> tuple[Period, PeriodResult]:
+    """The period asked for (or the default) scored once per data version: every page, answer
+    and explanation of that period is made from this one computation."""
+
+    def compute() -> tuple[Period, PeriodResult]:
+        chosen = resolve_period(db_session=db_session, frame=frame, period=period)
+        return chosen, engine.score_period(
+            db_session=db_session, frame=frame, period=chosen, basis=basis
+        )
+
+    key = scope.key("result", _period_key(period), basis)
+    return cache.RESULTS.get(key, compute, keep=keep)
+
+
+def plan_summary(
+    *,
+    db_session: Session,
+    clock: Clock,
+    plan: Plan,
+    period: str | None = None,
+    basis: Basis = "all",
+    scope: Scope | None = None,
+    keep_parts: bool = True,
+) -> ScoreSummary:
+    """One plan's summary for a period, through the cache; the caller has authorised the
+    reader. A ranking over many plans asks their stamps at once (``plan_summaries``) and keeps
+    only each summary (``keep_parts=False``: the frame and the period's results, which a
+    dashboard's "Vì sao?" reuses, are used if kept but not stored for a ranking)."""
+    scope = scope or plan_scope(db_session=db_session, clock=clock, plan=plan)
+
+    def compute() -> ScoreSummary:
+        frame = kept_frame(db_session=db_session, scope=scope, plan=plan, keep=keep_parts)
+        _, result = scored_period(
+            db_session=db_session,
+            scope=scope,
+            frame=frame,
+            period=period,
+            basis=basis,
+            keep=keep_parts,
+        )
+        return _summary(frame, result)
+
+    return cache.RESULTS.get(scope.key("summary", _period_key(period), basis), compute)
+
+
+def plan_summaries(
+    *,
+    db_session: Session,
+    clock: Clock,
+    plans: Sequence[Plan],
+    period: str | None = None,
+    basis: Basis = "all",
+) -> dict[str, ScoreSummary]:
+    """Several plans' summaries (a city ranking), by plan code: one query for every stamp, then
+    each plan's kept summary, computed only where its data changed."""
+    ids = [p.id for p in plans if p.id is not None]
+    found = cache.stamps(db_session, ids)
+    today = clock.today()
+    return {
+        p.code: plan_summary(
+            db_session=db_session,
+            clock=clock,
+            plan=p,
+            period=period,
+            basis=basis,
+            scope=Scope(p.id, today, found[p.id]),
+            keep_parts=False,
+        )
+        for p in plans
+        if p.id is not None
+    }
+
+
 def ward_summary(
     *,
     db_session: Session,
@@ -257,10 +348,38 @@ def ward_summary(
     report); the default shows everything entered, each figure marked with its review state.
     """
     require_ward(actor)
-    frame = frame_for(db_session=db_session, clock=clock, plan=plan)
-    chosen = resolve_period(db_session=db_session, frame=frame, period=period)
-    result = engine.score_period(db_session=db_session, frame=frame, period=chosen, basis=basis)
-    return _summary(frame, result)
+    plan_row = plan_service.get_plan(db_session=db_session, code=plan)
+    return plan_summary(
+        db_session=db_session, clock=clock, plan=plan_row, period=period, basis=basis
+    )
+
+
+def ward_summary_json(
+    *,
+    db_session: Session,
+    actor: Actor,
+    clock: Clock,
+    period: str | None = None,
+    plan: str | None = None,
+    basis: Basis = "all",
+) -> bytes:
+    """``ward_summary`` as the API sends it, serialised once per data version."""
+    require_ward(actor)
+    plan_row = plan_service.get_plan(db_session=db_session, code=plan)
+    scope = plan_scope(db_session=db_session, clock=clock, plan=plan_row)
+
+    def compute() -> bytes:
+        summary = plan_summary(
+            db_session=db_session,
+            clock=clock,
+            plan=plan_row,
+            period=period,
+            basis=basis,
+            scope=scope,
+        )
+        return summary.model_dump_json().encode()
+
+    return cache.RESULTS.get(scope.key("summary.json", _period_key(period), basis), compute)
 
 
 # --- one unit ------------------------------------------------------------------------------------
@@ -349,87 +468,22 @@ def unit_breakdown(
     """Every number behind one unit's score: the tasks, readings and report it used, each part's
     formula, and the configuration applied. The contributions add up to the score exactly."""
     authorize_read(actor, unit)
-    frame = frame_for(db_session=db_session, clock=clock, plan=plan)
-    unit_row = unit_service.get_by_code(db_session=db_session, code=unit)
-    chosen = resolve_period(db_session=db_session, frame=frame, period=period)
-    result = engine.score_period(db_session=db_session, frame=frame, period=chosen)
-    mine = next((r for r in result.units if r.unit.id == unit_row.id), None)
-    if mine is None:  # the committee itself, or a unit no longer active: scored but not ranked
-        alone = engine.score_period(
-            db_session=db_session, frame=frame, period=chosen, units=[unit_row], ward=False
+    plan_row = plan_service.get_plan(db_session=db_session, code=plan)
+    scope = plan_scope(db_session=db_session, clock=clock, plan=plan_row)
+
+    def compute() -> UnitBreakdown:
+        frame = kept_frame(db_session=db_session, scope=scope, plan=plan_row)
+        unit_row = unit_service.get_by_code(db_session=db_session, code=unit)
+        chosen, result = scored_period(
+            db_session=db_session, scope=scope, frame=frame, period=period
         )
-        mine = alone.units[0]
-        mine.rank = None
-    return _breakdown(frame, result, mine)
+        mine = next((r for r in result.units if r.unit.id == unit_row.id), None)
+        if mine is None:  # the committee itself, or a unit no longer active: scored but not ranked
+            alone = engine.score_period(
+                db_session=db_session, frame=frame, period=chosen, units=[unit_row], ward=False
+            )
+            mine = alone.units[0]
+            mine.rank = None
+        return _breakdown(frame, result, mine)
 
-
-# --- one indicator -------------------------------------------------------------------------------
-
-
-def indicator_row(*, db_session: Session, frame: Frame, code: str) -> Indicator:
-    row = get_indicator(db_session=db_session, plan=frame.plan, code=code)
-    if not row.active:
-        raise NotFound(f"Chỉ tiêu “{code}” đã ngừng theo dõi.", code="indicator_inactive")
-    return row
-
-
-def _units_by_id(*, db_session: Session, frame: Frame, ids: set[int]) -> dict[int, Unit]:
-    found = {i: u for i, u in frame.units_by_id.items() if i in ids}
-    missing = ids - set(found)
-    if missing:
-        found |= {
-            u.id: u
-            for u in db_session.exec(select(Unit).where(col(Unit.id).in_(missing)))
-            if u.id is not None
-        }
-    return found
-
-
-def indicator_detail(
-    *,
-    db_session: Session,
-    actor: Actor,
-    clock: Clock,
-    indicator: str,
-    period: str | None = None,
-    plan: str | None = None,
-    unit: str | None = None,
-) -> IndicatorDetail:
-    """An indicator in one period: the ward's figure (or one unit's) and every unit's readings."""
-    unit = authorize_read(actor, unit)
-    frame = frame_for(db_session=db_session, clock=clock, plan=plan)
-    row = indicator_row(db_session=db_session, frame=frame, code=indicator)
-    chosen = resolve_period(db_session=db_session, frame=frame, period=period)
-    unit_row = unit_service.get_by_code(db_session=db_session, code=unit) if unit else None
-    readings = queries.unit_readings(
-        db_session=db_session,
-        indicator_ids=[row.id or 0],
-        periods=[str(chosen)],
-        unit_ids=None if unit_row is None else [unit_row.id or 0],
-    )
-    by_unit: dict[int, list[queries.ReadingRow]] = defaultdict(list)
-    for reading in readings:
-        by_unit[reading.unit_id].append(reading)
-    units = _units_by_id(db_session=db_session, frame=frame, ids=set(by_unit))
-    values = [
-        UnitValue(unit=_ref(units[i]), result=indicator_scores.unit_indicator(frame, row, rows))
-        for i, rows in sorted(by_unit.items(), key=lambda item: units[item[0]].code)
-    ]
-    if unit_row is not None:
-        judged: IndicatorScore = indicator_scores.unit_indicator(
-            frame, row, by_unit.get(unit_row.id or 0, [])
-        )
-    else:
-        aggregates = queries.ward_aggregates(
-            db_session=db_session, indicator_ids=[row.id or 0], periods=[str(chosen)]
-        )
-        ward = indicator_scores.ward_indicators(frame, aggregates).get(str(chosen), {})
-        judged = ward.get(row.id or 0) or indicator_scores.no_data_indicator(frame, row)
-    return IndicatorDetail(
-        plan=frame.plan.code,
-        period=str(chosen),
-        period_label=chosen.label_vi,
-        unit=unit_row.code if unit_row else None,
-        indicator=IndicatorScore(**judged.model_dump(exclude={"readings"})),
-        units=values,
-    )
+    return cache.RESULTS.get(scope.key("unit", unit, _period_key(period)), compute)

@@ -22,8 +22,9 @@ from app.scores import engine, queries
 from app.scores import indicators as indicator_scores
 from app.scores.engine import PeriodResult
 from app.scores.frame import Frame
+from app.scores.indicator_detail import indicator_row
 from app.scores.schemas import IndicatorScore, Trend, TrendPoint
-from app.scores.service import frame_for, indicator_row, require_ward, ward_score
+from app.scores.service import frame_for, require_ward, ward_score
 from app.scoring import rules
 from app.units import service as unit_service
 from app.units.models import Unit

@@ -1,0 +1,184 @@
+"""How fresh a plan's computed scores are: one version per plan, changed by every write that
+changes what scoring reads, in the transaction of that write.
+
+Scores are computed once and kept in each worker's memory (``app/scores/cache.py``). Workers are
+separate processes and cannot see each other's writes, so the version lives in the database:
+a reader asks it (one indexed query) and uses a kept result only if it was computed at the same
+version. A write changes the version in its own transaction, so a reader sees the new data and
+the new version together, or neither.
+
+A version is a fresh random 62-bit number, not a counter: a database emptied and loaded again,
+or restored from a backup, can never bring back a number a worker has kept results under for
+other data. A plan without a version (nothing written since the table was made) is never kept.
+
+Writes are noticed here rather than by each service remembering to say so: an ORM flush of a row
+of a scoring table (readings, progress, report submissions, indicators, tasks and their
+coordinators, the plan) marks its plan; ``db.insert_many`` (the COPY and ``executemany`` path of
+imports and feeds) marks the rows it writes; units, areas, TTHC domains and the scoring
+configuration, shared by every plan, mark plan 0, whose version is part of every key. The
+versions change once per transaction, just before the commit, in plan order: the last statement
+holds the row lock for the shortest time, and two writers never wait for each other in opposite
+orders. A transaction rolled back changes nothing. Core ``UPDATE``/``DELETE`` statements on
+those tables are not seen: code that writes them calls ``touch`` (``tests/scores/test_versions.py``
+holds every write service to it).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import BigInteger, Column, Integer, Table, bindparam, event, text
+from sqlalchemy.orm import Session
+from sqlmodel import SQLModel
+
+#: The version of plan 0 stands for what every plan shares (units, areas, domains, the rules).
+EVERY_PLAN = 0
+
+score_version = Table(
+    "score_version",
+    SQLModel.metadata,
+    Column("plan_id", Integer, primary_key=True, autoincrement=False),
+    Column("version", BigInteger, nullable=False),
+)
+
+#: Table → the column naming the row's plan, or the row that leads to it.
+_BY_PLAN = {"indicator": "plan_id", "assignment": "plan_id", "report_submission": "plan_id"}
+_BY_INDICATOR = {"kpi_reading": "indicator_id"}
+_BY_ASSIGNMENT = {"progress_update": "assignment_id", "assignment_coordinator": "assignment_id"}
+_SHARED = frozenset({"unit", "area", "domain", "scoring_config_override"})
+SCORING_TABLES = frozenset({*_BY_PLAN, *_BY_INDICATOR, *_BY_ASSIGNMENT, *_SHARED, "plan"})
+
+_INFO_KEY = "partrack.data_versions"
+
+_BUMP = text(
+    "INSERT INTO score_version (plan_id, version) VALUES (:plan_id, :version) "
+    "ON CONFLICT (plan_id) DO UPDATE SET version = excluded.version"
+)
+_PLANS_OF = {
+    "indicator": text("SELECT DISTINCT plan_id FROM indicator WHERE id IN :ids").bindparams(
+        bindparam("ids", expanding=True)
+    ),
+    "assignment": text("SELECT DISTINCT plan_id FROM assignment WHERE id IN :ids").bindparams(
+        bindparam("ids", expanding=True)
+    ),
+}
+
+
+@dataclass
+class _Marks:
+    """What the transaction under way has changed, resolved to plans at its commit."""
+
+    plans: set[int] = field(default_factory=set)
+    indicators: set[int] = field(default_factory=set)
+    assignments: set[int] = field(default_factory=set)
+
+    def __bool__(self) -> bool:
+        return bool(self.plans or self.indicators or self.assignments)
+
+
+def _marks(session: Session) -> _Marks:
+    found = session.info.get(_INFO_KEY)
+    if found is None:
+        found = session.info[_INFO_KEY] = _Marks()
+    assert isinstance(found, _Marks)
+    return found
+
+
+def touch(session: Session, plan_id: int | None) -> None:
+    """The plan's scores change when this transaction commits (``None``: every plan's)."""
+    _marks(session).plans.add(EVERY_PLAN if plan_id is None else plan_id)
+
+
+def touch_rows(session: Session, table: str, rows: Iterable[Mapping[str, Any]]) -> None:
+    """Rows written to ``table`` outside the ORM (bulk inserts): mark the plans they belong to."""
+    if table not in SCORING_TABLES:
+        return
+    marks = _marks(session)
+    if table in _SHARED or table == "plan":
+        marks.plans.add(EVERY_PLAN)
+    elif table in _BY_PLAN:
+        marks.plans.update(row[_BY_PLAN[table]] for row in rows)
+    elif table in _BY_INDICATOR:
+        marks.indicators.update(row[_BY_INDICATOR[table]] for row in rows)
+    else:
+        marks.assignments.update(row[_BY_ASSIGNMENT[table]] for row in rows)
+
+
+def _mark_instance(marks: _Marks, instance: object) -> None:
+    table = getattr(getattr(instance, "__table__", None), "name", None)
+    if table not in SCORING_TABLES:
+        return
+    if table in _SHARED:
+        marks.plans.add(EVERY_PLAN)
+    elif table == "plan":
+        marks.plans.add(getattr(instance, "id", None) or EVERY_PLAN)
+    elif table in _BY_PLAN:
+        marks.plans.add(getattr(instance, _BY_PLAN[table]))
+    elif table in _BY_INDICATOR:
+        marks.indicators.add(getattr(instance, _BY_INDICATOR[table]))
+    else:
+        marks.assignments.add(getattr(instance, _BY_ASSIGNMENT[table]))
+
+
+@event.listens_for(Session, "after_flush")
+def _after_flush(session: Session, _context: object) -> None:
+    """Every ORM row of a scoring table written by this flush marks its plan."""
+    changed = [*session.new, *session.dirty, *session.deleted]
+    if not changed:
+        return
+    marks = _marks(session)
+    for instance in changed:
+        _mark_instance(marks, instance)
+
+
+def _plans_to_bump(session: Session, marks: _Marks) -> list[int]:
+    plans = {p for p in marks.plans if p is not None}
+    for table, ids in (("indicator", marks.indicators), ("assignment", marks.assignments)):
+        if ids:
+            found = session.connection().execute(_PLANS_OF[table], {"ids": sorted(ids)}).scalars()
+            plans.update(p for p in found if p is not None)
+    return sorted(plans)
+
+
+@event.listens_for(Session, "before_commit")
+def _before_commit(session: Session) -> None:
+    """Give the plans this transaction changed new versions, as its last statements."""
+    if session.new or session.dirty or session.deleted:
+        session.flush()  # the commit's own flush would come after this hook, unseen
+    marks = session.info.pop(_INFO_KEY, None)
+    if not marks:
+        return
+    plans = _plans_to_bump(session, marks)
+    if plans:
+        session.connection().execute(
+            _BUMP, [{"plan_id": p, "version": secrets.randbits(62)} for p in plans]
+        )
+
+
+@event.listens_for(Session, "after_rollback")
+def _after_rollback(session: Session) -> None:
+    session.info.pop(_INFO_KEY, None)
+
+
+_ONE_PLAN = text("SELECT plan_id, version FROM score_version WHERE plan_id IN (0, :plan_id)")
+_PLANS = text("SELECT plan_id, version FROM score_version WHERE plan_id IN :ids").bindparams(
+    bindparam("ids", expanding=True)
+)
+_ALL = text("SELECT plan_id, version FROM score_version")
+
+
+def versions(session: Session, plan_ids: Sequence[int] | None = None) -> dict[int, int]:
+    """The versions of the given plans (all plans with None), plan 0's included; a plan
+    never written since the table was made has none. One plan, the hot path of every read of
+    a score, is a statement without an expanding list."""
+    connection = session.connection()
+    if plan_ids is None:
+        rows = connection.execute(_ALL)
+    elif len(plan_ids) == 1:
+        rows = connection.execute(_ONE_PLAN, {"plan_id": plan_ids[0]})
+    else:
+        rows = connection.execute(_PLANS, {"ids": [EVERY_PLAN, *plan_ids]})
+    return {int(p): int(v) for p, v in rows.tuples()}
