@@ -79,6 +79,7 @@ from app.scores import cache, service
 from app.seed import service as seed_service
 from app.submissions.models import Submission
 from app.units.models import Unit
+from app.wards.models import Ward
 
 TODAY = date(2026, 1, 20)
 SECRET = "bench-secret-key-0123456789abcdefghijklmnop"
@@ -127,6 +128,7 @@ def ward_spec(base: dict[str, Any], number: int) -> dict[str, Any]:
     """Plan 84 for ward ``number``: unit and plan codes prefixed, reporting monthly from 2024."""
     data = copy.deepcopy(base)
     prefix = f"w{number:03d}-"
+    data["ward"] = {"code": f"w{number:03d}", "name": f"Phường số {number}"}
 
     def code(value: str | None) -> str | None:
         return prefix + value if value else value
@@ -354,10 +356,13 @@ def clients(engine: Engine, url: str) -> tuple[TestClient, TestClient, str]:
     application = create_app(settings, engine=engine, clock=clock)
     with Session(engine) as session:
         users = {}
+        # Both work in the first ward, whose figures the bench reads (issue 20: a ward's own).
+        ward_id = session.execute(select(Ward.id).where(Ward.code == "w001")).scalar_one()
         for name, role in (("bench.admin", "admin"), ("bench.viewer", "viewer")):
             user = User(
                 username=name,
                 full_name=name,
+                ward_id=ward_id,
                 password_hash=passwords.hash_password(PASSWORD),
                 role=role,
                 password_changed_at=clock.now(),

@@ -81,14 +81,21 @@ def _find_plan(db_session: Session, code: str) -> Plan | None:
 def current_plan(*, db_session: Session, today: date | None) -> Plan:
     """The ward's plan for this year: the latest issued whose years include today's; else the
     latest issued (a plan for next year issued in December waits until January)."""
-    plans = db_session.exec(select(Plan).order_by(col(Plan.issued_date).desc())).all()
-    if not plans:
+    plans = db_session.exec(select(Plan)).all()
+    chosen = pick_current(plans, today)
+    if chosen is None:
         raise NotFound("Phường, xã này chưa có kế hoạch nào.", code="plan_not_found")
+    return chosen
+
+
+def pick_current(plans: Sequence[Plan], today: date | None) -> Plan | None:
+    """Of one ward's plans, the current one (the rule of ``current_plan``), without a query."""
+    ordered = sorted(plans, key=lambda p: p.issued_date, reverse=True)
     year = today.year if today is not None else None
-    for plan in plans:
+    for plan in ordered:
         if year is not None and plan.first_year <= year <= plan.last_year:
             return plan
-    return plans[0]
+    return ordered[0] if ordered else None
 
 
 def calendar_for(plan: Plan) -> ReportingCalendar:

@@ -312,14 +312,15 @@ def plan_summaries(
     plans: Sequence[Plan],
     period: str | None = None,
     basis: Basis = "all",
-) -> dict[str, ScoreSummary]:
-    """Several plans' summaries (a city ranking), by plan code: one query for every stamp, then
-    each plan's kept summary, computed only where its data changed."""
+) -> dict[int, ScoreSummary]:
+    """Several plans' summaries (a city ranking), by plan id (every ward has a "kh-84-2025"):
+    one query for every stamp, then each plan's kept summary, computed only where its data
+    changed."""
     ids = [p.id for p in plans if p.id is not None]
     found = cache.stamps(db_session, ids)
     today = clock.today()
     return {
-        p.code: plan_summary(
+        p.id: plan_summary(
             db_session=db_session,
             clock=clock,
             plan=p,

@@ -282,7 +282,8 @@ def test_a_ranking_takes_each_plans_kept_summary(
         assert cache.RESULTS.computed == computed
     assert again == first
     served = ok(ward.get(URL, params={"period": "2025-10"})).json()
-    assert first[PLAN].model_dump(mode="json") == served
+    (summary,) = first.values()
+    assert summary.plan == PLAN and summary.model_dump(mode="json") == served
 
 
 def test_a_kept_summary_costs_two_queries(
