@@ -14,8 +14,9 @@ other data. A plan without a version (nothing written since the table was made) 
 Writes are noticed here rather than by each service remembering to say so: an ORM flush of a row
 of a scoring table (readings, progress, report submissions, indicators, tasks and their
 coordinators, the plan) marks its plan; ``db.insert_many`` (the COPY and ``executemany`` path of
-imports and feeds) marks the rows it writes; units, areas, TTHC domains and the scoring
-configuration, shared by every plan, mark plan 0, whose version is part of every key. The
+imports and feeds) marks the rows it writes; a unit marks the plans of its ward; areas, TTHC
+domains and the scoring configuration, shared by every plan, mark plan 0, whose version is part
+of every key. The
 versions change once per transaction, just before the commit, in plan order: the last statement
 holds the row lock for the shortest time, and two writers never wait for each other in opposite
 orders. A transaction rolled back changes nothing. Core ``UPDATE``/``DELETE`` statements on
@@ -57,6 +58,9 @@ _BUMP = text(
     "INSERT INTO score_version (plan_id, version) VALUES (:plan_id, :version) "
     "ON CONFLICT (plan_id) DO UPDATE SET version = excluded.version"
 )
+_PLANS_OF_WARDS = text("SELECT id FROM plan WHERE ward_id IN :ids").bindparams(
+    bindparam("ids", expanding=True)
+)
 _PLANS_OF = {
     "indicator": text("SELECT DISTINCT plan_id FROM indicator WHERE id IN :ids").bindparams(
         bindparam("ids", expanding=True)
@@ -74,9 +78,11 @@ class _Marks:
     plans: set[int] = field(default_factory=set)
     indicators: set[int] = field(default_factory=set)
     assignments: set[int] = field(default_factory=set)
+    #: A unit belongs to one ward: its change is that ward's plans' change, not every ward's.
+    wards: set[int] = field(default_factory=set)
 
     def __bool__(self) -> bool:
-        return bool(self.plans or self.indicators or self.assignments)
+        return bool(self.plans or self.indicators or self.assignments or self.wards)
 
 
 def _marks(session: Session) -> _Marks:
@@ -97,7 +103,9 @@ def touch_rows(session: Session, table: str, rows: Iterable[Mapping[str, Any]]) 
     if table not in SCORING_TABLES:
         return
     marks = _marks(session)
-    if table in _SHARED or table == "plan":
+    if table == "unit" and all(row.get("ward_id") for row in rows):
+        marks.wards.update(int(row["ward_id"]) for row in rows)
+    elif table in _SHARED or table == "plan":
         marks.plans.add(EVERY_PLAN)
     elif table in _BY_PLAN:
         marks.plans.update(row[_BY_PLAN[table]] for row in rows)
@@ -111,7 +119,9 @@ def _mark_instance(marks: _Marks, instance: object) -> None:
     table = getattr(getattr(instance, "__table__", None), "name", None)
     if table not in SCORING_TABLES:
         return
-    if table in _SHARED:
+    if table == "unit" and getattr(instance, "ward_id", None):
+        marks.wards.add(int(getattr(instance, "ward_id")))  # noqa: B009
+    elif table in _SHARED:
         marks.plans.add(EVERY_PLAN)
     elif table == "plan":
         marks.plans.add(getattr(instance, "id", None) or EVERY_PLAN)
@@ -140,6 +150,9 @@ def _plans_to_bump(session: Session, marks: _Marks) -> list[int]:
         if ids:
             found = session.connection().execute(_PLANS_OF[table], {"ids": sorted(ids)}).scalars()
             plans.update(p for p in found if p is not None)
+    if marks.wards:
+        of_wards = session.connection().execute(_PLANS_OF_WARDS, {"ids": sorted(marks.wards)})
+        plans.update(p for p in of_wards.scalars() if p is not None)
     return sorted(plans)
 
 

@@ -154,9 +154,9 @@ WRITES: list[tuple[str, Callable[[TestClient], object], bool]] = [
         False,
     ),
     (
-        "a unit renamed",
+        "a unit renamed",  # its ward's plans, not every ward's (issue 20)
         lambda c: ok(c.patch("/api/v1/units/vp", json={"short_name": "Văn phòng UBND"})),
-        True,
+        False,
     ),
     (
         "a TTHC domain",
