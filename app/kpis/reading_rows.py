@@ -23,6 +23,13 @@ from app.schemas import CODE_PATTERN
 _CODE = re.compile(CODE_PATTERN.removeprefix("^").removesuffix("$"))
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _FIELDS = frozenset(ReadingWrite.model_fields)
+#: Every field's default, in the model's order (the required ones are always given).
+_DEFAULTS: dict[str, Any] = {
+    name: None if field.is_required() else field.get_default()
+    for name, field in ReadingWrite.model_fields.items()
+}
+_new = object.__new__
+_set = object.__setattr__
 _REQUIRED = ("indicator", "unit", "period")
 _CODES = ("indicator", "unit", "domain", "plan")
 #: The ends pydantic's ``str_strip_whitespace`` and Python's ``str.strip`` agree on.
@@ -148,9 +155,17 @@ def _plain(values: dict[str, Any], codes: dict[str, str]) -> ReadingWrite:
             fields[name] = _text(value, 4000)
         else:  # version
             fields[name] = _version(value)
-    model = ReadingWrite.model_construct(set(values), **fields)
-    if texts:
-        model._texts = texts
+    return _built({**_DEFAULTS, **fields}, set(values), texts or None)
+
+
+def _built(fields: dict[str, Any], given: set[str], texts: dict[str, str] | None) -> ReadingWrite:
+    """What ``model_construct`` makes, without its per-field loop over aliases and defaults
+    (two thirds of a row's cost here): the four slots pydantic reads, set directly."""
+    model = _new(ReadingWrite)
+    _set(model, "__dict__", fields)
+    _set(model, "__pydantic_fields_set__", given)
+    _set(model, "__pydantic_extra__", None)
+    _set(model, "__pydantic_private__", {"_texts": texts})
     return model
 
 
