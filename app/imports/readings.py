@@ -54,6 +54,8 @@ def _lower_codes(values: dict[str, Any], names: tuple[str, ...]) -> dict[str, An
 
 
 def _code(value: Any) -> str:
+    if type(value) is str:
+        return value.strip().lower()
     return "" if value is None else str(value).strip().lower()
 
 
@@ -150,9 +152,10 @@ class ReadingImporter(_KeyedImporter):
         self.codes: dict[str, str] = {}
 
     def key(self, values: dict[str, Any]) -> str:
-        plan = _code(values.get("plan")) or self.default_plan
-        parts = (plan, _code(values.get("indicator")), _code(values.get("unit")))
-        return "|".join((*parts, _period(values.get("period")), _code(values.get("domain"))))
+        get = values.get
+        plan = _code(get("plan")) or self.default_plan
+        indicator, unit, domain = _code(get("indicator")), _code(get("unit")), _code(get("domain"))
+        return f"{plan}|{indicator}|{unit}|{_period(get('period'))}|{domain}"
 
     def parse(self, values: dict[str, Any]) -> ReadingWrite:
         return reading_from_row(values, self.codes)
