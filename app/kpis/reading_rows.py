@@ -4,7 +4,7 @@ enough.
 ``ReadingWrite.model_validate`` cost a third of a 100,000-row import: a wrap validator, a
 private attribute, a before-validator per code and the control-character pass, for rows that
 are almost always plain (three lower-case codes, a period, a number). ``reading_from_row``
-checks such a row by hand and builds the model with ``model_construct``; anything it is not
+checks such a row by hand and builds the model as ``model_construct`` would; anything it is not
 sure of (a missing field, an unknown column, a link, text it would have to judge) goes through
 ``model_validate`` as before, so every refusal keeps its message. The hand check accepts a row
 only when pydantic would, and then gives the same model: ``tests/imports/test_reading_rows.py``
@@ -18,10 +18,9 @@ import re
 from typing import Any
 
 from app.kpis.models import _READING_NUMBERS, ReadingWrite, _provisional, _whole
-from app.schemas import CODE_PATTERN
+from app.schemas import _CONTROL, CODE_PATTERN
 
 _CODE = re.compile(CODE_PATTERN.removeprefix("^").removesuffix("$"))
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _FIELDS = frozenset(ReadingWrite.model_fields)
 #: Every field's default, in the model's order (the required ones are always given).
 _DEFAULTS: dict[str, Any] = {
