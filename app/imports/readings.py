@@ -21,6 +21,7 @@ from app.kpis import reading_rules as reading_rules
 from app.kpis import store as reading_store
 from app.kpis.lookups import Lookups
 from app.kpis.models import ReadingSource, ReadingWrite
+from app.kpis.reading_rows import reading_from_row
 from app.periods import Period, PeriodError
 from app.progress import service as progress_service
 from app.progress.models import ProgressWrite
@@ -40,7 +41,6 @@ PROGRESS_COLUMNS = tuple(ProgressWrite.model_fields)
 PROGRESS_REQUIRED = ("assignment", "unit", "period", "status")
 
 
-_READING_CODES = ("indicator", "unit", "domain", "plan")
 _PROGRESS_CODES = ("unit", "plan")
 
 
@@ -54,6 +54,8 @@ def _lower_codes(values: dict[str, Any], names: tuple[str, ...]) -> dict[str, An
 
 
 def _code(value: Any) -> str:
+    if type(value) is str:
+        return value.strip().lower()
     return "" if value is None else str(value).strip().lower()
 
 
@@ -144,13 +146,19 @@ class ReadingImporter(_KeyedImporter):
     columns: Sequence[str] = READING_COLUMNS
     required: Sequence[str] = READING_REQUIRED
 
+    def __init__(self, *, db_session: Session, actor: Actor, clock: Clock) -> None:
+        super().__init__(db_session=db_session, actor=actor, clock=clock)
+        #: Each distinct code text of the file folded once (``reading_from_row``).
+        self.codes: dict[str, str] = {}
+
     def key(self, values: dict[str, Any]) -> str:
-        plan = _code(values.get("plan")) or self.default_plan
-        parts = (plan, _code(values.get("indicator")), _code(values.get("unit")))
-        return "|".join((*parts, _period(values.get("period")), _code(values.get("domain"))))
+        get = values.get
+        plan = _code(get("plan")) or self.default_plan
+        indicator, unit, domain = _code(get("indicator")), _code(get("unit")), _code(get("domain"))
+        return f"{plan}|{indicator}|{unit}|{_period(get('period'))}|{domain}"
 
     def parse(self, values: dict[str, Any]) -> ReadingWrite:
-        return ReadingWrite.model_validate(_lower_codes(values, _READING_CODES))
+        return reading_from_row(values, self.codes)
 
     def check(self, data: ReadingWrite) -> tuple[Any, reading_rules.CheckedReading]:
         checked = reading_rules.check_reading(

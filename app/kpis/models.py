@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date, datetime
 from enum import StrEnum
 from functools import lru_cache
@@ -242,17 +243,26 @@ def _whole_fields(measure: str, code: str) -> frozenset[str]:
     return frozenset(fields)
 
 
+def _kept(value: float | None, whole: bool) -> bool:
+    """``check_number`` would return this number as it is (and raise nothing)."""
+    if value is None:
+        return True
+    return type(value) is float and (value.is_integer() if whole else math.isfinite(value))
+
+
 def resolve_numbers(data: ReadingWrite, *, indicator: Indicator) -> ReadingWrite:
     """The reading with each typed number read for its field: whole for counts, 0–100 for a
     percent value. Range errors are left to the caller's rules (one wording for typed and JSON
     numbers); ambiguity and fractions in counts are refused here, every field at once."""
     texts = data.typed_numbers
-    if not texts and all(
-        v is None or (type(v) is float and v.is_integer())
-        for v in (data.value, data.numerator, data.denominator)
-    ):
-        return data  # whole numbers fit every field: the common case of a large import
     whole = whole_fields(indicator)
+    if (
+        not texts
+        and _kept(data.value, "value" in whole)
+        and _kept(data.numerator, "numerator" in whole)
+        and _kept(data.denominator, "denominator" in whole)
+    ):
+        return data  # numbers given as numbers, fit for their fields: a large import's rows
     errors: list[FieldError] = []
     update: dict[str, float] = {}
     for name in _READING_NUMBERS:

@@ -118,7 +118,11 @@ class Workbook:
             if cell.tag != _CELL:
                 continue
             ref = cell.get("r")
-            column = _column(ref.rstrip(_DIGITS)) if ref else column + 1
+            if ref:
+                letters = ref.rstrip(_DIGITS)
+                column = _COLUMNS.get(letters) or _column(letters)
+            else:
+                column += 1
             value = self._value(cell)
             if value is None:
                 continue
@@ -175,6 +179,8 @@ def _plain(value: Any) -> Any:
 
 def _inline_text(node: Element) -> str:
     """An inline string's text: its plain part and its formatted runs (not phonetic hints)."""
+    if len(node) == 1 and node[0].tag == _TEXT:  # one plain part: what most writers write
+        return node[0].text or ""
     parts = []
     for child in node:
         if child.tag == _TEXT:

@@ -49,7 +49,9 @@ def _header_text(value: Any) -> str:
 
 def _is_totals(cells: Sequence[Any]) -> bool:
     """A summary row ("Tổng cộng", "Cộng", "Total" in its first filled cell) is no data."""
-    first = next((c for c in cells if c is not None), None)
+    first = cells[0] if cells else None
+    if first is None:
+        first = next((c for c in cells if c is not None), None)
     return isinstance(first, str) and _totals_text(first)
 
 
@@ -95,6 +97,10 @@ class XlsxTable:
             [rename.get(h) for h in self.headers] if rename is not None else list(self.headers)
         )
         keep = [(i, name) for i, name in enumerate(columns) if name]
+        # A row filling every column, all of them ours (a template's, an export's): zipped whole.
+        whole = len(keep) == len(columns)
+        names = [name for _, name in keep]
+        width = len(names)
         if self._cached and self._cache is not None:
             source: Iterator[tuple[int, list[Any]]] = self._replay()
         else:
@@ -102,7 +108,10 @@ class XlsxTable:
         data = 0
         for number, cells in source:
             size = len(cells)
-            values = {name: cells[i] for i, name in keep if i < size and cells[i] is not None}
+            if whole and size == width and None not in cells:
+                values = dict(zip(names, cells, strict=True))
+            else:
+                values = {name: cells[i] for i, name in keep if i < size and cells[i] is not None}
             if not values:
                 continue
             data += 1
