@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import select
 import weakref
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from operator import itemgetter
 from typing import Annotated, Any
@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import class_mapper
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, SQLModel, create_engine
+from starlette.concurrency import run_in_threadpool
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -55,15 +56,29 @@ def make_engine(database_url: str, *, echo: bool = False) -> Engine:
     return engine
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """One session per request; services decide when to commit, errors roll back."""
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """One session per request; services decide when to commit, errors roll back.
+
+    Async so that a request costs no worker thread for it (issue #20): a ``Session`` connects on
+    first use, and one that never did (a credential answered from the cache, a page without
+    queries) closes without I/O. One still in a transaction rolls back on a worker thread.
+    """
     engine: Engine = request.app.state.engine
-    with Session(engine, expire_on_commit=False) as session:
-        try:
-            yield session
-        except Exception:
-            session.rollback()
-            raise
+    session = Session(engine, expire_on_commit=False)
+    try:
+        yield session
+    except Exception:
+        await _off_loop(session, session.rollback)
+        raise
+    finally:
+        await _off_loop(session, session.close)
+
+
+async def _off_loop(session: Session, end: Callable[[], None]) -> None:
+    if session.in_transaction():
+        await run_in_threadpool(end)
+    else:
+        end()
 
 
 SessionDep = Annotated[Session, Depends(get_session)]

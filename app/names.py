@@ -12,11 +12,12 @@ never shows an empty cell where it used to show something.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlmodel import Session, col, select
+from starlette.concurrency import run_in_threadpool
 
 from app.accounts.models import User
 from app.actors import SYSTEM
@@ -182,18 +183,19 @@ def reading_key_name(names: Names, key: str) -> str:
     return " · ".join(shown + ([names.domain(domain)] if domain not in {"", "-"} else []))
 
 
-def attach_names(request: Request, db_session: SessionDep) -> Iterator[Names]:
+async def attach_names(request: Request, db_session: SessionDep) -> AsyncIterator[Names]:
     """Router dependency of the pages: the request's ``Names``, on the request's own session.
 
     Its session is closed before an error page renders; a look-up then would open a connection
     nobody closes, so the names let go of the session here and answer from what they already
-    read. The signed-in person's unit is read up front, for the top bar of that error page.
+    read. The signed-in person's unit is read up front, for the top bar of that error page
+    (on a worker thread: it is a query). Async so that a page without a unit costs no thread.
     """
     names = names_for(db_session)
     request.state.names = names
     identity = getattr(request.state, "identity", None)
     if identity is not None and identity.actor.unit_code:
-        names.unit(identity.actor.unit_code)
+        await run_in_threadpool(names.unit, identity.actor.unit_code)
     try:
         yield names
     finally:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hmac
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
@@ -14,7 +14,8 @@ from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 
 from app.accounts import passwords, throttle
-from app.accounts.models import ApiToken, LoginToken, User, UserSession
+from app.accounts.credential_cache import CredentialCache
+from app.accounts.models import ApiToken, LoginToken, User, UserRead, UserSession
 from app.accounts.service import store_token, token_digest
 from app.actors import Actor
 from app.audit import service as audit
@@ -317,9 +318,54 @@ def _actor(user: User, unit_code: str | None, *, via: str, ip: str) -> Actor:
     )
 
 
-def authenticate_token(*, db_session: Session, clock: Clock, raw: str, ip: str) -> Actor:
+@dataclass(frozen=True)
+class Verified:
+    """What a kept credential answers: its actor, the user as ``GET /auth/me`` shows them, and
+    for a browser session the identity its pages use."""
+
+    actor: Actor
+    profile: UserRead
+    identity: WebIdentity | None = None
+
+
+def profile(user: User, unit_code: str | None) -> UserRead:
+    """The user as ``GET /auth/me`` shows them, from the row the credential's lookup read."""
+    return UserRead(
+        username=user.username,
+        full_name=user.full_name,
+        email=user.email,
+        role=Role(user.role),
+        unit=unit_code if user.unit_id else None,
+        active=user.active,
+        must_change_password=user.must_change_password,
+        last_login_at=user.last_login_at,
+        version=user.version,
+        created_at=user.created_at,
+        updated_at=user.updated_at,
+    )
+
+
+def cached_token(*, cache: CredentialCache, clock: Clock, raw: str, ip: str) -> Verified | None:
+    """A token verified in the last few seconds, without the database; ``None`` sends the
+    request to ``authenticate_token`` (see ``credential_cache`` for what stays exact)."""
+    entry = cache.get(token_digest(raw))
+    if entry is None or not entry.usable(clock.now(), _TOUCH_EVERY):
+        return None
+    verified: Verified = entry.value
+    return (
+        verified
+        if verified.actor.ip == ip
+        else replace(verified, actor=replace(verified.actor, ip=ip))
+    )
+
+
+def authenticate_token(
+    *, db_session: Session, clock: Clock, raw: str, ip: str, cache: CredentialCache | None = None
+) -> Verified:
     """The actor behind a bearer token, or 401 saying whether it is unknown, expired or revoked."""
-    found = db_session.exec(_with_user(ApiToken, token_digest(raw))).first()
+    generation = cache.generation if cache is not None else 0
+    digest = token_digest(raw)
+    found = db_session.exec(_with_user(ApiToken, digest)).first()
     if found is None:
         raise Unauthorized("Mã truy cập không hợp lệ.", code="invalid_token")
     row, user, unit_code = found
@@ -339,7 +385,17 @@ def authenticate_token(*, db_session: Session, clock: Clock, raw: str, ip: str) 
         row.last_used_at = now
         db_session.add(row)
         db_session.commit()
-    return _actor(user, unit_code, via="api", ip=ip)
+    verified = Verified(_actor(user, unit_code, via="api", ip=ip), profile(user, unit_code))
+    if cache is not None:  # not after a write of ours: it moved the generation on (kept next time)
+        cache.put(
+            digest,
+            generation=generation,
+            user_id=row.user_id,
+            expires_at=row.expires_at,
+            touched_at=row.last_used_at,
+            value=verified,
+        )
+    return verified
 
 
 # --- browser sessions ----------------------------------------------------------------------------
@@ -388,11 +444,40 @@ class WebIdentity:
     csrf_token: str
 
 
+def cached_session(
+    *, cache: CredentialCache, clock: Clock, policy: SessionPolicy, raw: str, ip: str
+) -> Verified | None:
+    """A session verified in the last few seconds, without the database; ``None`` sends the
+    request to ``authenticate_session``."""
+    entry = cache.get(token_digest(raw))
+    idle = timedelta(minutes=policy.idle_minutes)
+    if entry is None or not entry.usable(clock.now(), _TOUCH_EVERY, idle):
+        return None
+    verified: Verified = entry.value
+    if verified.actor.ip == ip:
+        return verified
+    return replace(
+        verified, identity=_with_ip(verified.identity, ip), actor=replace(verified.actor, ip=ip)
+    )
+
+
+def _with_ip(identity: WebIdentity | None, ip: str) -> WebIdentity | None:
+    return None if identity is None else replace(identity, actor=replace(identity.actor, ip=ip))
+
+
 def authenticate_session(
-    *, db_session: Session, clock: Clock, policy: SessionPolicy, raw: str, ip: str
-) -> WebIdentity | None:
+    *,
+    db_session: Session,
+    clock: Clock,
+    policy: SessionPolicy,
+    raw: str,
+    ip: str,
+    cache: CredentialCache | None = None,
+) -> Verified | None:
     """The session's user, or ``None`` when it is unknown, revoked, idle too long or too old."""
-    found = db_session.exec(_with_user(UserSession, token_digest(raw))).first()
+    generation = cache.generation if cache is not None else 0
+    digest = token_digest(raw)
+    found = db_session.exec(_with_user(UserSession, digest)).first()
     if found is None:
         return None
     row, user, unit_code = found
@@ -407,13 +492,25 @@ def authenticate_session(
         row.last_seen_at = now
         db_session.add(row)
         db_session.commit()
-    return WebIdentity(
-        actor=_actor(user, unit_code, via="web", ip=ip),
+    actor = _actor(user, unit_code, via="web", ip=ip)
+    identity = WebIdentity(
+        actor=actor,
         full_name=user.full_name,
         must_change_password=user.must_change_password,
         session_id=row.id or 0,
         csrf_token=row.csrf_token,
     )
+    verified = Verified(actor, profile(user, unit_code), identity)
+    if cache is not None:  # not after a write of ours: it moved the generation on (kept next time)
+        cache.put(
+            digest,
+            generation=generation,
+            user_id=row.user_id,
+            expires_at=row.expires_at,
+            touched_at=row.last_seen_at,
+            value=verified,
+        )
+    return verified
 
 
 def end_session(*, db_session: Session, clock: Clock, identity: WebIdentity) -> None:

@@ -1,0 +1,151 @@
+"""Verified credentials kept in the process for a few seconds, so that an authenticated request
+costs no database round trip (issue #20: the lookup, its pooled-connection ping and the
+rollback were most of what ``GET /api/v1/auth/me`` cost).
+
+What stays exact, and why:
+
+* Only a credential that passed every check is kept, with the values those checks read (its
+  expiry, its last use). A hit is checked again against the request's clock, and a hit that
+  would fail a check, or whose once-a-minute "last seen" write is due, goes to the database
+  exactly as without the cache. Expiry, the idle timeout and the last-seen write are unchanged.
+* Any write through an ORM session of this process to a user, a session, a token or a unit
+  (logout, revocation, password change or reset, role or unit change, deactivation) evicts the
+  entries it touches when it flushes and again when it commits, and an entry read while such a
+  write was under way is not kept (``generation``). In the worker that made the change it takes
+  effect on the next request.
+* Another worker learns of the change when its entry runs out: **at most ``TTL_SECONDS``**.
+  That is the documented window (docs/accounts.md, docs/deployment.md): a logout, revocation or
+  deactivation done through worker A still lets a request already authenticated on worker B in
+  the last five seconds through for the rest of those seconds. A per-request version check
+  would cost the database round trip the cache exists to save; a PostgreSQL ``LISTEN`` channel
+  could close the window and is left for later.
+"""
+
+from __future__ import annotations
+
+import time
+import weakref
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session, UOWTransaction
+
+#: How long another worker's write may go unseen (see the module's docstring).
+TTL_SECONDS = 5.0
+#: Entries kept at most; past it the cache starts again empty (a flood of distinct tokens).
+MAX_ENTRIES = 10_000
+_PENDING = "partrack_credential_evictions"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A credential as it was when verified, and the answer it gave."""
+
+    user_id: int
+    expires_at: datetime
+    touched_at: datetime | None
+    value: Any
+    kept_until: float
+
+    def usable(self, now: datetime, every: timedelta, idle: timedelta | None = None) -> bool:
+        """Still valid by its own dates, and no write of its last use due yet."""
+        if self.expires_at <= now or time.monotonic() >= self.kept_until:
+            return False
+        if self.touched_at is None or now - self.touched_at >= every:
+            return False
+        return idle is None or now - self.touched_at <= idle
+
+
+class CredentialCache:
+    """Keyed by the credential's SHA-256 digest (never the raw token)."""
+
+    def __init__(self, ttl_seconds: float = TTL_SECONDS) -> None:
+        self.ttl_seconds = ttl_seconds
+        self.generation = 0
+        self._entries: dict[str, Entry] = {}
+        _CACHES.add(self)
+
+    def get(self, digest: str) -> Entry | None:
+        return self._entries.get(digest)
+
+    def put(
+        self,
+        digest: str,
+        *,
+        generation: int,
+        user_id: int,
+        expires_at: datetime,
+        touched_at: datetime | None,
+        value: Any,
+    ) -> None:
+        """Keep an answer read while the generation was ``generation``; none if a write
+        evicted anything since, since the answer may predate that write."""
+        if self.ttl_seconds <= 0 or generation != self.generation:
+            return
+        if len(self._entries) >= MAX_ENTRIES:
+            self._entries = {}
+        self._entries[digest] = Entry(
+            user_id=user_id,
+            expires_at=expires_at,
+            touched_at=touched_at,
+            value=value,
+            kept_until=time.monotonic() + self.ttl_seconds,
+        )
+
+    def evict(self, user_ids: set[int] | None) -> None:
+        """Forget the users' entries (every entry for ``None``)."""
+        self.generation += 1
+        if user_ids is None:
+            self._entries = {}
+            return
+        for digest, entry in list(self._entries.items()):
+            if entry.user_id in user_ids:
+                self._entries.pop(digest, None)
+
+
+_CACHES: weakref.WeakSet[CredentialCache] = weakref.WeakSet()
+
+
+def evict_everywhere(user_ids: set[int] | None) -> None:
+    for cache in list(_CACHES):
+        cache.evict(user_ids)
+
+
+def _touched_users(session: Session) -> set[int] | None:
+    """The users whose credentials the flushed objects change; ``None`` for everyone."""
+    from app.accounts.models import ApiToken, User, UserSession
+    from app.units.models import Unit
+
+    users: set[int] = set()
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, User):
+            if obj.id is not None:
+                users.add(obj.id)
+        elif isinstance(obj, ApiToken | UserSession):
+            users.add(obj.user_id)
+        elif isinstance(obj, Unit):
+            return None  # a unit's code is in its members' actors
+    return users
+
+
+@event.listens_for(Session, "before_flush")
+def _before_flush(session: Session, _context: UOWTransaction, _instances: object) -> None:
+    users = _touched_users(session)
+    if users is not None and not users:
+        return
+    pending = session.info.setdefault(_PENDING, [])
+    pending.append(users)
+    evict_everywhere(users)
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    for users in session.info.pop(_PENDING, []):
+        evict_everywhere(users)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _after_rollback(session: Session, _previous: object) -> None:
+    session.info.pop(_PENDING, None)
