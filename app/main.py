@@ -305,6 +305,9 @@ def create_app(
     )
     app.state.settings = settings
     tune_gc(settings.gc_tuning)
+    from app import templating
+
+    templating.configure(reload=settings.environment == "development")
     app.state.engine = engine or make_engine(settings.database_url, echo=settings.sql_echo)
     if clock is None:
         clock = FixedClock.on(settings.today) if settings.today else SystemClock()
