@@ -13,10 +13,10 @@ What stays exact, and why:
   entries it touches when it flushes and again when it commits, and an entry read while such a
   write was under way is not kept (``generation``). In the worker that made the change it takes
   effect on the next request.
-* Another worker learns of the change when its entry runs out: **at most ``TTL_SECONDS``**.
-  That is the documented window (docs/accounts.md, docs/deployment.md): a logout, revocation or
-  deactivation done through worker A still lets a request already authenticated on worker B in
-  the last five seconds through for the rest of those seconds. A per-request version check
+* Another worker (or the ``partrack`` command) learns of the change when its entry runs out:
+  **at most ``TTL_SECONDS`` after the change**, since every entry it holds was read before the
+  change. That is the documented window (docs/accounts.md): a token revoked, a session logged
+  out or a user deactivated through worker A still works on worker B for those seconds. A per-request version check
   would cost the database round trip the cache exists to save; a PostgreSQL ``LISTEN`` channel
   could close the window and is left for later.
 """
@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import time
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -51,7 +52,7 @@ class Entry:
 
     def usable(self, now: datetime, every: timedelta, idle: timedelta | None = None) -> bool:
         """Still valid by its own dates, and no write of its last use due yet."""
-        if self.expires_at <= now or time.monotonic() >= self.kept_until:
+        if self.expires_at <= now:
             return False
         if self.touched_at is None or now - self.touched_at >= every:
             return False
@@ -61,14 +62,22 @@ class Entry:
 class CredentialCache:
     """Keyed by the credential's SHA-256 digest (never the raw token)."""
 
-    def __init__(self, ttl_seconds: float = TTL_SECONDS) -> None:
+    def __init__(
+        self, ttl_seconds: float = TTL_SECONDS, monotonic: Callable[[], float] = time.monotonic
+    ) -> None:
         self.ttl_seconds = ttl_seconds
+        self.monotonic = monotonic  # tests pass their own to let an entry run out
         self.generation = 0
         self._entries: dict[str, Entry] = {}
         _CACHES.add(self)
 
     def get(self, digest: str) -> Entry | None:
-        return self._entries.get(digest)
+        """The entry, unless it has run out (then forgotten)."""
+        entry = self._entries.get(digest)
+        if entry is not None and self.monotonic() >= entry.kept_until:
+            self._entries.pop(digest, None)
+            return None
+        return entry
 
     def put(
         self,
@@ -91,7 +100,7 @@ class CredentialCache:
             expires_at=expires_at,
             touched_at=touched_at,
             value=value,
-            kept_until=time.monotonic() + self.ttl_seconds,
+            kept_until=self.monotonic() + self.ttl_seconds,
         )
 
     def evict(self, user_ids: set[int] | None) -> None:

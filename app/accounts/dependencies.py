@@ -17,9 +17,10 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from app.accounts import auth, passwords
-from app.accounts.auth import LoginPolicy, SessionPolicy, WebIdentity
+from app.accounts import auth, credentials, passwords
+from app.accounts.auth import LoginPolicy
 from app.accounts.credential_cache import CredentialCache
+from app.accounts.credentials import SessionPolicy, WebIdentity
 from app.actors import Actor
 from app.clock import Clock, ClockDep
 from app.config import Settings
@@ -185,18 +186,18 @@ def _cookie_session(request: Request) -> tuple[str | None, bool]:
 
 def _lookup_session(
     request: Request, db_session: SessionDep, clock: Clock, raw: str
-) -> Callable[[], auth.Verified | None]:
+) -> Callable[[], credentials.Verified | None]:
     """The database lookup of a session the cache did not answer (run on a worker thread)."""
     cache = credential_cache(request)
     policy = session_policy(settings_of(request))
     ip = client_ip(request)
-    return lambda: auth.authenticate_session(
+    return lambda: credentials.authenticate_session(
         db_session=db_session, clock=clock, policy=policy, raw=raw, ip=ip, cache=cache
     )
 
 
-def _cached_session(request: Request, clock: Clock, raw: str) -> auth.Verified | None:
-    return auth.cached_session(
+def _cached_session(request: Request, clock: Clock, raw: str) -> credentials.Verified | None:
+    return credentials.cached_session(
         cache=credential_cache(request),
         clock=clock,
         policy=session_policy(settings_of(request)),
@@ -207,7 +208,7 @@ def _cached_session(request: Request, clock: Clock, raw: str) -> auth.Verified |
 
 async def _session_from_cookie(
     request: Request, db_session: SessionDep, clock: Clock
-) -> tuple[auth.Verified | None, bool]:
+) -> tuple[credentials.Verified | None, bool]:
     """The session behind the cookie, and whether a cookie was sent at all.
 
     A session verified in the last seconds is answered from the process's cache on the event
@@ -279,10 +280,10 @@ async def require_actor(
         if scheme.lower() != "bearer" or not raw.strip():
             raise Unauthorized("Tiêu đề Authorization phải có dạng “Bearer <mã>”.", "bad_scheme")
         token, ip, cache = raw.strip(), client_ip(request), credential_cache(request)
-        found = auth.cached_token(cache=cache, clock=clock, raw=token, ip=ip)
+        found = credentials.cached_token(cache=cache, clock=clock, raw=token, ip=ip)
         if found is None:
             found = await run_in_threadpool(
-                lambda: auth.authenticate_token(
+                lambda: credentials.authenticate_token(
                     db_session=db_session, clock=clock, raw=token, ip=ip, cache=cache
                 )
             )
