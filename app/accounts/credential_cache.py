@@ -16,13 +16,14 @@ What stays exact, and why:
 * Another worker (or the ``partrack`` command) learns of the change when its entry runs out:
   **at most ``TTL_SECONDS`` after the change**, since every entry it holds was read before the
   change. That is the documented window (docs/accounts.md): a token revoked, a session logged
-  out or a user deactivated through worker A still works on worker B for those seconds. A per-request version check
-  would cost the database round trip the cache exists to save; a PostgreSQL ``LISTEN`` channel
-  could close the window and is left for later.
+  out or a user deactivated through worker A still works on worker B for those seconds. A
+  per-request version check would cost the database round trip the cache exists to save; a
+  PostgreSQL ``LISTEN`` channel could close the window and is left for later.
 """
 
 from __future__ import annotations
 
+import itertools
 import time
 import weakref
 from collections.abc import Callable
@@ -67,6 +68,9 @@ class CredentialCache:
     ) -> None:
         self.ttl_seconds = ttl_seconds
         self.monotonic = monotonic  # tests pass their own to let an entry run out
+        # Each eviction takes a value never used before (``next`` on a count is atomic), so
+        # evictions racing on two threads can never leave the generation where it was.
+        self._ticks = itertools.count(1)
         self.generation = 0
         self._entries: dict[str, Entry] = {}
         _CACHES.add(self)
@@ -105,7 +109,7 @@ class CredentialCache:
 
     def evict(self, user_ids: set[int] | None) -> None:
         """Forget the users' entries (every entry for ``None``)."""
-        self.generation += 1
+        self.generation = next(self._ticks)
         if user_ids is None:
             self._entries = {}
             return
