@@ -266,9 +266,8 @@ def add_flat(target: APIRouter, router: APIRouter) -> None:
     """
     for context in iter_route_contexts(router.routes):
         route = context.original_route
-        if not isinstance(route, APIRoute):
-            target.routes.append(context.route)
-            continue
+        if not isinstance(route, APIRoute):  # a mount or plain route would lose its prefix here
+            raise TypeError(f"add_flat takes FastAPI routes only; add {route!r} to the app itself")
         assert context.path is not None and context.endpoint is not None
         target.add_api_route(
             context.path,
