@@ -12,7 +12,8 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col
 
 from app.accounts.credential_cache import CredentialCache
 from app.accounts.models import ApiToken, User, UserRead, UserSession
@@ -34,13 +35,14 @@ class SessionPolicy:
 
 
 def _with_user(model: type[ApiToken] | type[UserSession], digest: str) -> Any:
-    """The credential row with its user and the user's unit code in one round trip (three
-    separate lookups were most of what an authenticated request cost, issue #20)."""
+    """The credential row with its user and the user's unit (code, short and full name) in one
+    round trip (three separate lookups were most of what an authenticated request cost, issue
+    #20; the names are for the pages' top bar, which read the unit table for them)."""
     return (
-        select(model, User, col(Unit.code))
+        sa_select(model, User, col(Unit.code), col(Unit.short_name), col(Unit.name))
         .outerjoin(User, col(User.id) == model.user_id)
         .outerjoin(Unit, col(Unit.id) == User.unit_id)
-        .where(model.token_hash == digest)
+        .where(col(model.token_hash) == digest)
     )
 
 
@@ -108,7 +110,7 @@ def authenticate_token(
     found = db_session.exec(_with_user(ApiToken, digest)).first()
     if found is None:
         raise Unauthorized("Mã truy cập không hợp lệ.", code="invalid_token")
-    row, user, unit_code = found
+    row, user, unit_code, _, _ = found
     now = clock.now()
     if row.revoked_at is not None:
         raise Unauthorized("Mã truy cập đã bị thu hồi.", code="token_revoked")
@@ -147,6 +149,8 @@ class WebIdentity:
     must_change_password: bool
     session_id: int
     csrf_token: str
+    #: The unit's short and full name, for the pages' top bar (``names.attach_names``).
+    unit_names: tuple[str, str] | None = None
 
 
 def cached_session(
@@ -185,7 +189,7 @@ def authenticate_session(
     found = db_session.exec(_with_user(UserSession, digest)).first()
     if found is None:
         return None
-    row, user, unit_code = found
+    row, user, unit_code, unit_short, unit_name = found
     now = clock.now()
     if row.revoked_at is not None or row.expires_at <= now:
         return None
@@ -204,6 +208,7 @@ def authenticate_session(
         must_change_password=user.must_change_password,
         session_id=row.id or 0,
         csrf_token=row.csrf_token,
+        unit_names=(unit_short or unit_name, unit_name) if unit_code and unit_name else None,
     )
     verified = Verified(actor, profile(user, unit_code), identity)
     if cache is not None:  # not after a write of ours: it moved the generation on (kept next time)

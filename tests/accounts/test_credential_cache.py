@@ -184,3 +184,17 @@ def test_an_answer_read_while_a_write_evicted_is_not_kept() -> None:
         "d", generation=cache.generation, user_id=7, expires_at=when, touched_at=when, value=1
     )
     assert cache.get("d") is not None
+
+
+def test_a_unit_members_page_shows_the_unit_without_reading_the_unit_table(
+    browser: TestClient, clean_db: Engine, clock: FixedClock
+) -> None:
+    """The top bar's unit name comes with the session's lookup, not from a query per page."""
+    make_user(clean_db, clock, username="bao.cao", role="reporter", unit="ttpvhcc")
+    log_in(browser, "bao.cao")
+    kept(browser, "/account/password")
+    with statements(clean_db) as seen:
+        resp = browser.get("/account/password", follow_redirects=False)
+    assert resp.status_code == 200
+    assert "Người dùng bao.cao · TTPVHCC" in resp.text
+    assert seen == []
