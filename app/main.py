@@ -16,8 +16,8 @@ from starlette.types import Scope
 
 from app import health, security
 from app.accounts import api as account_api
+from app.accounts import credential_events, passwords
 from app.accounts import pages as account_pages
-from app.accounts import passwords
 from app.accounts.dependencies import (
     LoginRequired,
     PasswordChangeRequired,
@@ -378,6 +378,7 @@ def create_app(
 
     templating.configure(reload=settings.environment == "development")
     app.state.engine = engine or make_engine(settings.database_url, echo=settings.sql_echo)
+    credential_events.listen(app.state.engine)  # other workers' revocations, on PostgreSQL
     if clock is None:
         clock = FixedClock.on(settings.today) if settings.today else SystemClock()
     app.state.clock = clock

@@ -13,12 +13,14 @@ What stays exact, and why:
   entries it touches when it flushes and again when it commits, and an entry read while such a
   write was under way is not kept (``generation``). In the worker that made the change it takes
   effect on the next request.
-* Another worker (or the ``partrack`` command) learns of the change when its entry runs out:
-  **at most ``TTL_SECONDS`` after the change**, since every entry it holds was read before the
-  change. That is the documented window (docs/accounts.md): a token revoked, a session logged
-  out or a user deactivated through worker A still works on worker B for those seconds. A
-  per-request version check would cost the database round trip the cache exists to save; a
-  PostgreSQL ``LISTEN`` channel could close the window and is left for later.
+* On PostgreSQL the write also sends a notification in its transaction (``notify``), delivered
+  on commit to every worker's listener (``credential_events``), which evicts the same entries:
+  the other workers see the change within the time a notification takes.
+* Without that (SQLite, or while a worker's listening connection is down) another worker or
+  the ``partrack`` command learns of the change when its entry runs out: **at most
+  ``TTL_SECONDS`` after the change**, since every entry it holds was read before the change.
+  That is the documented window (docs/accounts.md). A per-request version check would cost the
+  database round trip the cache exists to save.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, UOWTransaction
 
 #: How long another worker's write may go unseen (see the module's docstring).
@@ -39,6 +42,8 @@ TTL_SECONDS = 5.0
 #: Entries kept at most; past it the cache starts again empty (a flood of distinct tokens).
 MAX_ENTRIES = 10_000
 _PENDING = "partrack_credential_evictions"
+#: PostgreSQL channel on which a write tells the other workers (``credential_events``).
+CHANNEL = "partrack_credentials"
 
 
 @dataclass(frozen=True)
@@ -151,6 +156,14 @@ def _before_flush(session: Session, _context: UOWTransaction, _instances: object
     pending = session.info.setdefault(_PENDING, [])
     pending.append(users)
     evict_everywhere(users)
+    if session.get_bind().dialect.name == "postgresql":
+        notify(session.connection(), users)
+
+
+def notify(connection: Connection, users: set[int] | None) -> None:
+    """Tell every worker, in the writing transaction: PostgreSQL delivers it on commit only."""
+    text = "*" if users is None else ",".join(str(u) for u in sorted(users))
+    connection.exec_driver_sql("SELECT pg_notify(%s, %s)", (CHANNEL, text))
 
 
 @event.listens_for(Session, "after_commit")
