@@ -53,7 +53,8 @@ class FixedClock:
         self.current += delta
 
 
-def get_clock(request: Request) -> Clock:
+async def get_clock(request: Request) -> Clock:
+    """Async: a plain function dependency would take a worker thread on every request."""
     clock: Clock = request.app.state.clock  # set by create_app (a FrozenClock in tests)
     return clock
 

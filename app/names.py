@@ -12,11 +12,12 @@ never shows an empty cell where it used to show something.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlmodel import Session, col, select
+from starlette.concurrency import run_in_threadpool
 
 from app.accounts.models import User
 from app.actors import SYSTEM
@@ -37,6 +38,7 @@ class Names:
     def __init__(self, db_session: Session | None) -> None:
         self._session = db_session
         self._units: dict[str, tuple[str, str]] | None = None
+        self._known_units: dict[str, tuple[str, str]] = {}
         self._people: dict[str, str] | None = None
         self._domains: dict[str, str] | None = None
         self._areas: dict[str, str] | None = None
@@ -58,18 +60,23 @@ class Names:
                 self._units = {code: (short or name, name) for code, short, name in rows}
         return self._units
 
+    def know_unit(self, code: str, short_name: str, name: str) -> None:
+        """A unit's names already read with the request's credentials (the top bar's unit):
+        answered without reading the unit table."""
+        self._known_units[code] = (short_name, name)
+
     def unit(self, code: str | None) -> str:
         """The short name (``VP HĐND-UBND``): tables, badges, the top bar."""
         if not code:
             return ""
-        found = self._unit_rows().get(code)
+        found = self._known_units.get(code) or self._unit_rows().get(code)
         return found[0] if found else code
 
     def unit_name(self, code: str | None) -> str:
         """The full name (``Văn phòng HĐND và UBND phường``): headings and sentences."""
         if not code:
             return ""
-        found = self._unit_rows().get(code)
+        found = self._known_units.get(code) or self._unit_rows().get(code)
         return found[1] if found else code
 
     # --- people -----------------------------------------------------------------------------
@@ -182,18 +189,23 @@ def reading_key_name(names: Names, key: str) -> str:
     return " · ".join(shown + ([names.domain(domain)] if domain not in {"", "-"} else []))
 
 
-def attach_names(request: Request, db_session: SessionDep) -> Iterator[Names]:
+async def attach_names(request: Request, db_session: SessionDep) -> AsyncIterator[Names]:
     """Router dependency of the pages: the request's ``Names``, on the request's own session.
 
     Its session is closed before an error page renders; a look-up then would open a connection
     nobody closes, so the names let go of the session here and answer from what they already
-    read. The signed-in person's unit is read up front, for the top bar of that error page.
+    read. The signed-in person's unit is known up front, for the top bar of that error page:
+    its names came with the session's lookup (``WebIdentity.unit_names``), else they are read
+    here on a worker thread. Async so that this costs no thread.
     """
     names = names_for(db_session)
     request.state.names = names
     identity = getattr(request.state, "identity", None)
     if identity is not None and identity.actor.unit_code:
-        names.unit(identity.actor.unit_code)
+        if identity.unit_names is not None:  # read with the session (issue #20: no query)
+            names.know_unit(identity.actor.unit_code, *identity.unit_names)
+        else:
+            await run_in_threadpool(names.unit, identity.actor.unit_code)
     try:
         yield names
     finally:

@@ -19,28 +19,32 @@ from app.periods import PeriodError, format_date_vi, parse_period
 
 templates = Jinja2Blocks(directory=str(ROOT_DIR / "templates"))
 
-#: Route paths already looked up, by (router, route name, parameters); see ``url_for``.
-_PATHS: dict[tuple[int, str, tuple[tuple[str, Any], ...]], URLPath] = {}
-
 
 @pass_context
 def url_for(context: dict[str, Any], name: str, /, **path_params: Any) -> URL:
-    """Starlette's ``url_for`` with the route's path remembered: FastAPI finds it by walking
-    every route (about half a millisecond a call, and every page calls it five times for its
-    static files). The path of a name and its parameters never changes while the app runs; the
-    absolute URL is still made from each request's own base URL."""
+    """Starlette's ``url_for`` with the route's path remembered: finding ``static`` walked every
+    route of the app and raised an exception at each one that did not match, a third of what a
+    small page cost (issue #20). The routes do not change once the app is built."""
     request: Request = context["request"]
-    router = request.scope.get("router") or request.scope["app"]
-    key = (id(router), name, tuple(sorted(path_params.items())))
-    path = _PATHS.get(key)
+    paths: dict[tuple[str, tuple[tuple[str, Any], ...]], URLPath] | None
+    paths = getattr(request.app.state, "url_paths", None)
+    if paths is None:
+        paths = request.app.state.url_paths = {}
+    key = (name, tuple(sorted(path_params.items())))
+    path = paths.get(key)
     if path is None:
-        if len(_PATHS) > 4096:  # templates name a bounded set of routes; never grow unbounded
-            _PATHS.clear()
-        path = _PATHS[key] = router.url_path_for(name, **path_params)
+        provider = request.scope.get("router") or request.scope["app"]
+        path = paths[key] = provider.url_path_for(name, **path_params)
     return path.make_absolute_url(base_url=request.base_url)
 
 
 templates.env.globals["url_for"] = url_for
+
+
+def configure(*, reload: bool) -> None:
+    """Whether a changed template file is read again (development): checking costs a ``stat``
+    of every template a page uses, on every page."""
+    templates.env.auto_reload = reload
 
 
 def format_number_vi(value: float | int | None, digits: int = 1) -> str:

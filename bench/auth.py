@@ -1,30 +1,40 @@
-"""What an authenticated request costs before any work: ``GET /api/v1/auth/me`` against
-``/healthz`` through the same server and middleware, for a bearer token and a session cookie.
+"""What an authenticated request costs before any work, against a bare FastAPI app in the same run.
 
-Starts ``partrack serve`` (one worker by default) on a fresh database (PostgreSQL unless
-``--sqlite``), logs one user in both ways, then for each route keeps ``--concurrency``
-keep-alive connections busy for ``--seconds`` and counts answers. The client is a minimal
-HTTP/1.1 loop on asyncio streams (no httpx), so the load generator costs little next to the
-server on a 2-core machine. Prints each route's requests/s and ``auth/me ÷ healthz`` for both
-credentials: the closer to 1, the less authentication costs. Issue #20 measured 270 against
-1,599 (0.17) before the fix.
+Starts ``partrack serve`` (one worker) on a fresh database (PostgreSQL unless ``--sqlite``) and,
+beside it, ``bench/bare.py`` under the same uvicorn (one worker, no partrack code at all). Logs
+one user in both ways, then for each route keeps ``--concurrency`` keep-alive connections busy
+for ``--seconds`` and counts answers (every one must be 200). The load comes from ``wrk`` when it
+is installed (``apt-get install wrk``), else from a minimal HTTP/1.1 loop on asyncio streams in
+this process; either way the client is not the server's process.
 
-``--profile N`` instead runs N bearer and N cookie requests in process (TestClient) under
-cProfile and prints the heaviest functions.
+Routes measured:
+  bare JSON, bare HTML       ``bench/bare.py``: a response model / a fixed page, nothing else,
+                             each as a ``def`` and an ``async def`` route
+  /healthz                   partrack's middleware and routing, no credentials
+  auth/me, bearer / cookie   ``GET /api/v1/auth/me``: authentication and a response model
+  page, cookie               ``GET /account/password``: a trivial logged-in page (session,
+                             names, the base template)
+and prints each one's requests/s and its ratio to the faster bare route of its kind (JSON or
+HTML).
+Issue #20's goals (``/api/v1/scores`` ≥ 0.4× bare JSON, the dashboard ≥ 0.25× bare HTML) need
+these authenticated rows close to 1; before the credential cache auth/me was 0.16× /healthz.
+
+``--statements`` instead counts, in process, the SQL statements and pool check-outs of each
+authenticated route once its credential is warm (0 is the goal; the page's user has no unit).
+To see where the time goes, run ``py-spy record --nonblocking -p PID`` on the server under load.
 
     .venv/bin/python bench/auth.py                 # PostgreSQL, 1 worker, 10 s per route
     .venv/bin/python bench/auth.py --sqlite --seconds 5
-    .venv/bin/python bench/auth.py --profile 2000 --sqlite
+    .venv/bin/python bench/auth.py --statements
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import cProfile
 import os
-import pstats
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -142,11 +152,17 @@ async def _worker(
         writer.close()
 
 
-def rate(port: int, path: str, headers: dict[str, str], seconds: float, concurrency: int) -> float:
-    """Requests per second over ``concurrency`` keep-alive connections; every answer must be 200."""
+def _request_bytes(port: int, path: str, headers: dict[str, str]) -> bytes:
     lines = [f"GET {path} HTTP/1.1", f"Host: 127.0.0.1:{port}"]
     lines += [f"{k}: {v}" for k, v in headers.items()]
-    request = ("\r\n".join(lines) + "\r\n\r\n").encode()
+    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+
+def rate_asyncio(
+    port: int, path: str, headers: dict[str, str], seconds: float, concurrency: int
+) -> float:
+    """Requests per second over ``concurrency`` keep-alive connections; every answer must be 200."""
+    request = _request_bytes(port, path, headers)
     counts, statuses = [0], set[int]()
 
     async def run() -> float:
@@ -163,10 +179,59 @@ def rate(port: int, path: str, headers: dict[str, str], seconds: float, concurre
     return counts[0] / elapsed
 
 
-def serve(url: str, workers: int) -> tuple[subprocess.Popen[bytes], int]:
+def rate_wrk(
+    port: int, path: str, headers: dict[str, str], seconds: float, concurrency: int
+) -> float:
+    """The same measured by wrk (one thread: the machine has two cores and the server needs one)."""
+    command = ["wrk", "-t1", f"-c{concurrency}", f"-d{seconds:g}s"]
+    for key, value in headers.items():
+        command += ["-H", f"{key}: {value}"]
+    out = subprocess.run(
+        [*command, f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "Non-2xx" not in out and "Socket errors" not in out, f"{path}: {out}"
+    found = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    assert found is not None, out
+    return float(found.group(1))
+
+
+def rate(port: int, path: str, headers: dict[str, str], seconds: float, concurrency: int) -> float:
+    measure = rate_wrk if shutil.which("wrk") else rate_asyncio
+    return measure(port, path, headers, seconds, concurrency)
+
+
+def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
+        return int(sock.getsockname()[1])
+
+
+def _wait_ready(port: int, path: str) -> None:
+    for _ in range(300):
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}{path}", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"nothing answers {path} on port {port}")
+
+
+def serve_bare() -> tuple[subprocess.Popen[bytes], int]:
+    """``bench/bare.py`` under the uvicorn ``partrack serve`` uses, one worker."""
+    port, python = _free_port(), str(ROOT / ".venv" / "bin" / "python")
+    server = subprocess.Popen(
+        [python, "-m", "uvicorn", "bench.bare:app", "--port", str(port), "--workers", "1"],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    _wait_ready(port, "/json")
+    return server, port
+
+
+def serve(url: str, workers: int) -> tuple[subprocess.Popen[bytes], int]:
+    port = _free_port()
     env = {
         **os.environ,
         "PARTRACK_DATABASE_URL": url,
@@ -182,48 +247,68 @@ def serve(url: str, workers: int) -> tuple[subprocess.Popen[bytes], int]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    for _ in range(300):
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
+    _wait_ready(port, "/readyz")
     time.sleep(2 if workers > 1 else 0.2)
     return server, port
+
+
+def _legs(
+    bare: int, port: int, token: str, cookie: str
+) -> list[tuple[str, str, int, str, dict[str, str]]]:
+    """(name, kind, port, path, headers) of every route measured."""
+    bearer = {"Authorization": f"Bearer {token}"}
+    session = {"Cookie": f"partrack_session={cookie}"}
+    return [
+        ("bare JSON", "json", bare, "/json", {}),
+        ("bare JSON async", "json", bare, "/json-async", {}),
+        ("bare HTML", "html", bare, "/html", {}),
+        ("bare HTML async", "html", bare, "/html-async", {}),
+        ("/healthz", "json", port, "/healthz", {}),
+        ("auth/me, bearer", "json", port, "/api/v1/auth/me", bearer),
+        ("auth/me, cookie", "json", port, "/api/v1/auth/me", session),
+        ("page, cookie", "html", port, "/account/password", session),
+    ]
 
 
 def measure(args: argparse.Namespace) -> None:
     with database(args.sqlite) as url:
         token = prepare(url)
         server, port = serve(url, args.workers)
+        bare, bare_port = serve_bare()
         try:
             with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120) as client:
                 cookie = session_cookie(client)
-            legs = [
-                ("/healthz", "/healthz", {}),
-                ("auth/me, bearer", "/api/v1/auth/me", {"Authorization": f"Bearer {token}"}),
-                ("auth/me, cookie", "/api/v1/auth/me", {"Cookie": f"partrack_session={cookie}"}),
-            ]
-            got = {}
-            for name, path, headers in legs:
-                rate(port, path, headers, 1.0, args.concurrency)  # warm up
-                got[name] = rate(port, path, headers, args.seconds, args.concurrency)
+            got: dict[str, tuple[str, float]] = {}
+            for name, kind, at, path, headers in _legs(bare_port, port, token, cookie):
+                rate(at, path, headers, 1.0, args.concurrency)  # warm up
+                got[name] = (kind, rate(at, path, headers, args.seconds, args.concurrency))
         finally:
-            server.terminate()
-            server.wait(timeout=30)
+            for process in (server, bare):
+                process.terminate()
+                process.wait(timeout=30)
     load = Path("/proc/loadavg").read_text().split()[:3]
     print(
-        f"partrack serve, {args.workers} worker(s), {'SQLite' if args.sqlite else 'PostgreSQL'}, "
-        f"{args.concurrency} connections, {args.seconds:g} s per route, loadavg {' '.join(load)}"
+        f"partrack serve and bench/bare.py, {args.workers} worker(s) each, "
+        f"{'SQLite' if args.sqlite else 'PostgreSQL'}, {args.concurrency} connections, "
+        f"{args.seconds:g} s per route, {'wrk' if shutil.which('wrk') else 'asyncio client'}, "
+        f"loadavg {' '.join(load)}"
     )
-    for name, value in got.items():
-        ratio = value / got["/healthz"]
-        print(f"  {name:<16} {value:>7.0f} req/s   ÷ /healthz {ratio:.2f}")
+    # Against the faster of the two bare routes of each kind (``def`` or ``async def``): the
+    # ratio never flatters partrack by choosing the slower baseline.
+    baseline = {
+        kind: max(got[f"bare {kind.upper()}"][1], got[f"bare {kind.upper()} async"][1])
+        for kind in ("json", "html")
+    }
+    for name, (kind, value) in got.items():
+        ratio = value / baseline[kind]
+        print(f"  {name:<16} {value:>7.0f} req/s   ÷ bare {kind.upper():<4} {ratio:.2f}")
 
 
-def profile(args: argparse.Namespace) -> None:
+def statements(args: argparse.Namespace) -> None:
+    """In process: the SQL statements, pool check-outs and pings of each authenticated route,
+    once its credential is warm (the first uses may write "last used" and fill the cache)."""
     from fastapi.testclient import TestClient
+    from sqlalchemy import event
 
     from app.config import Settings
     from app.main import create_app
@@ -231,25 +316,20 @@ def profile(args: argparse.Namespace) -> None:
     with database(args.sqlite) as url:
         token = prepare(url)
         settings = Settings(database_url=url, secret_key=SECRET, environment="test")
-        with TestClient(create_app(settings)) as client:
+        app = create_app(settings)
+        engine = app.state.engine
+        seen: list[str] = []
+        event.listen(engine, "before_cursor_execute", lambda *a: seen.append(a[2].split()[0]))
+        event.listen(engine.pool, "checkout", lambda *a: seen.append("(check-out)"))
+        with TestClient(app) as client:
             cookie = session_cookie(client)
             client.cookies.clear()
-            legs = [
-                ("bearer", {"Authorization": f"Bearer {token}"}),
-                ("cookie", {"Cookie": f"partrack_session={cookie}"}),
-            ]
-            for name, headers in legs:
-                for _ in range(50):  # warm up
-                    assert client.get("/api/v1/auth/me", headers=headers).status_code == 200
-                profiler = cProfile.Profile()
-                start = time.perf_counter()
-                profiler.enable()
-                for _ in range(args.profile):
-                    client.get("/api/v1/auth/me", headers=headers)
-                profiler.disable()
-                each = (time.perf_counter() - start) / args.profile * 1000
-                print(f"--- {name}: {each:.2f} ms per request in process (profiled)")
-                pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
+            for name, _, _, path, headers in _legs(0, 0, token, cookie)[5:]:
+                for _ in range(3):
+                    assert client.get(path, headers=headers).status_code == 200
+                seen.clear()
+                assert client.get(path, headers=headers).status_code == 200
+                print(f"  {name:<16} {path:<20} {len(seen)} statements/check-outs {seen}")
 
 
 def main() -> None:
@@ -258,10 +338,12 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--profile", type=int, default=0, metavar="N")
+    parser.add_argument(
+        "--statements", action="store_true", help="count SQL per authenticated request instead"
+    )
     args = parser.parse_args()
-    if args.profile:
-        profile(args)
+    if args.statements:
+        statements(args)
     else:
         measure(args)
 

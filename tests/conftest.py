@@ -33,6 +33,7 @@ from app.main import create_app
 from app.permissions import CITY_ROLES
 from app.seed import service as seed_service
 from app.units.models import Unit
+from app.wards import header as ward_header
 from app.wards.models import Ward
 
 passwords.use_profile("cheapest")
@@ -159,6 +160,7 @@ def _clear(engine: Engine) -> None:
     with engine.begin() as conn:
         for table in reversed(SQLModel.metadata.sorted_tables):
             conn.execute(table.delete())
+    ward_header.forget()  # ids are reused after a delete: no header of the last test's ward
 
 
 @pytest.fixture

@@ -68,13 +68,15 @@ async def create_login_token(
 
 
 @router.get("/auth/me", response_model=UserRead, tags=["auth"], summary="Who am I")
-def me(actor: CurrentActor, db_session: SessionDep) -> UserRead:
-    if actor.user_id is None:
+async def me(request: Request, actor: CurrentActor) -> UserRead:
+    """The user as the credential's own lookup read them, with no second query (issue #20);
+    kept with the credential, so at most a few seconds old (``credential_cache``)."""
+    found: UserRead | None = getattr(request.state, "profile", None)
+    if found is None or found.username != actor.username:
         from app.errors import Unauthorized
 
         raise Unauthorized()
-    user = service.get_user(db_session=db_session, username=actor.username)
-    return service.user_read(db_session=db_session, user=user)
+    return found
 
 
 @router.post("/auth/password", response_model=UserRead, tags=["auth"], summary="Change my password")

@@ -1,4 +1,7 @@
-"""Proving who someone is: passwords with throttling, browser sessions and bearer tokens."""
+"""Proving who someone is: passwords with throttling, opening and ending browser sessions.
+
+Checking a session or a token on each request is ``credentials`` (re-exported here:
+``SessionPolicy``, ``WebIdentity``)."""
 
 from __future__ import annotations
 
@@ -7,14 +10,14 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 from starlette.concurrency import run_in_threadpool
 
 from app.accounts import passwords, throttle
-from app.accounts.models import ApiToken, LoginToken, User, UserSession
+from app.accounts.credentials import SessionPolicy, WebIdentity, build_actor
+from app.accounts.models import LoginToken, User, UserSession
 from app.accounts.service import store_token, token_digest
 from app.actors import Actor
 from app.audit import service as audit
@@ -24,9 +27,6 @@ from app.errors import Forbidden, TooManyRequests, Unauthorized
 from app.permissions import Role
 from app.units.models import Unit
 from app.wards.models import Ward
-
-#: Writes of "last used" and "last seen" are skipped when the previous one is this recent.
-_TOUCH_EVERY = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -43,25 +43,11 @@ class LoginPolicy:
         )
 
 
-@dataclass(frozen=True)
-class SessionPolicy:
-    idle_minutes: int = 60
-    absolute_hours: int = 12
-
-
 def actor_for(*, db_session: Session, user: User, via: str, ip: str = "") -> Actor:
     unit = db_session.get(Unit, user.unit_id) if user.unit_id else None
     ward = db_session.get(Ward, user.ward_id) if user.ward_id else None
-    return Actor(
-        username=user.username,
-        role=user.role,
-        unit_code=unit.code if unit else None,
-        unit_id=user.unit_id,
-        via=via,
-        user_id=user.id,
-        ip=ip,
-        ward_id=user.ward_id,
-        ward_code=ward.code if ward else None,
+    return build_actor(
+        user, unit.code if unit else None, ward.code if ward else None, via=via, ip=ip
     )
 
 
@@ -298,57 +284,6 @@ def _issue_login_token(
     )
 
 
-def _with_user(model: type[ApiToken] | type[UserSession], digest: str) -> Any:
-    """The credential row with its user and the user's unit code in one round trip (three
-    separate lookups were most of what an authenticated request cost, issue #20)."""
-    return (
-        select(model, User, col(Unit.code), col(Ward.code))
-        .outerjoin(User, col(User.id) == model.user_id)
-        .outerjoin(Unit, col(Unit.id) == User.unit_id)
-        .outerjoin(Ward, col(Ward.id) == User.ward_id)
-        .where(model.token_hash == digest)
-    )
-
-
-def _actor(user: User, unit_code: str | None, ward_code: str | None, *, via: str, ip: str) -> Actor:
-    return Actor(
-        username=user.username,
-        role=user.role,
-        unit_code=unit_code if user.unit_id else None,
-        unit_id=user.unit_id,
-        via=via,
-        user_id=user.id,
-        ip=ip,
-        ward_id=user.ward_id,
-        ward_code=ward_code,
-    )
-
-
-def authenticate_token(*, db_session: Session, clock: Clock, raw: str, ip: str) -> Actor:
-    """The actor behind a bearer token, or 401 saying whether it is unknown, expired or revoked."""
-    found = db_session.exec(_with_user(ApiToken, token_digest(raw))).first()
-    if found is None:
-        raise Unauthorized("Mã truy cập không hợp lệ.", code="invalid_token")
-    row, user, unit_code, ward_code = found
-    now = clock.now()
-    if row.revoked_at is not None:
-        raise Unauthorized("Mã truy cập đã bị thu hồi.", code="token_revoked")
-    if row.expires_at <= now:
-        raise Unauthorized("Mã truy cập đã hết hạn.", code="token_expired")
-    if user is None or not user.active:
-        raise Unauthorized("Tài khoản của mã truy cập này đã bị khóa.", code="user_inactive")
-    if row.kind == "login" and user.must_change_password:
-        raise Forbidden(
-            "Tài khoản đang dùng mật khẩu tạm: hãy đổi mật khẩu rồi đăng nhập lại.",
-            code="password_change_required",
-        )
-    if row.last_used_at is None or now - row.last_used_at >= _TOUCH_EVERY:
-        row.last_used_at = now
-        db_session.add(row)
-        db_session.commit()
-    return _actor(user, unit_code, ward_code, via="api", ip=ip)
-
-
 # --- browser sessions ----------------------------------------------------------------------------
 
 
@@ -382,45 +317,6 @@ def start_session(
     db_session.add(row)
     db_session.commit()
     return raw, row
-
-
-@dataclass(frozen=True)
-class WebIdentity:
-    """Plain values copied out of the rows, so they stay readable after any rollback."""
-
-    actor: Actor
-    full_name: str
-    must_change_password: bool
-    session_id: int
-    csrf_token: str
-
-
-def authenticate_session(
-    *, db_session: Session, clock: Clock, policy: SessionPolicy, raw: str, ip: str
-) -> WebIdentity | None:
-    """The session's user, or ``None`` when it is unknown, revoked, idle too long or too old."""
-    found = db_session.exec(_with_user(UserSession, token_digest(raw))).first()
-    if found is None:
-        return None
-    row, user, unit_code, ward_code = found
-    now = clock.now()
-    if row.revoked_at is not None or row.expires_at <= now:
-        return None
-    if now - row.last_seen_at > timedelta(minutes=policy.idle_minutes):
-        return None
-    if user is None or not user.active:
-        return None
-    if now - row.last_seen_at >= _TOUCH_EVERY:
-        row.last_seen_at = now
-        db_session.add(row)
-        db_session.commit()
-    return WebIdentity(
-        actor=_actor(user, unit_code, ward_code, via="web", ip=ip),
-        full_name=user.full_name,
-        must_change_password=user.must_change_password,
-        session_id=row.id or 0,
-        csrf_token=row.csrf_token,
-    )
 
 
 def end_session(*, db_session: Session, clock: Clock, identity: WebIdentity) -> None:

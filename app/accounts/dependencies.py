@@ -7,6 +7,7 @@ accident; handlers that need the actor declare ``CurrentActor`` and get the same
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Annotated
 from urllib.parse import quote
@@ -14,15 +15,20 @@ from urllib.parse import quote
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from app.accounts import auth, passwords
-from app.accounts.auth import LoginPolicy, SessionPolicy, WebIdentity
+from app.accounts import auth, credentials, passwords
+from app.accounts.auth import LoginPolicy
+from app.accounts.credential_cache import CredentialCache
+from app.accounts.credentials import SessionPolicy, WebIdentity
 from app.actors import Actor
 from app.clock import Clock, ClockDep
 from app.config import Settings
 from app.db import SessionDep
 from app.errors import AppError, Forbidden, Unauthorized
+from app.permissions import CITY_ROLES
 from app.wards.scope import enter_request
 
 SESSION_COOKIE = "partrack_session"
@@ -149,26 +155,76 @@ def clear_session_cookie(response: Response) -> None:
     response.delete_cookie(SESSION_COOKIE, path="/")
 
 
-def _session_from_cookie(
-    request: Request, db_session: SessionDep, clock: Clock
-) -> tuple[WebIdentity | None, bool]:
-    """The session behind the cookie, and whether a cookie was sent at all."""
+def credential_cache(request: Request) -> CredentialCache:
+    """The app's cache of verified credentials (one per app, made on first use)."""
+    state = request.app.state
+    cache = getattr(state, "credentials", None)
+    if cache is None:
+        cache = state.credentials = CredentialCache()
+    return cache
+
+
+def _session_serializer(request: Request) -> URLSafeTimedSerializer:
+    """Made once per app: the key may come from a file (``Settings.signing_key``)."""
+    state = request.app.state
+    serializer = getattr(state, "session_serializer", None)
+    if serializer is None:
+        serializer = state.session_serializer = _serializer(settings_of(request))
+    return serializer
+
+
+def _cookie_session(request: Request) -> tuple[str | None, bool]:
+    """The session token the cookie carries, and whether a cookie was sent at all."""
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
         return None, False
     settings = settings_of(request)
     try:
-        raw = _serializer(settings).loads(cookie, max_age=settings.session_absolute_hours * 3600)
+        raw = _session_serializer(request).loads(
+            cookie, max_age=settings.session_absolute_hours * 3600
+        )
     except BadSignature:
         return None, True
-    identity = auth.authenticate_session(
-        db_session=db_session,
+    return str(raw), True
+
+
+def _lookup_session(
+    request: Request, db_session: SessionDep, clock: Clock, raw: str
+) -> Callable[[], credentials.Verified | None]:
+    """The database lookup of a session the cache did not answer (run on a worker thread)."""
+    cache = credential_cache(request)
+    policy = session_policy(settings_of(request))
+    ip = client_ip(request)
+    return lambda: credentials.authenticate_session(
+        db_session=db_session, clock=clock, policy=policy, raw=raw, ip=ip, cache=cache
+    )
+
+
+def _cached_session(request: Request, clock: Clock, raw: str) -> credentials.Verified | None:
+    return credentials.cached_session(
+        cache=credential_cache(request),
         clock=clock,
-        policy=session_policy(settings),
-        raw=str(raw),
+        policy=session_policy(settings_of(request)),
+        raw=raw,
         ip=client_ip(request),
     )
-    return identity, True
+
+
+async def _session_from_cookie(
+    request: Request, db_session: SessionDep, clock: Clock
+) -> tuple[credentials.Verified | None, bool]:
+    """The session behind the cookie, and whether a cookie was sent at all.
+
+    A session verified in the last seconds is answered from the process's cache on the event
+    loop; only a miss takes a worker thread and the database (``credential_cache``).
+    """
+    raw, sent = _cookie_session(request)
+    if raw is None:
+        return None, sent
+    found = _cached_session(request, clock, raw)
+    if found is None:
+        found = await run_in_threadpool(_lookup_session(request, db_session, clock, raw))
+    return found, True
 
 
 async def submitted_csrf(request: Request) -> str | None:
@@ -210,31 +266,52 @@ _bearer_scheme = HTTPBearer(
 )
 
 
-def require_actor(
+async def require_actor(
     request: Request,
     db_session: SessionDep,
     clock: ClockDep,
     csrf: CsrfDep,
     _bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer_scheme)],
 ) -> Actor:
-    """API: a bearer token, or the browser session (then with its CSRF token on writes)."""
+    """API: a bearer token, or the browser session (then with its CSRF token on writes).
+
+    Async so that a credential kept in the process's cache costs no worker thread; the
+    database lookup of a miss runs on one.
+    """
     header = request.headers.get("Authorization", "")
     if header:
         scheme, _, raw = header.partition(" ")
         if scheme.lower() != "bearer" or not raw.strip():
             raise Unauthorized("Tiêu đề Authorization phải có dạng “Bearer <mã>”.", "bad_scheme")
-        actor = auth.authenticate_token(
-            db_session=db_session, clock=clock, raw=raw.strip(), ip=client_ip(request)
-        )
-        return enter_request(request, db_session, actor, clock.today())
-    identity, sent = _session_from_cookie(request, db_session, clock)
-    if identity is None:
+        token, ip, cache = raw.strip(), client_ip(request), credential_cache(request)
+        found = credentials.cached_token(cache=cache, clock=clock, raw=token, ip=ip)
+        if found is None:
+            found = await run_in_threadpool(
+                lambda: credentials.authenticate_token(
+                    db_session=db_session, clock=clock, raw=token, ip=ip, cache=cache
+                )
+            )
+        request.state.profile = found.profile
+        return await _inside_the_ward(request, db_session, found.actor, clock)
+    verified, sent = await _session_from_cookie(request, db_session, clock)
+    if verified is None or verified.identity is None:
         raise Unauthorized(
             "Phiên đăng nhập đã hết hạn." if sent else Unauthorized().message,
             code="session_expired" if sent else "unauthenticated",
         )
-    _check_csrf(request, identity, csrf)
-    return enter_request(request, db_session, identity.actor, clock.today())
+    _check_csrf(request, verified.identity, csrf)
+    request.state.profile = verified.profile
+    return await _inside_the_ward(request, db_session, verified.actor, clock)
+
+
+async def _inside_the_ward(
+    request: Request, db_session: Session, actor: Actor, clock: Clock
+) -> Actor:
+    """The request's session inside the actor's ward (``app.wards.scope``). A ward's account
+    needs no query for it; a city account opening a ward reads the ward, off the event loop."""
+    if actor.role in CITY_ROLES:
+        return await run_in_threadpool(enter_request, request, db_session, actor, clock.today())
+    return enter_request(request, db_session, actor, clock.today())
 
 
 CurrentActor = Annotated[Actor, Depends(require_actor)]
@@ -253,21 +330,28 @@ def _next_url(request: Request) -> str:
 def optional_web_identity(
     request: Request, db_session: SessionDep, clock: ClockDep
 ) -> WebIdentity | None:
-    identity, _ = _session_from_cookie(request, db_session, clock)
-    return identity
+    """For a handler (on its worker thread) that serves visitors with and without a session."""
+    raw, _ = _cookie_session(request)
+    if raw is None:
+        return None
+    found = (
+        _cached_session(request, clock, raw) or _lookup_session(request, db_session, clock, raw)()
+    )
+    return found.identity if found is not None else None
 
 
-def require_web_identity(
+async def require_web_identity(
     request: Request, db_session: SessionDep, clock: ClockDep, csrf: CsrfDep
 ) -> WebIdentity:
     """Pages: a live session (else the login page), CSRF on writes, a temporary password changed."""
-    identity, sent = _session_from_cookie(request, db_session, clock)
+    verified, sent = await _session_from_cookie(request, db_session, clock)
+    identity = verified.identity if verified is not None else None
     if identity is None:
         raise LoginRequired(_next_url(request), expired=sent)
     _check_csrf(request, identity, csrf)
     if identity.must_change_password and request.url.path not in _PASSWORD_PATHS:
         raise PasswordChangeRequired()
-    actor = enter_request(request, db_session, identity.actor, clock.today())
+    actor = await _inside_the_ward(request, db_session, identity.actor, clock)
     identity = replace(identity, actor=actor)
     request.state.identity = identity
     return identity

@@ -6,8 +6,11 @@ gets the list of wards instead of plans.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
+from typing import Any
 
+from sqlalchemy import event
 from sqlmodel import Session, col, select
 
 from app import tenancy
@@ -42,7 +45,54 @@ def plan_label(plan: Plan) -> str:
     return f"Kế hoạch {plan.number} ({years})"
 
 
+#: Headers kept per process for a few seconds: a page whose credential is kept runs no SQL at
+#: all (issue #20), and the top bar's ward and plans change a few times a year. This process's
+#: own changes to plans or wards clear it at commit; another worker's show within the TTL.
+_TTL = 30.0
+_KEPT: dict[tuple[Any, ...], tuple[float, WardHeader]] = {}
+_DIRTY = "partrack.ward_header_dirty"
+
+
+@event.listens_for(Session, "before_flush")
+def _note_plan_changes(session: Session, _context: Any, _instances: Any) -> None:
+    if any(
+        isinstance(row, (Plan, Ward)) for row in (*session.new, *session.dirty, *session.deleted)
+    ):
+        session.info[_DIRTY] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_headers(session: Session) -> None:
+    if session.info.pop(_DIRTY, False):
+        _KEPT.clear()
+
+
+def forget() -> None:
+    """Drop every kept header (a database emptied under a running process: the tests)."""
+    _KEPT.clear()
+
+
 def header_for(db_session: Session, *, city: bool) -> WardHeader:
+    scope = tenancy.scope_of(db_session)
+    key = (
+        city,
+        scope.ward_id if scope else None,
+        scope.plan_code if scope else None,
+        scope.remembered_plan if scope else None,
+        scope.today if scope else None,
+    )
+    now = time.monotonic()
+    kept = _KEPT.get(key)
+    if kept is not None and kept[0] > now:
+        return kept[1]
+    header = _read(db_session, city=city)
+    if len(_KEPT) > 4096:
+        _KEPT.clear()
+    _KEPT[key] = (now + _TTL, header)
+    return header
+
+
+def _read(db_session: Session, *, city: bool) -> WardHeader:
     ward_id = tenancy.ward_of(db_session)
     wards = (
         [Choice(w.code, w.name) for w in db_session.exec(select(Ward).order_by(col(Ward.name)))]
