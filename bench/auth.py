@@ -60,6 +60,7 @@ from app.accounts.models import User  # noqa: E402
 from app.accounts.service import store_token  # noqa: E402
 from app.clock import SystemClock  # noqa: E402
 from app.db import make_engine  # noqa: E402
+from bench.bench_ward import bench_ward_id  # noqa: E402
 
 PG_SERVER = os.environ.get(
     "PARTRACK_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -97,6 +98,7 @@ def prepare(url: str) -> str:
     now = datetime.now(UTC)
     with Session(engine, expire_on_commit=False) as session:
         user = User(
+            ward_id=bench_ward_id(session),
             username="bench",
             full_name="Bench",
             password_hash=passwords.hash_password(PASSWORD),

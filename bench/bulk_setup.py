@@ -32,6 +32,7 @@ from app.kpis.models import Domain  # noqa: E402
 from app.plans import service as plan_service  # noqa: E402
 from app.plans.models import Plan  # noqa: E402
 from app.seed import service as seed_service  # noqa: E402
+from bench.bench_ward import bench_ward_id  # noqa: E402
 
 PG_SERVER = os.environ.get(
     "PARTRACK_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -105,6 +106,7 @@ def admin_token(engine: Engine) -> str:
     with Session(engine, expire_on_commit=False) as session:
         now = clock.now()
         user = User(
+            ward_id=bench_ward_id(session),
             username="bench",
             full_name="Bench",
             password_hash="!",

@@ -51,6 +51,7 @@ from app.clock import FixedClock  # noqa: E402
 from app.db import make_engine  # noqa: E402
 from app.seed import service as seed_service  # noqa: E402
 from app.units.models import Unit  # noqa: E402
+from bench.bench_ward import bench_ward_id  # noqa: E402
 
 PG_SERVER = os.environ.get(
     "PARTRACK_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -133,6 +134,7 @@ def _prepare(url: str, people: list[Person]) -> None:
         for p in people:
             session.add(
                 User(
+                    ward_id=bench_ward_id(session),
                     username=p.username,
                     full_name=f"Cán bộ {p.username}",
                     password_hash=digest,

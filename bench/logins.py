@@ -38,6 +38,7 @@ from app.accounts.passwords import OWASP_2023  # noqa: E402
 from app.accounts.service import store_token  # noqa: E402
 from app.clock import SystemClock  # noqa: E402
 from app.db import make_engine  # noqa: E402
+from bench.bench_ward import bench_ward_id  # noqa: E402
 
 PASSWORD = "mat-khau-bench-2025"
 
@@ -140,6 +141,7 @@ def _prepare(url: str, users: int, wal: bool) -> str:
         for i in range(users):
             session.add(
                 User(
+                    ward_id=bench_ward_id(session),
                     username=f"bench{i:03d}",
                     full_name=f"Bench {i}",
                     password_hash=digest,

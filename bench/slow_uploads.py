@@ -34,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 from app.accounts import service as account_service  # noqa: E402
 from app.accounts.models import User  # noqa: E402
 from app.clock import SystemClock  # noqa: E402
+from bench.bench_ward import bench_ward_id  # noqa: E402
 from bench.bulk import Databases, Server, prepare  # noqa: E402
 
 
@@ -44,6 +45,7 @@ def token_for(url: str, username: str) -> str:
     with Session(engine, expire_on_commit=False) as session:
         now = clock.now()
         user = User(
+            ward_id=bench_ward_id(session),
             username=username,
             full_name=username,
             password_hash="!",
