@@ -72,15 +72,21 @@ def forget() -> None:
     _KEPT.clear()
 
 
-def header_for(db_session: Session, *, city: bool) -> WardHeader:
+def _key(db_session: Session, city: bool) -> tuple[Any, ...]:
     scope = tenancy.scope_of(db_session)
-    key = (
-        city,
-        scope.ward_id if scope else None,
-        scope.plan_code if scope else None,
-        scope.remembered_plan if scope else None,
-        scope.today if scope else None,
-    )
+    if scope is None:
+        return (city, None, None, None, None)
+    return (city, scope.ward_id, scope.plan_code, scope.remembered_plan, scope.today)
+
+
+def kept_header(db_session: Session, *, city: bool) -> WardHeader | None:
+    """The header if this process read it in the last seconds: no query, no thread."""
+    kept = _KEPT.get(_key(db_session, city))
+    return kept[1] if kept is not None and kept[0] > time.monotonic() else None
+
+
+def header_for(db_session: Session, *, city: bool) -> WardHeader:
+    key = _key(db_session, city)
     now = time.monotonic()
     kept = _KEPT.get(key)
     if kept is not None and kept[0] > now:
