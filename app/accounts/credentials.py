@@ -9,7 +9,7 @@ through it. A credential verified a moment ago is answered from the process's ca
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select as sa_select
@@ -95,6 +95,27 @@ def profile(user: User, unit_code: str | None, ward_code: str | None) -> UserRea
     )
 
 
+def _keep(
+    cache: CredentialCache | None,
+    digest: str,
+    generation: int,
+    row: ApiToken | UserSession,
+    touched_at: datetime | None,
+    verified: Verified,
+) -> None:
+    """Keep a credential that passed every check, unless a write of ours moved the generation
+    on while it was read (then it is kept next time)."""
+    if cache is not None:
+        cache.put(
+            digest,
+            generation=generation,
+            user_id=row.user_id,
+            expires_at=row.expires_at,
+            touched_at=touched_at,
+            value=verified,
+        )
+
+
 def cached_token(*, cache: CredentialCache, clock: Clock, raw: str, ip: str) -> Verified | None:
     """A token verified in the last few seconds, without the database; ``None`` sends the
     request to ``authenticate_token`` (see ``credential_cache`` for what stays exact)."""
@@ -139,15 +160,7 @@ def authenticate_token(
         build_actor(user, unit_code, ward_code, via="api", ip=ip),
         profile(user, unit_code, ward_code),
     )
-    if cache is not None:  # not after a write of ours: it moved the generation on (kept next time)
-        cache.put(
-            digest,
-            generation=generation,
-            user_id=row.user_id,
-            expires_at=row.expires_at,
-            touched_at=row.last_used_at,
-            value=verified,
-        )
+    _keep(cache, digest, generation, row, row.last_used_at, verified)
     return verified
 
 
@@ -222,13 +235,5 @@ def authenticate_session(
         unit_names=(unit_short or unit_name, unit_name) if unit_code and unit_name else None,
     )
     verified = Verified(actor, profile(user, unit_code, ward_code), identity)
-    if cache is not None:  # not after a write of ours: it moved the generation on (kept next time)
-        cache.put(
-            digest,
-            generation=generation,
-            user_id=row.user_id,
-            expires_at=row.expires_at,
-            touched_at=row.last_seen_at,
-            value=verified,
-        )
+    _keep(cache, digest, generation, row, row.last_seen_at, verified)
     return verified
