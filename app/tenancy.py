@@ -20,6 +20,7 @@ ids that were looked up through it.
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from datetime import date
 from functools import cache, lru_cache
@@ -92,7 +93,13 @@ class _Owned:
 @cache
 def _owned() -> _Owned:
     """Which mapped classes belong to a ward, and through which column (read once, from the
-    mappers, so a new table with a ``unit_id`` is covered without anyone remembering to)."""
+    mappers, so a new table with a ``unit_id`` is covered without anyone remembering to).
+
+    Every table must be known before this is read once and kept: the CLI imports its modules
+    lazily, and ``partrack seed`` on a fresh database flushed its ward before the accounts'
+    tables were imported (a KeyError, and a rule set missing tables had it been kept). Loaded by
+    name: ``app.models`` imports this module."""
+    importlib.import_module("app.models")
     classes = [mapper.class_ for mapper in SQLModel._sa_registry.mappers]
     tables = {cls.__tablename__: cls for cls in classes}
     direct, by_plan, by_unit, by_user = [], [], [], []
