@@ -8,6 +8,7 @@ inside that ward), so a number in the city table and the one on the ward's page 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 
 from pydantic import BaseModel, Field
 from sqlalchemy import func
@@ -17,7 +18,7 @@ from app import tenancy
 from app.actors import Actor
 from app.clock import Clock
 from app.errors import AppError, Invalid
-from app.periods import Period
+from app.periods import Period, PeriodError
 from app.permissions import Permission, authorize
 from app.plans import service as plan_service
 from app.plans.models import Plan
@@ -177,16 +178,25 @@ def city_ranking(
         by_ward: dict[int, list[Plan]] = {}
         for plan in db_session.exec(select(Plan)):
             by_ward.setdefault(plan.ward_id or 0, []).append(plan)
+        # The plan each ward ran in the period asked (its current one by default): a ward that
+        # has issued next year's plan is still ranked on this year's for a period of this year.
+        day = _period_start(period) or clock.today()
         current = {
-            w.id or 0: plan_service.pick_current(by_ward.get(w.id or 0, []), clock.today())
-            for w in wards
+            w.id or 0: plan_service.pick_current(by_ward.get(w.id or 0, []), day) for w in wards
         }
-        chosen = [p for p in current.values() if p is not None]
+        problems: dict[int, str] = {}
         if period is not None:
-            for plan in chosen:  # a period none of the plans has is the caller's mistake
-                plan_service.validate_period(
-                    plan=plan, period=period, today=clock.today(), monthly=True
-                )
+            for ward_id, ran in list(current.items()):
+                if ran is None:
+                    continue
+                try:
+                    plan_service.validate_period(
+                        plan=ran, period=period, today=clock.today(), monthly=True
+                    )
+                except AppError as exc:  # this ward's plan has no such period: its row says so
+                    problems[ward_id] = exc.message
+                    current[ward_id] = None
+        chosen = [p for p in current.values() if p is not None]
         summaries = score_service.plan_summaries(
             db_session=db_session, clock=clock, plans=chosen, period=period
         )
@@ -194,6 +204,8 @@ def city_ranking(
             w.id or 0: _standing(w, current[w.id or 0], summaries.get(_id(current[w.id or 0])))
             for w in wards
         }
+        for ward_id, message in problems.items():
+            rows[ward_id].problem = message
         _sipas(db_session=db_session, actor=actor, clock=clock, wards=wards, rows=rows,
                min_sample=min_sample)  # fmt: skip
         names = _target_names(db_session, list(rows.values()))
@@ -225,6 +237,16 @@ def city_ranking(
         wards=rows_list,
         targets=[TargetName(code=c, name=n) for c, n in sorted(targets.items())],
     )
+
+
+def _period_start(period: str | None) -> date | None:
+    """The first day of the period asked, or ``None`` (unknown text: the plan check names it)."""
+    if period is None:
+        return None
+    try:
+        return Period.parse(period).start_date
+    except PeriodError:
+        return None
 
 
 def _id(plan: Plan | None) -> int:

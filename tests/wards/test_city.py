@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 
 from fastapi import FastAPI
 from openpyxl import load_workbook
@@ -79,3 +80,31 @@ def test_a_city_viewer_lands_on_the_city_page_and_opens_a_ward(
         assert MARKS["binh-dong"] in opened.text  # its units, by their marked names
         again = browser.get("/plan")  # the choice is remembered
         assert MARKS["binh-dong"] in again.text
+
+
+def test_a_ward_with_next_years_plan_is_ranked_on_the_plan_of_the_period_asked(
+    application: FastAPI, clean_db: Engine, clock: FixedClock, city: Session
+) -> None:
+    """Bình Đông has issued its 2026 plan: October 2025 is still read from Plan 84; a period no
+    plan of a ward has is said on that ward's row, not a refusal of the whole table."""
+    _readings(application, clean_db, clock)
+    with _bearer(application, clean_db, clock, "admin.binh-dong", "admin") as b_admin:
+        copied = b_admin.post(
+            f"{API}/plans/kh-84-2025/copy",
+            json={"code": "kh-cchc-2026", "number": "12/KH-UBND", "issued_date": "2025-11-15",
+                  "first_year": 2026},
+        )  # fmt: skip
+        assert copied.status_code == 201, copied.text
+    clock.advance(timedelta(days=80))  # February 2026: Bình Đông's current plan is the new one
+    with _bearer(application, clean_db, clock, "so.noi.vu", "city_viewer") as viewer:
+        ranked = viewer.get(
+            f"{API}/city/ranking", params={"period": "2025-10", "sort": "online_dossier"}
+        )
+        assert ranked.status_code == 200, ranked.text
+        by_code = {w["code"]: w for w in ranked.json()["wards"]}
+        assert by_code["binh-dong"]["plan"] == "kh-84-2025"
+        assert by_code["binh-dong"]["values"]["online_dossier"] == 92.0
+        assert by_code["phu-dinh"]["values"]["online_dossier"] == 64.0
+        early = viewer.get(f"{API}/city/ranking", params={"period": "2024-01"})
+        assert early.status_code == 200, early.text
+        assert all(w["problem"] and w["rank"] is None for w in early.json()["wards"])
