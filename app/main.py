@@ -30,6 +30,8 @@ from app.admin import pages as admin_pages
 from app.audit import api as audit_api
 from app.city import api as city_api
 from app.city import pages as city_pages
+from app.par import api as par_api
+from app.par import pages as par_pages
 from app.clock import Clock, FixedClock, SystemClock
 from app.config import ROOT_DIR, Settings, get_settings
 from app.db import make_engine
@@ -211,6 +213,7 @@ def build_api_router() -> APIRouter:
     protected.include_router(reminder_api.router)
     protected.include_router(reports_api.router)
     protected.include_router(city_api.router)
+    protected.include_router(par_api.router)
     router.include_router(protected)
     return router
 
@@ -232,6 +235,7 @@ def build_page_router() -> APIRouter:
     protected.include_router(account_pages.router)
     protected.include_router(ward_pages.router)
     protected.include_router(city_pages.router)
+    protected.include_router(par_pages.router)
     protected.include_router(reporting_pages.router)
     protected.include_router(reopen_pages.router)
     protected.include_router(workspace_routes.router)

@@ -7,6 +7,7 @@ from app.data_versions import score_version
 from app.dossiers.models import Dossier, Feedback
 from app.imports.profiles.models import ImportProfile
 from app.kpis.models import Domain, Indicator, Reading
+from app.par.models import ParAssessment, ParCriterion, ParEvidence, ParFramework, ParItem
 from app.plans.models import Area, Assignment, AssignmentCoordinator, Plan
 from app.progress.evidence.models import EvidenceItem
 from app.progress.models import ProgressUpdate
@@ -40,6 +41,11 @@ __all__ = [
     "Indicator",
     "Kiosk",
     "Notification",
+    "ParAssessment",
+    "ParCriterion",
+    "ParEvidence",
+    "ParFramework",
+    "ParItem",
     "Plan",
     "ProgressUpdate",
     "Questionnaire",

@@ -8,6 +8,7 @@ centred at the top from page 2; the signer block and "Nơi nhận:".
 from __future__ import annotations
 
 import io
+from datetime import date
 
 from docx import Document
 from docx.document import Document as DocxDocument
@@ -33,13 +34,14 @@ from app.reports.labels import (
     printable,
     target_vi,
 )
+from app.reports.models import ReportConfigRead
 from app.reports.monthly import QUARTER_STATES
 
 FONT = "Times New Roman"
 PCT = "percent"
 
 
-def _para(
+def para(
     container: object,
     text: str = "",
     *,
@@ -91,7 +93,7 @@ def _page_number_header(document: DocxDocument) -> None:
             run._r.append(instr)
 
 
-def _setup(document: DocxDocument) -> None:
+def setup(document: DocxDocument) -> None:
     section = document.sections[0]
     section.orientation = WD_ORIENT.PORTRAIT
     section.page_width, section.page_height = Mm(210), Mm(297)
@@ -105,7 +107,14 @@ def _setup(document: DocxDocument) -> None:
 
 
 def _heading(document: DocxDocument, data: ConsolidatedData) -> None:
-    cfg = data.config
+    heading(document, data.config, data.report_date, data.subject, data.meeting_note)
+
+
+def heading(
+    document: DocxDocument, cfg: ReportConfigRead, d: date, subject: str, note: str = ""
+) -> None:
+    """Decree 30's two-column heading, the number and place-date lines, and the title: the
+    consolidated report and the PAR self-assessment report share it."""
     table = document.add_table(rows=2, cols=2)
     _no_borders(table)
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -115,29 +124,28 @@ def _heading(document: DocxDocument, data: ConsolidatedData) -> None:
     run = left.paragraphs[0].add_run(cfg.authority)
     run.font.size = Pt(13)
     left.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _para(left, cfg.issuer, bold=True, size=13, align=WD_ALIGN_PARAGRAPH.CENTER)
+    para(left, cfg.issuer, bold=True, size=13, align=WD_ALIGN_PARAGRAPH.CENTER)
     run = right.paragraphs[0].add_run("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")
     run.bold = True
     run.font.size = Pt(13)
     right.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _para(right, "Độc lập - Tự do - Hạnh phúc", bold=True, size=14, align=WD_ALIGN_PARAGRAPH.CENTER)
+    para(right, "Độc lập - Tự do - Hạnh phúc", bold=True, size=14, align=WD_ALIGN_PARAGRAPH.CENTER)
     number, place = table.rows[1].cells
     number.paragraphs[0].add_run(f"Số:       /{cfg.number_suffix}").font.size = Pt(13)
     number.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
-    d = data.report_date
     run = place.paragraphs[0].add_run(
         f"{cfg.place}, ngày {d.day:02d} tháng {d.month:02d} năm {d.year}"
     )
     run.italic = True
     place.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _para(document)
-    _para(document, "BÁO CÁO", bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
-    _para(document, data.subject, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
-    if data.meeting_note:
-        _para(document, data.meeting_note, italic=True, align=WD_ALIGN_PARAGRAPH.CENTER)
+    para(document)
+    para(document, "BÁO CÁO", bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
+    para(document, subject, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
+    if note:
+        para(document, note, italic=True, align=WD_ALIGN_PARAGRAPH.CENTER)
 
 
-def _grid(document: DocxDocument, header: list[str], rows: list[list[str]]) -> Table:
+def grid(document: DocxDocument, header: list[str], rows: list[list[str]]) -> Table:
     table = document.add_table(rows=1, cols=len(header))
     table.style = "Table Grid"
     for cell, text in zip(table.rows[0].cells, header, strict=True):
@@ -211,37 +219,37 @@ def ranking_rows(data: ConsolidatedData) -> list[list[str]]:
 def _reports(document: DocxDocument, data: ConsolidatedData) -> None:
     """Section II: who sent the period's report, or for a monthly report where the quarter's
     reports stand (a month of 2026 has none of its own)."""
-    _para(document, data.reports_title, bold=True)
+    para(document, data.reports_title, bold=True)
     quarter = data.quarter
     if quarter is None:
         for state in STATE_ORDER:
             names = [row.unit_name for row in data.discipline_of(state)]
             if names:
-                _para(document, f"- {STATE_LABELS[state]}: {', '.join(names)}.", indent=True)
+                para(document, f"- {STATE_LABELS[state]}: {', '.join(names)}.", indent=True)
         return
-    _para(document, quarter.due_sentence, indent=True)
+    para(document, quarter.due_sentence, indent=True)
     for state in QUARTER_STATES:
         names = [row.unit_name for row in quarter.of(state)]
         if names:
-            _para(document, f"- {quarter.label(state)}: {', '.join(names)}.", indent=True)
+            para(document, f"- {quarter.label(state)}: {', '.join(names)}.", indent=True)
 
 
 def render(data: ConsolidatedData) -> bytes:
     data = printable(data)
     document = Document()
-    _setup(document)
+    setup(document)
     _heading(document, data)
-    _para(document, data.intro, indent=True)
-    _para(document, data.results_title, bold=True)
-    _para(document, data.basis_note, italic=True, indent=True)
+    para(document, data.intro, indent=True)
+    para(document, data.results_title, bold=True)
+    para(document, data.basis_note, italic=True, indent=True)
     if data.scope_note:
-        _para(document, data.scope_note, italic=True, indent=True)
+        para(document, data.scope_note, italic=True, indent=True)
     for number, area in enumerate(data.areas, start=1):
         percent = "" if area.percent is None else f" (mức đạt {measure_vi(area.percent, PCT)})"
-        _para(document, f"{number}. {area.name}{percent}", bold=True)
+        para(document, f"{number}. {area.name}{percent}", bold=True)
         reported = [t for t in area.tasks if t.reports]
         if area.tasks and not reported:
-            _para(
+            para(
                 document,
                 "Chưa có đơn vị báo cáo nhiệm vụ thuộc lĩnh vực này.",
                 italic=True,
@@ -251,48 +259,53 @@ def render(data: ConsolidatedData) -> bytes:
             for report in task.reports:
                 detail = f" ({report.percent}%)" if report.percent is not None else ""
                 text = f"- {report.unit_name} — nhiệm vụ {task.code}: {report.status_label}{detail}"
-                _para(
+                para(
                     document, text + (f". {report.result}" if report.result else "."), indent=True
                 )
         if area.kpis:
-            _grid(document, KPI_HEADER, kpi_rows(data, area.code))
+            grid(document, KPI_HEADER, kpi_rows(data, area.code))
     _reports(document, data)
-    _para(document, "III. KHÓ KHĂN, VƯỚNG MẮC", bold=True)
+    para(document, "III. KHÓ KHĂN, VƯỚNG MẮC", bold=True)
     for note in data.difficulties or []:
-        _para(document, f"- {note.unit_name} (nhiệm vụ {note.task}): {note.text}", indent=True)
+        para(document, f"- {note.unit_name} (nhiệm vụ {note.task}): {note.text}", indent=True)
     if not data.difficulties:
-        _para(document, "Các đơn vị không báo cáo khó khăn, vướng mắc.", indent=True)
-    _para(document, "IV. ĐỀ XUẤT, KIẾN NGHỊ", bold=True)
+        para(document, "Các đơn vị không báo cáo khó khăn, vướng mắc.", indent=True)
+    para(document, "IV. ĐỀ XUẤT, KIẾN NGHỊ", bold=True)
     for note in data.proposals:
-        _para(document, f"- {note.unit_name} (nhiệm vụ {note.task}): {note.text}", indent=True)
+        para(document, f"- {note.unit_name} (nhiệm vụ {note.task}): {note.text}", indent=True)
     if not data.proposals:
-        _para(document, "Các đơn vị không có đề xuất, kiến nghị.", indent=True)
-    _para(document, f"V. NHIỆM VỤ TRỌNG TÂM {data.next_period_label.upper()}", bold=True)
+        para(document, "Các đơn vị không có đề xuất, kiến nghị.", indent=True)
+    para(document, f"V. NHIỆM VỤ TRỌNG TÂM {data.next_period_label.upper()}", bold=True)
     for item in data.priorities:
         when = f"hạn {item.due_date:%d/%m/%Y}" if item.due_date else "không có hạn"
         tag = "quá hạn" if item.overdue else "sắp đến hạn"
-        _para(
+        para(
             document,
             f"- Nhiệm vụ {item.code} ({tag}, {when}; chủ trì: {item.lead_unit_name}): {item.text}",
             indent=True,
         )
     if not data.priorities:
-        _para(document, "Không có nhiệm vụ quá hạn hoặc sắp đến hạn.", indent=True)
+        para(document, "Không có nhiệm vụ quá hạn hoặc sắp đến hạn.", indent=True)
     _signature(document, data)
     document.add_page_break()
-    _para(document, "PHỤ LỤC", bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
-    _para(document, "Bảng 1. Kết quả các chỉ tiêu định lượng", bold=True)
-    _grid(document, KPI_HEADER, kpi_rows(data))
-    _para(document, data.ranking_title, bold=True)
-    _para(document, data.basis_note, italic=True)
-    _grid(document, RANKING_HEADER, ranking_rows(data))
+    para(document, "PHỤ LỤC", bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
+    para(document, "Bảng 1. Kết quả các chỉ tiêu định lượng", bold=True)
+    grid(document, KPI_HEADER, kpi_rows(data))
+    para(document, data.ranking_title, bold=True)
+    para(document, data.basis_note, italic=True)
+    grid(document, RANKING_HEADER, ranking_rows(data))
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
 
 
 def _signature(document: DocxDocument, data: ConsolidatedData) -> None:
-    _para(document)
+    signature(document, data.config)
+
+
+def signature(document: DocxDocument, config: ReportConfigRead) -> None:
+    """The signer block and "Nơi nhận:" (Decree 30)."""
+    para(document)
     table = document.add_table(rows=1, cols=2)
     _no_borders(table)
     left, right = table.rows[0].cells
@@ -300,14 +313,14 @@ def _signature(document: DocxDocument, data: ConsolidatedData) -> None:
     run = left.paragraphs[0].add_run("Nơi nhận:")
     run.bold, run.italic = True, True
     run.font.size = Pt(12)
-    for recipient in data.config.recipients:
+    for recipient in config.recipients:
         paragraph = left.add_paragraph()
         paragraph.add_run(f"- {recipient}").font.size = Pt(11)
         paragraph.paragraph_format.space_after = Pt(0)
-    right.paragraphs[0].add_run(data.config.signer_title).bold = True
+    right.paragraphs[0].add_run(config.signer_title).bold = True
     right.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
     for _ in range(3):
         right.add_paragraph()
     name = right.add_paragraph()
-    name.add_run(data.config.signer_name).bold = True
+    name.add_run(config.signer_name).bold = True
     name.alignment = WD_ALIGN_PARAGRAPH.CENTER

@@ -269,6 +269,7 @@ def _seed_ward(
 ) -> None:
     units = _units(db_session=db_session, data=data, report=report, now=now)
     areas = _areas_and_domains(db_session=db_session, data=data, report=report, now=now)
+    _par_framework(db_session=db_session, report=report, now=now)
     plan = _plan(db_session=db_session, data=data, report=report, now=now, units=units)
     seeded = _Seeded(now=now, units=units, areas=areas, plan=plan)
     assignments = _assignments(db_session=db_session, data=data, report=report, seeded=seeded)
@@ -278,6 +279,19 @@ def _seed_ward(
     for _ in range(rule_service.seed_rules(db_session=db_session, plan=plan, now=now)):
         report.add("validation_rules")
     db_session.flush()
+
+
+def _par_framework(*, db_session: Session, report: SeedReport, now: datetime) -> None:
+    """The starting PAR Index criteria table, shared by every ward (``app.par``), once."""
+    from app.par import framework
+
+    starter = framework.starter_data()
+    known = db_session.exec(
+        select(framework.ParFramework.id).where(framework.ParFramework.code == starter["code"])
+    ).first()
+    if known is None:
+        framework.load_framework(db_session, starter, now=now)
+        report.add("par_frameworks")
 
 
 def is_empty(*, db_session: Session) -> bool:

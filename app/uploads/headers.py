@@ -50,6 +50,18 @@ FIELD_LABELS: dict[str, tuple[str, ...]] = {
     "reused_data": ("Dùng lại dữ liệu số",),
     "paid_online": ("Thanh toán trực tuyến",),
     "satisfied": ("Hài lòng",),
+    # the city's PAR Index table and its appraisal (app.par)
+    "criterion": ("Mã tiêu chí", "Tiêu chí"),
+    "par_area": ("Lĩnh vực CCHC", "Mã lĩnh vực CCHC"),
+    "title": ("Nội dung tiêu chí", "Nội dung", "Tên tiêu chí"),
+    "max_points": ("Điểm tối đa",),
+    "scored_by": ("Hình thức đánh giá", "Hình thức"),
+    "method": ("Phương pháp chấm điểm", "Cách chấm"),
+    "evidence_required": ("Tài liệu kiểm chứng",),
+    "rule": ("Quy tắc đề xuất điểm",),
+    "official": ("Chính thức",),
+    "points": ("Điểm thẩm định", "Điểm"),
+    "comment": ("Ý kiến thẩm định", "Nhận xét"),
 }
 
 #: Columns a file may carry for people, that imports ignore: the rejected-rows download's error

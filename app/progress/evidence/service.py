@@ -163,7 +163,7 @@ def _ensure_room(db_session: Session, target: Target, limits: EvidenceLimits) ->
 
 
 @contextmanager
-def _spooled(stream: IO[bytes], limit: int) -> Iterator[tuple[IO[bytes], int, str]]:
+def spooled(stream: IO[bytes], limit: int) -> Iterator[tuple[IO[bytes], int, str]]:
     """The stream copied to a spool (at most a megabyte in memory), counted and hashed as it is
     read; refused (413) the moment it passes ``limit``, and the spool gone whatever happens."""
     spool: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY)  # noqa: SIM115
@@ -182,7 +182,7 @@ def _spooled(stream: IO[bytes], limit: int) -> Iterator[tuple[IO[bytes], int, st
         spool.close()
 
 
-def _checked_kind(spool: IO[bytes], filename: str, limits: EvidenceLimits) -> files.FileKind:
+def checked_kind(spool: IO[bytes], filename: str, limits: EvidenceLimits) -> files.FileKind:
     allowed = files.allowed_text(list(limits.allowed_kinds))
     named = files.kind_of_extension(filename)
     if named is None or named.name not in limits.allowed_kinds:
@@ -231,10 +231,10 @@ def attach_file(
     )
     _ensure_room(db_session, target, limits)
     name = files.clean_filename(filename)
-    with _spooled(stream, limits.max_bytes) as (spool, size, sha256):
+    with spooled(stream, limits.max_bytes) as (spool, size, sha256):
         if size == 0:
             raise Invalid.one("file", "file_empty", f"Tệp “{name}” rỗng (0 byte).")
-        kind = _checked_kind(spool, name, limits)
+        kind = checked_kind(spool, name, limits)
         storage_key = store.put(spool)
     try:
         item = EvidenceItem(
