@@ -30,8 +30,6 @@ from app.admin import pages as admin_pages
 from app.audit import api as audit_api
 from app.city import api as city_api
 from app.city import pages as city_pages
-from app.par import api as par_api
-from app.par import pages as par_pages
 from app.clock import Clock, FixedClock, SystemClock
 from app.config import ROOT_DIR, Settings, get_settings
 from app.db import make_engine
@@ -44,6 +42,12 @@ from app.imports import pages as import_pages
 from app.imports.profiles import api as profile_api
 from app.kpis import api as kpi_api
 from app.names import attach_names
+from app.par import api as par_api
+from app.par import evidence_api as par_evidence_api
+from app.par import framework_api as par_framework_api
+from app.par import item_pages as par_item_pages
+from app.par import pages as par_pages
+from app.par import table_pages as par_table_pages
 from app.plans import api as plan_api
 from app.plans import pages as plan_pages
 from app.progress import api as progress_api
@@ -213,6 +217,8 @@ def build_api_router() -> APIRouter:
     protected.include_router(reminder_api.router)
     protected.include_router(reports_api.router)
     protected.include_router(city_api.router)
+    protected.include_router(par_framework_api.router)
+    protected.include_router(par_evidence_api.router)
     protected.include_router(par_api.router)
     router.include_router(protected)
     return router
@@ -236,6 +242,8 @@ def build_page_router() -> APIRouter:
     protected.include_router(ward_pages.router)
     protected.include_router(city_pages.router)
     protected.include_router(par_pages.router)
+    protected.include_router(par_item_pages.router)
+    protected.include_router(par_table_pages.router)
     protected.include_router(reporting_pages.router)
     protected.include_router(reopen_pages.router)
     protected.include_router(workspace_routes.router)

@@ -20,7 +20,7 @@ from app.actors import Actor
 from app.clock import Clock
 from app.exports.writers import neutralise
 from app.formatting import format_number
-from app.par import service
+from app.par import reads, results
 from app.par.models import ITEM_STATUS_LABELS, SCORED_BY_LABELS, AssessmentRead, ItemRead
 from app.permissions import Permission, authorize
 from app.reports import data as report_data
@@ -52,15 +52,15 @@ class Bundle:
 
 
 def _bundle(db_session: Session, actor: Actor, clock: Clock, year: int) -> Bundle:
-    service.require_ward(actor)
+    reads.require_ward(actor)
     authorize(actor, Permission.READ_ALL)
-    ctx = service.load(db_session, clock, year)
-    by_criterion = {ctx.criterion(i).id: service.item_read(ctx, i) for i in ctx.items}
+    ctx = reads.load(db_session, clock, year)
+    by_criterion = {ctx.criterion(i).id: reads.item_read(ctx, i) for i in ctx.items}
     rows = [
         (c.level, c.code, c.title, c.max_points, by_criterion.get(c.id))
         for c in sorted(ctx.criteria.values(), key=lambda c: c.sort_key)
     ]
-    return Bundle(service.summarise(ctx), rows, ctx.framework.title, ctx.framework.source)
+    return Bundle(results.summarise(ctx), rows, ctx.framework.title, ctx.framework.source)
 
 
 def _points(value: float | None) -> str:

@@ -259,9 +259,7 @@ def render(data: ConsolidatedData) -> bytes:
             for report in task.reports:
                 detail = f" ({report.percent}%)" if report.percent is not None else ""
                 text = f"- {report.unit_name} — nhiệm vụ {task.code}: {report.status_label}{detail}"
-                para(
-                    document, text + (f". {report.result}" if report.result else "."), indent=True
-                )
+                para(document, text + (f". {report.result}" if report.result else "."), indent=True)
         if area.kpis:
             grid(document, KPI_HEADER, kpi_rows(data, area.code))
     _reports(document, data)

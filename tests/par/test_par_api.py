@@ -54,9 +54,7 @@ def _reading(client: TestClient, who: dict, indicator: str, value: float, **extr
     assert r.status_code in (200, 201), r.text
 
 
-def test_opening_a_year_makes_one_item_per_scored_criterion(
-    anon: TestClient, who: dict
-) -> None:
+def test_opening_a_year_makes_one_item_per_scored_criterion(anon: TestClient, who: dict) -> None:
     summary = _open(anon, who)
     table = anon.get("/api/v1/par-frameworks/chi-so-cchc-phuong-2025", headers=who["viewer"])
     leaves = [
@@ -116,7 +114,7 @@ def test_a_round_from_proposal_to_appraised_index(
     r = anon.put(f"{url}/proposal", json={"points": "2,5", "submit": True}, headers=who["ttpv"])
     assert r.status_code == 422  # no evidence, no explanation
     assert r.json()["detail"]["errors"][0]["code"] == "evidence_or_reason"
-    link = {"url": "https://phudinh.hochiminhcity.gov.vn/van-ban/xin-loi", "note": "Văn bản xin lỗi"}
+    link = {"url": "https://phudinh.hochiminhcity.gov.vn/van-ban/xin-loi", "note": "Xin lỗi"}
     r = anon.post(f"{url}/evidence", json=link, headers=who["ttpv"])
     assert r.status_code == 201, r.text
     r = anon.post(f"{url}/evidence", json={"task": "II.2.3.1"}, headers=who["ttpv"])
@@ -209,9 +207,7 @@ def test_appraisal_from_an_excel_file(anon: TestClient, who: dict) -> None:
     assert _item(anon, who, "8.2")["appraised_points"] == 8.5
 
 
-def test_exports_carry_the_table_and_the_explanations(
-    anon: TestClient, who: dict
-) -> None:
+def test_exports_carry_the_table_and_the_explanations(anon: TestClient, who: dict) -> None:
     _open(anon, who)
     anon.put(
         f"{API}/{YEAR}/items/3.5/proposal",

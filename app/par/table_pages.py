@@ -1,0 +1,196 @@
+"""The city's criteria table in the browser: read by everyone, edited and imported by the city."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, Response
+from sqlmodel import Session
+
+from app.accounts.dependencies import WebUser
+from app.actors import Actor
+from app.clock import ClockDep
+from app.db import SessionDep
+from app.errors import AppError
+from app.forms import (
+    FormState,
+    answer,
+    attempt,
+    form_errors,
+    number_text,
+    read_form,
+    redirect_after,
+)
+from app.par import criteria_import, framework
+from app.par.models import (
+    CriterionUpdate,
+)
+from app.par.pages import BASE, labels
+from app.par.rules import rule_text
+from app.permissions import Permission, can
+from app.progress.evidence.upload import received_form
+from app.templating import render
+from app.uploads.bulk import ImportOptions
+from app.uploads.files import Upload, upload_from_bytes
+
+router = APIRouter(include_in_schema=False)
+
+# --- the criteria table --------------------------------------------------------------------------
+
+
+def _table_context(
+    db_session: Session, actor: Actor, code: str, forms: dict[str, FormState] | None = None,
+    imported: Any = None, editing: str | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    table = framework.read_framework(db_session, code)
+    forms = forms or {}
+    editing_row = next((c for c in table.criteria if c.code == editing), None)
+    return {
+        "title": f"Bảng tiêu chí {table.code}",
+        "t": table,
+        "may_edit": can(actor, Permission.PLAN_WRITE),
+        "edit": forms.get("edit", FormState("par-criterion")),
+        "editing": editing_row,
+        "editing_rule": rule_text([b.model_dump() for b in editing_row.rule])
+        if editing_row
+        else "",
+        "upload": forms.get("upload", FormState("par-upload")),
+        "imported": imported,
+        **labels(),
+    }
+
+
+@router.get(BASE + "/khung/{code}", response_class=HTMLResponse)
+def table_page(
+    request: Request,
+    code: str,
+    identity: WebUser,
+    db_session: SessionDep,
+    sua: str = "",
+) -> Response:
+    context = _table_context(db_session, identity.actor, code, editing=sua or None)
+    return render(request, "par/framework.html", context)
+
+
+@router.post(BASE + "/khung/{code}/tieu-chi/{criterion}", response_class=HTMLResponse)
+async def edit_criterion_page(
+    request: Request,
+    code: str,
+    criterion: str,
+    identity: WebUser,
+    db_session: SessionDep,
+    clock: ClockDep,
+) -> Response:
+    names = ("title", "max_points", "method", "evidence", "scored_by", "indicator", "rule",
+             "official", "version")  # fmt: skip
+    typed = await read_form(request, names)
+    data: dict[str, Any] = {
+        "title": typed["title"],
+        "max_points": number_text(typed["max_points"]),
+        "method": typed["method"],
+        "evidence": typed["evidence"],
+        "scored_by": typed["scored_by"] or None,
+        "indicator": typed["indicator"].strip() or None,
+        "rule": typed["rule"],
+        "official": typed["official"] == "1",
+        "version": typed["version"] or None,
+    }
+
+    def work() -> Response:
+        outcome = attempt(
+            db_session,
+            CriterionUpdate,
+            {k: v for k, v in data.items() if v is not None or k == "indicator"},
+            lambda parsed: framework.update_criterion(
+                db_session=db_session,
+                actor=identity.actor,
+                clock=clock,
+                framework=code,
+                code=criterion,
+                data=parsed,
+            ),
+        )
+        return answer(
+            request,
+            outcome,
+            template="par/framework.html",
+            context=lambda: _table_context(
+                db_session,
+                identity.actor,
+                code,
+                {"edit": outcome.state("par-criterion", typed)},
+                editing=criterion,
+            ),
+            block="edit",
+            redirect=f"{BASE}/khung/{code}#c-{criterion}",
+            hx_redirect=True,
+        )
+
+    return await run_in_threadpool(work)
+
+
+@router.post(BASE + "/khung/{code}/nhap", response_class=HTMLResponse)
+async def import_table_page(
+    request: Request, code: str, identity: WebUser, db_session: SessionDep, clock: ClockDep
+) -> Response:
+    """The city's table uploaded from the browser: the same import as the API's."""
+    from app.par.framework_api import framework_authorized
+
+    framework_authorized(db_session, identity.actor)  # the role before the body
+    limit = request.app.state.settings.max_upload_bytes
+    db_session.close()
+    refusal: str | None = None
+    upload: Upload | None = None
+    form: Any = {}
+    try:
+        part, form = await received_form(request, limit=limit)
+        name = part.filename or ""
+        content = await part.read()
+        kind = "xlsx" if name.lower().endswith(".xlsx") else "csv"
+        upload = upload_from_bytes(content, kind, name)
+    except AppError as exc:
+        refusal = exc.message
+
+    def work() -> Response:
+        imported = None
+        state = FormState("par-upload")
+        table = framework.get_framework(db_session, code)
+        if refusal is not None:
+            state = FormState("par-upload", errors={"file": refusal})
+        else:
+            assert upload is not None
+            try:
+                header = criteria_import.FrameworkHeader(
+                    year=table.year,
+                    title=str(form.get("title") or ""),
+                    source=str(form.get("source") or ""),
+                    official=form.get("official") == "1",
+                )
+                result = criteria_import.import_criteria(
+                    db_session=db_session,
+                    actor=identity.actor,
+                    clock=clock,
+                    code=code,
+                    header=header,
+                    upload=upload,
+                    options=ImportOptions(dry_run=form.get("check") == "1"),
+                )
+                imported = result.summary
+                if result.written:
+                    return redirect_after(request, f"{BASE}/khung/{code}?nhap=1")
+            except AppError as exc:
+                db_session.rollback()
+                state = FormState("par-upload", errors=form_errors(exc))
+            finally:
+                upload.close()
+        status = (
+            422 if (imported is not None and imported.status == "error") or state.errors else 200
+        )
+        context = _table_context(
+            db_session, identity.actor, code, {"upload": state}, imported=imported
+        )
+        return render(request, "par/framework.html", context, block="upload", status_code=status)
+
+    return await run_in_threadpool(work)
