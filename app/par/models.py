@@ -387,6 +387,7 @@ class AssessmentRead(ReadModel):
     items: int
     proposed: int
     accepted: int
+    appraised: int = PydanticField(description="Applicable criteria with appraised points.")
     evidence_missing: int
     self_index: IndexResult
     appraised_index: IndexResult

@@ -75,6 +75,7 @@ def summarise(ctx: Context) -> AssessmentRead:
         items=len(applicable),
         proposed=sum(1 for i in applicable if i.proposed_points is not None),
         accepted=sum(1 for i in applicable if i.status == ItemStatus.ACCEPTED),
+        appraised=len(appraised),
         evidence_missing=sum(1 for i in applicable if evidence_missing(ctx, i)),
         self_index=_index(self_points, maximum, what="Điểm tự đánh giá"),
         appraised_index=_index(appraised_points, maximum, what="Điểm thẩm định")

@@ -1,0 +1,130 @@
+"""The self-assessment in the browser without a browser: every page draws, a refusal comes back
+next to its field with the typed text kept (htmx block and plain post alike), a success reloads,
+and a form without its CSRF token is refused."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from app.actors import SYSTEM
+from app.clock import FixedClock
+from app.par import service
+from app.par.models import AssessmentCreate
+from tests.conftest import make_user
+from tests.reporting.test_reopen_pages import signed_in
+
+HX = {"HX-Request": "true", "HX-Request-Type": "partial"}
+ITEM = "/chi-so-cchc/2025/tieu-chi/3.5"
+
+
+@pytest.fixture
+def opened(seeded: Session, clock: FixedClock) -> Session:
+    actor = SYSTEM.inside(*_ward(seeded))
+    service.create_assessment(
+        db_session=seeded, actor=actor, clock=clock, data=AssessmentCreate(year=2025)
+    )
+    return seeded
+
+
+def _ward(session: Session) -> tuple[int, str]:
+    from sqlmodel import select
+
+    from app.wards.models import Ward
+
+    ward = session.exec(select(Ward)).one()
+    assert ward.id is not None
+    return ward.id, ward.code
+
+
+@pytest.fixture
+def reporter(application: FastAPI, opened: Session, clean_db: Engine, clock: FixedClock):
+    make_user(clean_db, clock, username="bc.ttpv", role="reporter", unit="ttpvhcc")
+    client = signed_in(application, "bc.ttpv", ITEM)
+    yield client
+    client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def coordinator(application: FastAPI, opened: Session, clean_db: Engine, clock: FixedClock):
+    make_user(clean_db, clock, username="dp.vhxh", role="coordinator", unit="vhxh")
+    client = signed_in(application, "dp.vhxh", "/chi-so-cchc")
+    yield client
+    client.__exit__(None, None, None)
+
+
+def test_the_pages_draw_with_the_starting_table_marked(coordinator: TestClient) -> None:
+    index = coordinator.get("/chi-so-cchc")
+    assert index.status_code == 200 and "Năm 2025" in index.text
+    year = coordinator.get("/chi-so-cchc/2025")
+    assert year.status_code == 200
+    assert "chưa phải bảng chính thức của Thành phố" in year.text
+    assert "Điểm còn có thể đạt" in year.text
+    item = coordinator.get(ITEM)
+    assert item.status_code == 200 and "Văn bản xin lỗi" in item.text
+    table = coordinator.get("/chi-so-cchc/khung/chi-so-cchc-phuong-2025")
+    assert table.status_code == 200 and "Quyết định 876/QĐ-BNV" in table.text
+    filtered = coordinator.get("/chi-so-cchc/2025?missing=1&area=par3", headers=HX)
+    assert filtered.status_code == 200 and "<html" not in filtered.text
+    assert "3.5" in filtered.text and "7.1" not in filtered.text
+
+
+def test_a_refused_proposal_keeps_what_was_typed(reporter: TestClient) -> None:
+    form = {"csrf_token": reporter.csrf, "points": "2,5", "note": "Đã xin lỗi 4 hồ sơ",  # type: ignore[attr-defined]
+            "reason": "", "action": "submit"}  # fmt: skip
+    r = reporter.post(f"{ITEM}/de-xuat", data=form, headers=HX)
+    assert r.status_code == 422
+    assert "chưa có tài liệu kiểm chứng" in r.text
+    assert "Đã xin lỗi 4 hồ sơ" in r.text and 'value="2,5"' in r.text
+    form["reason"] = "Văn bản xin lỗi lưu tại bộ phận một cửa, sẽ scan bổ sung."
+    r = reporter.post(f"{ITEM}/de-xuat", data=form, headers=HX)
+    assert r.status_code == 200 and r.headers["HX-Redirect"] == ITEM
+    page = reporter.get(ITEM).text
+    assert "Chờ điều phối xem xét" in page and "2,5" in page
+    # without its token the form is refused
+    r = reporter.post(f"{ITEM}/de-xuat", data={**form, "csrf_token": "x"}, headers=HX)
+    assert r.status_code == 403
+
+
+def test_evidence_link_and_task_from_the_page(reporter: TestClient) -> None:
+    token = reporter.csrf  # type: ignore[attr-defined]
+    r = reporter.post(
+        f"{ITEM}/minh-chung", data={"csrf_token": token, "url": "ftp://x"}, headers=HX
+    )
+    assert r.status_code == 422 and "ftp://x" in r.text
+    r = reporter.post(
+        f"{ITEM}/minh-chung", data={"csrf_token": token, "task": "II.9.9"}, headers=HX
+    )
+    assert r.status_code == 422 and "II.9.9" in r.text
+    r = reporter.post(
+        f"{ITEM}/minh-chung", data={"csrf_token": token, "task": "II.2.3.1"}, headers=HX
+    )
+    assert r.status_code == 200, r.text
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    r = reporter.post(
+        f"{ITEM}/minh-chung",
+        data={"csrf_token": token, "note": "Văn bản xin lỗi"},
+        files={"file": ("xin-loi.pdf", pdf, "application/pdf")},
+        headers=HX,
+    )
+    assert r.status_code == 200, r.text
+    page = reporter.get(ITEM).text
+    assert "xin-loi.pdf" in page and "II.2.3.1" in page
+    assert "chưa có tài liệu kiểm chứng và chưa có giải trình" not in page
+
+
+def test_a_coordinator_may_not_review_its_own_unit(coordinator: TestClient, opened: Session) -> None:
+    # 1.1 is the coordinating office's own criterion: the review form is not offered there
+    page = coordinator.get("/chi-so-cchc/2025/tieu-chi/1.1").text
+    assert "Xem xét đề xuất" not in page
+    assert "Phân công" in page
+
+
+def test_a_reporter_cannot_open_a_year(reporter: TestClient) -> None:
+    r = reporter.post(
+        "/chi-so-cchc", data={"csrf_token": reporter.csrf, "year": "2026"}, headers=HX  # type: ignore[attr-defined]
+    )
+    assert r.status_code == 403
