@@ -21,7 +21,7 @@ from app.actors import Actor
 from app.audit import service as audit
 from app.audit.models import AuditAction
 from app.clock import Clock
-from app.errors import Conflict, FieldError, Invalid, NotFound
+from app.errors import FieldError, Invalid, NotFound
 from app.formatting import format_number
 from app.par.models import (
     CriterionRead,
@@ -35,6 +35,7 @@ from app.par.models import (
 from app.par.rules import RuleError, parse_rule
 from app.permissions import Permission
 from app.tenancy import authorize_shared
+from app.versioning import check_version, claim_version
 
 STARTER = "chi-so-cchc-phuong-2025.json"
 AREA_CODES = tuple(f"par{n}" for n in range(1, 9))
@@ -253,13 +254,7 @@ def update_criterion(
     ).first()
     if row is None:
         raise NotFound(f"Bảng {framework} không có tiêu chí {code}.", code="criterion_not_found")
-    if data.version is not None and data.version != row.version:
-        raise Conflict(
-            f"Tiêu chí {code} vừa được người khác sửa (phiên bản {row.version}); hãy tải lại "
-            "trang và sửa lại.",
-            code="version_conflict",
-            errors=[FieldError("version", "version_conflict", "Phiên bản đã cũ.")],
-        )
+    check_version(current=row.version, expected=data.version, what=f"Tiêu chí {code}")
     before = to_read(row)
     changes = data.model_dump(exclude_unset=True, exclude={"version"})
     if "rule" in changes:
@@ -284,9 +279,15 @@ def update_criterion(
                 [FieldError("max_points", p.code, p.message) for p in problems],
                 message=problems[0].message,
             )
-    row.version += 1
     table.updated_at = clock.now()
     db_session.add_all([row, table])
+    row.version = claim_version(
+        db_session=db_session,
+        model=ParCriterion,
+        row_id=row.id,
+        seen=before.version,
+        message=f"Tiêu chí {code} vừa được người khác sửa; hãy tải lại trang và sửa lại.",
+    )
     after = to_read(row)
     audit.record(
         db_session=db_session,

@@ -57,6 +57,7 @@ from app.permissions import Permission, Role, authorize
 from app.plans import service as plan_service
 from app.plans.models import Assignment, Plan
 from app.units import service as unit_service
+from app.versioning import check_version, claim_version
 
 # --- opening a year ------------------------------------------------------------------------------
 
@@ -155,13 +156,9 @@ def create_assessment(
 
 
 def _check_version(item: ParItem, version: int | None, code: str) -> None:
-    if version is not None and version != item.version:
-        raise Conflict(
-            f"Tiêu chí {code} vừa được người khác cập nhật; hãy tải lại trang để xem thay đổi "
-            "rồi ghi lại.",
-            code="version_conflict",
-            errors=[FieldError("version", "version_conflict", "Phiên bản đã cũ.")],
-        )
+    """A write made from a stale page is refused early; ``_audit_item`` claims the version in
+    the database, where two requests that read the same version are told apart."""
+    check_version(current=item.version, expected=version, what=f"Tiêu chí {code}")
 
 
 def _audit_item(
@@ -173,10 +170,18 @@ def _audit_item(
     before: ItemRead,
     action: AuditAction = AuditAction.UPDATE,
 ) -> ItemRead:
-    item.version += 1
+    code = ctx.criterion(item).code
     item.updated_by = actor.username
     item.updated_at = clock.now()
     db_session.add(item)
+    item.version = claim_version(
+        db_session=db_session,
+        model=ParItem,
+        row_id=item.id,
+        seen=before.version,
+        message=f"Tiêu chí {code} vừa được người khác cập nhật; hãy tải lại trang để xem thay "
+        "đổi rồi ghi lại.",
+    )
     db_session.flush()
     after = item_read(ctx, item)
     audit.record(
@@ -185,7 +190,7 @@ def _audit_item(
         clock=clock,
         action=action,
         entity="par_item",
-        key=f"{ctx.assessment.year}/{ctx.criterion(item).code}",
+        key=f"{ctx.assessment.year}/{code}",
         before=before,
         after=after,
     )

@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from app.actors import SYSTEM
 from app.clock import FixedClock
-from app.par import service
+from app.par import reads, service
 from app.par.models import AssessmentCreate
 from tests.conftest import make_user
 from tests.reporting.test_reopen_pages import signed_in
@@ -116,15 +116,47 @@ def test_evidence_link_and_task_from_the_page(reporter: TestClient) -> None:
     assert "chưa có tài liệu kiểm chứng và chưa có giải trình" not in page
 
 
-def test_a_coordinator_may_not_review_its_own_unit(coordinator: TestClient, opened: Session) -> None:
-    # 1.1 is the coordinating office's own criterion: the review form is not offered there
+def test_a_coordinator_may_not_review_its_own_unit(
+    coordinator: TestClient, opened: Session, clock: FixedClock
+) -> None:
+    from app.par.models import ProposalWrite
+
+    actor = SYSTEM.inside(*_ward(opened))
+    item = reads.read_item(db_session=opened, actor=actor, clock=clock, year=2025, criterion="1.1")
+    assert item.responsible_unit == "vhxh"  # the office leads the plan's own tasks
+    service.save_proposal(
+        db_session=opened,
+        actor=actor,
+        clock=clock,
+        year=2025,
+        criterion="1.1",
+        data=ProposalWrite(points=2, reason="Kế hoạch 84 ban hành ngày 08/10/2025."),
+    )
     page = coordinator.get("/chi-so-cchc/2025/tieu-chi/1.1").text
-    assert "Xem xét đề xuất" not in page
-    assert "Phân công" in page
+    assert "Chờ điều phối xem xét" in page
+    assert "Xem xét đề xuất" not in page and "Phân công" in page
+    r = coordinator.post(
+        "/chi-so-cchc/2025/tieu-chi/1.1/danh-gia",
+        data={"csrf_token": coordinator.csrf, "decision": "accept"},  # type: ignore[attr-defined]
+        headers=HX,
+    )
+    assert r.status_code == 403 and "chính đơn vị mình" in r.text
+    # the same office reviews another unit's criterion
+    service.save_proposal(
+        db_session=opened,
+        actor=actor,
+        clock=clock,
+        year=2025,
+        criterion="3.5",
+        data=ProposalWrite(points=1, reason="Đang rà soát hồ sơ trễ hạn."),
+    )
+    assert "Xem xét đề xuất" in coordinator.get(ITEM).text
 
 
 def test_a_reporter_cannot_open_a_year(reporter: TestClient) -> None:
     r = reporter.post(
-        "/chi-so-cchc", data={"csrf_token": reporter.csrf, "year": "2026"}, headers=HX  # type: ignore[attr-defined]
+        "/chi-so-cchc",
+        data={"csrf_token": reporter.csrf, "year": "2026"},
+        headers=HX,  # type: ignore[attr-defined]
     )
     assert r.status_code == 403
