@@ -84,6 +84,8 @@ def _index_context(
         "years": years,
         "plans": [(p.code, f"{p.number} ({p.first_year}–{p.last_year})") for p in plans],
         "frameworks": tables,
+        "gaps": results.year_gaps(db_session=db_session, actor=actor) if len(years) > 1 else [],
+        "gap_years": sorted(y.year for y in years),
         "framework_options": [(t.code, f"{t.title} ({t.year})") for t in tables],
         "create": state,
         "may_review": may_review(actor),

@@ -278,3 +278,19 @@ def test_items_of_a_ward_stay_in_it(anon: TestClient, who: dict, db_session: Ses
     _open(anon, who)
     rows = db_session.exec(select(ParItem)).all()
     assert rows and all(r.ward_id is not None for r in rows)
+
+
+def test_years_side_by_side(anon: TestClient, who: dict) -> None:
+    for year, points in ((2025, "2"), (2026, "3")):
+        assert anon.post(API, json={"year": year}, headers=who["coordinator"]).status_code == 201
+        url = f"{API}/{year}/items/3.5"
+        body = {"points": points, "reason": "Văn bản lưu tại bộ phận một cửa."}
+        assert anon.put(f"{url}/proposal", json=body, headers=who["ttpv"]).status_code == 200
+        r = anon.post(f"{url}/review", json={"decision": "accept"}, headers=who["coordinator"])
+        assert r.status_code == 200, r.text
+    rows = [{"criterion": "3.5", "points": "1,5"}]
+    assert anon.put(f"{API}/2025/appraisal", json=rows, headers=who["admin"]).status_code == 200
+    gaps = anon.get(f"{API}/gaps", headers=who["viewer"]).json()
+    row = next(g for g in gaps if g["criterion"] == "3.5")
+    assert row["years"] == {"2025": [2, 1.5], "2026": [3, None]}
+    assert [a["year"] for a in anon.get(API, headers=who["viewer"]).json()] == [2026, 2025]

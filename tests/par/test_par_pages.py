@@ -160,3 +160,15 @@ def test_a_reporter_cannot_open_a_year(reporter: TestClient) -> None:
         headers=HX,  # type: ignore[attr-defined]
     )
     assert r.status_code == 403
+
+
+def test_two_years_are_compared_on_the_index(
+    coordinator: TestClient, opened: Session, clock: FixedClock
+) -> None:
+    assert "So sánh các năm" not in coordinator.get("/chi-so-cchc").text  # one year: nothing yet
+    actor = SYSTEM.inside(*_ward(opened))
+    service.create_assessment(
+        db_session=opened, actor=actor, clock=clock, data=AssessmentCreate(year=2026)
+    )
+    page = coordinator.get("/chi-so-cchc").text
+    assert "So sánh các năm" in page and "Năm 2026" in page
