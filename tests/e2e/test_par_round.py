@@ -66,9 +66,7 @@ def test_a_self_assessment_round_in_the_browser(
     unit.get_by_label("Điểm đề xuất").fill("2,5")
     unit.get_by_label("Kết quả thực hiện").fill("Gửi văn bản xin lỗi cho 4 hồ sơ trễ hạn.")
     unit.get_by_role("button", name="Gửi bộ phận điều phối").click()
-    expect(unit.locator("#par-proposal-reason-err")).to_contain_text(
-        "chưa có tài liệu kiểm chứng"
-    )
+    expect(unit.locator("#par-proposal-reason-err")).to_contain_text("chưa có tài liệu kiểm chứng")
     expect(unit.get_by_label("Điểm đề xuất")).to_have_value("2,5")  # nothing typed is lost
     pdf = tmp_path / "van-ban-xin-loi.pdf"  # type: ignore[operator]
     pdf.write_bytes(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
