@@ -14,7 +14,7 @@ from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from app.actors import Actor
 from app.clock import Clock
@@ -26,6 +26,7 @@ from app.permissions import Permission, authorize
 from app.reports import data as report_data
 from app.reports.docx_writer import grid, heading, para, setup, signature
 from app.reports.models import ReportConfigRead
+from app.units.models import Unit
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -49,6 +50,8 @@ class Bundle:
     rows: list[tuple[int, str, str, float, ItemRead | None]]  # level, code, title, max, item
     framework_title: str
     framework_source: str
+    #: Unit code → name: a document taken to a meeting names units, not codes.
+    unit_names: dict[str, str]
 
 
 def _bundle(db_session: Session, actor: Actor, clock: Clock, year: int) -> Bundle:
@@ -60,7 +63,8 @@ def _bundle(db_session: Session, actor: Actor, clock: Clock, year: int) -> Bundl
         (c.level, c.code, c.title, c.max_points, by_criterion.get(c.id))
         for c in sorted(ctx.criteria.values(), key=lambda c: c.sort_key)
     ]
-    return Bundle(results.summarise(ctx), rows, ctx.framework.title, ctx.framework.source)
+    names = {u.code: u.name for u in db_session.exec(select(Unit))}
+    return Bundle(results.summarise(ctx), rows, ctx.framework.title, ctx.framework.source, names)
 
 
 def _points(value: float | None) -> str:
@@ -86,6 +90,7 @@ def xlsx(*, db_session: Session, actor: Actor, clock: Clock, year: int) -> bytes
     sheet = book.active
     assert sheet is not None
     sheet.title = f"Tu danh gia {year}"
+    sheet.append([neutralise(_config(db_session, b.summary).issuer)])
     sheet.append([f"BẢNG TỰ ĐÁNH GIÁ, CHẤM ĐIỂM CHỈ SỐ CẢI CÁCH HÀNH CHÍNH NĂM {year}"])
     sheet.append([neutralise(b.framework_title)])
     sheet.append(list(TABLE_HEADER))
@@ -116,7 +121,7 @@ def xlsx(*, db_session: Session, actor: Actor, clock: Clock, year: int) -> bytes
                 maximum,
                 item.self_points,
                 item.appraised_points,
-                item.responsible_unit or "",
+                b.unit_names.get(item.responsible_unit or "", item.responsible_unit or ""),
                 neutralise(_evidence_text(item)),
                 neutralise(item.reason),
                 ITEM_STATUS_LABELS[item.status] if item.applicable else "Không áp dụng",

@@ -221,6 +221,7 @@ def test_exports_carry_the_table_and_the_explanations(anon: TestClient, who: dic
     rows = [[c for c in row] for row in sheet.iter_rows(values_only=True)]
     row = next(r for r in rows if r[0] == "3.5")
     assert row[2] == 3 and "rà soát" in row[7]
+    assert row[5].startswith("Trung tâm Phục vụ hành chính công")  # names, not codes
     r = anon.get(f"{API}/{YEAR}/report.docx", headers=who["viewer"])
     assert r.status_code == 200
     from docx import Document
