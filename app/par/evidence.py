@@ -29,6 +29,7 @@ from app.par.reads import (
     load,
     plan_of,
     require_ward,
+    task_states,
 )
 from app.par.service import ensure_open
 from app.permissions import Permission, authorize, authorize_read
@@ -67,7 +68,13 @@ def _add_evidence(
 ) -> EvidenceRef:
     db_session.add(ev)
     db_session.flush()
-    ref = evidence_ref(ev)
+    states = (
+        task_states(db_session, plan_of(db_session, ctx.assessment), ctx.assessment.year,
+                    {ev.task_code})
+        if ev.task_code
+        else {}
+    )  # fmt: skip
+    ref = evidence_ref(ev, states)
     audit.record(
         db_session=db_session,
         actor=actor,

@@ -278,6 +278,10 @@ class EvidenceRef(ReadModel):
     size: int
     added_by: str
     created_at: datetime
+    task_state: str = PydanticField(
+        default="",
+        description="For a plan task: its latest update in the year and the report's state.",
+    )
     download_url: str
 
 

@@ -4,7 +4,9 @@ values its rules read, loaded once per request and shown the same way by pages, 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
+from sqlalchemy import and_
 from sqlmodel import Session, col, select
 
 from app.actors import Actor
@@ -25,7 +27,10 @@ from app.par.models import (
 from app.par.rules import propose
 from app.permissions import authorize_read
 from app.plans import service as plan_service
-from app.plans.models import Plan
+from app.plans.models import Assignment, Plan
+from app.progress.models import PROGRESS_LABELS, ProgressUpdate
+from app.submissions.models import STATUS_LABELS as SUBMISSION_LABELS
+from app.submissions.models import Submission
 from app.units import service as unit_service
 
 API_EVIDENCE = "/api/v1/par-assessments/evidence/{key}"
@@ -71,6 +76,8 @@ class Context:
     units: dict[int, str]
     evidence: dict[int, list[ParEvidence]] = field(default_factory=dict)
     values: dict[str, tuple[float, str]] = field(default_factory=dict)
+    #: Evidencing task code → its latest update and report state in the year.
+    tasks: dict[str, str] = field(default_factory=dict)
 
     def criterion(self, item: ParItem) -> ParCriterion:
         return self.criteria[item.criterion_id]
@@ -147,6 +154,8 @@ def load(db_session: Session, clock: Clock, year: int, *, with_values: bool = Tr
             .order_by(col(ParEvidence.id))
         ):
             ctx.evidence.setdefault(ev.item_id, []).append(ev)
+    task_codes = {e.task_code for evs in ctx.evidence.values() for e in evs if e.task_code}
+    ctx.tasks = task_states(db_session, plan_of(db_session, assessment), year, task_codes)
     if with_values:
         codes = {criteria[i.criterion_id].indicator_code for i in items} - {""}
         ctx.values = _indicator_values(
@@ -155,7 +164,44 @@ def load(db_session: Session, clock: Clock, year: int, *, with_values: bool = Tr
     return ctx
 
 
-def evidence_ref(ev: ParEvidence) -> EvidenceRef:
+def task_states(
+    db_session: Session, plan: Plan | None, year: int, codes: set[str]
+) -> dict[str, str]:
+    """Each evidencing task's latest update in the year, with its report's review state: the
+    reviewer sees at a glance whether the task's work is there and approved."""
+    if plan is None or not codes:
+        return {}
+    rows = db_session.exec(
+        select(Assignment.code, ProgressUpdate, Submission.status)
+        .join(ProgressUpdate, col(ProgressUpdate.assignment_id) == Assignment.id)
+        .outerjoin(
+            Submission,
+            and_(
+                col(Submission.plan_id) == Assignment.plan_id,
+                col(Submission.unit_id) == ProgressUpdate.unit_id,
+                col(Submission.period) == ProgressUpdate.period,
+            ),
+        )
+        .where(
+            Assignment.plan_id == plan.id,
+            col(Assignment.code).in_(codes),
+            col(ProgressUpdate.period_start) >= date(year, 1, 1),
+            col(ProgressUpdate.period_start) <= date(year, 12, 31),
+        )
+        .order_by(col(ProgressUpdate.period_start))
+    ).all()
+    found: dict[str, str] = {}
+    for code, update, state in rows:
+        percent = f" {update.percent_complete}%" if update.percent_complete is not None else ""
+        report = SUBMISSION_LABELS.get(state or "", "chưa gửi")
+        found[code] = (
+            f"kỳ {update.period}: {PROGRESS_LABELS.get(update.status, update.status)}{percent}"
+            f" · báo cáo: {report.lower()}"
+        )
+    return found
+
+
+def evidence_ref(ev: ParEvidence, states: dict[str, str] | None = None) -> EvidenceRef:
     return EvidenceRef(
         key=ev.public_key,
         kind=ev.kind,
@@ -166,6 +212,9 @@ def evidence_ref(ev: ParEvidence) -> EvidenceRef:
         size=ev.size,
         added_by=ev.added_by,
         created_at=ev.created_at,
+        task_state=(states or {}).get(ev.task_code, "Chưa có cập nhật trong năm.")
+        if ev.kind == "task"
+        else "",
         download_url=API_EVIDENCE.format(key=ev.public_key) if ev.kind == "file" else "",
     )
 
@@ -216,7 +265,7 @@ def item_read(ctx: Context, item: ParItem) -> ItemRead:
         review_comment=item.review_comment,
         appraised_points=item.appraised_points,
         appraisal_comment=item.appraisal_comment,
-        evidence=[evidence_ref(e) for e in ctx.evidence.get(item.id or 0, [])],
+        evidence=[evidence_ref(e, ctx.tasks) for e in ctx.evidence.get(item.id or 0, [])],
         evidence_missing=evidence_missing(ctx, item),
         version=item.version,
     )

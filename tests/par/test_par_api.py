@@ -117,9 +117,17 @@ def test_a_round_from_proposal_to_appraised_index(
     link = {"url": "https://phudinh.hochiminhcity.gov.vn/van-ban/xin-loi", "note": "Xin lỗi"}
     r = anon.post(f"{url}/evidence", json=link, headers=who["ttpv"])
     assert r.status_code == 201, r.text
+    progress = {"assignment": "II.2.3.1", "unit": "ttpvhcc", "period": "2025-10",
+                "status": "in_progress", "percent_complete": 50}  # fmt: skip
+    assert anon.put("/api/v1/progress", json=progress, headers=who["ttpv"]).status_code in (
+        200,
+        201,
+    )
     r = anon.post(f"{url}/evidence", json={"task": "II.2.3.1"}, headers=who["ttpv"])
     assert r.status_code == 201, r.text
     assert r.json()["task"] == "II.2.3.1"
+    # the task's own work is the evidence: its latest update and its report's state show
+    assert r.json()["task_state"] == "kỳ 2025-10: Đang thực hiện 50% · báo cáo: chưa gửi"
     r = anon.put(f"{url}/proposal", json={"points": "3,5"}, headers=who["ttpv"])
     assert r.status_code == 422  # above the maximum of 3
     assert "vượt điểm tối đa 3" in r.json()["detail"]["message"]
