@@ -4,11 +4,13 @@ review and the responsibility; each form redrawn with its message on a refusal."
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
 from app.accounts.dependencies import WebUser
@@ -119,6 +121,43 @@ def _item_answer(
     )
 
 
+async def _write(
+    request: Request,
+    actor: Actor,
+    db_session: Session,
+    clock: Clock,
+    where: tuple[int, str],
+    model: type[BaseModel],
+    data: dict[str, Any],
+    write: Callable[..., Any],
+    form: str,
+    typed: dict[str, Any],
+) -> Response:
+    """One form's write through the API's service (which takes the criterion and the parsed
+    input), answered as the form's block or a reload, off the event loop."""
+    year, criterion = where
+
+    def work() -> Response:
+        outcome = attempt(
+            db_session,
+            model,
+            data,
+            lambda parsed: write(
+                db_session=db_session,
+                actor=actor,
+                clock=clock,
+                year=year,
+                criterion=criterion,
+                data=parsed,
+            ),
+        )
+        return _item_answer(
+            request, db_session, actor, clock, year, criterion, outcome, form, typed
+        )
+
+    return await run_in_threadpool(work)
+
+
 @router.post(BASE + "/{year}/tieu-chi/{criterion}/de-xuat", response_class=HTMLResponse)
 async def propose_page(
     request: Request,
@@ -139,25 +178,10 @@ async def propose_page(
     if data["points"] is None:
         data.pop("points")
 
-    def work() -> Response:
-        outcome = attempt(
-            db_session,
-            ProposalWrite,
-            data,
-            lambda parsed: service.save_proposal(
-                db_session=db_session,
-                actor=identity.actor,
-                clock=clock,
-                year=year,
-                criterion=criterion,
-                data=parsed,
-            ),
-        )
-        return _item_answer(
-            request, db_session, identity.actor, clock, year, criterion, outcome, "proposal", typed
-        )
-
-    return await run_in_threadpool(work)
+    return await _write(
+        request, identity.actor, db_session, clock, (year, criterion), ProposalWrite, data,
+        service.save_proposal, "proposal", typed,
+    )  # fmt: skip
 
 
 @router.post(BASE + "/{year}/tieu-chi/{criterion}/danh-gia", response_class=HTMLResponse)
@@ -177,25 +201,10 @@ async def review_page(
         "version": typed["version"] or None,
     }
 
-    def work() -> Response:
-        outcome = attempt(
-            db_session,
-            ReviewWrite,
-            data,
-            lambda parsed: service.review(
-                db_session=db_session,
-                actor=identity.actor,
-                clock=clock,
-                year=year,
-                criterion=criterion,
-                data=parsed,
-            ),
-        )
-        return _item_answer(
-            request, db_session, identity.actor, clock, year, criterion, outcome, "review", typed
-        )
-
-    return await run_in_threadpool(work)
+    return await _write(
+        request, identity.actor, db_session, clock, (year, criterion), ReviewWrite, data,
+        service.review, "review", typed,
+    )  # fmt: skip
 
 
 @router.post(BASE + "/{year}/tieu-chi/{criterion}/cai-dat", response_class=HTMLResponse)
@@ -215,25 +224,10 @@ async def settings_page(
         "version": typed["version"] or None,
     }
 
-    def work() -> Response:
-        outcome = attempt(
-            db_session,
-            ItemSettings,
-            data,
-            lambda parsed: service.update_settings(
-                db_session=db_session,
-                actor=identity.actor,
-                clock=clock,
-                year=year,
-                criterion=criterion,
-                data=parsed,
-            ),
-        )
-        return _item_answer(
-            request, db_session, identity.actor, clock, year, criterion, outcome, "settings", typed
-        )
-
-    return await run_in_threadpool(work)
+    return await _write(
+        request, identity.actor, db_session, clock, (year, criterion), ItemSettings, data,
+        service.update_settings, "settings", typed,
+    )  # fmt: skip
 
 
 async def _evidence_file(

@@ -20,6 +20,7 @@ from app.db import SessionDep
 from app.errors import AppError
 from app.forms import (
     FormState,
+    Outcome,
     answer,
     attempt,
     form_errors,
@@ -195,11 +196,36 @@ def year_page(
     return render(request, "par/year.html", context, block="items")
 
 
+def _year_answer(
+    request: Request,
+    db_session: Session,
+    actor: Actor,
+    clock: Clock,
+    year: int,
+    outcome: Outcome,
+    form: str,
+    typed: dict[str, Any],
+) -> Response:
+    """A year-page form's answer: its block with the message (input kept), or a reload."""
+    return answer(
+        request,
+        outcome,
+        template="par/year.html",
+        context=lambda: _year_context(
+            db_session, actor, clock, year, forms={form: outcome.state(f"par-{form}", typed)}
+        ),
+        block=form,
+        redirect=f"{BASE}/{year}",
+        hx_redirect=True,
+    )
+
+
 @router.post(BASE + "/{year}/gui", response_class=HTMLResponse)
 async def submit_year(
     request: Request, year: int, identity: WebUser, db_session: SessionDep, clock: ClockDep
 ) -> Response:
     typed = await read_form(request, ("version",))
+    version = int(typed["version"]) if typed["version"].isdigit() else None
 
     def work() -> Response:
         outcome = attempt(
@@ -207,28 +233,12 @@ async def submit_year(
             None,
             {},
             lambda _: service.submit_assessment(
-                db_session=db_session,
-                actor=identity.actor,
-                clock=clock,
-                year=year,
-                version=int(typed["version"]) if typed["version"].isdigit() else None,
+                db_session=db_session, actor=identity.actor, clock=clock, year=year,
+                version=version,
             ),
-        )
-        return answer(
-            request,
-            outcome,
-            template="par/year.html",
-            context=lambda: _year_context(
-                db_session,
-                identity.actor,
-                clock,
-                year,
-                forms={"submit": outcome.state("par-submit", typed)},
-            ),
-            block="submit",
-            redirect=f"{BASE}/{year}",
-            hx_redirect=True,
-        )
+        )  # fmt: skip
+        return _year_answer(request, db_session, identity.actor, clock, year, outcome,
+                            "submit", typed)  # fmt: skip
 
     return await run_in_threadpool(work)
 
@@ -254,21 +264,8 @@ async def publish_year(
                 db_session=db_session, actor=identity.actor, clock=clock, year=year, data=parsed
             ),
         )
-        return answer(
-            request,
-            outcome,
-            template="par/year.html",
-            context=lambda: _year_context(
-                db_session,
-                identity.actor,
-                clock,
-                year,
-                forms={"publish": outcome.state("par-publish", typed)},
-            ),
-            block="publish",
-            redirect=f"{BASE}/{year}",
-            hx_redirect=True,
-        )
+        return _year_answer(request, db_session, identity.actor, clock, year, outcome,
+                            "publish", typed)  # fmt: skip
 
     return await run_in_threadpool(work)
 
