@@ -312,6 +312,10 @@ class ItemRead(ReadModel):
     evidence_missing: bool = PydanticField(
         description="No evidence and no explanation: listed as missing all year long."
     )
+    evidence_weak: bool = PydanticField(
+        default=False,
+        description="Only plan tasks as evidence, none with an approved report in the year.",
+    )
     version: int
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import NamedTuple
 
 from sqlalchemy import and_
 from sqlmodel import Session, col, select
@@ -77,7 +78,7 @@ class Context:
     evidence: dict[int, list[ParEvidence]] = field(default_factory=dict)
     values: dict[str, tuple[float, str]] = field(default_factory=dict)
     #: Evidencing task code → its latest update and report state in the year.
-    tasks: dict[str, str] = field(default_factory=dict)
+    tasks: dict[str, TaskState] = field(default_factory=dict)
 
     def criterion(self, item: ParItem) -> ParCriterion:
         return self.criteria[item.criterion_id]
@@ -164,9 +165,15 @@ def load(db_session: Session, clock: Clock, year: int, *, with_values: bool = Tr
     return ctx
 
 
+class TaskState(NamedTuple):
+    text: str
+    #: The latest update's report is approved: the task is evidence the city can rely on.
+    approved: bool
+
+
 def task_states(
     db_session: Session, plan: Plan | None, year: int, codes: set[str]
-) -> dict[str, str]:
+) -> dict[str, TaskState]:
     """Each evidencing task's latest update in the year, with its report's review state: the
     reviewer sees at a glance whether the task's work is there and approved."""
     if plan is None or not codes:
@@ -190,18 +197,20 @@ def task_states(
         )
         .order_by(col(ProgressUpdate.period_start))
     ).all()
-    found: dict[str, str] = {}
+    found: dict[str, TaskState] = {}
     for code, update, state in rows:
         percent = f" {update.percent_complete}%" if update.percent_complete is not None else ""
         report = SUBMISSION_LABELS.get(state or "", "chưa gửi")
-        found[code] = (
+        found[code] = TaskState(
             f"kỳ {update.period}: {PROGRESS_LABELS.get(update.status, update.status)}{percent}"
-            f" · báo cáo: {report.lower()}"
+            f" · báo cáo: {report.lower()}",
+            state == "approved",
         )
     return found
 
 
-def evidence_ref(ev: ParEvidence, states: dict[str, str] | None = None) -> EvidenceRef:
+def evidence_ref(ev: ParEvidence, states: dict[str, TaskState] | None = None) -> EvidenceRef:
+    state = (states or {}).get(ev.task_code)
     return EvidenceRef(
         key=ev.public_key,
         kind=ev.kind,
@@ -212,7 +221,7 @@ def evidence_ref(ev: ParEvidence, states: dict[str, str] | None = None) -> Evide
         size=ev.size,
         added_by=ev.added_by,
         created_at=ev.created_at,
-        task_state=(states or {}).get(ev.task_code, "Chưa có cập nhật trong năm.")
+        task_state=(state.text if state else "Chưa có cập nhật trong năm.")
         if ev.kind == "task"
         else "",
         download_url=API_EVIDENCE.format(key=ev.public_key) if ev.kind == "file" else "",
@@ -241,6 +250,15 @@ def evidence_missing(ctx: Context, item: ParItem) -> bool:
     return not ctx.evidence.get(item.id or 0) and not item.reason.strip()
 
 
+def evidence_weak(ctx: Context, item: ParItem) -> bool:
+    """Evidence that is only plan tasks whose reports are not approved: it may not convince the
+    city's appraisal, so it is listed beside the missing evidence."""
+    found = ctx.evidence.get(item.id or 0, [])
+    if not found or any(e.kind != "task" for e in found):
+        return False
+    return not any(ctx.tasks.get(e.task_code, TaskState("", False)).approved for e in found)
+
+
 def item_read(ctx: Context, item: ParItem) -> ItemRead:
     criterion = ctx.criterion(item)
     rule_points, rule_text = rule_proposal(ctx, item)
@@ -267,6 +285,7 @@ def item_read(ctx: Context, item: ParItem) -> ItemRead:
         appraisal_comment=item.appraisal_comment,
         evidence=[evidence_ref(e, ctx.tasks) for e in ctx.evidence.get(item.id or 0, [])],
         evidence_missing=evidence_missing(ctx, item),
+        evidence_weak=evidence_weak(ctx, item),
         version=item.version,
     )
 
@@ -292,7 +311,7 @@ def list_items(
             continue
         if area is not None and read.area != area:
             continue
-        if missing and not read.evidence_missing:
+        if missing and not (read.evidence_missing or read.evidence_weak):
             continue
         out.append(read)
     return out

@@ -303,3 +303,28 @@ def test_years_side_by_side(anon: TestClient, who: dict) -> None:
     row = next(g for g in gaps if g["criterion"] == "3.5")
     assert row["years"] == {"2025": [2, 1.5], "2026": [3, None]}
     assert [a["year"] for a in anon.get(API, headers=who["viewer"]).json()] == [2026, 2025]
+
+
+def test_a_task_without_an_approved_report_is_weak_evidence(anon: TestClient, who: dict) -> None:
+    _open(anon, who)
+    url = f"{API}/{YEAR}/items/3.5"
+    progress = {"assignment": "II.2.3.1", "unit": "ttpvhcc", "period": "2025-10",
+                "status": "done", "percent_complete": 100}  # fmt: skip
+    assert anon.put("/api/v1/progress", json=progress, headers=who["ttpv"]).status_code in (
+        200,
+        201,
+    )
+    assert (
+        anon.post(f"{url}/evidence", json={"task": "II.2.3.1"}, headers=who["ttpv"]).status_code
+        == 201
+    )
+    item = _item(anon, who, "3.5")
+    assert item["evidence_weak"] is True and item["evidence_missing"] is False
+    listed = anon.get(f"{API}/{YEAR}/items?missing=true", headers=who["coordinator"]).json()
+    assert "3.5" in [i["criterion"] for i in listed]
+    base = "/api/v1/submissions/ttpvhcc/2025-10"
+    assert anon.post(f"{base}/submit", headers=who["ttpv"]).status_code == 200
+    assert anon.post(f"{base}/approve", headers=who["coordinator"]).status_code == 200
+    item = _item(anon, who, "3.5")
+    assert item["evidence_weak"] is False
+    assert item["evidence"][0]["task_state"].endswith("báo cáo: đã duyệt")
