@@ -3,6 +3,7 @@ is taken (409) — never a 500 from the unique key that refused it."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from typing import Any
 
@@ -38,10 +39,8 @@ def test_two_copies_raced_to_the_same_code_give_one_201_and_one_409(
     load = seed_service.seed_plan
 
     def both_checked(**kwargs: Any) -> Any:
-        try:
+        with contextlib.suppress(threading.BrokenBarrierError):
             door.wait()
-        except threading.BrokenBarrierError:
-            pass
         return load(**kwargs)
 
     monkeypatch.setattr(seed_service, "seed_plan", both_checked)

@@ -61,7 +61,9 @@ def test_two_wards_send_the_same_dossier_code_and_each_keeps_its_own(
         assert b.status_code == 200 and b.json()["created"] == 1, b.text
         assert set(_rows(city, Dossier, "H29-0001")) == {"phu-dinh", "binh-dong"}
         # A's update by code changes A's record, never B's
-        again = send_csv(a_admin, f"{API}/dossiers/bulk", first + "2025-10-01,2025-10-03,2025-10-02\n")  # fmt: skip
+        again = send_csv(
+            a_admin, f"{API}/dossiers/bulk", first + "2025-10-01,2025-10-03,2025-10-02\n"
+        )
         assert again.status_code == 200 and again.json()["updated"] == 1, again.text
         a_items = a_admin.get(f"{API}/dossiers").json()["items"]
         b_items = b_admin.get(f"{API}/dossiers").json()["items"]
