@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from pydantic import AfterValidator
 from fastapi.responses import Response, StreamingResponse
+from pydantic import AfterValidator
 
 from app.accounts.dependencies import CurrentActor, settings_of
 from app.city import service
