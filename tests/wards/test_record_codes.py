@@ -3,6 +3,9 @@ and two wards' kiosks may hold the same code. The same code sent by two wards is
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import update
@@ -13,8 +16,8 @@ from app import tenancy
 from app.actors import Actor
 from app.clock import FixedClock
 from app.dossiers.models import Dossier, Feedback
-from app.sipas import kiosks
-from app.sipas.models import Kiosk
+from app.sipas import codes, kiosks
+from app.sipas.models import Kiosk, SurveyCode
 from app.sipas.survey_screen_pages import KIOSK_COOKIE
 from app.units.models import Unit
 from app.wards.models import Ward
@@ -127,3 +130,64 @@ def test_two_wards_kiosks_may_hold_the_same_code_and_each_opens_its_own_ward(
     # a bare code two wards share is not guessed between
     assert kiosks.active_kiosk(db_session=city, code=a.code) is None
     assert _kiosk_page(application, a.code) == "403"
+
+
+def _issue(client: TestClient, dossier_code: str) -> Any:
+    return client.post(
+        f"{API}/sipas/codes",
+        json={"dossiers": [{"dossier_code": dossier_code, "unit": "ttpvhcc", "domain": "ho-tich"}]},
+    )
+
+
+def _code_ward(session: Session, code: str) -> str:
+    """The ward a survey code counts for, as the public survey resolves it (no ward)."""
+    details = codes.check_code(
+        db_session=session, signing_key=TEST_SECRET, text=code, today=date(2025, 11, 20)
+    )
+    unit = session.get(Unit, details.unit_id)
+    assert unit is not None
+    ward = session.get(Ward, unit.ward_id)
+    assert ward is not None
+    return ward.code
+
+
+def test_two_wards_get_survey_codes_for_the_same_dossier_number_each_for_itself(
+    application: FastAPI, clean_db: Engine, clock: FixedClock, city: Session
+) -> None:
+    issued: dict[str, str] = {}
+    for ward in ("phu-dinh", "binh-dong"):
+        with _bearer(application, clean_db, clock, f"admin.{ward}", "admin") as admin:
+            first = _issue(admin, "H29-0001")
+            assert first.status_code == 201, first.text
+            item = first.json()["items"][0]
+            assert item["created"] is True
+            again = _issue(admin, "H29-0001").json()["items"][0]  # same dossier, same code
+            assert (again["code"], again["created"]) == (item["code"], False)
+            issued[ward] = item["code"]
+    assert issued["phu-dinh"] != issued["binh-dong"]
+    city.expire_all()
+    assert {w: _code_ward(city, c) for w, c in issued.items()} == {w: w for w in issued}
+
+
+def test_a_code_issued_before_codes_named_their_ward_is_still_the_dossiers_code(
+    application: FastAPI, clean_db: Engine, clock: FixedClock, city: Session
+) -> None:
+    """A database from before: the code was derived from the dossier number alone."""
+    old = codes.code_for_dossier(TEST_SECRET, "H29-0002")
+    ward = _ward_id(city, "phu-dinh")
+    unit = city.exec(select(Unit).where(Unit.code == "ttpvhcc", Unit.ward_id == ward)).one()
+    city.add(
+        SurveyCode(
+            code_hash=codes.code_hash(TEST_SECRET, old),
+            unit_id=unit.id,
+            expires_on=date(2026, 1, 1),
+        )
+    )
+    city.commit()
+    with _bearer(application, clean_db, clock, "admin.phu-dinh", "admin") as a_admin:
+        a_item = _issue(a_admin, "H29-0002").json()["items"][0]
+    assert (codes.normalise(a_item["code"]), a_item["created"]) == (old, False)
+    with _bearer(application, clean_db, clock, "admin.binh-dong", "admin") as b_admin:
+        b_item = _issue(b_admin, "H29-0002").json()["items"][0]  # A's old code is not B's
+    assert b_item["created"] is True and codes.normalise(b_item["code"]) != old
+    assert _code_ward(city, b_item["code"]) == "binh-dong"
