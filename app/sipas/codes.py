@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import segno
-from sqlalchemy import update
+from sqlalchemy import or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -189,12 +189,14 @@ def _stored_code(
     row = db_session.exec(select(SurveyCode).where(SurveyCode.code_hash == digest)).first()
     if row is not None:
         return row, False, code
+    # A spent code has lost its unit with its other details: it still is the dossier's code
+    # (a dossier is never given a second one), whichever ward it was.
     old = db_session.exec(
         select(SurveyCode)
-        .join(Unit, col(Unit.id) == SurveyCode.unit_id)
+        .outerjoin(Unit, col(Unit.id) == SurveyCode.unit_id)
         .where(
             SurveyCode.code_hash == code_hash(settings.signing_key, earlier),
-            Unit.ward_id == unit.ward_id,
+            or_(col(SurveyCode.unit_id).is_(None), col(Unit.ward_id) == unit.ward_id),
         )
     ).first()
     if old is not None:

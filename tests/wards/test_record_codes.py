@@ -191,3 +191,19 @@ def test_a_code_issued_before_codes_named_their_ward_is_still_the_dossiers_code(
         b_item = _issue(b_admin, "H29-0002").json()["items"][0]  # A's old code is not B's
     assert b_item["created"] is True and codes.normalise(b_item["code"]) != old
     assert _code_ward(city, b_item["code"]) == "binh-dong"
+
+
+def test_a_dossier_whose_old_code_was_spent_gets_no_second_code(
+    application: FastAPI, clean_db: Engine, clock: FixedClock, city: Session
+) -> None:
+    """Spending erases the code row's unit; the old code is still the dossier's, and spent."""
+    old = codes.code_for_dossier(TEST_SECRET, "H29-0003")
+    city.add(
+        SurveyCode(
+            code_hash=codes.code_hash(TEST_SECRET, old), expires_on=date(2026, 1, 1), spent=True
+        )
+    )
+    city.commit()
+    with _bearer(application, clean_db, clock, "admin.phu-dinh", "admin") as a_admin:
+        item = _issue(a_admin, "H29-0003").json()["items"][0]
+    assert (codes.normalise(item["code"]), item["created"], item["spent"]) == (old, False, True)
