@@ -38,6 +38,8 @@ from tests.wards.conftest import API, _bearer, _browser
 from tests.wards.write_recipes import (
     B_USER,
     MARK,
+    PAR_ITEM,
+    PAR_YEAR,
     PERIOD,
     PLAN,
     RECIPES,
@@ -180,6 +182,13 @@ def b_rows(city: Session, application: FastAPI, clean_db: Engine, clock: FixedCl
             )
         )
         token = _ok(b_admin.post(f"{API}/tokens", json={"username": B_USER, "name": "Đồng bộ"}))
+        _ok(b_admin.post(f"{API}/par-assessments", json={"year": PAR_YEAR}))
+        par_evidence = _ok(
+            b_admin.post(
+                f"{API}/par-assessments/{PAR_YEAR}/items/{PAR_ITEM}/evidence",
+                json={"url": "https://binhdong.example.vn/vb/2", "note": f"Xin lỗi {MARK}"},
+            )
+        )
     comment, kiosk, note = _inside_b(city, clock)
     return BRows(
         reading_id=int(reading["id"]),
@@ -188,6 +197,7 @@ def b_rows(city: Session, application: FastAPI, clean_db: Engine, clock: FixedCl
         comment_id=comment,
         kiosk_id=kiosk,
         notification_id=note,
+        par_evidence_key=str(par_evidence["key"]),
     )
 
 
@@ -266,6 +276,8 @@ def test_no_write_route_lets_ward_a_change_ward_b(
         "notification",
         "app_user",
         "api_token",
+        "par_item",
+        "par_evidence",
     ):
         assert before[table], f"ward B has no {table} rows: the walk would prove nothing"
     routes = sorted(_write_routes(application))

@@ -40,6 +40,8 @@ class BRows:
     comment_id: str
     kiosk_id: int
     notification_id: int
+    #: Evidence of B's PAR self-assessment of ``PAR_YEAR`` (A has no assessment that year).
+    par_evidence_key: str = ""
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,15 @@ _PROFILE_ROWS = (
 _UNIT_PAGE = f"/units/{UNIT}/periods/{PERIOD}"
 _UNIT_API = f"{API}/units/{UNIT}/periods/{PERIOD}"
 _PDF = {"file": ("bien-ban.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")}
+
+#: The year only B has opened a PAR self-assessment for; the criterion B has evidence on.
+PAR_YEAR, PAR_ITEM = 2025, "3.5"
+_PAR = f"{API}/par-assessments/{PAR_YEAR}"
+_PAR_PAGE = f"/chi-so-cchc/{PAR_YEAR}"
+_XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_APPRAISAL_CSV = f"Mã tiêu chí,Điểm thẩm định\n{PAR_ITEM},1\n"
+_CRITERIA_CSV = "Mã tiêu chí,Nội dung tiêu chí,Điểm tối đa\n9,Khác,1\n"
+_FRAMEWORK = "chi-so-cchc-phuong-2025"
 
 RECIPES: dict[tuple[str, str], Recipe] = {
     # --- accounts: the caller's own, or B's users by name --------------------------------------
@@ -600,5 +611,77 @@ RECIPES: dict[tuple[str, str], Recipe] = {
     ("POST", "/notifications/read-all"): Recipe(
         lambda b: Call("/notifications/read-all", form={}, expect=frozenset({200, 303})),
         own_only="marks the caller's own notifications read (B's unread one must stay unread)",
+    ),
+    # --- the PAR self-assessment: B's year, B's evidence; the shared table is the city's ----------
+    ("POST", "/api/v1/par-assessments"): Recipe(
+        _api(f"{API}/par-assessments", {"year": PAR_YEAR, "plan": PLAN})
+    ),
+    ("POST", "/chi-so-cchc"): Recipe(_page("/chi-so-cchc", year=str(PAR_YEAR), plan=PLAN)),
+    ("PATCH", "/api/v1/par-assessments/{year}/items/{criterion}"): Recipe(
+        _api(f"{_PAR}/items/{PAR_ITEM}", {"applicable": False})
+    ),
+    ("PUT", "/api/v1/par-assessments/{year}/items/{criterion}/proposal"): Recipe(
+        _api(f"{_PAR}/items/{PAR_ITEM}/proposal", {"points": 1, "reason": "x"})
+    ),
+    ("POST", "/api/v1/par-assessments/{year}/items/{criterion}/review"): Recipe(
+        _api(f"{_PAR}/items/{PAR_ITEM}/review", {"decision": "accept"})
+    ),
+    ("POST", "/api/v1/par-assessments/{year}/items/{criterion}/evidence"): Recipe(
+        _api(f"{_PAR}/items/{PAR_ITEM}/evidence", {"url": "https://a.example.vn/x"})
+    ),
+    ("DELETE", "/api/v1/par-assessments/evidence/{key}"): Recipe(
+        _api(f"{API}/par-assessments/evidence/{{b.par_evidence_key}}")
+    ),
+    ("POST", "/api/v1/par-assessments/{year}/submit"): Recipe(_api(f"{_PAR}/submit")),
+    ("PUT", "/api/v1/par-assessments/{year}/appraisal"): Recipe(
+        _api(f"{_PAR}/appraisal", [{"criterion": PAR_ITEM, "points": 1}])
+    ),
+    ("POST", "/api/v1/par-assessments/{year}/appraisal/import"): Recipe(
+        lambda b: Call(f"{_PAR}/appraisal/import", **_csv(_APPRAISAL_CSV))
+    ),
+    ("PUT", "/api/v1/par-assessments/{year}/published"): Recipe(
+        _api(f"{_PAR}/published", {"rank": 1, "of": 168})
+    ),
+    ("PATCH", "/api/v1/par-frameworks/{code}/criteria/{criterion}"): Recipe(
+        _api(f"{API}/par-frameworks/{_FRAMEWORK}/criteria/{PAR_ITEM}", {"title": "Khác"})
+    ),
+    ("POST", "/api/v1/par-frameworks/{code}/criteria/import"): Recipe(
+        lambda b: Call(
+            f"{API}/par-frameworks/{_FRAMEWORK}/criteria/import?year=2025", **_csv(_CRITERIA_CSV)
+        )
+    ),
+    ("POST", "/chi-so-cchc/{year}/gui"): Recipe(_page(f"{_PAR_PAGE}/gui")),
+    ("POST", "/chi-so-cchc/{year}/cong-bo"): Recipe(_page(f"{_PAR_PAGE}/cong-bo", rank="1")),
+    ("POST", "/chi-so-cchc/{year}/tham-dinh"): Recipe(
+        lambda b: Call(
+            f"{_PAR_PAGE}/tham-dinh",
+            form={},
+            files={"file": ("tham-dinh.csv", _APPRAISAL_CSV.encode(), "text/csv")},
+        )
+    ),
+    ("POST", "/chi-so-cchc/{year}/tieu-chi/{criterion}/cai-dat"): Recipe(
+        _page(f"{_PAR_PAGE}/tieu-chi/{PAR_ITEM}/cai-dat", applicable="")
+    ),
+    ("POST", "/chi-so-cchc/{year}/tieu-chi/{criterion}/danh-gia"): Recipe(
+        _page(f"{_PAR_PAGE}/tieu-chi/{PAR_ITEM}/danh-gia", decision="accept")
+    ),
+    ("POST", "/chi-so-cchc/{year}/tieu-chi/{criterion}/de-xuat"): Recipe(
+        _page(f"{_PAR_PAGE}/tieu-chi/{PAR_ITEM}/de-xuat", points="1", reason="x")
+    ),
+    ("POST", "/chi-so-cchc/{year}/tieu-chi/{criterion}/minh-chung"): Recipe(
+        _page(f"{_PAR_PAGE}/tieu-chi/{PAR_ITEM}/minh-chung", url="https://a.example.vn/x")
+    ),
+    ("POST", "/chi-so-cchc/{year}/tieu-chi/{criterion}/minh-chung/{key}/xoa"): Recipe(
+        _page(_PAR_PAGE + "/tieu-chi/" + PAR_ITEM + "/minh-chung/{b.par_evidence_key}/xoa")
+    ),
+    ("POST", "/chi-so-cchc/khung/{code}/tieu-chi/{criterion}"): Recipe(
+        _page(f"/chi-so-cchc/khung/{_FRAMEWORK}/tieu-chi/{PAR_ITEM}", title="Khác")
+    ),
+    ("POST", "/chi-so-cchc/khung/{code}/nhap"): Recipe(
+        lambda b: Call(
+            f"/chi-so-cchc/khung/{_FRAMEWORK}/nhap",
+            form={},
+            files={"file": ("bang.csv", _CRITERIA_CSV.encode(), "text/csv")},
+        )
     ),
 }
