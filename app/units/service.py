@@ -227,6 +227,7 @@ _REFERENCE_LABELS: dict[str, str] = {
     "sipas_code": "mã khảo sát",
     "sipas_kiosk": "máy khảo sát",
     "sipas_response": "phiếu khảo sát",
+    "par_item": "tiêu chí Chỉ số CCHC phụ trách",
 }
 
 
