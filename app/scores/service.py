@@ -20,11 +20,12 @@ from app.periods import Period, PeriodError
 from app.permissions import Permission, authorize_read, can
 from app.plans import service as plan_service
 from app.plans.models import Plan
-from app.scores import cache, engine, queries
+from app.scores import cache, engine, kept, queries
 from app.scores import indicators as indicator_scores
 from app.scores.cache import Scope, kept_frame, plan_scope
 from app.scores.engine import PeriodResult, UnitResult
 from app.scores.frame import Frame
+from app.scores.kept import Body
 from app.scores.schemas import (
     Basis,
     ComponentRead,
@@ -326,7 +327,7 @@ def plan_summaries(
             plan=p,
             period=period,
             basis=basis,
-            scope=Scope(p.id, today, found[p.id]),
+            scope=Scope(p.id, today, found[p.id], p.ward_id),
             keep_parts=False,
         )
         for p in plans
@@ -355,6 +356,23 @@ def ward_summary(
     )
 
 
+def _json_key(period: str | None, basis: Basis) -> tuple[str, str | None, str]:
+    return ("summary.json", _period_key(period), basis)
+
+
+def kept_summary_json(
+    *, db_session: Session, actor: Actor, clock: Clock, period: str | None, plan: str | None,
+    basis: Basis,
+) -> Body | None:  # fmt: skip
+    """The body ``ward_summary_json`` keeps, if it is kept for the plan's data as stored now:
+    one query, no thread (``app/scores/kept.py``); ``None`` sends the caller the full way."""
+    require_ward(actor)
+    found = kept.kept(
+        kept.locate(db_session=db_session, clock=clock, plan=plan), *_json_key(period, basis)
+    )
+    return found if isinstance(found, Body) else None
+
+
 def ward_summary_json(
     *,
     db_session: Session,
@@ -363,13 +381,13 @@ def ward_summary_json(
     period: str | None = None,
     plan: str | None = None,
     basis: Basis = "all",
-) -> bytes:
+) -> Body:
     """``ward_summary`` as the API sends it, serialised once per data version."""
     require_ward(actor)
     plan_row = plan_service.get_plan(db_session=db_session, code=plan)
     scope = plan_scope(db_session=db_session, clock=clock, plan=plan_row)
 
-    def compute() -> bytes:
+    def compute() -> Body:
         summary = plan_summary(
             db_session=db_session,
             clock=clock,
@@ -378,9 +396,9 @@ def ward_summary_json(
             basis=basis,
             scope=scope,
         )
-        return summary.model_dump_json().encode()
+        return Body.of(summary.model_dump_json().encode())
 
-    return cache.RESULTS.get(scope.key("summary.json", _period_key(period), basis), compute)
+    return cache.RESULTS.get(scope.key(*_json_key(period, basis)), compute)
 
 
 # --- one unit ------------------------------------------------------------------------------------
