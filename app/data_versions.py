@@ -220,9 +220,11 @@ _WARD_PLANS = (
 _MARKS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
 
 
-def ward_plans(engine: Engine, ward_id: int) -> tuple[list[PlanVersion], int | None]:
+def ward_plans(engine: Engine, ward_id: int) -> tuple[list[PlanVersion], int | None] | None:
     """A ward's plans with their versions, and the shared version, in one statement: which plan
     a request means and whether what is kept for it is current, for the price of one query.
+    ``None`` if the database could not answer (locked, or the server gone: the connection is
+    dropped from the pool).
 
     Run through the driver on a pooled connection: this is the whole database cost of a
     dashboard served from memory, and SQLAlchemy's statement machinery cost more than the
@@ -234,6 +236,9 @@ def ward_plans(engine: Engine, ward_id: int) -> tuple[list[PlanVersion], int | N
         cursor.execute(sql, (ward_id,))
         rows = cursor.fetchall()
         cursor.close()
+    except engine.dialect.loaded_dbapi.Error:
+        raw.invalidate()
+        return None
     finally:
         raw.close()
     plans: list[PlanVersion] = []

@@ -7,8 +7,8 @@ which plan it means and whether that plan's data changed since, in any worker. B
 small statement (``data_versions.ward_plans``) on a connection of its own in autocommit mode (no
 transaction to begin or roll back), so it runs on the event loop, and a request answered from
 memory never waits for a worker thread. Whatever this cannot decide (a plan not found, no ward
-chosen, nothing kept yet) goes the full way, on a thread, and gives the full way's answer or
-error; that way then keeps its result under the key read here.
+chosen, nothing kept yet, the database locked or gone) goes the full way, on a thread, and gives
+the full way's answer or error; that way then keeps its result under the key read here.
 """
 
 from __future__ import annotations
@@ -86,11 +86,12 @@ def locate(*, db_session: Session, clock: Clock, plan: str | None) -> Scope | No
     if where is None or where.ward_id is None or where.ward_id == tenancy.NO_WARD:
         return None
     try:
-        plans, shared = data_versions.ward_plans(
-            _reader(db_session.get_bind().engine), where.ward_id
-        )
-    except DBAPIError:  # locked, or the server went away: the full way says what it is
+        found = data_versions.ward_plans(_reader(db_session.get_bind().engine), where.ward_id)
+    except DBAPIError:  # no connection to be had: the full way says what it is
         return None
+    if found is None:  # locked, or the server went away: the same
+        return None
+    plans, shared = found
     today = clock.today()
     by_code = {p.code: p for p in plans}
     code = plan if plan is not None else where.plan_code

@@ -15,7 +15,7 @@ from app.clock import FixedClock
 from app.config import Settings
 from app.db import make_engine
 from app.main import create_app
-from app.scores import cache
+from app.scores import cache, kept
 from tests.conftest import make_token
 from tests.scores.conftest import browser_for
 from tests.scores.test_service import counting
@@ -93,3 +93,18 @@ def test_a_plan_not_found_still_says_so(ward: TestClient) -> None:
     """What the kept path cannot decide goes the full way, with its error."""
     resp = ward.get(URL, params={"plan": "khong-co"})
     assert resp.status_code == 404 and resp.json()["detail"]["code"] == "plan_not_found"
+
+
+def test_a_lost_connection_of_the_version_check_is_replaced(
+    api: TestClient, clean_db: Engine
+) -> None:
+    """The server closed the check's connection (a restart): that request goes the full way,
+    the connection is dropped, and the next one is answered from memory again."""
+    assert disbursement(api) is None
+    raw = kept._reader(clean_db).raw_connection()
+    raw.driver_connection.close()  # type: ignore[union-attr]
+    raw.close()
+    assert disbursement(api) is None
+    with counting(clean_db) as statements:
+        assert disbursement(api) is None
+    assert statements == []
