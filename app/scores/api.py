@@ -15,7 +15,7 @@ from app.pagination import PagingDep
 from app.permissions import Permission, authorize
 from app.plans.api import PlanQuery
 from app.schemas import Page
-from app.scores import configuration, service, trends
+from app.scores import configuration, kept, service, trends
 from app.scores import indicator_detail as indicator_service
 from app.scores.kept import Body
 from app.scores.models import (
@@ -58,11 +58,11 @@ async def ward_summary(
     304 while the data has not changed."""
 
     def computed() -> Body:
-        return service.ward_summary_json(
+        return kept.ward_summary_json(
             db_session=db_session, actor=actor, clock=clock, period=period, plan=plan, basis=basis
         )
 
-    body = service.kept_summary_json(
+    body = kept.kept_summary_json(
         db_session=db_session, actor=actor, clock=clock, period=period, plan=plan, basis=basis
     )
     if body is None:

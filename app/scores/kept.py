@@ -28,11 +28,13 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from app import data_versions, tenancy
+from app.actors import Actor
 from app.clock import Clock
 from app.plans import service as plan_service
 from app.plans.models import Plan
-from app.scores import cache
+from app.scores import cache, service
 from app.scores.cache import Scope, Stamp
+from app.scores.schemas import Basis
 from app.templating import is_partial_request, render
 
 
@@ -114,6 +116,52 @@ def locate(*, db_session: Session, clock: Clock, plan: str | None) -> Scope | No
 def kept(scope: Scope | None, *what: Hashable) -> object | None:
     """What is kept under ``scope``'s key and ``what``, or ``None``."""
     return cache.RESULTS.peek(scope.key(*what)) if scope is not None else None
+
+
+# --- the ward's summary, as the API sends it ------------------------------------------------
+
+
+def _json_key(period: str | None, basis: Basis) -> tuple[str, str | None, str]:
+    return ("summary.json", service.period_key(period), basis)
+
+
+def kept_summary_json(
+    *, db_session: Session, actor: Actor, clock: Clock, period: str | None, plan: str | None,
+    basis: Basis,
+) -> Body | None:  # fmt: skip
+    """The body ``ward_summary_json`` keeps, if it is kept for the plan's data as stored now:
+    one query, no thread (``app/scores/kept.py``); ``None`` sends the caller the full way."""
+    service.require_ward(actor)
+    found = kept(locate(db_session=db_session, clock=clock, plan=plan), *_json_key(period, basis))
+    return found if isinstance(found, Body) else None
+
+
+def ward_summary_json(
+    *,
+    db_session: Session,
+    actor: Actor,
+    clock: Clock,
+    period: str | None = None,
+    plan: str | None = None,
+    basis: Basis = "all",
+) -> Body:
+    """``service.ward_summary`` as the API sends it, serialised once per data version."""
+    service.require_ward(actor)
+    plan_row = plan_service.get_plan(db_session=db_session, code=plan)
+    scope = cache.plan_scope(db_session=db_session, clock=clock, plan=plan_row)
+
+    def compute() -> Body:
+        summary = service.plan_summary(
+            db_session=db_session,
+            clock=clock,
+            plan=plan_row,
+            period=period,
+            basis=basis,
+            scope=scope,
+        )
+        return Body.of(summary.model_dump_json().encode())
+
+    return cache.RESULTS.get(scope.key(*_json_key(period, basis)), compute)
 
 
 #: Where the kept bytes go in the frame drawn per request (a comment no text can forge: text

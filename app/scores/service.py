@@ -20,12 +20,11 @@ from app.periods import Period, PeriodError
 from app.permissions import Permission, authorize_read, can
 from app.plans import service as plan_service
 from app.plans.models import Plan
-from app.scores import cache, engine, kept, queries
+from app.scores import cache, engine, queries
 from app.scores import indicators as indicator_scores
 from app.scores.cache import Scope, kept_frame, plan_scope
 from app.scores.engine import PeriodResult, UnitResult
 from app.scores.frame import Frame
-from app.scores.kept import Body
 from app.scores.schemas import (
     Basis,
     ComponentRead,
@@ -249,7 +248,7 @@ def _summary(frame: Frame, result: PeriodResult) -> ScoreSummary:
     )
 
 
-def _period_key(period: str | None) -> str | None:
+def period_key(period: str | None) -> str | None:
     return period.strip() if period is not None and period.strip() else None
 
 
@@ -271,7 +270,7 @@ def scored_period(
             db_session=db_session, frame=frame, period=chosen, basis=basis
         )
 
-    key = scope.key("result", _period_key(period), basis)
+    key = scope.key("result", period_key(period), basis)
     return cache.RESULTS.get(key, compute, keep=keep)
 
 
@@ -303,7 +302,7 @@ def plan_summary(
         )
         return _summary(frame, result)
 
-    return cache.RESULTS.get(scope.key("summary", _period_key(period), basis), compute)
+    return cache.RESULTS.get(scope.key("summary", period_key(period), basis), compute)
 
 
 def plan_summaries(
@@ -354,51 +353,6 @@ def ward_summary(
     return plan_summary(
         db_session=db_session, clock=clock, plan=plan_row, period=period, basis=basis
     )
-
-
-def _json_key(period: str | None, basis: Basis) -> tuple[str, str | None, str]:
-    return ("summary.json", _period_key(period), basis)
-
-
-def kept_summary_json(
-    *, db_session: Session, actor: Actor, clock: Clock, period: str | None, plan: str | None,
-    basis: Basis,
-) -> Body | None:  # fmt: skip
-    """The body ``ward_summary_json`` keeps, if it is kept for the plan's data as stored now:
-    one query, no thread (``app/scores/kept.py``); ``None`` sends the caller the full way."""
-    require_ward(actor)
-    found = kept.kept(
-        kept.locate(db_session=db_session, clock=clock, plan=plan), *_json_key(period, basis)
-    )
-    return found if isinstance(found, Body) else None
-
-
-def ward_summary_json(
-    *,
-    db_session: Session,
-    actor: Actor,
-    clock: Clock,
-    period: str | None = None,
-    plan: str | None = None,
-    basis: Basis = "all",
-) -> Body:
-    """``ward_summary`` as the API sends it, serialised once per data version."""
-    require_ward(actor)
-    plan_row = plan_service.get_plan(db_session=db_session, code=plan)
-    scope = plan_scope(db_session=db_session, clock=clock, plan=plan_row)
-
-    def compute() -> Body:
-        summary = plan_summary(
-            db_session=db_session,
-            clock=clock,
-            plan=plan_row,
-            period=period,
-            basis=basis,
-            scope=scope,
-        )
-        return Body.of(summary.model_dump_json().encode())
-
-    return cache.RESULTS.get(scope.key(*_json_key(period, basis)), compute)
 
 
 # --- one unit ------------------------------------------------------------------------------------
@@ -505,4 +459,4 @@ def unit_breakdown(
             mine.rank = None
         return _breakdown(frame, result, mine)
 
-    return cache.RESULTS.get(scope.key("unit", unit, _period_key(period)), compute)
+    return cache.RESULTS.get(scope.key("unit", unit, period_key(period)), compute)
