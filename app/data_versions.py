@@ -29,9 +29,11 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Integer, Table, bindparam, event, text
+from sqlalchemy import BigInteger, Column, Date, Integer, String, Table, bindparam, event, text
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 from sqlmodel import SQLModel
 
@@ -195,3 +197,90 @@ def versions(session: Session, plan_ids: Sequence[int] | None = None) -> dict[in
     else:
         rows = connection.execute(_PLANS, {"ids": [EVERY_PLAN, *plan_ids]})
     return {int(p): int(v) for p, v in rows.tuples()}
+
+
+@dataclass(frozen=True, slots=True)
+class PlanVersion:
+    """What choosing a ward's plan needs (``plans.service.pick_current``), with its version."""
+
+    id: int
+    code: str
+    issued_date: date
+    first_year: int
+    last_year: int
+    version: int | None
+
+
+#: The query of ``ward_plans``, for the driver itself (its parameter marker filled in).
+_WARD_PLANS = (
+    "SELECT p.id, p.code, p.issued_date, p.first_year, p.last_year, v.version "
+    "FROM plan p LEFT JOIN score_version v ON v.plan_id = p.id WHERE p.ward_id = {mark} "
+    "UNION ALL SELECT 0, NULL, NULL, NULL, NULL, version FROM score_version WHERE plan_id = 0"
+)
+_MARKS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
+
+
+def ward_plans(engine: Engine, ward_id: int) -> tuple[list[PlanVersion], int | None] | None:
+    """A ward's plans with their versions, and the shared version, in one statement: which plan
+    a request means and whether what is kept for it is current, for the price of one query.
+    ``None`` if the database could not answer (locked, or the server gone: the connection is
+    dropped from the pool).
+
+    Run through the driver on a pooled connection: this is the whole database cost of a
+    dashboard served from memory, and SQLAlchemy's statement machinery cost more than the
+    query (issue #20). ``engine`` should be in autocommit mode: nothing to roll back after."""
+    sql = _WARD_PLANS.format(mark=_MARKS[engine.dialect.paramstyle])
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        cursor.execute(sql, (ward_id,))
+        rows = cursor.fetchall()
+        cursor.close()
+    except engine.dialect.loaded_dbapi.Error:
+        raw.invalidate()
+        return None
+    finally:
+        raw.close()
+    plans: list[PlanVersion] = []
+    shared: int | None = None
+    for plan_id, code, issued, first, last, version in rows:
+        if code is None:
+            shared = None if version is None else int(version)
+            continue
+        issued = issued if isinstance(issued, date) else date.fromisoformat(str(issued)[:10])
+        plans.append(
+            PlanVersion(
+                int(plan_id),
+                code,
+                issued,
+                int(first),
+                int(last),
+                None if version is None else int(version),
+            )
+        )
+    return plans, shared
+
+
+_CITY_PLANS = text(
+    "SELECT w.id, w.code, w.name, p.id, p.code, p.issued_date, p.first_year, p.last_year, "
+    "v.version FROM ward w LEFT JOIN plan p ON p.ward_id = w.id "
+    "LEFT JOIN score_version v ON v.plan_id = p.id WHERE w.active "
+    "UNION ALL SELECT 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, version "
+    "FROM score_version WHERE plan_id = 0 ORDER BY 1, 4"
+).columns(
+    ward_id=Integer,
+    ward_code=String,
+    ward_name=String,
+    id=Integer,
+    code=String,
+    issued_date=Date,
+    first_year=Integer,
+    last_year=Integer,
+    version=BigInteger,
+)
+
+
+def city_plans(connection: Connection) -> tuple[tuple[Any, ...], ...]:
+    """Every active ward with its plans and their versions, and the shared version (the row of
+    ward 0), in one statement: what a city ranking depends on besides the SIPAS answers."""
+    return tuple(tuple(row) for row in connection.execute(_CITY_PLANS).tuples())

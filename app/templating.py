@@ -22,20 +22,25 @@ templates = Jinja2Blocks(directory=str(ROOT_DIR / "templates"))
 
 @pass_context
 def url_for(context: dict[str, Any], name: str, /, **path_params: Any) -> URL:
-    """Starlette's ``url_for`` with the route's path remembered: finding ``static`` walked every
-    route of the app and raised an exception at each one that did not match, a third of what a
-    small page cost (issue #20). The routes do not change once the app is built."""
+    """Starlette's ``url_for`` with the route's URL remembered per base URL: finding ``static``
+    walked every route of the app and raised an exception at each one that did not match, a
+    third of what a small page cost (issue #20). The routes do not change once the app is built."""
     request: Request = context["request"]
-    paths: dict[tuple[str, tuple[tuple[str, Any], ...]], URLPath] | None
-    paths = getattr(request.app.state, "url_paths", None)
-    if paths is None:
-        paths = request.app.state.url_paths = {}
-    key = (name, tuple(sorted(path_params.items())))
-    path = paths.get(key)
-    if path is None:
+    urls: dict[tuple[str, str, tuple[tuple[str, Any], ...]], URL] | None
+    urls = getattr(request.app.state, "urls", None)
+    if urls is None:
+        urls = request.app.state.urls = {}
+    base = str(request.base_url)
+    key = (base, name, tuple(sorted(path_params.items())))
+    url = urls.get(key)
+    if url is None:  # the absolute URL too: making it was a tenth of a kept page (issue #20)
         provider = request.scope.get("router") or request.scope["app"]
-        path = paths[key] = provider.url_path_for(name, **path_params)
-    return path.make_absolute_url(base_url=request.base_url)
+        path: URLPath = provider.url_path_for(name, **path_params)
+        url = path.make_absolute_url(base_url=request.base_url)
+        if len(urls) > 4096:  # every Host header a client sends is a base: bounded
+            urls.clear()
+        urls[key] = url
+    return url
 
 
 templates.env.globals["url_for"] = url_for

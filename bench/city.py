@@ -7,9 +7,13 @@ the whole stack (token, SQL, rules, JSON):
 
   ward    ``GET /api/v1/scores?ward=phu-dinh`` — one ward's dashboard figures
   city    ``GET /api/v1/city/ranking`` — every ward's figures, ranked
+  and the same two as pages: ``/scores?ward=phu-dinh`` and ``/thanh-pho``
 
 and prints the two ratios issue #20 sets goals for: the city ranking against one ward's dashboard
-(goal ≤ 2×), and one ward's figures in the city database against the 1-ward database (≤ 1.1×).
+(goal ≤ 2×, page against page and JSON against JSON), and one ward's figures in the city database
+against the 1-ward database (≤ 1.1×). Warm means kept: a ward's answer costs one query for its
+plans and versions (``app/scores/kept.py``), the city's one for every ward's plans and versions
+and one for the SIPAS answers (``app/city/service.py``), then the kept bytes.
 
 Usage: .venv/bin/python bench/city.py [--wards 168] [--repeat 7]
        [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres]   (default: SQLite)
@@ -157,7 +161,8 @@ def main() -> None:
         f"  city ranking of {n} wards, JSON / page: {many['city']:.1f} / {many['city_page']:.1f}",
         f"  ratio city page / one ward's dashboard page: "
         f"{many['city_page'] / many['ward_page']:.2f}  (goal <= 2)",
-        f"  ratio city JSON / one ward's scores JSON: {many['city'] / many['ward']:.2f}",
+        f"  ratio city JSON / one ward's scores JSON: {many['city'] / many['ward']:.2f}"
+        "  (goal <= 2)",
         f"  ratio {n}-ward / 1-ward database, dashboard: "
         f"{many['ward_page'] / one['ward_page']:.2f}  (goal <= 1.1)",
         f"  ratio {n}-ward / 1-ward database, JSON: "

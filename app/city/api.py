@@ -15,6 +15,7 @@ from app.clock import ClockDep
 from app.db import SessionDep
 from app.exports.writers import ExportFormat
 from app.periods import optional_period
+from app.scores import cache
 from app.wards import service as ward_service
 from app.wards.models import WardCreate, WardRead
 
@@ -38,9 +39,12 @@ def ranking(
     clock: ClockDep,
     period: PeriodParam = None,
     sort: SortParam = service.SORT_SCORE,
-) -> service.CityRanking:
-    """Every ward's plan score, targets and SIPAS index for a period, ranked (city accounts)."""
-    return service.city_ranking(
+) -> Response:
+    """Every ward's plan score, targets and SIPAS index for a period, ranked (city accounts).
+
+    Kept per state of every ward's data and SIPAS answers (`docs/scores.md`): the body is the
+    ranking as serialised when it was computed."""
+    key, result = service.kept_ranking(
         db_session=db_session,
         actor=actor,
         clock=clock,
@@ -48,6 +52,8 @@ def ranking(
         sort=sort,
         min_sample=settings_of(request).sipas_min_sample,
     )
+    body = cache.RESULTS.get((*key, "json"), lambda: result.model_dump_json().encode())
+    return Response(body, media_type="application/json")
 
 
 @router.get(

@@ -6,15 +6,21 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
+from markupsafe import Markup
 
 from app.accounts.dependencies import WebUser, settings_of
 from app.city import service
 from app.clock import ClockDep
 from app.db import SessionDep
 from app.periods import PeriodError, optional_period
-from app.templating import render
+from app.scores import cache, kept
+from app.templating import templates
 
 router = APIRouter(include_in_schema=False)
+
+CONTENT = templates.get_template("city/_ranking_content.html")
+BODY = templates.get_template("city/_ranking_body.html")
+TITLE = "Các phường, xã của Thành phố"
 
 
 @router.get("/thanh-pho", response_class=HTMLResponse)
@@ -26,14 +32,15 @@ def city_page(
     period: Annotated[str | None, Query(max_length=16)] = None,
     sort: Annotated[str, Query(max_length=64)] = service.SORT_SCORE,
 ) -> HTMLResponse:
-    # A period nobody could mean is refused next to the field (422), with each ward's own
-    # period below it, rather than a table whose every row says the period is wrong.
+    """The ranking drawn once per state of the city's data (kept with the ranking itself);
+    only the frame around it is drawn per request. A period nobody could mean is refused next
+    to the field (422), with each ward's own period below it, and is not kept."""
     error = ""
     try:
         asked = optional_period(period)
     except PeriodError as exc:
         asked, error = None, exc.message
-    result = service.city_ranking(
+    key, result = service.kept_ranking(
         db_session=db_session,
         actor=identity.actor,
         clock=clock,
@@ -41,15 +48,18 @@ def city_page(
         sort=sort,
         min_sample=settings_of(request).sipas_min_sample,
     )
-    return render(
-        request,
-        "city/ranking.html",
-        {
-            "title": "Các phường, xã của Thành phố",
-            "r": result,
-            "period_error": error,
-            "typed_period": period or "",
-        },
-        block="body",
-        status_code=422 if error else 200,
-    )
+    if error:
+        shown = {"period_error": error, "typed_period": period or ""}
+        body = Markup(BODY.render(r=result, **shown))
+        content = CONTENT.render(r=result, body_html=body, **shown)
+        refused = kept.Drawn(TITLE, content.encode(), body.encode())
+        response = kept.framed(request, "city/ranking.html", refused)
+        response.status_code = 422
+        return response
+
+    def draw() -> kept.Drawn:
+        body = Markup(BODY.render(r=result))
+        content = CONTENT.render(r=result, body_html=body)
+        return kept.Drawn(TITLE, content.encode(), body.encode())
+
+    return kept.framed(request, "city/ranking.html", cache.RESULTS.get((*key, "page"), draw))

@@ -7,14 +7,15 @@ inside that ward), so a number in the city table and the one on the ward's page 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
 from datetime import date
 
 from pydantic import BaseModel, Field
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from app import tenancy
+from app import data_versions, tenancy
 from app.actors import Actor
 from app.clock import Clock
 from app.errors import AppError, Invalid
@@ -22,6 +23,7 @@ from app.periods import Period, PeriodError
 from app.permissions import Permission, authorize
 from app.plans import service as plan_service
 from app.plans.models import Plan
+from app.scores import cache
 from app.scores import service as score_service
 from app.scores.schemas import ScoreSummary
 from app.sipas import service as sipas_service
@@ -111,10 +113,8 @@ def _answer_counts(db_session: Session, periods: set[str]) -> dict[tuple[int, st
 
 def _sipas(
     *, db_session: Session, actor: Actor, clock: Clock, wards: list[Ward],
-    rows: dict[int, WardStanding], min_sample: int,
+    rows: dict[int, WardStanding], min_sample: int, counts: dict[tuple[int, str], int],
 ) -> None:  # fmt: skip
-    periods = {row.period for row in rows.values() if row.period}
-    counts = _answer_counts(db_session, periods)
     for ward in wards:
         row = rows[ward.id or 0]
         if not row.period:
@@ -161,6 +161,15 @@ def _rank(rows: list[WardStanding], key: Callable[[WardStanding], float | None])
         previous = value
 
 
+@dataclass(frozen=True)
+class _Scored:
+    """Every ward's figures before the SIPAS column and the order: what the plans' data decide."""
+
+    rows: dict[int, WardStanding]
+    order: list[int]
+    names: dict[str, str]
+
+
 def city_ranking(
     *,
     db_session: Session,
@@ -170,55 +179,108 @@ def city_ranking(
     sort: str = SORT_SCORE,
     min_sample: int,
 ) -> CityRanking:
+    """Every ward ranked (``kept_ranking`` without its key)."""
+    return kept_ranking(
+        db_session=db_session, actor=actor, clock=clock, period=period, sort=sort,
+        min_sample=min_sample,
+    )[1]  # fmt: skip
+
+
+def kept_ranking(
+    *,
+    db_session: Session,
+    actor: Actor,
+    clock: Clock,
+    period: str | None,
+    sort: str = SORT_SCORE,
+    min_sample: int,
+) -> tuple[tuple[Hashable, ...], CityRanking]:
+    """Every ward ranked, and the key it is kept under (its JSON and its page are kept under
+    that key too).
+
+    Computed once per state of what it shows: every active ward with its plans and their data
+    versions (one query, ``data_versions.city_plans``), and the SIPAS answers of the periods
+    shown (one query). An unchanged city costs these two queries; a ward whose data changed is
+    the only one scored again (``plan_summaries``)."""
     authorize(actor, Permission.CITY_READ)
     before = tenancy.scope_of(db_session)
     tenancy.enter(db_session, tenancy.CITY)
     try:
-        wards = list(db_session.exec(select(Ward).where(col(Ward.active)).order_by(col(Ward.name))))
-        by_ward: dict[int, list[Plan]] = {}
-        for plan in db_session.exec(select(Plan)):
-            by_ward.setdefault(plan.ward_id or 0, []).append(plan)
-        # The plan each ward ran in the period asked (its current one by default): a ward that
-        # has issued next year's plan is still ranked on this year's for a period of this year.
-        day = _period_start(period) or clock.today()
-        current = {
-            w.id or 0: plan_service.pick_current(by_ward.get(w.id or 0, []), day) for w in wards
-        }
-        problems: dict[int, str] = {}
-        if period is not None:
-            for ward_id, ran in list(current.items()):
-                if ran is None:
-                    continue
-                try:
-                    plan_service.validate_period(
-                        plan=ran, period=period, today=clock.today(), monthly=True
-                    )
-                except AppError as exc:  # this ward's plan has no such period: its row says so
-                    problems[ward_id] = exc.message
-                    current[ward_id] = None
-        chosen = [p for p in current.values() if p is not None]
-        summaries = score_service.plan_summaries(
-            db_session=db_session, clock=clock, plans=chosen, period=period
+        plans_now = data_versions.city_plans(db_session.connection())
+        scored_key = ("city", clock.today(), period, plans_now)
+        scored = cache.RESULTS.get(
+            scored_key, lambda: _scored(db_session=db_session, clock=clock, period=period)
         )
-        rows = {
-            w.id or 0: _standing(w, current[w.id or 0], summaries.get(_id(current[w.id or 0])))
-            for w in wards
-        }
-        for ward_id, message in problems.items():
-            rows[ward_id].problem = message
-        _sipas(db_session=db_session, actor=actor, clock=clock, wards=wards, rows=rows,
-               min_sample=min_sample)  # fmt: skip
-        names = _target_names(db_session, list(rows.values()))
+        periods = {row.period for row in scored.rows.values() if row.period}
+        counts = _answer_counts(db_session, periods)
+        key = (*scored_key, tuple(sorted(counts.items())), min_sample, sort, actor.role)
+
+        def ranked() -> CityRanking:
+            return _ranked(
+                db_session=db_session, actor=actor, clock=clock, scored=scored, counts=counts,
+                period=period, sort=sort, min_sample=min_sample,
+            )  # fmt: skip
+
+        return key, cache.RESULTS.get(key, ranked)
     finally:
         if before is not None:
             tenancy.enter(db_session, before)
         else:
             tenancy.leave(db_session)
-    rows_list = [rows[w.id or 0] for w in wards]
+
+
+def _scored(*, db_session: Session, clock: Clock, period: str | None) -> _Scored:
+    wards = list(db_session.exec(select(Ward).where(col(Ward.active)).order_by(col(Ward.name))))
+    by_ward: dict[int, list[Plan]] = {}
+    for plan in db_session.exec(select(Plan)):
+        by_ward.setdefault(plan.ward_id or 0, []).append(plan)
+    # The plan each ward ran in the period asked (its current one by default): a ward that
+    # has issued next year's plan is still ranked on this year's for a period of this year.
+    day = _period_start(period) or clock.today()
+    current = {w.id or 0: plan_service.pick_current(by_ward.get(w.id or 0, []), day) for w in wards}
+    problems: dict[int, str] = {}
+    if period is not None:
+        for ward_id, ran in list(current.items()):
+            if ran is None:
+                continue
+            try:
+                plan_service.validate_period(
+                    plan=ran, period=period, today=clock.today(), monthly=True
+                )
+            except AppError as exc:  # this ward's plan has no such period: its row says so
+                problems[ward_id] = exc.message
+                current[ward_id] = None
+    chosen = [p for p in current.values() if p is not None]
+    summaries = score_service.plan_summaries(
+        db_session=db_session, clock=clock, plans=chosen, period=period
+    )
+    rows = {
+        w.id or 0: _standing(w, current[w.id or 0], summaries.get(_id(current[w.id or 0])))
+        for w in wards
+    }
+    for ward_id, message in problems.items():
+        rows[ward_id].problem = message
+    names = _target_names(db_session, list(rows.values()))
+    return _Scored(rows=rows, order=[w.id or 0 for w in wards], names=names)
+
+
+def _ranked(
+    *, db_session: Session, actor: Actor, clock: Clock, scored: _Scored,
+    counts: dict[tuple[int, str], int], period: str | None, sort: str, min_sample: int,
+) -> CityRanking:  # fmt: skip
+    """The kept figures with the SIPAS column, sorted and ranked (on copies: the figures are
+    kept for every sort and sample size)."""
+    rows = {ward_id: row.model_copy() for ward_id, row in scored.rows.items()}
+    wards = list(db_session.exec(select(Ward).where(col(Ward.id).in_(scored.order))))
+    by_id = {w.id or 0: w for w in wards}
+    _sipas(db_session=db_session, actor=actor, clock=clock,
+           wards=[by_id[i] for i in scored.order if i in by_id], rows=rows,
+           min_sample=min_sample, counts=counts)  # fmt: skip
+    rows_list = [rows[ward_id] for ward_id in scored.order]
     targets: dict[str, str] = {}
     for row in rows_list:
         for code in row.values:
-            targets.setdefault(code, names.get(code, code))
+            targets.setdefault(code, scored.names.get(code, code))
     if sort == SORT_SCORE:
         label, key = "Điểm thực hiện kế hoạch", lambda r: r.score
     elif sort == SORT_SIPAS:

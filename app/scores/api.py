@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from app.accounts.dependencies import CurrentActor
 from app.clock import ClockDep
@@ -14,8 +15,9 @@ from app.pagination import PagingDep
 from app.permissions import Permission, authorize
 from app.plans.api import PlanQuery
 from app.schemas import Page
-from app.scores import configuration, service, trends
+from app.scores import configuration, kept, service, trends
 from app.scores import indicator_detail as indicator_service
+from app.scores.kept import Body
 from app.scores.models import (
     ScoringConfigChange,
     ScoringConfigRead,
@@ -32,7 +34,8 @@ _READ_ALL: dict[int | str, dict[str, Any]] = {
 
 
 @router.get("", response_model=ScoreSummary, responses=_READ_ALL)
-def ward_summary(
+async def ward_summary(
+    request: Request,
     db_session: SessionDep,
     actor: CurrentActor,
     clock: ClockDep,
@@ -51,11 +54,23 @@ def ward_summary(
     overdue tasks. A period with no data says so (`has_data: false`) and scores nobody.
 
     Computed once per version of the plan's data and kept (`docs/scores.md`): the body is the
-    summary as serialised when it was computed."""
-    body = service.ward_summary_json(
+    summary as serialised when it was computed, with an `ETag`; `If-None-Match` with it answers
+    304 while the data has not changed."""
+
+    def computed() -> Body:
+        return kept.ward_summary_json(
+            db_session=db_session, actor=actor, clock=clock, period=period, plan=plan, basis=basis
+        )
+
+    body = kept.kept_summary_json(
         db_session=db_session, actor=actor, clock=clock, period=period, plan=plan, basis=basis
     )
-    return Response(body, media_type="application/json")
+    if body is None:
+        body = await run_in_threadpool(computed)
+    headers = {"ETag": body.etag}
+    if body.etag in request.headers.get("If-None-Match", ""):
+        return Response(status_code=304, headers=headers)
+    return Response(body.content, media_type="application/json", headers=headers)
 
 
 @router.get("/units/{code}", response_model=UnitBreakdown)

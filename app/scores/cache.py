@@ -68,15 +68,20 @@ def stamp(db_session: Session, plan_id: int) -> Stamp | None:
 
 @dataclass(frozen=True, slots=True)
 class Scope:
-    """One plan as stored now: the prefix of every key of its kept results."""
+    """One plan of one ward as stored now: the prefix of every key of its kept results. The
+    ward is part of the key although the plan implies it: a kept answer is never another
+    ward's, even by a mistake elsewhere."""
 
     plan_id: int
     today: date
     stamp: Stamp | None
+    ward_id: int | None = None
 
     def key(self, *what: Hashable) -> tuple[Hashable, ...] | None:
         """``None`` (compute, keep nothing) for a plan without a version."""
-        return None if self.stamp is None else (self.plan_id, self.today, self.stamp, *what)
+        if self.stamp is None:
+            return None
+        return (self.ward_id, self.plan_id, self.today, self.stamp, *what)
 
 
 class ResultCache:
@@ -116,6 +121,13 @@ class ResultCache:
                 with self._lock:
                     self._computing.pop(key, None)
         return value
+
+    def peek(self, key: Hashable | None) -> Any | None:
+        """The kept result, or ``None``: never computes, so it may run on the event loop."""
+        if key is None:
+            return None
+        found = self._lookup(key)
+        return None if found is _MISSING else found
 
     def _lookup(self, key: Hashable) -> Any:
         with self._lock:
@@ -174,7 +186,7 @@ def _copy(row: _Row) -> _Row:
 def plan_scope(*, db_session: Session, clock: Clock, plan: Plan) -> Scope:
     """The plan as stored now: one query for its data version and the configuration's."""
     assert plan.id is not None
-    return Scope(plan.id, clock.today(), stamp(db_session, plan.id))
+    return Scope(plan.id, clock.today(), stamp(db_session, plan.id), plan.ward_id)
 
 
 def kept_frame(*, db_session: Session, scope: Scope, plan: Plan, keep: bool = True) -> Frame:

@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
+from starlette.concurrency import run_in_threadpool
 
 from app.accounts.dependencies import WebUser
 from app.actors import Actor
@@ -23,7 +24,7 @@ from app.names import Names, NamesDep, names_of
 from app.permissions import Permission, can
 from app.plans.models import TASK_ROLE_LABELS
 from app.progress.models import PROGRESS_LABELS
-from app.scores import cache, charts, indicator_detail, service, trends
+from app.scores import cache, charts, indicator_detail, kept, service, trends
 from app.scores.schemas import (
     DATA_STATE_LABELS,
     Basis,
@@ -61,11 +62,12 @@ class Where:
         return "?" + urlencode(kept) if kept else ""
 
 
-def _where(
+async def _where(
     period: Annotated[str | None, Query()] = None,
     plan: Annotated[str | None, Query()] = None,
     basis: Annotated[Basis, Query()] = "all",
 ) -> Where:
+    """Async: a plain function dependency would cost every page a worker thread."""
     return Where(period=period, plan=plan, basis=basis)
 
 
@@ -99,43 +101,73 @@ def _target_text(indicator: IndicatorScore) -> str:
     return f"{COMPARATORS[indicator.comparator]} {format_number_vi(indicator.target, 1)}{unit}"
 
 
+def _overview_key(where: Where) -> tuple[str, str | None, str | None, Basis]:
+    period = where.period.strip() if where.period else None
+    return ("overview.page", period, where.plan, where.basis)
+
+
 @router.get("", response_class=HTMLResponse)
-def overview(
-    request: Request, db_session: SessionDep, identity: WebUser, clock: ClockDep, where: WhereDep
+async def overview(
+    request: Request,
+    db_session: SessionDep,
+    identity: WebUser,
+    clock: ClockDep,
+    period: Annotated[str | None, Query()] = None,
+    plan: Annotated[str | None, Query()] = None,
+    basis: Annotated[Basis, Query()] = "all",
 ) -> Response:
     """The ward in one period; a reporter is sent to its own unit's page instead.
 
-    The body (tables, charts, every "Vì sao?") is rendered once per version of the plan's data
-    and kept; only the frame around it (who is signed in, the CSRF token) is drawn per request.
+    Drawn once per version of the plan's data and kept (``kept.Drawn``): a request whose plan has
+    not changed costs one query and no worker thread (``app/scores/kept.py``).
     """
+    where = Where(period=period, plan=plan, basis=basis)  # not ``WhereDep``: a dependency less
     actor = identity.actor
     if not can(actor, Permission.READ_ALL) and actor.unit_code:
         return RedirectResponse(f"/scores/units/{actor.unit_code}{where.query()}", 303)
     service.require_ward(actor)
-    plan, scope = service.scoped(db_session=db_session, clock=clock, plan=where.plan)
-    summary = service.plan_summary(
-        db_session=db_session,
-        clock=clock,
-        plan=plan,
-        period=where.period,
-        basis=where.basis,
-        scope=scope,
+    scope = kept.locate(db_session=db_session, clock=clock, plan=where.plan)
+    found = kept.kept(scope, *_overview_key(where))
+    page = (
+        found
+        if isinstance(found, kept.Drawn)
+        else await run_in_threadpool(_drawn, request, db_session, actor, clock, where)
     )
-    context = _common(db_session, clock, where, service.kept_period_choices(plan, scope)) | {
-        "title": f"Điểm CCHC — {summary.period_label}",
-        "s": summary,
-    }
+    return kept.framed(request, "scores/overview.html", page)
 
-    def body() -> Markup:
+
+def _drawn(
+    request: Request, db_session: SessionDep, actor: Actor, clock: ClockDep, where: Where
+) -> kept.Drawn:
+    """The overview computed (or its summary and body taken from what is kept) and kept."""
+    plan, scope = service.scoped(db_session=db_session, clock=clock, plan=where.plan)
+
+    def draw() -> kept.Drawn:
+        summary = service.plan_summary(
+            db_session=db_session,
+            clock=clock,
+            plan=plan,
+            period=where.period,
+            basis=where.basis,
+            scope=scope,
+        )
+        periods = service.kept_period_choices(plan, scope)
+        context = _common(db_session, clock, where, periods) | {"s": summary}
+        names = {"names": names_of(request)}
+
         drawn = _overview_body(db_session, actor, clock, summary, where)
-        return Markup(OVERVIEW_BODY.render(context | drawn | {"names": names_of(request)}))
+        body = Markup(OVERVIEW_BODY.render(context | drawn | names))
+        content = OVERVIEW_CONTENT.render(context | names | {"body_html": body})
+        return kept.Drawn(
+            title=f"Điểm CCHC — {summary.period_label}",
+            content=content.encode(),
+            body=body.encode(),
+        )
 
-    period = where.period.strip() if where.period else None
-    key = scope.key("overview.html", period, where.plan, where.basis)
-    context["body_html"] = cache.RESULTS.get(key, body)
-    return render(request, "scores/overview.html", context, block="body")
+    return cache.RESULTS.get(scope.key(*_overview_key(where)), draw)
 
 
+OVERVIEW_CONTENT = templates.get_template("scores/_overview_content.html")
 OVERVIEW_BODY = templates.get_template("scores/_overview_body.html")
 
 

@@ -248,7 +248,7 @@ def _summary(frame: Frame, result: PeriodResult) -> ScoreSummary:
     )
 
 
-def _period_key(period: str | None) -> str | None:
+def period_key(period: str | None) -> str | None:
     return period.strip() if period is not None and period.strip() else None
 
 
@@ -270,7 +270,7 @@ def scored_period(
             db_session=db_session, frame=frame, period=chosen, basis=basis
         )
 
-    key = scope.key("result", _period_key(period), basis)
+    key = scope.key("result", period_key(period), basis)
     return cache.RESULTS.get(key, compute, keep=keep)
 
 
@@ -302,7 +302,7 @@ def plan_summary(
         )
         return _summary(frame, result)
 
-    return cache.RESULTS.get(scope.key("summary", _period_key(period), basis), compute)
+    return cache.RESULTS.get(scope.key("summary", period_key(period), basis), compute)
 
 
 def plan_summaries(
@@ -326,7 +326,7 @@ def plan_summaries(
             plan=p,
             period=period,
             basis=basis,
-            scope=Scope(p.id, today, found[p.id]),
+            scope=Scope(p.id, today, found[p.id], p.ward_id),
             keep_parts=False,
         )
         for p in plans
@@ -353,34 +353,6 @@ def ward_summary(
     return plan_summary(
         db_session=db_session, clock=clock, plan=plan_row, period=period, basis=basis
     )
-
-
-def ward_summary_json(
-    *,
-    db_session: Session,
-    actor: Actor,
-    clock: Clock,
-    period: str | None = None,
-    plan: str | None = None,
-    basis: Basis = "all",
-) -> bytes:
-    """``ward_summary`` as the API sends it, serialised once per data version."""
-    require_ward(actor)
-    plan_row = plan_service.get_plan(db_session=db_session, code=plan)
-    scope = plan_scope(db_session=db_session, clock=clock, plan=plan_row)
-
-    def compute() -> bytes:
-        summary = plan_summary(
-            db_session=db_session,
-            clock=clock,
-            plan=plan_row,
-            period=period,
-            basis=basis,
-            scope=scope,
-        )
-        return summary.model_dump_json().encode()
-
-    return cache.RESULTS.get(scope.key("summary.json", _period_key(period), basis), compute)
 
 
 # --- one unit ------------------------------------------------------------------------------------
@@ -487,4 +459,4 @@ def unit_breakdown(
             mine.rank = None
         return _breakdown(frame, result, mine)
 
-    return cache.RESULTS.get(scope.key("unit", unit, _period_key(period)), compute)
+    return cache.RESULTS.get(scope.key("unit", unit, period_key(period)), compute)

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from app.accounts.dependencies import WebUser, secure_cookies
 from app.actors import Actor
@@ -18,7 +19,7 @@ from app.permissions import CITY_ROLES, Permission, authorize, can
 from app.plans import service as plan_service
 from app.templating import render
 from app.wards import service as ward_service
-from app.wards.header import header_for
+from app.wards.header import header_for, kept_header
 from app.wards.models import WardCreate
 from app.wards.scope import PLAN_COOKIE, WARD_COOKIE, ward_by_code
 
@@ -27,9 +28,16 @@ router = APIRouter(include_in_schema=False)
 _YEAR = 365 * 24 * 3600
 
 
-def attach_ward_header(request: Request, identity: WebUser, db_session: SessionDep) -> None:
-    """Page router dependency: the top bar's ward and plan, read on the request's session."""
-    request.state.ward_header = header_for(db_session, city=identity.actor.role in CITY_ROLES)
+async def attach_ward_header(request: Request, identity: WebUser, db_session: SessionDep) -> None:
+    """Page router dependency: the top bar's ward and plan, read on the request's session.
+
+    Async so that a header this process keeps costs no worker thread (a page answered from
+    memory then needs none); one missing is read on a thread."""
+    city = identity.actor.role in CITY_ROLES
+    header = kept_header(db_session, city=city)
+    if header is None:
+        header = await run_in_threadpool(lambda: header_for(db_session, city=city))
+    request.state.ward_header = header
 
 
 def _local(target: str | None) -> str:

@@ -8,9 +8,13 @@ from datetime import timedelta
 from fastapi import FastAPI
 from openpyxl import load_workbook
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from app.clock import FixedClock
+from app.db import make_engine
+from app.main import create_app
+from app.scores import cache
+from app.wards.models import Ward
 from tests.wards.conftest import API, MARKS, _bearer, _browser
 
 READING = {"indicator": "online_dossier", "unit": "ttpvhcc", "period": "2025-10"}
@@ -108,3 +112,41 @@ def test_a_ward_with_next_years_plan_is_ranked_on_the_plan_of_the_period_asked(
         early = viewer.get(f"{API}/city/ranking", params={"period": "2024-01"})
         assert early.status_code == 200, early.text
         assert all(w["problem"] and w["rank"] is None for w in early.json()["wards"])
+
+
+def test_the_kept_ranking_follows_writes_made_through_another_engine(
+    application: FastAPI, clean_db: Engine, clock: FixedClock, city: Session, database_url: str
+) -> None:
+    """The ranking is kept whole (``city.service.kept_ranking``); a reading written through
+    another engine (another worker's pool), or a ward renamed, shows at the next read."""
+    cache.RESULTS.clear()
+    _readings(application, clean_db, clock)
+    asked = {"period": "2025-10", "sort": "online_dossier"}
+    with _bearer(application, clean_db, clock, "so.noi.vu", "city_viewer") as viewer:
+
+        def values() -> list[tuple[str, object]]:
+            response = viewer.get(f"{API}/city/ranking", params=asked)
+            assert response.status_code == 200, response.text
+            return [
+                (w["code"], w["values"].get("online_dossier")) for w in response.json()["wards"]
+            ]
+
+        before = values()
+        computed = cache.RESULTS.computed
+        assert values() == before and cache.RESULTS.computed == computed  # kept
+        other = make_engine(database_url)
+        try:
+            second = create_app(application.state.settings, engine=other, clock=clock)
+            with _bearer(second, clean_db, clock, "admin.chanh-hung", "admin") as admin:
+                written = admin.put(f"{API}/readings", json={**READING, "value": 99})
+                assert written.status_code in (200, 201), written.text
+        finally:
+            other.dispose()
+        assert dict(values())["chanh-hung"] == 99.0 and dict(before)["chanh-hung"] is None
+        with Session(clean_db) as session:
+            ward = session.exec(select(Ward).where(Ward.code == "binh-dong")).one()
+            ward.name = "Phường Bình Đông Mới"
+            session.add(ward)
+            session.commit()
+        page = _browser(application, "so.noi.vu").get("/thanh-pho", params=asked)
+        assert page.status_code == 200 and "Phường Bình Đông Mới" in page.text
