@@ -69,7 +69,13 @@ def _reader(engine: Engine) -> Engine:
     if found is None:
         # SQLite: any thread may use it, and a writer's lock is waited for briefly (the full
         # way, on a thread, waits its usual time).
-        connect_args = {"check_same_thread": False, "timeout": 0.5} if sqlite else {}
+        # PostgreSQL: this runs on the event loop, so a database that does not answer must not
+        # hold the worker; a slow connect or statement gives up and the full way answers.
+        connect_args: dict[str, object] = (
+            {"check_same_thread": False, "timeout": 0.5}
+            if sqlite
+            else {"connect_timeout": 2, "options": "-c statement_timeout=2000"}
+        )
         found = _READERS[engine] = create_engine(
             engine.url,
             isolation_level="AUTOCOMMIT",
