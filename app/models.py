@@ -9,6 +9,7 @@ from app.imports.profiles.models import ImportProfile
 from app.kpis.models import Domain, Indicator, Reading
 from app.par.models import ParAssessment, ParCriterion, ParEvidence, ParFramework, ParItem
 from app.plans.models import Area, Assignment, AssignmentCoordinator, Plan
+from app.registers.models import Conclusion, Initiative, TrainingCourse
 from app.progress.evidence.models import EvidenceItem
 from app.progress.models import ProgressUpdate
 from app.reminders.models import Notification, Reminder, ReminderDelivery
@@ -30,6 +31,7 @@ __all__ = [
     "Assignment",
     "AssignmentCoordinator",
     "AuditEvent",
+    "Conclusion",
     "CoordinationReply",
     "Domain",
     "Dossier",
@@ -38,6 +40,7 @@ __all__ = [
     "ImportBatch",
     "ImportProfile",
     "ImportSlot",
+    "Initiative",
     "Indicator",
     "Kiosk",
     "Notification",
@@ -62,6 +65,7 @@ __all__ = [
     "Submission",
     "SurveyCode",
     "Throttle",
+    "TrainingCourse",
     "Unit",
     "User",
     "UserSession",
