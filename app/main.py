@@ -50,10 +50,10 @@ from app.par import pages as par_pages
 from app.par import table_pages as par_table_pages
 from app.plans import api as plan_api
 from app.plans import pages as plan_pages
-from app.registers import api as register_api
-from app.registers import pages as register_pages
 from app.progress import api as progress_api
 from app.progress.evidence import api as evidence_api
+from app.registers import api as register_api
+from app.registers import pages as register_pages
 from app.reminders import api as reminder_api
 from app.reminders import pages as reminder_pages
 from app.reporting import api as reporting_api

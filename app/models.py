@@ -9,9 +9,9 @@ from app.imports.profiles.models import ImportProfile
 from app.kpis.models import Domain, Indicator, Reading
 from app.par.models import ParAssessment, ParCriterion, ParEvidence, ParFramework, ParItem
 from app.plans.models import Area, Assignment, AssignmentCoordinator, Plan
-from app.registers.models import Conclusion, Initiative, TrainingCourse
 from app.progress.evidence.models import EvidenceItem
 from app.progress.models import ProgressUpdate
+from app.registers.models import Conclusion, Initiative, TrainingCourse
 from app.reminders.models import Notification, Reminder, ReminderDelivery
 from app.reporting.coordination_models import CoordinationReply
 from app.reporting.reopen_models import ReopenRequest
@@ -40,8 +40,8 @@ __all__ = [
     "ImportBatch",
     "ImportProfile",
     "ImportSlot",
-    "Initiative",
     "Indicator",
+    "Initiative",
     "Kiosk",
     "Notification",
     "ParAssessment",
