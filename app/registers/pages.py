@@ -204,7 +204,9 @@ def row_page(
 ) -> Response:  # fmt: skip
     spec = _spec(slug)
     row = service.get_row(spec, db_session=db_session, actor=identity.actor, clock=clock, code=code)
-    context = _form_context(db_session, identity.actor, spec, FormState("register-form"), row)
+    saved = "Đã lưu." if request.query_params.get("da_luu") else ""
+    state = FormState("register-form", saved=saved)
+    context = _form_context(db_session, identity.actor, spec, state, row)
     return render(request, "registers/row.html", context)
 
 

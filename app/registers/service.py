@@ -10,13 +10,14 @@ in the database, so two people editing the same row never overwrite each other s
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import Text, cast, func, or_
+from sqlalchemy import Text, cast, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -94,18 +95,30 @@ def query(
             model.deadline < clock.today(), col(model.state).not_in(spec.closed_states)
         )
     if filters.q:
-        text_fields = [getattr(model, f.name) for f in spec.fields
-                       if f.kind in (FieldKind.TEXT, FieldKind.LONG)]  # fmt: skip
-        needle = f"%{filters.q.strip().lower()[:200]}%"
-        statement = statement.where(
-            or_(
-                func.lower(model.code).like(needle),
-                *(func.lower(c).like(needle) for c in text_fields),
-            )
-        )
+        statement = statement.where(col(model.id).in_(_matching_ids(spec, db_session, filters.q)))
     if filters.task:
         statement = statement.where(cast(model.task_codes, Text).like(f'%"{filters.task}"%'))
     return statement.order_by(col(getattr(model, spec.dated_by)).desc(), col(model.code))
+
+
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFC", text).casefold()
+
+
+def _matching_ids(spec: RegisterSpec, db_session: Session, q: str) -> list[int]:
+    """Rows whose code or text contains ``q`` whatever its case, matched here and not by SQL
+    ``lower() LIKE`` (SQLite lowers ASCII only, “Đã” would miss “đã”; LIKE reads ``%`` and
+    ``_`` as wildcards). A ward's register holds hundreds of rows a year, not millions."""
+    model: Any = spec.model
+    texts = [
+        getattr(model, f.name) for f in spec.fields if f.kind in (FieldKind.TEXT, FieldKind.LONG)
+    ]
+    needle = _fold(q.strip())
+    return [
+        row_id
+        for row_id, *values in db_session.exec(select(model.id, model.code, *texts)).all()
+        if any(needle in _fold(str(v or "")) for v in values)
+    ]
 
 
 def list_rows(
