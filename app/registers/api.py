@@ -20,7 +20,7 @@ from app.db import SessionDep
 from app.exports.writers import csv_chunks, xlsx_file
 from app.pagination import PagingDep
 from app.par.framework_api import FILE_BODY, IMPORT_RESPONSES, received_import
-from app.registers import service, transfer
+from app.registers import conclusions, service, transfer
 from app.registers.specs import INPUTS, READS, REGISTERS, RegisterSpec
 from app.schemas import Page
 from app.uploads.bulk import ImportOptions, ImportSummary
@@ -178,6 +178,23 @@ def _add_routes(spec: RegisterSpec) -> None:
     router.add_api_route(f"{path}/{{code}}/history", history, methods=["GET"], tags=tag,
                          response_model=list[AuditEventRead],
                          summary=f"{spec.title}: a row's changes")  # fmt: skip
+
+
+@router.get(
+    "/conclusions/tally",
+    response_model=conclusions.Tally,
+    tags=["ket-luan"],
+    summary="Kết luận, nhiệm vụ được giao: the period's tally for the monthly report",
+)
+def conclusions_tally(
+    db_session: SessionDep,
+    actor: CurrentActor,
+    clock: ClockDep,
+    period: Annotated[str, Query(max_length=16, examples=["2025-11"])],
+) -> conclusions.Tally:
+    """Due in the period: done on time, done late, not done; still open from before it; and
+    every overdue item with its days of delay (judged on the period's last day, or today)."""
+    return conclusions.tally(db_session=db_session, actor=actor, clock=clock, period=period)
 
 
 for _spec in REGISTERS:

@@ -51,6 +51,9 @@ class Conclusion(RegisterRow, table=True):
     state: str = Field(max_length=16, index=True)  # open | done | cancelled
     done_on: date | None = None
     result: str = Field(default="", sa_type=Text)
+    #: How far the overdue reminders have gone for this deadline (0: none; see escalation.py).
+    escalation: int = 0
+    escalated_for: date | None = None
 
 
 class Initiative(RegisterRow, table=True):

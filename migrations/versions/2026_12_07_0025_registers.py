@@ -41,6 +41,8 @@ def upgrade() -> None:
         sa.Column("state", sa.String(length=16), nullable=False),
         sa.Column("done_on", sa.Date(), nullable=True),
         sa.Column("result", sa.Text(), nullable=False),
+        sa.Column("escalation", sa.Integer(), nullable=False),
+        sa.Column("escalated_for", sa.Date(), nullable=True),
         sa.ForeignKeyConstraint(["unit_id"], ["unit.id"], name=op.f("fk_conclusion_unit_id_unit")),
         sa.ForeignKeyConstraint(["ward_id"], ["ward.id"], name=op.f("fk_conclusion_ward_id_ward")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_conclusion")),
