@@ -3,6 +3,7 @@ reminders that climb from the unit to its head and the office as the delay grows
 
 from __future__ import annotations
 
+import io
 from datetime import date
 
 import pytest
@@ -83,3 +84,21 @@ def test_overdue_reminders_climb_once_per_step(
     r = anon.patch(f"{URL}/kl-tre", json={"deadline": "30/11/2025"}, headers=admin)
     assert r.status_code == 200
     assert run(date(2025, 12, 1)) == 1
+
+
+def test_the_monthly_report_carries_the_registers(anon: TestClient, admin: dict) -> None:
+    from docx import Document
+
+    from tests.reports.test_consolidated import REPORT, all_text
+
+    _add(anon, admin, "kl-tre", "10/11/2025")
+    course = {"title": "Kỹ năng số cho bộ phận một cửa", "topic": "digital", "hours": "8",
+              "starts_on": "12/11/2025", "attendees": "An (ttpvhcc); Bình (ttpvhcc)",
+              "unit": "ttpvhcc"}  # fmt: skip
+    assert anon.post("/api/v1/trainings", json=course, headers=admin).status_code == 201
+    r = anon.get(REPORT, params={"period": "2025-11", "format": "docx"}, headers=admin)
+    assert r.status_code == 200, r.text
+    text = all_text(Document(io.BytesIO(r.content)))
+    assert "Đến hạn trong kỳ: 1; hoàn thành đúng hạn: 0" in text
+    assert "Quá hạn 10 ngày — kl-tre (vp, hạn 10/11/2025)" in text
+    assert "lượt người tham dự: 2; tổng số giờ học: 16" in text
