@@ -66,3 +66,13 @@ def test_an_overdue_conclusion_shows_as_such(officer: TestClient) -> None:
     assert "(quá hạn)" in officer.get("/so-theo-doi/ket-luan?overdue=1").text
     index = officer.get("/so-theo-doi").text
     assert 'href="/so-theo-doi/ket-luan?overdue=1">1<' in index
+
+
+def test_a_row_naming_a_task_shows_in_the_units_workspace(officer: TestClient) -> None:
+    form = _form(REGISTERS[0], officer.csrf)  # type: ignore[attr-defined]
+    r = officer.post("/so-theo-doi/ket-luan/moi", data=form, headers=HX)
+    code = r.headers["HX-Redirect"].rsplit("/", 1)[1]
+    page = officer.get("/units/vp/periods/2025-11").text
+    row = page[page.index('id="ev-task-II-2-2-5"') :]
+    row = row[: row.index("</div>")]
+    assert "Sổ theo dõi:" in row and f'href="/so-theo-doi/ket-luan/{code}"' in row
