@@ -207,6 +207,14 @@ def parse_period(text: str) -> Period:
     return Period.parse(text)
 
 
+def optional_period(text: str | None) -> str | None:
+    """A query's period, written the canonical way; blank is none. A validator (``AfterValidator``):
+    a period nobody could mean is the asker's 422 in its own words, not a table of row errors."""
+    if text is None or not text.strip():
+        return None
+    return str(Period.parse(text))
+
+
 def cadence_granularity(cadence: Cadence) -> Granularity:
     return Granularity.MONTH if Cadence(cadence) is Cadence.MONTHLY else Granularity.QUARTER
 

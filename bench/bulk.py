@@ -103,6 +103,7 @@ def raw_readings(engine: Engine, rows: list[dict[str, object]]) -> float:
 def raw_dossiers(engine: Engine, rows: list[list[str]]) -> float:
     with Session(engine) as session:
         units = dict(session.execute(select(Unit.code, Unit.id)).all())
+        wards = dict(session.execute(select(Unit.id, Unit.ward_id)).all())
         domains = dict(session.execute(select(Domain.code, Domain.id)).all())
     now = datetime.now(UTC)
 
@@ -115,6 +116,7 @@ def raw_dossiers(engine: Engine, rows: list[list[str]]) -> float:
         assert received is not None
         values.append(
             {
+                "ward_id": wards[units[r[1]]],
                 "code": r[0],
                 "unit_id": units[r[1]],
                 "procedure_code": r[2],

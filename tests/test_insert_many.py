@@ -55,8 +55,9 @@ def test_audit_rows_are_stored_as_a_core_insert_stores_them(seeded: Session) -> 
     assert read.at == MOMENT and read.after == audit_row("x")["after"] and read.before is None
 
 
-def dossier_row(code: str, unit_id: int, domain_id: int) -> dict[str, Any]:
+def dossier_row(code: str, unit_id: int, domain_id: int, ward_id: int) -> dict[str, Any]:
     return {
+        "ward_id": ward_id,
         "code": code,
         "unit_id": unit_id,
         "procedure_code": "1.000894",
@@ -81,17 +82,17 @@ def dossier_row(code: str, unit_id: int, domain_id: int) -> dict[str, Any]:
     }
 
 
-def ids(session: Session) -> tuple[int, int]:
-    unit = session.execute(select(Unit.id).where(Unit.code == "ttpvhcc")).scalar_one()
+def ids(session: Session) -> tuple[int, int, int]:
+    unit, ward = session.execute(select(Unit.id, Unit.ward_id).where(Unit.code == "ttpvhcc")).one()
     domain = session.execute(select(Domain.id).where(Domain.code == "ho-tich")).scalar_one()
-    return unit, domain
+    return unit, domain, ward
 
 
 def test_dossier_rows_keep_flags_days_and_nulls(seeded: Session) -> None:
-    unit, domain = ids(seeded)
+    unit, domain, ward = ids(seeded)
     table = Dossier.__table__  # type: ignore[attr-defined]
-    seeded.execute(insert(table), [dossier_row("CORE-1", unit, domain)])
-    insert_many(seeded, table, [dossier_row("FAST-1", unit, domain)])
+    seeded.execute(insert(table), [dossier_row("CORE-1", unit, domain, ward)])
+    insert_many(seeded, table, [dossier_row("FAST-1", unit, domain, ward)])
     seeded.flush()
     rows = stored(seeded, "dossier", "code IN ('CORE-1', 'FAST-1')")
     core, fast = (dict(rows[k]._mapping) for k in ("CORE-1", "FAST-1"))
@@ -101,9 +102,9 @@ def test_dossier_rows_keep_flags_days_and_nulls(seeded: Session) -> None:
 
 
 def test_a_constraint_violation_is_sqlalchemys_integrity_error(seeded: Session) -> None:
-    unit, domain = ids(seeded)
+    unit, domain, ward = ids(seeded)
     table = Dossier.__table__  # type: ignore[attr-defined]
-    rows = [dossier_row("DUP-1", unit, domain), dossier_row("DUP-1", unit, domain)]
+    rows = [dossier_row("DUP-1", unit, domain, ward), dossier_row("DUP-1", unit, domain, ward)]
     with pytest.raises(IntegrityError):
         insert_many(seeded, table, rows)
     seeded.rollback()
@@ -121,25 +122,25 @@ def test_every_row_must_carry_the_first_rows_columns(seeded: Session) -> None:
 def test_an_overlapping_insert_is_ended_by_the_next_statement(seeded: Session) -> None:
     """On PostgreSQL the COPY is still running when ``insert_many`` returns; whatever the
     session does next sees its rows, and a violation surfaces there, before any commit."""
-    unit, domain = ids(seeded)
+    unit, domain, ward = ids(seeded)
     table = Dossier.__table__  # type: ignore[attr-defined]
-    insert_many(seeded, table, [dossier_row("LAP-1", unit, domain)], overlap=True)
+    insert_many(seeded, table, [dossier_row("LAP-1", unit, domain, ward)], overlap=True)
     count = seeded.execute(text("SELECT count(*) FROM dossier WHERE code = 'LAP-1'")).scalar_one()
     assert count == 1
     with pytest.raises(IntegrityError):
-        insert_many(seeded, table, [dossier_row("LAP-1", unit, domain)], overlap=True)
+        insert_many(seeded, table, [dossier_row("LAP-1", unit, domain, ward)], overlap=True)
         seeded.execute(text("SELECT 1"))  # PostgreSQL reports the violation here
     seeded.rollback()
-    insert_many(seeded, table, [dossier_row("LAP-2", unit, domain)], overlap=True)
+    insert_many(seeded, table, [dossier_row("LAP-2", unit, domain, ward)], overlap=True)
     seeded.commit()  # the commit ends the COPY first
     codes = seeded.execute(text("SELECT code FROM dossier ORDER BY code")).scalars().all()
     assert codes == ["LAP-2"]
 
 
 def test_a_rollback_throws_an_overlapping_insert_away(seeded: Session) -> None:
-    unit, domain = ids(seeded)
+    unit, domain, ward = ids(seeded)
     table = Dossier.__table__  # type: ignore[attr-defined]
-    insert_many(seeded, table, [dossier_row("BO-1", unit, domain)], overlap=True)
+    insert_many(seeded, table, [dossier_row("BO-1", unit, domain, ward)], overlap=True)
     seeded.rollback()
     count = seeded.execute(text("SELECT count(*) FROM dossier")).scalar_one()
     assert count == 0

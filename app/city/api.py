@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response, StreamingResponse
+from pydantic import AfterValidator
 
 from app.accounts.dependencies import CurrentActor, settings_of
 from app.city import service
@@ -13,13 +14,16 @@ from app.city.export import ranking_file
 from app.clock import ClockDep
 from app.db import SessionDep
 from app.exports.writers import ExportFormat
+from app.periods import optional_period
 from app.wards import service as ward_service
 from app.wards.models import WardCreate, WardRead
 
 router = APIRouter(tags=["city"])
 
 PeriodParam = Annotated[
-    str | None, Query(max_length=16, description="A month or quarter, e.g. 2025-10 or 2026-Q1.")
+    str | None,
+    Query(max_length=16, description="A month or quarter, e.g. 2025-10 or 2026-Q1."),
+    AfterValidator(optional_period),
 ]
 SortParam = Annotated[
     str, Query(max_length=64, description="score, sipas, or a target's code (online_dossier …).")

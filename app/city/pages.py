@@ -11,6 +11,7 @@ from app.accounts.dependencies import WebUser, settings_of
 from app.city import service
 from app.clock import ClockDep
 from app.db import SessionDep
+from app.periods import PeriodError, optional_period
 from app.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -25,17 +26,30 @@ def city_page(
     period: Annotated[str | None, Query(max_length=16)] = None,
     sort: Annotated[str, Query(max_length=64)] = service.SORT_SCORE,
 ) -> HTMLResponse:
+    # A period nobody could mean is refused next to the field (422), with each ward's own
+    # period below it, rather than a table whose every row says the period is wrong.
+    error = ""
+    try:
+        asked = optional_period(period)
+    except PeriodError as exc:
+        asked, error = None, exc.message
     result = service.city_ranking(
         db_session=db_session,
         actor=identity.actor,
         clock=clock,
-        period=period or None,
+        period=asked,
         sort=sort,
         min_sample=settings_of(request).sipas_min_sample,
     )
     return render(
         request,
         "city/ranking.html",
-        {"title": "Các phường, xã của Thành phố", "r": result},
+        {
+            "title": "Các phường, xã của Thành phố",
+            "r": result,
+            "period_error": error,
+            "typed_period": period or "",
+        },
         block="body",
+        status_code=422 if error else 200,
     )

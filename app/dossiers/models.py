@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Index
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.db import UTCDateTime
@@ -55,10 +55,16 @@ class Dossier(SQLModel, table=True):
     __table_args__ = (
         Index("ix_dossier_unit_received", "unit_id", "received_on"),
         Index("ix_dossier_unit_completed", "unit_id", "completed_on"),
+        UniqueConstraint("ward_id", "code"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    code: str = Field(max_length=64, unique=True)
+    #: The ward of the unit, kept on the row so the code is unique per ward (two wards' TTHC
+    #: systems number their dossiers independently); filled from the unit when written.
+    ward_id: int | None = Field(
+        default=None, foreign_key="ward.id", index=True, sa_column_kwargs={"nullable": False}
+    )
+    code: str = Field(max_length=64)
     unit_id: int = Field(foreign_key="unit.id")
     procedure_code: str = Field(default="", max_length=64)
     procedure_name: str = Field(default="", max_length=500)
@@ -90,10 +96,15 @@ class Feedback(SQLModel, table=True):
     __table_args__ = (
         Index("ix_feedback_unit_received", "unit_id", "received_on"),
         Index("ix_feedback_unit_resolved", "unit_id", "resolved_on"),
+        UniqueConstraint("ward_id", "code"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    code: str = Field(max_length=64, unique=True)
+    #: The ward of the unit: feedback codes are unique per ward, like dossier codes.
+    ward_id: int | None = Field(
+        default=None, foreign_key="ward.id", index=True, sa_column_kwargs={"nullable": False}
+    )
+    code: str = Field(max_length=64)
     unit_id: int = Field(foreign_key="unit.id")
     channel: str = Field(max_length=16)
     kind: str = Field(max_length=16)

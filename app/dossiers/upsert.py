@@ -152,7 +152,8 @@ class RecordImporter:
 
     def _plan(self, row: Any, old: RowMapping | None) -> tuple[Outcome, _Change | None]:
         unit = self._unit(row.unit)
-        fields = self.fields_of(row, unit)
+        # A record is its unit's ward's: codes are unique per ward, never across the city.
+        fields = {"ward_id": unit.ward_id, **self.fields_of(row, unit)}
         if old is None:
             fields = {**self.defaults, **fields}
         unit_id = fields["unit_id"]
@@ -182,7 +183,13 @@ class RecordImporter:
         self, rows: Sequence[tuple[int, Any]], *, write: bool
     ) -> list[tuple[int, Outcome | AppError]]:
         codes = [row.code for _, row in rows]
-        query = select(self.table).where(self.table.c.code.in_(codes)).with_for_update()
+        # A Core statement: the session's ward rule does not reach it, so the ward is named
+        # here (another ward's record with the same code is another record).
+        query = (
+            select(self.table)
+            .where(self.table.c.ward_id == self.plan.ward_id, self.table.c.code.in_(codes))
+            .with_for_update()
+        )
         existing = {m["code"]: m for m in self.db_session.execute(query).mappings()}
         out: list[tuple[int, Outcome | AppError]] = []
         changes: list[_Change] = []

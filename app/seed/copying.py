@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 
 from pydantic import Field as PydanticField
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app import tenancy
@@ -225,24 +226,39 @@ def copy_plan(
     ward = target or db_session.get(Ward, here.ward_id if here else None)
     if ward is None:
         raise Invalid.one("ward", "ward_required", "Hãy ghi rõ phường, xã nhận bản sao (ward).")
+    ward_code = ward.code
     tenancy.enter(db_session, tenancy.Scope(ward_id=ward.id, today=clock.today()))
     try:
         return _load(db_session, actor, clock, plan, data, content, ward, last_year)
+    except IntegrityError:
+        # Another copy to the same code (or creating the same units) committed between our
+        # check and our insert: the database's unique keys refused ours. Say why, never a 500.
+        db_session.rollback()
+        _refuse_taken(db_session, ward_code, data.code)
+        raise Conflict(
+            f"Phường, xã “{ward_code}” vừa được thay đổi cùng lúc; hãy thử sao chép lại.",
+            code="concurrent_change",
+        ) from None
     finally:
         if here is not None:
             tenancy.enter(db_session, here)
+
+
+def _refuse_taken(db_session: Session, ward_code: str, code: str) -> None:
+    """409 when the ward (the session's) already has a plan with that code."""
+    if db_session.exec(select(Plan.id).where(Plan.code == code)).first() is not None:
+        raise Conflict(
+            f"Phường, xã “{ward_code}” đã có kế hoạch mã “{code}”.",
+            code="plan_exists",
+            errors=[FieldError("code", "duplicate", "Mã kế hoạch này đã được dùng.")],
+        )
 
 
 def _load(
     db_session: Session, actor: Actor, clock: Clock, plan: Plan, data: PlanCopy,
     content: dict[str, Any], ward: Ward, last_year: int,
 ) -> PlanCopied:  # fmt: skip
-    if db_session.exec(select(Plan.id).where(Plan.code == data.code)).first() is not None:
-        raise Conflict(
-            f"Phường, xã “{ward.code}” đã có kế hoạch mã “{data.code}”.",
-            code="plan_exists",
-            errors=[FieldError("code", "duplicate", "Mã kế hoạch này đã được dùng.")],
-        )
+    _refuse_taken(db_session, ward.code, data.code)
     content["ward"] = {"code": ward.code, "name": ward.name, "city": ward.city}
     content["plan"].update(
         code=data.code,

@@ -1,11 +1,13 @@
 """One-time survey codes: one per dossier, spent on use, stored only as a keyed hash.
 
-A dossier's code is derived from its dossier code with a key only the server has (HMAC), so asking
-twice for the same dossier gives the same code (a reprinted receipt, a retried batch) and a dossier
-can never get a second one. The table keeps the code's keyed hash, the details the survey needs
-(unit, domain, procedure, channel, month) and whether it is spent; never the dossier code. When
-the code is spent those details move to the answer and are erased from the code row, and the
-answer keeps no reference to the code: nothing joins the two. See docs/sipas.md.
+A dossier's code is derived from its ward and its dossier code with a key only the server has
+(HMAC), so asking twice for the same dossier gives the same code (a reprinted receipt, a retried
+batch) and a dossier can never get a second one, while two wards' dossiers that happen to share a
+number get different codes (each counting for its own ward). The table keeps the code's keyed
+hash, the details the survey needs (unit, domain, procedure, channel, month) and whether it is
+spent; never the dossier code. When the code is spent those details move to the answer and are
+erased from the code row, and the answer keeps no reference to the code: nothing joins the two.
+See docs/sipas.md.
 """
 
 from __future__ import annotations
@@ -14,11 +16,12 @@ import base64
 import hashlib
 import hmac
 import io
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 import segno
-from sqlalchemy import update
+from sqlalchemy import or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -34,6 +37,7 @@ from app.permissions import Permission, can
 from app.sipas.models import DossierForCode, IssuedCode, IssuedCodes, SurveyCode
 from app.units import service as unit_service
 from app.units.models import Unit
+from app.wards.models import Ward
 
 #: 32 symbols without 0/O and 1/I, so a code read aloud or typed from paper survives.
 ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -57,10 +61,15 @@ def keyed_hash(signing_key: str, purpose: str, value: str) -> str:
     return hmac.new(_subkey(signing_key, purpose), value.encode(), hashlib.sha256).hexdigest()
 
 
-def code_for_dossier(signing_key: str, dossier_code: str) -> str:
-    digest = hmac.new(
-        _subkey(signing_key, "code-v1"), dossier_code.strip().upper().encode(), hashlib.sha256
-    ).digest()
+def code_for_dossier(signing_key: str, dossier_code: str, *, ward: str | None = None) -> str:
+    """The dossier's code in its ward. ``ward=None``: the code as issued before wards named it
+    (``code-v1``, the dossier number alone), still honoured for the ward that holds it."""
+    number_text = dossier_code.strip().upper()
+    if ward is None:
+        key, message = _subkey(signing_key, "code-v1"), number_text
+    else:
+        key, message = _subkey(signing_key, "code-v2"), f"{ward}\x1f{number_text}"
+    digest = hmac.new(key, message.encode(), hashlib.sha256).digest()
     number = int.from_bytes(digest[:8], "big")
     chars = []
     for _ in range(CODE_LENGTH):
@@ -168,16 +177,30 @@ def _stored_code(
     item: DossierForCode,
     index: int,
     code: str,
+    earlier: str,
     unit: Unit,
     domain: Domain | None,
     today: date,
-) -> tuple[SurveyCode, bool]:
-    """The dossier's code row, and whether this call created it (a dossier asked again, in this
-    batch or an earlier one, finds its row: same dossier, same code)."""
+) -> tuple[SurveyCode, bool, str]:
+    """The dossier's code row, whether this call created it, and the code (a dossier asked
+    again, in this batch or an earlier one, finds its row: same dossier, same code). ``earlier``
+    is the code the dossier had before codes named their ward: kept if this ward issued it."""
     digest = code_hash(settings.signing_key, code)
     row = db_session.exec(select(SurveyCode).where(SurveyCode.code_hash == digest)).first()
     if row is not None:
-        return row, False
+        return row, False, code
+    # A spent code has lost its unit with its other details: it still is the dossier's code
+    # (a dossier is never given a second one), whichever ward it was.
+    old = db_session.exec(
+        select(SurveyCode)
+        .outerjoin(Unit, col(Unit.id) == SurveyCode.unit_id)
+        .where(
+            SurveyCode.code_hash == code_hash(settings.signing_key, earlier),
+            or_(col(SurveyCode.unit_id).is_(None), col(Unit.ward_id) == unit.ward_id),
+        )
+    ).first()
+    if old is not None:
+        return old, False, earlier
     row = SurveyCode(
         code_hash=digest,
         unit_id=unit.id,
@@ -198,7 +221,14 @@ def _stored_code(
             "(gửi lại an toàn: cùng hồ sơ luôn nhận cùng mã).",
             code="codes_busy",
         ) from exc
-    return row, True
+    return row, True, code
+
+
+def _ward_codes(db_session: Session, units: Iterable[Unit]) -> dict[int, str]:
+    """The code of each ward the batch's units belong to (one, in practice)."""
+    ids = {u.ward_id or 0 for u in units}
+    rows = db_session.exec(select(Ward.id, Ward.code).where(col(Ward.id).in_(ids))).all()
+    return {int(ward_id or 0): code for ward_id, code in rows}
 
 
 def issue_codes(
@@ -221,15 +251,19 @@ def issue_codes(
     units, domains = _check_batch(db_session=db_session, dossiers=dossiers, today=today)
     items: list[IssuedCode] = []
     created = 0
+    wards = _ward_codes(db_session, units.values())
     for i, item in enumerate(dossiers):
-        code = code_for_dossier(settings.signing_key, item.dossier_code)
-        row, is_new = _stored_code(
+        unit = units[item.unit]
+        row, is_new, code = _stored_code(
             db_session=db_session,
             settings=settings,
             item=item,
             index=i,
-            code=code,
-            unit=units[item.unit],
+            code=code_for_dossier(
+                settings.signing_key, item.dossier_code, ward=wards[unit.ward_id or 0]
+            ),
+            earlier=code_for_dossier(settings.signing_key, item.dossier_code),
+            unit=unit,
             domain=domains.get(item.domain) if item.domain else None,
             today=today,
         )

@@ -231,7 +231,7 @@ def _counted_as(
             code="kiosk_inactive",
             status_code=403,
         )
-    return kiosk, f"kiosk:{kiosk.code}", policy.per_kiosk
+    return kiosk, f"kiosk:{kiosk.key}", policy.per_kiosk
 
 
 def _store_answer(

@@ -172,7 +172,7 @@ def kiosk_enrol(
     settings = settings_of(request)
     response.set_cookie(
         KIOSK_COOKIE,
-        kiosks.kiosk_serializer(settings.signing_key()).dumps(kiosk.code),
+        kiosks.kiosk_serializer(settings.signing_key()).dumps(kiosk.key),
         max_age=3 * 365 * 24 * 3600,
         httponly=True,
         samesite="strict",

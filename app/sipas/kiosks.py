@@ -27,9 +27,22 @@ def kiosk_serializer(signing_key: str) -> URLSafeSerializer:
 
 
 def active_kiosk(*, db_session: Session, code: str) -> Kiosk | None:
+    """The active kiosk a cookie or a form names by its ``key`` (``ward.code``).
+
+    A bare code (a cookie set before codes were unique per ward only) is still honoured while
+    exactly one kiosk holds it; two wards' kiosks sharing it are never guessed between."""
     if not code:
         return None
-    return db_session.exec(select(Kiosk).where(Kiosk.code == code, col(Kiosk.active))).first()
+    ward, dot, bare = code.rpartition(".")
+    query = select(Kiosk).where(col(Kiosk.active))
+    if dot:
+        if not ward.isdigit():
+            return None
+        query = query.where(Kiosk.ward_id == int(ward), Kiosk.code == bare)
+    else:
+        query = query.where(Kiosk.code == code)
+    found = db_session.exec(query.limit(2)).all()
+    return found[0] if len(found) == 1 else None
 
 
 def list_kiosks(*, db_session: Session, actor: Actor, centre: str) -> list[Kiosk]:
@@ -60,6 +73,7 @@ def enrol_kiosk(
     unit = unit_service.get_by_code(db_session=db_session, code=centre)
     assert unit.id is not None
     row = Kiosk(
+        ward_id=unit.ward_id,
         code=secrets.token_urlsafe(12),
         name=name,
         unit_id=unit.id,

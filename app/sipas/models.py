@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from pydantic import Field as PydanticField
-from sqlalchemy import JSON, Index, SmallInteger, Text
+from sqlalchemy import JSON, Index, SmallInteger, Text, UniqueConstraint
 from sqlmodel import Column, Field, SQLModel
 
 from app.db import UTCDateTime
@@ -108,17 +108,28 @@ class SurveyCode(SQLModel, table=True):
 
 
 class Kiosk(SQLModel, table=True):
-    """A tablet at a counter, enrolled by an officer; its cookie carries ``code``."""
+    """A tablet at a counter, enrolled by an officer; its cookie carries ``key``."""
 
     __tablename__ = "sipas_kiosk"
+    __table_args__ = (UniqueConstraint("ward_id", "code"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    code: str = Field(max_length=32, unique=True)
+    #: The ward of the kiosk's centre: the code is unique per ward, and the cookie names both.
+    ward_id: int | None = Field(
+        default=None, foreign_key="ward.id", index=True, sa_column_kwargs={"nullable": False}
+    )
+    code: str = Field(max_length=32)
     name: str = Field(max_length=128)
     unit_id: int = Field(foreign_key="unit.id")
     active: bool = True
     created_at: datetime = Field(sa_type=UTCDateTime)
     created_by: str = Field(max_length=64)
+
+    @property
+    def key(self) -> str:
+        """What the kiosk's cookie and its forms carry: the ward and the code, since a code is
+        unique only within its ward (``.`` never occurs in a code: ``token_urlsafe``)."""
+        return f"{self.ward_id}.{self.code}"
 
 
 class Throttle(SQLModel, table=True):

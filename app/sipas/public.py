@@ -139,7 +139,7 @@ def _posted_form(
         return message_page(request, "Không mở được phiếu", exc.message, status_code=400)
     if parsed.mode == "kiosk":
         kiosk = kiosk_from_cookie(request, db_session)
-        if kiosk is None or kiosk.code != parsed.kiosk:  # a kiosk's form stays on its kiosk
+        if kiosk is None or kiosk.key != parsed.kiosk:  # a kiosk's form stays on its kiosk
             return message_page(
                 request,
                 "Máy khảo sát không hợp lệ",
@@ -241,7 +241,7 @@ def _from_draft(request: Request, db_session: Session, *, step: int) -> Response
         return None
     if parsed.mode == "kiosk":
         kiosk = kiosk_from_cookie(request, db_session)
-        if kiosk is None or kiosk.code != parsed.kiosk:
+        if kiosk is None or kiosk.key != parsed.kiosk:
             return None
     content = content_of(get_version(db_session=db_session, version=parsed.version))
     domains = {d.code for d in survey_domains(db_session)}

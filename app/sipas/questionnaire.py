@@ -30,6 +30,24 @@ from app.sipas.models import Questionnaire, QuestionnaireRead, QuestionnaireStat
 DEFAULT_PATH = Path(__file__).with_name("questionnaire.json")
 
 
+#: Where a questionnaire's intro names the ward ("Ý kiến của bạn giúp {phuong_xa} …").
+WARD_PLACEHOLDER = "{phuong_xa}"
+#: The shipped version's intro named Phú Định outright; databases that loaded it keep that text.
+SHIPPED_VERSION = "2025.1"
+_SHIPPED_WARD = "phường Phú Định"
+
+
+def ward_phrase(ward_name: str | None) -> str:
+    """ "Phường Bình Đông" → "phường Bình Đông" inside a sentence; no ward known (several wards,
+    no code or kiosk yet) → "chính quyền", never another ward's name."""
+    if not ward_name:
+        return "chính quyền"
+    for kind in ("Phường ", "Xã ", "Thị trấn "):
+        if ward_name.startswith(kind):
+            return ward_name[:1].lower() + ward_name[1:]
+    return ward_name
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -83,6 +101,14 @@ class QuestionnaireContent(_Strict):
         if len(set(factor_codes)) != len(factor_codes):
             raise ValueError("Mã nhóm tiêu chí (factor) bị trùng.")
         return self
+
+    def intro_for(self, ward_name: str | None) -> str:
+        """The intro naming the ward the survey is for: the questionnaire is shared by every
+        ward, so it says ``{phuong_xa}`` and each ward's page puts its own name there."""
+        text = self.intro
+        if self.version == SHIPPED_VERSION:  # loaded before the placeholder existed
+            text = text.replace(_SHIPPED_WARD, WARD_PLACEHOLDER)
+        return text.replace(WARD_PLACEHOLDER, ward_phrase(ward_name))
 
     def factor_specs(self) -> list[FactorSpec]:
         return [

@@ -112,7 +112,7 @@ def _start(
         mode=mode,
         version=questionnaire.version,
         code=details.code if details else "",
-        kiosk=kiosk.code if kiosk else "",
+        kiosk=kiosk.key if kiosk else "",
     )
     parsed, _ = collect.read_token(key, token)
     answers = SurveyAnswers(channel=details.channel or "" if details else "")

@@ -6,5 +6,9 @@ window.addEventListener("load", function () {
     dom_id: "#swagger-ui",
     deepLinking: true,
     persistAuthorization: false,
+    // Some 150 operations: listed expanded, Swagger UI renders only those on screen and the rest
+    // as the reader scrolls; tags start closed, with a filter box to find an operation by tag.
+    docExpansion: "none",
+    filter: true,
   });
 });

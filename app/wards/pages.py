@@ -1,17 +1,25 @@
-"""The ward and plan chooser of the top bar: the choice is remembered in cookies per browser."""
+"""The ward and plan chooser of the top bar (the choice is remembered in cookies per browser),
+and the city's list of wards with the form creating one (``POST /api/v1/wards``'s twin)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlmodel import Session
 
 from app.accounts.dependencies import WebUser, secure_cookies
+from app.actors import Actor
+from app.clock import ClockDep
 from app.db import SessionDep
-from app.permissions import CITY_ROLES
+from app.forms import FormState, answer, attempt, read_form
+from app.permissions import CITY_ROLES, Permission, authorize, can
 from app.plans import service as plan_service
+from app.templating import render
+from app.wards import service as ward_service
 from app.wards.header import header_for
+from app.wards.models import WardCreate
 from app.wards.scope import PLAN_COOKIE, WARD_COOKIE, ward_by_code
 
 router = APIRouter(include_in_schema=False)
@@ -56,3 +64,53 @@ def choose(
         plan_service.get_plan(db_session=db_session, code=plan)
         response.set_cookie(PLAN_COOKIE, plan, max_age=_YEAR, samesite="lax", secure=secure)
     return response
+
+
+WARDS_PAGE = "/thanh-pho/phuong-xa"
+_FIELDS = ("code", "name", "city")
+
+
+def _wards_context(db_session: Session, actor: Actor, state: FormState) -> dict[str, Any]:
+    return {
+        "title": "Phường, xã của Thành phố",
+        "wards": ward_service.list_wards(db_session=db_session, actor=actor),
+        "may_create": can(actor, Permission.WARDS_MANAGE),
+        "form": state,
+    }
+
+
+@router.get(WARDS_PAGE, response_class=HTMLResponse)
+def wards_page(request: Request, identity: WebUser, db_session: SessionDep) -> Response:
+    """Every ward, for the city's accounts; its administrators also get the form adding one."""
+    authorize(identity.actor, Permission.CITY_READ)
+    context = _wards_context(db_session, identity.actor, FormState("ward-new"))
+    return render(request, "wards/list.html", context, block="wards")
+
+
+@router.post(WARDS_PAGE, response_class=HTMLResponse)
+async def create_ward(
+    request: Request, identity: WebUser, db_session: SessionDep, clock: ClockDep
+) -> Response:
+    """The API's own schema and service: the same checks, messages and audit record."""
+    authorize(identity.actor, Permission.WARDS_MANAGE)  # the role before the form
+    typed = await read_form(request, _FIELDS)
+    data = {k: v.strip() for k, v in typed.items() if v.strip()}
+    outcome = attempt(
+        db_session,
+        WardCreate,
+        data,
+        lambda parsed: ward_service.create_ward(
+            db_session=db_session, actor=identity.actor, clock=clock, data=parsed
+        ),
+    )
+    saved = f"Đã tạo {outcome.result.name}." if outcome.ok else ""
+    return answer(
+        request,
+        outcome,
+        template="wards/list.html",
+        context=lambda: _wards_context(
+            db_session, identity.actor, outcome.state("ward-new", typed, saved=saved)
+        ),
+        block="wards",
+        redirect=WARDS_PAGE,
+    )

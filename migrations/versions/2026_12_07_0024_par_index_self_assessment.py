@@ -4,7 +4,7 @@ Shared tables par_framework and par_criterion (the city's table, one per year); 
 par_item and par_evidence carry ward_id and belong to one ward (app.tenancy).
 
 Revision ID: 0024
-Revises: 0022
+Revises: 0023
 Create Date: 2026-12-07 07:48:44.410789+00:00
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 import app.db
 
 revision: str = "0024"
-down_revision: str | None = "0022"
+down_revision: str | None = "0023"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

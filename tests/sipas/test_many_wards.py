@@ -3,6 +3,8 @@ answer that cannot say its ward is refused rather than given to some ward."""
 
 from __future__ import annotations
 
+import json
+
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
@@ -10,6 +12,7 @@ from sqlmodel import Session, select
 from app.clock import FixedClock
 from app.seed import service as seed_service
 from app.sipas.models import Response
+from app.sipas.questionnaire import DEFAULT_PATH, parse_content
 from app.units.models import Unit
 from app.wards.models import Ward
 from tests.sipas.conftest import hidden_fields
@@ -57,3 +60,28 @@ def test_the_survey_names_the_only_ward_and_no_ward_when_there_are_several(
     _second_ward(seeded, clock)
     page = public.get("/khao-sat").text
     assert '<span class="ward">' not in page and "Bình Đông" not in page
+
+
+def test_the_intro_names_the_wards_own_name_never_phu_dinh_for_another_ward(
+    public: TestClient, seeded: Session, clock: FixedClock
+) -> None:
+    """The questionnaire is shared; its intro says ``{phuong_xa}`` and each ward's page its name."""
+    assert "Ý kiến của bạn giúp phường Phú Định phục vụ tốt hơn." in public.get("/khao-sat").text
+    _second_ward(seeded, clock)
+    page = public.get("/khao-sat").text  # two wards, no code or kiosk: no ward is named
+    assert "Ý kiến của bạn giúp chính quyền phục vụ tốt hơn." in page
+    assert "Phú Định" not in page and "{phuong_xa}" not in page
+
+
+def test_a_database_holding_the_old_shipped_intro_still_names_its_own_ward() -> None:
+    """Version 2025.1 was stored with "phường Phú Định" written out: read as the placeholder."""
+    content = parse_content(json.loads(DEFAULT_PATH.read_text(encoding="utf-8")))
+    old = content.model_copy(
+        update={"intro": content.intro.replace("{phuong_xa}", "phường Phú Định")}
+    )
+    assert old.version == "2025.1"
+    assert old.intro_for("Phường Bình Đông").startswith("Ý kiến của bạn giúp phường Bình Đông ")
+    assert old.intro_for("Xã Bình Hưng").startswith("Ý kiến của bạn giúp xã Bình Hưng ")
+    assert old.intro_for(None).startswith("Ý kiến của bạn giúp chính quyền ")
+    newer = old.model_copy(update={"version": "2026.1"})  # a ward's own new text is left alone
+    assert newer.intro_for("Phường Bình Đông") == old.intro

@@ -83,13 +83,20 @@ def city(db_session: Session, clock: FixedClock) -> Session:
 
 
 def _bearer(application: FastAPI, engine: Engine, clock: FixedClock, username: str,
-            role: str, unit: str | None = None) -> TestClient:  # fmt: skip
+            role: str, unit: str | None = None, *,
+            raise_errors: bool = True) -> TestClient:  # fmt: skip
     token = make_token(engine, clock, username=username, role=role, unit=unit)
-    return TestClient(application, headers={"Authorization": f"Bearer {token}"})
+    return TestClient(
+        application,
+        headers={"Authorization": f"Bearer {token}"},
+        raise_server_exceptions=raise_errors,
+    )
 
 
-def _browser(application: FastAPI, username: str) -> TestClient:
-    client = TestClient(application)
+def _browser(application: FastAPI, username: str, *, raise_errors: bool = True) -> TestClient:
+    """Signed in through the login form. ``raise_errors=False``: a 500 is an answer to check
+    (a walk over every route names each route that fails) rather than an exception."""
+    client = TestClient(application, raise_server_exceptions=raise_errors)
     page = client.get("/login")
     hidden = dict(re.findall(r'name="(next|csrf_token)" value="([^"]*)"', page.text))
     response = client.post(
