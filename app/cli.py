@@ -331,11 +331,13 @@ def remind() -> None:
     from app import tenancy
     from app.clock import FixedClock, SystemClock
     from app.errors import AppError
+    from app.registers import conclusions
     from app.reminders.mail import Mailer
     from app.reminders.models import PassResult
     from app.reporting import reminder_pass as reminder_service
 
     settings = get_settings()
+    escalated = 0
     clock = FixedClock.on(settings.today) if settings.today else SystemClock()
     result = PassResult()
     try:
@@ -354,11 +356,17 @@ def remind() -> None:
                 result.notifications += one.notifications
                 result.emails_sent += one.emails_sent
                 result.emails_failed += one.emails_failed
+                overdue = conclusions.escalate(
+                    db_session=db_session, actor=SYSTEM.inside(ward_id, ward_code), clock=clock
+                )
+                escalated += overdue.conclusions
+                result.notifications += overdue.notifications
     except (AppError, ValueError) as exc:  # no plan loaded, a broken holidays file
         _fail(exc)
     typer.echo(
         f"Đã tạo {result.reminders} lời nhắc, {result.notifications} thông báo; "
-        f"thư điện tử: {result.emails_sent} đã gửi, {result.emails_failed} lỗi."
+        f"thư điện tử: {result.emails_sent} đã gửi, {result.emails_failed} lỗi; "
+        f"{escalated} kết luận, nhiệm vụ quá hạn được nhắc."
     )
     if result.emails_failed:
         raise typer.Exit(2)

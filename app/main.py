@@ -52,6 +52,8 @@ from app.plans import api as plan_api
 from app.plans import pages as plan_pages
 from app.progress import api as progress_api
 from app.progress.evidence import api as evidence_api
+from app.registers import api as register_api
+from app.registers import pages as register_pages
 from app.reminders import api as reminder_api
 from app.reminders import pages as reminder_pages
 from app.reporting import api as reporting_api
@@ -220,6 +222,7 @@ def build_api_router() -> APIRouter:
     protected.include_router(par_framework_api.router)
     protected.include_router(par_evidence_api.router)
     protected.include_router(par_api.router)
+    protected.include_router(register_api.router)
     router.include_router(protected)
     return router
 
@@ -244,6 +247,7 @@ def build_page_router() -> APIRouter:
     protected.include_router(par_pages.router)
     protected.include_router(par_item_pages.router)
     protected.include_router(par_table_pages.router)
+    protected.include_router(register_pages.router)
     protected.include_router(reporting_pages.router)
     protected.include_router(reopen_pages.router)
     protected.include_router(workspace_routes.router)

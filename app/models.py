@@ -11,6 +11,7 @@ from app.par.models import ParAssessment, ParCriterion, ParEvidence, ParFramewor
 from app.plans.models import Area, Assignment, AssignmentCoordinator, Plan
 from app.progress.evidence.models import EvidenceItem
 from app.progress.models import ProgressUpdate
+from app.registers.models import Conclusion, Initiative, TrainingCourse
 from app.reminders.models import Notification, Reminder, ReminderDelivery
 from app.reporting.coordination_models import CoordinationReply
 from app.reporting.reopen_models import ReopenRequest
@@ -30,6 +31,7 @@ __all__ = [
     "Assignment",
     "AssignmentCoordinator",
     "AuditEvent",
+    "Conclusion",
     "CoordinationReply",
     "Domain",
     "Dossier",
@@ -39,6 +41,7 @@ __all__ = [
     "ImportProfile",
     "ImportSlot",
     "Indicator",
+    "Initiative",
     "Kiosk",
     "Notification",
     "ParAssessment",
@@ -62,6 +65,7 @@ __all__ = [
     "Submission",
     "SurveyCode",
     "Throttle",
+    "TrainingCourse",
     "Unit",
     "User",
     "UserSession",

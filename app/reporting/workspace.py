@@ -26,6 +26,8 @@ from app.progress import service as progress_service
 from app.progress.evidence import service as evidence_service
 from app.progress.evidence.models import EvidenceRead
 from app.progress.models import ProgressRead
+from app.registers import links as register_links
+from app.registers.links import RegisterLink
 from app.reporting import coordination
 from app.reporting import service as reporting_service
 from app.reporting.coordination_models import CoordinatingTaskRead, LeadCoordinationRead
@@ -44,6 +46,8 @@ class TaskRow:
     previous: ProgressRead | None = None
     #: Files and links attached to this period's update (issue 19).
     evidence: list[EvidenceRead] = field(default_factory=list)
+    #: The unit's register rows that name this task (conclusions, initiatives, courses).
+    registers: list[RegisterLink] = field(default_factory=list)
 
     @property
     def key(self) -> str:
@@ -343,6 +347,7 @@ def _task_rows(
     evidence = evidence_service.list_for_period(
         db_session=db_session, actor=actor, unit=unit.code, period=str(p)
     )
+    registered = register_links.by_task(db_session, unit.id)
     by_area: dict[str, list[TaskRow]] = defaultdict(list)
     for task in tasks:
         by_area[task.area].append(
@@ -352,6 +357,7 @@ def _task_rows(
                 progress.get(task.code),
                 before.get(task.code),
                 evidence.get(task.code, []),
+                registered.get(task.code, []),
             )
         )
     areas = [(a, by_area[a.code]) for a in plan_service.list_areas(db_session=db_session)]

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
+from app.registers.report import RegisterSection
 from app.reports.labels import in_sentence
 from app.reports.models import ReportConfigRead
 from app.reports.monthly import QuarterState
@@ -121,6 +122,9 @@ class ConsolidatedData(BaseModel):
     monthly: bool = False
     #: For a monthly report, the quarterly reports of the enclosing quarter.
     quarter: QuarterState | None = None
+    #: What the ward's registers say of the period (conclusions, initiatives, training);
+    #: versions frozen before the registers existed have none.
+    registers: list[RegisterSection] = Field(default_factory=list)
 
     @property
     def subject(self) -> str:

@@ -25,6 +25,7 @@ from app.plans import service as plan_service
 from app.plans.models import AssignmentRead, Plan, TaskCadence
 from app.progress import service as progress_service
 from app.progress.models import PROGRESS_LABELS
+from app.registers import report as register_report
 from app.reporting import service as reporting_service
 from app.reports.content import (
     AreaSection,
@@ -432,4 +433,7 @@ def build(
         basis=basis,
         monthly=monthly,
         quarter=quarter,
+        registers=register_report.sections(
+            db_session=db_session, actor=actor, clock=clock, period=str(p)
+        ),
     )

@@ -234,6 +234,17 @@ def _reports(document: DocxDocument, data: ConsolidatedData) -> None:
             para(document, f"- {quarter.label(state)}: {', '.join(names)}.", indent=True)
 
 
+def _registers(document: DocxDocument, data: ConsolidatedData) -> None:
+    """What the registers say of the period, after the areas' results."""
+    if not data.registers:
+        return
+    para(document, "Theo dõi kết luận, sáng kiến, đào tạo", bold=True)
+    for section in data.registers:
+        para(document, section.title, italic=True, indent=True)
+        for line in section.lines:
+            para(document, f"- {line}", indent=True)
+
+
 def render(data: ConsolidatedData) -> bytes:
     data = printable(data)
     document = Document()
@@ -262,6 +273,7 @@ def render(data: ConsolidatedData) -> bytes:
                 para(document, text + (f". {report.result}" if report.result else "."), indent=True)
         if area.kpis:
             grid(document, KPI_HEADER, kpi_rows(data, area.code))
+    _registers(document, data)
     _reports(document, data)
     para(document, "III. KHÓ KHĂN, VƯỚNG MẮC", bold=True)
     for note in data.difficulties or []:

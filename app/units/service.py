@@ -228,6 +228,9 @@ _REFERENCE_LABELS: dict[str, str] = {
     "sipas_kiosk": "máy khảo sát",
     "sipas_response": "phiếu khảo sát",
     "par_item": "tiêu chí Chỉ số CCHC phụ trách",
+    "conclusion": "kết luận, nhiệm vụ được giao",
+    "initiative": "sáng kiến, mô hình",
+    "training_course": "khóa đào tạo, bồi dưỡng",
 }
 
 

@@ -28,6 +28,7 @@ from app.units.models import UnitCreate
 from tests.conftest import make_token, make_user
 from tests.imports.test_profiles_api import PROFILE_CASES, READ_ONLY_POSTS
 from tests.par.authorization_cases import PAR_CASES
+from tests.registers.authorization_cases import REGISTER_CASES
 from tests.reporting.coordination_setup import COORDINATION_CASES
 from tests.reporting.reopen_authorization_cases import REOPEN_CASES
 from tests.reporting.rule_authorization_cases import RULE_CASES
@@ -355,6 +356,7 @@ CASES.update(PROFILE_CASES)
 CASES.update(RULE_CASES)
 CASES.update(COORDINATION_CASES)
 CASES.update(PAR_CASES)
+CASES.update(REGISTER_CASES)
 
 
 def write_routes(app: FastAPI) -> set[tuple[str, str]]:

@@ -30,6 +30,7 @@ from app import tenancy
 from app.accounts.models import User
 from app.actors import Actor
 from app.clock import FixedClock
+from app.registers.specs import REGISTERS
 from app.reminders.models import Notification
 from app.sipas import kiosks
 from app.wards.models import Ward
@@ -43,6 +44,7 @@ from tests.wards.write_recipes import (
     PERIOD,
     PLAN,
     RECIPES,
+    REGISTER_CODE,
     RULE,
     RULE_BODY,
     TARGET,
@@ -183,6 +185,13 @@ def b_rows(city: Session, application: FastAPI, clean_db: Engine, clock: FixedCl
         )
         token = _ok(b_admin.post(f"{API}/tokens", json={"username": B_USER, "name": "Đồng bộ"}))
         _ok(b_admin.post(f"{API}/par-assessments", json={"year": PAR_YEAR}))
+        for spec in REGISTERS:
+            row = {f.name: f.example for f in spec.fields if f.example is not None}
+            _ok(
+                b_admin.post(
+                    f"{API}{spec.api}", json={**row, "code": REGISTER_CODE, "unit": "vhxh"}
+                )
+            )
         par_evidence = _ok(
             b_admin.post(
                 f"{API}/par-assessments/{PAR_YEAR}/items/{PAR_ITEM}/evidence",
@@ -278,6 +287,9 @@ def test_no_write_route_lets_ward_a_change_ward_b(
         "api_token",
         "par_item",
         "par_evidence",
+        "conclusion",
+        "initiative",
+        "training_course",
     ):
         assert before[table], f"ward B has no {table} rows: the walk would prove nothing"
     routes = sorted(_write_routes(application))

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from app.registers.specs import REGISTERS, RegisterSpec
 from tests.wards.conftest import API, MARKS
 
 MARK = MARKS["binh-dong"]
@@ -111,6 +112,19 @@ _XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _APPRAISAL_CSV = f"Mã tiêu chí,Điểm thẩm định\n{PAR_ITEM},1\n"
 _CRITERIA_CSV = "Mã tiêu chí,Nội dung tiêu chí,Điểm tối đa\n9,Khác,1\n"
 _FRAMEWORK = "chi-so-cchc-phuong-2025"
+
+#: The code every register has a row of in B only.
+REGISTER_CODE = "zz-b-row"
+
+
+def _register_row(spec: RegisterSpec) -> dict[str, Any]:
+    """A row of the register naming B's only unit (A has no such unit)."""
+    return {**{f.name: f.example for f in spec.fields if f.example is not None}, "unit": UNIT}
+
+
+def _register_form(spec: RegisterSpec) -> dict[str, str]:
+    return {k: str(v) for k, v in _register_row(spec).items()}
+
 
 RECIPES: dict[tuple[str, str], Recipe] = {
     # --- accounts: the caller's own, or B's users by name --------------------------------------
@@ -683,5 +697,27 @@ RECIPES: dict[tuple[str, str], Recipe] = {
             form={},
             files={"file": ("bang.csv", _CRITERIA_CSV.encode(), "text/csv")},
         )
+    ),
+    # --- the registers: B's own rows by code, B's only unit -----------------------------------
+    **{
+        key: recipe
+        for spec in REGISTERS
+        for key, recipe in (
+            (("POST", f"{API}{spec.api}"), Recipe(_api(f"{API}{spec.api}", _register_row(spec)))),
+            (
+                ("PATCH", f"{API}{spec.api}/{{code}}"),
+                Recipe(_api(f"{API}{spec.api}/{REGISTER_CODE}", {"unit": "vhxh"})),
+            ),
+            (
+                ("POST", f"{API}{spec.api}/bulk"),
+                Recipe(_api(f"{API}{spec.api}/bulk", [_register_row(spec)])),
+            ),
+        )
+    },
+    ("POST", "/so-theo-doi/{slug}/moi"): Recipe(
+        _page("/so-theo-doi/ket-luan/moi", **_register_form(REGISTERS[0]))
+    ),
+    ("POST", "/so-theo-doi/{slug}/{code}"): Recipe(
+        _page(f"/so-theo-doi/ket-luan/{REGISTER_CODE}", version="1", **_register_form(REGISTERS[0]))
     ),
 }
