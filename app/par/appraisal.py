@@ -97,13 +97,18 @@ class _Appraisal:
             self.db_session.add(item)
         return outcome
 
-    def finish(self) -> None:
+    def finish(self, *, audited: bool = True) -> None:
+        """The assessment is appraised; one audit event holds every criterion's points before
+        and after (a file's import is audited by its batch instead, ``audited=False``)."""
         a = self.ctx.assessment
         if self.changed:
             a.status = AssessmentStatus.APPRAISED
             a.version += 1
             a.updated_at = self.clock.now()
             self.db_session.add(a)
+            if not audited:
+                return
+            shown = self.changed[:500]
             audit.record(
                 db_session=self.db_session,
                 actor=self.actor,
@@ -111,8 +116,10 @@ class _Appraisal:
                 action=AuditAction.UPDATE,
                 entity="par_appraisal",
                 key=str(a.year),
-                after={"rows": self.changed[:500], "count": len(self.changed)},
-            )
+                before={"points": {c["criterion"]: c["before"] for c in shown}},
+                after={"points": {c["criterion"]: c["after"] for c in shown},
+                       "count": len(self.changed)},
+            )  # fmt: skip
 
 
 @dataclass
@@ -201,7 +208,7 @@ class AppraisalImporter:
                 yield number, exc
 
     def finish(self) -> None:
-        self.work.finish()
+        self.work.finish(audited=False)  # the batch's own event names the file and its counts
 
 
 def import_appraisal(

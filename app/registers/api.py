@@ -17,17 +17,15 @@ from app.audit import service as audit_service
 from app.audit.models import AuditEventRead
 from app.clock import ClockDep
 from app.db import SessionDep
-from app.exports.writers import csv_chunks, xlsx_file
 from app.pagination import PagingDep
 from app.par.framework_api import FILE_BODY, IMPORT_RESPONSES, received_import
-from app.registers import conclusions, service, transfer
+from app.registers import conclusions, export_api, service, transfer
 from app.registers.specs import INPUTS, READS, REGISTERS, RegisterSpec
 from app.schemas import Page
 from app.uploads.bulk import ImportOptions, ImportSummary
 
 router = APIRouter()
 
-_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 Year = Annotated[int | None, Query(ge=2000, le=2100, description="Rows dated in this year.")]
 Text = Annotated[str | None, Query(max_length=200)]
 
@@ -43,11 +41,8 @@ def _filters(
     return service.Filters(unit=unit, state=state, year=year, overdue=overdue, q=q, task=task)
 
 
-def _add_routes(spec: RegisterSpec) -> None:
-    create_model, update_model = INPUTS[spec.slug]
-    read_model = READS[spec.slug]
-    tag: list[str | Enum] = [spec.slug]
-    path = spec.api
+def _reads(spec: RegisterSpec) -> tuple[Callable[..., Any], ...]:
+    """The register's list, one row and a row's history."""
 
     def list_rows(
         db_session: SessionDep,
@@ -71,6 +66,23 @@ def _add_routes(spec: RegisterSpec) -> None:
     def get_row(code: str, db_session: SessionDep, actor: CurrentActor, clock: ClockDep) -> Any:
         return service.get_row(spec, db_session=db_session, actor=actor, clock=clock, code=code)
 
+    def history(
+        code: str, db_session: SessionDep, actor: CurrentActor, clock: ClockDep
+    ) -> list[AuditEventRead]:
+        row = service.get_row(spec, db_session=db_session, actor=actor, clock=clock, code=code)
+        events, _ = audit_service.list_events(
+            db_session=db_session, entity=spec.entity, key=str(row.model_dump()["code"]),
+            limit=200,
+        )  # fmt: skip
+        return events
+
+    return list_rows, get_row, history
+
+
+def _writes(spec: RegisterSpec) -> tuple[Callable[..., Any], ...]:
+    """Add a row, change one, import a file of them."""
+    create_model, update_model = INPUTS[spec.slug]
+
     def create_row(
         data: Annotated[create_model, Body()],  # type: ignore[valid-type]
         db_session: SessionDep,
@@ -90,18 +102,6 @@ def _add_routes(spec: RegisterSpec) -> None:
             spec, db_session=db_session, actor=actor, clock=clock, code=code, data=data
         )
 
-    def history(
-        code: str, db_session: SessionDep, actor: CurrentActor, clock: ClockDep
-    ) -> list[AuditEventRead]:
-        row = service.get_row(spec, db_session=db_session, actor=actor, clock=clock, code=code)
-        events, _ = audit_service.list_events(
-            db_session=db_session,
-            entity=spec.entity,
-            key=str(row.model_dump()["code"]),
-            limit=200,
-        )
-        return events
-
     async def bulk(
         request: Request,
         db_session: SessionDep,
@@ -119,42 +119,39 @@ def _add_routes(spec: RegisterSpec) -> None:
             dry_run=dry_run,
         )  # fmt: skip
 
-    def export(fmt: str) -> Callable[..., Response]:
-        def download(
-            db_session: SessionDep,
-            actor: CurrentActor,
-            clock: ClockDep,
-            unit: Annotated[str | None, Query(max_length=64)] = None,
-            state: Text = None,
-            year: Year = None,
-            overdue: bool = False,
-            q: Text = None,
-        ) -> Response:
-            filters = _filters(unit, state, year, overdue, q, None)
-            service.query(spec, db_session, actor, clock, filters)  # refuse before streaming
-            rows = list(transfer.export_rows(spec, db_session=db_session, actor=actor,
-                                             clock=clock, filters=filters))  # fmt: skip
-            columns = transfer.export_columns(spec)
-            name = f"so-{spec.slug}"
-            if fmt == "csv":
-                return StreamingResponse(
-                    csv_chunks(columns, rows),
-                    media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
-                )
-            return StreamingResponse(
-                xlsx_file(columns, rows, title=spec.title),
-                media_type=_XLSX,
-                headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
-            )
+    return create_row, update_row, bulk
 
-        return download
 
+def _export(spec: RegisterSpec, fmt: str) -> Callable[..., Response]:
+    def download(
+        db_session: SessionDep,
+        actor: CurrentActor,
+        clock: ClockDep,
+        unit: Annotated[str | None, Query(max_length=64)] = None,
+        state: Text = None,
+        year: Year = None,
+        overdue: bool = False,
+        q: Text = None,
+    ) -> Response:
+        filters = _filters(unit, state, year, overdue, q, None)
+        rows = list(transfer.export_rows(spec, db_session=db_session, actor=actor, clock=clock,
+                                         filters=filters))  # fmt: skip
+        return export_api.file_response(spec, rows, fmt)
+
+    return download
+
+
+def _add_routes(spec: RegisterSpec) -> None:
+    read_model = READS[spec.slug]
+    tag: list[str | Enum] = [spec.slug]
+    path = spec.api
+    list_rows, get_row, history = _reads(spec)
+    create_row, update_row, bulk = _writes(spec)
     router.add_api_route(path, list_rows, methods=["GET"], tags=tag,
                          response_model=Page[read_model],  # type: ignore[valid-type]
                          summary=f"{spec.title}: the rows, with filters")  # fmt: skip
-    for fmt, media in (("csv", "text/csv"), ("xlsx", _XLSX)):
-        router.add_api_route(f"{path}.{fmt}", export(fmt), methods=["GET"], tags=tag,
+    for fmt, media in (("csv", "text/csv"), ("xlsx", export_api.XLSX)):
+        router.add_api_route(f"{path}.{fmt}", _export(spec, fmt), methods=["GET"], tags=tag,
                              response_class=StreamingResponse,
                              responses={200: {"content": {media: {}}}},
                              summary=f"{spec.title}: export (.{fmt}), re-importable")  # fmt: skip

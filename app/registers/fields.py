@@ -17,7 +17,6 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BeforeValidator
 from pydantic import Field as PydanticField
 
-from app.exports.writers import Kind
 from app.formatting import format_number
 from app.kpis.models import CleanStr, Number
 from app.periods import format_date_vi
@@ -135,13 +134,6 @@ class FieldSpec:
                 f"{p['name']} ({p['unit']})" if p.get("unit") else p["name"] for p in value
             )
         return str(value)
-
-    def export_kind(self) -> Kind:
-        if self.kind is FieldKind.DATE:
-            return Kind.DATE
-        if self.kind is FieldKind.NUMBER:
-            return Kind.NUMBER
-        return Kind.TEXT
 
 
 def _check_people(value: list[dict[str, str]]) -> list[dict[str, str]]:

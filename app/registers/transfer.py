@@ -9,7 +9,7 @@ they go through the same service (``commit=False``: the runner commits every row
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,9 +19,7 @@ from sqlmodel import Session, select
 from app.actors import Actor
 from app.clock import Clock
 from app.errors import AppError
-from app.exports.writers import Column, Kind
 from app.registers import service
-from app.registers.fields import FieldKind, FieldSpec
 from app.registers.specs import INPUTS, REGISTERS, RegisterSpec
 from app.uploads.bulk import ImportOptions, ImportResult, Outcome, run_import
 from app.uploads.files import Upload
@@ -126,31 +124,10 @@ def import_rows(
     options: ImportOptions,
 ) -> ImportResult:
     service.require_ward(actor)
-    importer = RegisterImporter(spec, db_session, actor, clock)
+    importer = RegisterImporter(spec, db_session, actor.through("import"), clock)
     return run_import(
         db_session=db_session, importer=importer, upload=upload, options=options, key_label="code"
     )
-
-
-def export_columns(spec: RegisterSpec) -> list[Column]:
-    """The export's columns, headed by the Vietnamese labels the import reads back."""
-    columns = [
-        Column("Mã", lambda r: r.code),
-        Column("Đơn vị", lambda r: r.unit),
-    ]
-    for f in spec.fields:
-        as_text = f.kind in (FieldKind.CHOICE, FieldKind.PEOPLE)
-        columns.append(
-            Column(f.label, _getter(f, as_text), Kind.TEXT if as_text else f.export_kind())
-        )
-    columns.append(Column("Nhiệm vụ kế hoạch", lambda r: "; ".join(r.tasks)))
-    return columns
-
-
-def _getter(spec_field: FieldSpec, as_text: bool) -> Callable[[Any], Any]:
-    if as_text:
-        return lambda row: spec_field.shown(getattr(row, spec_field.name))
-    return lambda row: getattr(row, spec_field.name)
 
 
 def export_rows(

@@ -16,6 +16,8 @@ from app.kpis.models import Reading
 from tests.accounts.test_authorization_matrix import CASES, Ctx
 from tests.conftest import make_token, make_user
 from tests.imports.test_profiles_api import PROFILE_AUDIT
+from tests.par.authorization_cases import PAR_AUDIT
+from tests.registers.authorization_cases import REGISTER_AUDIT
 from tests.reporting.coordination_setup import COORDINATION_AUDIT
 from tests.reporting.reopen_authorization_cases import REOPEN_AUDIT
 from tests.reporting.rule_authorization_cases import RULE_AUDIT
@@ -60,6 +62,8 @@ EXPECTED.update(PROFILE_AUDIT)
 EXPECTED.update(RULE_AUDIT)
 EXPECTED.update(REOPEN_AUDIT)
 EXPECTED.update(COORDINATION_AUDIT)
+EXPECTED.update(PAR_AUDIT)
+EXPECTED.update(REGISTER_AUDIT)
 EXPECTED.update(
     {
         ("POST", "/api/v1/wards"): ("ward", "create"),

@@ -114,3 +114,23 @@ PAR_CASES: dict[tuple[str, str], tuple[str, Any]] = {
         ),
     ),
 }
+
+#: What each write leaves in the audit trail (``tests/audit/test_audit.py``): a file's import is
+#: audited by its batch.
+PAR_AUDIT: dict[tuple[str, str], tuple[str, str]] = {
+    ("POST", "/api/v1/par-assessments"): ("par_assessment", "create"),
+    ("PATCH", "/api/v1/par-assessments/{year}/items/{criterion}"): ("par_item", "update"),
+    ("PUT", "/api/v1/par-assessments/{year}/items/{criterion}/proposal"): ("par_item", "update"),
+    ("POST", "/api/v1/par-assessments/{year}/items/{criterion}/review"): ("par_item", "update"),
+    ("POST", "/api/v1/par-assessments/{year}/items/{criterion}/evidence"): (
+        "par_evidence",
+        "create",
+    ),
+    ("DELETE", "/api/v1/par-assessments/evidence/{key}"): ("par_evidence", "delete"),
+    ("POST", "/api/v1/par-assessments/{year}/submit"): ("par_assessment", "update"),
+    ("PUT", "/api/v1/par-assessments/{year}/appraisal"): ("par_appraisal", "update"),
+    ("POST", "/api/v1/par-assessments/{year}/appraisal/import"): ("import_batch", "import"),
+    ("PUT", "/api/v1/par-assessments/{year}/published"): ("par_assessment", "update"),
+    ("PATCH", "/api/v1/par-frameworks/{code}/criteria/{criterion}"): ("par_criterion", "update"),
+    ("POST", "/api/v1/par-frameworks/{code}/criteria/import"): ("import_batch", "import"),
+}

@@ -46,3 +46,11 @@ for _spec in REGISTERS:
         "unit",
         lambda c, s=_spec: (f"{API}{s.api}/bulk", [_example(s, c.unit)]),
     )
+
+#: What each write leaves in the audit trail (``tests/audit/test_audit.py``): rows of a file are
+#: audited one by one, then the batch.
+REGISTER_AUDIT: dict[tuple[str, str], tuple[str, str]] = {}
+for _spec in REGISTERS:
+    REGISTER_AUDIT[("POST", f"{API}{_spec.api}")] = (_spec.entity, "create")
+    REGISTER_AUDIT[("PATCH", f"{API}{_spec.api}/{{code}}")] = (_spec.entity, "update")
+    REGISTER_AUDIT[("POST", f"{API}{_spec.api}/bulk")] = (_spec.entity, "create")
