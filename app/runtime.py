@@ -12,6 +12,7 @@ batches; the memory goal of the million-dossier import holds (README, Speed).
 
 from __future__ import annotations
 
+import faulthandler
 import gc
 import json
 import os
@@ -49,12 +50,16 @@ def become_supervisor(options: dict[str, Any]) -> NoReturn:
 
 
 def _default_signals() -> None:
-    """In a new worker: the supervisor's signal handlers (which only queue the signal for its
-    loop) would swallow a SIGTERM that arrives while the worker still imports the app, and the
-    supervisor would then wait for it forever; the defaults hold until uvicorn installs its own."""
+    """In a new worker, until uvicorn installs its own handlers (as its event loop starts, before
+    it imports the app): the supervisor's handlers, inherited with the fork, only queue a signal
+    for the supervisor's loop, so a SIGTERM in that moment would be lost and the supervisor
+    would wait for that worker forever. The defaults end it instead."""
     for name in ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2"):
         signal.signal(getattr(signal, name), signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.default_int_handler)
+    # ``kill -USR1 <worker>`` writes every thread's stack to the server's log, even while the
+    # event loop is stuck: how a worker that stops answering is diagnosed in production.
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
 
 
 def supervise() -> None:
