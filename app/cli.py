@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
@@ -433,33 +433,42 @@ def serve(
     With more than one worker, uvicorn's supervisor holds the listening socket and restarts a
     worker that dies (a crash, the kernel's OOM killer) while the others keep answering. Every
     piece of state a request needs is in the database, so any worker may answer any request.
+    With workers this process becomes that supervisor (``app.runtime.supervise``, same process
+    id), shedding what the command line loaded.
     """
-    import uvicorn
-
-    from app.sipas.access_log import uvicorn_log_config
-
     settings = get_settings()
     count = workers or settings.workers
     if reload and count > 1:
         _fail(ValueError("--reload chạy một tiến trình: bỏ --workers hoặc bỏ --reload."))
     # The workers read it to share the machine: each sizes its hashing pool for its part.
     os.environ["PARTRACK_WORKERS"] = str(count)
-    uvicorn.run(
-        "app.main:create_app",
-        factory=True,
-        host=host or settings.host,
-        port=port or settings.port,
-        reload=reload,
-        workers=count,
+    options: dict[str, Any] = {
+        "host": host or settings.host,
+        "port": port or settings.port,
+        "workers": count,
         # uvicorn rewrites the client address from X-Forwarded-For only for the proxies named
         # in PARTRACK_TRUSTED_PROXIES (none by default): from anyone else it is a forgery that
         # would escape every per-address limit.
-        proxy_headers=bool(settings.trusted_proxies),
-        forwarded_allow_ips=",".join(str(p) for p in settings.trusted_proxies) or "",
+        "proxy_headers": bool(settings.trusted_proxies),
+        "forwarded_allow_ips": ",".join(str(p) for p in settings.trusted_proxies) or "",
+        "backlog": settings.listen_backlog,
+        "timeout_keep_alive": settings.keep_alive_seconds,
+        "timeout_graceful_shutdown": settings.graceful_shutdown_seconds,
+    }
+    if count > 1:
+        from app.runtime import become_supervisor
+
+        become_supervisor(options)  # does not return
+    import uvicorn
+
+    from app.sipas.access_log import uvicorn_log_config
+
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        reload=reload,
         log_config=uvicorn_log_config(),  # survey lines without codes or addresses
-        backlog=settings.listen_backlog,
-        timeout_keep_alive=settings.keep_alive_seconds,
-        timeout_graceful_shutdown=settings.graceful_shutdown_seconds,
+        **options,
     )
 
 

@@ -99,8 +99,9 @@ class Settings(BaseSettings):
     password_hash_profile: str = Field(
         default="owasp_2023",
         pattern="^(owasp_2023|rfc9106_low_memory|rfc9106_high_memory|cheapest)$",
-        description="argon2 parameters (owasp_2023: 19 MiB, 2 passes); 'cheapest' is for tests "
-        "only. Older hashes still verify and are upgraded at the next login.",
+        description="argon2 parameters (owasp_2023: 7 MiB, 5 passes, OWASP's equal-strength "
+        "low-memory setting); 'cheapest' is for tests only. Older hashes still verify and are "
+        "upgraded at the next login.",
     )
     password_hash_memory_mib: int = Field(
         default=128,

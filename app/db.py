@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from operator import itemgetter
 from typing import Annotated, Any
 
+import anyio
 import psycopg
 from fastapi import Depends, Request
 from psycopg.pq import ConnStatus, ExecStatus
@@ -81,22 +82,74 @@ def _replace_if_closed(dbapi_connection: Any, _record: Any, _proxy: Any) -> None
         raise DisconnectionError("the server closed the connection")
 
 
+#: Pooled connections left to what a request opens beside its own session (the login
+#: throttle's writes, an import's slot): the requests' own sessions may take the rest.
+SPARE_CONNECTIONS = 3
+
+
+def _request_slots(request: Request, engine: Engine) -> anyio.Semaphore:
+    """The app's request slots: as many as its pool lends connections, less the spare ones."""
+    slots: anyio.Semaphore | None = getattr(request.app.state, "db_slots", None)
+    if slots is None:
+        pool = engine.pool
+        size = getattr(pool, "size", None)
+        capacity = size() + getattr(pool, "_max_overflow", 0) if callable(size) else 15
+        slots = anyio.Semaphore(max(1, capacity - SPARE_CONNECTIONS))
+        request.app.state.db_slots = slots
+    return slots
+
+
 async def get_session(request: Request) -> AsyncIterator[Session]:
     """One session per request; services decide when to commit, errors roll back.
 
     Async so that a request costs no worker thread for it (issue #20): a ``Session`` connects on
     first use, and one that never did (a credential answered from the cache, a page without
     queries) closes without I/O. One still in a transaction rolls back on a worker thread.
+
+    A request takes one of the app's slots before its session, on the event loop, and gives it
+    back once the session is closed (``release_slot`` may give it back earlier). A request keeps
+    its connection from its first query to its session's end, across several hops to worker
+    threads (a page's dependencies, its handler, the close), and each hop needs a free thread:
+    under 200 people (``bench/load.py``) every thread of a worker waited in the pool for a
+    connection while every connection belonged to a request waiting for a thread, and nothing
+    moved until the pool's 30 s timeout (503s, answers after 60 s). With no more sessions than
+    connections, a thread never waits for one, and requests beyond wait their turn in order.
     """
     engine: Engine = request.app.state.engine
+    slots = _request_slots(request, engine)
+    await slots.acquire()
     session = Session(engine, expire_on_commit=False)
+    session.info["release_slot"] = _once(slots.release)
     try:
         yield session
     except Exception:
         await _off_loop(session, session.rollback)
         raise
     finally:
-        await _off_loop(session, session.close)
+        try:
+            await _off_loop(session, session.close)
+        finally:
+            release_slot(session)
+
+
+def _once(release: Callable[[], None]) -> Callable[[], None]:
+    done = False
+
+    def once() -> None:
+        nonlocal done
+        if not done:
+            done = True
+            release()
+
+    return once
+
+
+def release_slot(session: Session) -> None:
+    """Give the request's slot back early: for a request that has closed its session and will
+    wait long for something else (a slow upload's body), so that it holds no slot meanwhile."""
+    release = session.info.get("release_slot")
+    if release is not None:
+        release()
 
 
 async def _off_loop(session: Session, end: Callable[[], None]) -> None:

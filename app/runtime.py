@@ -1,4 +1,5 @@
-"""Process-wide settings of the Python runtime that the server wants.
+"""Process-wide settings of the Python runtime that the server wants, and the lean supervisor
+process of ``partrack serve --workers N`` (``python -m app.runtime``; see ``supervise``).
 
 CPython 3.11 runs a young-generation garbage collection every 700 net allocations of container
 objects, and a full one whenever the survivors grow by a quarter. An import allocates a few
@@ -11,7 +12,13 @@ batches; the memory goal of the million-dossier import holds (README, Speed).
 
 from __future__ import annotations
 
+import faulthandler
 import gc
+import json
+import os
+import signal
+import sys
+from typing import Any, NoReturn
 
 #: Young generation after 50,000 allocations; middle after 20 young ones; old after 100 middle.
 THRESHOLDS = (50_000, 20, 100)
@@ -23,3 +30,67 @@ def tune_gc(enabled: bool = True) -> None:
         return
     current = gc.get_threshold()
     gc.set_threshold(*(max(a, b) for a, b in zip(current, THRESHOLDS, strict=True)))
+
+
+# --- the supervisor of ``partrack serve --workers N`` ------------------------------------------
+
+#: The uvicorn options ``partrack serve`` hands to the supervisor it becomes (JSON).
+SERVE_OPTIONS_ENV = "PARTRACK_SERVE_OPTIONS"
+
+
+def become_supervisor(options: dict[str, Any]) -> NoReturn:
+    """Replace this process (``partrack serve``, which has loaded typer, pydantic and the
+    settings: 40 MiB) by a bare interpreter that runs ``supervise``: about 26 MiB, uvicorn and
+    the logging filter only. The process id stays the same, so a service manager or a script
+    that started ``partrack serve`` still holds the supervisor."""
+    os.environ[SERVE_OPTIONS_ENV] = json.dumps(options)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, [sys.executable, "-m", "app.runtime"])
+
+
+def _default_signals() -> None:
+    """In a new worker, until uvicorn installs its own handlers (as its event loop starts, before
+    it imports the app): the supervisor's handlers, inherited with the fork, only queue a signal
+    for the supervisor's loop, so a SIGTERM in that moment would be lost and the supervisor
+    would wait for that worker forever. The defaults end it instead."""
+    for name in ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2"):
+        signal.signal(getattr(signal, name), signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    # ``kill -USR1 <worker>`` writes every thread's stack to the server's log, even while the
+    # event loop is stuck: how a worker that stops answering is diagnosed in production.
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
+
+
+def supervise() -> None:
+    """uvicorn's supervisor, with its workers forked from it rather than spawned.
+
+    uvicorn starts workers with multiprocessing's ``spawn``: each is a fresh interpreter, and
+    ``spawn`` also starts multiprocessing's resource tracker, a third process of 13 MiB that has
+    nothing to track here. ``fork`` is safe in this supervisor: it runs no thread of its own
+    (its loop checks the workers every half second from the main thread) and holds no database
+    connection, no app, nothing but uvicorn; each worker then imports the app itself, as with
+    ``spawn``. Measured with ``bench/logins.py --workers 2``: see docs/deployment.md.
+    """
+    import multiprocessing
+    import multiprocessing.util
+
+    import uvicorn
+    import uvicorn._subprocess
+
+    from app.sipas.access_log import uvicorn_log_config
+
+    options = json.loads(os.environ.pop(SERVE_OPTIONS_ENV))
+    # uvicorn keeps its start method in this module variable (uvicorn 0.3x–0.5x).
+    uvicorn._subprocess.spawn = multiprocessing.get_context("fork")  # type: ignore[assignment]
+    multiprocessing.util.register_after_fork(signal, lambda _module: _default_signals())
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        log_config=uvicorn_log_config(),  # survey lines without codes or addresses
+        **options,
+    )
+
+
+if __name__ == "__main__":
+    supervise()

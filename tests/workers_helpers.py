@@ -29,7 +29,8 @@ def free_port() -> int:
 
 
 def worker_pids(parent: int) -> list[int]:
-    """The supervisor's worker processes (not multiprocessing's resource tracker)."""
+    """The supervisor's worker processes (forked from it; never multiprocessing's resource
+    tracker, should a start method that needs one come back)."""
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -40,7 +41,7 @@ def worker_pids(parent: int) -> list[int]:
         except OSError:
             continue
         ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        if ppid == parent and b"spawn_main" in cmdline:
+        if ppid == parent and b"resource_tracker" not in cmdline:
             found.append(int(entry.name))
     return sorted(found)
 

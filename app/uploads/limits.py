@@ -35,7 +35,7 @@ from sqlmodel import Field, Session, SQLModel
 from starlette.datastructures import FormData
 
 from app import bodies
-from app.db import UTCDateTime
+from app.db import UTCDateTime, release_slot
 from app.errors import AppError
 
 Message = MutableMapping[str, Any]  # Starlette's ASGI message type
@@ -130,8 +130,10 @@ async def read_form(request: Request) -> FormData:
 def release_connection(db_session: Session) -> None:
     """End the request session's transaction so its pooled connection goes back before a slow
     body is read; the authentication done so far has committed what it writes, and the session
-    takes a connection again when the import uses it."""
+    takes a connection again when the import uses it. Its request slot goes back too
+    (``app.db.get_session``): a slow sender must not keep others out."""
     db_session.close()
+    release_slot(db_session)
 
 
 def _take_slot(
