@@ -16,7 +16,7 @@ from pydantic import Field as PydanticField
 from app.accounts.dependencies import CurrentActor
 from app.clock import ClockDep
 from app.db import SessionDep
-from app.par import appraisal, exports, reads, results, service
+from app.par import appraisal, reads, results, service
 from app.par.framework_api import (
     FILE_BODY,
     IMPORT_RESPONSES,
@@ -41,6 +41,9 @@ from app.schemas import ReadModel, StrictInput
 from app.uploads.bulk import ImportOptions, ImportSummary
 
 router = APIRouter(tags=["par-assessments"])
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 class SubmitWrite(StrictInput):
@@ -323,16 +326,18 @@ def put_published(
 @router.get(
     "/par-assessments/{year}/table.xlsx",
     response_class=Response,
-    responses={200: {"content": {exports.XLSX: {}}}},
+    responses={200: {"content": {XLSX: {}}}},
     summary="The self-assessment table (.xlsx)",
 )
 def table_xlsx(
     year: Year, db_session: SessionDep, actor: CurrentActor, clock: ClockDep
 ) -> Response:
+    from app.par import exports  # Word and Excel libraries load when a file is first asked for
+
     content = exports.xlsx(db_session=db_session, actor=actor, clock=clock, year=year)
     return Response(
         content,
-        media_type=exports.XLSX,
+        media_type=XLSX,
         headers={"Content-Disposition": f'attachment; filename="tu-danh-gia-cchc-{year}.xlsx"'},
     )
 
@@ -340,15 +345,17 @@ def table_xlsx(
 @router.get(
     "/par-assessments/{year}/report.docx",
     response_class=Response,
-    responses={200: {"content": {exports.DOCX: {}}}},
+    responses={200: {"content": {DOCX: {}}}},
     summary="The self-assessment report (.docx, Decree 30)",
 )
 def report_docx(
     year: Year, db_session: SessionDep, actor: CurrentActor, clock: ClockDep
 ) -> Response:
+    from app.par import exports  # Word and Excel libraries load when a file is first asked for
+
     content = exports.docx(db_session=db_session, actor=actor, clock=clock, year=year)
     return Response(
         content,
-        media_type=exports.DOCX,
+        media_type=DOCX,
         headers={"Content-Disposition": f'attachment; filename="bao-cao-cchc-{year}.docx"'},
     )
