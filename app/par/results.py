@@ -137,15 +137,35 @@ def opportunities(
     return out
 
 
+def _add(a: float | None, b: float | None) -> float | None:
+    return b if a is None else a if b is None else round(a + b, 4)
+
+
 def year_gaps(*, db_session: Session, actor: Actor) -> list[YearGap]:
-    """Self and appraised points per criterion code, year over year (codes match across the
-    city's tables of different years when the city keeps them)."""
+    """Self and appraised points per criterion code, and per area (the sum of its criteria),
+    year over year: codes match across the city's tables of different years when the city keeps
+    them."""
     require_ward(actor)
     rows: dict[str, YearGap] = {}
     for assessment in db_session.exec(select(ParAssessment).order_by(col(ParAssessment.year))):
         criteria = {c.id: c for c in fw.criteria_of(db_session, assessment.framework_id)}
+        areas = {c.code: c for c in criteria.values() if c.level == 1}
+        year = assessment.year
         for item in db_session.exec(select(ParItem).where(ParItem.assessment_id == assessment.id)):
+            if not item.applicable:
+                continue
             c = criteria[item.criterion_id]
             gap = rows.setdefault(c.code, YearGap(criterion=c.code, title=c.title, years={}))
-            gap.years[assessment.year] = (item.self_points, item.appraised_points)
+            gap.years[year] = (item.self_points, item.appraised_points)
+            top = areas.get(c.code.split(".")[0])
+            if top is None:
+                continue
+            total = rows.setdefault(
+                top.code, YearGap(criterion=top.code, title=top.title, years={})
+            )
+            was = total.years.get(year, (None, None))
+            total.years[year] = (
+                _add(was[0], item.self_points),
+                _add(was[1], item.appraised_points),
+            )
     return sorted(rows.values(), key=lambda g: fw.sort_key(g.criterion))

@@ -302,6 +302,8 @@ def test_years_side_by_side(anon: TestClient, who: dict) -> None:
     gaps = anon.get(f"{API}/gaps", headers=who["viewer"]).json()
     row = next(g for g in gaps if g["criterion"] == "3.5")
     assert row["years"] == {"2025": [2, 1.5], "2026": [3, None]}
+    area = next(g for g in gaps if g["criterion"] == "3")  # the area: its criteria summed
+    assert area["years"] == {"2025": [2, 1.5], "2026": [3, None]}
     assert [a["year"] for a in anon.get(API, headers=who["viewer"]).json()] == [2026, 2025]
 
 
