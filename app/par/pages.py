@@ -17,7 +17,7 @@ from app.accounts.dependencies import WebUser
 from app.actors import Actor
 from app.clock import Clock, ClockDep
 from app.db import SessionDep
-from app.errors import AppError
+from app.errors import AppError, Forbidden
 from app.forms import (
     FormState,
     Outcome,
@@ -39,6 +39,7 @@ from app.permissions import Permission, can
 from app.plans.models import Plan
 from app.progress.evidence.upload import received_form
 from app.templating import render
+from app.tenancy import authorize_shared
 from app.uploads.bulk import ImportOptions
 from app.uploads.files import FileProblem, Upload, upload_from_bytes
 
@@ -61,6 +62,15 @@ def may_review(actor: Actor) -> bool:
 
 def _may_appraise(actor: Actor) -> bool:
     return can(actor, Permission.WARDS_MANAGE) or can(actor, Permission.REVIEW)
+
+
+def may_edit_tables(db_session: Session, actor: Actor) -> bool:
+    """The city's table is shared: its editors are the city's (or a one-ward installation's)."""
+    try:
+        authorize_shared(db_session, actor, Permission.PLAN_WRITE)
+    except Forbidden:
+        return False
+    return True
 
 
 def may_propose(actor: Actor, unit: str | None) -> bool:
@@ -90,6 +100,7 @@ def _index_context(
         "framework_options": [(t.code, f"{t.title} ({t.year})") for t in tables],
         "create": state,
         "may_review": may_review(actor),
+        "may_edit_tables": may_edit_tables(db_session, actor),
         "this_year": clock.today().year,
         **labels(),
     }

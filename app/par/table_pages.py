@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
 from sqlmodel import Session
 
 from app.accounts.dependencies import WebUser
 from app.actors import Actor
 from app.clock import ClockDep
 from app.db import SessionDep
-from app.errors import AppError
+from app.errors import AppError, Invalid, translate_validation_errors
 from app.forms import (
     FormState,
     answer,
     attempt,
+    field_messages,
     form_errors,
     number_text,
     read_form,
@@ -27,10 +30,10 @@ from app.par import criteria_import, framework
 from app.par.models import (
     CriterionUpdate,
 )
-from app.par.pages import BASE, labels
+from app.par.pages import BASE, labels, may_edit_tables
 from app.par.rules import rule_text
-from app.permissions import Permission, can
 from app.progress.evidence.upload import received_form
+from app.schemas import CODE_PATTERN
 from app.templating import render
 from app.uploads.bulk import ImportOptions
 from app.uploads.files import Upload, upload_from_bytes
@@ -50,7 +53,7 @@ def _table_context(
     return {
         "title": f"Bảng tiêu chí {table.code}",
         "t": table,
-        "may_edit": can(actor, Permission.PLAN_WRITE),
+        "may_edit": may_edit_tables(db_session, actor),
         "edit": forms.get("edit", FormState("par-criterion")),
         "editing": editing_row,
         "editing_rule": rule_text([b.model_dump() for b in editing_row.rule])
@@ -60,6 +63,80 @@ def _table_context(
         "imported": imported,
         **labels(),
     }
+
+
+def _new_context(state: FormState, imported: Any = None) -> dict[str, Any]:
+    return {"title": "Nhập bảng tiêu chí mới", "upload": state, "imported": imported}
+
+
+@router.get(BASE + "/khung/moi", response_class=HTMLResponse)
+def new_table_page(request: Request, identity: WebUser, db_session: SessionDep) -> Response:
+    """Where the city's table of a new year is imported from the browser (its code and year
+    typed with the file)."""
+    from app.par.framework_api import framework_authorized
+
+    framework_authorized(db_session, identity.actor)
+    return render(request, "par/framework_new.html", _new_context(FormState("par-new-table")))
+
+
+@router.post(BASE + "/khung/moi", response_class=HTMLResponse)
+async def import_new_table(
+    request: Request, identity: WebUser, db_session: SessionDep, clock: ClockDep
+) -> Response:
+    """A new table (``POST /api/v1/par-frameworks/{code}/criteria/import``'s twin)."""
+    from app.par.framework_api import framework_authorized
+
+    framework_authorized(db_session, identity.actor)  # the role before the body
+    limit = request.app.state.settings.max_upload_bytes
+    db_session.close()
+    typed: dict[str, str] = {}
+    try:
+        part, form = await received_form(request, limit=limit)
+        typed = {k: str(form.get(k) or "") for k in ("code", "year", "title", "source")}
+        name = part.filename or ""
+        upload: Upload | None = upload_from_bytes(
+            await part.read(), "xlsx" if name.lower().endswith(".xlsx") else "csv", name
+        )
+        dry_run, official = form.get("check") == "1", form.get("official") == "1"
+    except AppError as exc:
+        refused = FormState("par-new-table", typed=typed, errors={"file": exc.message})
+        return render(request, "par/framework_new.html", _new_context(refused),
+                      block="upload", status_code=exc.status_code)  # fmt: skip
+
+    def work() -> Response:
+        assert upload is not None
+        code = typed["code"].strip().lower()
+        try:
+            header = criteria_import.FrameworkHeader.model_validate(
+                {"year": typed["year"].strip() or None, "title": typed["title"],
+                 "source": typed["source"], "official": official}
+            )  # fmt: skip
+            if not re.fullmatch(CODE_PATTERN, code):
+                raise Invalid.one("code", "invalid", "Mã bảng: chữ thường, số và gạch nối.")
+            result = criteria_import.import_criteria(
+                db_session=db_session, actor=identity.actor, clock=clock, code=code,
+                header=header, upload=upload, options=ImportOptions(dry_run=dry_run),
+            )  # fmt: skip
+        except (AppError, ValidationError) as exc:
+            db_session.rollback()
+            errors = (
+                form_errors(exc)
+                if isinstance(exc, AppError)
+                else field_messages(translate_validation_errors(list(exc.errors())))
+            )
+            state = FormState("par-new-table", typed=typed, errors=errors)
+            return render(request, "par/framework_new.html", _new_context(state),
+                          block="upload", status_code=422)  # fmt: skip
+        finally:
+            upload.close()
+        if result.written:
+            return redirect_after(request, f"{BASE}/khung/{code}?nhap=1")
+        state = FormState("par-new-table", typed=typed)
+        status = 422 if result.summary.status == "error" else 200
+        return render(request, "par/framework_new.html", _new_context(state, result.summary),
+                      block="upload", status_code=status)  # fmt: skip
+
+    return await run_in_threadpool(work)
 
 
 @router.get(BASE + "/khung/{code}", response_class=HTMLResponse)

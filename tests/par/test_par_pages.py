@@ -172,3 +172,29 @@ def test_two_years_are_compared_on_the_index(
     )
     page = coordinator.get("/chi-so-cchc").text
     assert "So sánh các năm" in page and "Năm 2026" in page
+
+
+def test_the_citys_new_table_imported_from_the_browser(
+    coordinator: TestClient, reporter: TestClient
+) -> None:
+    csv = "Mã tiêu chí;Nội dung tiêu chí;Điểm tối đa\r\n1;Chỉ đạo;2\r\n1.1;Kế hoạch;2\r\n".encode(
+        "utf-8-sig"
+    )
+    form = {"csrf_token": coordinator.csrf, "code": "HCM 2026", "year": "2026",  # type: ignore[attr-defined]
+            "official": "1"}  # fmt: skip
+    files = {"file": ("bang-2026.csv", csv, "text/csv")}
+    assert coordinator.get("/chi-so-cchc/khung/moi").status_code == 200
+    r = coordinator.post("/chi-so-cchc/khung/moi", data=form, files=files, headers=HX)
+    assert r.status_code == 422 and "Mã bảng" in r.text and 'value="2026"' in r.text
+    form["code"] = "hcm-2026"
+    r = coordinator.post("/chi-so-cchc/khung/moi", data=form, files=files, headers=HX)
+    assert r.status_code == 200 and r.headers["HX-Redirect"] == "/chi-so-cchc/khung/hcm-2026?nhap=1"
+    page = coordinator.get("/chi-so-cchc/khung/hcm-2026").text
+    assert "Kế hoạch" in page and "Năm 2026" in page
+    refused = reporter.post(
+        "/chi-so-cchc/khung/moi",
+        data={**form, "csrf_token": reporter.csrf, "code": "x"},  # type: ignore[attr-defined]
+        files=files,
+        headers=HX,
+    )
+    assert refused.status_code == 403

@@ -691,6 +691,13 @@ RECIPES: dict[tuple[str, str], Recipe] = {
     ("POST", "/chi-so-cchc/khung/{code}/tieu-chi/{criterion}"): Recipe(
         _page(f"/chi-so-cchc/khung/{_FRAMEWORK}/tieu-chi/{PAR_ITEM}", title="Khác")
     ),
+    ("POST", "/chi-so-cchc/khung/moi"): Recipe(
+        lambda b: Call(
+            "/chi-so-cchc/khung/moi",
+            form={"code": "zz-bang-moi", "year": "2026"},
+            files={"file": ("bang.csv", _CRITERIA_CSV.encode(), "text/csv")},
+        )
+    ),
     ("POST", "/chi-so-cchc/khung/{code}/nhap"): Recipe(
         lambda b: Call(
             f"/chi-so-cchc/khung/{_FRAMEWORK}/nhap",
