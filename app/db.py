@@ -6,6 +6,7 @@ and PostgreSQL must end up with the same names so one migration serves both.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import select
 import weakref
@@ -88,14 +89,23 @@ SPARE_CONNECTIONS = 3
 
 
 def _request_slots(request: Request, engine: Engine) -> anyio.Semaphore:
-    """The app's request slots: as many as its pool lends connections, less the spare ones."""
-    slots: anyio.Semaphore | None = getattr(request.app.state, "db_slots", None)
+    """The app's request slots: as many as its pool lends connections, less the spare ones.
+
+    One set per event loop: a semaphore's waiters belong to the loop they wait on, and one
+    shared by two loops strands a waiter whose release came from the other (a server worker
+    has one loop; tests run one per client thread, and fifteen clients at once left three
+    requests waiting forever)."""
+    loop = asyncio.get_running_loop()
+    by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.Semaphore] | None
+    by_loop = getattr(request.app.state, "db_slots", None)
+    if by_loop is None:
+        by_loop = request.app.state.db_slots = weakref.WeakKeyDictionary()
+    slots = by_loop.get(loop)
     if slots is None:
         pool = engine.pool
         size = getattr(pool, "size", None)
         capacity = size() + getattr(pool, "_max_overflow", 0) if callable(size) else 15
-        slots = anyio.Semaphore(max(1, capacity - SPARE_CONNECTIONS))
-        request.app.state.db_slots = slots
+        slots = by_loop[loop] = anyio.Semaphore(max(1, capacity - SPARE_CONNECTIONS))
     return slots
 
 
