@@ -147,7 +147,10 @@ def _parse_scoring(typed: dict[str, str], current: ScoringConfigRead) -> Scoring
     """The form as the API's write schema; blank band rows are left out, area points kept."""
     rows = sorted(int(k.rsplit("_", 1)[1]) for k in typed if k.startswith("band_label_"))
     bands = [
-        {"label": typed[f"band_label_{i}"], "min_score": parse_number_vi(typed[f"band_min_{i}"])}
+        {
+            "label": typed[f"band_label_{i}"],
+            "min_score": parse_number_vi(typed.get(f"band_min_{i}", "")),
+        }
         for i in rows
         if typed[f"band_label_{i}"].strip() or typed.get(f"band_min_{i}", "").strip()
     ]
@@ -207,8 +210,10 @@ async def scoring_config(
     authorize(identity.actor, Permission.USERS_MANAGE)
     form = await request.form()
     typed = {k: str(v) for k, v in form.items() if k != "csrf_token"}
-    typed.setdefault("note", "")
-    typed.setdefault("base_version", "")
+    # a field the form did not send is blank: the schema says it is missing (422), not a 500
+    for name in ("note", "base_version", "version", "amber_distance", "late_credit",
+                 *(f"w_{w}" for w in _WEIGHTS)):  # fmt: skip
+        typed.setdefault(name, "")
     current = configuration.get_config(db_session=db_session)
     try:
         data = _parse_scoring(typed, current)

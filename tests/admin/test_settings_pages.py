@@ -72,6 +72,13 @@ def test_a_bad_scoring_change_names_the_field(admin_web: TestClient) -> None:
     assert full.status_code == 422 and "<html" in full.text
 
 
+def test_a_scoring_form_missing_fields_is_422_not_500(admin_web: TestClient) -> None:
+    """A form cut short (a script, a proxy, a tampered page) names what is missing."""
+    resp = post(admin_web, "/admin/settings/scoring", htmx=True, action="save", band_label_1="A")
+    assert resp.status_code == 422
+    assert 'id="scoring-amber_distance-err"' in resp.text
+
+
 def test_only_admins_change_the_scoring(coordinator_web: TestClient) -> None:
     resp = post(coordinator_web, "/admin/settings/scoring", action="preview", version="x")
     assert resp.status_code == 403
