@@ -366,7 +366,7 @@ def remind() -> None:
     typer.echo(
         f"Đã tạo {result.reminders} lời nhắc, {result.notifications} thông báo; "
         f"thư điện tử: {result.emails_sent} đã gửi, {result.emails_failed} lỗi; "
-        f"{escalated} kết luận, nhiệm vụ quá hạn được nhắc."
+        f"{escalated} kết luận, nhiệm vụ, tồn tại sau kiểm tra quá hạn được nhắc."
     )
     if result.emails_failed:
         raise typer.Exit(2)

@@ -11,7 +11,15 @@ from app.par.models import ParAssessment, ParCriterion, ParEvidence, ParFramewor
 from app.plans.models import Area, Assignment, AssignmentCoordinator, Plan
 from app.progress.evidence.models import EvidenceItem
 from app.progress.models import ProgressUpdate
-from app.registers.models import Conclusion, Initiative, TrainingCourse
+from app.registers.models import (
+    Conclusion,
+    Initiative,
+    Inspection,
+    InspectionFinding,
+    InvestmentItem,
+    SocioeconomicTarget,
+    TrainingCourse,
+)
 from app.reminders.models import Notification, Reminder, ReminderDelivery
 from app.reporting.coordination_models import CoordinationReply
 from app.reporting.reopen_models import ReopenRequest
@@ -42,6 +50,9 @@ __all__ = [
     "ImportSlot",
     "Indicator",
     "Initiative",
+    "Inspection",
+    "InspectionFinding",
+    "InvestmentItem",
     "Kiosk",
     "Notification",
     "ParAssessment",
@@ -61,6 +72,7 @@ __all__ = [
     "ReportSnapshot",
     "Response",
     "ScoringConfigOverride",
+    "SocioeconomicTarget",
     "SpentForm",
     "Submission",
     "SurveyCode",

@@ -21,6 +21,8 @@ from app.templating import format_number_vi
 class Feed(StrEnum):
     DOSSIER = "dossier"
     FEEDBACK = "feedback"
+    #: The registers that compute a plan indicator (targets met, capital disbursed).
+    REGISTER = "register"
 
 
 class Basis(StrEnum):
@@ -175,7 +177,11 @@ METRICS: tuple[Metric, ...] = (
 )
 METRICS_BY_CODE = {m.code: m for m in METRICS}
 
-FEED_NAMES = {Feed.DOSSIER: "hồ sơ TTHC", Feed.FEEDBACK: "phản ánh, kiến nghị"}
+FEED_NAMES = {
+    Feed.DOSSIER: "hồ sơ TTHC",
+    Feed.FEEDBACK: "phản ánh, kiến nghị",
+    Feed.REGISTER: "sổ theo dõi",
+}
 
 
 def format_figure(value: float | None, *, percent: bool) -> str:

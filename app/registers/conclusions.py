@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from pydantic import Field as PydanticField
 from sqlmodel import Session, col, select
@@ -21,7 +22,7 @@ from app.clock import Clock
 from app.errors import Invalid
 from app.periods import Period, PeriodError, format_date_vi
 from app.permissions import Permission, authorize
-from app.registers.models import Conclusion
+from app.registers.models import Conclusion, InspectionFinding
 from app.registers.service import require_ward
 from app.reminders.models import Notification
 from app.reminders.recipients import recipients_for
@@ -103,6 +104,7 @@ def tally(*, db_session: Session, actor: Actor, clock: Clock, period: str) -> Ta
 
 @dataclass
 class Escalated:
+    #: Rows escalated: conclusions, assigned tasks and inspection findings.
     conclusions: int = 0
     notifications: int = 0
 
@@ -112,15 +114,23 @@ def _step(days: int) -> int:
 
 
 def escalate(*, db_session: Session, actor: Actor, clock: Clock) -> Escalated:
-    """Today's overdue reminders for one ward (the session is inside it): each conclusion past
-    its deadline gets the step its delay has reached, once per deadline."""
-    today = clock.today()
+    """Today's overdue reminders for one ward (the session is inside it): each open conclusion,
+    assigned task or inspection finding past its deadline gets the step its delay has reached,
+    once per deadline."""
     done = Escalated()
+    for model, slug in ((Conclusion, "ket-luan"), (InspectionFinding, "ton-tai-sau-kiem-tra")):
+        _escalate(db_session, actor, clock, model, slug, done)
+    db_session.commit()
+    return done
+
+
+def _escalate(
+    db_session: Session, actor: Actor, clock: Clock, model: Any, slug: str, done: Escalated
+) -> None:
+    today = clock.today()
     rows = db_session.exec(
-        select(Conclusion).where(
-            Conclusion.state == "open",
-            col(Conclusion.deadline).is_not(None),
-            col(Conclusion.deadline) < today,
+        select(model).where(
+            model.state == "open", col(model.deadline).is_not(None), col(model.deadline) < today
         )
     ).all()
     for row in rows:
@@ -139,18 +149,16 @@ def escalate(*, db_session: Session, actor: Actor, clock: Clock) -> Escalated:
                     user_id=user.id or 0,
                     title=f"Quá hạn {days} ngày: {row.code} ({unit.short_name or unit.name})",
                     body=f"{row.content[:300]} — thời hạn {format_date_vi(row.deadline)}.",
-                    link=f"/so-theo-doi/ket-luan/{row.code}",
+                    link=f"/so-theo-doi/{slug}/{row.code}",
                     created_at=clock.now(),
                 )
             )
             done.notifications += 1
         audit.record(
             db_session=db_session, actor=actor, clock=clock, action="escalate",
-            entity="conclusion", key=row.code,
+            entity=model.__tablename__, key=row.code,
             before={"escalation": sent}, after={"escalation": step, "days_overdue": days},
         )  # fmt: skip
         row.escalation, row.escalated_for = step, row.deadline
         db_session.add(row)
         done.conclusions += 1
-    db_session.commit()
-    return done

@@ -16,21 +16,24 @@ from app.registers.fields import FieldKind, FieldSpec
 from app.registers.specs import RegisterSpec
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-_KINDS = {FieldKind.DATE: Kind.DATE, FieldKind.NUMBER: Kind.NUMBER}
+_KINDS = {FieldKind.DATE: Kind.DATE, FieldKind.NUMBER: Kind.NUMBER, FieldKind.YEAR: Kind.NUMBER}
+#: Written as the text a form takes: a choice's label, people and monthly figures as typed.
+_AS_TEXT = {FieldKind.CHOICE: "shown", FieldKind.PEOPLE: "shown", FieldKind.MONTHLY: "typed"}
 
 
-def _getter(spec_field: FieldSpec, as_text: bool) -> Callable[[Any], Any]:
-    if as_text:
-        return lambda row: spec_field.shown(getattr(row, spec_field.name))
+def _getter(spec_field: FieldSpec) -> Callable[[Any], Any]:
+    how = _AS_TEXT.get(spec_field.kind)
+    if how is not None:
+        write = getattr(spec_field, how)
+        return lambda row: write(getattr(row, spec_field.name))
     return lambda row: getattr(row, spec_field.name)
 
 
 def columns(spec: RegisterSpec) -> list[Column]:
     found = [Column("Mã", lambda r: r.code), Column("Đơn vị", lambda r: r.unit)]
     for f in spec.fields:
-        as_text = f.kind in (FieldKind.CHOICE, FieldKind.PEOPLE)
-        kind = Kind.TEXT if as_text else _KINDS.get(f.kind, Kind.TEXT)
-        found.append(Column(f.label, _getter(f, as_text), kind))
+        kind = Kind.TEXT if f.kind in _AS_TEXT else _KINDS.get(f.kind, Kind.TEXT)
+        found.append(Column(f.label, _getter(f), kind))
     found.append(Column("Nhiệm vụ kế hoạch", lambda r: "; ".join(r.tasks)))
     return found
 

@@ -17,7 +17,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BeforeValidator
 from pydantic import Field as PydanticField
 
-from app.formatting import format_number
+from app.formatting import NumberError, format_input, format_number, parse_number
 from app.kpis.models import CleanStr, Number
 from app.periods import format_date_vi
 
@@ -71,13 +71,88 @@ def _read_people(value: Any) -> Any:
     return value
 
 
+_MONTH = re.compile(r"^\s*(?:tháng\s*)?(\d{1,2})\s*/\s*(\d{4})\s*$|^\s*(\d{4})-(\d{1,2})\s*$", re.I)
+
+
+def _month_key(text: str) -> str:
+    """``10/2025``, ``tháng 10/2025`` or ``2025-10`` → ``2025-10``."""
+    found = _MONTH.match(text)
+    if found is None:
+        raise ValueError(f"Tháng “{text.strip()}” không hợp lệ; ghi theo dạng mm/yyyy (10/2025).")
+    month, year = (found[1], found[2]) if found[1] else (found[4], found[3])
+    if not 1 <= int(month) <= 12 or not 2000 <= int(year) <= 2100:
+        raise ValueError(f"Tháng “{text.strip()}” không có thật.")
+    return f"{int(year):04d}-{int(month):02d}"
+
+
+def _month_value(month: str, value: Any, maximum: float) -> float:
+    if isinstance(value, bool):
+        raise ValueError(f"Tháng {month}: phải là một số.")
+    try:
+        number = (
+            parse_number(value, minimum=0, maximum=maximum)
+            if isinstance(value, str)
+            else float(value)
+        )
+    except NumberError as exc:
+        raise ValueError(f"Tháng {_month_shown(month)}: {exc.message}") from None
+    except (TypeError, ValueError):
+        raise ValueError(f"Tháng {_month_shown(month)}: phải là một số.") from None
+    if not 0 <= number <= maximum:
+        raise ValueError(f"Tháng {_month_shown(month)}: số phải từ 0 đến {format_number(maximum)}.")
+    return number
+
+
+def _month_shown(key: str) -> str:
+    year, month = key.split("-")
+    return f"{month}/{year}"
+
+
+def read_months(value: Any, maximum: float) -> Any:
+    """``10/2025: 1.250,5; 11/2025: 2.400`` (a form, a spreadsheet cell) or a JSON object
+    ``{"2025-10": 1250.5}`` → ``{"2025-10": 1250.5}``; a month written twice is refused."""
+    if value is None:
+        return None
+    pairs: list[tuple[str, Any]] = []
+    if isinstance(value, str):
+        for part in (p.strip() for p in re.split(r"[;\n]", value)):
+            if not part:
+                continue
+            month, sep, number = part.partition(":")
+            if not sep:
+                raise ValueError(f"Không đọc được “{part}”: ghi “tháng/năm: số” (10/2025: 1.250).")
+            pairs.append((month, number.strip()))
+    elif isinstance(value, dict):
+        pairs = [(str(k), v) for k, v in value.items()]
+    else:
+        raise ValueError('Ghi số liệu theo tháng dạng {"2025-10": 1250} hoặc “10/2025: 1.250”.')
+    if len(pairs) > 240:
+        raise ValueError("Tối đa 240 tháng.")
+    months: dict[str, float] = {}
+    for text, number in pairs:
+        key = _month_key(text)
+        if key in months:
+            raise ValueError(f"Tháng {_month_shown(key)} được ghi hai lần.")
+        months[key] = _month_value(key, number, maximum)
+    return dict(sorted(months.items()))
+
+
+def shown_months(value: dict[str, float], *, typed: bool = False) -> str:
+    """``09/2025: 1.020,5; 10/2025: 1.130`` to read; ``typed``: as a form or a spreadsheet
+    cell holds it to be read back (``1130``: no thousands dot to be taken for a decimal)."""
+    number = format_input if typed else format_number
+    return "; ".join(f"{_month_shown(k)}: {number(v)}" for k, v in sorted(value.items()))
+
+
 class FieldKind(StrEnum):
     TEXT = "text"  # one line
     LONG = "long"  # a paragraph
     DATE = "date"
     NUMBER = "number"
+    YEAR = "year"  # the year a target or an allocation is for
     CHOICE = "choice"
     PEOPLE = "people"
+    MONTHLY = "monthly"  # a figure per month: {"2025-10": 1250.5}
 
 
 @dataclass(frozen=True)
@@ -93,6 +168,10 @@ class FieldSpec:
     example: Any = None
     #: Shown in the list's table (the rest is on the row's page).
     listed: bool = False
+    #: The largest number a NUMBER or MONTHLY field takes (money in millions of đồng needs more
+    #: than a count of hours).
+    maximum: float = 1_000_000
+    hint: str = ""
 
     @property
     def labels(self) -> dict[str, str]:
@@ -103,7 +182,12 @@ class FieldSpec:
         if self.kind is FieldKind.DATE:
             return ViDate
         if self.kind is FieldKind.NUMBER:
-            return Annotated[Number, PydanticField(ge=0, le=1_000_000)]
+            return Annotated[Number, PydanticField(ge=0, le=self.maximum)]
+        if self.kind is FieldKind.YEAR:
+            return Annotated[int, BeforeValidator(_read_year), PydanticField(ge=2000, le=2100)]
+        if self.kind is FieldKind.MONTHLY:
+            return Annotated[dict[str, float],
+                             BeforeValidator(lambda v: read_months(v, self.maximum))]  # fmt: skip
         if self.kind is FieldKind.CHOICE:
             return Annotated[str, AfterValidator(self._check_choice)]
         if self.kind is FieldKind.PEOPLE:
@@ -119,6 +203,18 @@ class FieldSpec:
         allowed = ", ".join(f"{k} ({v})" for k, v in self.choices)
         raise ValueError(f"“{value}” không có trong danh sách: {allowed}.")
 
+    def typed(self, value: Any) -> str:
+        """The value as a form field or an exported cell holds it, to be read back unchanged."""
+        if value is None:
+            return ""
+        if self.kind is FieldKind.NUMBER:
+            return format_input(value)
+        if self.kind is FieldKind.MONTHLY:
+            return shown_months(value, typed=True)
+        if self.kind is FieldKind.PEOPLE:
+            return self.shown(value).replace("; ", "\n")
+        return self.shown(value) if self.kind is FieldKind.DATE else str(value)
+
     def shown(self, value: Any) -> str:
         """The value as a page, a report or a spreadsheet cell of text says it."""
         if value is None or value == "":
@@ -129,11 +225,24 @@ class FieldSpec:
             return format_number(value)
         if self.kind is FieldKind.CHOICE:
             return self.labels.get(value, str(value))
+        if self.kind is FieldKind.MONTHLY:
+            return shown_months(value)
         if self.kind is FieldKind.PEOPLE:
             return "; ".join(
                 f"{p['name']} ({p['unit']})" if p.get("unit") else p["name"] for p in value
             )
         return str(value)
+
+
+def _read_year(value: Any) -> Any:
+    """``2025`` typed, or ``2025.0`` from a spreadsheet cell."""
+    if isinstance(value, bool):
+        raise ValueError("Năm phải là một số (2025).")
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return value
 
 
 def _check_people(value: list[dict[str, str]]) -> list[dict[str, str]]:

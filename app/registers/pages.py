@@ -21,9 +21,10 @@ from app.db import SessionDep
 from app.errors import NotFound
 from app.forms import FormState, answer, attempt, read_form
 from app.permissions import Permission, can
-from app.registers import service
+from app.registers import service, summaries
 from app.registers.fields import FieldKind
 from app.registers.specs import BY_SLUG, INPUTS, REGISTERS, RegisterSpec
+from app.registers.summaries import extra_shown
 from app.templating import render
 from app.units.models import Unit
 
@@ -80,6 +81,9 @@ def _list_context(
         ],
         "may_write": can(actor, Permission.DATA_WRITE),
         "listed": [f for f in spec.fields if f.listed],
+        "extras": [(n, label) for n, label in spec.extra_labels if n in spec.listed_extras],
+        "extra_shown": extra_shown,
+        "summary": summaries.ward_summary(spec, db_session, actor, clock, filters.year),
     }
 
 
@@ -114,12 +118,16 @@ def _form_context(
     spec: RegisterSpec,
     state: FormState,
     row: Any = None,
+    clock: Clock | None = None,
+    preset: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    values: dict[str, Any] = {}
+    values: dict[str, Any] = dict(preset or {})
     if row is not None:
-        values = {f.name: _input_value(f.kind, getattr(row, f.name), f) for f in spec.fields}
+        values = {f.name: f.typed(getattr(row, f.name)) for f in spec.fields}
         values |= {"unit": row.unit, "tasks": ", ".join(row.tasks), "code": row.code}
     context: dict[str, Any] = {
+        "extra_shown": extra_shown,
+        "children": summaries.children(spec, db_session, actor, clock, row),
         "title": f"{spec.title}: {row.code}" if row is not None else f"Thêm {spec.singular}",
         "spec": spec,
         "row": row,
@@ -131,18 +139,6 @@ def _form_context(
     if row is not None:
         context |= record_context(db_session, entity=spec.entity, key=row.code)
     return context
-
-
-def _input_value(kind: FieldKind, value: Any, spec_field: Any) -> str:
-    if value is None:
-        return ""
-    if kind in (FieldKind.DATE, FieldKind.NUMBER, FieldKind.PEOPLE):
-        return (
-            spec_field.shown(value).replace("; ", "\n")
-            if kind is FieldKind.PEOPLE
-            else spec_field.shown(value)
-        )
-    return str(value)
 
 
 def _data(spec: RegisterSpec, typed: dict[str, str], *, update: bool) -> dict[str, Any]:
@@ -167,8 +163,13 @@ def _names(spec: RegisterSpec) -> tuple[str, ...]:
 
 @router.get(BASE + "/{slug}/moi", response_class=HTMLResponse)
 def new_page(request: Request, slug: str, identity: WebUser, db_session: SessionDep) -> Response:
+    """The empty form; a field named in the query comes filled (a finding added from its
+    inspection's page names the inspection)."""
     spec = _spec(slug)
-    context = _form_context(db_session, identity.actor, spec, FormState("register-form"))
+    names = {f.name for f in spec.fields} | {"unit", "tasks"}
+    preset = {k: v[:200] for k, v in request.query_params.items() if k in names}
+    context = _form_context(db_session, identity.actor, spec, FormState("register-form"),
+                            preset=preset)  # fmt: skip
     return render(request, "registers/row.html", context)
 
 
@@ -190,7 +191,7 @@ async def create_page(
         return answer(
             request, outcome, template="registers/row.html",
             context=lambda: _form_context(db_session, identity.actor, spec,
-                                          outcome.state("register-form", typed)),
+                                          outcome.state("register-form", typed), clock=clock),
             block="form", redirect=target, hx_redirect=True,
         )  # fmt: skip
 
@@ -206,7 +207,7 @@ def row_page(
     row = service.get_row(spec, db_session=db_session, actor=identity.actor, clock=clock, code=code)
     saved = "Đã lưu." if request.query_params.get("da_luu") else ""
     state = FormState("register-form", saved=saved)
-    context = _form_context(db_session, identity.actor, spec, state, row)
+    context = _form_context(db_session, identity.actor, spec, state, row, clock)
     return render(request, "registers/row.html", context)
 
 
@@ -230,7 +231,7 @@ async def update_page(
             row = service.get_row(spec, db_session=db_session, actor=identity.actor,
                                   clock=clock, code=code)  # fmt: skip
             state = outcome.state("register-form", typed, saved="Đã lưu.")
-            return _form_context(db_session, identity.actor, spec, state, row)
+            return _form_context(db_session, identity.actor, spec, state, row, clock)
 
         return answer(
             request, outcome, template="registers/row.html", context=context, block="form",

@@ -10,6 +10,7 @@ in the database, so two people editing the same row never overwrite each other s
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from datetime import date
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import Text, cast, func
+from sqlalchemy import Text, and_, cast, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -88,7 +89,9 @@ def query(
     if filters.year is not None:
         dated = getattr(model, spec.dated_by)
         statement = statement.where(
-            dated >= date(filters.year, 1, 1), dated <= date(filters.year, 12, 31)
+            dated == filters.year
+            if spec.yearly
+            else and_(dated >= date(filters.year, 1, 1), dated <= date(filters.year, 12, 31))
         )
     if filters.overdue and "deadline" in model.__table__.columns:
         statement = statement.where(
@@ -97,8 +100,13 @@ def query(
     if filters.q:
         statement = statement.where(col(model.id).in_(_matching_ids(spec, db_session, filters.q)))
     if filters.task:
-        statement = statement.where(cast(model.task_codes, Text).like(f'%"{filters.task}"%'))
+        # a task code is letters, digits and dots: anything else (a LIKE wildcard) finds nothing
+        task = filters.task.strip() if _TASK.fullmatch(filters.task.strip()) else "\x00"
+        statement = statement.where(cast(model.task_codes, Text).like(f'%"{task}"%'))
     return statement.order_by(col(getattr(model, spec.dated_by)).desc(), col(model.code))
+
+
+_TASK = re.compile(r"[A-Za-z0-9.]{1,32}")
 
 
 def _fold(text: str) -> str:
@@ -193,12 +201,26 @@ def _tasks(db_session: Session, codes: list[str] | None) -> list[str] | None:
 
 
 def _next_code(spec: RegisterSpec, db_session: Session, year: int) -> str:
+    """The next free ``kl-2025-NNN``: one above the highest number taken (rows made with codes of
+    their own, or imported, leave gaps that counting the rows would fall into)."""
     model: Any = spec.model
     stem = f"{spec.prefix}-{year}-"
-    taken = db_session.exec(
-        select(func.count()).select_from(model).where(col(model.code).startswith(stem))
-    ).one()
-    return f"{stem}{int(taken) + 1:03d}"
+    taken = db_session.exec(select(model.code).where(col(model.code).startswith(stem))).all()
+    numbers = [int(c[len(stem) :]) for c in taken if c[len(stem) :].isdigit()]
+    return f"{stem}{max(numbers, default=0) + 1:03d}"
+
+
+def _blank(spec: RegisterSpec, values: dict[str, Any]) -> None:
+    """What a column stores for a field left empty: text and choices an empty string, lists
+    and monthly figures an empty collection (numbers and dates stay NULL)."""
+    for f in spec.fields:
+        if values.get(f.name) is None and f.name in values:
+            if f.kind in (FieldKind.TEXT, FieldKind.LONG, FieldKind.CHOICE):
+                values[f.name] = ""
+            elif f.kind is FieldKind.PEOPLE:
+                values[f.name] = []
+            elif f.kind is FieldKind.MONTHLY:
+                values[f.name] = {}
 
 
 def _audit(
@@ -223,42 +245,68 @@ def create_row(
     clock: Clock,
     data: BaseModel,
     commit: bool = True,
+    attempt: int = 1,
 ) -> BaseModel:
     """A new row (its code made when none is sent); ``commit=False`` inside an import, whose
-    runner commits every row or none."""
+    runner commits every row or none. Two people adding rows at the same moment both get one:
+    the loser of the race for a code starts again and takes the next."""
     require_ward(actor)
     unit = _unit(db_session, actor, getattr(data, "unit", None))
     values = {f.name: getattr(data, f.name) for f in spec.fields}
-    for f in spec.fields:
-        if values[f.name] is None and f.kind in (FieldKind.TEXT, FieldKind.LONG):
-            values[f.name] = ""
-        if values[f.name] is None and f.kind is FieldKind.PEOPLE:
-            values[f.name] = []
-    dated = values.get(spec.dated_by) or clock.today()
+    _blank(spec, values)
+    year = spec.year_of(values.get(spec.dated_by)) or clock.today().year
     now = clock.now()
-    code = getattr(data, "code", None) or _next_code(spec, db_session, dated.year)
     tasks = _tasks(db_session, getattr(data, "tasks", None)) or []
     row = spec.model(
-        code=code, unit_id=unit.id or 0, task_codes=tasks, created_by=actor.username,
+        code="", unit_id=unit.id or 0, task_codes=tasks, created_by=actor.username,
         updated_by=actor.username, created_at=now, updated_at=now, **values,
     )  # fmt: skip
+    if spec.check is not None:
+        spec.check(db_session, row, clock.today())
+    if not _insert(spec, db_session, row, getattr(data, "code", None), year, commit=commit):
+        if attempt >= 3:
+            raise Conflict(f"Nhiều người cùng thêm vào sổ “{spec.title}”: hãy gửi lại.",
+                           code="busy")  # fmt: skip
+        return create_row(spec, db_session=db_session, actor=actor, clock=clock, data=data,
+                          attempt=attempt + 1)  # fmt: skip
+    read = to_read(spec, row, unit.code, clock.today())
+    _audit(spec, db_session, actor, clock, AuditAction.CREATE, row.code, None, read)
+    if commit:
+        _recompute(spec, db_session, actor, clock, {year})
+        db_session.commit()
+    return read
+
+
+def _insert(
+    spec: RegisterSpec, db_session: Session, row: RegisterRow, sent: str | None, year: int,
+    *, commit: bool,
+) -> bool:  # fmt: skip
+    """Store the row under the code sent, or under the next free one; ``False`` when another
+    writer took that free code first (the caller starts again, and takes the next one)."""
+    row.code = sent or _next_code(spec, db_session, year)
     db_session.add(row)
     try:
         db_session.flush()
+        return True
     except IntegrityError as exc:
         if not commit:
             raise  # the import's runner says the file met a concurrent write, and keeps nothing
         db_session.rollback()
+        if sent is None:
+            return False
         raise Conflict(
-            f"Mã “{code}” đã có trong sổ “{spec.title}”: hãy dùng mã khác hoặc để trống để "
+            f"Mã “{sent}” đã có trong sổ “{spec.title}”: hãy dùng mã khác hoặc để trống để "
             "partrack tự đặt.",
             code="already_exists",
         ) from exc
-    read = to_read(spec, row, unit.code, clock.today())
-    _audit(spec, db_session, actor, clock, AuditAction.CREATE, code, None, read)
-    if commit:
-        db_session.commit()
-    return read
+
+
+def _recompute(
+    spec: RegisterSpec, db_session: Session, actor: Actor, clock: Clock, years: set[int]
+) -> None:
+    """The plan indicator the register computes, brought in line in the write's transaction."""
+    if spec.recompute is not None and years:
+        spec.recompute(db_session, actor, clock, years)
 
 
 def update_row(
@@ -287,16 +335,17 @@ def update_row(
         row.unit_id, unit_code = unit.id or 0, unit.code
     if "tasks" in sent:
         row.task_codes = _tasks(db_session, sent["tasks"]) or []
+    changes = {f.name: sent[f.name] for f in spec.fields if f.name in sent}
     for f in spec.fields:
-        if f.name in sent:
-            value = sent[f.name]
-            if value is None and f.required:
-                raise Invalid.one(f.name, "required", f"“{f.label}” không được để trống.")
-            if value is None and f.kind in (FieldKind.TEXT, FieldKind.LONG):
-                value = ""
-            setattr(
-                row, f.name, value if value is not None or f.kind is not FieldKind.PEOPLE else []
-            )
+        if f.name in changes and changes[f.name] is None and f.required:
+            raise Invalid.one(f.name, "required", f"“{f.label}” không được để trống.")
+    _blank(spec, changes)
+    years = {spec.year_of(getattr(row, spec.dated_by))}
+    for name, value in changes.items():
+        setattr(row, name, value)
+    years.add(spec.year_of(getattr(row, spec.dated_by)))
+    if spec.check is not None:
+        spec.check(db_session, row, clock.today())
     after = to_read(spec, row, unit_code, clock.today())
     if after.model_dump(exclude={"version", "updated_at", "updated_by"}) == before.model_dump(
         exclude={"version", "updated_at", "updated_by"}
@@ -317,5 +366,6 @@ def update_row(
     after = to_read(spec, row, unit_code, clock.today())
     _audit(spec, db_session, actor, clock, AuditAction.UPDATE, row.code, before, after)
     if commit:
+        _recompute(spec, db_session, actor, clock, {y for y in years if y is not None})
         db_session.commit()
     return after

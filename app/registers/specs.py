@@ -7,8 +7,6 @@ what is the same (find by code, authorise by unit, audit, version) is written on
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -16,40 +14,12 @@ from pydantic import BaseModel, create_model
 from pydantic import Field as PydanticField
 
 from app.registers.fields import FieldKind, FieldSpec
-from app.registers.models import Conclusion, Initiative, RegisterRow, TrainingCourse
+from app.registers.models import Conclusion, Initiative, TrainingCourse
+from app.registers.spec import PAR_AREAS, RegisterSpec
+from app.registers.specs_monitoring import FINDINGS, INSPECTIONS, INVESTMENT, TARGETS
 from app.schemas import Code, ReadModel, StrictInput
 
-PAR_AREAS = tuple((f"par{n}", f"Lĩnh vực {n}") for n in range(1, 9))
-
-
-@dataclass(frozen=True)
-class RegisterSpec:
-    """A register: where it lives, what it holds, and how its rows are named."""
-
-    slug: str  # the path segment of its pages: /so-theo-doi/ket-luan
-    api: str  # the path of its API: /api/v1/conclusions
-    entity: str  # the audit entity
-    model: type[RegisterRow]
-    title: str
-    singular: str
-    prefix: str  # codes made for rows sent without one: kl-2025-001
-    fields: tuple[FieldSpec, ...]
-    #: The field that dates a row (its year in codes and filters).
-    dated_by: str
-    #: The state field and the states that end a row's life (not overdue, not open).
-    closed_states: frozenset[str] = frozenset()
-    #: A row's sentence in lists and the audit: what it is about.
-    headline: str = "title"
-    #: Extra read-only values of a row (``overdue``), computed from it and the day.
-    extras: Callable[[Any, date], dict[str, Any]] = field(default=lambda row, today: {})
-    section: str = ""  # the plan's sections that ask for it
-
-    def field(self, name: str) -> FieldSpec:
-        return next(f for f in self.fields if f.name == name)
-
-    @property
-    def state(self) -> FieldSpec | None:
-        return next((f for f in self.fields if f.name == "state"), None)
+__all__ = ["BY_SLUG", "INPUTS", "READS", "REGISTERS", "RegisterSpec"]
 
 
 def _conclusion_extras(row: Conclusion, today: date) -> dict[str, Any]:
@@ -71,6 +41,7 @@ CONCLUSIONS = RegisterSpec(
     dated_by="issued_on",
     closed_states=frozenset({"done", "cancelled"}),
     extras=_conclusion_extras,
+    extra_fields=(("overdue", bool, None), ("done_late", bool, "Hoàn thành trễ hạn")),
     fields=(
         FieldSpec(
             "kind",
@@ -222,7 +193,9 @@ TRAINING = RegisterSpec(
     ),
 )
 
-REGISTERS: tuple[RegisterSpec, ...] = (CONCLUSIONS, INITIATIVES, TRAINING)
+REGISTERS: tuple[RegisterSpec, ...] = (
+    CONCLUSIONS, INITIATIVES, INSPECTIONS, FINDINGS, TARGETS, INVESTMENT, TRAINING
+)  # fmt: skip
 BY_SLUG = {s.slug: s for s in REGISTERS}
 
 
@@ -282,20 +255,20 @@ def read_model(spec: RegisterSpec) -> type[BaseModel]:
         "updated_at": (str, ...),
     }
     for f in spec.fields:
-        kind: Any = {FieldKind.DATE: date | None, FieldKind.NUMBER: float | None,
-                     FieldKind.PEOPLE: list[dict[str, str]]}.get(f.kind, str | None)  # fmt: skip
-        fields[f.name] = (kind, None)
-    for extra in ("overdue", "done_late"):
-        if extra in spec.extras(_Probe(), date.today()):
-            fields[extra] = (bool, False)
+        fields[f.name] = (_read_type(f.kind), None)
+    for name, kind, _ in spec.extra_fields:
+        fields[name] = (kind, None)
     return create_model(f"{spec.model.__name__}Read", __base__=ReadModel, **fields)
 
 
-class _Probe:
-    """A row with nothing set, to learn which extras a register computes."""
-
-    def __getattr__(self, name: str) -> Any:
-        return None
+def _read_type(kind: FieldKind) -> Any:
+    return {
+        FieldKind.DATE: date | None,
+        FieldKind.NUMBER: float | None,
+        FieldKind.YEAR: int | None,
+        FieldKind.PEOPLE: list[dict[str, str]],
+        FieldKind.MONTHLY: dict[str, float],
+    }.get(kind, str | None)
 
 
 INPUTS = {s.slug: (input_model(s, update=False), input_model(s, update=True)) for s in REGISTERS}

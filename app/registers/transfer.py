@@ -62,6 +62,9 @@ class RegisterImporter:
     required: Sequence[str] = ()
     batch_id: int | None = None
     known: set[str] = field(default_factory=set)
+    #: The years the file wrote rows of: what the register computes for them is brought in
+    #: line once, after the last row (``finish``), not after each.
+    years: set[int] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.kind = self.spec.entity[:16]
@@ -90,6 +93,7 @@ class RegisterImporter:
         after = service.update_row(
             self.spec, data=update.model_validate(sent), commit=False, **kwargs
         )
+        self._dated(before, after)
         return Outcome.UPDATED if after.model_dump() != before.model_dump() else Outcome.UNCHANGED
 
     def process(
@@ -106,12 +110,22 @@ class RegisterImporter:
                         clock=self.clock, data=row, commit=False,
                     )  # fmt: skip
                     self.known.add(made.code)  # type: ignore[attr-defined]
+                    self._dated(made)
                     yield number, Outcome.CREATED
             except AppError as exc:
                 yield number, exc
 
+    def _dated(self, *reads: BaseModel) -> None:
+        for read in reads:
+            year = self.spec.year_of(getattr(read, self.spec.dated_by, None))
+            if year is not None:
+                self.years.add(year)
+
     def finish(self) -> None:
-        """Nothing to recompute: a register feeds no score yet."""
+        """The plan indicator the register computes, for the years the file touched, in the
+        import's transaction (a failure there keeps nothing of the file)."""
+        if self.spec.recompute is not None and self.years:
+            self.spec.recompute(self.db_session, self.actor, self.clock, self.years)
 
 
 def import_rows(

@@ -231,6 +231,10 @@ _REFERENCE_LABELS: dict[str, str] = {
     "conclusion": "kết luận, nhiệm vụ được giao",
     "initiative": "sáng kiến, mô hình",
     "training_course": "khóa đào tạo, bồi dưỡng",
+    "inspection": "cuộc kiểm tra",
+    "inspection_finding": "tồn tại, kiến nghị sau kiểm tra",
+    "socioeconomic_target": "chỉ tiêu kinh tế - xã hội",
+    "investment_item": "dự án đầu tư công, khoản thu ngân sách",
 }
 
 
