@@ -1,0 +1,237 @@
+"""The registers that follow figures and checks: monthly figures typed the Vietnamese way, the
+targets and the investment registers computing their plan indicators (readings a unit's own
+figure gives way to, and an approved period keeps), inspections that close only when their
+findings are remedied, overdue findings escalating, and codes made under a race."""
+
+from __future__ import annotations
+
+import io
+import threading
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from openpyxl import Workbook
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from app.actors import SYSTEM
+from app.clock import FixedClock
+from app.registers import conclusions
+from app.reminders.models import Notification
+from app.wards.models import Ward
+from tests.conftest import make_token, make_user
+
+API = "/api/v1"
+TARGETS = f"{API}/socioeconomic-targets"
+INVEST = f"{API}/investment"
+
+
+@pytest.fixture
+def who(seeded: Session, clean_db: Engine, clock: FixedClock) -> dict[str, dict[str, str]]:
+    made = {
+        "admin": make_token(clean_db, clock, username="qt", role="admin"),
+        "kt": make_token(clean_db, clock, username="bc.kt", role="reporter", unit="kthtdt"),
+        "vp": make_token(clean_db, clock, username="bc.vp", role="reporter", unit="vp"),
+        "coordinator": make_token(clean_db, clock, username="dp.vhxh", role="coordinator",
+                                  unit="vhxh"),
+    }  # fmt: skip
+    return {k: {"Authorization": f"Bearer {v}"} for k, v in made.items()}
+
+
+def _target(client: TestClient, who: dict, **extra: Any) -> dict[str, Any]:
+    body = {"year": 2025, "title": "Thu ngân sách", "plan_value": "1.000,5", "unit": "kthtdt",
+            "direction": "at_least", "aggregation": "sum", **extra}  # fmt: skip
+    r = client.post(TARGETS, json=body, headers=who)
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def _readings(client: TestClient, who: dict, indicator: str) -> dict[str, dict[str, Any]]:
+    r = client.get(f"{API}/readings?indicator={indicator}&limit=100", headers=who)
+    assert r.status_code == 200, r.text
+    return {i["period"]: i for i in r.json()["items"]}
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("09/2025: 1.020,5; 10/2025: 1130", {"2025-09": 1020.5, "2025-10": 1130}),
+        ("tháng 9/2025: 12,5\n2025-10: 7", {"2025-09": 12.5, "2025-10": 7}),
+        ({"2025-9": 3, "10/2025": "1.200,25"}, {"2025-09": 3, "2025-10": 1200.25}),
+    ],
+)
+def test_monthly_figures_read_as_officers_type_them(
+    anon: TestClient, who: dict, typed: Any, stored: dict
+) -> None:
+    made = _target(anon, who["kt"], actuals=typed)
+    assert made["actuals"] == stored
+    assert made["plan_value"] == 1000.5
+
+
+@pytest.mark.parametrize(
+    ("typed", "says"),
+    [
+        ("09/2025: 1.250", "hai cách hiểu"),  # 1250 or 1,25: asked, never guessed
+        ("09/2025: 5; 9/2025: 6", "ghi hai lần"),
+        ("13/2025: 5", "không có thật"),
+        ("09/2025 5", "tháng/năm: số"),
+        ("09/2025: -5", "09/2025"),
+        ("12/2025: 5", "chưa đến"),  # the tests live in November 2025
+        ("12/2024: 5", "không thuộc năm 2025"),
+    ],
+)
+def test_a_wrong_monthly_figure_is_refused_next_to_its_field(
+    anon: TestClient, who: dict, typed: str, says: str
+) -> None:
+    body = {"year": 2025, "title": "T", "plan_value": 10, "direction": "at_least",
+            "aggregation": "sum", "unit": "kthtdt", "actuals": typed}  # fmt: skip
+    r = anon.post(TARGETS, json=body, headers=who["kt"])
+    assert r.status_code == 422, r.text
+    errors = r.json()["detail"]["errors"]
+    assert errors[0]["field"].endswith("actuals") and says in errors[0]["message"], errors
+
+
+def test_targets_compute_the_share_met(anon: TestClient, who: dict) -> None:
+    a = _target(anon, who["kt"], actuals="09/2025: 600; 10/2025: 500")  # 1100 ≥ 1000,5 in Oct
+    assert (a["actual"], a["met"], a["as_of"]) == (1100, True, "10/2025")
+    assert a["achieved"] == pytest.approx(1100 / 1000.5 * 100)
+    _target(anon, who["kt"], title="Tỷ lệ hộ nghèo", plan_value=2, direction="at_most",
+            aggregation="latest", actuals="09/2025: 2,4; 10/2025: 2,1")  # fmt: skip
+    readings = _readings(anon, who["admin"], "socioeconomic_targets")
+    # Plan 84's reporting starts in October 2025: September's figures count, in October's sum,
+    # but September has no period of its own; November is judged as of today
+    assert set(readings) == {"2025-10", "2025-11"}
+    assert readings["2025-10"]["value"] == 50  # the first met, the poverty rate still above 2
+    assert readings["2025-10"]["source"] == "computed"
+    assert "1/2 chỉ tiêu" in readings["2025-10"]["note"]
+    second = anon.get(f"{TARGETS}?q=hộ nghèo", headers=who["kt"]).json()["items"][0]
+    r = anon.patch(f"{TARGETS}/{second['code']}", headers=who["kt"],
+                   json={"actuals": "09/2025: 2,4; 10/2025: 2,1; 11/2025: 1,9", "version": 1})
+    assert r.status_code == 200, r.text  # fmt: skip
+    assert r.json()["met"] is True
+    after = _readings(anon, who["admin"], "socioeconomic_targets")
+    assert after["2025-11"]["value"] == 100 and after["2025-10"]["value"] == 50
+
+
+def test_disbursement_takes_over_a_typed_figure_and_tells_the_unit(
+    anon: TestClient, who: dict, seeded: Session, clean_db: Engine, clock: FixedClock
+) -> None:
+    officer = make_user(clean_db, clock, username="nv.kt", role="reporter", unit="kthtdt")
+    typed = {"indicator": "disbursement", "unit": "kthtdt", "period": "2025-10", "value": 90}
+    assert anon.put(f"{API}/readings", json=typed, headers=who["kt"]).status_code in (200, 201)
+    body = {"kind": "project", "year": 2025, "title": "Cải tạo hẻm", "planned": 4800,
+            "monthly": "09/2025: 1.200,5; 10/2025: 1199,5", "unit": "kthtdt"}  # fmt: skip
+    r = anon.post(INVEST, json=body, headers=who["kt"])
+    assert r.status_code == 201, r.text
+    assert r.json()["to_date"] == 2400 and r.json()["achieved"] == 50
+    # revenue lines do not count in the disbursement
+    revenue = {**body, "kind": "revenue", "title": "Thu phí", "planned": 100, "monthly": "10/2025: 80"}
+    assert anon.post(INVEST, json=revenue, headers=who["kt"]).status_code == 201
+    readings = _readings(anon, who["admin"], "disbursement")
+    october = readings["2025-10"]
+    assert october["source"] == "computed" and october["value"] == 50
+    assert october["reported_value"] == 90  # the unit's own figure kept beside it
+    assert october["numerator"] == 2400 and october["denominator"] == 4800
+    told = seeded.exec(select(Notification).where(Notification.user_id == officer.id)).all()
+    assert any("sổ theo dõi" in n.title and "2025-10" in n.link for n in told), told
+    # the figures gone: the computed readings go, the unit's own 90 counts again
+    code = anon.get(f"{INVEST}?year=2025&q=hẻm", headers=who["kt"]).json()["items"][0]["code"]
+    r = anon.patch(f"{INVEST}/{code}", json={"monthly": None, "version": 1}, headers=who["kt"])
+    assert r.status_code == 200, r.text
+    left = _readings(anon, who["admin"], "disbursement")
+    assert set(left) == {"2025-10"} and left["2025-10"]["value"] == 90
+    assert left["2025-10"]["source"] != "computed"
+
+
+def test_an_approved_period_keeps_its_figure(anon: TestClient, who: dict) -> None:
+    base = f"{API}/submissions/kthtdt/2025-10"
+    r = anon.post(f"{base}/submit", headers=who["kt"])
+    assert r.status_code == 200, r.text
+    assert anon.post(f"{base}/approve", headers=who["coordinator"]).status_code == 200
+    _target(anon, who["kt"], actuals="10/2025: 2000")
+    readings = _readings(anon, who["admin"], "socioeconomic_targets")
+    assert "2025-10" not in readings and readings["2025-11"]["value"] == 100
+
+
+def test_an_investment_file_computes_once_and_a_dry_run_not_at_all(
+    anon: TestClient, who: dict
+) -> None:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Loại", "Năm", "Tên dự án, khoản thu", "Kế hoạch vốn, dự toán (triệu đồng)",
+                  "Giải ngân, thu theo tháng (triệu đồng)", "Đơn vị"])  # fmt: skip
+    sheet.append(["Dự án đầu tư công", 2025, "Trường mầm non", 1000, "10/2025: 250", "kthtdt"])
+    sheet.append(["project", 2025.0, "Chợ", 3000, "09/2025: 500; 10/2025: 250", "kthtdt"])
+    data = io.BytesIO()
+    book.save(data)
+    files = {"file": ("dau-tu.xlsx", data.getvalue(), "application/octet-stream")}
+    dry = anon.post(f"{INVEST}/bulk?dry_run=true", files=files, headers=who["kt"])
+    assert dry.status_code == 200, dry.text
+    assert _readings(anon, who["admin"], "disbursement") == {}
+    r = anon.post(f"{INVEST}/bulk", files=files, headers=who["kt"])
+    assert r.status_code == 200 and r.json()["created"] == 2, r.text
+    readings = _readings(anon, who["admin"], "disbursement")
+    assert set(readings) == {"2025-10", "2025-11"}  # Plan 84 reports from October 2025
+    assert readings["2025-10"]["value"] == 25  # (250 + 500 + 250) / 4000
+
+
+def test_an_inspection_closes_only_when_its_findings_are_remedied(
+    anon: TestClient, who: dict, application: FastAPI
+) -> None:
+    body = {"kind": "reform", "title": "Kiểm tra một cửa", "planned_on": "10/11/2025",
+            "state": "concluded", "unit": "vp"}  # fmt: skip
+    inspection = anon.post(f"{API}/inspections", json=body, headers=who["vp"]).json()
+    code = inspection["code"]
+    finding = {"inspection": code.upper(), "content": "Hồ sơ trễ hạn chưa xin lỗi",
+               "state": "open", "deadline": "30/11/2025", "unit": "vp"}  # fmt: skip
+    r = anon.post(f"{API}/inspection-findings", json=finding, headers=who["vp"])
+    assert r.status_code == 201 and r.json()["inspection"] == code, r.text
+    wrong = anon.post(f"{API}/inspection-findings", headers=who["vp"],
+                      json={**finding, "inspection": "kt-1999-001"})  # fmt: skip
+    assert wrong.status_code == 422 and "kt-1999-001" in wrong.text
+    close = anon.patch(f"{API}/inspections/{code}", json={"state": "closed"}, headers=who["vp"])
+    assert close.status_code == 422 and "còn 1 tồn tại" in close.text
+    found = r.json()["code"]
+    assert anon.patch(f"{API}/inspection-findings/{found}", headers=who["vp"],
+                      json={"state": "done", "done_on": "18/11/2025"}).status_code == 200  # fmt: skip
+    close = anon.patch(f"{API}/inspections/{code}", json={"state": "closed"}, headers=who["vp"])
+    assert close.status_code == 200, close.text
+
+
+def test_an_overdue_finding_escalates(
+    anon: TestClient, who: dict, seeded: Session, clean_db: Engine, clock: FixedClock
+) -> None:
+    officer = make_user(clean_db, clock, username="nv.vp", role="reporter", unit="vp")
+    body = {"content": "Niêm yết TTHC chưa đầy đủ", "state": "open", "deadline": "19/11/2025",
+            "unit": "vp"}  # fmt: skip
+    made = anon.post(f"{API}/inspection-findings", json=body, headers=who["vp"]).json()
+    ward = seeded.exec(select(Ward)).one()
+    with Session(clean_db) as session:
+        done = conclusions.escalate(db_session=session, actor=SYSTEM.inside(ward.id, ward.code),
+                                    clock=clock)  # fmt: skip
+    assert done.conclusions == 1
+    told = seeded.exec(select(Notification).where(Notification.user_id == officer.id)).all()
+    assert [n.link for n in told] == [f"/so-theo-doi/ton-tai-sau-kiem-tra/{made['code']}"]
+
+
+def test_codes_made_at_the_same_moment_are_all_different(anon: TestClient, who: dict) -> None:
+    body = {"kind": "reform", "title": "Kiểm tra", "planned_on": "01/11/2025", "state": "planned",
+            "unit": "vp"}  # fmt: skip
+    assert anon.post(f"{API}/inspections", json={**body, "code": "kt-2025-007"},
+                     headers=who["vp"]).status_code == 201  # fmt: skip
+    answers: list[Any] = []
+
+    def add() -> None:
+        answers.append(anon.post(f"{API}/inspections", json=body, headers=who["vp"]))
+
+    threads = [threading.Thread(target=add) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [a.status_code for a in answers] == [201] * 6, [a.text for a in answers]
+    codes = sorted(a.json()["code"] for a in answers)
+    assert codes == [f"kt-2025-{n:03d}" for n in range(8, 14)]  # after the highest, no gap reused
