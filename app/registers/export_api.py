@@ -25,7 +25,7 @@ def _getter(spec_field: FieldSpec) -> Callable[[Any], Any]:
     how = _AS_TEXT.get(spec_field.kind)
     if how is not None:
         write = getattr(spec_field, how)
-        return lambda row: write(getattr(row, spec_field.name))
+        return lambda row: write(getattr(row, spec_field.name)).replace("\n", "; ")
     return lambda row: getattr(row, spec_field.name)
 
 

@@ -210,7 +210,7 @@ class FieldSpec:
         if self.kind is FieldKind.NUMBER:
             return format_input(value)
         if self.kind is FieldKind.MONTHLY:
-            return shown_months(value, typed=True)
+            return shown_months(value, typed=True).replace("; ", "\n")
         if self.kind is FieldKind.PEOPLE:
             return self.shown(value).replace("; ", "\n")
         return self.shown(value) if self.kind is FieldKind.DATE else str(value)

@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 
 from app.actors import Actor
 from app.clock import Clock
-from app.formatting import format_number
+from app.formatting import format_number, format_percent
 from app.periods import Period, format_date_vi
 from app.registers import conclusions, figures
 from app.registers.models import (
@@ -130,7 +130,7 @@ def _targets(db_session: Session, p: Period, today: date) -> RegisterSection:
         f = figures.target_figure(r, last)
         done = "chưa có số liệu" if f.actual is None else (
             f"thực hiện {format_number(f.actual)} {r.measure}".rstrip()
-            + (f", đạt {format_number(f.achieved, 1)}% kế hoạch" if f.achieved is not None else "")
+            + (f", đạt {format_percent(f.achieved)} kế hoạch" if f.achieved is not None else "")
             + (" — đạt" if f.met else " — chưa đạt")
         )  # fmt: skip
         lines.append(
@@ -152,8 +152,7 @@ def _investment(db_session: Session, p: Period, today: date) -> RegisterSection:
         share = figures.share(collected[0], collected[1])
         lines.append(
             f"Thu ngân sách lũy kế {format_number(collected[0])}/{format_number(collected[1])} "
-            f"triệu đồng dự toán"
-            + (f" ({format_number(share, 1)}%)." if share is not None else ".")
+            f"triệu đồng dự toán" + (f" ({format_percent(share)})." if share is not None else ".")
         )
     for r in rows:
         if r.kind == "project" and r.priority == "key" and (r.difficulties or r.proposals):

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 from app.actors import Actor
 from app.clock import Clock
 from app.errors import Forbidden
-from app.formatting import format_number
+from app.formatting import format_number, format_percent
 from app.permissions import Permission, can
 from app.registers import figures, service
 from app.registers.models import InspectionFinding, InvestmentItem, SocioeconomicTarget
@@ -27,7 +27,7 @@ def extra_shown(name: str, value: Any) -> str:
     if isinstance(value, bool):
         return "Đạt" if value else "Chưa đạt"
     if isinstance(value, float):
-        return format_number(value, 1 if name == "achieved" else None)
+        return format_number(value)
     return str(value)
 
 
@@ -48,8 +48,8 @@ def ward_summary(
             return f"Năm {year}: chưa có số liệu thực hiện."
         return (
             f"Năm {year}: {format_number(ratio.numerator)}/{format_number(ratio.denominator)} "
-            f"chỉ tiêu đạt kế hoạch ({format_number(ratio.numerator / ratio.denominator * 100, 1)}"
-            f"%) tính đến hết tháng {figures.month_label(last)}."
+            f"chỉ tiêu đạt kế hoạch ({format_percent(ratio.numerator / ratio.denominator * 100)}) "
+            f"tính đến hết tháng {figures.month_label(last)}."
         )
     items = db_session.exec(select(InvestmentItem).where(InvestmentItem.year == year)).all()
     parts = []
@@ -57,7 +57,7 @@ def ward_summary(
     if paid is not None:
         parts.append(
             f"giải ngân {format_number(paid.numerator)}/{format_number(paid.denominator)} triệu "
-            f"đồng ({format_number(paid.numerator / paid.denominator * 100, 1)}%)"
+            f"đồng ({format_percent(paid.numerator / paid.denominator * 100)})"
         )
     collected = figures.revenue(items, last)
     if collected is not None:
@@ -65,7 +65,7 @@ def ward_summary(
         share = figures.share(done, estimate)
         parts.append(
             f"thu ngân sách {format_number(done)}/{format_number(estimate)} triệu đồng"
-            + (f" ({format_number(share, 1)}% dự toán)" if share is not None else "")
+            + (f" ({format_percent(share)} dự toán)" if share is not None else "")
         )
     if not parts:
         return f"Năm {year}: chưa có số liệu giải ngân, thu ngân sách."

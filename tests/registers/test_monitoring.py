@@ -34,15 +34,23 @@ def who(seeded: Session, clean_db: Engine, clock: FixedClock) -> dict[str, dict[
         "admin": make_token(clean_db, clock, username="qt", role="admin"),
         "kt": make_token(clean_db, clock, username="bc.kt", role="reporter", unit="kthtdt"),
         "vp": make_token(clean_db, clock, username="bc.vp", role="reporter", unit="vp"),
-        "coordinator": make_token(clean_db, clock, username="dp.vhxh", role="coordinator",
-                                  unit="vhxh"),
-    }  # fmt: skip
+        "coordinator": make_token(
+            clean_db, clock, username="dp.vhxh", role="coordinator", unit="vhxh"
+        ),
+    }
     return {k: {"Authorization": f"Bearer {v}"} for k, v in made.items()}
 
 
 def _target(client: TestClient, who: dict, **extra: Any) -> dict[str, Any]:
-    body = {"year": 2025, "title": "Thu ngân sách", "plan_value": "1.000,5", "unit": "kthtdt",
-            "direction": "at_least", "aggregation": "sum", **extra}  # fmt: skip
+    body = {
+        "year": 2025,
+        "title": "Thu ngân sách",
+        "plan_value": "1.000,5",
+        "unit": "kthtdt",
+        "direction": "at_least",
+        "aggregation": "sum",
+        **extra,
+    }
     r = client.post(TARGETS, json=body, headers=who)
     assert r.status_code == 201, r.text
     return r.json()
@@ -85,8 +93,15 @@ def test_monthly_figures_read_as_officers_type_them(
 def test_a_wrong_monthly_figure_is_refused_next_to_its_field(
     anon: TestClient, who: dict, typed: str, says: str
 ) -> None:
-    body = {"year": 2025, "title": "T", "plan_value": 10, "direction": "at_least",
-            "aggregation": "sum", "unit": "kthtdt", "actuals": typed}  # fmt: skip
+    body = {
+        "year": 2025,
+        "title": "T",
+        "plan_value": 10,
+        "direction": "at_least",
+        "aggregation": "sum",
+        "unit": "kthtdt",
+        "actuals": typed,
+    }
     r = anon.post(TARGETS, json=body, headers=who["kt"])
     assert r.status_code == 422, r.text
     errors = r.json()["detail"]["errors"]
@@ -97,8 +112,15 @@ def test_targets_compute_the_share_met(anon: TestClient, who: dict) -> None:
     a = _target(anon, who["kt"], actuals="09/2025: 600; 10/2025: 500")  # 1100 ≥ 1000,5 in Oct
     assert (a["actual"], a["met"], a["as_of"]) == (1100, True, "10/2025")
     assert a["achieved"] == pytest.approx(1100 / 1000.5 * 100)
-    _target(anon, who["kt"], title="Tỷ lệ hộ nghèo", plan_value=2, direction="at_most",
-            aggregation="latest", actuals="09/2025: 2,4; 10/2025: 2,1")  # fmt: skip
+    _target(
+        anon,
+        who["kt"],
+        title="Tỷ lệ hộ nghèo",
+        plan_value=2,
+        direction="at_most",
+        aggregation="latest",
+        actuals="09/2025: 2,4; 10/2025: 2,1",
+    )
     readings = _readings(anon, who["admin"], "socioeconomic_targets")
     # Plan 84's reporting starts in October 2025: September's figures count, in October's sum,
     # but September has no period of its own; November is judged as of today
@@ -107,9 +129,12 @@ def test_targets_compute_the_share_met(anon: TestClient, who: dict) -> None:
     assert readings["2025-10"]["source"] == "computed"
     assert "1/2 chỉ tiêu" in readings["2025-10"]["note"]
     second = anon.get(f"{TARGETS}?q=hộ nghèo", headers=who["kt"]).json()["items"][0]
-    r = anon.patch(f"{TARGETS}/{second['code']}", headers=who["kt"],
-                   json={"actuals": "09/2025: 2,4; 10/2025: 2,1; 11/2025: 1,9", "version": 1})
-    assert r.status_code == 200, r.text  # fmt: skip
+    r = anon.patch(
+        f"{TARGETS}/{second['code']}",
+        headers=who["kt"],
+        json={"actuals": "09/2025: 2,4; 10/2025: 2,1; 11/2025: 1,9", "version": 1},
+    )
+    assert r.status_code == 200, r.text
     assert r.json()["met"] is True
     after = _readings(anon, who["admin"], "socioeconomic_targets")
     assert after["2025-11"]["value"] == 100 and after["2025-10"]["value"] == 50
@@ -121,13 +146,25 @@ def test_disbursement_takes_over_a_typed_figure_and_tells_the_unit(
     officer = make_user(clean_db, clock, username="nv.kt", role="reporter", unit="kthtdt")
     typed = {"indicator": "disbursement", "unit": "kthtdt", "period": "2025-10", "value": 90}
     assert anon.put(f"{API}/readings", json=typed, headers=who["kt"]).status_code in (200, 201)
-    body = {"kind": "project", "year": 2025, "title": "Cải tạo hẻm", "planned": 4800,
-            "monthly": "09/2025: 1.200,5; 10/2025: 1199,5", "unit": "kthtdt"}  # fmt: skip
+    body = {
+        "kind": "project",
+        "year": 2025,
+        "title": "Cải tạo hẻm",
+        "planned": 4800,
+        "monthly": "09/2025: 1.200,5; 10/2025: 1199,5",
+        "unit": "kthtdt",
+    }
     r = anon.post(INVEST, json=body, headers=who["kt"])
     assert r.status_code == 201, r.text
     assert r.json()["to_date"] == 2400 and r.json()["achieved"] == 50
     # revenue lines do not count in the disbursement
-    revenue = {**body, "kind": "revenue", "title": "Thu phí", "planned": 100, "monthly": "10/2025: 80"}
+    revenue = {
+        **body,
+        "kind": "revenue",
+        "title": "Thu phí",
+        "planned": 100,
+        "monthly": "10/2025: 80",
+    }
     assert anon.post(INVEST, json=revenue, headers=who["kt"]).status_code == 201
     readings = _readings(anon, who["admin"], "disbursement")
     october = readings["2025-10"]
@@ -161,8 +198,16 @@ def test_an_investment_file_computes_once_and_a_dry_run_not_at_all(
     book = Workbook()
     sheet = book.active
     assert sheet is not None
-    sheet.append(["Loại", "Năm", "Tên dự án, khoản thu", "Kế hoạch vốn, dự toán (triệu đồng)",
-                  "Giải ngân, thu theo tháng (triệu đồng)", "Đơn vị"])  # fmt: skip
+    sheet.append(
+        [
+            "Loại",
+            "Năm",
+            "Tên dự án, khoản thu",
+            "Kế hoạch vốn, dự toán (triệu đồng)",
+            "Giải ngân, thu theo tháng (triệu đồng)",
+            "Đơn vị",
+        ]
+    )
     sheet.append(["Dự án đầu tư công", 2025, "Trường mầm non", 1000, "10/2025: 250", "kthtdt"])
     sheet.append(["project", 2025.0, "Chợ", 3000, "09/2025: 500; 10/2025: 250", "kthtdt"])
     data = io.BytesIO()
@@ -181,22 +226,41 @@ def test_an_investment_file_computes_once_and_a_dry_run_not_at_all(
 def test_an_inspection_closes_only_when_its_findings_are_remedied(
     anon: TestClient, who: dict, application: FastAPI
 ) -> None:
-    body = {"kind": "reform", "title": "Kiểm tra một cửa", "planned_on": "10/11/2025",
-            "state": "concluded", "unit": "vp"}  # fmt: skip
+    body = {
+        "kind": "reform",
+        "title": "Kiểm tra một cửa",
+        "planned_on": "10/11/2025",
+        "state": "concluded",
+        "unit": "vp",
+    }
     inspection = anon.post(f"{API}/inspections", json=body, headers=who["vp"]).json()
     code = inspection["code"]
-    finding = {"inspection": code.upper(), "content": "Hồ sơ trễ hạn chưa xin lỗi",
-               "state": "open", "deadline": "30/11/2025", "unit": "vp"}  # fmt: skip
+    finding = {
+        "inspection": code.upper(),
+        "content": "Hồ sơ trễ hạn chưa xin lỗi",
+        "state": "open",
+        "deadline": "30/11/2025",
+        "unit": "vp",
+    }
     r = anon.post(f"{API}/inspection-findings", json=finding, headers=who["vp"])
     assert r.status_code == 201 and r.json()["inspection"] == code, r.text
-    wrong = anon.post(f"{API}/inspection-findings", headers=who["vp"],
-                      json={**finding, "inspection": "kt-1999-001"})  # fmt: skip
+    wrong = anon.post(
+        f"{API}/inspection-findings",
+        headers=who["vp"],
+        json={**finding, "inspection": "kt-1999-001"},
+    )
     assert wrong.status_code == 422 and "kt-1999-001" in wrong.text
     close = anon.patch(f"{API}/inspections/{code}", json={"state": "closed"}, headers=who["vp"])
     assert close.status_code == 422 and "còn 1 tồn tại" in close.text
     found = r.json()["code"]
-    assert anon.patch(f"{API}/inspection-findings/{found}", headers=who["vp"],
-                      json={"state": "done", "done_on": "18/11/2025"}).status_code == 200  # fmt: skip
+    assert (
+        anon.patch(
+            f"{API}/inspection-findings/{found}",
+            headers=who["vp"],
+            json={"state": "done", "done_on": "18/11/2025"},
+        ).status_code
+        == 200
+    )
     close = anon.patch(f"{API}/inspections/{code}", json={"state": "closed"}, headers=who["vp"])
     assert close.status_code == 200, close.text
 
@@ -205,23 +269,37 @@ def test_an_overdue_finding_escalates(
     anon: TestClient, who: dict, seeded: Session, clean_db: Engine, clock: FixedClock
 ) -> None:
     officer = make_user(clean_db, clock, username="nv.vp", role="reporter", unit="vp")
-    body = {"content": "Niêm yết TTHC chưa đầy đủ", "state": "open", "deadline": "19/11/2025",
-            "unit": "vp"}  # fmt: skip
+    body = {
+        "content": "Niêm yết TTHC chưa đầy đủ",
+        "state": "open",
+        "deadline": "19/11/2025",
+        "unit": "vp",
+    }
     made = anon.post(f"{API}/inspection-findings", json=body, headers=who["vp"]).json()
     ward = seeded.exec(select(Ward)).one()
     with Session(clean_db) as session:
-        done = conclusions.escalate(db_session=session, actor=SYSTEM.inside(ward.id, ward.code),
-                                    clock=clock)  # fmt: skip
+        done = conclusions.escalate(
+            db_session=session, actor=SYSTEM.inside(ward.id, ward.code), clock=clock
+        )
     assert done.conclusions == 1
     told = seeded.exec(select(Notification).where(Notification.user_id == officer.id)).all()
     assert [n.link for n in told] == [f"/so-theo-doi/ton-tai-sau-kiem-tra/{made['code']}"]
 
 
 def test_codes_made_at_the_same_moment_are_all_different(anon: TestClient, who: dict) -> None:
-    body = {"kind": "reform", "title": "Kiểm tra", "planned_on": "01/11/2025", "state": "planned",
-            "unit": "vp"}  # fmt: skip
-    assert anon.post(f"{API}/inspections", json={**body, "code": "kt-2025-007"},
-                     headers=who["vp"]).status_code == 201  # fmt: skip
+    body = {
+        "kind": "reform",
+        "title": "Kiểm tra",
+        "planned_on": "01/11/2025",
+        "state": "planned",
+        "unit": "vp",
+    }
+    assert (
+        anon.post(
+            f"{API}/inspections", json={**body, "code": "kt-2025-007"}, headers=who["vp"]
+        ).status_code
+        == 201
+    )
     answers: list[Any] = []
 
     def add() -> None:

@@ -76,3 +76,71 @@ def test_a_row_naming_a_task_shows_in_the_units_workspace(officer: TestClient) -
     row = page[page.index('id="ev-task-II-2-2-5"') :]
     row = row[: row.index("</div>")]
     assert "Sổ theo dõi:" in row and f'href="/so-theo-doi/ket-luan/{code}"' in row
+
+
+@pytest.fixture
+def coordinator(application: FastAPI, seeded: Session, clean_db: Engine, clock: FixedClock):
+    make_user(clean_db, clock, username="dp.vhxh", role="coordinator", unit="vhxh")
+    client = signed_in(application, "dp.vhxh", "/so-theo-doi")
+    yield client
+    client.__exit__(None, None, None)
+
+
+def test_an_inspection_page_lists_its_findings_and_adds_one(coordinator: TestClient) -> None:
+    csrf = coordinator.csrf  # type: ignore[attr-defined]
+    form = {
+        "csrf_token": csrf,
+        "unit": "vhxh",
+        "tasks": "",
+        "kind": "reform",
+        "title": "Kiểm tra niêm yết TTHC",
+        "planned_on": "05/11/2025",
+        "state": "concluded",
+    }
+    r = coordinator.post("/so-theo-doi/kiem-tra/moi", data=form, headers=HX)
+    assert r.status_code == 200, r.text
+    inspection = r.headers["HX-Redirect"]
+    code = inspection.rsplit("/", 1)[1]
+    page = coordinator.get(inspection).text
+    add = f"/so-theo-doi/ton-tai-sau-kiem-tra/moi?inspection={code}"
+    assert "Tồn tại, kiến nghị sau cuộc kiểm tra (0)" in page and add in page
+    assert f'value="{code}"' in coordinator.get(add).text  # the new finding names it already
+    finding = {
+        "csrf_token": csrf,
+        "unit": "vhxh",
+        "tasks": "",
+        "inspection": code,
+        "content": "Thiếu bảng niêm yết",
+        "state": "open",
+        "deadline": "01/11/2025",
+    }
+    r = coordinator.post("/so-theo-doi/ton-tai-sau-kiem-tra/moi", data=finding, headers=HX)
+    assert r.status_code == 200, r.text
+    page = coordinator.get(inspection).text
+    assert "Thiếu bảng niêm yết" in page and "(quá hạn)" in page
+    closing = {**form, "version": "1", "state": "closed"}
+    r = coordinator.post(inspection, data=closing, headers=HX)
+    assert r.status_code == 422 and "còn 1 tồn tại" in r.text
+
+
+def test_the_targets_page_shows_each_figure_and_the_wards(coordinator: TestClient) -> None:
+    csrf = coordinator.csrf  # type: ignore[attr-defined]
+    form = {
+        "csrf_token": csrf,
+        "unit": "vhxh",
+        "tasks": "II.2.4.2",
+        "year": "2025",
+        "title": "Giải quyết việc làm",
+        "measure": "lao động",
+        "plan_value": "1200",
+        "direction": "at_least",
+        "aggregation": "sum",
+        "actuals": "10/2025: 700\n11/2025: 600,5",
+    }
+    r = coordinator.post("/so-theo-doi/chi-tieu-kinh-te-xa-hoi/moi", data=form, headers=HX)
+    assert r.status_code == 200, r.text
+    page = coordinator.get(r.headers["HX-Redirect"]).text
+    assert "1.300,5" in page and "Đạt" in page and "108,38" in page  # 1300,5 / 1200
+    assert "10/2025: 700\n11/2025: 600,5</textarea>" in page  # the form holds what reads back
+    listing = coordinator.get("/so-theo-doi/chi-tieu-kinh-te-xa-hoi").text
+    assert "Năm 2025: 1/1 chỉ tiêu đạt kế hoạch (100%)" in listing
