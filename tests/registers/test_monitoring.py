@@ -313,3 +313,62 @@ def test_codes_made_at_the_same_moment_are_all_different(anon: TestClient, who: 
     assert [a.status_code for a in answers] == [201] * 6, [a.text for a in answers]
     codes = sorted(a.json()["code"] for a in answers)
     assert codes == [f"kt-2025-{n:03d}" for n in range(8, 14)]  # after the highest, no gap reused
+
+
+def test_the_monthly_report_carries_inspections_targets_and_investment(
+    anon: TestClient, who: dict
+) -> None:
+    from docx import Document
+
+    from tests.reports.test_consolidated import REPORT, all_text
+
+    inspection = {
+        "kind": "reform",
+        "title": "Kiểm tra bộ phận một cửa",
+        "state": "concluded",
+        "planned_on": "03/11/2025",
+        "done_on": "05/11/2025",
+        "unit": "vp",
+        "conclusion": "Kết luận số 12/KL-UBND",
+    }
+    assert anon.post(f"{API}/inspections", json=inspection, headers=who["vp"]).status_code == 201
+    late = {
+        "content": "Chưa niêm yết đủ TTHC",
+        "state": "open",
+        "deadline": "15/11/2025",
+        "unit": "vp",
+    }
+    r = anon.post(f"{API}/inspection-findings", json=late, headers=who["vp"])
+    assert r.status_code == 201
+    finding = r.json()["code"]
+    _target(anon, who["kt"], measure="triệu đồng", actuals="10/2025: 400; 11/2025: 200,25")
+    project = {
+        "kind": "project",
+        "year": 2025,
+        "title": "Trường mầm non",
+        "planned": 2000,
+        "monthly": "10/2025: 500",
+        "unit": "kthtdt",
+        "priority": "key",
+        "difficulties": "Chậm giải phóng mặt bằng 2 hộ",
+        "proposals": "Họp dân",
+    }
+    assert anon.post(INVEST, json=project, headers=who["kt"]).status_code == 201
+    revenue = {
+        "kind": "revenue",
+        "year": 2025,
+        "title": "Thu phí, lệ phí",
+        "planned": 800,
+        "monthly": "10/2025: 300; 11/2025: 100",
+        "unit": "kthtdt",
+    }
+    assert anon.post(INVEST, json=revenue, headers=who["kt"]).status_code == 201
+    r = anon.get(REPORT, params={"period": "2025-11", "format": "docx"}, headers=who["admin"])
+    assert r.status_code == 200, r.text
+    text = all_text(Document(io.BytesIO(r.content)))
+    assert "Cuộc kiểm tra thực hiện trong kỳ: 1; tồn tại, kiến nghị chưa khắc phục: 1" in text
+    assert f"Quá hạn khắc phục — {finding} (hạn 15/11/2025)" in text
+    assert "Thu ngân sách: kế hoạch 1.000,5 triệu đồng; thực hiện 600,25 triệu đồng" in text
+    assert "giải ngân lũy kế 500/2.000 triệu đồng" in text
+    assert "Thu ngân sách lũy kế 400/800 triệu đồng dự toán (50%)" in text
+    assert "Công trình trọng điểm — Trường mầm non: Chậm giải phóng mặt bằng 2 hộ" in text
