@@ -289,6 +289,10 @@ def test_no_write_route_lets_ward_a_change_ward_b(
         "par_evidence",
         "conclusion",
         "initiative",
+        "inspection",
+        "inspection_finding",
+        "socioeconomic_target",
+        "investment_item",
         "training_course",
     ):
         assert before[table], f"ward B has no {table} rows: the walk would prove nothing"
