@@ -372,3 +372,31 @@ def test_the_monthly_report_carries_inspections_targets_and_investment(
     assert "giải ngân lũy kế 500/2.000 triệu đồng" in text
     assert "Thu ngân sách lũy kế 400/800 triệu đồng dự toán (50%)" in text
     assert "Công trình trọng điểm — Trường mầm non: Chậm giải phóng mặt bằng 2 hộ" in text
+
+
+def test_targets_from_a_csv_as_excel_saves_it_on_a_vietnamese_windows(
+    anon: TestClient, who: dict
+) -> None:
+    rows = [
+        "Năm;Chỉ tiêu;Đơn vị tính;Kế hoạch;Yêu cầu;Cách tính số thực hiện;Thực hiện theo tháng;"
+        "Đơn vị",
+        "2025;Tạo việc làm mới;lao động;1.200,0;Đạt hoặc vượt kế hoạch;Cộng dồn các tháng;"
+        '"10/2025: 700; 11/2025: 650";kthtdt',
+        "2025;Tỷ lệ hộ nghèo;%;1,5;Không vượt quá kế hoạch;Số của tháng gần nhất;"
+        "10/2025: 1,6;kthtdt",
+    ]
+    body = ("\r\n".join(rows) + "\r\n").encode("utf-8-sig")
+    files = {"file": ("chi-tieu.csv", body, "text/csv")}
+    r = anon.post(f"{TARGETS}/bulk", files=files, headers=who["kt"])
+    assert r.status_code == 200 and r.json()["created"] == 2, r.text
+    made = {i["title"]: i for i in anon.get(TARGETS, headers=who["kt"]).json()["items"]}
+    assert made["Tạo việc làm mới"]["actual"] == 1350 and made["Tạo việc làm mới"]["met"]
+    assert made["Tỷ lệ hộ nghèo"]["plan_value"] == 1.5 and made["Tỷ lệ hộ nghèo"]["met"] is False
+    november = _readings(anon, who["admin"], "socioeconomic_targets")["2025-11"]
+    assert november["value"] == 50
+    # a file with one bad month keeps nothing, and says which row and field
+    bad = body.replace(b";10/2025: 1,6;", b';"10/2025: 1,6; 13/2025: 2";')
+    r = anon.post(f"{TARGETS}/bulk", files={"file": ("x.csv", bad, "text/csv")}, headers=who["kt"])
+    assert r.status_code == 422 and "13/2025" in r.text, r.text
+    assert r.json()["errors"][0]["row"] == 3
+    assert len(anon.get(TARGETS, headers=who["kt"]).json()["items"]) == 2
