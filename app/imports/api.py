@@ -18,10 +18,11 @@ from app.clock import Clock, ClockDep
 from app.db import SessionDep
 from app.imports import templates
 from app.imports.templates import ImportKind
-from app.imports.upload import run_upload, summary_response
+from app.imports.upload import run_upload
 from app.uploads import errors_report
 from app.uploads.bulk import ImportOptions, ImportSummary
 from app.uploads.files import XLSX_TYPE
+from app.uploads.receive import summary_response
 
 #: The bulk endpoints come first in the OpenAPI document, as they always have; the other import
 #: routes follow the dossier lists (``app.main`` includes the routers in that order).

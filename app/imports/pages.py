@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, StreamingResponse
 from sqlmodel import Session
 
@@ -13,16 +14,16 @@ from app.actors import Actor
 from app.clock import Clock, ClockDep
 from app.db import SessionDep
 from app.imports.profiles.service import list_profiles
+from app.imports.registry import import_file
 from app.imports.templates import LABELS, ImportKind
-from app.imports.upload import authorize_upload_page, file_problem_summary, import_received
+from app.imports.upload import authorize_upload_page, file_problem_summary
 from app.names import names_for, reading_key_name
 from app.templating import render
 from app.uploads import errors_report
 from app.uploads.bulk import ImportOptions, ImportStatus
 from app.uploads.errors_report import CODE_LABELS, ERRORS_FILE, REJECTED_FILE
-from app.uploads.files import FileProblem, receive_upload
 from app.uploads.headers import field_label
-from app.uploads.limits import import_slot, release_connection
+from app.uploads.receive import Received, received_file
 
 router = APIRouter(include_in_schema=False)
 
@@ -67,45 +68,37 @@ async def upload(
     the whole page for a plain form): 200 when written or valid, 422 when refused."""
     actor = identity.actor
     authorize_upload_page(actor)
-    # no pooled connection is held while the slot is taken and the body arrives (issue 17)
-    release_connection(db_session)
-    async with import_slot(request, actor.username, clock.now()):
-        return await _upload(request, actor=actor, db_session=db_session, clock=clock)
+    # the shared receive: no pooled connection held while the body arrives, one import slot
+    async with received_file(request, db_session=db_session, actor=actor, now=clock.now()) as got:
+        return await _upload(request, got, actor=actor, db_session=db_session, clock=clock)
 
 
 async def _upload(
-    request: Request, *, actor: Actor, db_session: Session, clock: Clock
+    request: Request, got: Received, *, actor: Actor, db_session: Session, clock: Clock
 ) -> HTMLResponse:
-    filename = ""
-    received = None
-    problem: FileProblem | None = None
-    try:  # the size check comes before the form is read
-        received = await receive_upload(request, limit=request.app.state.settings.max_upload_bytes)
-        filename = received.filename
-    except FileProblem as refused:
-        problem = refused
-    form = await request.form()
     try:
-        kind = ImportKind(str(form.get("kind", "")))
+        kind = ImportKind(got.field("kind"))
     except ValueError:
         kind = ImportKind.READINGS
     options = ImportOptions(
-        dry_run=form.get("dry_run") == "on", partial=form.get("partial") == "on"
+        dry_run=got.field("dry_run") == "on", partial=got.field("partial") == "on"
     )
-    sheet = str(form.get("sheet", "")).strip() or None
-    profile_code = str(form.get("profile", "")).strip() or None
-    if received is not None:
-        received.sheet = sheet
+    sheet = got.field("sheet").strip() or None
+    profile_code = got.field("profile").strip() or None
+    received = got.upload
+    filename = received.filename if received is not None else ""
     if received is None:
-        assert problem is not None
-        result = file_problem_summary(problem, dry_run=options.dry_run)
+        assert got.problem is not None
+        result = file_problem_summary(got.problem, dry_run=options.dry_run)
     else:
-        result = await import_received(
+        received.sheet = sheet
+        result = await run_in_threadpool(
+            import_file,
             kind,
-            received,
             db_session=db_session,
             actor=actor,
             clock=clock,
+            upload=received,
             options=options,
             keep_rejected=True,
             profile_code=profile_code,

@@ -1,15 +1,11 @@
-"""Receiving an upload, shared by the bulk API and the upload page (pages never import the API).
+"""Who may import, and the bulk API's import of a kind (pages never import the API).
 
-The body is spooled to disk under the size limit, an idle gap and a deadline; one of the user's
-import slots is held throughout; the request's pooled connection is handed back before the body
-is awaited; the import itself runs off the event loop.
+Receiving the body is ``app/uploads/receive.py``, the one path every upload takes.
 """
 
 from __future__ import annotations
 
 from fastapi import Request
-from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
 from sqlmodel import Session
 
 from app.actors import Actor
@@ -18,9 +14,9 @@ from app.errors import Forbidden
 from app.imports.registry import import_file
 from app.imports.templates import ImportKind
 from app.permissions import Permission, authorize, can
-from app.uploads.bulk import ImportOptions, ImportResult, ImportStatus, file_failure
-from app.uploads.files import FileProblem, Upload, receive_upload
-from app.uploads.limits import import_slot, release_connection
+from app.uploads.bulk import ImportOptions, ImportResult, file_failure
+from app.uploads.files import FileProblem
+from app.uploads.receive import run_received
 
 
 def authorize_import(actor: Actor) -> None:
@@ -38,44 +34,8 @@ def authorize_upload_page(actor: Actor) -> None:
         )
 
 
-def summary_response(result: ImportResult) -> JSONResponse:
-    """200 for ok and warning, 422 when the batch was refused (nothing written)."""
-    code = 422 if result.summary.status == ImportStatus.ERROR else 200
-    return JSONResponse(result.summary.model_dump(mode="json"), status_code=code)
-
-
 def file_problem_summary(problem: FileProblem, *, dry_run: bool) -> ImportResult:
     return ImportResult(file_failure(problem, dry_run=dry_run))
-
-
-async def import_received(
-    kind: ImportKind,
-    upload: Upload,
-    *,
-    db_session: Session,
-    actor: Actor,
-    clock: Clock,
-    options: ImportOptions,
-    keep_rejected: bool = False,
-    profile_code: str | None = None,
-    plan_code: str | None = None,
-) -> ImportResult:
-    """Import a received file off the event loop, and close its spool whatever happens."""
-    try:
-        return await run_in_threadpool(
-            import_file,
-            kind,
-            db_session=db_session,
-            actor=actor,
-            clock=clock,
-            upload=upload,
-            options=options,
-            keep_rejected=keep_rejected,
-            profile_code=profile_code,
-            plan_code=plan_code,
-        )
-    finally:
-        upload.close()
 
 
 async def run_upload(
@@ -90,31 +50,25 @@ async def run_upload(
     profile_code: str | None = None,
     plan_code: str | None = None,
 ) -> ImportResult:
-    """Receive the body (streamed to a spool, 413 past the limit, 408 when it stalls), then
-    import it off the loop.
-
-    One of the user's import slots is held throughout (429 past ``max_imports_per_user``), and
-    the request's pooled connection, which authentication used, is handed back before the body
-    is awaited: a slow sender must hold no connection or transaction that others need.
-    """
+    """A bulk route's import: the role refused before a byte of the body is read, then the
+    shared receive (``uploads/receive.run_received``: no pooled connection held, one import
+    slot, 413/408 limits) and the importer of ``kind``."""
     authorize_import(actor)
-    limit = request.app.state.settings.max_upload_bytes
-    # first the connection, then the slot: a request holding one while it waits for another
-    # would deadlock the pool once every pooled connection is held that way
-    release_connection(db_session)
-    async with import_slot(request, actor.username, clock.now()):
-        try:
-            upload: Upload = await receive_upload(request, limit=limit)
-        except FileProblem as problem:
-            return file_problem_summary(problem, dry_run=options.dry_run)
-        upload.sheet = sheet
-        return await import_received(
+    return await run_received(
+        request,
+        db_session=db_session,
+        actor=actor,
+        clock=clock,
+        dry_run=options.dry_run,
+        sheet=sheet,
+        work=lambda upload: import_file(
             kind,
-            upload,
             db_session=db_session,
             actor=actor,
             clock=clock,
+            upload=upload,
             options=options,
             profile_code=profile_code,
             plan_code=plan_code,
-        )
+        ),
+    )

@@ -17,14 +17,7 @@ from app.accounts.dependencies import CurrentActor
 from app.clock import ClockDep
 from app.db import SessionDep
 from app.par import appraisal, reads, results, service
-from app.par.framework_api import (
-    FILE_BODY,
-    IMPORT_RESPONSES,
-    CriterionCode,
-    DryRun,
-    Year,
-    received_import,
-)
+from app.par.framework_api import CriterionCode, DryRun, Year
 from app.par.models import (
     AppraisalRow,
     AssessmentCreate,
@@ -39,6 +32,7 @@ from app.par.models import (
 )
 from app.schemas import ReadModel, StrictInput
 from app.uploads.bulk import ImportOptions, ImportSummary
+from app.uploads.receive import FILE_BODY, IMPORT_RESPONSES, received_import
 
 router = APIRouter(tags=["par-assessments"])
 
@@ -288,7 +282,7 @@ async def import_appraisal(
     dry_run: DryRun = False,
 ) -> JSONResponse:
     """Columns `criterion, points, comment` (Mã tiêu chí, Điểm thẩm định, Ý kiến thẩm định)."""
-    reads.require_ward(actor)
+    appraisal.authorize_import(actor)
     return await received_import(
         request,
         db_session,

@@ -37,6 +37,13 @@ from app.uploads.bulk import ImportOptions, ImportResult, Outcome, run_import
 from app.uploads.files import Upload
 
 
+def authorize_import(actor: Actor) -> None:
+    """Refused before a file's body is read: the appraisal is recorded inside a ward, by those
+    who may record it."""
+    require_ward(actor)
+    _authorize_appraisal(actor)
+
+
 def _authorize_appraisal(actor: Actor) -> None:
     """The city's appraisal: a city administrator enters it, or the ward's office transcribes
     the city's published decision."""
@@ -141,8 +148,7 @@ def record_appraisal(
     dry_run: bool = False,
 ) -> AppraisalOutcome:
     """The city's appraised points, all rows or none; a dry run reports what would change."""
-    require_ward(actor)
-    _authorize_appraisal(actor)
+    authorize_import(actor)
     ctx = load(db_session, clock, year, with_values=False)
     work = _Appraisal(db_session, actor, clock, ctx)
     result = AppraisalOutcome(dry_run=dry_run)
@@ -220,8 +226,7 @@ def import_appraisal(
     upload: Upload,
     options: ImportOptions,
 ) -> ImportResult:
-    require_ward(actor)
-    _authorize_appraisal(actor)
+    authorize_import(actor)
     ctx = load(db_session, clock, year, with_values=False)
     work = _Appraisal(db_session, actor, clock, ctx)
     importer = AppraisalImporter(work=work, actor=actor, clock=clock)

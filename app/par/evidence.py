@@ -36,7 +36,7 @@ from app.permissions import Permission, authorize, authorize_read
 from app.plans.models import Assignment
 from app.progress.evidence import files
 from app.progress.evidence.models import EvidenceLinkCreate
-from app.progress.evidence.service import EvidenceLimits, checked_kind, spooled
+from app.progress.evidence.service import EvidenceLimits, stored_file
 from app.progress.evidence.store import EvidenceStore, EvidenceStoreUnavailable
 from app.units import service as unit_service
 
@@ -104,13 +104,7 @@ def attach_file(
     """A document (decision, report, photo) as the criterion's evidence; checked like a task's
     evidence: size, kind read from the bytes, the name agreeing with them."""
     ctx, item = _evidence_target(db_session, actor, clock, year, criterion)
-    name = files.clean_filename(filename)
-    with spooled(stream, limits.max_bytes) as (spool, size, sha256):
-        if size == 0:
-            raise Invalid.one("file", "file_empty", f"Tệp “{name}” rỗng (0 byte).")
-        kind = checked_kind(spool, name, limits)
-        storage_key = store.put(spool)
-    try:
+    with stored_file(stream, filename, store=store, limits=limits) as stored:
         return _add_evidence(
             db_session,
             actor,
@@ -121,20 +115,16 @@ def attach_file(
                 public_key=secrets.token_urlsafe(18),
                 item_id=item.id or 0,
                 kind="file",
-                filename=name,
-                content_type=kind.content_type,
-                size=size,
-                sha256=sha256,
-                storage_key=storage_key,
+                filename=stored.filename,
+                content_type=stored.content_type,
+                size=stored.size,
+                sha256=stored.sha256,
+                storage_key=stored.storage_key,
                 note=files.clean_note(note),
                 added_by=actor.username,
                 created_at=clock.now(),
             ),
         )
-    except BaseException:
-        with contextlib.suppress(OSError, EvidenceStoreUnavailable):
-            store.delete(storage_key)
-        raise
 
 
 def attach_link(

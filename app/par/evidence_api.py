@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+import json
 
 from fastapi import APIRouter, Request, Response, status
-from fastapi.concurrency import run_in_threadpool
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 from pydantic import Field as PydanticField
 
 from app.accounts.dependencies import CurrentActor
@@ -22,11 +20,10 @@ from app.par.framework_api import (
 from app.par.models import (
     EvidenceRef,
 )
-from app.progress.evidence import files
 from app.progress.evidence.models import EvidenceLinkCreate
 from app.progress.evidence.service import EvidenceLimits
 from app.progress.evidence.store import EvidenceStore, store_from_settings
-from app.progress.evidence.upload import received_form
+from app.progress.evidence.upload import attach_received, file_response, validated
 from app.schemas import StrictInput
 
 router = APIRouter(tags=["par-assessments"])
@@ -53,22 +50,8 @@ def download_evidence(
     ev, stream = evidence.open_evidence(
         db_session=db_session, actor=actor, store=_store(request), key=key
     )
-
-    def chunks() -> Any:
-        with stream:
-            while block := stream.read(64 * 1024):
-                yield block
-
-    return StreamingResponse(
-        chunks(),
-        media_type=ev.content_type,
-        headers={
-            "Content-Disposition": files.content_disposition(ev.filename, inline=False),
-            "Content-Length": str(ev.size),
-            "X-Content-Type-Options": "nosniff",
-            "Content-Security-Policy": "sandbox",
-            "Cache-Control": "private, no-store",
-        },
+    return file_response(
+        filename=ev.filename, content_type=ev.content_type, size=ev.size, stream=stream
     )
 
 
@@ -129,50 +112,41 @@ async def attach_evidence(
     actor: CurrentActor,
     clock: ClockDep,
 ) -> EvidenceRef:
+    """A file (multipart `file`, with its `note`) is checked and stored as a task's evidence
+    is; a JSON body is a link (`url`, `note`) or, when it names a `task`, a plan task."""
     limits = EvidenceLimits.of(request.app.state.settings)
-    if request.headers.get("content-type", "").startswith("multipart/form-data"):
-        db_session.close()  # the pooled connection goes back while a slow body arrives
-        part, form = await received_form(request, limit=limits.max_bytes)
-        note = form.get("note")
-        return await run_in_threadpool(
-            evidence.attach_file,
-            db_session=db_session,
-            actor=actor,
-            clock=clock,
-            store=_store(request),
-            limits=limits,
-            year=year,
-            criterion=criterion,
-            stream=part.file,
-            filename=part.filename or "",
-            note=note if isinstance(note, str) else "",
-        )
-    body = await request.body()
-    model: type[BaseModel] = TaskEvidence if b'"task"' in body else EvidenceLinkCreate
+
+    def attach_json(body: bytes) -> EvidenceRef:
+        data = validated(_json_model(body), body)
+        if isinstance(data, TaskEvidence):
+            return evidence.attach_task(
+                db_session=db_session, actor=actor, clock=clock, year=year,
+                criterion=criterion, task=data.task, note=data.note,
+            )  # fmt: skip
+        assert isinstance(data, EvidenceLinkCreate)
+        return evidence.attach_link(
+            db_session=db_session, actor=actor, clock=clock, year=year, criterion=criterion,
+            data=data,
+        )  # fmt: skip
+
+    return await attach_received(
+        request,
+        db_session,
+        max_bytes=limits.max_bytes,
+        attach_file=lambda part, note: evidence.attach_file(
+            db_session=db_session, actor=actor, clock=clock, store=_store(request),
+            limits=limits, year=year, criterion=criterion, stream=part.file,
+            filename=part.filename or "", note=note,
+        ),
+        attach_json=attach_json,
+    )  # fmt: skip
+
+
+def _json_model(body: bytes) -> type[BaseModel]:
+    """A plan task when the object names a ``task``, else a link. JSON that does not parse is
+    left to the link's validation, whose 422 says what is wrong with it."""
     try:
-        data = model.model_validate_json(body)
-    except ValidationError as exc:
-        raise RequestValidationError(
-            [{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]
-        ) from None
-    if isinstance(data, TaskEvidence):
-        return await run_in_threadpool(
-            evidence.attach_task,
-            db_session=db_session,
-            actor=actor,
-            clock=clock,
-            year=year,
-            criterion=criterion,
-            task=data.task,
-            note=data.note,
-        )
-    assert isinstance(data, EvidenceLinkCreate)
-    return await run_in_threadpool(
-        evidence.attach_link,
-        db_session=db_session,
-        actor=actor,
-        clock=clock,
-        year=year,
-        criterion=criterion,
-        data=data,
-    )
+        value = json.loads(body)
+    except ValueError:
+        return EvidenceLinkCreate
+    return TaskEvidence if isinstance(value, dict) and "task" in value else EvidenceLinkCreate

@@ -1,13 +1,11 @@
-"""JSON API of the city's PAR Index criteria tables (``/api/v1/par-frameworks``), and what the
-assessment's file imports share with it: the upload is received under the import limits."""
+"""JSON API of the city's PAR Index criteria tables (``/api/v1/par-frameworks``); its import
+is received as every import is (``app/uploads/receive.py``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
@@ -15,9 +13,8 @@ from sqlmodel import Session
 
 from app.accounts.dependencies import CurrentActor
 from app.actors import Actor
-from app.clock import Clock, ClockDep
+from app.clock import ClockDep
 from app.db import SessionDep
-from app.imports.upload import summary_response
 from app.kpis.models import CleanStr
 from app.par import criteria_import, framework
 from app.par.models import (
@@ -26,9 +23,11 @@ from app.par.models import (
     FrameworkRead,
 )
 from app.schemas import ReadModel
-from app.uploads.bulk import ImportOptions, ImportResult, ImportSummary
-from app.uploads.files import FileProblem, Upload, receive_upload
-from app.uploads.limits import import_slot, release_connection
+from app.uploads.bulk import ImportOptions, ImportSummary
+
+# the shared receive of every import; FILE_BODY, IMPORT_RESPONSES and received_import are
+# still importable from here (the registers' routes did)
+from app.uploads.receive import FILE_BODY, IMPORT_RESPONSES, received_import
 
 router = APIRouter(tags=["par-assessments"])
 
@@ -36,64 +35,12 @@ Year = Annotated[int, Path(ge=2000, le=2100, examples=[2025])]
 CriterionCode = Annotated[str, Path(max_length=32, examples=["3.1"])]
 DryRun = Annotated[bool, Query(description="Validate and report without writing anything.")]
 
-FILE_BODY: dict[str, Any] = {
-    "requestBody": {
-        "required": True,
-        "description": "An Excel workbook (.xlsx) or CSV, raw or as a multipart `file`; the "
-        "header row names the columns (or their Vietnamese labels).",
-        "content": {
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
-                "schema": {"type": "string", "format": "binary"}
-            },
-            "text/csv": {"schema": {"type": "string"}},
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "properties": {"file": {"type": "string", "format": "binary"}},
-                }
-            },
-        },
-    }
-}
-IMPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
-    422: {"model": ImportSummary, "description": "Refused rows: nothing written."},
-    413: {"description": "Body larger than `PARTRACK_MAX_UPLOAD_BYTES`."},
-    429: {"description": "The user already runs its allowed imports at once."},
-}
-
 
 class FrameworkListItem(ReadModel):
     code: str
     year: int
     title: str
     official: bool
-
-
-async def received_import(
-    request: Request,
-    db_session: Session,
-    actor: Actor,
-    clock: Clock,
-    work: Callable[[Upload], ImportResult],
-    *,
-    dry_run: bool,
-) -> JSONResponse:
-    """The body spooled under the upload limits with one of the user's import slots held and
-    no pooled connection kept while it arrives; the import runs off the event loop."""
-    release_connection(db_session)
-    async with import_slot(request, actor.username, clock.now()):
-        try:
-            upload = await receive_upload(
-                request, limit=request.app.state.settings.max_upload_bytes
-            )
-        except FileProblem as problem:
-            from app.imports.upload import file_problem_summary
-
-            return summary_response(file_problem_summary(problem, dry_run=dry_run))
-        try:
-            return summary_response(await run_in_threadpool(work, upload))
-        finally:
-            upload.close()
 
 
 # --- frameworks ----------------------------------------------------------------------------------

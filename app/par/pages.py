@@ -37,11 +37,10 @@ from app.par.models import (
 )
 from app.permissions import Permission, can
 from app.plans.models import Plan
-from app.progress.evidence.upload import received_form
 from app.templating import render
 from app.tenancy import authorize_shared
 from app.uploads.bulk import ImportOptions
-from app.uploads.files import FileProblem, Upload, upload_from_bytes
+from app.uploads.receive import Received, received_file
 
 router = APIRouter(include_in_schema=False)
 
@@ -285,39 +284,26 @@ async def publish_year(
 async def import_appraisal_page(
     request: Request, year: int, identity: WebUser, db_session: SessionDep, clock: ClockDep
 ) -> Response:
-    """The city's appraisal table uploaded: checked (``dry_run``) or recorded, all or nothing."""
-    limit = request.app.state.settings.max_upload_bytes
-    db_session.close()  # the pooled connection goes back while a slow body arrives
-    refusal: AppError | None = None
-    upload: Upload | None = None
-    dry_run = False
-    try:
-        part, form = await received_form(request, limit=limit)
-        dry_run = form.get("check") == "1"
-        name = part.filename or ""
-        content = await part.read()
-        kind = "xlsx" if name.lower().endswith(".xlsx") else "csv"
-        upload = upload_from_bytes(content, kind, name)
-    except AppError as exc:
-        refusal = exc
-    except FileProblem as problem:
-        refusal = AppError(message=problem.errors[0][1].message if problem.errors else "Tệp lỗi.")
+    """The city's appraisal table uploaded: checked (``dry_run``) or recorded, all or nothing.
+    Received as every import is (``app/uploads/receive.py``): the role refused before the body,
+    no pooled connection held while it arrives, one of the user's import slots, 408/413/429."""
+    actor = identity.actor
+    appraisal.authorize_import(actor)
 
-    def work() -> Response:
+    def work(got: Received) -> Response:
         imported = None
         state = FormState("par-appraisal")
-        if refusal is not None:
-            state = FormState("par-appraisal", errors={"file": refusal.message})
+        if got.upload is None:
+            state = FormState("par-appraisal", errors={"file": got.problem_text()})
         else:
-            assert upload is not None
             try:
                 result = appraisal.import_appraisal(
                     db_session=db_session,
-                    actor=identity.actor,
+                    actor=actor,
                     clock=clock,
                     year=year,
-                    upload=upload,
-                    options=ImportOptions(dry_run=dry_run),
+                    upload=got.upload,
+                    options=ImportOptions(dry_run=got.field("check") == "1"),
                 )
                 imported = result.summary
                 if result.written:
@@ -325,14 +311,29 @@ async def import_appraisal_page(
             except AppError as exc:
                 db_session.rollback()
                 state = FormState("par-appraisal", errors=form_errors(exc))
-            finally:
-                upload.close()
         status = (
             422 if (imported is not None and imported.status == "error") or state.errors else 200
         )
-        context = _year_context(
-            db_session, identity.actor, clock, year, forms={"appraisal": state}, imported=imported
-        )
-        return render(request, "par/year.html", context, block="appraisal", status_code=status)
+        return _appraisal_block(request, db_session, actor, clock, year, state, imported, status)
 
-    return await run_in_threadpool(work)
+    try:
+        async with received_file(
+            request, db_session=db_session, actor=actor, now=clock.now()
+        ) as got:
+            return await run_in_threadpool(work, got)
+    except AppError as refused:  # the body too large, too slow, or too many imports at once
+        state = FormState("par-appraisal", errors={"file": refused.message})
+        return await run_in_threadpool(
+            _appraisal_block, request, db_session, actor, clock, year, state, None,
+            refused.status_code,
+        )  # fmt: skip
+
+
+def _appraisal_block(
+    request: Request, db_session: Session, actor: Actor, clock: Clock, year: int,
+    state: FormState, imported: Any, status: int,
+) -> Response:  # fmt: skip
+    context = _year_context(
+        db_session, actor, clock, year, forms={"appraisal": state}, imported=imported
+    )
+    return render(request, "par/year.html", context, block="appraisal", status_code=status)

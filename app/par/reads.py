@@ -26,6 +26,7 @@ from app.par.models import (
     ScoredBy,
 )
 from app.par.rules import propose
+from app.periods import PeriodError
 from app.permissions import authorize_read
 from app.plans import service as plan_service
 from app.plans.models import Assignment, Plan
@@ -103,12 +104,12 @@ def _indicator_values(
         return {}
     from app.scores import service as score_service
 
-    calendar = plan_service.calendar_for(plan)
     today = clock.today()
     until = min(today, today.replace(year=year, month=12, day=31))
-    try:
+    try:  # a plan whose reporting rules do not make a calendar proposes nothing
+        calendar = plan_service.calendar_for(plan)
         periods = [p for p in calendar.periods(until=until) if p.year == year]
-    except Exception:
+    except PeriodError:
         return {}
     found: dict[str, tuple[float, str]] = {}
     for period in reversed(periods[-12:]):

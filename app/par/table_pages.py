@@ -32,11 +32,10 @@ from app.par.models import (
 )
 from app.par.pages import BASE, labels, may_edit_tables
 from app.par.rules import rule_text
-from app.progress.evidence.upload import received_form
 from app.schemas import CODE_PATTERN
 from app.templating import render
 from app.uploads.bulk import ImportOptions
-from app.uploads.files import Upload, upload_from_bytes
+from app.uploads.receive import Received, received_file
 
 router = APIRouter(include_in_schema=False)
 
@@ -83,39 +82,28 @@ def new_table_page(request: Request, identity: WebUser, db_session: SessionDep) 
 async def import_new_table(
     request: Request, identity: WebUser, db_session: SessionDep, clock: ClockDep
 ) -> Response:
-    """A new table (``POST /api/v1/par-frameworks/{code}/criteria/import``'s twin)."""
+    """A new table (``POST /api/v1/par-frameworks/{code}/criteria/import``'s twin), received as
+    every import is (``app/uploads/receive.py``)."""
     from app.par.framework_api import framework_authorized
 
     framework_authorized(db_session, identity.actor)  # the role before the body
-    limit = request.app.state.settings.max_upload_bytes
-    db_session.close()
-    typed: dict[str, str] = {}
-    try:
-        part, form = await received_form(request, limit=limit)
-        typed = {k: str(form.get(k) or "") for k in ("code", "year", "title", "source")}
-        name = part.filename or ""
-        upload: Upload | None = upload_from_bytes(
-            await part.read(), "xlsx" if name.lower().endswith(".xlsx") else "csv", name
-        )
-        dry_run, official = form.get("check") == "1", form.get("official") == "1"
-    except AppError as exc:
-        refused = FormState("par-new-table", typed=typed, errors={"file": exc.message})
-        return render(request, "par/framework_new.html", _new_context(refused),
-                      block="upload", status_code=exc.status_code)  # fmt: skip
 
-    def work() -> Response:
-        assert upload is not None
+    def work(got: Received) -> Response:
+        typed = {k: got.field(k) for k in ("code", "year", "title", "source")}
+        if got.upload is None:
+            return _new_refused(request, typed, got.problem_text(), 422)
         code = typed["code"].strip().lower()
         try:
             header = criteria_import.FrameworkHeader.model_validate(
                 {"year": typed["year"].strip() or None, "title": typed["title"],
-                 "source": typed["source"], "official": official}
+                 "source": typed["source"], "official": got.field("official") == "1"}
             )  # fmt: skip
             if not re.fullmatch(CODE_PATTERN, code):
                 raise Invalid.one("code", "invalid", "Mã bảng: chữ thường, số và gạch nối.")
             result = criteria_import.import_criteria(
                 db_session=db_session, actor=identity.actor, clock=clock, code=code,
-                header=header, upload=upload, options=ImportOptions(dry_run=dry_run),
+                header=header, upload=got.upload,
+                options=ImportOptions(dry_run=got.field("check") == "1"),
             )  # fmt: skip
         except (AppError, ValidationError) as exc:
             db_session.rollback()
@@ -127,8 +115,6 @@ async def import_new_table(
             state = FormState("par-new-table", typed=typed, errors=errors)
             return render(request, "par/framework_new.html", _new_context(state),
                           block="upload", status_code=422)  # fmt: skip
-        finally:
-            upload.close()
         if result.written:
             return redirect_after(request, f"{BASE}/khung/{code}?nhap=1")
         state = FormState("par-new-table", typed=typed)
@@ -136,7 +122,19 @@ async def import_new_table(
         return render(request, "par/framework_new.html", _new_context(state, result.summary),
                       block="upload", status_code=status)  # fmt: skip
 
-    return await run_in_threadpool(work)
+    try:
+        async with received_file(
+            request, db_session=db_session, actor=identity.actor, now=clock.now()
+        ) as got:
+            return await run_in_threadpool(work, got)
+    except AppError as refused:  # the body too large, too slow, or too many imports at once
+        return _new_refused(request, {}, refused.message, refused.status_code)
+
+
+def _new_refused(request: Request, typed: dict[str, str], message: str, status: int) -> Response:
+    refused = FormState("par-new-table", typed=typed, errors={"file": message})
+    return render(request, "par/framework_new.html", _new_context(refused),
+                  block="upload", status_code=status)  # fmt: skip
 
 
 @router.get(BASE + "/khung/{code}", response_class=HTMLResponse)
@@ -212,47 +210,35 @@ async def edit_criterion_page(
 async def import_table_page(
     request: Request, code: str, identity: WebUser, db_session: SessionDep, clock: ClockDep
 ) -> Response:
-    """The city's table uploaded from the browser: the same import as the API's."""
+    """The city's table uploaded from the browser: the same import as the API's, received the
+    same way (``app/uploads/receive.py``)."""
     from app.par.framework_api import framework_authorized
 
-    framework_authorized(db_session, identity.actor)  # the role before the body
-    limit = request.app.state.settings.max_upload_bytes
-    db_session.close()
-    refusal: str | None = None
-    upload: Upload | None = None
-    form: Any = {}
-    try:
-        part, form = await received_form(request, limit=limit)
-        name = part.filename or ""
-        content = await part.read()
-        kind = "xlsx" if name.lower().endswith(".xlsx") else "csv"
-        upload = upload_from_bytes(content, kind, name)
-    except AppError as exc:
-        refusal = exc.message
+    actor = identity.actor
+    framework_authorized(db_session, actor)  # the role before the body
 
-    def work() -> Response:
+    def work(got: Received) -> Response:
         imported = None
         state = FormState("par-upload")
         table = framework.get_framework(db_session, code)
-        if refusal is not None:
-            state = FormState("par-upload", errors={"file": refusal})
+        if got.upload is None:
+            state = FormState("par-upload", errors={"file": got.problem_text()})
         else:
-            assert upload is not None
             try:
                 header = criteria_import.FrameworkHeader(
                     year=table.year,
-                    title=str(form.get("title") or ""),
-                    source=str(form.get("source") or ""),
-                    official=form.get("official") == "1",
+                    title=got.field("title"),
+                    source=got.field("source"),
+                    official=got.field("official") == "1",
                 )
                 result = criteria_import.import_criteria(
                     db_session=db_session,
-                    actor=identity.actor,
+                    actor=actor,
                     clock=clock,
                     code=code,
                     header=header,
-                    upload=upload,
-                    options=ImportOptions(dry_run=form.get("check") == "1"),
+                    upload=got.upload,
+                    options=ImportOptions(dry_run=got.field("check") == "1"),
                 )
                 imported = result.summary
                 if result.written:
@@ -260,14 +246,26 @@ async def import_table_page(
             except AppError as exc:
                 db_session.rollback()
                 state = FormState("par-upload", errors=form_errors(exc))
-            finally:
-                upload.close()
         status = (
             422 if (imported is not None and imported.status == "error") or state.errors else 200
         )
-        context = _table_context(
-            db_session, identity.actor, code, {"upload": state}, imported=imported
-        )
-        return render(request, "par/framework.html", context, block="upload", status_code=status)
+        return _upload_block(request, db_session, actor, code, state, imported, status)
 
-    return await run_in_threadpool(work)
+    try:
+        async with received_file(
+            request, db_session=db_session, actor=actor, now=clock.now()
+        ) as got:
+            return await run_in_threadpool(work, got)
+    except AppError as refused:  # the body too large, too slow, or too many imports at once
+        state = FormState("par-upload", errors={"file": refused.message})
+        return await run_in_threadpool(
+            _upload_block, request, db_session, actor, code, state, None, refused.status_code
+        )
+
+
+def _upload_block(
+    request: Request, db_session: Session, actor: Actor, code: str, state: FormState,
+    imported: Any, status: int,
+) -> Response:  # fmt: skip
+    context = _table_context(db_session, actor, code, {"upload": state}, imported=imported)
+    return render(request, "par/framework.html", context, block="upload", status_code=status)

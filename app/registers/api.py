@@ -18,11 +18,11 @@ from app.audit.models import AuditEventRead
 from app.clock import ClockDep
 from app.db import SessionDep
 from app.pagination import PagingDep
-from app.par.framework_api import FILE_BODY, IMPORT_RESPONSES, received_import
 from app.registers import conclusions, export_api, service, transfer
 from app.registers.specs import INPUTS, READS, REGISTERS, RegisterSpec
 from app.schemas import Page
 from app.uploads.bulk import ImportOptions, ImportSummary
+from app.uploads.receive import FILE_BODY, IMPORT_RESPONSES, received_import
 
 router = APIRouter()
 

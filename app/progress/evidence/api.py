@@ -5,18 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request, Response, status
-from fastapi.concurrency import run_in_threadpool
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import StreamingResponse
-from pydantic import ValidationError
 
 from app.accounts.dependencies import CurrentActor
 from app.clock import ClockDep
 from app.db import SessionDep
-from app.progress.evidence import files, service
+from app.progress.evidence import service
 from app.progress.evidence.models import EvidenceLinkCreate, EvidenceRead
 from app.progress.evidence.store import EvidenceStore, store_from_settings
-from app.progress.evidence.upload import received_form
+from app.progress.evidence.upload import attach_received, file_response, validated
 
 router = APIRouter(tags=["evidence"])
 
@@ -107,41 +104,20 @@ async def attach_evidence(
     OpenDocument, PNG, JPEG as the settings allow); a link must be http or https. The report
     must still be open (not sent or approved)."""
     limits = _limits(request)
-    if request.headers.get("content-type", "").startswith("multipart/form-data"):
-        db_session.close()  # the pooled connection goes back while a slow body arrives
-        part, form = await received_form(request, limit=limits.max_bytes)
-        note = form.get("note")
-        return await run_in_threadpool(
-            service.attach_file,
-            db_session=db_session,
-            actor=actor,
-            clock=clock,
-            store=_store(request),
-            limits=limits,
-            unit=unit,
-            period=period,
-            task=code,
-            stream=part.file,
-            filename=part.filename or "",
-            note=note if isinstance(note, str) else "",
-        )
-    try:
-        data = EvidenceLinkCreate.model_validate_json(await request.body())
-    except ValidationError as exc:
-        raise RequestValidationError(
-            [{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]
-        ) from None
-    return await run_in_threadpool(
-        service.attach_link,
-        db_session=db_session,
-        actor=actor,
-        clock=clock,
-        limits=limits,
-        unit=unit,
-        period=period,
-        task=code,
-        data=data,
-    )
+    return await attach_received(
+        request,
+        db_session,
+        max_bytes=limits.max_bytes,
+        attach_file=lambda part, note: service.attach_file(
+            db_session=db_session, actor=actor, clock=clock, store=_store(request),
+            limits=limits, unit=unit, period=period, task=code, stream=part.file,
+            filename=part.filename or "", note=note,
+        ),
+        attach_json=lambda body: service.attach_link(
+            db_session=db_session, actor=actor, clock=clock, limits=limits, unit=unit,
+            period=period, task=code, data=validated(EvidenceLinkCreate, body),
+        ),
+    )  # fmt: skip
 
 
 @router.delete(
@@ -168,28 +144,13 @@ def download_evidence(
     request: Request, db_session: SessionDep, actor: CurrentActor, key: str
 ) -> StreamingResponse:
     """For users who may read that unit's report; 404 (not 403) for anyone else."""
-    return file_response(
-        service.open_download(db_session=db_session, actor=actor, store=_store(request), key=key)
+    download = service.open_download(
+        db_session=db_session, actor=actor, store=_store(request), key=key
     )
-
-
-def file_response(download: service.Download) -> StreamingResponse:
-    """The stored bytes with the whitelisted type, a safe name, and no sniffing or scripts."""
-    item = download.item
-
-    def chunks() -> Any:
-        with download.stream as stream:
-            while block := stream.read(64 * 1024):
-                yield block
-
-    return StreamingResponse(
-        chunks(),
-        media_type=item.content_type,
-        headers={
-            "Content-Disposition": files.content_disposition(item.filename, inline=download.inline),
-            "Content-Length": str(item.size),
-            "X-Content-Type-Options": "nosniff",
-            "Content-Security-Policy": "sandbox",
-            "Cache-Control": "private, no-store",
-        },
+    return file_response(
+        filename=download.item.filename,
+        content_type=download.item.content_type,
+        size=download.item.size,
+        stream=download.stream,
+        inline=download.inline,
     )

@@ -210,6 +210,38 @@ def checked_kind(spool: IO[bytes], filename: str, limits: EvidenceLimits) -> fil
     return named
 
 
+@dataclass(frozen=True)
+class StoredFile:
+    """An evidence file checked and in the store, for its row to name."""
+
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    storage_key: str
+
+
+@contextmanager
+def stored_file(
+    stream: IO[bytes], filename: str, *, store: EvidenceStore, limits: EvidenceLimits
+) -> Iterator[StoredFile]:
+    """The file checked (its size; its kind read from its bytes, agreeing with its name) and put
+    in the store; when the block that records its row fails, the bytes leave the store again:
+    a refusal leaves neither a row without a file nor a file without a row. A task's evidence
+    and a PAR criterion's are stored by this one function."""
+    name = files.clean_filename(filename)
+    with spooled(stream, limits.max_bytes) as (spool, size, sha256):
+        if size == 0:
+            raise Invalid.one("file", "file_empty", f"Tệp “{name}” rỗng (0 byte).")
+        kind = checked_kind(spool, name, limits)
+        storage_key = store.put(spool)
+    try:
+        yield StoredFile(name, kind.content_type, size, sha256, storage_key)
+    except BaseException:
+        _forget(store, storage_key)  # the row's error is the answer, not the store's
+        raise
+
+
 def attach_file(
     *,
     db_session: Session,
@@ -230,13 +262,7 @@ def attach_file(
         db_session=db_session, actor=actor, clock=clock, unit=unit, period=period, task=task
     )
     _ensure_room(db_session, target, limits)
-    name = files.clean_filename(filename)
-    with spooled(stream, limits.max_bytes) as (spool, size, sha256):
-        if size == 0:
-            raise Invalid.one("file", "file_empty", f"Tệp “{name}” rỗng (0 byte).")
-        kind = checked_kind(spool, name, limits)
-        storage_key = store.put(spool)
-    try:
+    with stored_file(stream, filename, store=store, limits=limits) as stored:
         item = EvidenceItem(
             public_key=secrets.token_urlsafe(18),
             plan_id=target.plan_id,
@@ -244,19 +270,16 @@ def attach_file(
             unit_id=target.key[1],
             period=target.period,
             kind=EvidenceKind.FILE,
-            filename=name,
-            content_type=kind.content_type,
-            size=size,
-            sha256=sha256,
-            storage_key=storage_key,
+            filename=stored.filename,
+            content_type=stored.content_type,
+            size=stored.size,
+            sha256=stored.sha256,
+            storage_key=stored.storage_key,
             note=files.clean_note(note),
             uploaded_by=actor.username,
             created_at=clock.now(),
         )
         return _commit_new(db_session, actor, clock, target, item)
-    except BaseException:
-        _forget(store, storage_key)  # the row's error is the answer, not the store's
-        raise
 
 
 def attach_link(
