@@ -361,23 +361,30 @@ class Page:
 
 
 def page_tasks(page: Page) -> tuple[list[AssignmentRead], list[AssignmentRead]]:
-    """The tasks reported on the page, and the monthly tasks of a quarterly year.
-
-    In a quarterly year the monthly tasks live on the months' pages, the others on the
-    quarter's: each task has one place to be reported, so nothing is counted twice."""
+    """The tasks reported on the page (``on_this_page``), and the monthly tasks of a quarterly
+    year."""
     tasks, _ = plan_service.list_assignments(
         db_session=page.db_session,
         filters=plan_service.AssignmentFilters(unit=page.unit.code, active=True),
         limit=10_000,
         offset=0,
     )
+    monthly_tasks = [t for t in tasks if _monthly_apart(page, t)]
+    return [t for t in tasks if on_this_page(page, t)], monthly_tasks
+
+
+def _monthly_apart(page: Page, task: AssignmentRead) -> bool:
+    """A monthly task of a quarterly year: reported on the months' pages, not the quarter's."""
     quarterly_year = page.period.granularity is not Granularity.MONTH or not page.regular
-    monthly_tasks = [t for t in tasks if t.cadence == TaskCadence.MONTHLY] if quarterly_year else []
-    if not page.regular:
-        tasks = monthly_tasks
-    elif monthly_tasks:
-        tasks = [t for t in tasks if t.cadence != TaskCadence.MONTHLY]
-    return tasks, monthly_tasks
+    return quarterly_year and task.cadence == TaskCadence.MONTHLY
+
+
+def on_this_page(page: Page, task: AssignmentRead) -> bool:
+    """Whether the page has a row for the task (one of the unit's active tasks).
+
+    In a quarterly year the monthly tasks live on the months' pages, the others on the
+    quarter's: each task has one place to be reported, so nothing is counted twice."""
+    return _monthly_apart(page, task) if not page.regular else not _monthly_apart(page, task)
 
 
 def by_area(db_session: Session, rows: list[TaskRow]) -> list[tuple[AreaRead, list[TaskRow]]]:

@@ -15,6 +15,9 @@ from sqlmodel import Session
 
 from app.actors import Actor
 from app.clock import Clock
+from app.errors import NotFound
+from app.plans import service as plan_service
+from app.plans.models import AssignmentRead
 from app.progress.evidence import service as evidence_service
 from app.registers import links as register_links
 from app.reporting import coordination
@@ -28,6 +31,7 @@ from app.reporting.workspace import (
     head,
     indicator_rows,
     list_missing,
+    on_this_page,
     page_tasks,
     progress_by_task,
     role,
@@ -56,8 +60,10 @@ def task_answer(
     h = head(db_session=db_session, actor=actor, clock=clock, unit_code=unit_code, period=period)
     unit = h.unit
     page = _page(db_session, actor, h, previous=True)
-    tasks, monthly_tasks = page_tasks(page)
-    task = next((t for t in tasks if t.code == code), None)
+    tasks, monthly_tasks = page_tasks(page) if counters else ([], [])
+    task = (
+        next((t for t in tasks if t.code == code), None) if counters else _one_task(page, h, code)
+    )
     progress = progress_by_task(db_session=db_session, actor=actor, unit=unit, period=h.period)
     rows: list[TaskRow] = []
     if task is not None:
@@ -91,6 +97,20 @@ def task_answer(
     if counters:
         list_missing(ws)
     return ws
+
+
+def _one_task(page: Page, h: Head, code: str) -> AssignmentRead | None:
+    """Task ``code`` as ``page_tasks`` reads it, if the page has a row for it."""
+    try:
+        found = plan_service.get_assignment(db_session=page.db_session, plan=h.plan, code=code)
+    except NotFound:
+        return None
+    if not found.active or not plan_service.applies_to(
+        db_session=page.db_session, assignment=found, unit=h.unit
+    ):
+        return None
+    task = plan_service.assignment_reads(db_session=page.db_session, plan=h.plan, rows=[found])[0]
+    return task if on_this_page(page, task) else None
 
 
 def _coordination_of(
