@@ -12,13 +12,17 @@ batches; the memory goal of the million-dossier import holds (README, Speed).
 
 from __future__ import annotations
 
+import ctypes
 import faulthandler
 import gc
 import json
 import os
 import signal
 import sys
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 #: Young generation after 50,000 allocations; middle after 20 young ones; old after 100 middle.
 THRESHOLDS = (50_000, 20, 100)
@@ -62,6 +66,55 @@ def _default_signals() -> None:
     faulthandler.register(signal.SIGUSR1, all_threads=True)
 
 
+#: glibc's ``mallopt`` parameters (malloc.h): fixed thresholds also stop glibc from raising them.
+_M_TRIM_THRESHOLD = -1
+_M_MMAP_THRESHOLD = -3
+#: A block this large or larger gets its own mapping, returned to the system when freed.
+MMAP_THRESHOLD = 128 * 1024
+
+
+def _glibc() -> Any:
+    """The C library when it is glibc (``mallopt``, ``malloc_trim``), else None (musl, macOS).
+
+    The process's own symbols: ``find_library`` would run ``ldconfig`` in a subprocess."""
+    try:
+        libc = ctypes.CDLL(None)
+    except OSError:
+        return None
+    return libc if hasattr(libc, "mallopt") and hasattr(libc, "malloc_trim") else None
+
+
+def settle_memory() -> None:
+    """After the app is built: free what building it left, and keep large blocks returnable.
+
+    - The routes ``add_flat`` rebuilds and the first ones it copies from are garbage in
+      reference cycles (115,000 objects); with ``tune_gc``'s thresholds a full collection may
+      not come for hours, so they are collected now, and what stays (the app, for the worker's
+      whole life) is frozen, so later full collections do not walk it again.
+    - glibc raises its mmap threshold to the largest block freed (an argon2 hash's 7 MiB), after
+      which such blocks come from the heap and stay there when freed; a fixed threshold keeps
+      them in their own mappings, given back when the hash ends. ``malloc_trim`` returns the
+      free pages at the top of the heap after the collection.
+    Measured with ``bench/logins.py --workers 2``: docs/deployment.md, How many workers.
+    """
+    gc.collect()
+    gc.freeze()
+    libc = _glibc()
+    if libc is not None:
+        libc.mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)
+        libc.mallopt(_M_TRIM_THRESHOLD, MMAP_THRESHOLD)
+        libc.malloc_trim(0)
+
+
+def worker_app() -> FastAPI:
+    """A worker's app (``create_app``), its memory settled (``settle_memory``)."""
+    from app.main import create_app
+
+    app = create_app()
+    settle_memory()
+    return app
+
+
 def supervise() -> None:
     """uvicorn's supervisor, with its workers forked from it rather than spawned.
 
@@ -85,7 +138,7 @@ def supervise() -> None:
     uvicorn._subprocess.spawn = multiprocessing.get_context("fork")  # type: ignore[assignment]
     multiprocessing.util.register_after_fork(signal, lambda _module: _default_signals())
     uvicorn.run(
-        "app.main:create_app",
+        "app.runtime:worker_app",
         factory=True,
         log_config=uvicorn_log_config(),  # survey lines without codes or addresses
         **options,

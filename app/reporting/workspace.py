@@ -18,7 +18,7 @@ from app.kpis import domains as kpi_domains
 from app.kpis import indicators as kpi_indicators
 from app.kpis import readings as kpi_readings
 from app.kpis.models import DomainRead, IndicatorRead, ReadingRead
-from app.periods import Granularity, Period
+from app.periods import Granularity, Period, ReportingCalendar
 from app.permissions import Permission, authorize_read, can
 from app.plans import service as plan_service
 from app.plans.models import AreaRead, AssignmentRead, Plan, TaskCadence
@@ -164,13 +164,13 @@ class Workspace:
         return lock.editing_locked(self.submission.status)
 
 
-def _role(task: AssignmentRead, unit: Unit) -> str:
+def role(task: AssignmentRead, unit: Unit) -> str:
     if task.scope == "all_units":
         return "all"
     return "lead" if task.lead_unit == unit.code else "coordinator"
 
 
-def _progress_by_task(
+def progress_by_task(
     *, db_session: Session, actor: Actor, unit: Unit, period: Period | None
 ) -> dict[str, ProgressRead]:
     if period is None:
@@ -214,7 +214,7 @@ def _latest_in(
     """Each monthly task's latest update among the quarter's months (the quarter's figure)."""
     found: dict[str, ProgressRead] = {}
     for month in months:
-        found |= _progress_by_task(db_session=db_session, actor=actor, unit=unit, period=month)
+        found |= progress_by_task(db_session=db_session, actor=actor, unit=unit, period=month)
     return found
 
 
@@ -239,17 +239,23 @@ def current_period_for(
     return periods[-1]
 
 
-def build(
-    *,
-    db_session: Session,
-    actor: Actor,
-    clock: Clock,
-    unit_code: str,
-    period: str,
-    with_previous: bool = False,
-) -> Workspace:
-    """Everything the unit's page for a period shows; ``with_previous`` adds the last period's
-    answers for the coordinator's side-by-side review."""
+@dataclass(frozen=True)
+class Head:
+    """What every answer about a unit's period page starts from: the plan, the unit, where the
+    period sits in the plan's calendar, and the status of the report it belongs to."""
+
+    plan: Plan
+    unit: Unit
+    period: Period
+    calendar: ReportingCalendar
+    regular: bool
+    report_period: Period
+    previous: Period | None
+    submission: SubmissionRead
+
+
+def head(*, db_session: Session, actor: Actor, clock: Clock, unit_code: str, period: str) -> Head:
+    """The page's plan, unit, period and report (403/404/422 as the page itself would)."""
     authorize_read(actor, unit_code)
     plan = plan_service.get_plan(db_session=db_session, code=None)
     unit = unit_service.get_by_code(db_session=db_session, code=unit_code)
@@ -266,31 +272,69 @@ def build(
         period=str(report_period),
         plan=None,
     )
-    page = _Page(db_session, actor, unit, p, previous if with_previous else None, regular)
-    areas, monthly_tasks = _task_rows(page)
+    return Head(plan, unit, p, calendar, regular, report_period, previous, submission)
+
+
+def workspace_of(
+    h: Head,
+    *,
+    actor: Actor,
+    areas: list[tuple[AreaRead, list[TaskRow]]],
+    indicators: list[IndicatorRow],
+    periods: list[Period],
+) -> Workspace:
+    """The workspace of a page's head and rows, with what the person may do on it."""
+    editor = can(actor, Permission.DATA_WRITE, unit_code=h.unit.code)
     ws = Workspace(
-        plan=plan,
-        unit=unit,
-        period=p,
-        previous_period=previous,
-        submission=submission,
+        plan=h.plan,
+        unit=h.unit,
+        period=h.period,
+        previous_period=h.previous,
+        submission=h.submission,
         areas=areas,
-        indicators=_indicator_rows(page, monthly_tasks),
+        indicators=indicators,
+        periods=periods,
+        can_edit=editor,
+        can_submit=editor and h.regular,
+        report_period=h.report_period,
+    )
+    if ws.read_only:
+        ws.can_edit = ws.can_submit = False
+    return ws
+
+
+def build(
+    *,
+    db_session: Session,
+    actor: Actor,
+    clock: Clock,
+    unit_code: str,
+    period: str,
+    with_previous: bool = False,
+) -> Workspace:
+    """Everything the unit's page for a period shows; ``with_previous`` adds the last period's
+    answers for the coordinator's side-by-side review."""
+    h = head(db_session=db_session, actor=actor, clock=clock, unit_code=unit_code, period=period)
+    plan, unit, p, calendar = h.plan, h.unit, h.period, h.calendar
+    page = Page(db_session, actor, unit, p, h.previous if with_previous else None, h.regular)
+    areas, monthly_tasks = _task_rows(page)
+    ws = workspace_of(
+        h,
+        actor=actor,
+        areas=areas,
+        indicators=indicator_rows(page, monthly_tasks),
         periods=list(reversed(calendar.periods(until=clock.today(), monthly=True))),
-        can_edit=can(actor, Permission.DATA_WRITE, unit_code=unit.code),
-        can_submit=can(actor, Permission.DATA_WRITE, unit_code=unit.code) and regular,
-        report_period=report_period,
     )
     ws.period_labels = {
         str(x): x.label_vi + ("" if calendar.is_regular(x) else " (nhiệm vụ hằng tháng)")
         for x in ws.periods
     }
-    if regular and monthly_tasks:
+    if h.regular and monthly_tasks:
         months = [m for m in p.months() if m.start_date <= clock.today()]
         latest = _latest_in(db_session=db_session, actor=actor, unit=unit, months=months)
         ws.months = months
         ws.monthly_tasks = [
-            TaskRow(task, _role(task, unit), latest.get(task.code)) for task in monthly_tasks
+            TaskRow(task, role(task, unit), latest.get(task.code)) for task in monthly_tasks
         ]
     coordinator = (
         db_session.get(Unit, plan.coordinator_unit_id) if plan.coordinator_unit_id else None
@@ -300,14 +344,12 @@ def build(
     ws.coordinating = coordination.for_coordinator(
         db_session=db_session, actor=actor, plan=plan, unit=unit, period=p
     )
-    if ws.read_only:
-        ws.can_edit = ws.can_submit = False
-    _list_missing(ws)
+    list_missing(ws)
     return ws
 
 
 @dataclass(frozen=True)
-class _Page:
+class Page:
     """What the page's rows are read for: whose page, which period, and the one compared."""
 
     db_session: Session
@@ -318,29 +360,52 @@ class _Page:
     regular: bool
 
 
-def _task_rows(
-    page: _Page,
-) -> tuple[list[tuple[AreaRead, list[TaskRow]]], list[AssignmentRead]]:
-    """The page's tasks by area, and the monthly tasks of a quarterly year.
-
-    In a quarterly year the monthly tasks live on the months' pages, the others on the
-    quarter's: each task has one place to be reported, so nothing is counted twice."""
-    db_session, actor, unit, p = page.db_session, page.actor, page.unit, page.period
+def page_tasks(page: Page) -> tuple[list[AssignmentRead], list[AssignmentRead]]:
+    """The tasks reported on the page (``on_this_page``), and the monthly tasks of a quarterly
+    year."""
     tasks, _ = plan_service.list_assignments(
-        db_session=db_session,
-        filters=plan_service.AssignmentFilters(unit=unit.code, active=True),
+        db_session=page.db_session,
+        filters=plan_service.AssignmentFilters(unit=page.unit.code, active=True),
         limit=10_000,
         offset=0,
     )
-    quarterly_year = p.granularity is not Granularity.MONTH or not page.regular
-    monthly_tasks = [t for t in tasks if t.cadence == TaskCadence.MONTHLY] if quarterly_year else []
-    if not page.regular:
-        tasks = monthly_tasks
-    elif monthly_tasks:
-        tasks = [t for t in tasks if t.cadence != TaskCadence.MONTHLY]
-    progress = _progress_by_task(db_session=db_session, actor=actor, unit=unit, period=p)
+    monthly_tasks = [t for t in tasks if _monthly_apart(page, t)]
+    return [t for t in tasks if on_this_page(page, t)], monthly_tasks
+
+
+def _monthly_apart(page: Page, task: AssignmentRead) -> bool:
+    """A monthly task of a quarterly year: reported on the months' pages, not the quarter's."""
+    quarterly_year = page.period.granularity is not Granularity.MONTH or not page.regular
+    return quarterly_year and task.cadence == TaskCadence.MONTHLY
+
+
+def on_this_page(page: Page, task: AssignmentRead) -> bool:
+    """Whether the page has a row for the task (one of the unit's active tasks).
+
+    In a quarterly year the monthly tasks live on the months' pages, the others on the
+    quarter's: each task has one place to be reported, so nothing is counted twice."""
+    return _monthly_apart(page, task) if not page.regular else not _monthly_apart(page, task)
+
+
+def by_area(db_session: Session, rows: list[TaskRow]) -> list[tuple[AreaRead, list[TaskRow]]]:
+    """The rows under their areas, in the plan's order; areas without a row left out."""
+    grouped: dict[str, list[TaskRow]] = defaultdict(list)
+    for row in rows:
+        grouped[row.task.area].append(row)
+    areas = [(a, grouped[a.code]) for a in plan_service.list_areas(db_session=db_session)]
+    return [(a, r) for a, r in areas if r]
+
+
+def _task_rows(
+    page: Page,
+) -> tuple[list[tuple[AreaRead, list[TaskRow]]], list[AssignmentRead]]:
+    """The page's tasks by area, each with its update, evidence and registers, and the monthly
+    tasks of a quarterly year (``page_tasks``)."""
+    db_session, actor, unit, p = page.db_session, page.actor, page.unit, page.period
+    tasks, monthly_tasks = page_tasks(page)
+    progress = progress_by_task(db_session=db_session, actor=actor, unit=unit, period=p)
     before = (
-        _progress_by_task(db_session=db_session, actor=actor, unit=unit, period=page.previous)
+        progress_by_task(db_session=db_session, actor=actor, unit=unit, period=page.previous)
         if page.previous is not None
         else {}
     )
@@ -348,23 +413,21 @@ def _task_rows(
         db_session=db_session, actor=actor, unit=unit.code, period=str(p)
     )
     registered = register_links.by_task(db_session, unit.id)
-    by_area: dict[str, list[TaskRow]] = defaultdict(list)
-    for task in tasks:
-        by_area[task.area].append(
-            TaskRow(
-                task,
-                _role(task, unit),
-                progress.get(task.code),
-                before.get(task.code),
-                evidence.get(task.code, []),
-                registered.get(task.code, []),
-            )
+    rows = [
+        TaskRow(
+            task,
+            role(task, unit),
+            progress.get(task.code),
+            before.get(task.code),
+            evidence.get(task.code, []),
+            registered.get(task.code, []),
         )
-    areas = [(a, by_area[a.code]) for a in plan_service.list_areas(db_session=db_session)]
-    return [(a, r) for a, r in areas if r], monthly_tasks
+        for task in tasks
+    ]
+    return by_area(db_session, rows), monthly_tasks
 
 
-def _indicator_rows(page: _Page, monthly_tasks: list[AssignmentRead]) -> list[IndicatorRow]:
+def indicator_rows(page: Page, monthly_tasks: list[AssignmentRead]) -> list[IndicatorRow]:
     """One row per active indicator and domain of the unit (a month's page: the monthly tasks'
     indicators only)."""
     db_session, actor, unit = page.db_session, page.actor, page.unit
@@ -389,7 +452,7 @@ def _indicator_rows(page: _Page, monthly_tasks: list[AssignmentRead]) -> list[In
     return rows
 
 
-def _list_missing(ws: Workspace) -> None:
+def list_missing(ws: Workspace) -> None:
     """What the unit has not answered yet, as the send box lists it, with links to each row."""
     empty_kpis = [row for row in ws.indicators if row.empty]
     kpi_labels = [

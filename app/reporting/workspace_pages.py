@@ -29,7 +29,7 @@ from app.permissions import Permission, can
 from app.plans.models import TASK_ROLE_LABELS
 from app.progress import service as progress_service
 from app.progress.models import PROGRESS_LABELS, ProgressWrite
-from app.reporting import carry, flags, reopen_view, save_all, workspace
+from app.reporting import carry, flags, reopen_view, save_all, workspace, workspace_row
 from app.reporting.workspace import Workspace
 from app.submissions.models import STATUS_LABELS
 from app.templating import is_partial_request, render
@@ -222,11 +222,13 @@ def reading_input(unit: str, period: str, indicator: str, typed: dict[str, str])
 
 @dataclass(frozen=True)
 class _Row:
-    """One kind of workspace row: its schema, its service write, and how to find it again."""
+    """One kind of workspace row: its schema, its service write, how to find it again, and
+    what an htmx save answers (``answer(counters)``, ``workspace_row``)."""
 
     model: type[BaseModel]
     write: Callable[[Any], object]
     find: Callable[[workspace.Workspace], Any]
+    answer: Callable[[bool], workspace.Workspace]
     not_found: str
     block: str
     hints: dict[str, str] | None = None
@@ -236,13 +238,15 @@ def _save_row(
     page: UnitPage, row_kind: _Row, data: dict[str, Any], typed: dict[str, str]
 ) -> Response:
     """One path for every workspace row: validate, write through the service the API uses,
-    then answer with the row (and the counter), keeping what was typed when it failed."""
+    then answer with the row (and the counters, when the save filled the row for the first
+    time), keeping what was typed when it failed. Without htmx: the whole page."""
     parsed, errors = forms.validate(row_kind.model, data)
     for name, hint in (row_kind.hints or {}).items():
         if name in errors and not typed.get(name):
             errors[name] = hint
     message = ""
     conflict = False
+    filled = False  # a row that was empty is not any more: the counters change
     status_code = 200 if parsed is not None else 422
     if parsed is not None:
         written = forms.try_write(page.db_session, lambda: row_kind.write(parsed))
@@ -250,7 +254,10 @@ def _save_row(
             errors, message = forms.app_error_messages(written)
             status_code = written.status_code
             conflict = status_code == 409 and written.code in save_all.CONFLICT_CODES
-    ws = page.workspace()
+        else:
+            filled = bool(getattr(written, "created", False))
+    partial = is_partial_request(page.request)
+    ws = row_kind.answer(filled) if partial else page.workspace()
     row = row_kind.find(ws)
     if row is None:
         raise Forbidden(row_kind.not_found)
@@ -259,7 +266,7 @@ def _save_row(
         **page.context(ws),
         "row": row,
         "edit": edit_state(row.dom_id, typed, errors, message, shown, conflict),
-        "oob": is_partial_request(page.request),  # the counters too, when htmx swaps the row
+        "oob": partial and filled,
     }
     return forms.swap_or_page(
         page.request,
@@ -280,6 +287,15 @@ async def save_task(page: UnitPageDep, code: str) -> Response:
             db_session=page.db_session, actor=page.identity.actor, clock=page.clock, data=parsed
         ),
         find=lambda ws: next((r for r in ws.tasks if r.task.code == code), None),
+        answer=lambda counters: workspace_row.task_answer(
+            db_session=page.db_session,
+            actor=page.identity.actor,
+            clock=page.clock,
+            unit_code=page.unit,
+            period=page.period,
+            code=code,
+            counters=counters,
+        ),
         not_found=f"Nhiệm vụ {code} không thuộc đơn vị {page.unit}.",
         block="task_row",
         hints={"status": "Hãy chọn tình trạng thực hiện."},
@@ -315,6 +331,14 @@ async def save_reading(page: UnitPageDep, indicator: str) -> Response:
                 source=ReadingSource.FORM,
             ),
             find=lambda ws: _reading_row(ws, indicator, typed["domain"] or None),
+            answer=lambda counters: workspace_row.reading_answer(
+                db_session=page.db_session,
+                actor=page.identity.actor,
+                clock=page.clock,
+                unit_code=page.unit,
+                period=page.period,
+                counters=counters,
+            ),
             not_found=f"Chỉ tiêu {indicator} không do đơn vị {page.unit} báo cáo.",
             block="kpi_row",
         )
