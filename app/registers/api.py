@@ -37,8 +37,11 @@ def _filters(
     overdue: Annotated[bool, Query(description="Open rows past their deadline.")] = False,
     q: Annotated[str | None, Query(max_length=200, description="Words in the text.")] = None,
     task: Annotated[str | None, Query(max_length=32, examples=["II.2.2.5"])] = None,
+    kind: Text = None,
 ) -> service.Filters:
-    return service.Filters(unit=unit, state=state, year=year, overdue=overdue, q=q, task=task)
+    return service.Filters(
+        unit=unit, state=state, year=year, overdue=overdue, q=q, task=task, kind=kind
+    )
 
 
 def _reads(spec: RegisterSpec) -> tuple[Callable[..., Any], ...]:
@@ -55,10 +58,11 @@ def _reads(spec: RegisterSpec) -> tuple[Callable[..., Any], ...]:
         overdue: bool = False,
         q: Text = None,
         task: Annotated[str | None, Query(max_length=32)] = None,
+        kind: Annotated[str | None, Query(max_length=200, description="Rows of this kind.")] = None,
     ) -> Any:
         rows, total = service.list_rows(
             spec, db_session=db_session, actor=actor, clock=clock,
-            filters=_filters(unit, state, year, overdue, q, task),
+            filters=_filters(unit, state, year, overdue, q, task, kind),
             limit=paging.limit, offset=paging.offset,
         )  # fmt: skip
         return {"items": rows, "total": total, "limit": paging.limit, "offset": paging.offset}
@@ -132,8 +136,9 @@ def _export(spec: RegisterSpec, fmt: str) -> Callable[..., Response]:
         year: Year = None,
         overdue: bool = False,
         q: Text = None,
+        kind: Text = None,
     ) -> Response:
-        filters = _filters(unit, state, year, overdue, q, None)
+        filters = _filters(unit, state, year, overdue, q, None, kind)
         rows = list(transfer.export_rows(spec, db_session=db_session, actor=actor, clock=clock,
                                          filters=filters))  # fmt: skip
         return export_api.file_response(spec, rows, fmt)

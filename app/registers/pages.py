@@ -96,6 +96,7 @@ def list_page(
     clock: ClockDep,
     unit: str = "",
     state: str = "",
+    kind: str = "",
     year: str = "",
     overdue: bool = False,
     q: str = "",
@@ -104,6 +105,7 @@ def list_page(
     filters = service.Filters(
         unit=unit or None,
         state=state or None,
+        kind=kind[:32] or None,
         year=int(year) if year.isdigit() and 2000 <= int(year) <= 2100 else None,
         overdue=overdue,
         q=q[:200] or None,

@@ -46,6 +46,7 @@ class Filters:
     overdue: bool = False
     q: str | None = None
     task: str | None = None
+    kind: str | None = None
 
 
 def require_ward(actor: Actor) -> None:
@@ -86,6 +87,8 @@ def query(
         statement = statement.join(Unit, col(Unit.id) == model.unit_id).where(Unit.code == unit)
     if filters.state and spec.state is not None:
         statement = statement.where(model.state == filters.state)
+    if filters.kind and spec.kind is not None:
+        statement = statement.where(model.kind == filters.kind)
     if filters.year is not None:
         dated = getattr(model, spec.dated_by)
         statement = statement.where(

@@ -69,6 +69,11 @@ class RegisterSpec:
         return next((f for f in self.fields if f.name == "state"), None)
 
     @property
+    def kind(self) -> FieldSpec | None:
+        """The field that sorts rows into kinds (a project or a revenue line), if any."""
+        return next((f for f in self.fields if f.name == "kind"), None)
+
+    @property
     def yearly(self) -> bool:
         """Dated by a year (a target of 2025), not by a day."""
         return self.field(self.dated_by).kind is FieldKind.YEAR

@@ -400,3 +400,15 @@ def test_targets_from_a_csv_as_excel_saves_it_on_a_vietnamese_windows(
     assert r.status_code == 422 and "13/2025" in r.text, r.text
     assert r.json()["errors"][0]["row"] == 3
     assert len(anon.get(TARGETS, headers=who["kt"]).json()["items"]) == 2
+
+
+def test_the_investment_list_filters_projects_from_revenue(
+    anon: TestClient, who: dict, application: FastAPI
+) -> None:
+    for kind, title in (("project", "Trường học"), ("revenue", "Thu phí chợ")):
+        body = {"kind": kind, "year": 2025, "title": title, "planned": 100, "unit": "kthtdt"}
+        assert anon.post(INVEST, json=body, headers=who["kt"]).status_code == 201
+    only = anon.get(f"{INVEST}?kind=revenue", headers=who["kt"]).json()["items"]
+    assert [i["title"] for i in only] == ["Thu phí chợ"]
+    r = anon.get(f"{INVEST}.csv?kind=project", headers=who["kt"])
+    assert r.status_code == 200 and "Trường học" in r.text and "Thu phí chợ" not in r.text
