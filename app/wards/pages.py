@@ -19,11 +19,13 @@ from app.permissions import CITY_ROLES, Permission, authorize, can
 from app.plans import service as plan_service
 from app.templating import render
 from app.wards import service as ward_service
+from app.wards import settings_pages
 from app.wards.header import header_for, kept_header
 from app.wards.models import WardCreate
 from app.wards.scope import PLAN_COOKIE, WARD_COOKIE, ward_by_code
 
 router = APIRouter(include_in_schema=False)
+router.include_router(settings_pages.router)
 
 _YEAR = 365 * 24 * 3600
 
