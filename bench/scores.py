@@ -13,7 +13,7 @@ all the wards loaded:
            what the first read after a write costs;
     warm   the same answers served from the kept results (``app/scores/kept.py``: one query for
            the plan and its versions, then the kept JSON bytes or the kept page content);
-  under load (wrk, or a concurrent httpx client in another process when wrk is missing), each
+  under load (wrk, or keep-alive raw-socket clients in another process when wrk is missing), each
   server ``uvicorn`` with ONE worker and no access log, each of our routes right after its bare
   twin, ``--rounds`` times (the best rate kept, the errors of every round added):
     bare   a FastAPI app, a trivial JSON route and a trivial Jinja page (sync handlers: the
@@ -22,7 +22,9 @@ all the wards loaded:
     ours   ``/healthz``, ``GET /api/v1/auth/me`` (bearer token: the authenticated floor),
            ``GET /api/v1/scores`` (bearer token), ``GET /scores`` (a viewer's session cookie);
 and prints requests/s, errors, the ratios to the bare routes (goals: API ≥ 0,4× bare JSON,
-dashboard ≥ 0,25× bare HTML, no errors), the share of a request spent before any scoring (auth
+dashboard ≥ 0,25× bare HTML, no errors), the server's CPU time per request and the same ratios
+on CPU time (what a core of its own would give: the wall-clock rates follow whatever else the
+shared machine runs), the share of a request spent before any scoring (auth
 and middleware, from auth/me against /healthz), the 168-ward database against the 1-ward one
 (goal: within 1,1×), and a city ranking (every ward's summary) against one ward's dashboard.
 
@@ -495,6 +497,7 @@ def uvicorn_server(target: str, env: dict[str, str], ready: str) -> Iterator[str
     command += ["--log-level", "warning", "--no-access-log", "--app-dir", str(BENCH_DIR)]
     process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env})
     base = f"http://127.0.0.1:{port}"
+    SERVER_PIDS[base] = process.pid
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -512,54 +515,123 @@ def uvicorn_server(target: str, env: dict[str, str], ready: str) -> Iterator[str
         process.wait(timeout=30)
 
 
+#: Base URL → process id of the servers started here, to read the CPU time they spend.
+SERVER_PIDS: dict[str, int] = {}
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process so far, all its threads (Linux ``/proc``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @dataclass
 class Load:
     rate: float
     errors: int
+    #: CPU time the server spent per request (ms): what the code costs, whatever else the
+    #: machine runs meanwhile (wall-clock rates on a shared 2-core machine swing ±50 %).
+    cpu_ms: float = float("inf")
 
     @property
     def ms(self) -> float:
         return 1000 / self.rate if self.rate else float("inf")
 
 
-def load(url: str, headers: dict[str, str], seconds: float, connections: int) -> Load:
-    """Requests/s and errors (socket errors, timeouts, any answer but 200) under ``wrk``."""
+def measured_load(
+    url: str, headers: dict[str, str], seconds: float, connections: int, pid: int
+) -> Load:
+    """``load`` with the server's CPU time per request read around it."""
+    before = cpu_seconds(pid)
+    found, requests = load(url, headers, seconds, connections)
+    spent = cpu_seconds(pid) - before
+    found.cpu_ms = spent * 1000 / requests if requests else float("inf")
+    return found
+
+
+def load(url: str, headers: dict[str, str], seconds: float, connections: int) -> tuple[Load, int]:
+    """Requests/s and errors (socket errors, timeouts, any answer but 200) under ``wrk``, and
+    the number of requests answered."""
     if shutil.which("wrk") is None:
-        return load_httpx(url, headers, seconds, connections)
+        return load_sockets(url, headers, seconds, connections)
     command = ["wrk", "-t1", f"-c{connections}", f"-d{round(seconds)}s", "--timeout", "5s"]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
     out = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return Load(rate, errors + (int(non_2xx.group(1)) if non_2xx else 0))
+    return Load(rate, errors + (int(non_2xx.group(1)) if non_2xx else 0)), requests
 
 
-def load_httpx(url: str, headers: dict[str, str], seconds: float, connections: int) -> Load:
-    """Without wrk: the same loop in another process, ``connections`` asyncio clients at once."""
-    script = f"""
-import asyncio, json, time, httpx
-async def main():
+#: Without wrk: keep-alive connections on raw sockets, the request written once as bytes. The
+#: httpx client this replaced topped out near 400 requests/s on these machines, below what a bare
+#: FastAPI route answers: every bare route then measured the client, and the ratios meant little.
+_SOCKET_CLIENT = """
+import asyncio, json, sys, time
+from urllib.parse import urlsplit
+
+async def main(url, headers, seconds, connections):
+    parts = urlsplit(url)
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    lines = [f"GET {target} HTTP/1.1", f"Host: {parts.netloc}"]
+    lines += [f"{k}: {v}" for k, v in headers.items()]
+    request = ("\\r\\n".join(lines) + "\\r\\n\\r\\n").encode("latin-1")
     done = errors = 0
-    end = time.monotonic() + {seconds}
-    async with httpx.AsyncClient(headers={headers!r}, timeout=5) as client:
-        async def one():
-            nonlocal done, errors
-            while time.monotonic() < end:
-                try:
-                    ok = (await client.get({url!r})).status_code == 200
-                except httpx.HTTPError:
-                    ok = False
-                done += 1
-                errors += not ok
-        await asyncio.gather(*(one() for _ in range({connections})))
-    print(json.dumps([done / {seconds}, errors]))
-asyncio.run(main())
+    end = time.monotonic() + seconds
+
+    async def rest(reader, head):
+        fields = {}
+        for line in head.decode("latin-1").split("\\r\\n")[1:]:
+            if ":" in line:
+                name, value = line.split(":", 1)
+                fields[name.strip().lower()] = value.strip()
+        if "content-length" in fields:
+            await reader.readexactly(int(fields["content-length"]))
+        elif fields.get("transfer-encoding", "").lower() == "chunked":
+            while True:
+                size = int((await reader.readuntil(b"\\r\\n")).split(b";")[0], 16)
+                await reader.readexactly(size + 2)
+                if size == 0:
+                    break
+        return fields.get("connection", "").lower() != "close"
+
+    async def one():
+        nonlocal done, errors
+        writer = None
+        while time.monotonic() < end:
+            try:
+                if writer is None:
+                    reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
+                writer.write(request)
+                head = await asyncio.wait_for(reader.readuntil(b"\\r\\n\\r\\n"), 5)
+                ok = head[9:12] == b"200"
+                if not await rest(reader, head):
+                    writer.close()
+                    writer = None
+            except (OSError, ValueError, asyncio.IncompleteReadError, asyncio.TimeoutError):
+                ok, writer = False, None
+            done += 1
+            errors += not ok
+        if writer is not None:
+            writer.close()
+
+    await asyncio.gather(*(one() for _ in range(connections)))
+    print(json.dumps([done, errors]))
+
+asyncio.run(main(sys.argv[1], json.loads(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])))
 """
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
-    rate, errors = json.loads(out.stdout)
-    return Load(rate, errors)
+
+
+def load_sockets(
+    url: str, headers: dict[str, str], seconds: float, connections: int
+) -> tuple[Load, int]:
+    """Without wrk: ``connections`` keep-alive clients in another process for ``seconds``."""
+    command = [sys.executable, "-c", _SOCKET_CLIENT, url, json.dumps(headers), str(seconds)]
+    out = subprocess.run([*command, str(connections)], capture_output=True, text=True, check=True)
+    done, errors = json.loads(out.stdout)
+    return Load(done / seconds, errors), done
 
 
 def under_load(
@@ -598,26 +670,39 @@ def under_load(
         for _ in range(args.rounds):
             for name, (target, headers) in routes.items():
                 assert httpx.get(target, headers=headers).status_code == 200, target  # computed
-                found = load(target, headers, args.seconds, args.connections)
+                pid = SERVER_PIDS[bare if target.startswith(bare) else ours]
+                found = measured_load(target, headers, args.seconds, args.connections, pid)
                 kept = best.get(name, Load(0, 0))
-                best[name] = Load(max(kept.rate, found.rate), kept.errors + found.errors)
+                best[name] = Load(
+                    max(kept.rate, found.rate),
+                    kept.errors + found.errors,
+                    min(kept.cpu_ms, found.cpu_ms),
+                )
     return best
 
 
 def print_load(title: str, results: dict[str, Load]) -> None:
-    print(f"\n{title:<32}{'req/s':>10}{'ms/req':>9}{'errors':>8}{'vs bare':>10}{'goal':>9}")
+    print(
+        f"\n{title:<32}{'req/s':>10}{'ms/req':>9}{'errors':>8}{'vs bare':>10}{'goal':>9}"
+        f"{'CPU/req':>11}{'CPU vs bare':>13}"
+    )
     goals = {"API": ("bare JSON", 0.4), "page": ("bare HTML", 0.25)}
     for name, result in results.items():
-        ratio = goal = ""
+        ratio = goal = cpu_ratio = ""
         if name in goals:
             against, wanted = goals[name]
             ratio = f"{result.rate / results[against].rate:.2f}×"
             met = result.rate >= wanted * results[against].rate and result.errors == 0
             goal = f"≥{wanted} " + ("✓" if met else "✗")
+            cpu_ratio = f"{results[against].cpu_ms / result.cpu_ms:.2f}×"
         print(
             f"{name:<32}{result.rate:>10.0f}{result.ms:>8.2f}ms{result.errors:>8}{ratio:>10}"
-            f"{goal:>9}"
+            f"{goal:>9}{result.cpu_ms:>9.3f}ms{cpu_ratio:>13}"
         )
+    print(
+        "  CPU/req: the server's CPU time per request (best round); CPU vs bare: the bare route's "
+        "over ours, the ratio on a core of its own (wall-clock rates follow the machine's load)"
+    )
     floor = results["/healthz"].ms
     for name, auth, bare in (
         ("API", "auth/me", "bare JSON"),

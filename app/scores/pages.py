@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 
+from app.accounts.credentials import WebIdentity
 from app.accounts.dependencies import WebUser
 from app.actors import Actor
 from app.clock import ClockDep
@@ -96,6 +97,15 @@ def _common(
     }
 
 
+def _signed_in(request: Request) -> WebIdentity:
+    """Who the page router's ``require_web_identity`` let in (it runs before every page of
+    ``build_page_router``'s protected routers); outside them this fails loudly, never anonymous."""
+    identity = getattr(request.state, "identity", None)
+    if not isinstance(identity, WebIdentity):
+        raise RuntimeError("a page reading the signed-in person outside the protected router")
+    return identity
+
+
 def _target_text(indicator: IndicatorScore) -> str:
     unit = "%" if indicator.measure == "percent" else ""
     return f"{COMPARATORS[indicator.comparator]} {format_number_vi(indicator.target, 1)}{unit}"
@@ -110,7 +120,6 @@ def _overview_key(where: Where) -> tuple[str, str | None, str | None, Basis]:
 async def overview(
     request: Request,
     db_session: SessionDep,
-    identity: WebUser,
     clock: ClockDep,
     period: Annotated[str | None, Query()] = None,
     plan: Annotated[str | None, Query()] = None,
@@ -119,10 +128,12 @@ async def overview(
     """The ward in one period; a reporter is sent to its own unit's page instead.
 
     Drawn once per version of the plan's data and kept (``kept.Drawn``): a request whose plan has
-    not changed costs one query and no worker thread (``app/scores/kept.py``).
+    not changed costs one query and no worker thread (``app/scores/kept.py``). The signed-in
+    person is the one the page router's ``require_web_identity`` checked (``_signed_in``): naming
+    ``WebUser`` here again made FastAPI walk its four dependencies a second time per request.
     """
     where = Where(period=period, plan=plan, basis=basis)  # not ``WhereDep``: a dependency less
-    actor = identity.actor
+    actor = _signed_in(request).actor
     if not can(actor, Permission.READ_ALL) and actor.unit_code:
         return RedirectResponse(f"/scores/units/{actor.unit_code}{where.query()}", 303)
     service.require_ward(actor)

@@ -15,7 +15,7 @@ from app.dependencies import SurveyPeriodQuery
 from app.kpis.models import ReadingRead
 from app.pagination import PagingDep
 from app.schemas import Page
-from app.sipas import codes, comments, export, questionnaire, service
+from app.sipas import codes, comments, export, questionnaire, service, ward_version
 from app.sipas.dependencies import code_settings, min_sample
 from app.sipas.models import (
     CodeRequest,
@@ -24,6 +24,8 @@ from app.sipas.models import (
     IssuedCodes,
     QuestionnaireRead,
     ReadingRequest,
+    WardVersionRead,
+    WardVersionUpdate,
 )
 
 router = APIRouter(prefix="/sipas", tags=["sipas"])
@@ -32,9 +34,15 @@ CodeQuery = Annotated[str | None, Query(max_length=64)]
 
 
 def _filters(
-    period: str | None, unit: str | None, domain: str | None, channel: str | None
+    period: str | None,
+    unit: str | None,
+    domain: str | None,
+    channel: str | None,
+    version: str | None = None,
 ) -> service.SipasFilters:
-    return service.SipasFilters(period=period, unit=unit, domain=domain, channel=channel)
+    return service.SipasFilters(
+        period=period, unit=unit, domain=domain, channel=channel, version=version
+    )
 
 
 @router.get("", response_model=service.SipasReport, summary="The satisfaction index")
@@ -47,15 +55,19 @@ def get_index(
     unit: CodeQuery = None,
     domain: CodeQuery = None,
     channel: Annotated[Literal["counter", "online", "both"] | None, Query()] = None,
+    version: Annotated[
+        str | None, Query(max_length=32, description="Default: the ward's version in force.")
+    ] = None,
 ) -> service.SipasReport:
     """The index with factor and criterion breakdown, sample sizes, per unit, domain, channel and
     source, and the trend over the plan's periods. Percentages are `null` below the minimum
-    sample (`index.warning` says why); the counts per level are always given."""
+    sample (`index.warning` says why); the counts per level are always given. The index reads
+    the answers of one questionnaire version (`versions` lists the period's others)."""
     return service.report(
         db_session=db_session,
         actor=actor,
         clock=clock,
-        filters=_filters(period, unit, domain, channel),
+        filters=_filters(period, unit, domain, channel, version),
         min_sample=min_sample(request),
     )
 
@@ -143,6 +155,25 @@ def publish_questionnaire(
     return questionnaire.publish_version(
         db_session=db_session, actor=actor, clock=clock, version=version
     )
+
+
+@router.get("/ward-version", response_model=WardVersionRead, summary="The ward's questionnaire")
+def get_ward_version(
+    db_session: SessionDep, actor: CurrentActor, clock: ClockDep
+) -> WardVersionRead:
+    """The questionnaire version the ward's survey, kiosks and results use, and the choices."""
+    return ward_version.get_setting(db_session=db_session, clock=clock)
+
+
+@router.put(
+    "/ward-version", response_model=WardVersionRead, summary="Choose the ward's questionnaire"
+)
+def put_ward_version(
+    data: WardVersionUpdate, db_session: SessionDep, actor: CurrentActor, clock: ClockDep
+) -> WardVersionRead:
+    """The ward's administrator (or the city's) names a published or retired version; `null`
+    follows the city's published one. Answers keep their version: the index reads one at a time."""
+    return ward_version.set_setting(db_session=db_session, actor=actor, clock=clock, data=data)
 
 
 @router.get("/comments", response_model=Page[CommentRead])

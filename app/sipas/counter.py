@@ -18,11 +18,11 @@ from app.clock import Clock, ClockDep
 from app.db import SessionDep
 from app.errors import AppError, Invalid, translate_validation_errors
 from app.kpis import domains as kpi_domains
-from app.sipas import codes, kiosks
+from app.sipas import codes, kiosks, ward_version
 from app.sipas.config import formula
 from app.sipas.dependencies import code_settings, settings_of
 from app.sipas.models import DossierForCode
-from app.sipas.questionnaire import content_of, ensure_questionnaire
+from app.sipas.questionnaire import content_of
 from app.sipas.survey_screen_pages import KIOSK_COOKIE, KIOSK_HOME
 from app.templating import render
 
@@ -42,7 +42,7 @@ def _counter_page(
     issued: Any = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    content = content_of(ensure_questionnaire(db_session=db_session, clock=clock))
+    content = content_of(ward_version.in_force(db_session=db_session, clock=clock))
     return render(
         request,
         "sipas/counter.html",

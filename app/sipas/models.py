@@ -59,6 +59,26 @@ class Questionnaire(SQLModel, table=True):
     published_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
+class WardVersion(SQLModel, table=True):
+    """The version a ward's survey, kiosks and results use; no row: the city's published one.
+
+    Chosen by the ward's administrator (or the city's): a ward may keep a retired version while
+    it finishes a survey round, or move to a new one before the city publishes it as default."""
+
+    __tablename__ = "sipas_ward_version"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ward_id: int | None = Field(
+        default=None,
+        foreign_key="ward.id",
+        unique=True,
+        sa_column_kwargs={"nullable": False},
+    )
+    questionnaire_id: int = Field(foreign_key="sipas_questionnaire.id")
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+    updated_by: str = Field(max_length=64)
+
+
 class Response(SQLModel, table=True):
     """One citizen's answer: what service it was about and in which month, never who or when."""
 
@@ -213,6 +233,23 @@ class CommentRead(ReadModel):
     channel: str | None
     text: str | None = PydanticField(description="None when hidden and you may not moderate.")
     hidden: bool
+
+
+class WardVersionUpdate(StrictInput):
+    questionnaire: str | None = PydanticField(
+        max_length=32,
+        examples=["2025.1"],
+        description="A published or retired version; null: follow the city's published one.",
+    )
+
+
+class WardVersionRead(ReadModel):
+    ward: str
+    version: str = PydanticField(description="The version the ward's survey uses now.")
+    title: str
+    chosen: bool = PydanticField(description="False: the ward follows the city's published one.")
+    city_version: str = PydanticField(description="The version the city publishes as default.")
+    choices: list[str] = PydanticField(description="Versions the ward may choose.")
 
 
 class ReadingRequest(StrictInput):

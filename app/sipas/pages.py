@@ -18,7 +18,7 @@ from app.errors import Invalid
 from app.kpis.models import Domain
 from app.periods import Period
 from app.plans import service as plan_service
-from app.sipas import comments, counter, export, service
+from app.sipas import comments, counter, export, service, ward_version
 from app.sipas.config import formula
 from app.sipas.dependencies import min_sample
 from app.templating import render
@@ -48,11 +48,32 @@ def _choices(db_session: Session, clock: Clock) -> dict[str, Any]:
 
 
 def _filters(
-    period: str | None, unit: str | None, domain: str | None, channel: str | None
+    period: str | None,
+    unit: str | None,
+    domain: str | None,
+    channel: str | None,
+    version: str | None = None,
 ) -> service.SipasFilters:
     return service.SipasFilters(
-        period=period or None, unit=unit or None, domain=domain or None, channel=channel or None
+        period=period or None,
+        unit=unit or None,
+        domain=domain or None,
+        channel=channel or None,
+        version=version or None,
     )
+
+
+def _version_links(found: service.SipasReport, query: dict[str, str]) -> list[dict[str, Any]]:
+    """One link per questionnaire version answered in the period: each has its own index."""
+    return [
+        {
+            "version": v.version,
+            "responses": v.responses,
+            "current": v.version == found.questionnaire_version,
+            "url": "/sipas?" + urlencode({**query, "period": found.period, "version": v.version}),
+        }
+        for v in found.versions
+    ]
 
 
 def _index_page(
@@ -81,6 +102,8 @@ def _index_page(
             "title": "Chỉ số hài lòng SIPAS",
             "report": found,
             "filters": filters,
+            "version_links": _version_links(found, query),
+            "may_choose_version": ward_version.may_choose(identity.actor),
             "query": urlencode(query),
             "target": formula().indicator.target,
             "indicator": formula().indicator,
@@ -104,9 +127,10 @@ def index_page(
     unit: str | None = None,
     domain: str | None = None,
     channel: str | None = None,
+    version: str | None = None,
     stored: str | None = None,
 ) -> HTMLResponse:
-    filters = _filters(period, unit, domain, channel)
+    filters = _filters(period, unit, domain, channel, version)
     try:
         return _index_page(request, identity, db_session, clock, filters, stored=stored)
     except Invalid as exc:

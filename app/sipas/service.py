@@ -33,6 +33,7 @@ from app.kpis.models import (
 from app.periods import Period, PeriodError
 from app.permissions import Permission, authorize, authorize_read
 from app.plans import service as plan_service
+from app.sipas import ward_version
 from app.sipas.config import formula
 from app.sipas.index import (
     ExpectationScore,
@@ -44,11 +45,12 @@ from app.sipas.index import (
 from app.sipas.models import (
     AnswerSource,
     Channel,
+    Questionnaire,
     Rating,
     RatingKind,
     Response,
 )
-from app.sipas.questionnaire import all_versions, content_of, ensure_questionnaire
+from app.sipas.questionnaire import all_versions, content_of, get_version
 from app.units import service as unit_service
 from app.units.models import Unit
 
@@ -70,6 +72,8 @@ class SipasFilters:
     unit: str | None = None
     domain: str | None = None
     channel: str | None = None
+    #: The questionnaire version whose answers are read; default: the ward's version in force.
+    version: str | None = None
 
 
 class SipasGroupScore(BaseModel):
@@ -85,6 +89,15 @@ class SipasTrendPoint(SipasGroupScore):
     pass
 
 
+class SipasVersionCount(BaseModel):
+    """Answers of the period on one questionnaire version (each version has its own index)."""
+
+    version: str
+    title: str
+    responses: int
+    in_force: bool
+
+
 class SipasReport(BaseModel):
     period: str
     period_label: str
@@ -94,6 +107,11 @@ class SipasReport(BaseModel):
     formula_version: str
     satisfied_levels: list[int]
     questionnaire_version: str
+    questionnaire_title: str
+    #: The version the ward's survey uses now (the index above may read an earlier one).
+    ward_version: str
+    #: Every version with answers in the period, and the one in force even without any.
+    versions: list[SipasVersionCount]
     index: IndexScore
     expectations: list[ExpectationScore]
     by_unit: list[SipasGroupScore]
@@ -110,7 +128,7 @@ class SipasReport(BaseModel):
 def structure(*, db_session: Session) -> tuple[list[FactorSpec], list[tuple[str, str]]]:
     """Factors (with criteria) and expectation items over every version; the newest names win.
 
-    Adding up by criterion code lets answers given on different versions share one index.
+    For exports, which list every answer with its version; an index reads one version only.
     """
     factors: dict[str, tuple[str, dict[str, str]]] = {}
     expectations: dict[str, str] = {}
@@ -236,6 +254,7 @@ def _trend(
     factors: Sequence[FactorSpec],
     min_sample: int,
     clock: Clock,
+    same_version: Any,
 ) -> list[SipasTrendPoint]:
     """One point per reporting period of the plan, from its start to the period asked for."""
     plan = plan_service.get_plan(db_session=db_session, code=None)
@@ -246,6 +265,7 @@ def _trend(
         return []
     where = [
         *answer_filters(db_session=db_session, filters=filters, period=None),
+        same_version,
         col(Response.period_start) >= periods[0].start_date,
         col(Response.period_start) <= periods[-1].end_date,
     ]
@@ -293,14 +313,21 @@ def report(
     filters = replace(filters, unit=authorize_read(actor, filters.unit))
     if filters.channel and filters.channel not in {c.value for c in Channel}:
         raise Invalid.one("channel", "channel_invalid", "Kênh phải là counter, online hoặc both.")
-    current = ensure_questionnaire(db_session=db_session, clock=clock)
+    in_force = ward_version.in_force(db_session=db_session, clock=clock)
+    shown = (
+        get_version(db_session=db_session, version=filters.version) if filters.version else in_force
+    )
+    content = content_of(shown)
     period = (
         parse_period_filter(filters.period)
         if filters.period
         else default_period(db_session=db_session, clock=clock)
     )
-    factors, expectation_items = structure(db_session=db_session)
-    where = answer_filters(db_session=db_session, filters=filters, period=period)
+    factors = content.factor_specs()
+    expectation_items = [(e.code, e.text) for e in content.expectations]
+    every_version = answer_filters(db_session=db_session, filters=filters, period=period)
+    same_version = Response.questionnaire_id == shown.id
+    where = [*every_version, same_version]
     n = _responses(db_session, where, None).get(None, 0)
     index = compute_index(
         factors=factors,
@@ -324,7 +351,7 @@ def report(
         by_channel = _groups(db_session, where, Response.channel, channels, factors, min_sample)
         sources: dict[Any, str] = dict(SOURCE_LABELS)
         by_source = _groups(db_session, where, Response.source, sources, factors, min_sample)
-        trend = _trend(db_session, filters, period, factors, min_sample, clock)
+        trend = _trend(db_session, filters, period, factors, min_sample, clock, same_version)
     return SipasReport(
         period=str(period),
         period_label=period.label_vi,
@@ -333,7 +360,10 @@ def report(
         channel=filters.channel,
         formula_version=formula().version,
         satisfied_levels=sorted(formula().satisfied_levels),
-        questionnaire_version=current.version,
+        questionnaire_version=shown.version,
+        questionnaire_title=shown.title,
+        ward_version=in_force.version,
+        versions=_versions(db_session, every_version, in_force),
         index=index,
         expectations=[
             score_expectation(code, text, wanted.get(code, {})) for code, text in expectation_items
@@ -345,6 +375,26 @@ def report(
         trend=trend,
         comments=int(comments),
     )
+
+
+def _versions(
+    db_session: Session, where: list[Any], in_force: Questionnaire
+) -> list[SipasVersionCount]:
+    """Answers per version under the filters; the version in force is listed even with none."""
+    sizes = _responses(db_session, where, Response.questionnaire_id)
+    sizes.setdefault(in_force.id, 0)
+    rows = db_session.exec(
+        select(Questionnaire).where(col(Questionnaire.id).in_(list(sizes)))
+    ).all()
+    return [
+        SipasVersionCount(
+            version=q.version,
+            title=q.title,
+            responses=sizes.get(q.id, 0),
+            in_force=q.id == in_force.id,
+        )
+        for q in sorted(rows, key=lambda q: q.id or 0)
+    ]
 
 
 # --- the computed reading ------------------------------------------------------------------------
@@ -419,7 +469,7 @@ def store_index_reading(
             period=canonical,
             value=value,
             note=f"Tính tự động từ {found.index.responses} phiếu khảo sát SIPAS "
-            f"(công thức {found.formula_version}).",
+            f"phiên bản {found.questionnaire_version} (công thức {found.formula_version}).",
         ),
         source=ReadingSource.COMPUTED,
     )

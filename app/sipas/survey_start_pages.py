@@ -13,7 +13,7 @@ from starlette.responses import Response
 from app.accounts.dependencies import client_ip
 from app.clock import Clock
 from app.errors import TooManyRequests
-from app.sipas import codes, collect, draft, throttle
+from app.sipas import codes, collect, draft, throttle, ward_version
 from app.sipas.collect import SurveyAnswers
 from app.sipas.dependencies import settings_of, survey_policy
 from app.sipas.models import Kiosk
@@ -81,7 +81,9 @@ def _start(
     code_text: str | None,
     kiosk: Kiosk | None = None,
 ) -> HTMLResponse:
-    questionnaire = ensure_questionnaire(db_session=db_session, clock=clock)
+    kiosk_ward = kiosk.ward_id if kiosk else None
+    ward = ward_version.survey_ward(db_session, kiosk_ward=kiosk_ward, unit_id=None)
+    questionnaire = ward_version.questionnaire_for(db_session=db_session, clock=clock, ward_id=ward)
     content = content_of(questionnaire)
     key = signing_key(request)
     details = None
@@ -92,6 +94,12 @@ def _start(
         if isinstance(checked, HTMLResponse):
             return checked
         details = checked
+        # The code names the dossier's unit, hence its ward: the form is that ward's version.
+        ward = ward_version.survey_ward(db_session, kiosk_ward=kiosk_ward, unit_id=checked.unit_id)
+        questionnaire = ward_version.questionnaire_for(
+            db_session=db_session, clock=clock, ward_id=ward
+        )
+        content = content_of(questionnaire)
     if details is None and not settings_of(request).sipas_open_survey:
         return render(
             request,

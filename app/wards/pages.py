@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
+from app.accounts.credentials import WebIdentity
 from app.accounts.dependencies import WebUser, secure_cookies
 from app.actors import Actor
 from app.clock import ClockDep
@@ -19,20 +20,27 @@ from app.permissions import CITY_ROLES, Permission, authorize, can
 from app.plans import service as plan_service
 from app.templating import render
 from app.wards import service as ward_service
+from app.wards import settings_pages
 from app.wards.header import header_for, kept_header
 from app.wards.models import WardCreate
 from app.wards.scope import PLAN_COOKIE, WARD_COOKIE, ward_by_code
 
 router = APIRouter(include_in_schema=False)
+router.include_router(settings_pages.router)
 
 _YEAR = 365 * 24 * 3600
 
 
-async def attach_ward_header(request: Request, identity: WebUser, db_session: SessionDep) -> None:
+async def attach_ward_header(request: Request, db_session: SessionDep) -> None:
     """Page router dependency: the top bar's ward and plan, read on the request's session.
 
     Async so that a header this process keeps costs no worker thread (a page answered from
-    memory then needs none); one missing is read on a thread."""
+    memory then needs none); one missing is read on a thread. It runs after the router's
+    ``require_web_identity`` and reads the person it let in from the request: naming ``WebUser``
+    again made FastAPI walk that dependency's four dependencies a second time on every page."""
+    identity = getattr(request.state, "identity", None)
+    if not isinstance(identity, WebIdentity):
+        raise RuntimeError("the ward header is for pages behind require_web_identity")
     city = identity.actor.role in CITY_ROLES
     header = kept_header(db_session, city=city)
     if header is None:

@@ -51,6 +51,11 @@ def _new_version(ctx: Any) -> tuple[str, dict[str, Any]]:
     return f"{API}/sipas/questionnaires", content | {"version": "2099.2"}
 
 
+def _ward_version(ctx: Any) -> tuple[str, dict[str, Any]]:
+    ensure_questionnaire(db_session=ctx.session, clock=ctx.clock)  # loaded (and audited) before
+    return f"{API}/sipas/ward-version", {"questionnaire": "2025.1"}
+
+
 SIPAS_CASES: dict[tuple[str, str], tuple[str, Any]] = {
     ("POST", "/api/v1/sipas/codes"): (
         "centre",
@@ -76,6 +81,7 @@ SIPAS_CASES: dict[tuple[str, str], tuple[str, Any]] = {
         "plan",
         lambda c: (_thirty_answers(c) or f"{API}/sipas/readings", {"period": "2025-11"}),
     ),
+    ("PUT", "/api/v1/sipas/ward-version"): ("admin", _ward_version),
 }
 
 #: The one audit row each of them writes (for ``tests/audit/test_audit.py``'s ``EXPECTED``).
@@ -86,4 +92,5 @@ SIPAS_AUDIT: dict[tuple[str, str], tuple[str, str]] = {
     ("POST", "/api/v1/sipas/comments/{comment_id}/hide"): ("sipas_comment", "update"),
     ("POST", "/api/v1/sipas/comments/{comment_id}/show"): ("sipas_comment", "update"),
     ("POST", "/api/v1/sipas/readings"): ("reading", "create"),
+    ("PUT", "/api/v1/sipas/ward-version"): ("sipas_ward_version", "update"),
 }

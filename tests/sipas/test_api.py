@@ -194,10 +194,19 @@ def test_a_new_questionnaire_version_is_published_and_old_answers_keep_theirs(
         v["version"]: v["status"] for v in admin_api.get("/api/v1/sipas/questionnaires").json()
     }
     assert statuses == {"2025.1": "retired", "2026.1": "published"}
+    # The index reads one version: the new one has no answers yet, the old ones keep theirs.
     body = admin_api.get("/api/v1/sipas", params={"period": "2025-11"}).json()
-    assert body["questionnaire_version"] == "2026.1"
-    assert body["index"]["satisfaction"] == pytest.approx(54.1667, abs=1e-3)  # same codes
+    assert body["questionnaire_version"] == body["ward_version"] == "2026.1"
+    assert body["index"]["responses"] == 0 and body["index"]["satisfaction"] is None
     assert body["index"]["factors"][0]["criteria"][0]["text"] == "Biển chỉ dẫn rõ ràng."
+    assert [(v["version"], v["responses"], v["in_force"]) for v in body["versions"]] == [
+        ("2025.1", 3, False),
+        ("2026.1", 0, True),
+    ]
+    old = admin_api.get("/api/v1/sipas", params={"period": "2025-11", "version": "2025.1"})
+    assert old.json()["questionnaire_version"] == "2025.1"
+    assert old.json()["index"]["satisfaction"] == pytest.approx(54.1667, abs=1e-3)
+    assert old.json()["index"]["factors"][0]["criteria"][0]["text"] != "Biển chỉ dẫn rõ ràng."
     with Session(clean_db) as session:
         actions = session.exec(
             select(AuditEvent.action, AuditEvent.actor_username).where(

@@ -192,6 +192,8 @@ def b_rows(city: Session, application: FastAPI, clean_db: Engine, clock: FixedCl
                     f"{API}{spec.api}", json={**row, "code": REGISTER_CODE, "unit": "vhxh"}
                 )
             )
+        # B keeps a questionnaire version of its own choosing (A's writes must leave it)
+        _ok(b_admin.put(f"{API}/sipas/ward-version", json={"questionnaire": "2025.1"}))
         par_evidence = _ok(
             b_admin.post(
                 f"{API}/par-assessments/{PAR_YEAR}/items/{PAR_ITEM}/evidence",
@@ -282,6 +284,7 @@ def test_no_write_route_lets_ward_a_change_ward_b(
         "evidence_item",
         "sipas_response",
         "sipas_kiosk",
+        "sipas_ward_version",
         "notification",
         "app_user",
         "api_token",

@@ -612,6 +612,17 @@ RECIPES: dict[tuple[str, str], Recipe] = {
         fresh_client=True,
     ),
     ("POST", "/sipas/may/{kiosk_id}/thu-hoi"): Recipe(_page("/sipas/may/{b.kiosk_id}/thu-hoi")),
+    ("PUT", "/api/v1/sipas/ward-version"): Recipe(
+        _api(f"{API}/sipas/ward-version", {"questionnaire": None}, expect=frozenset({200})),
+        own_only="sets the questionnaire version of the caller's own ward (naming B with ?ward= "
+        "is refused): B's own choice stays",
+    ),
+    ("POST", "/phuong-xa/cai-dat/sipas"): Recipe(
+        lambda b: Call(
+            "/phuong-xa/cai-dat/sipas", form={"questionnaire": ""}, expect=frozenset({303})
+        ),
+        own_only="the page twin of PUT /api/v1/sipas/ward-version: the caller's own ward only",
+    ),
     ("POST", "/khao-sat"): Recipe(
         lambda b: Call("/khao-sat", form={"token": "x", "go": "send"}, expect=frozenset({400})),
         own_only="the public survey: an answer counts for the ward of its code or kiosk "

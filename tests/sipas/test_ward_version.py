@@ -1,0 +1,243 @@
+"""The ward's questionnaire version: chosen by its administrator (service, API and page), used by
+its survey and its results, and never mixing two versions' answers in one index."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from app.actors import SYSTEM, Actor
+from app.audit.models import AuditEvent
+from app.clock import FixedClock
+from app.errors import Forbidden, Invalid
+from app.periods import Period
+from app.sipas import ward_version
+from app.sipas.models import Rating, RatingKind, Response, WardVersionUpdate
+from app.sipas.questionnaire import (
+    DEFAULT_PATH,
+    create_version,
+    ensure_questionnaire,
+    get_version,
+    publish_version,
+)
+from app.units.models import Unit
+from app.wards.models import Ward
+from tests.conftest import make_user
+from tests.sipas.conftest import HAND_FIXTURE, add_answer, bearer, hidden
+from tests.sipas.test_pages import login
+
+NEW, DRAFT = "2099.1", "2099.3"
+NEW_TITLE = "Phiếu thử nghiệm 2099"
+API = "/api/v1/sipas/ward-version"
+
+
+def add_versions(session: Session, clock: FixedClock) -> None:
+    """2025.1 published (the city's), 2099.1 retired (a ward may keep it), 2099.3 a draft."""
+    ensure_questionnaire(db_session=session, clock=clock)
+    content = json.loads(DEFAULT_PATH.read_text(encoding="utf-8"))
+    for version in (NEW, DRAFT):
+        raw = content | {"version": version, "title": NEW_TITLE}
+        create_version(db_session=session, actor=SYSTEM, clock=clock, raw=raw)
+    publish_version(db_session=session, actor=SYSTEM, clock=clock, version=NEW)
+    publish_version(db_session=session, actor=SYSTEM, clock=clock, version="2025.1")
+
+
+def answer_on(session: Session, version: str, ratings: dict[str, int]) -> None:
+    """One answer given on ``version`` (test set-up, as the survey stores it)."""
+    questionnaire = get_version(db_session=session, version=version)
+    unit_id = session.exec(select(Unit.id).where(Unit.code == "ttpvhcc")).one()
+    row = Response(
+        id=uuid.uuid4().hex,
+        questionnaire_id=questionnaire.id or 0,
+        month="2025-11",
+        period_start=Period.parse("2025-11").start_date,
+        unit_id=unit_id,
+        source="open",
+    )
+    session.add(row)
+    session.flush()
+    for item, value in ratings.items():
+        session.add(Rating(response_id=row.id, item=item, kind=RatingKind.CRITERION, value=value))
+    session.commit()
+
+
+@pytest.fixture
+def versions(seeded: Session, clock: FixedClock) -> Session:
+    add_versions(seeded, clock)
+    return seeded
+
+
+def _inside(session: Session) -> Actor:
+    from app import tenancy
+
+    ward = session.exec(select(Ward)).one()
+    tenancy.enter(session, tenancy.Scope(ward_id=ward.id))
+    return Actor(username="admin", role="admin", ward_id=ward.id, ward_code=ward.code)
+
+
+# --- service ---------------------------------------------------------------------------------
+
+
+def test_a_ward_follows_the_city_until_its_admin_chooses(versions: Session, clock) -> None:
+    admin = _inside(versions)
+    first = ward_version.get_setting(db_session=versions, clock=clock)
+    assert (first.version, first.chosen, first.city_version) == ("2025.1", False, "2025.1")
+    assert first.choices == ["2025.1", NEW]  # never the draft
+    chosen = ward_version.set_setting(
+        db_session=versions, actor=admin, clock=clock, data=WardVersionUpdate(questionnaire=NEW)
+    )
+    assert (chosen.version, chosen.title, chosen.chosen) == (NEW, NEW_TITLE, True)
+    assert ward_version.in_force(db_session=versions, clock=clock).version == NEW
+    back = ward_version.set_setting(
+        db_session=versions, actor=admin, clock=clock, data=WardVersionUpdate(questionnaire=None)
+    )
+    assert (back.version, back.chosen) == ("2025.1", False)
+    events = versions.exec(
+        select(AuditEvent).where(AuditEvent.entity == "sipas_ward_version")
+    ).all()
+    assert [(e.action, e.entity_key, e.actor_username) for e in events] == [
+        ("update", "phu-dinh", "admin"),
+        ("update", "phu-dinh", "admin"),
+    ]
+
+
+def test_a_draft_or_unknown_version_is_refused_and_only_admins_choose(
+    versions: Session, clock
+) -> None:
+    admin = _inside(versions)
+    for wrong in (DRAFT, "1999.9"):
+        with pytest.raises(Invalid) as refused:
+            ward_version.set_setting(
+                db_session=versions,
+                actor=admin,
+                clock=clock,
+                data=WardVersionUpdate(questionnaire=wrong),
+            )
+        assert refused.value.errors[0].field == "questionnaire"
+    coordinator = Actor(username="dp", role="coordinator", ward_id=admin.ward_id)
+    with pytest.raises(Forbidden):
+        ward_version.set_setting(
+            db_session=versions,
+            actor=coordinator,
+            clock=clock,
+            data=WardVersionUpdate(questionnaire=NEW),
+        )
+    assert ward_version.get_setting(db_session=versions, clock=clock).chosen is False
+
+
+# --- API: the setting, the survey and the results -----------------------------------------------
+
+
+def test_the_api_sets_the_version_and_the_survey_uses_it(
+    small_app: FastAPI, versions: Session, clean_db: Engine, clock: FixedClock
+) -> None:
+    with TestClient(small_app) as public:
+        assert NEW_TITLE not in public.get("/khao-sat").text
+    with bearer(small_app, clean_db, clock, username="admin", role="admin") as admin:
+        assert admin.get(API).json()["version"] == "2025.1"
+        put = admin.put(API, json={"questionnaire": NEW})
+        assert put.status_code == 200 and put.json()["chosen"] is True
+        assert admin.get(API).json()["version"] == NEW
+        draft = admin.put(API, json={"questionnaire": DRAFT})
+        assert (
+            draft.status_code == 422
+            and draft.json()["detail"]["errors"][0]["field"] == "questionnaire"
+        )
+    with TestClient(small_app) as public:
+        page = public.get("/khao-sat").text
+    assert NEW_TITLE in page  # the only ward's survey draws its chosen version
+    with bearer(small_app, clean_db, clock, username="dp", role="coordinator", unit="vhxh") as c:
+        assert c.put(API, json={"questionnaire": None}).status_code == 403
+        assert c.get(API).json()["version"] == NEW  # anyone of the ward may read it
+
+
+def test_results_read_one_version_at_a_time(
+    small_app: FastAPI, versions: Session, clean_db: Engine, clock: FixedClock
+) -> None:
+    for ratings in HAND_FIXTURE:
+        add_answer(versions, clock, ratings=ratings)  # on 2025.1: index 54,17 %
+    for _ in range(3):
+        answer_on(versions, NEW, {"tc1": 1, "tt1": 1, "cc1": 1})  # on 2099.1: 0 %
+    with bearer(small_app, clean_db, clock, username="admin", role="admin") as admin:
+        before = admin.get("/api/v1/sipas", params={"period": "2025-11"}).json()
+        assert before["questionnaire_version"] == before["ward_version"] == "2025.1"
+        assert before["index"]["responses"] == 3
+        assert before["index"]["satisfaction"] == pytest.approx(54.1667, abs=1e-3)
+        assert admin.put(API, json={"questionnaire": NEW}).status_code == 200
+        after = admin.get("/api/v1/sipas", params={"period": "2025-11"}).json()
+        assert after["questionnaire_version"] == after["ward_version"] == NEW
+        assert after["index"]["responses"] == 3 and after["index"]["satisfaction"] == 0
+        assert [(v["version"], v["responses"], v["in_force"]) for v in after["versions"]] == [
+            ("2025.1", 3, False),
+            (NEW, 3, True),
+        ]
+        old = admin.get("/api/v1/sipas", params={"period": "2025-11", "version": "2025.1"})
+        assert old.json()["index"]["satisfaction"] == pytest.approx(54.1667, abs=1e-3)
+        assert old.json()["ward_version"] == NEW
+
+
+# --- pages ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def admin_page(small_app: FastAPI, clean_db: Engine, clock: FixedClock) -> Iterator[TestClient]:
+    make_user(clean_db, clock, username="qt.phuong", role="admin")
+    with TestClient(small_app) as client:
+        client.headers["X-Test-Csrf"] = login(client, "qt.phuong")
+        yield client
+
+
+def test_settings_page_full_fragment_422_and_save(admin_page: TestClient, versions) -> None:
+    page = admin_page.get("/phuong-xa/cai-dat")
+    assert page.status_code == 200 and "<html" in page.text
+    assert 'id="ward-sipas-version">phiên bản 2025.1' in page.text
+    assert f'<option value="{NEW}">' in page.text and f'value="{DRAFT}"' not in page.text
+    fragment = admin_page.get("/phuong-xa/cai-dat", headers={"HX-Request": "true"})
+    assert fragment.status_code == 200 and "<html" not in fragment.text
+    csrf = hidden(page.text, "csrf_token")
+    refused = admin_page.post(
+        "/phuong-xa/cai-dat/sipas",
+        data={"questionnaire": DRAFT, "csrf_token": csrf},
+        headers={"HX-Request": "true"},
+    )
+    assert refused.status_code == 422 and "<html" not in refused.text
+    assert 'id="sipas-version-form-questionnaire-err"' in refused.text
+    assert "bản nháp phải được công bố" in refused.text
+    saved = admin_page.post(
+        "/phuong-xa/cai-dat/sipas",
+        data={"questionnaire": NEW, "csrf_token": csrf},
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303
+    assert saved.headers["location"].startswith("/phuong-xa/cai-dat?da_luu=1")
+    assert f'id="ward-sipas-version">phiên bản {NEW}' in admin_page.get("/phuong-xa/cai-dat").text
+    results = admin_page.get("/sipas", params={"period": "2025-11"}).text
+    assert f"Kết quả theo phiếu <strong>phiên bản {NEW}</strong>" in results
+
+
+def test_settings_form_needs_its_csrf_token_and_an_admin(
+    small_app: FastAPI, admin_page: TestClient, versions, clean_db: Engine, clock: FixedClock
+) -> None:
+    no_token = admin_page.post(
+        "/phuong-xa/cai-dat/sipas",
+        data={"questionnaire": NEW},
+    )
+    assert no_token.status_code == 403
+    make_user(clean_db, clock, username="vhxh.dp", role="coordinator", unit="vhxh")
+    with TestClient(small_app) as coordinator:
+        csrf = login(coordinator, "vhxh.dp")
+        page = coordinator.get("/phuong-xa/cai-dat").text
+        assert "Chỉ quản trị của phường, xã" in page and "<select" not in page
+        refused = coordinator.post(
+            "/phuong-xa/cai-dat/sipas", data={"questionnaire": NEW, "csrf_token": csrf}
+        )
+        assert refused.status_code == 403
+    with bearer(small_app, clean_db, clock, username="admin", role="admin") as admin:
+        assert admin.get(API).json()["chosen"] is False
