@@ -27,7 +27,7 @@ from app.scores import cache
 from app.scores import service as score_service
 from app.scores.schemas import ScoreSummary
 from app.sipas import service as sipas_service
-from app.sipas.models import Response
+from app.sipas.models import Questionnaire, QuestionnaireStatus, Response, WardVersion
 from app.units.models import Unit
 from app.wards.models import Ward
 
@@ -89,9 +89,10 @@ def _standing(ward: Ward, plan: Plan | None, summary: ScoreSummary | None) -> Wa
     return row
 
 
-#: SIPAS index per (ward, period, minimum sample, answers so far): answers are only ever added,
-#: so their count says whether a kept index is still right. Bounded: cleared when full.
-_SIPAS: dict[tuple[int, str, int, int], tuple[float | None, int]] = {}
+#: SIPAS index per (ward, period, minimum sample, answers so far, questionnaire version the ward
+#: uses): answers are only ever added, so their count says whether a kept index is still right,
+#: and a ward that changes version reads another version's answers. Bounded: cleared when full.
+_SIPAS: dict[tuple[int, str, int, int, int | None], tuple[float | None, int]] = {}
 _SIPAS_MAX = 4096
 
 
@@ -111,16 +112,28 @@ def _answer_counts(db_session: Session, periods: set[str]) -> dict[tuple[int, st
     return counts
 
 
+def _sipas_versions(db_session: Session) -> tuple[dict[int, int | None], int | None]:
+    """The questionnaire each ward chose, and the city's published one (the others follow it):
+    a ward's index reads its version's answers only, so a change of version changes it."""
+    chosen = dict(db_session.exec(select(WardVersion.ward_id, WardVersion.questionnaire_id)).all())
+    published = db_session.exec(
+        select(Questionnaire.id).where(Questionnaire.status == QuestionnaireStatus.PUBLISHED)
+    ).first()
+    return {int(w): int(q) for w, q in chosen.items() if w is not None}, published
+
+
 def _sipas(
     *, db_session: Session, actor: Actor, clock: Clock, wards: list[Ward],
     rows: dict[int, WardStanding], min_sample: int, counts: dict[tuple[int, str], int],
 ) -> None:  # fmt: skip
+    chosen, published = _sipas_versions(db_session)
     for ward in wards:
         row = rows[ward.id or 0]
         if not row.period:
             continue
         answers = counts.get((ward.id or 0, row.period), 0)
-        key = (ward.id or 0, row.period, min_sample, answers)
+        version = chosen.get(ward.id or 0, published)
+        key = (ward.id or 0, row.period, min_sample, answers, version)
         if key not in _SIPAS:
             _SIPAS[key] = _sipas_of(db_session, actor, clock, ward, row.period, min_sample)
             if len(_SIPAS) > _SIPAS_MAX:
@@ -213,7 +226,9 @@ def kept_ranking(
         )
         periods = {row.period for row in scored.rows.values() if row.period}
         counts = _answer_counts(db_session, periods)
-        key = (*scored_key, tuple(sorted(counts.items())), min_sample, sort, actor.role)
+        chosen, published = _sipas_versions(db_session)
+        versions = (tuple(sorted(chosen.items())), published)
+        key = (*scored_key, tuple(sorted(counts.items())), versions, min_sample, sort, actor.role)
 
         def ranked() -> CityRanking:
             return _ranked(

@@ -241,3 +241,24 @@ def test_settings_form_needs_its_csrf_token_and_an_admin(
         assert refused.status_code == 403
     with bearer(small_app, clean_db, clock, username="admin", role="admin") as admin:
         assert admin.get(API).json()["chosen"] is False
+
+
+def test_the_city_ranking_follows_a_wards_change_of_version(
+    small_app: FastAPI, versions: Session, clean_db: Engine, clock: FixedClock
+) -> None:
+    """The city keeps each ward's index between requests: a ward that changes version must be
+    ranked on the new version's answers at once, not on the kept index of the old one."""
+    for ratings in HAND_FIXTURE:
+        add_answer(versions, clock, ratings=ratings)  # on 2025.1: index 54,17 %
+    for _ in range(3):
+        answer_on(versions, NEW, {"tc1": 1, "tt1": 1, "cc1": 1})  # on 2099.1: 0 %
+    ranking = "/api/v1/city/ranking"
+    with (
+        bearer(small_app, clean_db, clock, username="so.noi.vu", role="city_admin") as city,
+        bearer(small_app, clean_db, clock, username="admin", role="admin") as admin,
+    ):
+        before = city.get(ranking, params={"period": "2025-11", "sort": "sipas"}).json()
+        assert before["wards"][0]["sipas"] == pytest.approx(54.1667, abs=1e-3)
+        assert admin.put(API, json={"questionnaire": NEW}).status_code == 200
+        after = city.get(ranking, params={"period": "2025-11", "sort": "sipas"}).json()
+        assert after["wards"][0]["sipas"] == 0
