@@ -110,6 +110,9 @@ def query(
 
 
 _TASK = re.compile(r"[A-Za-z0-9.]{1,32}")
+#: Tries for a free code: each lost race means another writer took one, so a loser among N people
+#: adding at once needs at most N tries; past this many the register is busier than any ward's.
+MAX_ATTEMPTS = 20
 
 
 def _fold(text: str) -> str:
@@ -267,7 +270,7 @@ def create_row(
     if spec.check is not None:
         spec.check(db_session, row, clock.today())
     if not _insert(spec, db_session, row, getattr(data, "code", None), year, commit=commit):
-        if attempt >= 3:
+        if attempt >= MAX_ATTEMPTS:
             raise Conflict(f"Nhiều người cùng thêm vào sổ “{spec.title}”: hãy gửi lại.",
                            code="busy")  # fmt: skip
         return create_row(spec, db_session=db_session, actor=actor, clock=clock, data=data,
