@@ -27,7 +27,8 @@ from app.scores import cache
 from app.scores import service as score_service
 from app.scores.schemas import ScoreSummary
 from app.sipas import service as sipas_service
-from app.sipas.models import Questionnaire, QuestionnaireStatus, Response, WardVersion
+from app.sipas.models import Response, WardVersion
+from app.sipas.questionnaire import ensure_questionnaire
 from app.units.models import Unit
 from app.wards.models import Ward
 
@@ -112,13 +113,16 @@ def _answer_counts(db_session: Session, periods: set[str]) -> dict[tuple[int, st
     return counts
 
 
-def _sipas_versions(db_session: Session) -> tuple[dict[int, int | None], int | None]:
+def _sipas_versions(db_session: Session, clock: Clock) -> tuple[dict[int, int | None], int | None]:
     """The questionnaire each ward chose, and the city's published one (the others follow it):
-    a ward's index reads its version's answers only, so a change of version changes it."""
+    a ward's index reads its version's answers only, so a change of version changes it. The
+    published one is loaded first if the table is still empty, as computing an index would do,
+    so that the key a ranking is kept under does not change on its first computation."""
     chosen = dict(db_session.exec(select(WardVersion.ward_id, WardVersion.questionnaire_id)).all())
-    published = db_session.exec(
-        select(Questionnaire.id).where(Questionnaire.status == QuestionnaireStatus.PUBLISHED)
-    ).first()
+    try:
+        published = ensure_questionnaire(db_session=db_session, clock=clock).id
+    except AppError:
+        published = None
     return {int(w): int(q) for w, q in chosen.items() if w is not None}, published
 
 
@@ -126,7 +130,7 @@ def _sipas(
     *, db_session: Session, actor: Actor, clock: Clock, wards: list[Ward],
     rows: dict[int, WardStanding], min_sample: int, counts: dict[tuple[int, str], int],
 ) -> None:  # fmt: skip
-    chosen, published = _sipas_versions(db_session)
+    chosen, published = _sipas_versions(db_session, clock)
     for ward in wards:
         row = rows[ward.id or 0]
         if not row.period:
@@ -226,7 +230,7 @@ def kept_ranking(
         )
         periods = {row.period for row in scored.rows.values() if row.period}
         counts = _answer_counts(db_session, periods)
-        chosen, published = _sipas_versions(db_session)
+        chosen, published = _sipas_versions(db_session, clock)
         versions = (tuple(sorted(chosen.items())), published)
         key = (*scored_key, tuple(sorted(counts.items())), versions, min_sample, sort, actor.role)
 
