@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import Text, cast, literal, union_all
+from sqlalchemy import select as core_select
 from sqlmodel import Session, select
 
 from app.registers.specs import REGISTERS
@@ -21,20 +23,36 @@ class RegisterLink:
 
 
 def by_task(db_session: Session, unit_id: int | None) -> dict[str, list[RegisterLink]]:
-    """Task code → the unit's register rows naming it (a unit keeps hundreds, not millions)."""
+    """Task code → the unit's register rows naming it (a unit keeps hundreds, not millions).
+
+    One statement for every register (a ``UNION ALL`` of their code, headline and task codes),
+    not one per register with whole rows: every workspace page and every row save asks, and
+    seven statements were a fifth of a row save's (issue #17)."""
     found: dict[str, list[RegisterLink]] = {}
     if unit_id is None:
         return found
-    for spec in REGISTERS:
+    parts = []
+    for position, spec in enumerate(REGISTERS):
         model: Any = spec.model
-        for row in db_session.exec(select(model).where(model.unit_id == unit_id)):
-            text = str(getattr(row, spec.headline, "") or "")
-            link = RegisterLink(
-                register=spec.title,
-                code=row.code,
-                text=text[:120] + ("…" if len(text) > 120 else ""),
-                url=f"/so-theo-doi/{spec.slug}/{row.code}",
-            )
-            for task in row.task_codes:
-                found.setdefault(task, []).append(link)
+        parts.append(
+            select(
+                literal(position).label("register"),
+                model.code.label("code"),
+                cast(getattr(model, spec.headline), Text).label("headline"),
+                model.task_codes.label("task_codes"),
+            ).where(model.unit_id == unit_id)
+        )
+    every = union_all(*parts).subquery()
+    rows = db_session.execute(core_select(every).order_by(every.c.register, every.c.code)).all()
+    for position, code, headline, task_codes in rows:
+        spec = REGISTERS[position]
+        text = str(headline or "")
+        link = RegisterLink(
+            register=spec.title,
+            code=code,
+            text=text[:120] + ("…" if len(text) > 120 else ""),
+            url=f"/so-theo-doi/{spec.slug}/{code}",
+        )
+        for task in task_codes or []:
+            found.setdefault(task, []).append(link)
     return found
