@@ -10,10 +10,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, or_
+from sqlalchemy import event, func, or_
 from sqlmodel import Session, col, select
 
-from app import tenancy
+from app import found, tenancy
 from app.actors import Actor
 from app.audit import service as audit
 from app.audit.models import AuditAction
@@ -45,8 +45,26 @@ def get_plan(*, db_session: Session, code: str | None) -> Plan:
     then the remembered choice), else the ward's current plan (``current_plan``).
 
     Outside any ward (the CLI, a test's bare session) an unnamed plan is the only one there is.
+    Inside a ward, found once per session (``app/found.py``) until a plan is written in it.
     """
     scope = tenancy.scope_of(db_session)
+    if scope is None:
+        return _resolve_plan(db_session, code, scope)
+    seen = found.memo(db_session, "plan")
+    plan = seen.get((scope, code))
+    if plan is None or not found.held(db_session, plan):
+        plan = seen[(scope, code)] = _resolve_plan(db_session, code, scope)
+    return plan
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_plans(session: Session, _context: object) -> None:
+    """A plan added, changed or deleted may change which plan a request means."""
+    if any(isinstance(row, Plan) for row in (*session.new, *session.dirty, *session.deleted)):
+        found.forget(session, "plan")
+
+
+def _resolve_plan(db_session: Session, code: str | None, scope: tenancy.Scope | None) -> Plan:
     if code is None and scope is not None:
         code = scope.plan_code
         if code is None and scope.remembered_plan is not None:

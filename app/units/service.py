@@ -6,10 +6,9 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 
 from sqlalchemy import func
-from sqlalchemy.orm.attributes import instance_state
 from sqlmodel import Session, col, select
 
-from app import tenancy
+from app import found, tenancy
 from app.actors import Actor
 from app.audit import service as audit
 from app.audit.models import AuditAction
@@ -19,43 +18,21 @@ from app.permissions import Permission, authorize
 from app.references import count_references
 from app.units.models import Unit, UnitCreate, UnitRead, UnitUpdate, contains_nul
 
-#: ``Session.info`` key of the units already found by code in this session.
-_FOUND = "partrack.units_by_code"
-
 
 def get_by_code(*, db_session: Session, code: str, field_name: str = "unit") -> Unit:
-    """The unit with this code, as the session sees it.
-
-    Found once per session and ward scope: one row save asks for its unit five times (the lock,
-    the row, the evidence, last period's answers), each a statement with the ward's criteria,
-    about a tenth of the save's work (issue #17). The unit found is the session's own instance
-    (its identity map would give the same object again); it is asked for anew when it has left
-    the session (a rollback, a delete) or no longer carries the code."""
+    """The unit with this code, found once per session and ward scope (``app/found.py``)."""
     if contains_nul(code):
         raise NotFound(f"Không có đơn vị mã “{code}” ({field_name}).", code="unit_not_found")
-    found: dict[tuple[object, str], Unit] = db_session.info.setdefault(_FOUND, {})
+    seen = found.memo(db_session, "unit")
     key = (tenancy.scope_of(db_session), code)
-    unit = found.get(key)
-    if unit is None or not _still_held(db_session, unit, code):
+    unit = seen.get(key)
+    if unit is None or not found.held(db_session, unit) or unit.code != code:
         unit = db_session.exec(select(Unit).where(Unit.code == code)).first()
         if unit is None:
-            found.pop(key, None)
+            seen.pop(key, None)
             raise NotFound(f"Không có đơn vị mã “{code}” ({field_name}).", code="unit_not_found")
-        found[key] = unit
+        seen[key] = unit
     return unit
-
-
-def _still_held(db_session: Session, unit: Unit, code: str) -> bool:
-    """The unit is the session's, loaded and unexpired (a commit or a rollback expires it, and
-    a row gone since would only be found missing when read), and still carries the code. Read
-    from the instance's state, never by loading: this check must not run a statement."""
-    state = instance_state(unit)
-    return (
-        state.persistent
-        and state.session is db_session
-        and not state.expired
-        and state.dict.get("code") == code
-    )
 
 
 def ensure_active(unit: Unit) -> None:
