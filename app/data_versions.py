@@ -22,6 +22,12 @@ holds the row lock for the shortest time, and two writers never wait for each ot
 orders. A transaction rolled back changes nothing. Core ``UPDATE``/``DELETE`` statements on
 those tables are not seen: code that writes them calls ``touch`` (``tests/scores/test_versions.py``
 holds every write service to it).
+
+Each plan also has a structure version, changed only by writes to what a plan is (its tasks,
+their coordinators, its indicators, the plan itself, and what every plan shares), not by the data
+reported against it (readings, progress, report submissions). What scoring loads of the plan
+alone (``app/scores/frame.py``) is kept under the structure version, so a unit saving a row does
+not make every dashboard load the plan again (issue #17).
 """
 
 from __future__ import annotations
@@ -45,6 +51,8 @@ score_version = Table(
     SQLModel.metadata,
     Column("plan_id", Integer, primary_key=True, autoincrement=False),
     Column("version", BigInteger, nullable=False),
+    #: Changed with ``version`` by writes to the plan's structure only (None: as ``version``).
+    Column("structure", BigInteger, nullable=True),
 )
 
 #: Table → the column naming the row's plan, or the row that leads to it.
@@ -52,13 +60,20 @@ _BY_PLAN = {"indicator": "plan_id", "assignment": "plan_id", "report_submission"
 _BY_INDICATOR = {"kpi_reading": "indicator_id"}
 _BY_ASSIGNMENT = {"progress_update": "assignment_id", "assignment_coordinator": "assignment_id"}
 _SHARED = frozenset({"unit", "area", "domain", "scoring_config_override"})
+#: Data reported against a plan: changes its version, not its structure.
+_DATA = frozenset({"kpi_reading", "progress_update", "report_submission"})
 SCORING_TABLES = frozenset({*_BY_PLAN, *_BY_INDICATOR, *_BY_ASSIGNMENT, *_SHARED, "plan"})
 
 _INFO_KEY = "partrack.data_versions"
 
 _BUMP = text(
-    "INSERT INTO score_version (plan_id, version) VALUES (:plan_id, :version) "
-    "ON CONFLICT (plan_id) DO UPDATE SET version = excluded.version"
+    "INSERT INTO score_version (plan_id, version, structure) VALUES (:plan_id, :version, "
+    ":version) ON CONFLICT (plan_id) DO UPDATE SET version = excluded.version, "
+    "structure = excluded.structure"
+)
+_BUMP_DATA = text(
+    "INSERT INTO score_version (plan_id, version, structure) VALUES (:plan_id, :version, "
+    ":version) ON CONFLICT (plan_id) DO UPDATE SET version = excluded.version"
 )
 _PLANS_OF_WARDS = text("SELECT id FROM plan WHERE ward_id IN :ids").bindparams(
     bindparam("ids", expanding=True)
@@ -75,16 +90,27 @@ _PLANS_OF = {
 
 @dataclass
 class _Marks:
-    """What the transaction under way has changed, resolved to plans at its commit."""
+    """What the transaction under way has changed, resolved to plans at its commit: the plans
+    whose structure changed, and those whose data only (``data_*``)."""
 
     plans: set[int] = field(default_factory=set)
-    indicators: set[int] = field(default_factory=set)
+    #: Tasks whose coordinators changed.
     assignments: set[int] = field(default_factory=set)
     #: A unit belongs to one ward: its change is that ward's plans' change, not every ward's.
     wards: set[int] = field(default_factory=set)
+    data_plans: set[int] = field(default_factory=set)
+    data_indicators: set[int] = field(default_factory=set)
+    data_assignments: set[int] = field(default_factory=set)
 
     def __bool__(self) -> bool:
-        return bool(self.plans or self.indicators or self.assignments or self.wards)
+        return bool(
+            self.plans
+            or self.assignments
+            or self.wards
+            or self.data_plans
+            or self.data_indicators
+            or self.data_assignments
+        )
 
 
 def _marks(session: Session) -> _Marks:
@@ -109,12 +135,23 @@ def touch_rows(session: Session, table: str, rows: Iterable[Mapping[str, Any]]) 
         marks.wards.update(int(row["ward_id"]) for row in rows)
     elif table in _SHARED or table == "plan":
         marks.plans.add(EVERY_PLAN)
-    elif table in _BY_PLAN:
-        marks.plans.update(row[_BY_PLAN[table]] for row in rows)
-    elif table in _BY_INDICATOR:
-        marks.indicators.update(row[_BY_INDICATOR[table]] for row in rows)
     else:
-        marks.assignments.update(row[_BY_ASSIGNMENT[table]] for row in rows)
+        for row in rows:
+            _mark_row(marks, table, row.get)
+
+
+def _mark_row(marks: _Marks, table: str, value: Any) -> None:
+    """A row of a plan's table (``value``: the row's column → value) marks its plan."""
+    if table == "report_submission":
+        marks.data_plans.add(value("plan_id"))
+    elif table in _BY_PLAN:
+        marks.plans.add(value(_BY_PLAN[table]))
+    elif table in _BY_INDICATOR:
+        marks.data_indicators.add(value(_BY_INDICATOR[table]))
+    elif table in _DATA:
+        marks.data_assignments.add(value(_BY_ASSIGNMENT[table]))
+    else:
+        marks.assignments.add(value(_BY_ASSIGNMENT[table]))
 
 
 def _mark_instance(marks: _Marks, instance: object) -> None:
@@ -127,12 +164,8 @@ def _mark_instance(marks: _Marks, instance: object) -> None:
         marks.plans.add(EVERY_PLAN)
     elif table == "plan":
         marks.plans.add(getattr(instance, "id", None) or EVERY_PLAN)
-    elif table in _BY_PLAN:
-        marks.plans.add(getattr(instance, _BY_PLAN[table]))
-    elif table in _BY_INDICATOR:
-        marks.indicators.add(getattr(instance, _BY_INDICATOR[table]))
     else:
-        marks.assignments.add(getattr(instance, _BY_ASSIGNMENT[table]))
+        _mark_row(marks, table, lambda name: getattr(instance, name))
 
 
 @event.listens_for(Session, "after_flush")
@@ -146,16 +179,23 @@ def _after_flush(session: Session, _context: object) -> None:
         _mark_instance(marks, instance)
 
 
-def _plans_to_bump(session: Session, marks: _Marks) -> list[int]:
+def _resolve(session: Session, plans: set[int], table: str, ids: set[int]) -> None:
+    if ids:
+        found = session.connection().execute(_PLANS_OF[table], {"ids": sorted(ids)}).scalars()
+        plans.update(p for p in found if p is not None)
+
+
+def _plans_to_bump(session: Session, marks: _Marks) -> tuple[list[int], list[int]]:
+    """The plans whose structure changed, and those whose data only."""
     plans = {p for p in marks.plans if p is not None}
-    for table, ids in (("indicator", marks.indicators), ("assignment", marks.assignments)):
-        if ids:
-            found = session.connection().execute(_PLANS_OF[table], {"ids": sorted(ids)}).scalars()
-            plans.update(p for p in found if p is not None)
+    _resolve(session, plans, "assignment", marks.assignments)
     if marks.wards:
         of_wards = session.connection().execute(_PLANS_OF_WARDS, {"ids": sorted(marks.wards)})
         plans.update(p for p in of_wards.scalars() if p is not None)
-    return sorted(plans)
+    data = {p for p in marks.data_plans if p is not None}
+    _resolve(session, data, "indicator", marks.data_indicators)
+    _resolve(session, data, "assignment", marks.data_assignments)
+    return sorted(plans), sorted(data - plans)
 
 
 @event.listens_for(Session, "before_commit")
@@ -166,11 +206,12 @@ def _before_commit(session: Session) -> None:
     marks = session.info.pop(_INFO_KEY, None)
     if not marks:
         return
-    plans = _plans_to_bump(session, marks)
-    if plans:
-        session.connection().execute(
-            _BUMP, [{"plan_id": p, "version": secrets.randbits(62)} for p in plans]
-        )
+    plans, data = _plans_to_bump(session, marks)
+    for statement, bumped in ((_BUMP, plans), (_BUMP_DATA, data)):
+        if bumped:
+            session.connection().execute(
+                statement, [{"plan_id": p, "version": secrets.randbits(62)} for p in bumped]
+            )
 
 
 @event.listens_for(Session, "after_rollback")
@@ -178,17 +219,26 @@ def _after_rollback(session: Session) -> None:
     session.info.pop(_INFO_KEY, None)
 
 
-_ONE_PLAN = text("SELECT plan_id, version FROM score_version WHERE plan_id IN (0, :plan_id)")
-_PLANS = text("SELECT plan_id, version FROM score_version WHERE plan_id IN :ids").bindparams(
-    bindparam("ids", expanding=True)
+_ONE_PLAN = text(
+    "SELECT plan_id, version, structure FROM score_version WHERE plan_id IN (0, :plan_id)"
 )
-_ALL = text("SELECT plan_id, version FROM score_version")
+_PLANS = text(
+    "SELECT plan_id, version, structure FROM score_version WHERE plan_id IN :ids"
+).bindparams(bindparam("ids", expanding=True))
+_ALL = text("SELECT plan_id, version, structure FROM score_version")
 
 
 def versions(session: Session, plan_ids: Sequence[int] | None = None) -> dict[int, int]:
     """The versions of the given plans (all plans with None), plan 0's included; a plan
-    never written since the table was made has none. One plan, the hot path of every read of
-    a score, is a statement without an expanding list."""
+    never written since the table was made has none."""
+    return {p: version for p, (version, _structure) in with_structure(session, plan_ids).items()}
+
+
+def with_structure(
+    session: Session, plan_ids: Sequence[int] | None = None
+) -> dict[int, tuple[int, int]]:
+    """``versions``, each with the plan's structure version. One plan, the hot path of every
+    read of a score, is a statement without an expanding list."""
     connection = session.connection()
     if plan_ids is None:
         rows = connection.execute(_ALL)
@@ -196,7 +246,7 @@ def versions(session: Session, plan_ids: Sequence[int] | None = None) -> dict[in
         rows = connection.execute(_ONE_PLAN, {"plan_id": plan_ids[0]})
     else:
         rows = connection.execute(_PLANS, {"ids": [EVERY_PLAN, *plan_ids]})
-    return {int(p): int(v) for p, v in rows.tuples()}
+    return {int(p): (int(v), int(v if s is None else s)) for p, v, s in rows.tuples()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,13 +259,16 @@ class PlanVersion:
     first_year: int
     last_year: int
     version: int | None
+    structure: int | None = None
 
 
 #: The query of ``ward_plans``, for the driver itself (its parameter marker filled in).
 _WARD_PLANS = (
-    "SELECT p.id, p.code, p.issued_date, p.first_year, p.last_year, v.version "
+    "SELECT p.id, p.code, p.issued_date, p.first_year, p.last_year, v.version, "
+    "COALESCE(v.structure, v.version) "
     "FROM plan p LEFT JOIN score_version v ON v.plan_id = p.id WHERE p.ward_id = {mark} "
-    "UNION ALL SELECT 0, NULL, NULL, NULL, NULL, version FROM score_version WHERE plan_id = 0"
+    "UNION ALL SELECT 0, NULL, NULL, NULL, NULL, version, NULL FROM score_version "
+    "WHERE plan_id = 0"
 )
 _MARKS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
 
@@ -243,7 +296,7 @@ def ward_plans(engine: Engine, ward_id: int) -> tuple[list[PlanVersion], int | N
         raw.close()
     plans: list[PlanVersion] = []
     shared: int | None = None
-    for plan_id, code, issued, first, last, version in rows:
+    for plan_id, code, issued, first, last, version, structure in rows:
         if code is None:
             shared = None if version is None else int(version)
             continue
@@ -256,6 +309,7 @@ def ward_plans(engine: Engine, ward_id: int) -> tuple[list[PlanVersion], int | N
                 int(first),
                 int(last),
                 None if version is None else int(version),
+                None if structure is None else int(structure),
             )
         )
     return plans, shared

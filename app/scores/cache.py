@@ -45,20 +45,23 @@ MAX_ENTRIES = 1024
 @dataclass(frozen=True, slots=True)
 class Stamp:
     """Everything stored that a plan's scores depend on: its data's version and the shared one
-    (units, areas, domains, the scoring configuration)."""
+    (units, areas, domains, the scoring configuration); and the version of the plan's structure
+    alone, which data reported against the plan leaves as it was."""
 
     plan: int
     shared: int
+    structure: int
 
 
 def stamps(db_session: Session, plan_ids: Sequence[int] | None) -> dict[int, Stamp | None]:
     """The stamps of the given plans (of every plan with a version, with None), in one indexed
     query: the cost of a hit. ``None`` for a plan without a version: not to be kept."""
-    found = data_versions.versions(db_session, plan_ids)
-    shared = found.get(data_versions.EVERY_PLAN)
+    found = data_versions.with_structure(db_session, plan_ids)
+    shared = found[data_versions.EVERY_PLAN][0] if data_versions.EVERY_PLAN in found else None
     wanted = plan_ids if plan_ids is not None else [p for p in found if p]
     return {
-        p: Stamp(found[p], shared) if p in found and shared is not None else None for p in wanted
+        p: Stamp(found[p][0], shared, found[p][1]) if p in found and shared is not None else None
+        for p in wanted
     }
 
 
@@ -82,6 +85,14 @@ class Scope:
         if self.stamp is None:
             return None
         return (self.ward_id, self.plan_id, self.today, self.stamp, *what)
+
+    def structure_key(self, *what: Hashable) -> tuple[Hashable, ...] | None:
+        """The key of what depends on the plan's structure and the shared data only, not on
+        the data reported against the plan (``kept_frame``)."""
+        if self.stamp is None:
+            return None
+        stamp = self.stamp
+        return (self.ward_id, self.plan_id, self.today, stamp.structure, stamp.shared, *what)
 
 
 class ResultCache:
@@ -190,10 +201,11 @@ def plan_scope(*, db_session: Session, clock: Clock, plan: Plan) -> Scope:
 
 
 def kept_frame(*, db_session: Session, scope: Scope, plan: Plan, keep: bool = True) -> Frame:
-    """The plan and the rules in force, loaded once per version of the plan's data."""
+    """The plan and the rules in force, loaded once per version of the plan's structure: a
+    reading or a row saved changes the plan's scores, not its tasks, units or rules."""
 
     def load() -> Frame:
         config = configuration.effective_config(db_session=db_session)
         return _kept(load_frame(db_session=db_session, plan=plan, today=scope.today, config=config))
 
-    return RESULTS.get(scope.key("frame"), load, keep=keep)
+    return RESULTS.get(scope.structure_key("frame"), load, keep=keep)

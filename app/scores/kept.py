@@ -116,7 +116,8 @@ def locate(*, db_session: Session, clock: Clock, plan: str | None) -> Scope | No
             )
     if chosen is None or chosen.version is None or shared is None:
         return None
-    return Scope(chosen.id, today, Stamp(chosen.version, shared), where.ward_id)
+    structure = chosen.version if chosen.structure is None else chosen.structure
+    return Scope(chosen.id, today, Stamp(chosen.version, shared, structure), where.ward_id)
 
 
 def kept(scope: Scope | None, *what: Hashable) -> object | None:

@@ -294,3 +294,59 @@ def test_a_kept_summary_costs_two_queries(
     with counting(clean_db) as statements:
         service.ward_summary(db_session=seeded, actor=ADMIN, clock=clock, period="2025-10")
     assert len(statements) == 2 and "score_version" in statements[1]
+
+
+#: The writes of ``WRITES`` to the data reported against a plan, not to the plan itself.
+DATA_WRITES = {
+    "a reading",
+    "a reading deleted",
+    "readings imported (COPY / executemany)",
+    "a task's progress",
+    "progress imported",
+    "a report approved",
+    "a report returned",
+    "the dossier feed",
+}
+
+
+def structures(engine: Engine) -> dict[int, int]:
+    with Session(engine) as session:
+        return {p: s for p, (_v, s) in data_versions.with_structure(session).items()}
+
+
+@pytest.mark.parametrize(("name", "write", "shared"), WRITES, ids=[name for name, _, _ in WRITES])
+def test_only_a_write_to_the_plan_itself_changes_its_structure(
+    ward: TestClient,
+    clean_db: Engine,
+    name: str,
+    write: Callable[[TestClient], object],
+    shared: bool,
+) -> None:
+    """What scoring loads of the plan alone is kept under the structure version (issue #17): a
+    write of reported data must leave it, every other write must change it."""
+    plan_id = _plan_id(clean_db)
+    before = structures(clean_db)
+    write(ward)
+    after = structures(clean_db)
+    key = data_versions.EVERY_PLAN if shared else plan_id
+    if name in DATA_WRITES:
+        assert after[key] == before[key]
+    else:
+        assert after[key] != before[key]
+
+
+def _frames() -> int:
+    return sum(1 for key in cache.RESULTS._entries if key[-1] == "frame")
+
+
+def test_a_row_saved_recomputes_the_scores_but_keeps_the_plans_frame(ward: TestClient) -> None:
+    cache.RESULTS.clear()
+    first = vp_score(ward)
+    assert _frames() == 1
+    open_for_edit(ward, "vp")
+    progress(ward, assignment="II.1.1.3", unit="vp", period="2025-10", status="done")
+    assert vp_score(ward) == pytest.approx(first + 40 / 46)  # the data's new version
+    assert _frames() == 1  # the plan's structure did not change: its frame was not loaded again
+    ok(ward.patch("/api/v1/assignments/II.1.1.1", json={"due_date": "2025-10-15"}))
+    vp_score(ward)
+    assert _frames() == 2
