@@ -4,6 +4,7 @@
 # the like stay), conf.d/*.conf included, logs on the container's output, a graceful stop.
 ARG BASE_IMAGE=partrack-offline/debian:bookworm
 FROM ${BASE_IMAGE}
+ARG DEBIAN_FRONTEND=noninteractive
 RUN apt-get update \
     && apt-get install -y --no-install-recommends nginx gettext-base \
     && rm -rf /var/lib/apt/lists/* \

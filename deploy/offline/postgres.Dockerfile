@@ -4,6 +4,7 @@
 # pg_isready on PATH, a fast shutdown on stop.
 ARG BASE_IMAGE=partrack-offline/debian:bookworm
 FROM ${BASE_IMAGE}
+ARG DEBIAN_FRONTEND=noninteractive
 ENV LANG=C.UTF-8 \
     PATH=/usr/lib/postgresql/15/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     PGDATA=/var/lib/postgresql/data

@@ -3,6 +3,7 @@
 # of Python 3.11 on PATH and installs packages outside Debian's own (a venv in /usr/local/python).
 ARG BASE_IMAGE=partrack-offline/debian:bookworm
 FROM ${BASE_IMAGE}
+ARG DEBIAN_FRONTEND=noninteractive
 ENV LANG=C.UTF-8 \
     PATH=/usr/local/python/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 RUN apt-get update \
