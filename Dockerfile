@@ -2,7 +2,10 @@
 # the database is empty. Configure with PARTRACK_* variables (PARTRACK_DATABASE_URL above all).
 # Another image with the same contents (Python 3.11 as `python`, pip, Debian's apt) may stand in,
 # e.g. where Docker Hub cannot be reached: deploy/offline/python.Dockerfile, docs/deployment.md §8.
-ARG PYTHON_IMAGE=python:3.11-slim
+# Debian 13 named, not left to the tag's default: its postgresql-client (pg_dump/pg_restore 17)
+# must be no newer than the server (deploy/compose.yaml: postgres:17), or `partrack restore` stops
+# at "unrecognized configuration parameter transaction_timeout".
+ARG PYTHON_IMAGE=python:3.11-slim-trixie
 FROM ${PYTHON_IMAGE}
 
 ENV PYTHONDONTWRITEBYTECODE=1 \

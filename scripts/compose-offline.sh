@@ -1,6 +1,6 @@
 #!/bin/sh
 # Runs deploy/compose.yaml on a machine that reaches Debian's mirror but not Docker Hub: builds a
-# Debian bookworm base image with debootstrap, stand-ins for python:3.11-slim, postgres:16 and
+# Debian bookworm base image with debootstrap, stand-ins for python:3.11-slim-trixie, postgres:17 and
 # nginx:1.27 from it (deploy/offline/), then `docker compose up` with those images.
 # A real deployment does not need this: it pulls the official images.
 #
@@ -29,7 +29,7 @@ deb $mirror bookworm-updates main
 deb ${DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security} bookworm-security main
 SOURCES
         # This machine's own certificate authorities (e.g. of a proxy that inspects TLS on the
-        # way out): the stand-in for python:3.11-slim installs ca-certificates, which adds them,
+        # way out): the stand-in for python:3.11-slim-trixie installs ca-certificates, which adds them,
         # so pip in the app's build trusts what the host trusts.
         mkdir -p "$rootfs/usr/local/share/ca-certificates"
         cp /usr/local/share/ca-certificates/*.crt "$rootfs/usr/local/share/ca-certificates/" \
