@@ -12,7 +12,6 @@
 # deploy/.env and deploy/certs as docs/deployment.md §8 says.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
-mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 base=partrack-offline/debian:bookworm
 
 export PARTRACK_PYTHON_IMAGE=partrack-offline/python:3.11
@@ -22,15 +21,17 @@ export PARTRACK_NGINX_IMAGE=partrack-offline/nginx:1.22
 build_images() {
     if ! docker image inspect "$base" >/dev/null 2>&1; then
         rootfs=$(mktemp -d)
-        debootstrap --variant=minbase bookworm "$rootfs" "$mirror"
+        # DEBIAN_MIRROR (a URL) if set, else debootstrap's own default mirror.
+        debootstrap --variant=minbase bookworm "$rootfs" ${DEBIAN_MIRROR:-}
+        mirror=$(awk '{ print $2; exit }' "$rootfs/etc/apt/sources.list")
         cat >"$rootfs/etc/apt/sources.list" <<SOURCES
 deb $mirror bookworm main
 deb $mirror bookworm-updates main
-deb ${DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security} bookworm-security main
+deb ${DEBIAN_SECURITY_MIRROR:-${mirror%/debian}/debian-security} bookworm-security main
 SOURCES
         # This machine's own certificate authorities (e.g. of a proxy that inspects TLS on the
-        # way out): the stand-in for python:3.11-slim-trixie installs ca-certificates, which adds them,
-        # so pip in the app's build trusts what the host trusts.
+        # way out): the Python stand-in installs ca-certificates, which adds them, so pip in the
+        # app's build trusts what the host trusts.
         mkdir -p "$rootfs/usr/local/share/ca-certificates"
         cp /usr/local/share/ca-certificates/*.crt "$rootfs/usr/local/share/ca-certificates/" \
             2>/dev/null || true
