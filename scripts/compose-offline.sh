@@ -1,7 +1,7 @@
 #!/bin/sh
 # Runs deploy/compose.yaml on a machine that reaches Debian's mirror but not Docker Hub: builds a
-# Debian bookworm base image with debootstrap, stand-ins for python:3.11-slim-trixie, postgres:17 and
-# nginx:1.27 from it (deploy/offline/), then `docker compose up` with those images.
+# Debian bookworm base image with debootstrap, stand-ins for python:3.11-slim-trixie,
+# postgres:17 and nginx:1.27 from it (deploy/offline/), then `docker compose up` with them.
 # A real deployment does not need this: it pulls the official images.
 #
 #   scripts/compose-offline.sh images     # base + stand-ins only

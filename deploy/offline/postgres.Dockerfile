@@ -1,4 +1,4 @@
-# Stand-in for postgres:16: Debian bookworm's PostgreSQL 15, with the parts of the official image
+# Stand-in for postgres:17: Debian bookworm's PostgreSQL 15, with the parts of the official image
 # that deploy/compose.yaml relies on: POSTGRES_DB / POSTGRES_USER / POSTGRES_PASSWORD create the
 # database on an empty /var/lib/postgresql/data, password (scram) login over the network,
 # pg_isready on PATH, a fast shutdown on stop.
