@@ -1,6 +1,7 @@
 # Stand-in for python:3.11-slim-trixie, built from the local Debian bookworm base
-# (scripts/compose-offline.sh) for machines that cannot pull from Docker Hub. Like the official image it has `python` and `pip`
-# of Python 3.11 on PATH and installs packages outside Debian's own (a venv in /usr/local/python).
+# (scripts/compose-offline.sh) for machines that cannot pull from Docker Hub. Like the official
+# image it has `python` and `pip` of Python 3.11 on PATH and installs packages outside Debian's own
+# (a venv in /usr/local/python).
 ARG BASE_IMAGE=partrack-offline/debian:bookworm
 FROM ${BASE_IMAGE}
 ARG DEBIAN_FRONTEND=noninteractive
