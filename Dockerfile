@@ -1,6 +1,12 @@
 # partrack: the web app and JSON API. Migrations are applied at start, then Plan 84 is loaded if
 # the database is empty. Configure with PARTRACK_* variables (PARTRACK_DATABASE_URL above all).
-FROM python:3.11-slim
+# Another image with the same contents (Python 3.11 as `python`, pip, Debian's apt) may stand in,
+# e.g. where Docker Hub cannot be reached: deploy/offline/python.Dockerfile, docs/deployment.md §8.
+# Debian 13 named, not left to the tag's default: its postgresql-client (pg_dump/pg_restore 17)
+# must be no newer than the server (deploy/compose.yaml: postgres:17), or `partrack restore` stops
+# at "unrecognized configuration parameter transaction_timeout".
+ARG PYTHON_IMAGE=python:3.11-slim-trixie
+FROM ${PYTHON_IMAGE}
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
