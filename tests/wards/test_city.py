@@ -150,3 +150,20 @@ def test_the_kept_ranking_follows_writes_made_through_another_engine(
             session.commit()
         page = _browser(application, "so.noi.vu").get("/thanh-pho", params=asked)
         assert page.status_code == 200 and "Phường Bình Đông Mới" in page.text
+
+
+def test_a_kept_ranking_does_not_read_the_questionnaire_form(
+    application: FastAPI, clean_db: Engine, clock: FixedClock, city: Session
+) -> None:
+    """A kept ranking checks which questionnaire each ward uses by ids; reading the published
+    form whole (its questions' JSON) on every request was a fifth of its cost (issue #20)."""
+    from tests.progress.test_row_save_queries import statements
+
+    _readings(application, clean_db, clock)
+    with _bearer(application, clean_db, clock, "so.noi.vu", "city_viewer") as viewer:
+        first = viewer.get(f"{API}/city/ranking", params={"period": "2025-10"})
+        assert first.status_code == 200, first.text
+        with statements(clean_db) as seen:
+            again = viewer.get(f"{API}/city/ranking", params={"period": "2025-10"})
+        assert again.json() == first.json()
+    assert seen and not [s for s in seen if "sipas_questionnaire.content" in s], seen
