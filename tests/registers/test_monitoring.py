@@ -22,6 +22,8 @@ from app.registers import conclusions
 from app.reminders.models import Notification
 from app.wards.models import Ward
 from tests.conftest import make_token, make_user
+from tests.progress.test_row_save_queries import statements
+from tests.reporting.test_reopen_pages import signed_in
 
 API = "/api/v1"
 TARGETS = f"{API}/socioeconomic-targets"
@@ -412,3 +414,46 @@ def test_the_investment_list_filters_projects_from_revenue(
     assert [i["title"] for i in only] == ["Thu phí chợ"]
     r = anon.get(f"{INVEST}.csv?kind=project", headers=who["kt"])
     assert r.status_code == 200 and "Trường học" in r.text and "Thu phí chợ" not in r.text
+
+
+def test_an_inspection_page_reads_its_findings_in_one_query_and_only_the_own_units(
+    anon: TestClient,
+    who: dict,
+    application: FastAPI,
+    seeded: Session,
+    clean_db: Engine,
+    clock: FixedClock,
+) -> None:
+    """1 finding or 20 under an inspection: the same statements (they were read one by one,
+    three statements each); an officer still does not see another unit's finding."""
+    codes = {}
+    for many in (1, 20):
+        body = {"kind": "reform", "title": f"Kiểm tra {many}", "planned_on": "10/11/2025",
+                "state": "concluded", "unit": "vp"}  # fmt: skip
+        code = anon.post(f"{API}/inspections", json=body, headers=who["vp"]).json()["code"]
+        codes[many] = code
+        for n in range(many):
+            finding = {"inspection": code, "content": f"Tồn tại số {n} của {many}",
+                       "state": "open", "deadline": "30/11/2025", "unit": "vp"}  # fmt: skip
+            r = anon.post(f"{API}/inspection-findings", json=finding, headers=who["vp"])
+            assert r.status_code == 201, r.text
+    other = {"inspection": codes[20], "content": "Tồn tại của đơn vị khác", "state": "open",
+             "deadline": "30/11/2025", "unit": "kthtdt"}  # fmt: skip
+    assert anon.post(f"{API}/inspection-findings", json=other, headers=who["kt"]).status_code == 201
+    make_user(clean_db, clock, username="nv.vp", role="reporter", unit="vp")
+    officer = signed_in(application, "nv.vp", "/so-theo-doi")
+    try:
+        pages = {many: f"/so-theo-doi/kiem-tra/{code}" for many, code in codes.items()}
+        for page in pages.values():  # the first visit fills what the process keeps
+            assert officer.get(page).status_code == 200
+        counted = {}
+        for many, page in pages.items():
+            with statements(clean_db) as seen:
+                r = officer.get(page)
+            assert r.status_code == 200, r.text
+            counted[many] = len(seen)
+            assert all(f"Tồn tại số {n} của {many}" in r.text for n in range(many))
+        assert "Tồn tại của đơn vị khác" not in r.text  # another unit's, as get_row refused it
+        assert counted[1] == counted[20], counted
+    finally:
+        officer.__exit__(None, None, None)
