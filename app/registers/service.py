@@ -316,7 +316,7 @@ def _recompute(
 ) -> None:
     """The plan indicator the register computes, brought in line in the write's transaction."""
     if spec.recompute is not None and years:
-        spec.recompute(db_session, actor, clock, years)
+        spec.recompute(spec, db_session, actor, clock, years)
 
 
 def update_row(

@@ -230,6 +230,7 @@ TARGETS = RegisterSpec(
     "không vượt) tính đến hết tháng của kỳ, chia cho tổng số chỉ tiêu của năm; chỉ tiêu chưa có "
     "số liệu tính là chưa đạt.",
     recompute=indicators.recompute_targets,
+    monthly_field="actuals",
     check=_months_in_year("actuals", "Thực hiện theo tháng"),
     fields=(
         _YEAR,
@@ -308,6 +309,7 @@ INVESTMENT = RegisterSpec(
     computes_how="số vốn đã giải ngân lũy kế đến hết tháng của kỳ của các dự án đầu tư công "
     "của năm, chia cho tổng kế hoạch vốn của các dự án đó (các khoản thu ngân sách không tính).",
     recompute=indicators.recompute_disbursement,
+    monthly_field="monthly",
     check=_months_in_year("monthly", "Giải ngân / thu theo tháng"),
     fields=(
         FieldSpec(
