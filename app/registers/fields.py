@@ -172,6 +172,10 @@ class FieldSpec:
     #: than a count of hours).
     maximum: float = 1_000_000
     hint: str = ""
+    #: A TEXT field naming a code of another row (``kt-2025-001``): lower-cased where the value
+    #: is read, whether a form, a JSON body or a spreadsheet cell sent it (the inputs strip
+    #: spaces), so that what is stored and checked is the code as the other row holds it.
+    lower: bool = False
 
     @property
     def labels(self) -> dict[str, str]:
@@ -193,7 +197,8 @@ class FieldSpec:
         if self.kind is FieldKind.PEOPLE:
             return Annotated[list[dict[str, str]], BeforeValidator(_read_people),
                              AfterValidator(_check_people)]  # fmt: skip
-        return Annotated[CleanStr, PydanticField(max_length=self.max_length)]
+        text = Annotated[CleanStr, PydanticField(max_length=self.max_length)]
+        return Annotated[text, AfterValidator(_lowered)] if self.lower else text
 
     def _check_choice(self, value: str) -> str:
         folded = value.strip().lower()
@@ -232,6 +237,10 @@ class FieldSpec:
                 f"{p['name']} ({p['unit']})" if p.get("unit") else p["name"] for p in value
             )
         return str(value)
+
+
+def _lowered(value: str) -> str:
+    return value.strip().lower()
 
 
 def _read_year(value: Any) -> Any:

@@ -42,7 +42,7 @@ def _inspection_closable(db_session: Session, row: Inspection, today: date) -> N
 
 
 def _finding_refers(db_session: Session, row: InspectionFinding, today: date) -> None:
-    row.inspection = (row.inspection or "").strip().lower()
+    """The inspection a finding names exists (its field lower-cased the code as it was read)."""
     if (
         row.inspection
         and db_session.exec(select(Inspection.id).where(Inspection.code == row.inspection)).first()
@@ -172,6 +172,7 @@ FINDINGS = RegisterSpec(
             "Cuộc kiểm tra (mã)",
             max_length=64,
             listed=True,
+            lower=True,
             hint="mã cuộc kiểm tra trong sổ, ví dụ kt-2025-001; để trống nếu do cấp trên kiểm tra",
         ),
         FieldSpec(

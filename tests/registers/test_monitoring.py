@@ -19,6 +19,8 @@ from sqlmodel import Session, select
 from app.actors import SYSTEM
 from app.clock import FixedClock
 from app.registers import conclusions
+from app.registers.specs import INPUTS
+from app.registers.specs_monitoring import FINDINGS
 from app.reminders.models import Notification
 from app.wards.models import Ward
 from tests.conftest import make_token, make_user
@@ -457,3 +459,28 @@ def test_an_inspection_page_reads_its_findings_in_one_query_and_only_the_own_uni
         assert counted[1] == counted[20], counted
     finally:
         officer.__exit__(None, None, None)
+
+
+def test_a_findings_inspection_code_is_read_lower_cased_and_must_exist(
+    anon: TestClient, who: dict
+) -> None:
+    """The field reads the code (forms, JSON and imports share its input model); the check
+    after it only asks whether that inspection exists."""
+    create, _ = INPUTS[FINDINGS.slug]
+    typed = {"content": "X", "state": "open", "inspection": " KT-2025-001 "}
+    assert create.model_validate(typed).inspection == ("kt-2025-001")
+    body = {"code": "kt-2025-001", "kind": "reform", "title": "Kiểm tra một cửa",
+            "planned_on": "10/11/2025", "state": "concluded", "unit": "vp"}  # fmt: skip
+    assert anon.post(f"{API}/inspections", json=body, headers=who["vp"]).status_code == 201
+    finding = {"inspection": " KT-2025-001 ", "content": "Hồ sơ trễ hạn", "state": "open",
+               "deadline": "30/11/2025", "unit": "vp"}  # fmt: skip
+    r = anon.post(f"{API}/inspection-findings", json=finding, headers=who["vp"])
+    assert r.status_code == 201 and r.json()["inspection"] == "kt-2025-001", r.text
+    stored = anon.get(f"{API}/inspection-findings/{r.json()['code']}", headers=who["vp"])
+    assert stored.json()["inspection"] == "kt-2025-001"
+    unknown = {**finding, "inspection": "KT-2025-099"}
+    r = anon.post(f"{API}/inspection-findings", json=unknown, headers=who["vp"])
+    assert r.status_code == 422, r.text
+    errors = r.json()["detail"]["errors"]
+    assert errors[0]["field"].endswith("inspection"), errors
+    assert "Sổ kiểm tra không có cuộc kiểm tra mã “kt-2025-099”" in errors[0]["message"], errors
