@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 from app.actors import SYSTEM
 from app.clock import FixedClock
 from app.registers import conclusions
+from app.registers.fields import read_months
 from app.registers.specs import INPUTS
 from app.registers.specs_monitoring import FINDINGS
 from app.reminders.models import Notification
@@ -484,3 +485,35 @@ def test_a_findings_inspection_code_is_read_lower_cased_and_must_exist(
     errors = r.json()["detail"]["errors"]
     assert errors[0]["field"].endswith("inspection"), errors
     assert "Sổ kiểm tra không có cuộc kiểm tra mã “kt-2025-099”" in errors[0]["message"], errors
+
+
+class _CountedMonths(dict):
+    """A JSON object that notes whether anyone walked its entries."""
+
+    walked = False
+
+    def items(self) -> Any:
+        type(self).walked = True
+        return super().items()
+
+
+def test_a_monthly_object_of_100000_keys_is_refused_before_it_is_read(
+    anon: TestClient, who: dict
+) -> None:
+    """100 000 keys (about 1 MB of JSON) get the 240-month cap's 422 next to the field, nothing
+    is stored, and the cap is checked before a single entry is copied or parsed."""
+    monthly = {f"{n:06d}": 1 for n in range(100_000)}
+    body = {"kind": "project", "year": 2025, "title": "Dự án thử", "planned": 4800,
+            "monthly": monthly, "unit": "kthtdt"}  # fmt: skip
+    r = anon.post(INVEST, json=body, headers=who["kt"])
+    assert r.status_code == 422, r.text[:500]
+    errors = r.json()["detail"]["errors"]
+    assert errors[0]["field"].endswith("monthly") and "Tối đa 240 tháng" in errors[0]["message"]
+    listed = anon.get(INVEST, headers=who["admin"])
+    assert listed.status_code == 200 and listed.json()["total"] == 0, listed.text
+    with pytest.raises(ValueError, match="Tối đa 240 tháng"):
+        read_months(_CountedMonths(monthly), 1_000_000)
+    assert not _CountedMonths.walked
+    text = "; ".join(f"{n % 12 + 1}/2025: 1" for n in range(100_000))
+    with pytest.raises(ValueError, match="Tối đa 240 tháng"):
+        read_months(text, 1_000_000)
