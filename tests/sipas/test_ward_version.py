@@ -158,6 +158,19 @@ def test_the_api_sets_the_version_and_the_survey_uses_it(
         assert c.get(API).json()["version"] == NEW  # anyone of the ward may read it
 
 
+def test_a_refused_code_is_drawn_in_the_wards_version(
+    small_app: FastAPI, versions: Session, clean_db: Engine, clock: FixedClock
+) -> None:
+    """The page refusing a code carries the ward's questionnaire (its title), as the survey
+    page does, not the city's."""
+    with bearer(small_app, clean_db, clock, username="admin", role="admin") as admin:
+        assert admin.put(API, json={"questionnaire": NEW}).status_code == 200
+    with TestClient(small_app) as public:
+        page = public.get("/khao-sat", params={"ma": "K7QM-3XTP-9A"}, follow_redirects=False)
+    assert page.status_code == 422 and "Không tìm thấy mã khảo sát" in page.text, page.text
+    assert NEW_TITLE in page.text
+
+
 def test_results_read_one_version_at_a_time(
     small_app: FastAPI, versions: Session, clean_db: Engine, clock: FixedClock
 ) -> None:
