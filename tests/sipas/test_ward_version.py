@@ -3,6 +3,7 @@ its survey and its results, and never mixing two versions' answers in one index.
 
 from __future__ import annotations
 
+import io
 import json
 import uuid
 from collections.abc import Iterator
@@ -10,8 +11,9 @@ from collections.abc import Iterator
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from openpyxl import load_workbook
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.actors import SYSTEM, Actor
 from app.audit.models import AuditEvent
@@ -275,3 +277,64 @@ def test_the_city_ranking_follows_a_wards_change_of_version(
         assert admin.put(API, json={"questionnaire": NEW}).status_code == 200
         after = city.get(ranking, params={"period": "2025-11", "sort": "sipas"}).json()
         assert after["wards"][0]["sipas"] == 0
+
+
+# --- comments and exports read the version being viewed ---------------------------------------
+
+OLD_SAYS, NEW_SAYS = "Góp ý trên phiếu 2025", "Góp ý trên phiếu 2099"
+
+
+def _commented(session: Session) -> None:
+    """One commented answer on each version, the same month and unit."""
+    for version, comment in (("2025.1", OLD_SAYS), (NEW, NEW_SAYS)):
+        answer_on(session, version, {"tc1": 5})
+        row = session.exec(
+            select(Response).where(Response.comment == "").order_by(col(Response.id))
+        ).first()
+        assert row is not None
+        row.comment = comment
+        session.add(row)
+        session.commit()
+
+
+def _said(items: list[dict[str, object]]) -> list[object]:
+    return [c["text"] for c in items]
+
+
+def test_comments_and_exports_read_the_version_being_viewed(
+    small_app: FastAPI, versions: Session, clean_db: Engine, clock: FixedClock
+) -> None:
+    _commented(versions)
+    month = {"period": "2025-11"}
+    with bearer(small_app, clean_db, clock, username="admin", role="admin") as admin:
+        default = admin.get("/api/v1/sipas/comments", params=month).json()
+        assert (_said(default["items"]), default["total"]) == ([OLD_SAYS], 1)  # the ward's
+        other = admin.get("/api/v1/sipas/comments", params={**month, "version": NEW}).json()
+        assert (_said(other["items"]), other["total"]) == ([NEW_SAYS], 1)
+        csv_old = admin.get("/api/v1/sipas/answers", params=month).text
+        assert OLD_SAYS in csv_old and NEW_SAYS not in csv_old
+        csv_new = admin.get("/api/v1/sipas/answers", params={**month, "version": NEW}).text
+        assert NEW_SAYS in csv_new and OLD_SAYS not in csv_new
+        xlsx = admin.get("/api/v1/sipas/answers", params={**month, "format": "xlsx"})
+        sheet = load_workbook(io.BytesIO(xlsx.content)).active
+        assert sheet is not None
+        cells = [[c.value for c in row] for row in sheet.iter_rows()]
+        version_column = cells[0].index("Phiên bản phiếu")
+        assert [r[version_column] for r in cells[1:]] == ["2025.1"]
+        assert cells[1][-1] == OLD_SAYS
+        assert admin.put(API, json={"questionnaire": NEW}).status_code == 200
+        now = admin.get("/api/v1/sipas/comments", params=month).json()
+        assert _said(now["items"]) == [NEW_SAYS]  # the ward's version in force has changed
+    make_user(clean_db, clock, username="qt.phuong", role="admin")
+    with TestClient(small_app) as page:
+        login(page, "qt.phuong")
+        results = page.get("/sipas", params={**month, "version": "2025.1"}).text
+        # its comments link keeps the version shown
+        assert 'href="/sipas/gop-y?period=2025-11&amp;version=2025.1"' in results
+        listed = page.get("/sipas/gop-y", params={**month, "version": "2025.1"}).text
+        assert OLD_SAYS in listed and NEW_SAYS not in listed
+        assert 'name="version" value="2025.1"' in listed  # kept by the filters and moderation
+        exported = page.get("/sipas/xuat.csv", params={**month, "version": "2025.1"}).text
+        assert OLD_SAYS in exported and NEW_SAYS not in exported
+        chooser = page.get("/sipas/xuat", params={**month, "version": "2025.1"}).text
+        assert 'href="/sipas/xuat.csv?period=2025-11&amp;version=2025.1"' in chooser
