@@ -7,6 +7,7 @@ import io
 import json
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from fastapi import FastAPI
@@ -20,8 +21,15 @@ from app.audit.models import AuditEvent
 from app.clock import FixedClock
 from app.errors import Forbidden, Invalid
 from app.periods import Period
-from app.sipas import ward_version
-from app.sipas.models import Rating, RatingKind, Response, WardVersionUpdate
+from app.sipas import codes, ward_version
+from app.sipas.models import (
+    Rating,
+    RatingKind,
+    Response,
+    SurveyCode,
+    WardVersion,
+    WardVersionUpdate,
+)
 from app.sipas.questionnaire import (
     DEFAULT_PATH,
     create_version,
@@ -33,6 +41,7 @@ from app.units.models import Unit
 from app.wards.models import Ward
 from tests.conftest import make_user
 from tests.sipas.conftest import HAND_FIXTURE, add_answer, bearer, hidden
+from tests.sipas.test_many_wards import _second_ward
 from tests.sipas.test_pages import login
 
 NEW, DRAFT = "2099.1", "2099.3"
@@ -171,6 +180,33 @@ def test_a_refused_code_is_drawn_in_the_wards_version(
         page = public.get("/khao-sat", params={"ma": "K7QM-3XTP-9A"}, follow_redirects=False)
     assert page.status_code == 422 and "Không tìm thấy mã khảo sát" in page.text, page.text
     assert NEW_TITLE in page.text
+
+
+def test_an_expired_code_is_refused_in_its_own_wards_version(
+    small_app: FastAPI, versions: Session, clean_db: Engine, clock: FixedClock
+) -> None:
+    """Two wards, the second on its own version: the code's unit tells the ward, and the page
+    refusing the expired code is drawn in that ward's version (the city's with no ward told)."""
+    _second_ward(versions, clock)
+    second = versions.exec(select(Ward).where(Ward.code == "binh-dong")).one()
+    unit_id = versions.exec(
+        select(Unit.id).where(Unit.ward_id == second.id, Unit.code == "ttpvhcc")
+    ).one()
+    new = get_version(db_session=versions, version=NEW)
+    versions.add(WardVersion(ward_id=second.id, questionnaire_id=new.id or 0,
+                             updated_at=clock.now(), updated_by="admin"))  # fmt: skip
+    key = small_app.state.settings.signing_key()
+    text = "K7QM-3XTP-9A"
+    expired = clock.today() - timedelta(days=1)
+    hashed = codes.code_hash(key, codes.normalise(text))
+    versions.add(SurveyCode(code_hash=hashed, unit_id=unit_id, expires_on=expired))
+    versions.commit()
+    with TestClient(small_app) as public:
+        page = public.get("/khao-sat", params={"ma": text}, follow_redirects=False)
+        assert page.status_code == 422 and "hết hạn" in page.text, page.text
+        assert NEW_TITLE in page.text
+        unknown = public.get("/khao-sat", params={"ma": "A7QM-3XTP-9A"}, follow_redirects=False)
+    assert unknown.status_code == 422 and NEW_TITLE not in unknown.text  # no ward: the city's
 
 
 def test_results_read_one_version_at_a_time(
