@@ -19,6 +19,7 @@ from fastapi import Depends, Request
 from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 
+from app.accounts.dependencies import request_identity
 from app.accounts.models import User
 from app.actors import SYSTEM
 from app.db import SessionDep
@@ -200,7 +201,7 @@ async def attach_names(request: Request, db_session: SessionDep) -> AsyncIterato
     """
     names = names_for(db_session)
     request.state.names = names
-    identity = getattr(request.state, "identity", None)
+    identity = request_identity(request)
     if identity is not None and identity.actor.unit_code:
         if identity.unit_names is not None:  # read with the session (issue #20: no query)
             names.know_unit(identity.actor.unit_code, *identity.unit_names)

@@ -11,6 +11,7 @@ from jinja2 import pass_context
 from jinja2_fragments.fastapi import Jinja2Blocks
 from starlette.datastructures import URL, URLPath
 
+from app.accounts.dependencies import request_identity
 from app.clock import VIETNAM_TZ
 from app.config import ROOT_DIR
 from app.formatting import format_input, format_number
@@ -104,7 +105,7 @@ def render(
 ) -> HTMLResponse:
     """The whole page, or only ``block`` when htmx asked for a fragment."""
     block_name = block if block and is_partial_request(request) else None
-    identity = getattr(request.state, "identity", None)
+    identity = request_identity(request)
     context = {
         "identity": identity,
         "csrf_token": identity.csrf_token if identity is not None else "",

@@ -360,5 +360,16 @@ async def require_web_identity(
 WebUser = Annotated[WebIdentity, Depends(require_web_identity)]
 
 
+def request_identity(request: Request) -> WebIdentity | None:
+    """The person ``require_web_identity`` let in, or ``None`` where it did not run.
+
+    The identity is kept on ``request.state`` so that it is resolved once per request: the
+    router-level dependency reads the session, and the header, the names, the page and the
+    template read what it found instead of naming ``WebUser`` again (which made FastAPI walk its
+    dependencies a second time on every page). This is the one place that knows the key."""
+    identity = getattr(request.state, "identity", None)
+    return identity if isinstance(identity, WebIdentity) else None
+
+
 def login_url(next_url: str) -> str:
     return "/login?next=" + quote(next_url, safe="/")

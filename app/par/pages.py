@@ -40,7 +40,7 @@ from app.plans.models import Plan
 from app.templating import render
 from app.tenancy import authorize_shared
 from app.uploads.bulk import ImportOptions
-from app.uploads.receive import Received, received_file
+from app.uploads.receive import Received, received_page
 
 router = APIRouter(include_in_schema=False)
 
@@ -316,17 +316,15 @@ async def import_appraisal_page(
         )
         return _appraisal_block(request, db_session, actor, clock, year, state, imported, status)
 
-    try:
-        async with received_file(
-            request, db_session=db_session, actor=actor, now=clock.now()
-        ) as got:
-            return await run_in_threadpool(work, got)
-    except AppError as refused:  # the body too large, too slow, or too many imports at once
-        state = FormState("par-appraisal", errors={"file": refused.message})
-        return await run_in_threadpool(
-            _appraisal_block, request, db_session, actor, clock, year, state, None,
-            refused.status_code,
-        )  # fmt: skip
+    def refused(exc: AppError) -> Response:
+        state = FormState("par-appraisal", errors={"file": exc.message})
+        return _appraisal_block(
+            request, db_session, actor, clock, year, state, None, exc.status_code
+        )
+
+    return await received_page(
+        request, db_session=db_session, actor=actor, now=clock.now(), work=work, refused=refused
+    )
 
 
 def _appraisal_block(

@@ -35,7 +35,7 @@ from app.par.rules import rule_text
 from app.schemas import CODE_PATTERN
 from app.templating import render
 from app.uploads.bulk import ImportOptions
-from app.uploads.receive import Received, received_file
+from app.uploads.receive import Received, received_page
 
 router = APIRouter(include_in_schema=False)
 
@@ -122,13 +122,10 @@ async def import_new_table(
         return render(request, "par/framework_new.html", _new_context(state, result.summary),
                       block="upload", status_code=status)  # fmt: skip
 
-    try:
-        async with received_file(
-            request, db_session=db_session, actor=identity.actor, now=clock.now()
-        ) as got:
-            return await run_in_threadpool(work, got)
-    except AppError as refused:  # the body too large, too slow, or too many imports at once
-        return _new_refused(request, {}, refused.message, refused.status_code)
+    return await received_page(
+        request, db_session=db_session, actor=identity.actor, now=clock.now(), work=work,
+        refused=lambda exc: _new_refused(request, {}, exc.message, exc.status_code),
+    )  # fmt: skip
 
 
 def _new_refused(request: Request, typed: dict[str, str], message: str, status: int) -> Response:
@@ -251,16 +248,13 @@ async def import_table_page(
         )
         return _upload_block(request, db_session, actor, code, state, imported, status)
 
-    try:
-        async with received_file(
-            request, db_session=db_session, actor=actor, now=clock.now()
-        ) as got:
-            return await run_in_threadpool(work, got)
-    except AppError as refused:  # the body too large, too slow, or too many imports at once
-        state = FormState("par-upload", errors={"file": refused.message})
-        return await run_in_threadpool(
-            _upload_block, request, db_session, actor, code, state, None, refused.status_code
-        )
+    def refused(exc: AppError) -> Response:
+        state = FormState("par-upload", errors={"file": exc.message})
+        return _upload_block(request, db_session, actor, code, state, None, exc.status_code)
+
+    return await received_page(
+        request, db_session=db_session, actor=actor, now=clock.now(), work=work, refused=refused
+    )
 
 
 def _upload_block(

@@ -108,6 +108,12 @@ def _month_shown(key: str) -> str:
     return f"{month}/{year}"
 
 
+#: Twenty years of months: more is a mistake, or a body built to make the reading slow.
+MAX_MONTHS = 240
+_TOO_MANY = f"Tối đa {MAX_MONTHS} tháng."
+_PART = re.compile(r"[^;\n]+")
+
+
 def read_months(value: Any, maximum: float) -> Any:
     """``10/2025: 1.250,5; 11/2025: 2.400`` (a form, a spreadsheet cell) or a JSON object
     ``{"2025-10": 1250.5}`` → ``{"2025-10": 1250.5}``; a month written twice is refused."""
@@ -115,19 +121,22 @@ def read_months(value: Any, maximum: float) -> Any:
         return None
     pairs: list[tuple[str, Any]] = []
     if isinstance(value, str):
-        for part in (p.strip() for p in re.split(r"[;\n]", value)):
+        for found in _PART.finditer(value):
+            part = found[0].strip()
             if not part:
                 continue
+            if len(pairs) == MAX_MONTHS:
+                raise ValueError(_TOO_MANY)  # before reading the rest of a very long text
             month, sep, number = part.partition(":")
             if not sep:
                 raise ValueError(f"Không đọc được “{part}”: ghi “tháng/năm: số” (10/2025: 1.250).")
             pairs.append((month, number.strip()))
     elif isinstance(value, dict):
+        if len(value) > MAX_MONTHS:
+            raise ValueError(_TOO_MANY)  # before copying a body's 100 000 keys
         pairs = [(str(k), v) for k, v in value.items()]
     else:
         raise ValueError('Ghi số liệu theo tháng dạng {"2025-10": 1250} hoặc “10/2025: 1.250”.')
-    if len(pairs) > 240:
-        raise ValueError("Tối đa 240 tháng.")
     months: dict[str, float] = {}
     for text, number in pairs:
         key = _month_key(text)
@@ -172,6 +181,10 @@ class FieldSpec:
     #: than a count of hours).
     maximum: float = 1_000_000
     hint: str = ""
+    #: A TEXT field naming a code of another row (``kt-2025-001``): lower-cased where the value
+    #: is read, whether a form, a JSON body or a spreadsheet cell sent it (the inputs strip
+    #: spaces), so that what is stored and checked is the code as the other row holds it.
+    lower: bool = False
 
     @property
     def labels(self) -> dict[str, str]:
@@ -193,7 +206,8 @@ class FieldSpec:
         if self.kind is FieldKind.PEOPLE:
             return Annotated[list[dict[str, str]], BeforeValidator(_read_people),
                              AfterValidator(_check_people)]  # fmt: skip
-        return Annotated[CleanStr, PydanticField(max_length=self.max_length)]
+        text = Annotated[CleanStr, PydanticField(max_length=self.max_length)]
+        return Annotated[text, AfterValidator(_lowered)] if self.lower else text
 
     def _check_choice(self, value: str) -> str:
         folded = value.strip().lower()
@@ -232,6 +246,10 @@ class FieldSpec:
                 f"{p['name']} ({p['unit']})" if p.get("unit") else p["name"] for p in value
             )
         return str(value)
+
+
+def _lowered(value: str) -> str:
+    return value.strip().lower()
 
 
 def _read_year(value: Any) -> Any:

@@ -37,7 +37,7 @@ from app.plans import service as plan_service
 from app.plans.models import Plan
 from app.registers import figures
 from app.registers.figures import Ratio
-from app.registers.models import InvestmentItem, SocioeconomicTarget
+from app.registers.spec import RegisterSpec
 from app.units.models import Unit
 from app.versioning import WriteAction
 
@@ -45,23 +45,25 @@ from app.versioning import WriteAction
 Count = Callable[[Sequence[Any], int, str], Ratio | None]
 
 
-def recompute_targets(db_session: Session, actor: Actor, clock: Clock, years: set[int]) -> None:
-    _recompute(db_session, actor, clock, years, SocioeconomicTarget, "socioeconomic_targets",
+def recompute_targets(
+    spec: RegisterSpec, db_session: Session, actor: Actor, clock: Clock, years: set[int]
+) -> None:
+    _recompute(spec, db_session, actor, clock, years, "socioeconomic_targets",
                figures.targets_met)  # fmt: skip
 
 
 def recompute_disbursement(
-    db_session: Session, actor: Actor, clock: Clock, years: set[int]
+    spec: RegisterSpec, db_session: Session, actor: Actor, clock: Clock, years: set[int]
 ) -> None:
-    _recompute(db_session, actor, clock, years, InvestmentItem, "disbursement", figures.disbursed)
+    _recompute(spec, db_session, actor, clock, years, "disbursement", figures.disbursed)
 
 
 def _recompute(
+    spec: RegisterSpec,
     db_session: Session,
     actor: Actor,
     clock: Clock,
     years: set[int],
-    model: Any,
     code: str,
     count: Count,
 ) -> None:
@@ -70,11 +72,12 @@ def _recompute(
     feed_actor = replace(actor, role=Role.ADMIN, via="register")
     lookups = Lookups(db_session=db_session, clock=clock)
     planned: list[PlannedReading] = []
+    model: Any = spec.model
     stale: list[Reading] = []
     for year in sorted(y for y in years if y is not None):
         rows = db_session.exec(select(model).where(model.year == year)).all()
         for plan, indicator, unit in _tracking(db_session, code, year):
-            wanted = _periods(plan, rows, year, clock.today())
+            wanted = _periods(plan, rows, spec.monthly_field, year, clock.today())
             made: set[str] = set()
             for period, last in wanted:
                 ratio = count(rows, year, last)
@@ -123,12 +126,14 @@ def _tracking(db_session: Session, code: str, year: int) -> list[tuple[Plan, Ind
     return found
 
 
-def _periods(plan: Plan, rows: Sequence[Any], year: int, today: date) -> list[tuple[Period, str]]:
+def _periods(
+    plan: Plan, rows: Sequence[Any], monthly: str | None, year: int, today: date
+) -> list[tuple[Period, str]]:
     """The plan's periods of ``year`` from the first month with a figure to the last begun,
     each with the month its figure is judged at (its last, or this month while it runs)."""
-    months = sorted(
-        m for r in rows for m in (getattr(r, "actuals", None) or getattr(r, "monthly", {}) or {})
-    )
+    if monthly is None:
+        return []
+    months = sorted(m for r in rows for m in getattr(r, monthly) or {})
     in_year = [m for m in months if m.startswith(f"{year:04d}-")]
     if not in_year or date(year, 1, 1) > today:
         return []

@@ -47,6 +47,8 @@ class Filters:
     q: str | None = None
     task: str | None = None
     kind: str | None = None
+    #: the findings of one inspection (registers without that column ignore it)
+    inspection: str | None = None
 
 
 def require_ward(actor: Actor) -> None:
@@ -100,6 +102,8 @@ def query(
         statement = statement.where(
             model.deadline < clock.today(), col(model.state).not_in(spec.closed_states)
         )
+    if filters.inspection is not None and "inspection" in model.__table__.columns:
+        statement = statement.where(model.inspection == filters.inspection)
     if filters.q:
         statement = statement.where(col(model.id).in_(_matching_ids(spec, db_session, filters.q)))
     if filters.task:
@@ -312,7 +316,7 @@ def _recompute(
 ) -> None:
     """The plan indicator the register computes, brought in line in the write's transaction."""
     if spec.recompute is not None and years:
-        spec.recompute(db_session, actor, clock, years)
+        spec.recompute(spec, db_session, actor, clock, years)
 
 
 def update_row(

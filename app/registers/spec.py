@@ -22,9 +22,9 @@ from app.registers.models import RegisterRow
 
 PAR_AREAS = tuple((f"par{n}", f"Lĩnh vực {n}") for n in range(1, 9))
 
-#: ``(db_session, actor, clock, years)``: bring what the register computes for those years (a
-#: plan indicator's readings) in line with its rows, in the caller's transaction.
-Recompute = Callable[[Session, Actor, Clock, set[int]], None]
+#: ``(spec, db_session, actor, clock, years)``: bring what the register computes for those years
+#: (a plan indicator's readings) in line with its rows, in the caller's transaction.
+Recompute = Callable[["RegisterSpec", Session, Actor, Clock, set[int]], None]
 #: ``(db_session, row, today)``: a rule that needs other rows or the day (an inspection is
 #: closed only when its findings are; no figure for a month to come); raises ``Invalid``.
 RowCheck = Callable[[Session, Any, date], None]
@@ -59,6 +59,9 @@ class RegisterSpec:
     computes: str | None = None
     computes_how: str = ""
     recompute: Recompute | None = None
+    #: The field holding a row's figure per month (``FieldKind.MONTHLY``), if it has one: the
+    #: computed indicator's periods start at its first month.
+    monthly_field: str | None = None
     check: RowCheck | None = None
 
     def field(self, name: str) -> FieldSpec:

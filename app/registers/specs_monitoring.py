@@ -42,7 +42,7 @@ def _inspection_closable(db_session: Session, row: Inspection, today: date) -> N
 
 
 def _finding_refers(db_session: Session, row: InspectionFinding, today: date) -> None:
-    row.inspection = (row.inspection or "").strip().lower()
+    """The inspection a finding names exists (its field lower-cased the code as it was read)."""
     if (
         row.inspection
         and db_session.exec(select(Inspection.id).where(Inspection.code == row.inspection)).first()
@@ -172,6 +172,7 @@ FINDINGS = RegisterSpec(
             "Cuộc kiểm tra (mã)",
             max_length=64,
             listed=True,
+            lower=True,
             hint="mã cuộc kiểm tra trong sổ, ví dụ kt-2025-001; để trống nếu do cấp trên kiểm tra",
         ),
         FieldSpec(
@@ -230,6 +231,7 @@ TARGETS = RegisterSpec(
     "không vượt) tính đến hết tháng của kỳ, chia cho tổng số chỉ tiêu của năm; chỉ tiêu chưa có "
     "số liệu tính là chưa đạt.",
     recompute=indicators.recompute_targets,
+    monthly_field="actuals",
     check=_months_in_year("actuals", "Thực hiện theo tháng"),
     fields=(
         _YEAR,
@@ -308,6 +310,7 @@ INVESTMENT = RegisterSpec(
     computes_how="số vốn đã giải ngân lũy kế đến hết tháng của kỳ của các dự án đầu tư công "
     "của năm, chia cho tổng kế hoạch vốn của các dự án đó (các khoản thu ngân sách không tính).",
     recompute=indicators.recompute_disbursement,
+    monthly_field="monthly",
     check=_months_in_year("monthly", "Giải ngân / thu theo tháng"),
     fields=(
         FieldSpec(

@@ -125,7 +125,7 @@ class RegisterImporter:
         """The plan indicator the register computes, for the years the file touched, in the
         import's transaction (a failure there keeps nothing of the file)."""
         if self.spec.recompute is not None and self.years:
-            self.spec.recompute(self.db_session, self.actor, self.clock, self.years)
+            self.spec.recompute(self.spec, self.db_session, self.actor, self.clock, self.years)
 
 
 def import_rows(

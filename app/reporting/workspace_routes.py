@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse
 from jinja2_fragments import render_block
 from pydantic import BaseModel, Field
 
-from app.accounts.dependencies import WebUser
+from app.accounts.dependencies import WebUser, request_identity
 from app.clock import ClockDep
 from app.db import SessionDep
 from app.names import names_of
@@ -33,7 +33,9 @@ class TypedRows(BaseModel):
 
 
 def _block(request: Request, name: str, context: dict[str, Any]) -> str:
-    identity = request.state.identity
+    identity = request_identity(request)
+    if identity is None:
+        raise RuntimeError("a workspace block outside the protected page router")
     return render_block(
         templates.env,
         _TEMPLATE,

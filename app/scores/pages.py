@@ -17,7 +17,7 @@ from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 
 from app.accounts.credentials import WebIdentity
-from app.accounts.dependencies import WebUser
+from app.accounts.dependencies import WebUser, request_identity
 from app.actors import Actor
 from app.clock import ClockDep
 from app.db import SessionDep
@@ -100,8 +100,8 @@ def _common(
 def _signed_in(request: Request) -> WebIdentity:
     """Who the page router's ``require_web_identity`` let in (it runs before every page of
     ``build_page_router``'s protected routers); outside them this fails loudly, never anonymous."""
-    identity = getattr(request.state, "identity", None)
-    if not isinstance(identity, WebIdentity):
+    identity = request_identity(request)
+    if identity is None:
         raise RuntimeError("a page reading the signed-in person outside the protected router")
     return identity
 

@@ -31,6 +31,9 @@ from app.sipas.models import (
 router = APIRouter(prefix="/sipas", tags=["sipas"])
 
 CodeQuery = Annotated[str | None, Query(max_length=64)]
+VersionQuery = Annotated[
+    str | None, Query(max_length=32, description="Default: the ward's version in force.")
+]
 
 
 def _filters(
@@ -55,9 +58,7 @@ def get_index(
     unit: CodeQuery = None,
     domain: CodeQuery = None,
     channel: Annotated[Literal["counter", "online", "both"] | None, Query()] = None,
-    version: Annotated[
-        str | None, Query(max_length=32, description="Default: the ward's version in force.")
-    ] = None,
+    version: VersionQuery = None,
 ) -> service.SipasReport:
     """The index with factor and criterion breakdown, sample sizes, per unit, domain, channel and
     source, and the trend over the plan's periods. Percentages are `null` below the minimum
@@ -185,12 +186,15 @@ def list_comments(
     period: SurveyPeriodQuery = None,
     unit: CodeQuery = None,
     domain: CodeQuery = None,
+    version: VersionQuery = None,
 ) -> Page[CommentRead]:
+    """The period's comments on one questionnaire version (default: the ward's in force), the
+    ones the index of that version counted."""
     items, total = comments.list_comments(
         db_session=db_session,
         actor=actor,
         clock=clock,
-        filters=_filters(period, unit, domain, None),
+        filters=_filters(period, unit, domain, None, version),
         limit=paging.limit,
         offset=paging.offset,
     )
@@ -265,12 +269,14 @@ def export_answers(
     unit: CodeQuery = None,
     domain: CodeQuery = None,
     format: Annotated[Literal["csv", "xlsx"], Query()] = "csv",
+    version: VersionQuery = None,
 ) -> RawResponse:
-    """Raw levels, one row per answer (coordinators, admins)."""
+    """Raw levels, one row per answer of one questionnaire version (default: the ward's in
+    force), its questions as columns (coordinators, admins)."""
     return export.download(
         db_session=db_session,
         actor=actor,
         clock=clock,
-        filters=_filters(period, unit, domain, None),
+        filters=_filters(period, unit, domain, None, version),
         kind=format,
     )

@@ -46,10 +46,13 @@ SURVEY_PATH = "/khao-sat"
 
 
 class CodeRefused(AppError):
-    """A code that cannot be used; the message is shown to the citizen as it is."""
+    """A code that cannot be used; the message is shown to the citizen as it is. ``unit_id``:
+    the dossier's unit when the code still names it (an expired one; a spent one was erased),
+    so that the refusal is drawn in that ward's questionnaire."""
 
-    def __init__(self, message: str, code: str) -> None:
+    def __init__(self, message: str, code: str, unit_id: int | None = None) -> None:
         super().__init__(message=message, code=code, status_code=422)
+        self.unit_id = unit_id
 
 
 def _subkey(signing_key: str, purpose: str) -> bytes:
@@ -341,6 +344,7 @@ def check_code(*, db_session: Session, signing_key: str, text: str, today: date)
         raise CodeRefused(
             f"Mã khảo sát đã hết hạn từ ngày {row.expires_on:%d/%m/%Y}. Cảm ơn bạn đã quan tâm.",
             code="code_expired",
+            unit_id=row.unit_id,
         )
     return CodeDetails(
         code=code,

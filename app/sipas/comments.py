@@ -24,6 +24,7 @@ from app.sipas.service import (
     answer_filters,
     default_period,
     parse_period_filter,
+    shown_version,
 )
 from app.units import service as unit_service
 
@@ -57,7 +58,9 @@ def list_comments(
     limit: int = 200,
     offset: int = 0,
 ) -> tuple[list[CommentRead], int]:
-    """The period's comments; a hidden one's text only for those who may moderate."""
+    """The period's comments on the version being viewed (``filters.version``, else the ward's in
+    force: the comments the results page counted); a hidden one's text only for those who may
+    moderate."""
     filters = replace(filters, unit=authorize_read(actor, filters.unit))
     period = (
         parse_period_filter(filters.period)
@@ -67,6 +70,8 @@ def list_comments(
     where = [
         *answer_filters(db_session=db_session, filters=filters, period=period),
         Response.comment != "",
+        Response.questionnaire_id
+        == shown_version(db_session=db_session, clock=clock, filters=filters).id,
     ]
     total = db_session.exec(select(func.count()).select_from(Response).where(*where)).one()
     rows = db_session.exec(

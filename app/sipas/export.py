@@ -20,6 +20,7 @@ from app.kpis.models import Domain
 from app.permissions import Permission, authorize
 from app.sipas import service
 from app.sipas.models import Questionnaire, Rating, RatingKind, Response
+from app.sipas.questionnaire import content_of
 from app.units.models import Unit
 
 HIDDEN = "(đã ẩn)"
@@ -28,17 +29,23 @@ HIDDEN = "(đã ẩn)"
 def export_table(
     *, db_session: Session, actor: Actor, clock: Clock, filters: service.SipasFilters
 ) -> tuple[list[str], list[list[str | int | None]]]:
-    """Header and rows for the period and filters (coordinators and admins)."""
+    """Header and rows for the period and filters (coordinators and admins): the answers of the
+    version being viewed (``filters.version``, else the ward's in force), as its index reads them,
+    with that version's questions as columns."""
     authorize(actor, Permission.REVIEW)
     period = (
         service.parse_period_filter(filters.period)
         if filters.period
         else service.default_period(db_session=db_session, clock=clock)
     )
-    factors, expectations = service.structure(db_session=db_session)
-    criteria = [code for f in factors for code, _ in f.criteria]
-    wanted = [code for code, _ in expectations]
-    where = service.answer_filters(db_session=db_session, filters=filters, period=period)
+    shown = service.shown_version(db_session=db_session, clock=clock, filters=filters)
+    content = content_of(shown)
+    criteria = [code for f in content.factor_specs() for code, _ in f.criteria]
+    wanted = [e.code for e in content.expectations]
+    where = [
+        *service.answer_filters(db_session=db_session, filters=filters, period=period),
+        Response.questionnaire_id == shown.id,
+    ]
     rows = db_session.exec(
         select(Response, Unit.code, Domain.code, Questionnaire.version)
         .join(Unit, col(Unit.id) == Response.unit_id)

@@ -245,9 +245,11 @@ def comments_page(
     period: str | None = None,
     unit: str | None = None,
     domain: str | None = None,
+    version: str | None = None,
 ) -> HTMLResponse:
+    """The comments on the version the results page showed (``?version=``, else the ward's)."""
     return _comments_page(
-        request, identity, db_session, clock, _filters(period, unit, domain, None)
+        request, identity, db_session, clock, _filters(period, unit, domain, None, version)
     )
 
 
@@ -264,8 +266,9 @@ def _moderate(
     hidden: bool,
     reason: str,
     period: str,
+    version: str,
 ) -> Response:
-    filters = service.SipasFilters(period=period or None)
+    filters = service.SipasFilters(period=period or None, version=version or None)
     try:
         comments.set_comment_hidden(
             db_session=db_session,
@@ -290,7 +293,7 @@ def _moderate(
 
     if is_partial_request(request):
         return _comments_page(request, identity, db_session, clock, filters)
-    query = urlencode({"period": period}) if period else ""
+    query = urlencode({k: v for k, v in (("period", period), ("version", version)) if v})
     return RedirectResponse(f"/sipas/gop-y?{query}#c-{comment_id}", status_code=303)
 
 
@@ -303,10 +306,10 @@ def hide_comment_page(
     comment_id: CommentId,
     reason: Annotated[str, Form(max_length=600)] = "",
     period: Annotated[str, Form(max_length=16)] = "",
+    version: Annotated[str, Form(max_length=32)] = "",
 ) -> Response:
-    return _moderate(
-        request, identity, db_session, clock, comment_id, hidden=True, reason=reason, period=period
-    )
+    return _moderate(request, identity, db_session, clock, comment_id, hidden=True,
+                     reason=reason, period=period, version=version)  # fmt: skip
 
 
 @router.post("/sipas/gop-y/{comment_id}/hien", response_class=HTMLResponse)
@@ -317,10 +320,10 @@ def show_comment_page(
     clock: ClockDep,
     comment_id: CommentId,
     period: Annotated[str, Form(max_length=16)] = "",
+    version: Annotated[str, Form(max_length=32)] = "",
 ) -> Response:
-    return _moderate(
-        request, identity, db_session, clock, comment_id, hidden=False, reason="", period=period
-    )
+    return _moderate(request, identity, db_session, clock, comment_id, hidden=False,
+                     reason="", period=period, version=version)  # fmt: skip
 
 
 # --- exports -------------------------------------------------------------------------------------
@@ -333,6 +336,7 @@ def export_page(
     db_session: SessionDep,
     clock: ClockDep,
     period: str | None = None,
+    version: str | None = None,
 ) -> HTMLResponse:
     chosen = period or str(service.default_period(db_session=db_session, clock=clock))
     return render(
@@ -341,7 +345,8 @@ def export_page(
         {
             "title": "Xuất phiếu khảo sát",
             "period": chosen,
-            "query": urlencode({"period": chosen}),
+            "query": urlencode({"period": chosen, **({"version": version} if version else {})}),
+            "version": version or "",
             "allowed": comments.may_moderate(identity.actor),
             **_choices(db_session, clock),
         },
@@ -357,11 +362,12 @@ def export_download(
     period: str | None = None,
     unit: str | None = None,
     domain: str | None = None,
+    version: str | None = None,
 ) -> Response:
     return export.download(
         db_session=db_session,
         actor=identity.actor,
         clock=clock,
-        filters=_filters(period, unit, domain, None),
+        filters=_filters(period, unit, domain, None, version),
         kind=kind,
     )

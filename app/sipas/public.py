@@ -76,7 +76,13 @@ def kiosk_start(
     if ma and ma.strip():
         return draft.forget(
             exchange_code(
-                request, db_session, clock, mode="kiosk", code_text=ma[:64], home=KIOSK_HOME
+                request,
+                db_session,
+                clock,
+                mode="kiosk",
+                code_text=ma[:64],
+                home=KIOSK_HOME,
+                kiosk=kiosk,
             )
         )
     # The kiosk's start is also its reset after idle time: the next person starts from nothing.

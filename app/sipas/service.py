@@ -50,7 +50,7 @@ from app.sipas.models import (
     RatingKind,
     Response,
 )
-from app.sipas.questionnaire import all_versions, content_of, get_version
+from app.sipas.questionnaire import content_of, get_version
 from app.units import service as unit_service
 from app.units.models import Unit
 
@@ -125,25 +125,13 @@ class SipasReport(BaseModel):
 # --- structure and counting ----------------------------------------------------------------------
 
 
-def structure(*, db_session: Session) -> tuple[list[FactorSpec], list[tuple[str, str]]]:
-    """Factors (with criteria) and expectation items over every version; the newest names win.
-
-    For exports, which list every answer with its version; an index reads one version only.
-    """
-    factors: dict[str, tuple[str, dict[str, str]]] = {}
-    expectations: dict[str, str] = {}
-    for row in all_versions(db_session=db_session):
-        content = content_of(row)
-        for factor in content.factors:
-            _, criteria = factors.get(factor.code, ("", {}))
-            criteria.update({c.code: c.text for c in factor.criteria})
-            factors[factor.code] = (factor.name, criteria)
-        expectations.update({e.code: e.text for e in content.expectations})
-    specs = [
-        FactorSpec(code, name, tuple(criteria.items()))
-        for code, (name, criteria) in factors.items()
-    ]
-    return specs, list(expectations.items())
+def shown_version(*, db_session: Session, clock: Clock, filters: SipasFilters) -> Questionnaire:
+    """The version whose answers are read: the one asked for, else the ward's in force. The
+    index, the comments and the exports all read one version, so that what a page lists is what
+    its index counted."""
+    if filters.version:
+        return get_version(db_session=db_session, version=filters.version)
+    return ward_version.in_force(db_session=db_session, clock=clock)
 
 
 def answer_filters(
@@ -314,6 +302,7 @@ def report(
     if filters.channel and filters.channel not in {c.value for c in Channel}:
         raise Invalid.one("channel", "channel_invalid", "Kênh phải là counter, online hoặc both.")
     in_force = ward_version.in_force(db_session=db_session, clock=clock)
+    # as shown_version picks it, without reading the version in force twice
     shown = (
         get_version(db_session=db_session, version=filters.version) if filters.version else in_force
     )

@@ -17,7 +17,7 @@ from app.sipas import codes, collect, draft, throttle, ward_version
 from app.sipas.collect import SurveyAnswers
 from app.sipas.dependencies import settings_of, survey_policy
 from app.sipas.models import Kiosk
-from app.sipas.questionnaire import QuestionnaireContent, content_of, ensure_questionnaire
+from app.sipas.questionnaire import QuestionnaireContent, content_of
 from app.sipas.survey_screen_pages import (
     KIOSK_HOME,
     SURVEY,
@@ -38,9 +38,11 @@ def _checked_code(
     *,
     mode: str,
     code_text: str,
-    content: QuestionnaireContent,
+    kiosk_ward: int | None,
 ) -> codes.CodeDetails | HTMLResponse:
-    """The code's details, or the page that refuses it (counting a wrong code for the address)."""
+    """The code's details, or the page that refuses it (counting a wrong code for the address),
+    drawn in the questionnaire of the ward as the survey page tells it: the refused code's unit
+    (an expired code still names it), else the kiosk's, else the only ward."""
     key = signing_key(request)
     policy = survey_policy(request)
     bucket = "code:" + collect.address_bucket(key, client_ip(request))
@@ -54,6 +56,7 @@ def _checked_code(
     except codes.CodeRefused as exc:
         # Count the wrong code (refusal comes from the check above, on the next try).
         throttle.hit(db_session=db_session, clock=clock, bucket=bucket, limit=10**6)
+        content = _content(db_session, clock, kiosk_ward=kiosk_ward, unit_id=exc.unit_id)
         return render(
             request,
             "sipas/start.html",
@@ -70,6 +73,14 @@ def _checked_code(
             },
             status_code=422,
         )
+
+
+def _content(
+    db_session: Session, clock: Clock, *, kiosk_ward: int | None, unit_id: int | None
+) -> QuestionnaireContent:
+    ward = ward_version.survey_ward(db_session, kiosk_ward=kiosk_ward, unit_id=unit_id)
+    questionnaire = ward_version.questionnaire_for(db_session=db_session, clock=clock, ward_id=ward)
+    return content_of(questionnaire)
 
 
 def _start(
@@ -89,7 +100,7 @@ def _start(
     details = None
     if code_text:
         checked = _checked_code(
-            request, db_session, clock, mode=mode, code_text=code_text, content=content
+            request, db_session, clock, mode=mode, code_text=code_text, kiosk_ward=kiosk_ward
         )
         if isinstance(checked, HTMLResponse):
             return checked
@@ -141,17 +152,24 @@ def _code_serializer(request: Request) -> URLSafeTimedSerializer:
 
 
 def exchange_code(
-    request: Request, db_session: Session, clock: Clock, *, mode: str, code_text: str, home: str
+    request: Request,
+    db_session: Session,
+    clock: Clock,
+    *,
+    mode: str,
+    code_text: str,
+    home: str,
+    kiosk: Kiosk | None = None,
 ) -> Response:
     """Trade ``?ma=CODE`` for a short-lived signed cookie and a 303 to the same page without it.
 
     The code then never stays in the address bar, the browser's history, a Referer header or a
     proxy's log; a wrong code is refused right here (its page is the only one that shows it).
     """
-    content = content_of(ensure_questionnaire(db_session=db_session, clock=clock))
     checked = _checked_code(
-        request, db_session, clock, mode=mode, code_text=code_text, content=content
-    )
+        request, db_session, clock, mode=mode, code_text=code_text,
+        kiosk_ward=kiosk.ward_id if kiosk else None,
+    )  # fmt: skip
     if isinstance(checked, HTMLResponse):
         return checked
     response = RedirectResponse(home, status_code=303)

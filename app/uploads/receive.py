@@ -23,9 +23,11 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from sqlmodel import Session
 from starlette.datastructures import FormData
+from starlette.responses import Response
 
 from app.actors import Actor
 from app.clock import Clock
+from app.errors import AppError
 from app.uploads.bulk import ImportResult, ImportStatus, ImportSummary, file_failure
 from app.uploads.files import FileProblem, Upload, receive_upload
 from app.uploads.limits import import_slot, release_connection
@@ -102,6 +104,26 @@ async def received_file(
         finally:
             if upload is not None:
                 upload.close()
+
+
+async def received_page(
+    request: Request,
+    *,
+    db_session: Session,
+    actor: Actor,
+    now: datetime,
+    work: Callable[[Received], Response],
+    refused: Callable[[AppError], Response],
+) -> Response:
+    """An upload page's whole answer: ``work`` on the received body, or ``refused`` with the
+    reason when the body never arrived whole (too large 413, too slow 408, too many imports at
+    once 429). Both run off the event loop: the page they render reads its context from the
+    database. ``work`` shows a file that arrived but cannot be read (``Received.problem``)."""
+    try:
+        async with received_file(request, db_session=db_session, actor=actor, now=now) as got:
+            return await run_in_threadpool(work, got)
+    except AppError as exc:
+        return await run_in_threadpool(refused, exc)
 
 
 async def run_received(

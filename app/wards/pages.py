@@ -10,8 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from app.accounts.credentials import WebIdentity
-from app.accounts.dependencies import WebUser, secure_cookies
+from app.accounts.dependencies import WebUser, request_identity, secure_cookies
 from app.actors import Actor
 from app.clock import ClockDep
 from app.db import SessionDep
@@ -38,8 +37,8 @@ async def attach_ward_header(request: Request, db_session: SessionDep) -> None:
     memory then needs none); one missing is read on a thread. It runs after the router's
     ``require_web_identity`` and reads the person it let in from the request: naming ``WebUser``
     again made FastAPI walk that dependency's four dependencies a second time on every page."""
-    identity = getattr(request.state, "identity", None)
-    if not isinstance(identity, WebIdentity):
+    identity = request_identity(request)
+    if identity is None:
         raise RuntimeError("the ward header is for pages behind require_web_identity")
     city = identity.actor.role in CITY_ROLES
     header = kept_header(db_session, city=city)

@@ -24,6 +24,7 @@ from sqlmodel import Session, func, select
 
 from app.audit.models import AuditEvent
 from app.clock import FixedClock
+from app.registers.specs import REGISTERS
 from app.uploads.limits import ImportSlot
 from tests.accounts.test_pages import hidden, login
 from tests.conftest import make_token, make_user
@@ -75,9 +76,9 @@ def _csv_part(**fields: str) -> bytes:
 ROUTES = [
     Route(f"/api/v1/par-frameworks/{TABLE}/criteria/import?year={YEAR}", CSV_HEAD, "text/csv"),
     Route(f"/api/v1/par-assessments/{YEAR}/appraisal/import", CSV_HEAD, "text/csv"),
-    Route("/api/v1/conclusions/bulk", b"code,title\n", "text/csv"),
-    Route("/api/v1/initiatives/bulk", b"code,title\n", "text/csv"),
-    Route("/api/v1/trainings/bulk", b"code,title\n", "text/csv"),
+    # every register's bulk import, the monitoring registers' too (inspections, their findings,
+    # the socio-economic targets, the investment): taken from the registers' list, none missed
+    *(Route(f"/api/v1{spec.api}/bulk", b"code,title\n", "text/csv") for spec in REGISTERS),
     Route(
         f"/api/v1/par-assessments/{YEAR}/items/3.5/evidence",
         _part({"note": "Quyết định"}, "qd.pdf", "application/pdf", PDF[:20]),

@@ -19,9 +19,14 @@ from sqlmodel import Session, select
 from app.actors import SYSTEM
 from app.clock import FixedClock
 from app.registers import conclusions
+from app.registers.fields import read_months
+from app.registers.specs import INPUTS
+from app.registers.specs_monitoring import FINDINGS
 from app.reminders.models import Notification
 from app.wards.models import Ward
 from tests.conftest import make_token, make_user
+from tests.progress.test_row_save_queries import statements
+from tests.reporting.test_reopen_pages import signed_in
 
 API = "/api/v1"
 TARGETS = f"{API}/socioeconomic-targets"
@@ -412,3 +417,103 @@ def test_the_investment_list_filters_projects_from_revenue(
     assert [i["title"] for i in only] == ["Thu phí chợ"]
     r = anon.get(f"{INVEST}.csv?kind=project", headers=who["kt"])
     assert r.status_code == 200 and "Trường học" in r.text and "Thu phí chợ" not in r.text
+
+
+def test_an_inspection_page_reads_its_findings_in_one_query_and_only_the_own_units(
+    anon: TestClient,
+    who: dict,
+    application: FastAPI,
+    seeded: Session,
+    clean_db: Engine,
+    clock: FixedClock,
+) -> None:
+    """1 finding or 20 under an inspection: the same statements (they were read one by one,
+    three statements each); an officer still does not see another unit's finding."""
+    codes = {}
+    for many in (1, 20):
+        body = {"kind": "reform", "title": f"Kiểm tra {many}", "planned_on": "10/11/2025",
+                "state": "concluded", "unit": "vp"}  # fmt: skip
+        code = anon.post(f"{API}/inspections", json=body, headers=who["vp"]).json()["code"]
+        codes[many] = code
+        for n in range(many):
+            finding = {"inspection": code, "content": f"Tồn tại số {n} của {many}",
+                       "state": "open", "deadline": "30/11/2025", "unit": "vp"}  # fmt: skip
+            r = anon.post(f"{API}/inspection-findings", json=finding, headers=who["vp"])
+            assert r.status_code == 201, r.text
+    other = {"inspection": codes[20], "content": "Tồn tại của đơn vị khác", "state": "open",
+             "deadline": "30/11/2025", "unit": "kthtdt"}  # fmt: skip
+    assert anon.post(f"{API}/inspection-findings", json=other, headers=who["kt"]).status_code == 201
+    make_user(clean_db, clock, username="nv.vp", role="reporter", unit="vp")
+    officer = signed_in(application, "nv.vp", "/so-theo-doi")
+    try:
+        pages = {many: f"/so-theo-doi/kiem-tra/{code}" for many, code in codes.items()}
+        for page in pages.values():  # the first visit fills what the process keeps
+            assert officer.get(page).status_code == 200
+        counted = {}
+        for many, page in pages.items():
+            with statements(clean_db) as seen:
+                r = officer.get(page)
+            assert r.status_code == 200, r.text
+            counted[many] = len(seen)
+            assert all(f"Tồn tại số {n} của {many}" in r.text for n in range(many))
+        assert "Tồn tại của đơn vị khác" not in r.text  # another unit's, as get_row refused it
+        assert counted[1] == counted[20], counted
+    finally:
+        officer.__exit__(None, None, None)
+
+
+def test_a_findings_inspection_code_is_read_lower_cased_and_must_exist(
+    anon: TestClient, who: dict
+) -> None:
+    """The field reads the code (forms, JSON and imports share its input model); the check
+    after it only asks whether that inspection exists."""
+    create, _ = INPUTS[FINDINGS.slug]
+    typed = {"content": "X", "state": "open", "inspection": " KT-2025-001 "}
+    assert create.model_validate(typed).inspection == ("kt-2025-001")
+    body = {"code": "kt-2025-001", "kind": "reform", "title": "Kiểm tra một cửa",
+            "planned_on": "10/11/2025", "state": "concluded", "unit": "vp"}  # fmt: skip
+    assert anon.post(f"{API}/inspections", json=body, headers=who["vp"]).status_code == 201
+    finding = {"inspection": " KT-2025-001 ", "content": "Hồ sơ trễ hạn", "state": "open",
+               "deadline": "30/11/2025", "unit": "vp"}  # fmt: skip
+    r = anon.post(f"{API}/inspection-findings", json=finding, headers=who["vp"])
+    assert r.status_code == 201 and r.json()["inspection"] == "kt-2025-001", r.text
+    stored = anon.get(f"{API}/inspection-findings/{r.json()['code']}", headers=who["vp"])
+    assert stored.json()["inspection"] == "kt-2025-001"
+    unknown = {**finding, "inspection": "KT-2025-099"}
+    r = anon.post(f"{API}/inspection-findings", json=unknown, headers=who["vp"])
+    assert r.status_code == 422, r.text
+    errors = r.json()["detail"]["errors"]
+    assert errors[0]["field"].endswith("inspection"), errors
+    assert "Sổ kiểm tra không có cuộc kiểm tra mã “kt-2025-099”" in errors[0]["message"], errors
+
+
+class _CountedMonths(dict):
+    """A JSON object that notes whether anyone walked its entries."""
+
+    walked = False
+
+    def items(self) -> Any:
+        type(self).walked = True
+        return super().items()
+
+
+def test_a_monthly_object_of_100000_keys_is_refused_before_it_is_read(
+    anon: TestClient, who: dict
+) -> None:
+    """100 000 keys (about 1 MB of JSON) get the 240-month cap's 422 next to the field, nothing
+    is stored, and the cap is checked before a single entry is copied or parsed."""
+    monthly = {f"{n:06d}": 1 for n in range(100_000)}
+    body = {"kind": "project", "year": 2025, "title": "Dự án thử", "planned": 4800,
+            "monthly": monthly, "unit": "kthtdt"}  # fmt: skip
+    r = anon.post(INVEST, json=body, headers=who["kt"])
+    assert r.status_code == 422, r.text[:500]
+    errors = r.json()["detail"]["errors"]
+    assert errors[0]["field"].endswith("monthly") and "Tối đa 240 tháng" in errors[0]["message"]
+    listed = anon.get(INVEST, headers=who["admin"])
+    assert listed.status_code == 200 and listed.json()["total"] == 0, listed.text
+    with pytest.raises(ValueError, match="Tối đa 240 tháng"):
+        read_months(_CountedMonths(monthly), 1_000_000)
+    assert not _CountedMonths.walked
+    text = "; ".join(f"{n % 12 + 1}/2025: 1" for n in range(100_000))
+    with pytest.raises(ValueError, match="Tối đa 240 tháng"):
+        read_months(text, 1_000_000)

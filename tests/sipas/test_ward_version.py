@@ -3,23 +3,33 @@ its survey and its results, and never mixing two versions' answers in one index.
 
 from __future__ import annotations
 
+import io
 import json
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from openpyxl import load_workbook
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.actors import SYSTEM, Actor
 from app.audit.models import AuditEvent
 from app.clock import FixedClock
 from app.errors import Forbidden, Invalid
 from app.periods import Period
-from app.sipas import ward_version
-from app.sipas.models import Rating, RatingKind, Response, WardVersionUpdate
+from app.sipas import codes, ward_version
+from app.sipas.models import (
+    Rating,
+    RatingKind,
+    Response,
+    SurveyCode,
+    WardVersion,
+    WardVersionUpdate,
+)
 from app.sipas.questionnaire import (
     DEFAULT_PATH,
     create_version,
@@ -31,6 +41,7 @@ from app.units.models import Unit
 from app.wards.models import Ward
 from tests.conftest import make_user
 from tests.sipas.conftest import HAND_FIXTURE, add_answer, bearer, hidden
+from tests.sipas.test_many_wards import _second_ward
 from tests.sipas.test_pages import login
 
 NEW, DRAFT = "2099.1", "2099.3"
@@ -158,6 +169,46 @@ def test_the_api_sets_the_version_and_the_survey_uses_it(
         assert c.get(API).json()["version"] == NEW  # anyone of the ward may read it
 
 
+def test_a_refused_code_is_drawn_in_the_wards_version(
+    small_app: FastAPI, versions: Session, clean_db: Engine, clock: FixedClock
+) -> None:
+    """The page refusing a code carries the ward's questionnaire (its title), as the survey
+    page does, not the city's."""
+    with bearer(small_app, clean_db, clock, username="admin", role="admin") as admin:
+        assert admin.put(API, json={"questionnaire": NEW}).status_code == 200
+    with TestClient(small_app) as public:
+        page = public.get("/khao-sat", params={"ma": "K7QM-3XTP-9A"}, follow_redirects=False)
+    assert page.status_code == 422 and "Không tìm thấy mã khảo sát" in page.text, page.text
+    assert NEW_TITLE in page.text
+
+
+def test_an_expired_code_is_refused_in_its_own_wards_version(
+    small_app: FastAPI, versions: Session, clean_db: Engine, clock: FixedClock
+) -> None:
+    """Two wards, the second on its own version: the code's unit tells the ward, and the page
+    refusing the expired code is drawn in that ward's version (the city's with no ward told)."""
+    _second_ward(versions, clock)
+    second = versions.exec(select(Ward).where(Ward.code == "binh-dong")).one()
+    unit_id = versions.exec(
+        select(Unit.id).where(Unit.ward_id == second.id, Unit.code == "ttpvhcc")
+    ).one()
+    new = get_version(db_session=versions, version=NEW)
+    versions.add(WardVersion(ward_id=second.id, questionnaire_id=new.id or 0,
+                             updated_at=clock.now(), updated_by="admin"))  # fmt: skip
+    key = small_app.state.settings.signing_key()
+    text = "K7QM-3XTP-9A"
+    expired = clock.today() - timedelta(days=1)
+    hashed = codes.code_hash(key, codes.normalise(text))
+    versions.add(SurveyCode(code_hash=hashed, unit_id=unit_id, expires_on=expired))
+    versions.commit()
+    with TestClient(small_app) as public:
+        page = public.get("/khao-sat", params={"ma": text}, follow_redirects=False)
+        assert page.status_code == 422 and "hết hạn" in page.text, page.text
+        assert NEW_TITLE in page.text
+        unknown = public.get("/khao-sat", params={"ma": "A7QM-3XTP-9A"}, follow_redirects=False)
+    assert unknown.status_code == 422 and NEW_TITLE not in unknown.text  # no ward: the city's
+
+
 def test_results_read_one_version_at_a_time(
     small_app: FastAPI, versions: Session, clean_db: Engine, clock: FixedClock
 ) -> None:
@@ -262,3 +313,64 @@ def test_the_city_ranking_follows_a_wards_change_of_version(
         assert admin.put(API, json={"questionnaire": NEW}).status_code == 200
         after = city.get(ranking, params={"period": "2025-11", "sort": "sipas"}).json()
         assert after["wards"][0]["sipas"] == 0
+
+
+# --- comments and exports read the version being viewed ---------------------------------------
+
+OLD_SAYS, NEW_SAYS = "Góp ý trên phiếu 2025", "Góp ý trên phiếu 2099"
+
+
+def _commented(session: Session) -> None:
+    """One commented answer on each version, the same month and unit."""
+    for version, comment in (("2025.1", OLD_SAYS), (NEW, NEW_SAYS)):
+        answer_on(session, version, {"tc1": 5})
+        row = session.exec(
+            select(Response).where(Response.comment == "").order_by(col(Response.id))
+        ).first()
+        assert row is not None
+        row.comment = comment
+        session.add(row)
+        session.commit()
+
+
+def _said(items: list[dict[str, object]]) -> list[object]:
+    return [c["text"] for c in items]
+
+
+def test_comments_and_exports_read_the_version_being_viewed(
+    small_app: FastAPI, versions: Session, clean_db: Engine, clock: FixedClock
+) -> None:
+    _commented(versions)
+    month = {"period": "2025-11"}
+    with bearer(small_app, clean_db, clock, username="admin", role="admin") as admin:
+        default = admin.get("/api/v1/sipas/comments", params=month).json()
+        assert (_said(default["items"]), default["total"]) == ([OLD_SAYS], 1)  # the ward's
+        other = admin.get("/api/v1/sipas/comments", params={**month, "version": NEW}).json()
+        assert (_said(other["items"]), other["total"]) == ([NEW_SAYS], 1)
+        csv_old = admin.get("/api/v1/sipas/answers", params=month).text
+        assert OLD_SAYS in csv_old and NEW_SAYS not in csv_old
+        csv_new = admin.get("/api/v1/sipas/answers", params={**month, "version": NEW}).text
+        assert NEW_SAYS in csv_new and OLD_SAYS not in csv_new
+        xlsx = admin.get("/api/v1/sipas/answers", params={**month, "format": "xlsx"})
+        sheet = load_workbook(io.BytesIO(xlsx.content)).active
+        assert sheet is not None
+        cells = [[c.value for c in row] for row in sheet.iter_rows()]
+        version_column = cells[0].index("Phiên bản phiếu")
+        assert [r[version_column] for r in cells[1:]] == ["2025.1"]
+        assert cells[1][-1] == OLD_SAYS
+        assert admin.put(API, json={"questionnaire": NEW}).status_code == 200
+        now = admin.get("/api/v1/sipas/comments", params=month).json()
+        assert _said(now["items"]) == [NEW_SAYS]  # the ward's version in force has changed
+    make_user(clean_db, clock, username="qt.phuong", role="admin")
+    with TestClient(small_app) as page:
+        login(page, "qt.phuong")
+        results = page.get("/sipas", params={**month, "version": "2025.1"}).text
+        # its comments link keeps the version shown
+        assert 'href="/sipas/gop-y?period=2025-11&amp;version=2025.1"' in results
+        listed = page.get("/sipas/gop-y", params={**month, "version": "2025.1"}).text
+        assert OLD_SAYS in listed and NEW_SAYS not in listed
+        assert 'name="version" value="2025.1"' in listed  # kept by the filters and moderation
+        exported = page.get("/sipas/xuat.csv", params={**month, "version": "2025.1"}).text
+        assert OLD_SAYS in exported and NEW_SAYS not in exported
+        chooser = page.get("/sipas/xuat", params={**month, "version": "2025.1"}).text
+        assert 'href="/sipas/xuat.csv?period=2025-11&amp;version=2025.1"' in chooser
