@@ -98,15 +98,19 @@ _SIPAS_MAX = 4096
 
 
 def _answer_counts(db_session: Session, periods: set[str]) -> dict[tuple[int, str], int]:
-    """Answers per (ward, period), for every ward in one query per period asked."""
+    """Answers per (ward, period), for every ward in one query per period asked.
+
+    The months are asked by their first days (``period_start``, the first column of the table's
+    index), not by their names (``month``, no index): every kept ranking asks, and the city's
+    answers grow by thousands a month (issue #20)."""
     counts: dict[tuple[int, str], int] = {}
     for period in periods:
-        months = [str(m) for m in Period.parse(period).months()]
+        firsts = [m.start_date for m in Period.parse(period).months()]
         rows = db_session.exec(
             select(Unit.ward_id, func.count())
             .select_from(Response)
             .join(Unit, col(Unit.id) == col(Response.unit_id))
-            .where(col(Response.month).in_(months))
+            .where(col(Response.period_start).in_(firsts))
             .group_by(col(Unit.ward_id))
         ).all()
         counts.update({(int(w), period): int(n) for w, n in rows if w is not None})
