@@ -23,6 +23,7 @@ from app.kpis.models import (
     Measure,
     Reading,
 )
+from app.pagination import page_total
 from app.permissions import Permission, authorize
 from app.plans import service as plan_service
 from app.plans.models import Area, Assignment, Plan
@@ -99,8 +100,8 @@ def list_indicators(
             Indicator.responsible_unit_id
             == unit_service.get_by_code(db_session=db_session, code=unit).id
         )
-    total = db_session.exec(select(func.count()).select_from(query.subquery())).one()
     rows = db_session.exec(query.order_by(col(Indicator.id)).limit(limit).offset(offset)).all()
+    total = page_total(db_session, query, len(rows), limit=limit, offset=offset)
     return indicator_reads(db_session=db_session, plan=plan, rows=rows), total
 
 

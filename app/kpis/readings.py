@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -33,6 +32,7 @@ from app.kpis.store import (
     reading_key,
     reading_query,
 )
+from app.pagination import page_total
 from app.periods import Period, PeriodError
 from app.permissions import Permission, authorize, authorize_read
 from app.plans import service as plan_service
@@ -92,7 +92,6 @@ def list_readings(
     if filters.period_to:
         end = parse_filter_period(filters.period_to, "period_to").end_date
         query = query.where(col(Reading.period_end) <= end)
-    total = db_session.exec(select(func.count()).select_from(query.subquery())).one()
     rows = db_session.exec(
         query.order_by(
             col(Reading.period_start),
@@ -104,6 +103,7 @@ def list_readings(
         .limit(limit)
         .offset(offset)
     ).all()
+    total = page_total(db_session, query, len(rows), limit=limit, offset=offset)
     return [read_of(*r) for r in rows], total
 
 

@@ -19,6 +19,7 @@ from app.audit import service as audit
 from app.audit.models import AuditAction
 from app.clock import Clock
 from app.errors import FieldError, Invalid, NotFound
+from app.pagination import page_total
 from app.periods import PeriodError, ReportingCalendar
 from app.permissions import Permission, authorize
 from app.plans.models import (
@@ -273,10 +274,10 @@ def list_assignments(
         query = query.where(col(Assignment.due_date) <= filters.due_before)
     if filters.active is not None:
         query = query.where(Assignment.active == filters.active)
-    total = db_session.exec(select(func.count()).select_from(query.subquery())).one()
     rows = db_session.exec(
         query.order_by(col(Assignment.sort_key), col(Assignment.id)).limit(limit).offset(offset)
     ).all()
+    total = page_total(db_session, query, len(rows), limit=limit, offset=offset)
     return assignment_reads(db_session=db_session, plan=plan, rows=rows), total
 
 

@@ -16,6 +16,7 @@ from app.clock import Clock
 from app.errors import Conflict, FieldError, Invalid
 from app.kpis.lookups import Lookups
 from app.kpis.readings import parse_filter_period
+from app.pagination import page_total
 from app.periods import Granularity, Period
 from app.permissions import Permission, authorize, authorize_read
 from app.plans import service as plan_service
@@ -78,7 +79,6 @@ def list_progress(
         query = query.where(
             ProgressUpdate.period == str(parse_filter_period(filters.period, "period"))
         )
-    total = db_session.exec(select(func.count()).select_from(query.subquery())).one()
     rows = db_session.exec(
         query.order_by(
             col(ProgressUpdate.period_start),
@@ -89,6 +89,7 @@ def list_progress(
         .limit(limit)
         .offset(offset)
     ).all()
+    total = page_total(db_session, query, len(rows), limit=limit, offset=offset)
     return [_to_read(*r) for r in rows], total
 
 

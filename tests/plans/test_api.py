@@ -826,3 +826,21 @@ def test_a_nul_character_in_a_looked_up_code_is_refused(
 ) -> None:
     """NUL in a path or query is refused before routing (``app.errors.RefuseNulBytes``)."""
     assert "NUL" in field_error(api.get(path, params=params), field)["message"]
+
+
+def test_a_short_page_tells_its_total_without_counting(api: TestClient, clean_db: Any) -> None:
+    """A page shorter than the limit ends the list: its total is known without a count query
+    (issue #17: the workspace reads its lists whole); a full page, or an empty one past the
+    end, still counts."""
+    from tests.progress.test_row_save_queries import statements
+
+    def total(**params: int) -> tuple[int, bool]:
+        with statements(clean_db) as seen:
+            page = api.get(URL, params=params).json()
+        return page["total"], any("count(" in s.lower() for s in seen)
+
+    assert total(limit=1000) == (70, False)
+    assert total(limit=16, offset=64) == (70, False)  # the last page, 6 rows
+    assert total(limit=16, offset=16) == (70, True)  # a full page cannot tell
+    assert total(limit=16, offset=70) == (70, True)  # empty past the end
+    assert total(limit=16, offset=1000) == (70, True)
