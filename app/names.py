@@ -19,8 +19,8 @@ from fastapi import Depends, Request
 from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 
-from app.accounts.dependencies import request_identity
 from app.accounts.models import User
+from app.accounts.request_state import request_identity
 from app.actors import SYSTEM
 from app.db import SessionDep
 from app.kpis.models import Domain, Indicator

@@ -11,7 +11,7 @@ from jinja2 import pass_context
 from jinja2_fragments.fastapi import Jinja2Blocks
 from starlette.datastructures import URL, URLPath
 
-from app.accounts.dependencies import request_identity
+from app.accounts.request_state import request_identity
 from app.clock import VIETNAM_TZ
 from app.config import ROOT_DIR
 from app.formatting import format_input, format_number

@@ -23,6 +23,7 @@ from app.accounts import auth, credentials, passwords
 from app.accounts.auth import LoginPolicy
 from app.accounts.credential_cache import CredentialCache
 from app.accounts.credentials import SessionPolicy, WebIdentity
+from app.accounts.request_state import keep_identity
 from app.actors import Actor
 from app.clock import Clock, ClockDep
 from app.config import Settings
@@ -353,22 +354,11 @@ async def require_web_identity(
         raise PasswordChangeRequired()
     actor = await _inside_the_ward(request, db_session, identity.actor, clock)
     identity = replace(identity, actor=actor)
-    request.state.identity = identity
+    keep_identity(request, identity)
     return identity
 
 
 WebUser = Annotated[WebIdentity, Depends(require_web_identity)]
-
-
-def request_identity(request: Request) -> WebIdentity | None:
-    """The person ``require_web_identity`` let in, or ``None`` where it did not run.
-
-    The identity is kept on ``request.state`` so that it is resolved once per request: the
-    router-level dependency reads the session, and the header, the names, the page and the
-    template read what it found instead of naming ``WebUser`` again (which made FastAPI walk its
-    dependencies a second time on every page). This is the one place that knows the key."""
-    identity = getattr(request.state, "identity", None)
-    return identity if isinstance(identity, WebIdentity) else None
 
 
 def login_url(next_url: str) -> str:

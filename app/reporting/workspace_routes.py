@@ -14,7 +14,8 @@ from fastapi.responses import HTMLResponse
 from jinja2_fragments import render_block
 from pydantic import BaseModel, Field
 
-from app.accounts.dependencies import WebUser, request_identity
+from app.accounts.dependencies import WebUser
+from app.accounts.request_state import request_identity
 from app.clock import ClockDep
 from app.db import SessionDep
 from app.names import names_of

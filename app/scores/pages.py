@@ -17,7 +17,8 @@ from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 
 from app.accounts.credentials import WebIdentity
-from app.accounts.dependencies import WebUser, request_identity
+from app.accounts.dependencies import WebUser
+from app.accounts.request_state import request_identity
 from app.actors import Actor
 from app.clock import ClockDep
 from app.db import SessionDep

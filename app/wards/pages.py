@@ -10,7 +10,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from app.accounts.dependencies import WebUser, request_identity, secure_cookies
+from app.accounts.dependencies import WebUser, secure_cookies
+from app.accounts.request_state import request_identity
 from app.actors import Actor
 from app.clock import ClockDep
 from app.db import SessionDep

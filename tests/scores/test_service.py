@@ -16,7 +16,7 @@ from sqlmodel import Session
 from app.actors import Actor
 from app.clock import FixedClock
 from app.plans import service as plan_service
-from app.scores import queries, service
+from app.scores import cache, queries, service
 from tests.scores.conftest import open_for_edit, progress, reading
 
 ADMIN = Actor(username="admin", role="admin")
@@ -177,7 +177,9 @@ def counting(engine: Engine) -> Iterator[list[str]]:
 def test_the_number_of_queries_does_not_grow_with_the_data(
     ward: TestClient, seeded: Session, clock: FixedClock, clean_db: Engine
 ) -> None:
-    """No query per unit, task or reading: the summary's SQL is the same for more data."""
+    """No query per unit, task or reading: the summary's SQL is the same for more data. Both
+    computed from nothing (the plan's frame would be kept across the data's writes)."""
+    cache.RESULTS.clear()
     with counting(clean_db) as before:
         service.ward_summary(db_session=seeded, actor=ADMIN, clock=clock, period="2025-10")
     for unit in ("vhxh", "kthtdt", "mttq"):
@@ -186,6 +188,7 @@ def test_the_number_of_queries_does_not_grow_with_the_data(
         for task in ("II.1.1.1", "II.1.1.3", "II.1.1.4"):
             progress(ward, assignment=task, unit=unit, period="2025-10", status="done")
     seeded.expire_all()
+    cache.RESULTS.clear()
     with counting(clean_db) as after:
         summary = service.ward_summary(
             db_session=seeded, actor=ADMIN, clock=clock, period="2025-10"
