@@ -21,6 +21,9 @@ def upgrade() -> None:
     # written before this revision does.
     with op.batch_alter_table("score_version") as batch:
         batch.add_column(sa.Column("structure", sa.BigInteger(), nullable=True))
+    # Each plan's kept frame then outlives its data's next write at once, not from its next
+    # structural write on.
+    op.execute("UPDATE score_version SET structure = version")
 
 
 def downgrade() -> None:

@@ -131,9 +131,9 @@ def test_a_row_already_filled_answers_with_the_row_alone(
     updated, updated_n = _counted(clean_db, lambda: _save(reporter, "II.1.1.1", 1, 20))
     # Nothing the counters count changed: no out-of-band swap, and fewer statements than the
     # first save, which reads every row's update for them. The whole workspace took 53 (10 of
-    # them the write), the row alone 28, and 18 once the unit and the plan are found once per
-    # session, the registers' links come in one statement and a short list is not counted: the
-    # bound leaves room for a query or two.
+    # them the write), the row alone 28 (32 with the four registers added since), and 18 once
+    # the unit and the plan are found once per session, the registers' links come in one
+    # statement and a short list is not counted: the bound leaves room for a query or two.
     assert 'hx-swap-oob="true"' not in updated.text
     assert updated.text.lstrip().startswith('<form id="task-II-1-1-1"')
     assert 'name="version" value="2"' in updated.text and "✓ Đã lưu" in updated.text
