@@ -4,43 +4,31 @@ plan four times and its unit five), and found again as soon as what was found ma
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 
-from sqlalchemy import event
 from sqlmodel import Session, select
 
 from app import tenancy
 from app.plans import service as plan_service
 from app.plans.models import Plan
+from tests.progress.test_row_save_queries import statements
 
 
-@contextmanager
-def _plan_queries(session: Session) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def note(*args: object) -> None:
-        if re.search(r"\bFROM \"?plan\"?(\s|$)", str(args[2])):
-            seen.append(str(args[2]))
-
-    engine = session.get_bind()
-    event.listen(engine, "before_cursor_execute", note)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
+def _plan_queries(seen: list[str]) -> list[str]:
+    return [q for q in seen if re.search(r"\bFROM \"?plan\"?(\s|$)", q)]
 
 
 def test_the_current_plan_is_asked_once_until_a_plan_is_written(seeded: Session) -> None:
     plan = seeded.exec(select(Plan)).one()
     seeded.commit()
     tenancy.enter(seeded, tenancy.Scope(ward_id=plan.ward_id, today=date(2025, 11, 20)))
-    with _plan_queries(seeded) as seen:
+    with statements(seeded.get_bind()) as every:  # type: ignore[arg-type]
         first = plan_service.get_plan(db_session=seeded, code=None)
         assert plan_service.get_plan(db_session=seeded, code=None) is first
         assert plan_service.get_plan(db_session=seeded, code=first.code) is first
-        assert len(seen) == 2  # one for the current plan, one for the plan by its code
+        assert (
+            len(_plan_queries(every)) == 2
+        )  # one for the current plan, one for the plan by its code
         # A new plan for 2026 issued later becomes the current one of a day in 2026 only; a
         # plan written in the session forgets what was found, so the next ask sees it.
         seeded.add(
@@ -54,8 +42,8 @@ def test_the_current_plan_is_asked_once_until_a_plan_is_written(seeded: Session)
         )
         seeded.flush()
         assert plan_service.get_plan(db_session=seeded, code=None).code == "kh-2025-bis"
-        asked = len(seen)
+        asked = len(_plan_queries(every))
         seeded.rollback()  # the new plan never was
         assert plan_service.get_plan(db_session=seeded, code=None).code == first.code
-        assert len(seen) == asked + 1
+        assert len(_plan_queries(every)) == asked + 1
     tenancy.leave(seeded)

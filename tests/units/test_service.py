@@ -181,42 +181,33 @@ def test_a_unit_is_asked_once_per_session_and_again_once_it_left(
 ) -> None:
     """A row save asks for its unit five times (issue #17); the session answers from what it
     found, but never with a unit rolled back or deleted."""
-    from sqlalchemy import event
+    from tests.progress.test_row_save_queries import statements
 
-    seen: list[str] = []
-
-    def note(*args: object) -> None:
-        seen.append(str(args[2]))
-
-    engine = seeded.get_bind()
-    event.listen(engine, "before_cursor_execute", note)
-    try:
+    with statements(seeded.get_bind()) as seen:  # type: ignore[arg-type]
         first = unit_service.get_by_code(db_session=seeded, code="vhxh")
         again = unit_service.get_by_code(db_session=seeded, code="vhxh")
-        assert again is first and len(seen) == 1
-        ward = unit_service.get_by_code(db_session=seeded, code="vhxh").ward_id
-        now = clock.now()
-        seeded.add(
-            Unit(
-                code="to-tam",
-                name="Tổ tạm",
-                short_name="Tạm",
-                kind=UnitKind.OFFICE,
-                ward_id=ward,
-                created_at=now,
-                updated_at=now,
-            )
+    assert again is first and len(seen) == 1
+    ward = unit_service.get_by_code(db_session=seeded, code="vhxh").ward_id
+    now = clock.now()
+    seeded.add(
+        Unit(
+            code="to-tam",
+            name="Tổ tạm",
+            short_name="Tạm",
+            kind=UnitKind.OFFICE,
+            ward_id=ward,
+            created_at=now,
+            updated_at=now,
         )
-        seeded.flush()
-        assert unit_service.get_by_code(db_session=seeded, code="to-tam").code == "to-tam"
-        seeded.rollback()  # the unit never was
-        with pytest.raises(NotFound):
-            unit_service.get_by_code(db_session=seeded, code="to-tam")
-        make(seeded, clock, "to-xoa")
-        seeded.commit()
-        unit_service.delete_unit(db_session=seeded, actor=SYSTEM, clock=clock, code="to-xoa")
-        seeded.flush()
-        with pytest.raises(NotFound):
-            unit_service.get_by_code(db_session=seeded, code="to-xoa")
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
+    )
+    seeded.flush()
+    assert unit_service.get_by_code(db_session=seeded, code="to-tam").code == "to-tam"
+    seeded.rollback()  # the unit never was
+    with pytest.raises(NotFound):
+        unit_service.get_by_code(db_session=seeded, code="to-tam")
+    make(seeded, clock, "to-xoa")
+    seeded.commit()
+    unit_service.delete_unit(db_session=seeded, actor=SYSTEM, clock=clock, code="to-xoa")
+    seeded.flush()
+    with pytest.raises(NotFound):
+        unit_service.get_by_code(db_session=seeded, code="to-xoa")
