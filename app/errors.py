@@ -196,10 +196,12 @@ def is_api_request(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
-def _html_error(request: Request, status: int, message: str) -> Response:
+def _html_error(
+    request: Request, status: int, message: str, errors: Sequence[FieldError] = ()
+) -> Response:
     from app.templating import render_error_page
 
-    return render_error_page(request, status=status, message=message)
+    return render_error_page(request, status=status, message=message, errors=errors)
 
 
 async def _app_error_handler(request: Request, exc: Exception) -> Response:
@@ -212,7 +214,7 @@ async def _validation_handler(request: Request, exc: Exception) -> Response:
     error = Invalid(translate_validation_errors(list(exc.errors())))
     if is_api_request(request):
         return JSONResponse({"detail": error.to_detail()}, status_code=422)
-    return _html_error(request, 422, error.message)
+    return _html_error(request, 422, error.message, error.errors)
 
 
 _HTTP_MESSAGES = {
@@ -241,7 +243,7 @@ def _error_response(request: Request, error: AppError) -> Response:
         return JSONResponse(
             {"detail": error.to_detail()}, status_code=error.status_code, headers=error.headers
         )
-    response = _html_error(request, error.status_code, error.message)
+    response = _html_error(request, error.status_code, error.message, error.errors)
     response.headers.update(error.headers)
     return response
 

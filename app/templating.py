@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -17,6 +18,9 @@ from app.config import ROOT_DIR
 from app.formatting import format_input, format_number
 from app.names import names_of
 from app.periods import PeriodError, format_date_vi, parse_period
+
+if TYPE_CHECKING:
+    from app.errors import FieldError
 
 templates = Jinja2Blocks(directory=str(ROOT_DIR / "templates"))
 
@@ -135,12 +139,16 @@ _TITLES = {
 }
 
 
-def render_error_page(request: Request, *, status: int, message: str) -> HTMLResponse:
+def render_error_page(
+    request: Request, *, status: int, message: str, errors: Sequence[FieldError] = ()
+) -> HTMLResponse:
+    """The error page; ``errors`` names each refused field, as the API's ``detail.errors`` does,
+    so that a person who edited an address (or followed a broken link) sees what to change."""
     title = _TITLES.get(status, "Đã xảy ra lỗi")
     return render(
         request,
         "error.html",
-        {"title": title, "message": message, "status": status},
+        {"title": title, "message": message, "status": status, "errors": errors},
         block="content",
         status_code=status,
     )

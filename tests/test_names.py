@@ -2,31 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
-
-from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from app.clock import FixedClock
 from app.names import SYSTEM_NAME, Names, names_for, reading_key_name
-from tests.conftest import make_user
-
-
-@contextmanager
-def counted(engine: Engine) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+from tests.conftest import make_user, statements
 
 
 def test_each_table_is_read_once_and_only_when_used(
@@ -35,21 +16,21 @@ def test_each_table_is_read_once_and_only_when_used(
     make_user(clean_db, clock, username="bc.vp", role="reporter", unit="vp")
     names = names_for(seeded)
     assert names_for(seeded) is names  # one per session, so one per request
-    with counted(clean_db) as statements:
+    with statements(clean_db) as seen:
         for _ in range(50):
             assert names.unit("vp") == "VP HĐND-UBND"
             assert names.unit_name("vp") == "Văn phòng Hội đồng nhân dân và Ủy ban nhân dân phường"
             assert names.person("bc.vp") == "Người dùng bc.vp"
             assert names.domain("ho-tich") == "Hộ tịch"
-    assert len(statements) == 3  # units, people, domains; never the tables not asked for
-    with counted(clean_db) as statements:
+    assert len(seen) == 3  # units, people, domains; never the tables not asked for
+    with statements(clean_db) as seen:
         assert names.indicator("tthc_ontime", "kh-84-2025") == (
             "Tỷ lệ hồ sơ TTHC giải quyết đúng hạn"
         )
         assert names.indicator("tthc_ontime") == "Tỷ lệ hồ sơ TTHC giải quyết đúng hạn"
         assert names.task("II.1.1.1", "kh-84-2025").startswith("Tiếp tục triển khai")
         assert names.area("par1") != "par1"
-    assert len(statements) == 3
+    assert len(seen) == 3
 
 
 def test_what_is_unknown_stands_as_its_code(seeded: Session) -> None:
@@ -69,7 +50,7 @@ def test_detached_names_answer_from_what_they_read(seeded: Session, clean_db: En
     names = Names(seeded)
     assert names.unit("vp") == "VP HĐND-UBND"
     names.detach()
-    with counted(clean_db) as statements:
+    with statements(clean_db) as seen:
         assert names.unit("vp") == "VP HĐND-UBND"
         assert names.domain("ho-tich") == "ho-tich"
-    assert statements == []
+    assert seen == []

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Path, Request
+from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlmodel import Session, col, select
 from starlette.responses import Response
@@ -14,11 +14,13 @@ from starlette.responses import Response
 from app.accounts.dependencies import WebUser
 from app.clock import Clock, ClockDep
 from app.db import SessionDep
+from app.dependencies import SurveyPeriodQuery
 from app.errors import Invalid
 from app.kpis.models import Domain
 from app.periods import Period
 from app.plans import service as plan_service
 from app.sipas import comments, counter, export, service, ward_version
+from app.sipas.api import CodeQuery, VersionQuery
 from app.sipas.config import formula
 from app.sipas.dependencies import min_sample
 from app.templating import render
@@ -123,12 +125,12 @@ def index_page(
     identity: WebUser,
     db_session: SessionDep,
     clock: ClockDep,
-    period: str | None = None,
-    unit: str | None = None,
-    domain: str | None = None,
-    channel: str | None = None,
-    version: str | None = None,
-    stored: str | None = None,
+    period: SurveyPeriodQuery = None,
+    unit: CodeQuery = None,
+    domain: CodeQuery = None,
+    channel: CodeQuery = None,
+    version: VersionQuery = None,
+    stored: Annotated[str | None, Query(max_length=1)] = None,
 ) -> HTMLResponse:
     filters = _filters(period, unit, domain, channel, version)
     try:
@@ -242,10 +244,10 @@ def comments_page(
     identity: WebUser,
     db_session: SessionDep,
     clock: ClockDep,
-    period: str | None = None,
-    unit: str | None = None,
-    domain: str | None = None,
-    version: str | None = None,
+    period: SurveyPeriodQuery = None,
+    unit: CodeQuery = None,
+    domain: CodeQuery = None,
+    version: VersionQuery = None,
 ) -> HTMLResponse:
     """The comments on the version the results page showed (``?version=``, else the ward's)."""
     return _comments_page(
@@ -335,8 +337,8 @@ def export_page(
     identity: WebUser,
     db_session: SessionDep,
     clock: ClockDep,
-    period: str | None = None,
-    version: str | None = None,
+    period: SurveyPeriodQuery = None,
+    version: VersionQuery = None,
 ) -> HTMLResponse:
     chosen = period or str(service.default_period(db_session=db_session, clock=clock))
     return render(
@@ -359,10 +361,10 @@ def export_download(
     db_session: SessionDep,
     clock: ClockDep,
     kind: Annotated[str, Path(pattern="^(csv|xlsx)$")],
-    period: str | None = None,
-    unit: str | None = None,
-    domain: str | None = None,
-    version: str | None = None,
+    period: SurveyPeriodQuery = None,
+    unit: CodeQuery = None,
+    domain: CodeQuery = None,
+    version: VersionQuery = None,
 ) -> Response:
     return export.download(
         db_session=db_session,

@@ -8,14 +8,12 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
-from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import event, update
+from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -24,25 +22,10 @@ from app.accounts.credential_cache import CredentialCache
 from app.accounts.models import ApiToken
 from app.clock import FixedClock
 from app.db import table_of
-from tests.conftest import make_token, make_user
+from tests.conftest import make_token, make_user, statements
 
 API = "/api/v1"
 PASSWORD = "mat-khau-thu-nghiem"
-
-
-@contextmanager
-def statements(engine: Engine) -> Iterator[list[str]]:
-    """Every SQL statement the engine runs meanwhile (pool pings aside)."""
-    seen: list[str] = []
-
-    def note(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", note)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
 
 
 def bearer(token: str) -> dict[str, str]:

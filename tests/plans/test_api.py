@@ -832,7 +832,7 @@ def test_a_short_page_tells_its_total_without_counting(api: TestClient, clean_db
     """A page shorter than the limit ends the list: its total is known without a count query
     (issue #17: the workspace reads its lists whole); a full page, or an empty one past the
     end, still counts."""
-    from tests.progress.test_row_save_queries import statements
+    from tests.conftest import statements
 
     def total(**params: int) -> tuple[int, bool]:
         with statements(clean_db) as seen:

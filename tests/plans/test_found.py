@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from app import tenancy
 from app.plans import service as plan_service
 from app.plans.models import Plan
-from tests.progress.test_row_save_queries import statements
+from tests.conftest import statements
 
 
 def _plan_queries(seen: list[str]) -> list[str]:

@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from httpx import Response
-from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -27,7 +25,7 @@ from app.plans.models import AssignmentCreate
 from app.progress import service as progress_service
 from app.progress.models import ProgressWrite
 from tests.accounts.test_pages import hidden, login
-from tests.conftest import make_user
+from tests.conftest import make_user, statements
 
 UNIT = "ttpvhcc"
 PERIOD = "2025-10"
@@ -44,21 +42,6 @@ def reporter(
         assert login(client, "bc.ttpv").status_code == 303
         client.csrf = hidden(client.get(WS).text, "csrf_token")  # type: ignore[attr-defined]
         yield client
-
-
-@contextmanager
-def statements(engine: Engine) -> Iterator[list[str]]:
-    """Every SQL statement the engine runs inside the block."""
-    seen: list[str] = []
-
-    def note(*args: object) -> None:
-        seen.append(str(args[2]))
-
-    event.listen(engine, "before_cursor_execute", note)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
 
 
 def _save(client: TestClient, code: str, version: int, percent: int) -> Response:

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from app.registers import links
 from app.registers.specs import REGISTERS
 from app.units.models import Unit
-from tests.progress.test_row_save_queries import statements
+from tests.conftest import statements
 from tests.registers.test_registers_pages import HX, _form, officer  # noqa: F401
 
 TASK = "II.2.2.5"

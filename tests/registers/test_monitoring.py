@@ -24,8 +24,7 @@ from app.registers.specs import INPUTS
 from app.registers.specs_monitoring import FINDINGS
 from app.reminders.models import Notification
 from app.wards.models import Ward
-from tests.conftest import make_token, make_user
-from tests.progress.test_row_save_queries import statements
+from tests.conftest import make_token, make_user, statements
 from tests.reporting.test_reopen_pages import signed_in
 
 API = "/api/v1"

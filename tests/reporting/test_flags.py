@@ -438,25 +438,16 @@ def test_the_queue_counts_flags_without_a_query_per_report(
     seeded: Session, clock: FixedClock
 ) -> None:
     """One load for all the waiting reports: the queries do not grow with the queue."""
-    from sqlalchemy import event
+    from tests.conftest import statements
 
     def queue_queries() -> int:
-        seen: list[str] = []
-
-        def count(*args: object) -> None:
-            seen.append(str(args[2]))
-
-        engine = seeded.get_bind()
-        event.listen(engine, "before_cursor_execute", count)
-        try:
+        with statements(seeded.get_bind()) as seen:  # type: ignore[arg-type]
             reporting_service.list_submissions(
                 db_session=seeded,
                 actor=COORDINATOR,
                 clock=clock,
                 filters=reporting_service.SubmissionFilters(status="submitted"),  # type: ignore[arg-type]
             )
-        finally:
-            event.remove(engine, "before_cursor_execute", count)
         return len(seen)
 
     def send(unit: str) -> None:

@@ -16,9 +16,8 @@ from app.config import Settings
 from app.db import make_engine
 from app.main import create_app
 from app.scores import cache, kept
-from tests.conftest import make_token
+from tests.conftest import make_token, statements
 from tests.scores.conftest import browser_for
-from tests.scores.test_service import counting
 
 URL = "/api/v1/scores"
 OCTOBER = {"period": "2025-10"}
@@ -70,10 +69,10 @@ def test_a_kept_answer_uses_no_connection_of_the_request(
     for _ in range(2):
         assert ward.get(URL, params=OCTOBER).status_code == 200
         assert browser.get("/scores", params=OCTOBER).status_code == 200
-    with counting(clean_db) as statements:
+    with statements(clean_db) as seen:
         assert ward.get(URL, params=OCTOBER).status_code == 200
         assert browser.get("/scores", params=OCTOBER).status_code == 200
-    assert statements == []
+    assert seen == []
     browser.close()
 
 
@@ -105,6 +104,6 @@ def test_a_lost_connection_of_the_version_check_is_replaced(
     raw.driver_connection.close()  # type: ignore[union-attr]
     raw.close()
     assert disbursement(api) is None
-    with counting(clean_db) as statements:
+    with statements(clean_db) as seen:
         assert disbursement(api) is None
-    assert statements == []
+    assert seen == []

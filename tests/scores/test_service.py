@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import pytest
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -17,6 +13,7 @@ from app.actors import Actor
 from app.clock import FixedClock
 from app.plans import service as plan_service
 from app.scores import cache, queries, service
+from tests.conftest import statements
 from tests.scores.conftest import open_for_edit, progress, reading
 
 ADMIN = Actor(username="admin", role="admin")
@@ -160,27 +157,13 @@ def test_a_better_reading_never_lowers_a_score(
     assert scores[1] >= scores[0]
 
 
-@contextmanager
-def counting(engine: Engine) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany) -> None:
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-
-
 def test_the_number_of_queries_does_not_grow_with_the_data(
     ward: TestClient, seeded: Session, clock: FixedClock, clean_db: Engine
 ) -> None:
     """No query per unit, task or reading: the summary's SQL is the same for more data. Both
     computed from nothing (the plan's frame would be kept across the data's writes)."""
     cache.RESULTS.clear()
-    with counting(clean_db) as before:
+    with statements(clean_db) as before:
         service.ward_summary(db_session=seeded, actor=ADMIN, clock=clock, period="2025-10")
     for unit in ("vhxh", "kthtdt", "mttq"):
         reading(ward, indicator="complaint_ontime", unit=unit, period="2025-10", value=50)
@@ -189,7 +172,7 @@ def test_the_number_of_queries_does_not_grow_with_the_data(
             progress(ward, assignment=task, unit=unit, period="2025-10", status="done")
     seeded.expire_all()
     cache.RESULTS.clear()
-    with counting(clean_db) as after:
+    with statements(clean_db) as after:
         summary = service.ward_summary(
             db_session=seeded, actor=ADMIN, clock=clock, period="2025-10"
         )

@@ -23,6 +23,7 @@ from app.formatting import format_number
 from app.plans.models import Plan
 from app.scores import cache, service
 from app.scoring.config import load_default_config
+from tests.conftest import statements
 from tests.scores.conftest import (
     ADMIN,
     EXPECTED,
@@ -31,7 +32,6 @@ from tests.scores.conftest import (
     progress,
     reading,
 )
-from tests.scores.test_service import counting
 from tests.uploads.conftest import send_csv
 
 PLAN = "kh-84-2025"
@@ -291,9 +291,9 @@ def test_a_kept_summary_costs_two_queries(
 ) -> None:
     """The plan, and its versions: all a read pays when nothing has changed."""
     service.ward_summary(db_session=seeded, actor=ADMIN, clock=clock, period="2025-10")
-    with counting(clean_db) as statements:
+    with statements(clean_db) as seen:
         service.ward_summary(db_session=seeded, actor=ADMIN, clock=clock, period="2025-10")
-    assert len(statements) == 2 and "score_version" in statements[1]
+    assert len(seen) == 2 and "score_version" in seen[1]
 
 
 #: The writes of ``WRITES`` to the data reported against a plan, not to the plan itself.

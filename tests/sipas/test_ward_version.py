@@ -43,6 +43,7 @@ from tests.conftest import make_user
 from tests.sipas.conftest import HAND_FIXTURE, add_answer, bearer, hidden
 from tests.sipas.test_many_wards import _second_ward
 from tests.sipas.test_pages import login
+from tests.sipas.test_public import _kiosk_client
 
 NEW, DRAFT = "2099.1", "2099.3"
 NEW_TITLE = "Phiếu thử nghiệm 2099"
@@ -180,6 +181,23 @@ def test_a_refused_code_is_drawn_in_the_wards_version(
         page = public.get("/khao-sat", params={"ma": "K7QM-3XTP-9A"}, follow_redirects=False)
     assert page.status_code == 422 and "Không tìm thấy mã khảo sát" in page.text, page.text
     assert NEW_TITLE in page.text
+
+
+def test_a_kiosk_refusing_a_code_draws_the_wards_version(
+    small_app: FastAPI, versions: Session, clean_db: Engine, clock: FixedClock
+) -> None:
+    """The tablet at the counter takes the same road as the QR link, through its own start
+    page: a wrong code is refused there in the ward's questionnaire, and the tablet stays a
+    kiosk (its next start is the kiosk's own page)."""
+    with bearer(small_app, clean_db, clock, username="admin", role="admin") as admin:
+        assert admin.put(API, json={"questionnaire": NEW}).status_code == 200
+    with _kiosk_client(small_app, clean_db, clock) as kiosk:
+        page = kiosk.get("/khao-sat/kiosk", params={"ma": "K7QM-3XTP-9A"}, follow_redirects=False)
+        assert page.status_code == 422 and "Không tìm thấy mã khảo sát" in page.text, page.text
+        assert NEW_TITLE in page.text
+        again = kiosk.get("/khao-sat/kiosk")
+    assert again.status_code == 200 and "Không tìm thấy" not in again.text
+    assert NEW_TITLE in again.text
 
 
 def test_an_expired_code_is_refused_in_its_own_wards_version(
@@ -374,3 +392,24 @@ def test_comments_and_exports_read_the_version_being_viewed(
         assert OLD_SAYS in exported and NEW_SAYS not in exported
         chooser = page.get("/sipas/xuat", params={**month, "version": "2025.1"}).text
         assert 'href="/sipas/xuat.csv?period=2025-11&amp;version=2025.1"' in chooser
+
+
+@pytest.mark.parametrize(
+    "path", ["/sipas", "/sipas/gop-y", "/sipas/xuat", "/sipas/xuat.csv", "/sipas/xuat.xlsx"]
+)
+def test_the_pages_refuse_an_overlong_filter_as_the_api_does(
+    small_app: FastAPI, versions: Session, clean_db: Engine, clock: FixedClock, path: str
+) -> None:
+    """A version is at most 32 characters, a unit or domain code 64, a period 16 (the API's
+    caps): longer is a Vietnamese 422 naming the field, never a lookup with the whole text."""
+    make_user(clean_db, clock, username="qt.phuong", role="admin")
+    with TestClient(small_app) as page:
+        login(page, "qt.phuong")
+        for name, size in (("version", 33), ("unit", 65), ("domain", 65), ("period", 17)):
+            if name in ("unit", "domain") and path == "/sipas/xuat":
+                continue  # the chooser takes the period and version only
+            refused = page.get(path, params={name: "9" * size})
+            assert refused.status_code == 422, (name, refused.status_code)
+            assert "Quá dài" in refused.text and f"<code>{name}</code>" in refused.text
+        fine = page.get(path, params={"version": "2025.1", "period": "2025-11"})
+        assert fine.status_code == 200

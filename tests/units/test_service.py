@@ -181,7 +181,7 @@ def test_a_unit_is_asked_once_per_session_and_again_once_it_left(
 ) -> None:
     """A row save asks for its unit five times (issue #17); the session answers from what it
     found, but never with a unit rolled back or deleted."""
-    from tests.progress.test_row_save_queries import statements
+    from tests.conftest import statements
 
     with statements(seeded.get_bind()) as seen:  # type: ignore[arg-type]
         first = unit_service.get_by_code(db_session=seeded, code="vhxh")

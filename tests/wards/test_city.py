@@ -157,7 +157,7 @@ def test_a_kept_ranking_does_not_read_the_questionnaire_form(
 ) -> None:
     """A kept ranking checks which questionnaire each ward uses by ids; reading the published
     form whole (its questions' JSON) on every request was a fifth of its cost (issue #20)."""
-    from tests.progress.test_row_save_queries import statements
+    from tests.conftest import statements
 
     _readings(application, clean_db, clock)
     with _bearer(application, clean_db, clock, "so.noi.vu", "city_viewer") as viewer:
