@@ -25,24 +25,26 @@ class RegisterLink:
 
 
 @cache
-def _every_register() -> Any:
-    """The statement of ``by_task``, built once: the unit comes as a parameter. Building seven
-    selects and their union, and the key SQLAlchemy's statement cache finds it by, cost more
-    than running it; a statement built once keeps its key."""
+def _every_register(in_ward: bool) -> Any:
+    """The statement of ``by_task``, built once per kind: the unit (and the ward) come as
+    parameters. Building seven selects and their union, and the key SQLAlchemy's statement
+    cache finds it by, cost more than running it; a statement built once keeps its key."""
     parts = []
     for position, spec in enumerate(REGISTERS):
         model: Any = spec.model
-        parts.append(
-            select(
-                literal(position).label("register"),
-                model.code.label("code"),
-                cast(getattr(model, spec.headline), Text).label("headline"),
-                model.task_codes.label("task_codes"),
-            ).where(model.unit_id == bindparam("unit_id"))
-        )
+        part = select(
+            literal(position).label("register"),
+            model.code.label("code"),
+            cast(getattr(model, spec.headline), Text).label("headline"),
+            model.task_codes.label("task_codes"),
+        ).where(model.unit_id == bindparam("unit_id"))
+        if in_ward:
+            part = part.where(model.ward_id == bindparam("ward_id"))
+        parts.append(part)
     every = union_all(*parts).subquery()
-    # The unit's own rows: its id is in one ward only, so the ward's criteria (a walk of the
-    # seven selects and seven criteria on each) add nothing but cost.
+    # The ward's criteria (a walk of the seven selects and seven criteria on each) cost more
+    # than the read; the ward is one plain parameter instead, so that a unit id from anywhere
+    # still reads only the session's ward.
     return (
         core_select(every)
         .order_by(every.c.register, every.c.code)
@@ -59,7 +61,12 @@ def by_task(db_session: Session, unit_id: int | None) -> dict[str, list[Register
     found: dict[str, list[RegisterLink]] = {}
     if unit_id is None:
         return found
-    rows = db_session.execute(_every_register(), {"unit_id": unit_id}).all()
+    ward = tenancy.ward_of(db_session)
+    if ward is None:  # the city's scope, or no scope (the CLI, tests): every ward's rows
+        rows = db_session.execute(_every_register(False), {"unit_id": unit_id}).all()
+    else:
+        params = {"unit_id": unit_id, "ward_id": ward}
+        rows = db_session.execute(_every_register(True), params).all()
     for position, code, headline, task_codes in rows:
         spec = REGISTERS[position]
         text = str(headline or "")

@@ -3,14 +3,19 @@ in one statement (issue #17: the row save and the page asked each register in tu
 
 from __future__ import annotations
 
+from datetime import date
+
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from app import tenancy
+from app.clock import FixedClock
 from app.registers import links
 from app.registers.specs import REGISTERS
 from app.units.models import Unit
 from tests.conftest import statements
+from tests.conftest import test_ward as ward_called
 from tests.registers.test_registers_pages import HX, _form, officer  # noqa: F401
 
 TASK = "II.2.2.5"
@@ -42,3 +47,13 @@ def test_every_registers_rows_naming_a_task_show_beside_it(
     assert {link.register for link in found[TASK]} == {s.title for s in REGISTERS}
     assert all(link.text for link in found[TASK])
     assert other == {}
+    # Inside another ward the same unit id reads nothing: the statement skips the ward's
+    # criteria for speed, so it carries the ward itself.
+    with Session(clean_db) as db_session:
+        vp = db_session.exec(select(Unit).where(Unit.code == "vp")).one()
+        other_ward = ward_called(db_session, FixedClock.on(date(2025, 11, 20)), code="binh-dong")
+        tenancy.enter(db_session, tenancy.Scope(ward_id=other_ward.id))
+        assert links.by_task(db_session, vp.id) == {}
+        tenancy.enter(db_session, tenancy.Scope(ward_id=vp.ward_id))
+        mine = links.by_task(db_session, vp.id)
+        assert [link.url for link in mine[TASK]] == [u.split("?")[0] for u in made]
