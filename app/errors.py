@@ -7,12 +7,12 @@ integrator and a Vietnamese page or fragment for an officer.
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
-import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -253,7 +253,12 @@ def is_connection_lost(exc: BaseException) -> bool:
     rather than a statement that is wrong: the same request may well succeed in a moment."""
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return True
-    return isinstance(exc, OperationalError | psycopg.OperationalError)
+    if isinstance(exc, OperationalError):
+        return True
+    # psycopg's own, raised outside SQLAlchemy (a COPY's answer): only where psycopg is loaded,
+    # which a process on SQLite never does (``app.db_postgres``).
+    psycopg = sys.modules.get("psycopg")
+    return psycopg is not None and isinstance(exc, psycopg.OperationalError)
 
 
 async def _database_error_handler(request: Request, exc: Exception) -> Response:
@@ -290,7 +295,11 @@ async def _overflow_handler(request: Request, exc: Exception) -> Response:
 
 
 async def _server_error_handler(request: Request, exc: Exception) -> Response:
-    """A bug still answers in our JSON or page shape, never Starlette's plain-text 500."""
+    """A bug still answers in our JSON or page shape, never Starlette's plain-text 500. A lost
+    connection that SQLAlchemy did not wrap (psycopg's own ``OperationalError``, whose class is
+    not imported on SQLite to register a handler for) is still a 503."""
+    if is_connection_lost(exc):
+        return await _database_error_handler(request, exc)
     log.error("unhandled error on %s %s", request.method, request.url, exc_info=exc)
     error = AppError(
         message="Đã xảy ra lỗi không mong muốn trên máy chủ; lỗi đã được ghi lại.",
@@ -365,7 +374,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_handler)
     app.add_exception_handler(StarletteHTTPException, _http_error_handler)
     app.add_exception_handler(DBAPIError, _database_error_handler)
-    app.add_exception_handler(psycopg.OperationalError, _database_error_handler)
     app.add_exception_handler(PoolTimeout, _pool_timeout_handler)
     app.add_exception_handler(OverflowError, _overflow_handler)
     app.add_exception_handler(Exception, _server_error_handler)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-router = APIRouter(tags=["health"])
+from app.routes import Routes
+
+router = Routes(tags=["health"])
 
 
 @router.get("/healthz", summary="The process is up")

@@ -5,14 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
-from starlette._utils import get_route_path
-from starlette.routing import Match
-from starlette.types import Scope
 
 from app import health, security
 from app.accounts import api as account_api
@@ -70,6 +66,7 @@ from app.reporting import (
 from app.reporting import pages as reporting_pages
 from app.reports import api as reports_api
 from app.reports import pages as reports_pages
+from app.routes import Routes, flatten
 from app.runtime import tune_gc
 from app.scores import api as score_api
 from app.scores import pages as score_pages
@@ -190,11 +187,11 @@ def _openapi_with_errors(app: FastAPI) -> Callable[[], dict[str, Any]]:
     return openapi
 
 
-def build_api_router() -> APIRouter:
+def build_api_router() -> Routes:
     """Everything under ``/api/v1`` needs a token or a session, except logging in for a token."""
-    router = APIRouter(prefix=API_PREFIX)
+    router = Routes(prefix=API_PREFIX)
     router.include_router(account_api.public_router)
-    protected = APIRouter(dependencies=[Depends(require_actor)])
+    protected = Routes(dependencies=[Depends(require_actor)])
     protected.include_router(account_api.router)
     protected.include_router(unit_api.router)
     protected.include_router(plan_api.router)
@@ -227,14 +224,14 @@ def build_api_router() -> APIRouter:
     return router
 
 
-def build_page_router() -> APIRouter:
+def build_page_router() -> Routes:
     """HTML pages; all but the login page need a browser session, and get the names of what
     they show (``app.names``) on the request's own database session."""
-    router = APIRouter()
+    router = Routes()
     router.include_router(account_pages.public_router)
     router.include_router(reports_pages.public_router)
     router.include_router(sipas_public.public_router)
-    protected = APIRouter(
+    protected = Routes(
         dependencies=[
             Depends(require_web_identity),
             Depends(attach_names),
@@ -263,71 +260,6 @@ def build_page_router() -> APIRouter:
     protected.include_router(admin_pages.router)
     router.include_router(protected)
     return router
-
-
-class LiteralPrefixRoute(APIRoute):
-    """A route that refuses at once a path not starting with the literal part of its own (the
-    text before its first ``{parameter}``), before FastAPI's matching: a request for the last
-    page route is compared with some 200 routes before it. Its regular expression starts with
-    that same text, so what matches is unchanged."""
-
-    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
-        super().__init__(path, endpoint, **kwargs)
-        self.literal_prefix = self.path_format.split("{", 1)[0]
-
-    def matches(self, scope: Scope) -> tuple[Match, Scope]:
-        if scope["type"] == "http" and not get_route_path(scope).startswith(self.literal_prefix):
-            return Match.NONE, {}
-        return super().matches(scope)
-
-
-def add_flat(target: APIRouter, router: APIRouter) -> None:
-    """Add ``router``'s routes, its includes' included, to ``target`` as plain routes.
-
-    FastAPI 0.16x keeps an included router as a branch resolved on every request: matching a
-    path walks each branch, recomputing its routes' version and saving and restoring scope keys
-    at every route, then matches again at each level to handle it. With 207 routes two levels
-    deep that cost 0.4–1.5 ms per request before any work, more than a bare FastAPI request in
-    all (issue #20). Each route is rebuilt from what FastAPI resolved for it (its full path, the
-    routers' dependencies, tags, responses), in the same order, so matching, the dependencies
-    that guard it and ``/openapi.json`` stay what they were; a plain list is matched with one
-    regular expression per route.
-    """
-    for context in iter_route_contexts(router.routes):
-        route = context.original_route
-        if not isinstance(route, APIRoute):  # a mount or plain route would lose its prefix here
-            raise TypeError(f"add_flat takes FastAPI routes only; add {route!r} to the app itself")
-        assert context.path is not None and context.endpoint is not None
-        target.add_api_route(
-            context.path,
-            context.endpoint,
-            route_class_override=LiteralPrefixRoute,
-            response_model=context.response_model,
-            status_code=context.status_code,
-            tags=context.tags,
-            dependencies=context.dependencies,
-            summary=context.summary,
-            description=context.description,
-            response_description=context.response_description,
-            responses=context.responses,
-            deprecated=context.deprecated,
-            methods=context.methods,
-            operation_id=context.operation_id,
-            response_model_include=context.response_model_include,
-            response_model_exclude=context.response_model_exclude,
-            response_model_by_alias=context.response_model_by_alias,
-            response_model_exclude_unset=context.response_model_exclude_unset,
-            response_model_exclude_defaults=context.response_model_exclude_defaults,
-            response_model_exclude_none=context.response_model_exclude_none,
-            include_in_schema=context.include_in_schema,
-            response_class=context.response_class,
-            name=context.name,
-            callbacks=context.callbacks,
-            openapi_extra=context.openapi_extra,
-            generate_unique_id_function=context.generate_unique_id_function,
-            strict_content_type=context.strict_content_type,
-            max_body_size=context.max_body_size,
-        )
 
 
 async def _login_required(request: Request, exc: Exception) -> Response:
@@ -418,7 +350,7 @@ def create_app(
     app.add_exception_handler(PasswordChangeRequired, _password_change_required)
     security.install_security_headers(app)
     for router in (health.router, build_api_router(), build_page_router()):
-        add_flat(app.router, router)
+        flatten(app.router, router)
     app.add_api_route(
         "/docs", security.docs_page, include_in_schema=False, response_class=HTMLResponse
     )

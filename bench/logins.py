@@ -1,9 +1,10 @@
 """Logins under load: 200 simultaneous token logins, and the API while wrong logins flood in.
 
 Starts a real server (``partrack serve``, one process or ``--workers N``) on a fresh SQLite
-database with the production password profile, then prints median and p99 latency, errors, the
-server's peak memory (VmHWM, summed over its processes) and ratios against a raw baseline
-measured in the same run: one argon2 verification alone, and the API's median before the flood.
+database (PostgreSQL with ``--postgresql``) with the production password profile, then prints
+median and p99 latency, errors, the server's peak memory (VmHWM, summed over its processes)
+and ratios against a raw baseline measured in the same run: one argon2 verification alone,
+and the API's median before the flood.
 Every login comes from one address (127.0.0.1), as an office behind one NAT: the correct ones
 must all pass (the per-address limit counts only wrong passwords), the wrong ones must meet the
 limit (PARTRACK_LOGIN_MAX_FAILURES_PER_ADDRESS, 50) and then 429.
@@ -21,6 +22,8 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -270,14 +273,33 @@ async def _run(base: str, logins: int, token: str, pid: int) -> None:
         )
 
 
+@contextmanager
+def _database(tmp: str, postgresql: bool) -> Iterator[str]:
+    """A SQLite file in ``tmp``, or a fresh PostgreSQL database dropped afterwards."""
+    if not postgresql:
+        yield f"sqlite:///{tmp}/bench.db"
+        return
+    from bench.load import _drop, _fresh_database
+
+    url, name = _fresh_database()
+    try:
+        yield url
+    finally:
+        _drop(name)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--logins", type=int, default=200)
     parser.add_argument("--wal", action="store_true", help="SQLite in WAL mode")
     parser.add_argument("--workers", type=int, default=1, help="server processes")
+    parser.add_argument(
+        "--postgresql",
+        action="store_true",
+        help="a fresh PostgreSQL database (PARTRACK_TEST_PG_URL's server) instead of SQLite",
+    )
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{tmp}/bench.db"
+    with tempfile.TemporaryDirectory() as tmp, _database(tmp, args.postgresql) as url:
         token = _prepare(url, args.logins, args.wal)
         port = 18000 + os.getpid() % 1000
         env = {

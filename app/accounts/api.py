@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request, status
+from fastapi import Path, Query, Request, status
 
 from app.accounts import auth, service
 from app.accounts.dependencies import (
@@ -30,11 +30,12 @@ from app.clock import ClockDep
 from app.db import SessionDep
 from app.pagination import PagingDep
 from app.permissions import Role
+from app.routes import Routes
 from app.schemas import Page
 
 #: Open to anyone: this is how a script obtains credentials.
-public_router = APIRouter(tags=["auth"])
-router = APIRouter()
+public_router = Routes(tags=["auth"])
+router = Routes()
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "Wrong username or password (`bad_credentials`)."},

@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 import threading
 
-import psycopg
 from sqlalchemy.engine import Engine
 
 from app.accounts.credential_cache import CHANNEL, evict_everywhere
@@ -49,6 +48,8 @@ class Listener:
         self._thread.start()
 
     def _run(self) -> None:
+        import psycopg  # a PostgreSQL engine's listener only: SQLite processes never load it
+
         backoff = 0.5
         while True:
             try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -26,10 +26,11 @@ from app.accounts.models import PasswordChange
 from app.clock import ClockDep
 from app.db import SessionDep
 from app.errors import AppError, Invalid, translate_validation_errors
+from app.routes import Routes
 from app.templating import render
 
-public_router = APIRouter(include_in_schema=False)
-router = APIRouter(include_in_schema=False)
+public_router = Routes(include_in_schema=False)
+router = Routes(include_in_schema=False)
 
 #: Before a session exists, a login form is protected by a double-submit cookie.
 LOGIN_CSRF_COOKIE = "partrack_login_csrf"

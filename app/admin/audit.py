@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.accounts.dependencies import WebUser
@@ -16,9 +16,10 @@ from app.db import SessionDep
 from app.forms import parse_date_vi
 from app.names import names_for
 from app.permissions import Permission, authorize
+from app.routes import Routes
 from app.templating import render
 
-router = APIRouter(include_in_schema=False)
+router = Routes(include_in_schema=False)
 
 PAGE_SIZE = 50
 ENTITY_LABELS = {

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.accounts.dependencies import WebUser
 from app.admin import audit, people, plan, plan_copy, profiles, rules, settings, targets, units
 from app.permissions import Permission, authorize, can
+from app.routes import Routes
 from app.templating import render
 
-router = APIRouter(include_in_schema=False)
+router = Routes(include_in_schema=False)
 
 
 @router.get("/admin", response_class=HTMLResponse)

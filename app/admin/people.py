@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
@@ -17,9 +17,10 @@ from app.clock import ClockDep
 from app.db import SessionDep
 from app.forms import FormState, Outcome, answer, attempt, blank_none, read_form
 from app.permissions import ROLE_LABELS, Permission, authorize
+from app.routes import Routes
 from app.templating import is_partial_request, render
 
-router = APIRouter(include_in_schema=False)
+router = Routes(include_in_schema=False)
 _USER_FIELDS = ("username", "full_name", "email", "role", "unit", "password")
 
 

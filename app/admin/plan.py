@@ -7,7 +7,7 @@ from collections import defaultdict
 from datetime import date
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
@@ -30,9 +30,10 @@ from app.plans import service as plan_service
 from app.plans import task_edits
 from app.plans.labels import CADENCE_LABELS
 from app.plans.models import AssignmentCreate, AssignmentRead, AssignmentUpdate
+from app.routes import Routes
 from app.templating import render
 
-router = APIRouter(include_in_schema=False)
+router = Routes(include_in_schema=False)
 
 SCOPE_LABELS = {"lead_unit": "Đơn vị chủ trì thực hiện", "all_units": "Tất cả đơn vị"}
 _EDIT_FIELDS = ("scope", "lead_unit", "cadence", "due_date", "expected_product", "version")

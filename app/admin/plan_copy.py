@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
@@ -15,11 +15,12 @@ from app.db import SessionDep
 from app.forms import FormState, answer, attempt, parse_date_vi, read_form
 from app.permissions import CITY_ROLES, Permission, authorize
 from app.plans import service as plan_service
+from app.routes import Routes
 from app.seed.copying import PlanCopy, copy_plan
 from app.templating import render
 from app.wards import service as ward_service
 
-router = APIRouter(include_in_schema=False)
+router = Routes(include_in_schema=False)
 
 _FIELDS = ("code", "number", "issued_date", "first_year", "last_year", "title", "ward",
            "with_targets")  # fmt: skip

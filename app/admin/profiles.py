@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
@@ -24,9 +24,10 @@ from app.imports.profiles import service as profiles
 from app.imports.profiles.models import FIELD_LABELS, ProfileCreate, ProfileRead, ProfileUpdate
 from app.imports.profiles.previews import preview
 from app.permissions import Permission, authorize
+from app.routes import Routes
 from app.templating import render
 
-router = APIRouter(include_in_schema=False)
+router = Routes(include_in_schema=False)
 
 KIND_LABELS = {"dossiers": "Hồ sơ TTHC", "feedback": "Phản ánh, kiến nghị"}
 _EDIT_FIELDS = (

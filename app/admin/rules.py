@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
@@ -30,9 +30,10 @@ from app.reporting.rules import (
     RuleRead,
     RuleUpdate,
 )
+from app.routes import Routes
 from app.templating import is_partial_request, render
 
-router = APIRouter(include_in_schema=False)
+router = Routes(include_in_schema=False)
 
 _SIDES = ("left", "right")
 _OPERANDS = tuple(f"{s}_{n}" for s in _SIDES for n in ("indicator", "field", "domain", "constant"))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlmodel import Session
@@ -27,13 +27,14 @@ from app.forms import (
 )
 from app.permissions import Permission, authorize, can
 from app.plans import service as plan_service
+from app.routes import Routes
 from app.scores import configuration, engine
 from app.scores import service as score_service
 from app.scores.models import ScoringConfigRead, ScoringConfigWrite
 from app.scoring.config import ScoringConfig
 from app.templating import render
 
-router = APIRouter(include_in_schema=False)
+router = Routes(include_in_schema=False)
 TEMPLATE = "admin/settings.html"
 #: Rows for classification bands: the current ones plus blank rows to add one.
 EXTRA_BANDS = 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
@@ -30,9 +30,10 @@ from app.kpis import indicators as indicator_service
 from app.kpis.models import DomainCreate, DomainRead, IndicatorUpdate
 from app.permissions import Permission, authorize
 from app.plans import service as plan_service
+from app.routes import Routes
 from app.templating import render
 
-router = APIRouter(include_in_schema=False)
+router = Routes(include_in_schema=False)
 
 COMPARATOR_LABELS = {">=": "≥ không thấp hơn", "<=": "≤ không vượt quá", "=": "= đúng bằng"}
 MEASURE_LABELS = {"percent": "Tỷ lệ (%)", "count": "Số lượng", "amount": "Giá trị"}

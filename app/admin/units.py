@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
@@ -13,11 +13,12 @@ from app.clock import ClockDep
 from app.db import SessionDep
 from app.forms import FormState, Outcome, answer, attempt, blank_none, read_form
 from app.permissions import Permission, authorize
+from app.routes import Routes
 from app.templating import render
 from app.units import service as unit_service
 from app.units.models import UnitCreate, UnitRead, UnitUpdate
 
-router = APIRouter(include_in_schema=False)
+router = Routes(include_in_schema=False)
 
 KIND_LABELS = {
     "committee": "Ủy ban nhân dân",

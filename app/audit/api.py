@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from app.accounts.dependencies import CurrentActor
 from app.audit import service
@@ -13,9 +13,10 @@ from app.audit.models import AuditEventRead
 from app.db import SessionDep
 from app.pagination import PagingDep
 from app.permissions import Permission, authorize
+from app.routes import Routes
 from app.schemas import Page
 
-router = APIRouter(tags=["audit"])
+router = Routes(tags=["audit"])
 
 
 @router.get("/audit", response_model=Page[AuditEventRead], summary="Search the audit trail")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from fastapi.responses import Response, StreamingResponse
 from pydantic import AfterValidator
 
@@ -15,11 +15,12 @@ from app.clock import ClockDep
 from app.db import SessionDep
 from app.exports.writers import ExportFormat
 from app.periods import optional_period
+from app.routes import Routes
 from app.scores import cache
 from app.wards import service as ward_service
 from app.wards.models import WardCreate, WardRead
 
-router = APIRouter(tags=["city"])
+router = Routes(tags=["city"])
 
 PeriodParam = Annotated[
     str | None,

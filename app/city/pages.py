@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
@@ -13,10 +13,11 @@ from app.city import service
 from app.clock import ClockDep
 from app.db import SessionDep
 from app.periods import PeriodError, optional_period
+from app.routes import Routes
 from app.scores import cache, kept
 from app.templating import templates
 
-router = APIRouter(include_in_schema=False)
+router = Routes(include_in_schema=False)
 
 CONTENT = templates.get_template("city/_ranking_content.html")
 BODY = templates.get_template("city/_ranking_body.html")

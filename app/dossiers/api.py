@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import Path, Query
 
 from app.accounts.dependencies import CurrentActor
 from app.clock import ClockDep
@@ -20,12 +20,13 @@ from app.dossiers.models import (
 )
 from app.kpis.models import MAX_ROW_ID
 from app.pagination import PagingDep
+from app.routes import Routes
 from app.schemas import Page
 
 #: The scorecard route follows the exports in the OpenAPI document, as it always has
 #: (``app.main`` includes the routers in that order).
-router = APIRouter()
-scorecard_router = APIRouter()
+router = Routes()
+scorecard_router = Routes()
 
 PlanParam = Annotated[
     str | None, Query(description="Plan whose calendar and indicators the rates are for.")

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from app.accounts.dependencies import WebUser
 from app.clock import ClockDep
 from app.db import SessionDep
 from app.dossiers import scorecard
+from app.routes import Routes
 from app.templating import render
 from app.units import service as unit_service
 
-router = APIRouter(include_in_schema=False)
+router = Routes(include_in_schema=False)
 
 
 def _width_class(points: float, maximum: float) -> str:

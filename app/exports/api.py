@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
@@ -14,8 +14,9 @@ from app.db import SessionDep
 from app.exports.datasets import Dataset
 from app.exports.service import export_file
 from app.exports.writers import ExportFormat
+from app.routes import Routes
 
-router = APIRouter()
+router = Routes()
 
 
 @router.get(

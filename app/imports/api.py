@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from sqlmodel import Session
 
@@ -19,6 +19,7 @@ from app.db import SessionDep
 from app.imports import templates
 from app.imports.templates import ImportKind
 from app.imports.upload import run_upload
+from app.routes import Routes
 from app.uploads import errors_report
 from app.uploads.bulk import ImportOptions, ImportSummary
 from app.uploads.files import XLSX_TYPE
@@ -26,8 +27,8 @@ from app.uploads.receive import summary_response
 
 #: The bulk endpoints come first in the OpenAPI document, as they always have; the other import
 #: routes follow the dossier lists (``app.main`` includes the routers in that order).
-bulk_router = APIRouter()
-router = APIRouter()
+bulk_router = Routes()
+router = Routes()
 
 _BODY = {
     "requestBody": {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, StreamingResponse
 from sqlmodel import Session
@@ -18,6 +18,7 @@ from app.imports.registry import import_file
 from app.imports.templates import LABELS, ImportKind
 from app.imports.upload import authorize_upload_page, file_problem_summary
 from app.names import names_for, reading_key_name
+from app.routes import Routes
 from app.templating import render
 from app.uploads import errors_report
 from app.uploads.bulk import ImportOptions, ImportStatus
@@ -25,7 +26,7 @@ from app.uploads.errors_report import CODE_LABELS, ERRORS_FILE, REJECTED_FILE
 from app.uploads.headers import field_label
 from app.uploads.receive import Received, received_file
 
-router = APIRouter(include_in_schema=False)
+router = Routes(include_in_schema=False)
 
 _STATUS_TEXT = {
     ImportStatus.OK: "Tất cả các dòng hợp lệ.",

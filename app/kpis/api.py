@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Path, Query, Response, status
+from fastapi import Body, Path, Query, Response, status
 
 from app.accounts.dependencies import CurrentActor
 from app.clock import ClockDep
@@ -22,9 +22,10 @@ from app.kpis.models import (
 )
 from app.pagination import PagingDep
 from app.plans.api import PlanQuery
+from app.routes import Routes
 from app.schemas import Page
 
-router = APIRouter()
+router = Routes()
 
 _CONFLICT: dict[int | str, dict[str, Any]] = {
     409: {"description": "Stale `version`, or a duplicate."}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query, Request, Response, status
+from fastapi import Body, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 from pydantic import Field as PydanticField
 
@@ -30,11 +30,12 @@ from app.par.models import (
     ReviewWrite,
     YearGap,
 )
+from app.routes import Routes
 from app.schemas import ReadModel, StrictInput
 from app.uploads.bulk import ImportOptions, ImportSummary
 from app.uploads.receive import FILE_BODY, IMPORT_RESPONSES, received_import
 
-router = APIRouter(tags=["par-assessments"])
+router = Routes(tags=["par-assessments"])
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

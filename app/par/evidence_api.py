@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from fastapi import APIRouter, Request, Response, status
+from fastapi import Request, Response, status
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 from pydantic import Field as PydanticField
@@ -24,9 +24,10 @@ from app.progress.evidence.models import EvidenceLinkCreate
 from app.progress.evidence.service import EvidenceLimits
 from app.progress.evidence.store import EvidenceStore, store_from_settings
 from app.progress.evidence.upload import attach_received, file_response, validated
+from app.routes import Routes
 from app.schemas import StrictInput
 
-router = APIRouter(tags=["par-assessments"])
+router = Routes(tags=["par-assessments"])
 
 
 class TaskEvidence(StrictInput):

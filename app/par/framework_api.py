@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
@@ -22,6 +22,7 @@ from app.par.models import (
     CriterionUpdate,
     FrameworkRead,
 )
+from app.routes import Routes
 from app.schemas import ReadModel
 from app.uploads.bulk import ImportOptions, ImportSummary
 
@@ -29,7 +30,7 @@ from app.uploads.bulk import ImportOptions, ImportSummary
 # still importable from here (the registers' routes did)
 from app.uploads.receive import FILE_BODY, IMPORT_RESPONSES, received_import
 
-router = APIRouter(tags=["par-assessments"])
+router = Routes(tags=["par-assessments"])
 
 Year = Annotated[int, Path(ge=2000, le=2100, examples=[2025])]
 CriterionCode = Annotated[str, Path(max_length=32, examples=["3.1"])]

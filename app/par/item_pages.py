@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
@@ -38,10 +38,11 @@ from app.progress.evidence.models import EvidenceLinkCreate
 from app.progress.evidence.service import EvidenceLimits
 from app.progress.evidence.store import store_from_settings
 from app.progress.evidence.upload import received_form
+from app.routes import Routes
 from app.templating import render
 from app.units.models import Unit
 
-router = APIRouter(include_in_schema=False)
+router = Routes(include_in_schema=False)
 
 # --- one criterion -------------------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session, col, select
@@ -37,12 +37,13 @@ from app.par.models import (
 )
 from app.permissions import Permission, can
 from app.plans.models import Plan
+from app.routes import Routes
 from app.templating import render
 from app.tenancy import authorize_shared
 from app.uploads.bulk import ImportOptions
 from app.uploads.receive import Received, received_page
 
-router = APIRouter(include_in_schema=False)
+router = Routes(include_in_schema=False)
 
 BASE = "/chi-so-cchc"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
@@ -32,12 +32,13 @@ from app.par.models import (
 )
 from app.par.pages import BASE, labels, may_edit_tables
 from app.par.rules import rule_text
+from app.routes import Routes
 from app.schemas import CODE_PATTERN
 from app.templating import render
 from app.uploads.bulk import ImportOptions
 from app.uploads.receive import Received, received_page
 
-router = APIRouter(include_in_schema=False)
+router = Routes(include_in_schema=False)
 
 # --- the criteria table --------------------------------------------------------------------------
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import Query, Response, status
 from pydantic import Field
 
 from app.accounts.dependencies import CurrentActor
@@ -22,11 +22,12 @@ from app.plans.models import (
     Scope,
     TaskCadence,
 )
+from app.routes import Routes
 from app.schemas import Page, StrictInput
 from app.seed import copying
 from app.seed.copying import PlanCopied, PlanCopy
 
-router = APIRouter()
+router = Routes()
 
 PlanQuery = Annotated[
     str | None, Query(description="Plan code; may be omitted while only one plan exists.")

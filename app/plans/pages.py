@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from app.db import SessionDep
@@ -12,10 +12,11 @@ from app.kpis.indicators import list_indicators
 from app.plans import service
 from app.plans.labels import CADENCE_LABELS
 from app.plans.models import AssignmentRead
+from app.routes import Routes
 from app.templating import render
 from app.units import service as unit_service
 
-router = APIRouter(include_in_schema=False)
+router = Routes(include_in_schema=False)
 
 
 @router.get("/plan", response_class=HTMLResponse)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Response, status
+from fastapi import Body, Response, status
 
 from app.accounts.dependencies import CurrentActor
 from app.clock import ClockDep
@@ -13,9 +13,10 @@ from app.pagination import PagingDep
 from app.plans.api import PlanQuery
 from app.progress import service
 from app.progress.models import ProgressRead, ProgressWrite
+from app.routes import Routes
 from app.schemas import Page
 
-router = APIRouter(prefix="/progress", tags=["progress"])
+router = Routes(prefix="/progress", tags=["progress"])
 
 _EXAMPLES = {
     "in_progress": {

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from enum import Enum
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, Request, status
+from fastapi import Body, Query, Request, status
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from app.accounts.dependencies import CurrentActor
@@ -20,11 +20,12 @@ from app.db import SessionDep
 from app.pagination import PagingDep
 from app.registers import conclusions, export_api, service, transfer
 from app.registers.specs import INPUTS, READS, REGISTERS, RegisterSpec
+from app.routes import Routes
 from app.schemas import Page
 from app.uploads.bulk import ImportOptions, ImportSummary
 from app.uploads.receive import FILE_BODY, IMPORT_RESPONSES, received_import
 
-router = APIRouter()
+router = Routes()
 
 Year = Annotated[int | None, Query(ge=2000, le=2100, description="Rows dated in this year.")]
 Text = Annotated[str | None, Query(max_length=200)]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session, col, select
@@ -25,10 +25,11 @@ from app.registers import service, summaries
 from app.registers.fields import FieldKind
 from app.registers.specs import BY_SLUG, INPUTS, REGISTERS, RegisterSpec
 from app.registers.summaries import extra_shown
+from app.routes import Routes
 from app.templating import render
 from app.units.models import Unit
 
-router = APIRouter(include_in_schema=False)
+router = Routes(include_in_schema=False)
 BASE = "/so-theo-doi"
 
 

@@ -6,17 +6,16 @@ runs from the command line (``partrack remind``), so no write endpoint is expose
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
 from app.accounts.dependencies import CurrentActor
 from app.db import SessionDep
 from app.pagination import PagingDep
 from app.reminders import notifications
 from app.reminders.models import DeliveryRead, NotificationRead
 from app.reporting import reminder_pass as service
+from app.routes import Routes
 from app.schemas import Page
 
-router = APIRouter()
+router = Routes()
 
 
 @router.get(

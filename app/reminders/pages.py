@@ -7,7 +7,7 @@ and redirects back.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.accounts.dependencies import WebUser
@@ -15,9 +15,10 @@ from app.clock import ClockDep
 from app.db import SessionDep
 from app.reminders import notifications
 from app.reporting import reminder_pass as service
+from app.routes import Routes
 from app.templating import is_partial_request, render
 
-router = APIRouter(include_in_schema=False)
+router = Routes(include_in_schema=False)
 
 _PAGE_SIZE = 100
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, BackgroundTasks, Body, Query, Request
+from fastapi import BackgroundTasks, Body, Query, Request
 
 from app.accounts.dependencies import CurrentActor
 from app.clock import ClockDep
@@ -12,10 +12,11 @@ from app.db import SessionDep
 from app.pagination import PagingDep
 from app.reminders import returns
 from app.reporting import flags, service, transitions
+from app.routes import Routes
 from app.schemas import Page
 from app.submissions.models import SubmissionAction, SubmissionRead, SubmissionStatus
 
-router = APIRouter(prefix="/submissions", tags=["submissions"])
+router = Routes(prefix="/submissions", tags=["submissions"])
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     403: {"description": "The role or unit may not do this."},

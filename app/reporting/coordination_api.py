@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Path
+from fastapi import Body, Path
 
 from app.accounts.dependencies import CurrentActor
 from app.clock import ClockDep
@@ -15,8 +15,9 @@ from app.reporting.coordination_models import (
     CoordinatingTaskRead,
     LeadCoordinationRead,
 )
+from app.routes import Routes
 
-router = APIRouter(prefix="/units/{unit}/periods/{period}", tags=["coordination"])
+router = Routes(prefix="/units/{unit}/periods/{period}", tags=["coordination"])
 
 UnitPath = Annotated[str, Path(max_length=32, examples=["ttpvhcc"])]
 CoordinatingUnitPath = Annotated[str, Path(max_length=32, examples=["vhxh"])]

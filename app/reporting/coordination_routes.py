@@ -7,7 +7,6 @@ back on success and draws the whole workspace with the error otherwise.
 
 from __future__ import annotations
 
-from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 
 from app import forms
@@ -15,8 +14,9 @@ from app.errors import AppError, NotFound
 from app.reporting import coordination_answer
 from app.reporting.coordination_models import AnswerWrite
 from app.reporting.workspace_pages import UnitPage, UnitPageDep
+from app.routes import Routes
 
-router = APIRouter(include_in_schema=False)
+router = Routes(include_in_schema=False)
 
 _FIELDS = ("answer", "comment", "version")
 

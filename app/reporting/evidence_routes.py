@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
@@ -21,8 +20,9 @@ from app.progress.evidence.models import EvidenceLinkCreate
 from app.progress.evidence.store import store_from_settings
 from app.progress.evidence.upload import received_form
 from app.reporting.workspace_pages import UnitPage, UnitPageDep, base_url
+from app.routes import Routes
 
-router = APIRouter(include_in_schema=False)
+router = Routes(include_in_schema=False)
 _PATH = "/units/{unit}/periods/{period}/tasks/{code}/evidence"
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Path, Query, Request
+from fastapi import Body, Path, Query, Request
 from pydantic import Field as PydanticField
 
 from app.accounts.dependencies import CurrentActor
@@ -13,9 +13,10 @@ from app.clock import ClockDep
 from app.db import SessionDep
 from app.reporting import flags, rule_service
 from app.reporting.rules import RuleCreate, RuleRead, RuleUpdate
+from app.routes import Routes
 from app.schemas import StrictInput
 
-router = APIRouter()
+router = Routes()
 
 _WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
     403: {"description": "Only admins and coordinators edit the rules."},

@@ -6,7 +6,7 @@ completeness overview here; the workspace, submission and review pages in their 
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.accounts.dependencies import WebUser
@@ -21,10 +21,11 @@ from app.reporting import (
     submission_pages,
     workspace_pages,
 )
+from app.routes import Routes
 from app.submissions.models import STATUS_LABELS
 from app.templating import render
 
-_overview = APIRouter(include_in_schema=False)
+_overview = Routes(include_in_schema=False)
 
 
 @_overview.get("/", response_class=HTMLResponse)
@@ -73,6 +74,6 @@ def completeness_page(
     )
 
 
-router = APIRouter(include_in_schema=False)
+router = Routes(include_in_schema=False)
 for _part in (_overview, workspace_pages.router, submission_pages.router, review_pages.router):
     router.include_router(_part)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, BackgroundTasks, Body, Path, Query, Request
+from fastapi import BackgroundTasks, Body, Path, Query, Request
 
 from app.accounts.dependencies import CurrentActor
 from app.clock import ClockDep
@@ -21,9 +21,10 @@ from app.reporting.reopen_models import (
     ReopenRequestRead,
     ReopenStatus,
 )
+from app.routes import Routes
 from app.schemas import Page
 
-router = APIRouter(tags=["reopen-requests"])
+router = Routes(tags=["reopen-requests"])
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     403: {"description": "The role or unit may not do this (a reviewer on its own unit)."},

@@ -7,7 +7,7 @@ posts and redirects without JavaScript; the work is done by ``reopen``, the API'
 
 from __future__ import annotations
 
-from fastapi import APIRouter, BackgroundTasks
+from fastapi import BackgroundTasks
 from fastapi.responses import HTMLResponse, Response
 
 from app import forms
@@ -16,8 +16,9 @@ from app.reminders import returns
 from app.reporting import history, reopen, reopen_messages
 from app.reporting.reopen_models import ReopenDecision, ReopenRequestRead
 from app.reporting.workspace_pages import UnitPage, UnitPageDep
+from app.routes import Routes
 
-router = APIRouter(include_in_schema=False)
+router = Routes(include_in_schema=False)
 
 
 def _workspace_answer(

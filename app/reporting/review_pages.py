@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, BackgroundTasks, Request
+from fastapi import BackgroundTasks, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
@@ -26,10 +26,11 @@ from app.reminders import returns
 from app.reporting import flags, history, reopen_view, transitions
 from app.reporting import service as reporting_service
 from app.reporting.workspace_pages import UnitPage, UnitPageDep, report_flags
+from app.routes import Routes
 from app.submissions.models import STATUS_LABELS, SubmissionAction, SubmissionStatus
 from app.templating import render
 
-router = APIRouter(include_in_schema=False)
+router = Routes(include_in_schema=False)
 
 
 @router.get("/review", response_class=HTMLResponse)

@@ -6,7 +6,6 @@ submission draws the box again with the reason, a sent one goes back to the work
 
 from __future__ import annotations
 
-from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app import forms
@@ -19,10 +18,11 @@ from app.reporting.workspace_pages import (
     page_context,
     report_flags,
 )
+from app.routes import Routes
 from app.submissions.models import SubmissionAction
 from app.templating import render
 
-router = APIRouter(include_in_schema=False)
+router = Routes(include_in_schema=False)
 
 
 def _confirm_box(

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Path
+from fastapi import Body, Path
 
 from app.accounts.dependencies import CurrentActor
 from app.clock import ClockDep
 from app.db import SessionDep
 from app.reporting import carry, save_all
+from app.routes import Routes
 
-router = APIRouter(prefix="/units/{unit}/periods/{period}", tags=["submissions"])
+router = Routes(prefix="/units/{unit}/periods/{period}", tags=["submissions"])
 
 UnitPath = Annotated[str, Path(max_length=32, examples=["ttpvhcc"])]
 PeriodPath = Annotated[str, Path(max_length=16, examples=["2025-11"])]

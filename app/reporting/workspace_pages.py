@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
 from sqlmodel import Session
@@ -31,10 +31,11 @@ from app.progress import service as progress_service
 from app.progress.models import PROGRESS_LABELS, ProgressWrite
 from app.reporting import carry, flags, reopen_view, save_all, workspace, workspace_row
 from app.reporting.workspace import Workspace
+from app.routes import Routes
 from app.submissions.models import STATUS_LABELS
 from app.templating import is_partial_request, render
 
-router = APIRouter(include_in_schema=False)
+router = Routes(include_in_schema=False)
 
 _TEXT_FIELDS = ("result", "difficulties", "proposals", "evidence")
 TASK_FIELDS = ("status", "percent_complete", "version", *_TEXT_FIELDS)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2_fragments import render_block
 from pydantic import BaseModel, Field
@@ -20,9 +20,10 @@ from app.clock import ClockDep
 from app.db import SessionDep
 from app.names import names_of
 from app.reporting import save_all, workspace_pages
+from app.routes import Routes
 from app.templating import templates
 
-router = APIRouter(include_in_schema=False)
+router = Routes(include_in_schema=False)
 _TEMPLATE = "reporting/workspace.html"
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import Path, Query, status
 from fastapi.responses import Response
 
 from app.accounts.dependencies import CurrentActor
@@ -15,9 +15,10 @@ from app.db import SessionDep
 from app.dependencies import ReportPeriodQuery
 from app.reports import service
 from app.reports.models import ReportConfigRead, ReportConfigUpdate, SnapshotRead
+from app.routes import Routes
 from app.scores.schemas import Basis
 
-router = APIRouter(prefix="/reports", tags=["reports"])
+router = Routes(prefix="/reports", tags=["reports"])
 
 BasisQuery = Annotated[
     Basis,

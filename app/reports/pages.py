@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app import tenancy
@@ -16,13 +16,14 @@ from app.reports import public, service
 from app.reports.content import ConsolidatedData
 from app.reports.labels import template_helpers
 from app.reports.models import SnapshotRead
+from app.routes import Routes
 from app.scores import service as score_service
 from app.scores.schemas import Basis
 from app.templating import render
 from app.wards import service as ward_service
 
-router = APIRouter(include_in_schema=False)
-public_router = APIRouter(include_in_schema=False)
+router = Routes(include_in_schema=False)
+public_router = Routes(include_in_schema=False)
 
 
 def preview_response(

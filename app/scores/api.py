@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from app.accounts.dependencies import CurrentActor
@@ -14,6 +14,7 @@ from app.dependencies import ScoredPeriodQuery
 from app.pagination import PagingDep
 from app.permissions import Permission, authorize
 from app.plans.api import PlanQuery
+from app.routes import Routes
 from app.schemas import Page
 from app.scores import configuration, kept, service, trends
 from app.scores import indicator_detail as indicator_service
@@ -26,7 +27,7 @@ from app.scores.models import (
 )
 from app.scores.schemas import Basis, IndicatorDetail, ScoreSummary, Trend, UnitBreakdown
 
-router = APIRouter(prefix="/scores", tags=["scores"])
+router = Routes(prefix="/scores", tags=["scores"])
 
 _READ_ALL: dict[int | str, dict[str, Any]] = {
     403: {"description": "Reporters may only see their own unit's scores."}

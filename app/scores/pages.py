@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
@@ -26,6 +26,7 @@ from app.names import Names, NamesDep, names_of
 from app.permissions import Permission, can
 from app.plans.models import TASK_ROLE_LABELS
 from app.progress.models import PROGRESS_LABELS
+from app.routes import Routes
 from app.scores import cache, charts, indicator_detail, kept, service, trends
 from app.scores.schemas import (
     DATA_STATE_LABELS,
@@ -37,7 +38,7 @@ from app.scores.schemas import (
 from app.scoring.rules import COMPARATOR_SYMBOLS as COMPARATORS
 from app.templating import format_number_vi, is_partial_request, render, templates
 
-router = APIRouter(prefix="/scores", include_in_schema=False)
+router = Routes(prefix="/scores", include_in_schema=False)
 
 REPORT_STATES = {
     "on_time": ("✓", "Đúng hạn"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Path, Query, Request, status
+from fastapi import Body, Path, Query, Request, status
 from fastapi.responses import Response as RawResponse
 
 from app.accounts.dependencies import CurrentActor
@@ -14,6 +14,7 @@ from app.db import SessionDep
 from app.dependencies import SurveyPeriodQuery
 from app.kpis.models import ReadingRead
 from app.pagination import PagingDep
+from app.routes import Routes
 from app.schemas import Page
 from app.sipas import codes, comments, export, questionnaire, service, ward_version
 from app.sipas.dependencies import code_settings, min_sample
@@ -28,7 +29,7 @@ from app.sipas.models import (
     WardVersionUpdate,
 )
 
-router = APIRouter(prefix="/sipas", tags=["sipas"])
+router = Routes(prefix="/sipas", tags=["sipas"])
 
 CodeQuery = Annotated[str | None, Query(max_length=64)]
 VersionQuery = Annotated[

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Path, Request
+from fastapi import Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 from sqlmodel import Session
@@ -18,6 +18,7 @@ from app.clock import Clock, ClockDep
 from app.db import SessionDep
 from app.errors import AppError, Invalid, translate_validation_errors
 from app.kpis import domains as kpi_domains
+from app.routes import Routes
 from app.sipas import codes, kiosks, ward_version
 from app.sipas.config import formula
 from app.sipas.dependencies import code_settings, settings_of
@@ -26,7 +27,7 @@ from app.sipas.questionnaire import content_of
 from app.sipas.survey_screen_pages import KIOSK_COOKIE, KIOSK_HOME
 from app.templating import render
 
-router = APIRouter(include_in_schema=False)
+router = Routes(include_in_schema=False)
 
 
 # --- a code at the counter -----------------------------------------------------------------------

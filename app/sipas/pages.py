@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Path, Query, Request
+from fastapi import Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlmodel import Session, col, select
 from starlette.responses import Response
@@ -19,6 +19,7 @@ from app.errors import Invalid
 from app.kpis.models import Domain
 from app.periods import Period
 from app.plans import service as plan_service
+from app.routes import Routes
 from app.sipas import comments, counter, export, service, ward_version
 from app.sipas.api import CodeQuery, VersionQuery
 from app.sipas.config import formula
@@ -26,7 +27,7 @@ from app.sipas.dependencies import min_sample
 from app.templating import render
 from app.units.models import Unit
 
-router = APIRouter(include_in_schema=False)
+router = Routes(include_in_schema=False)
 router.include_router(counter.router)
 
 

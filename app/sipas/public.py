@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlmodel import Session
 from starlette.responses import Response
@@ -21,6 +21,7 @@ from app.accounts.dependencies import client_ip
 from app.clock import Clock, ClockDep
 from app.db import SessionDep
 from app.errors import AppError, Invalid
+from app.routes import Routes
 from app.sipas import access_log, collect, draft
 from app.sipas.collect import FormToken, SurveyAnswers
 from app.sipas.dependencies import survey_policy
@@ -41,7 +42,7 @@ from app.sipas.survey_screen_pages import (
 from app.sipas.survey_start_pages import exchange_code, forget_code, start_with_cookie
 from app.templating import render
 
-public_router = APIRouter(include_in_schema=False, dependencies=[Depends(attach_survey_ward)])
+public_router = Routes(include_in_schema=False, dependencies=[Depends(attach_survey_ward)])
 access_log.install_survey_url_filter()  # a 500 on /khao-sat?ma=… logs the URL without the code
 
 

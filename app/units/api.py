@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import Query, Response, status
 
 from app.accounts.dependencies import CurrentActor
 from app.clock import ClockDep
 from app.db import SessionDep
 from app.pagination import PagingDep
+from app.routes import Routes
 from app.schemas import Page
 from app.units import service
 from app.units.models import UnitCreate, UnitRead, UnitUpdate
 
-router = APIRouter(prefix="/units", tags=["units"])
+router = Routes(prefix="/units", tags=["units"])
 
 
 @router.get("", response_model=Page[UnitRead], summary="List units")

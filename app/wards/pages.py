@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
@@ -18,6 +18,7 @@ from app.db import SessionDep
 from app.forms import FormState, answer, attempt, read_form
 from app.permissions import CITY_ROLES, Permission, authorize, can
 from app.plans import service as plan_service
+from app.routes import Routes
 from app.templating import render
 from app.wards import service as ward_service
 from app.wards import settings_pages
@@ -25,7 +26,7 @@ from app.wards.header import header_for, kept_header
 from app.wards.models import WardCreate
 from app.wards.scope import PLAN_COOKIE, WARD_COOKIE, ward_by_code
 
-router = APIRouter(include_in_schema=False)
+router = Routes(include_in_schema=False)
 router.include_router(settings_pages.router)
 
 _YEAR = 365 * 24 * 3600

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
@@ -15,11 +15,12 @@ from app.clock import Clock, ClockDep
 from app.db import SessionDep
 from app.errors import Forbidden
 from app.forms import FormState, answer, attempt, read_form
+from app.routes import Routes
 from app.sipas import questionnaire, ward_version
 from app.sipas.models import QuestionnaireStatus, WardVersionUpdate
 from app.templating import render
 
-router = APIRouter(include_in_schema=False)
+router = Routes(include_in_schema=False)
 
 SETTINGS_PAGE = "/phuong-xa/cai-dat"
 SIPAS_FORM = SETTINGS_PAGE + "/sipas"

@@ -3,7 +3,7 @@
 Each ``partrack serve`` worker imports the app; a library imported at start is held by every
 worker for its whole life, whether or not anyone exports a file. openpyxl, python-docx,
 weasyprint and pypdf cost some 10 MiB per worker and are imported where a file is written or
-read. The app is built in a fresh interpreter, as a worker does, and its modules are read.
+read; psycopg is imported by a PostgreSQL engine only. The app is built in a fresh interpreter, as a worker does, and its modules are read.
 """
 
 from __future__ import annotations
@@ -41,3 +41,5 @@ def test_building_the_app_imports_no_file_library(tmp_path: Path) -> None:
     loaded = set(json.loads(done.stdout.strip().splitlines()[-1]))
     assert "fastapi" in loaded and "sqlalchemy" in loaded  # the probe did build the app
     assert sorted(loaded.intersection(ON_FIRST_USE)) == []
+    # PostgreSQL's driver (8 MiB): only an engine for PostgreSQL imports ``app.db_postgres``.
+    assert "psycopg" not in loaded

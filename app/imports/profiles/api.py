@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Response, UploadFile, status
+from fastapi import File, Response, UploadFile, status
 from fastapi.concurrency import run_in_threadpool
 
 from app.accounts.dependencies import CurrentActor
@@ -19,8 +19,9 @@ from app.imports.profiles.service import (
     list_profiles,
     update_profile,
 )
+from app.routes import Routes
 
-router = APIRouter(tags=["import profiles"])
+router = Routes(tags=["import profiles"])
 
 
 @router.get("/import-profiles", response_model=list[ProfileRead])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request, Response, status
+from fastapi import Request, Response, status
 from fastapi.responses import StreamingResponse
 
 from app.accounts.dependencies import CurrentActor
@@ -14,8 +14,9 @@ from app.progress.evidence import service
 from app.progress.evidence.models import EvidenceLinkCreate, EvidenceRead
 from app.progress.evidence.store import EvidenceStore, store_from_settings
 from app.progress.evidence.upload import attach_received, file_response, validated
+from app.routes import Routes
 
-router = APIRouter(tags=["evidence"])
+router = Routes(tags=["evidence"])
 
 _TASK_PATH = "/units/{unit}/periods/{period}/tasks/{code}/evidence"
 _LINK_EXAMPLE = {
