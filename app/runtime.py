@@ -87,10 +87,10 @@ def _glibc() -> Any:
 def settle_memory() -> None:
     """After the app is built: free what building it left, and keep large blocks returnable.
 
-    - The routes ``add_flat`` rebuilds and the first ones it copies from are garbage in
-      reference cycles (115,000 objects); with ``tune_gc``'s thresholds a full collection may
-      not come for hours, so they are collected now, and what stays (the app, for the worker's
-      whole life) is frozen, so later full collections do not walk it again.
+    - Building the app leaves garbage in reference cycles (115,000 objects when routes were
+      still copied; ``app.routes`` builds each once now); with ``tune_gc``'s thresholds a full
+      collection may not come for hours, so it is collected now, and what stays (the app, for
+      the worker's whole life) is frozen, so later full collections do not walk it again.
     - glibc raises its mmap threshold to the largest block freed (an argon2 hash's 7 MiB), after
       which such blocks come from the heap and stay there when freed; a fixed threshold keeps
       them in their own mappings, given back when the hash ends. ``malloc_trim`` returns the

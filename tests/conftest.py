@@ -8,12 +8,16 @@ by the Alembic migrations, so every test also exercises them.
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -97,6 +101,24 @@ def statements(engine: Engine) -> Iterator[list[str]]:
         yield seen
     finally:
         event.remove(engine, "before_cursor_execute", note)
+
+
+def in_fresh_interpreter(code: str, tmp_path: Path) -> Any:
+    """Run ``code`` in a new Python process with the app's settings for a SQLite file in
+    ``tmp_path``, as a server worker starts, and return the JSON its last line prints: what a
+    process has imported or holds can only be seen in one this test suite has not loaded."""
+    env = {
+        **os.environ,
+        "PARTRACK_DATABASE_URL": f"sqlite:///{tmp_path / 'start.db'}",
+        "PARTRACK_SECRET_KEY": "startup-probe-secret-0123456789abcdefghij",
+        "PARTRACK_ENVIRONMENT": "test",
+    }
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def test_ward(session: Session, clock: FixedClock, code: str = "phu-dinh") -> Ward:

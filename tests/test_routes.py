@@ -5,9 +5,6 @@ built both ways and compared, by its OpenAPI document and by requests."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,8 +15,7 @@ from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
 from app.routes import Declared, LiteralPrefixRoute, Routes, flatten
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.conftest import in_fresh_interpreter
 
 
 class Item(BaseModel):
@@ -119,16 +115,6 @@ print(json.dumps({"built": len(built), "served": len(served)}))
 def test_a_worker_builds_each_route_once(tmp_path: Path) -> None:
     """Every route object alive in a worker is one the app serves: none built on declaration,
     none copied by an include."""
-    env = {
-        **os.environ,
-        "PARTRACK_DATABASE_URL": f"sqlite:///{tmp_path / 'start.db'}",
-        "PARTRACK_SECRET_KEY": "startup-probe-secret-0123456789abcdefghij",
-        "PARTRACK_ENVIRONMENT": "test",
-    }
-    done = subprocess.run(
-        [sys.executable, "-c", _PROBE], cwd=ROOT, env=env, capture_output=True, text=True
-    )
-    assert done.returncode == 0, done.stderr
-    found = json.loads(done.stdout.strip().splitlines()[-1])
+    found = in_fresh_interpreter(_PROBE, tmp_path)
     assert found["served"] > 300
     assert found["built"] == found["served"]

@@ -17,7 +17,7 @@ from app.pagination import PagingDep
 from app.routes import Routes
 from app.schemas import Page
 from app.sipas import codes, comments, export, questionnaire, service, ward_version
-from app.sipas.dependencies import code_settings, min_sample
+from app.sipas.dependencies import CodeQuery, VersionQuery, code_settings, min_sample
 from app.sipas.models import (
     CodeRequest,
     CommentRead,
@@ -30,11 +30,6 @@ from app.sipas.models import (
 )
 
 router = Routes(prefix="/sipas", tags=["sipas"])
-
-CodeQuery = Annotated[str | None, Query(max_length=64)]
-VersionQuery = Annotated[
-    str | None, Query(max_length=32, description="Default: the ward's version in force.")
-]
 
 
 def _filters(

@@ -19,8 +19,8 @@ import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
-import segno
 from sqlalchemy import or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -104,18 +104,26 @@ def survey_url(base_url: str, code: str | None = None) -> str:
     return f"{url}?ma={code}" if code else url
 
 
+def _qr(url: str) -> Any:
+    """The QR code of ``url``. segno (with the XML and URL modules its writers load, 1 MiB) is
+    imported by the pages that draw one, not by every worker at start."""
+    import segno
+
+    return segno.make(url, error="m")
+
+
 def qr_svg(url: str) -> str:
     """An SVG image (presentation attributes only, so the strict CSP allows it inline)."""
-    return segno.make(url, error="m").svg_inline(scale=4, title="Mã QR khảo sát")
+    return str(_qr(url).svg_inline(scale=4, title="Mã QR khảo sát"))
 
 
 def qr_svg_data_uri(url: str) -> str:
-    return segno.make(url, error="m").svg_data_uri(scale=6)
+    return str(_qr(url).svg_data_uri(scale=6))
 
 
 def qr_png(url: str, scale: int = 6) -> bytes:
     buffer = io.BytesIO()
-    segno.make(url, error="m").save(buffer, kind="png", scale=scale, border=4)
+    _qr(url).save(buffer, kind="png", scale=scale, border=4)
     return buffer.getvalue()
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import Request
+from typing import Annotated
+
+from fastapi import Query, Request
 
 from app.config import Settings
 from app.sipas.codes import CodeSettings
@@ -43,3 +45,11 @@ def survey_policy(request: Request) -> SurveyPolicy:
 
 def min_sample(request: Request) -> int:
     return settings_of(request).sipas_min_sample
+
+
+#: A unit, domain or channel code in a results filter (the API's and the pages' alike).
+CodeQuery = Annotated[str | None, Query(max_length=64)]
+#: A questionnaire version in a results filter.
+VersionQuery = Annotated[
+    str | None, Query(max_length=32, description="Default: the ward's version in force.")
+]

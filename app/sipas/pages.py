@@ -21,9 +21,8 @@ from app.periods import Period
 from app.plans import service as plan_service
 from app.routes import Routes
 from app.sipas import comments, counter, export, service, ward_version
-from app.sipas.api import CodeQuery, VersionQuery
 from app.sipas.config import formula
-from app.sipas.dependencies import min_sample
+from app.sipas.dependencies import CodeQuery, VersionQuery, min_sample
 from app.templating import render
 from app.units.models import Unit
 

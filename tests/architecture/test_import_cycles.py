@@ -4,12 +4,13 @@ web layer.
 Issue 15 found ten packages that reach each other through their imports (module-level and
 inside functions alike: an import moved into a function to dodge Python's import order is still
 a dependency). The layers are core → domains → web (docs/architecture.md). A package holds both
-its domain modules (models, services) and its web modules (the routes: a module that declares an
-``APIRouter``, or is named ``api``, ``pages``, ``dependencies``, ``*_api``, ``*_routes``,
-``*_pages``; all of ``admin``). The graph therefore has two nodes per package, ``units`` and
-``units:web``: every package's routes depend on the accounts' request dependencies, which depend
-on the units a user belongs to; that is a layer above, not a circle. A cycle between any two nodes
-fails, and so does a domain module that imports a web module.
+its domain modules (models, services) and its web modules (the routes: a module that declares a
+``Routes`` (``app/routes.py``) or an ``APIRouter``, or is named ``api``, ``pages``,
+``dependencies``, ``*_api``, ``*_routes``, ``*_pages``; all of ``admin``). The graph therefore
+has two nodes per package, ``units`` and ``units:web``: every package's routes depend on the
+accounts' request dependencies, which depend on the units a user belongs to; that is a layer
+above, not a circle. A cycle between any two nodes fails, and so does a domain module that
+imports a web module.
 
 The core modules directly under ``app/`` belong to no package and are free to be imported by all.
 The knot of 2026-12-06 (53 cycle-closing edges among ten packages) is untied: any cycle fails.
@@ -36,7 +37,8 @@ def _module_path(module: str) -> Path | None:
 
 
 def _declares_routes(path: Path) -> bool:
-    return "APIRouter(" in path.read_text(encoding="utf-8")
+    text = path.read_text(encoding="utf-8")
+    return "Routes(" in text or "APIRouter(" in text
 
 
 def node_of(module: str) -> str | None:
