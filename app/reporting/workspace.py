@@ -340,8 +340,7 @@ def build(
         db_session.get(Unit, plan.coordinator_unit_id) if plan.coordinator_unit_id else None
     )
     ws.coordinator_name = coordinator.name if coordinator else "bộ phận điều phối"
-    ws.coordination = coordination.for_lead(db_session=db_session, plan=plan, unit=unit, period=p)
-    ws.coordinating = coordination.for_coordinator(
+    ws.coordination, ws.coordinating = coordination.for_unit(
         db_session=db_session, actor=actor, plan=plan, unit=unit, period=p
     )
     list_missing(ws)

@@ -217,3 +217,57 @@ def test_a_task_every_unit_reports_has_no_lead_update_to_confirm(
             db_session=seeded, actor=VHXH, clock=clock, unit="vhxh", period=PERIOD
         )
     ] == [TASK]
+
+
+def test_a_workspace_reads_both_roles_at_once_and_the_same(
+    seeded: Session, clock: FixedClock
+) -> None:
+    """``for_unit`` (the workspace: the tasks a unit leads and those it coordinates, from one
+    read) answers as ``for_lead`` and ``for_coordinator`` do apart, for every unit, in fewer
+    statements."""
+    from app.actors import Actor
+    from app.periods import Period
+    from app.plans import service as plan_service
+    from app.plans.models import Assignment, AssignmentCoordinator
+    from app.plans.models import Scope as PlanScope
+    from app.units.models import Unit
+    from tests.conftest import statements
+
+    add_coordinators(seeded)
+    lead_update(seeded, clock)
+    reply(seeded, clock, VHXH, "confirmed")
+    plan = plan_service.get_plan(db_session=seeded, code=None)
+    period = Period.parse(PERIOD)
+    # The lead of TASK also coordinates another unit's task on the same page.
+    ttpvhcc = seeded.exec(select(Unit).where(Unit.code == "ttpvhcc")).one()
+    calendar = plan_service.calendar_for(plan)
+    other = next(
+        t
+        for t in seeded.exec(select(Assignment).order_by(col(Assignment.sort_key))).all()
+        if t.scope == PlanScope.LEAD_UNIT
+        and t.lead_unit_id not in (None, ttpvhcc.id)
+        and coordination.on_page(t, period, calendar)
+    )
+    assert other.id is not None and ttpvhcc.id is not None
+    seeded.add(AssignmentCoordinator(assignment_id=other.id, unit_id=ttpvhcc.id))
+    seeded.commit()
+    both = 0
+    for unit in seeded.exec(select(Unit).order_by(col(Unit.code))).all():
+        actor = Actor(username=f"bc.{unit.code}", role="reporter", unit_code=unit.code)
+        engine = seeded.get_bind()
+        with statements(engine) as apart_seen:  # type: ignore[arg-type]
+            apart = (
+                coordination.for_lead(db_session=seeded, plan=plan, unit=unit, period=period),
+                coordination.for_coordinator(
+                    db_session=seeded, actor=actor, plan=plan, unit=unit, period=period
+                ),
+            )
+        with statements(engine) as together_seen:  # type: ignore[arg-type]
+            together = coordination.for_unit(
+                db_session=seeded, actor=actor, plan=plan, unit=unit, period=period
+            )
+        assert together == apart, unit.code
+        if apart[0].tasks and apart[1]:
+            both += 1
+            assert len(together_seen) < len(apart_seen), unit.code
+    assert both >= 1  # a unit leading some coordinated tasks and coordinating others
