@@ -203,7 +203,7 @@ def insert_many(
 
     ``overlap`` (an import's chunks) lets PostgreSQL go on storing and checking the rows while
     this process reads the next chunk: the server's answer to the ``COPY`` is awaited by the
-    connection's next statement, commit or rollback (see ``_finish_pending_copy``), so a
+    connection's next statement, commit or rollback (``app.db_postgres``), so a
     violation surfaces there, still before anything is committed.
     """
     if not rows:
