@@ -28,17 +28,36 @@ their coordinators, its indicators, the plan itself, and what every plan shares)
 reported against it (readings, progress, report submissions). What scoring loads of the plan
 alone (``app/scores/frame.py``) is kept under the structure version, so a unit saving a row does
 not make every dashboard load the plan again (issue #17).
+
+Data reported against a plan also changes the version of the period it was reported for
+(``score_period_version``: one row per plan and period start). The result of a period depends
+only on data of periods that begin by its end (that period's readings and report, the tasks'
+latest reports up to its end, the quarter's report of a month), so a result kept under the
+versions of those periods alone stays valid while later periods are being reported: last
+month's dashboard, the one taken to the committee, is not recomputed for every row of this
+month's (issue #17).
 """
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Date, Integer, String, Table, bindparam, event, text
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Date,
+    Integer,
+    String,
+    Table,
+    bindparam,
+    event,
+    inspect,
+    text,
+)
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 from sqlmodel import SQLModel
@@ -54,6 +73,18 @@ score_version = Table(
     #: Changed with ``version`` by writes to the plan's structure only (None: as ``version``).
     Column("structure", BigInteger, nullable=True),
 )
+
+score_period_version = Table(
+    "score_period_version",
+    SQLModel.metadata,
+    Column("plan_id", Integer, primary_key=True, autoincrement=False),
+    #: The first day of the period the data was reported for.
+    Column("period_start", Date, primary_key=True),
+    Column("version", BigInteger, nullable=False),
+)
+
+#: The start given to data whose period cannot be told: every period's results depend on it.
+EVERY_PERIOD = date.min
 
 #: Table → the column naming the row's plan, or the row that leads to it.
 _BY_PLAN = {"indicator": "plan_id", "assignment": "plan_id", "report_submission": "plan_id"}
@@ -79,28 +110,34 @@ _PLANS_OF_WARDS = text("SELECT id FROM plan WHERE ward_id IN :ids").bindparams(
     bindparam("ids", expanding=True)
 )
 _PLANS_OF = {
-    "indicator": text("SELECT DISTINCT plan_id FROM indicator WHERE id IN :ids").bindparams(
+    "indicator": text("SELECT id, plan_id FROM indicator WHERE id IN :ids").bindparams(
         bindparam("ids", expanding=True)
     ),
-    "assignment": text("SELECT DISTINCT plan_id FROM assignment WHERE id IN :ids").bindparams(
+    "assignment": text("SELECT id, plan_id FROM assignment WHERE id IN :ids").bindparams(
         bindparam("ids", expanding=True)
     ),
 }
+_BUMP_PERIOD = text(
+    "INSERT INTO score_period_version (plan_id, period_start, version) VALUES (:plan_id, "
+    ":period_start, :version) ON CONFLICT (plan_id, period_start) DO UPDATE SET "
+    "version = excluded.version"
+).bindparams(bindparam("period_start", type_=Date))
 
 
 @dataclass
 class _Marks:
     """What the transaction under way has changed, resolved to plans at its commit: the plans
-    whose structure changed, and those whose data only (``data_*``)."""
+    whose structure changed, and those whose data only (``data_*``: the row that leads to the
+    plan, with the start of the period the data was reported for)."""
 
     plans: set[int] = field(default_factory=set)
     #: Tasks whose coordinators changed.
     assignments: set[int] = field(default_factory=set)
     #: A unit belongs to one ward: its change is that ward's plans' change, not every ward's.
     wards: set[int] = field(default_factory=set)
-    data_plans: set[int] = field(default_factory=set)
-    data_indicators: set[int] = field(default_factory=set)
-    data_assignments: set[int] = field(default_factory=set)
+    data_plans: set[tuple[int, date]] = field(default_factory=set)
+    data_indicators: set[tuple[int, date]] = field(default_factory=set)
+    data_assignments: set[tuple[int, date]] = field(default_factory=set)
 
     def __bool__(self) -> bool:
         return bool(
@@ -140,16 +177,29 @@ def touch_rows(session: Session, table: str, rows: Iterable[Mapping[str, Any]]) 
             _mark_row(marks, table, row.get)
 
 
-def _mark_row(marks: _Marks, table: str, value: Any) -> None:
-    """A row of a plan's table (``value``: the row's column → value) marks its plan."""
-    if table == "report_submission":
-        marks.data_plans.add(value("plan_id"))
+def _start(value: object) -> date:
+    """The start of a data row's period, as stored (a bulk row may carry it as ISO text)."""
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return EVERY_PERIOD
+
+
+def _mark_row(marks: _Marks, table: str, value: Any, starts: Iterable[object] = ()) -> None:
+    """A row of a plan's table (``value``: the row's column → value) marks its plan; data marks
+    the start of its period too, and ``starts`` (a period the row was moved from)."""
+    if table in _DATA:
+        found = {_start(value("period_start")), *(_start(s) for s in starts)}
+        if table == "report_submission":
+            marks.data_plans.update((value("plan_id"), s) for s in found)
+        elif table in _BY_INDICATOR:
+            marks.data_indicators.update((value(_BY_INDICATOR[table]), s) for s in found)
+        else:
+            marks.data_assignments.update((value(_BY_ASSIGNMENT[table]), s) for s in found)
     elif table in _BY_PLAN:
         marks.plans.add(value(_BY_PLAN[table]))
-    elif table in _BY_INDICATOR:
-        marks.data_indicators.add(value(_BY_INDICATOR[table]))
-    elif table in _DATA:
-        marks.data_assignments.add(value(_BY_ASSIGNMENT[table]))
     else:
         marks.assignments.add(value(_BY_ASSIGNMENT[table]))
 
@@ -165,7 +215,10 @@ def _mark_instance(marks: _Marks, instance: object) -> None:
     elif table == "plan":
         marks.plans.add(getattr(instance, "id", None) or EVERY_PLAN)
     else:
-        _mark_row(marks, table, lambda name: getattr(instance, name))
+        # A row moved to another period changes the one it left as well.
+        state = inspect(instance) if table in _DATA else None
+        moved = state.attrs.period_start.history.deleted if state is not None else None
+        _mark_row(marks, table, lambda name: getattr(instance, name), moved or ())
 
 
 @event.listens_for(Session, "after_flush")
@@ -179,39 +232,58 @@ def _after_flush(session: Session, _context: object) -> None:
         _mark_instance(marks, instance)
 
 
-def _resolve(session: Session, plans: set[int], table: str, ids: set[int]) -> None:
-    if ids:
-        found = session.connection().execute(_PLANS_OF[table], {"ids": sorted(ids)}).scalars()
-        plans.update(p for p in found if p is not None)
+def _plans_of(session: Session, table: str, ids: Iterable[int]) -> dict[int, int]:
+    """The plan of each of the rows (a row deleted meanwhile has none)."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    found = session.connection().execute(_PLANS_OF[table], {"ids": wanted}).tuples()
+    return {int(i): int(p) for i, p in found if p is not None}
 
 
-def _plans_to_bump(session: Session, marks: _Marks) -> tuple[list[int], list[int]]:
-    """The plans whose structure changed, and those whose data only."""
+def _plans_to_bump(
+    session: Session, marks: _Marks
+) -> tuple[list[int], list[int], list[tuple[int, date]]]:
+    """The plans whose structure changed, those whose data only, and the (plan, period start)
+    of that data (a plan whose structure changed needs none: every key of it changes)."""
     plans = {p for p in marks.plans if p is not None}
-    _resolve(session, plans, "assignment", marks.assignments)
+    plans.update(_plans_of(session, "assignment", marks.assignments).values())
     if marks.wards:
         of_wards = session.connection().execute(_PLANS_OF_WARDS, {"ids": sorted(marks.wards)})
         plans.update(p for p in of_wards.scalars() if p is not None)
-    data = {p for p in marks.data_plans if p is not None}
-    _resolve(session, data, "indicator", marks.data_indicators)
-    _resolve(session, data, "assignment", marks.data_assignments)
-    return sorted(plans), sorted(data - plans)
+    periods = {(p, s) for p, s in marks.data_plans if p is not None}
+    by_row = (("indicator", marks.data_indicators), ("assignment", marks.data_assignments))
+    for table, rows in by_row:
+        of = _plans_of(session, table, (i for i, _ in rows))
+        periods.update((of[i], s) for i, s in rows if i in of)
+    periods = {(p, s) for p, s in periods if p not in plans}
+    return sorted(plans), sorted({p for p, _ in periods}), sorted(periods)
 
 
 @event.listens_for(Session, "before_commit")
 def _before_commit(session: Session) -> None:
-    """Give the plans this transaction changed new versions, as its last statements."""
+    """Give the plans this transaction changed new versions, as its last statements, in plan
+    order (then period order): two writers never wait for each other in opposite orders."""
     if session.new or session.dirty or session.deleted:
         session.flush()  # the commit's own flush would come after this hook, unseen
     marks = session.info.pop(_INFO_KEY, None)
     if not marks:
         return
-    plans, data = _plans_to_bump(session, marks)
+    plans, data, periods = _plans_to_bump(session, marks)
+    connection = session.connection()
     for statement, bumped in ((_BUMP, plans), (_BUMP_DATA, data)):
         if bumped:
-            session.connection().execute(
+            connection.execute(
                 statement, [{"plan_id": p, "version": secrets.randbits(62)} for p in bumped]
             )
+    if periods:
+        connection.execute(
+            _BUMP_PERIOD,
+            [
+                {"plan_id": p, "period_start": s, "version": secrets.randbits(62)}
+                for p, s in periods
+            ],
+        )
 
 
 @event.listens_for(Session, "after_rollback")
@@ -219,13 +291,54 @@ def _after_rollback(session: Session) -> None:
     session.info.pop(_INFO_KEY, None)
 
 
+#: A plan's versions, then the versions of the periods its data was reported for (the rows
+#: with a period start), in one statement.
 _ONE_PLAN = text(
-    "SELECT plan_id, version, structure FROM score_version WHERE plan_id IN (0, :plan_id)"
+    "SELECT plan_id, version, structure, NULL AS period_start FROM score_version "
+    "WHERE plan_id IN (0, :plan_id) UNION ALL SELECT plan_id, version, NULL, period_start "
+    "FROM score_period_version WHERE plan_id = :plan_id"
 )
 _PLANS = text(
-    "SELECT plan_id, version, structure FROM score_version WHERE plan_id IN :ids"
+    "SELECT plan_id, version, structure, NULL AS period_start FROM score_version "
+    "WHERE plan_id IN :ids UNION ALL SELECT plan_id, version, NULL, period_start "
+    "FROM score_period_version WHERE plan_id IN :ids"
 ).bindparams(bindparam("ids", expanding=True))
-_ALL = text("SELECT plan_id, version, structure FROM score_version")
+_ALL = text(
+    "SELECT plan_id, version, structure, NULL AS period_start FROM score_version "
+    "UNION ALL SELECT plan_id, version, NULL, period_start FROM score_period_version"
+)
+
+#: A plan's period versions: (period start, version), in the order of the starts.
+PeriodVersions = tuple[tuple[date, int], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Versions:
+    """What ``read`` found: each plan's (version, structure version), plan 0's included, and
+    the versions of the periods each plan's data was reported for."""
+
+    plans: dict[int, tuple[int, int]]
+    periods: dict[int, PeriodVersions]
+
+
+def read(session: Session, plan_ids: Sequence[int] | None = None) -> Versions:
+    """The versions of the given plans (all plans with None), in one statement. One plan, the
+    hot path of every read of a score, is a statement without an expanding list."""
+    connection = session.connection()
+    if plan_ids is None:
+        rows = connection.execute(_ALL)
+    elif len(plan_ids) == 1:
+        rows = connection.execute(_ONE_PLAN, {"plan_id": plan_ids[0]})
+    else:
+        rows = connection.execute(_PLANS, {"ids": [EVERY_PLAN, *plan_ids]})
+    plans: dict[int, tuple[int, int]] = {}
+    periods: dict[int, list[tuple[date, int]]] = {}
+    for p, v, s, start in rows.tuples():
+        if start is None:
+            plans[int(p)] = (int(v), int(v if s is None else s))
+        else:
+            periods.setdefault(int(p), []).append((_start(start), int(v)))
+    return Versions(plans, {p: tuple(sorted(found)) for p, found in periods.items()})
 
 
 def versions(session: Session, plan_ids: Sequence[int] | None = None) -> dict[int, int]:
@@ -237,16 +350,8 @@ def versions(session: Session, plan_ids: Sequence[int] | None = None) -> dict[in
 def with_structure(
     session: Session, plan_ids: Sequence[int] | None = None
 ) -> dict[int, tuple[int, int]]:
-    """``versions``, each with the plan's structure version. One plan, the hot path of every
-    read of a score, is a statement without an expanding list."""
-    connection = session.connection()
-    if plan_ids is None:
-        rows = connection.execute(_ALL)
-    elif len(plan_ids) == 1:
-        rows = connection.execute(_ONE_PLAN, {"plan_id": plan_ids[0]})
-    else:
-        rows = connection.execute(_PLANS, {"ids": [EVERY_PLAN, *plan_ids]})
-    return {int(p): (int(v), int(v if s is None else s)) for p, v, s in rows.tuples()}
+    """``versions``, each with the plan's structure version."""
+    return read(session, plan_ids).plans
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,15 +365,20 @@ class PlanVersion:
     last_year: int
     version: int | None
     structure: int | None = None
+    periods: PeriodVersions = ()
 
 
-#: The query of ``ward_plans``, for the driver itself (its parameter marker filled in).
+#: The query of ``ward_plans``, for the driver itself (its parameter marker filled in): the
+#: ward's plans; the shared version (plan 0, without a code); the versions of the periods of
+#: the ward's plans (a plan id without a code, the period's start where a plan has its date).
 _WARD_PLANS = (
     "SELECT p.id, p.code, p.issued_date, p.first_year, p.last_year, v.version, "
     "COALESCE(v.structure, v.version) "
     "FROM plan p LEFT JOIN score_version v ON v.plan_id = p.id WHERE p.ward_id = {mark} "
     "UNION ALL SELECT 0, NULL, NULL, NULL, NULL, version, NULL FROM score_version "
-    "WHERE plan_id = 0"
+    "WHERE plan_id = 0 "
+    "UNION ALL SELECT pv.plan_id, NULL, pv.period_start, NULL, NULL, pv.version, NULL "
+    "FROM score_period_version pv JOIN plan p ON p.id = pv.plan_id WHERE p.ward_id = {mark}"
 )
 _MARKS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
 
@@ -286,7 +396,7 @@ def ward_plans(engine: Engine, ward_id: int) -> tuple[list[PlanVersion], int | N
     raw = engine.raw_connection()
     try:
         cursor = raw.cursor()
-        cursor.execute(sql, (ward_id,))
+        cursor.execute(sql, (ward_id, ward_id))
         rows = cursor.fetchall()
         cursor.close()
     except engine.dialect.loaded_dbapi.Error:
@@ -296,23 +406,28 @@ def ward_plans(engine: Engine, ward_id: int) -> tuple[list[PlanVersion], int | N
         raw.close()
     plans: list[PlanVersion] = []
     shared: int | None = None
+    periods: dict[int, list[tuple[date, int]]] = {}
     for plan_id, code, issued, first, last, version, structure in rows:
-        if code is None:
+        if code is None and plan_id == EVERY_PLAN:
             shared = None if version is None else int(version)
             continue
-        issued = issued if isinstance(issued, date) else date.fromisoformat(str(issued)[:10])
+        if code is None:
+            periods.setdefault(int(plan_id), []).append((_start(issued), int(version)))
+            continue
         plans.append(
             PlanVersion(
                 int(plan_id),
                 code,
-                issued,
+                _start(issued),
                 int(first),
                 int(last),
                 None if version is None else int(version),
                 None if structure is None else int(structure),
             )
         )
-    return plans, shared
+    return [
+        replace(p, periods=tuple(sorted(periods[p.id]))) if p.id in periods else p for p in plans
+    ], shared
 
 
 _CITY_PLANS = text(

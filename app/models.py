@@ -3,7 +3,7 @@
 from app import tenancy  # noqa: F401  (registers the ward rule on every session)
 from app.accounts.models import ApiToken, User, UserSession
 from app.audit.models import AuditEvent
-from app.data_versions import score_version
+from app.data_versions import score_period_version, score_version
 from app.dossiers.models import Dossier, Feedback
 from app.imports.profiles.models import ImportProfile
 from app.kpis.models import Domain, Indicator, Reading
@@ -83,5 +83,6 @@ __all__ = [
     "UserSession",
     "ValidationRule",
     "Ward",
+    "score_period_version",
     "score_version",
 ]

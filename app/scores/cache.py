@@ -10,6 +10,9 @@ The key holds what the computation depends on besides its arguments:
   ``app/data_versions.py``: changed in the transaction of every write), read in one query per
   request, so a write through any worker is seen by the next read through every other;
 - the day, since overdue tasks and the default period follow the calendar.
+A result of one period (``Scope.key_for``) holds, instead of the plan's data version, the
+versions of the periods that begin by its end: a row saved for this month leaves last month's
+results valid.
 A result of an older version is never asked for again and ages out of the bounded LRU.
 """
 
@@ -27,6 +30,7 @@ from sqlmodel import Session
 from app import data_versions
 from app.clock import Clock
 from app.kpis.models import Domain, Indicator
+from app.periods import Period, PeriodError
 from app.plans.models import Area, Plan
 from app.scores import configuration
 from app.scores.frame import Frame, load_frame
@@ -51,16 +55,26 @@ class Stamp:
     plan: int
     shared: int
     structure: int
+    #: The versions of the periods the plan's data was reported for, by the periods' starts.
+    periods: data_versions.PeriodVersions = ()
+
+    def until(self, end: date) -> tuple[int, ...]:
+        """The versions of the periods that begin by ``end``: all the data a result of a period
+        ending then can depend on."""
+        return tuple(version for start, version in self.periods if start <= end)
 
 
 def stamps(db_session: Session, plan_ids: Sequence[int] | None) -> dict[int, Stamp | None]:
     """The stamps of the given plans (of every plan with a version, with None), in one indexed
     query: the cost of a hit. ``None`` for a plan without a version: not to be kept."""
-    found = data_versions.with_structure(db_session, plan_ids)
+    read = data_versions.read(db_session, plan_ids)
+    found = read.plans
     shared = found[data_versions.EVERY_PLAN][0] if data_versions.EVERY_PLAN in found else None
     wanted = plan_ids if plan_ids is not None else [p for p in found if p]
     return {
-        p: Stamp(found[p][0], shared, found[p][1]) if p in found and shared is not None else None
+        p: Stamp(found[p][0], shared, found[p][1], read.periods.get(p, ()))
+        if p in found and shared is not None
+        else None
         for p in wanted
     }
 
@@ -86,6 +100,26 @@ class Scope:
             return None
         return (self.ward_id, self.plan_id, self.today, self.stamp, *what)
 
+    def key_for(self, period: str | None, *what: Hashable) -> tuple[Hashable, ...] | None:
+        """The key of a result of one period (``what`` names the period too): it depends on the
+        plan's structure, the shared data and the data of the periods that begin by the
+        period's end, not on what is reported later. A period not named (the default, chosen
+        by where the data is) or not readable as one keys on the whole plan (``key``)."""
+        end = _end_of(period)
+        if self.stamp is None or end is None:
+            return self.key(*what)
+        stamp = self.stamp
+        return (
+            self.ward_id,
+            self.plan_id,
+            self.today,
+            stamp.structure,
+            stamp.shared,
+            end,
+            stamp.until(end),
+            *what,
+        )
+
     def structure_key(self, *what: Hashable) -> tuple[Hashable, ...] | None:
         """The key of what depends on the plan's structure and the shared data only, not on
         the data reported against the plan (``kept_frame``)."""
@@ -93,6 +127,15 @@ class Scope:
             return None
         stamp = self.stamp
         return (self.ward_id, self.plan_id, self.today, stamp.structure, stamp.shared, *what)
+
+
+def _end_of(period: str | None) -> date | None:
+    if period is None or not period.strip():
+        return None
+    try:
+        return Period.parse(period).end_date
+    except PeriodError:
+        return None
 
 
 class ResultCache:

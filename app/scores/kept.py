@@ -117,12 +117,13 @@ def locate(*, db_session: Session, clock: Clock, plan: str | None) -> Scope | No
     if chosen is None or chosen.version is None or shared is None:
         return None
     structure = chosen.version if chosen.structure is None else chosen.structure
-    return Scope(chosen.id, today, Stamp(chosen.version, shared, structure), where.ward_id)
+    stamp = Stamp(chosen.version, shared, structure, chosen.periods)
+    return Scope(chosen.id, today, stamp, where.ward_id)
 
 
-def kept(scope: Scope | None, *what: Hashable) -> object | None:
-    """What is kept under ``scope``'s key and ``what``, or ``None``."""
-    return cache.RESULTS.peek(scope.key(*what)) if scope is not None else None
+def kept(scope: Scope | None, period: str | None, *what: Hashable) -> object | None:
+    """What is kept under ``scope``'s key for ``period`` and ``what``, or ``None``."""
+    return cache.RESULTS.peek(scope.key_for(period, *what)) if scope is not None else None
 
 
 # --- the ward's summary, as the API sends it ------------------------------------------------
@@ -139,7 +140,8 @@ def kept_summary_json(
     """The body ``ward_summary_json`` keeps, if it is kept for the plan's data as stored now:
     one query, no thread (``app/scores/kept.py``); ``None`` sends the caller the full way."""
     service.require_ward(actor)
-    found = kept(locate(db_session=db_session, clock=clock, plan=plan), *_json_key(period, basis))
+    scope = locate(db_session=db_session, clock=clock, plan=plan)
+    found = kept(scope, period, *_json_key(period, basis))
     return found if isinstance(found, Body) else None
 
 
@@ -168,7 +170,7 @@ def ward_summary_json(
         )
         return Body.of(summary.model_dump_json().encode())
 
-    return cache.RESULTS.get(scope.key(*_json_key(period, basis)), compute)
+    return cache.RESULTS.get(scope.key_for(period, *_json_key(period, basis)), compute)
 
 
 #: Where the kept bytes go in the frame drawn per request (a comment no text can forge: text

@@ -140,7 +140,7 @@ async def overview(
         return RedirectResponse(f"/scores/units/{actor.unit_code}{where.query()}", 303)
     service.require_ward(actor)
     scope = kept.locate(db_session=db_session, clock=clock, plan=where.plan)
-    found = kept.kept(scope, *_overview_key(where))
+    found = kept.kept(scope, where.period, *_overview_key(where))
     page = (
         found
         if isinstance(found, kept.Drawn)
@@ -177,7 +177,7 @@ def _drawn(
             body=body.encode(),
         )
 
-    return cache.RESULTS.get(scope.key(*_overview_key(where)), draw)
+    return cache.RESULTS.get(scope.key_for(where.period, *_overview_key(where)), draw)
 
 
 OVERVIEW_CONTENT = templates.get_template("scores/_overview_content.html")

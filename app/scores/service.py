@@ -78,7 +78,8 @@ def kept_period_choices(plan: Plan, scope: Scope) -> list[tuple[str, str]]:
             for p in reversed(periods)
         ]
 
-    return cache.RESULTS.get(scope.key("periods"), compute)
+    # The calendar and the day only: a period list outlives every write of data.
+    return cache.RESULTS.get(scope.structure_key("periods"), compute)
 
 
 #: How far back the dashboard looks for the latest period with data before giving up.
@@ -261,8 +262,18 @@ def scored_period(
     basis: Basis = "all",
     keep: bool = True,
 ) -> tuple[Period, PeriodResult]:
-    """The period asked for (or the default) scored once per data version: every page, answer
-    and explanation of that period is made from this one computation."""
+    """The period asked for (or the default) scored once per version of its data: every page,
+    answer and explanation of that period is made from this one computation.
+
+    The default period is chosen by where the data is (any write may change it), so the choice
+    is kept under the plan's data version; the period's result under the versions of its own
+    data, shared with the requests that name it."""
+    if period_key(period) is None:
+
+        def default() -> str:
+            return str(resolve_period(db_session=db_session, frame=frame, period=None))
+
+        period = cache.RESULTS.get(scope.key("default period"), default, keep=keep)
 
     def compute() -> tuple[Period, PeriodResult]:
         chosen = resolve_period(db_session=db_session, frame=frame, period=period)
@@ -270,7 +281,7 @@ def scored_period(
             db_session=db_session, frame=frame, period=chosen, basis=basis
         )
 
-    key = scope.key("result", period_key(period), basis)
+    key = scope.key_for(period, "result", period_key(period), basis)
     return cache.RESULTS.get(key, compute, keep=keep)
 
 
@@ -302,7 +313,7 @@ def plan_summary(
         )
         return _summary(frame, result)
 
-    return cache.RESULTS.get(scope.key("summary", period_key(period), basis), compute)
+    return cache.RESULTS.get(scope.key_for(period, "summary", period_key(period), basis), compute)
 
 
 def plan_summaries(
@@ -459,4 +470,4 @@ def unit_breakdown(
             mine.rank = None
         return _breakdown(frame, result, mine)
 
-    return cache.RESULTS.get(scope.key("unit", unit, period_key(period)), compute)
+    return cache.RESULTS.get(scope.key_for(period, "unit", unit, period_key(period)), compute)

@@ -1,13 +1,16 @@
 """Series over the plan's periods for charts: an indicator, a unit's score, the ward's score.
 
 One query serves every period and indicator of a series where the data is an aggregate
-(readings); a score series scores each period in turn, with the same functions as the summary.
+(readings); a score series scores each period in turn, with the same functions as the summary,
+and keeps each point under the versions of that period's data (``cache.Scope.key_for``): a
+unit's page scores again only the periods whose data changed, not the year behind them.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from functools import partial
 
 from sqlmodel import Session
 
@@ -18,13 +21,13 @@ from app.kpis.models import Indicator
 from app.kpis.readings import parse_filter_period
 from app.periods import Period, periods_overlapping
 from app.permissions import authorize_read
-from app.scores import engine, queries
+from app.scores import cache, engine, queries
 from app.scores import indicators as indicator_scores
 from app.scores.engine import PeriodResult
 from app.scores.frame import Frame
 from app.scores.indicator_detail import indicator_row
 from app.scores.schemas import IndicatorScore, Trend, TrendPoint
-from app.scores.service import frame_for, require_ward, ward_score
+from app.scores.service import frame_for, require_ward, scoped, ward_score
 from app.scoring import rules
 from app.units import service as unit_service
 from app.units.models import Unit
@@ -129,7 +132,8 @@ def trend(
     """A series for a chart: an indicator (the ward's, or one unit's), a unit's score, or, with
     neither, the ward's mean score. A period without data is a point without a value."""
     unit = authorize_read(actor, unit)
-    frame = frame_for(db_session=db_session, clock=clock, plan=plan)
+    plan_row, scope = scoped(db_session=db_session, clock=clock, plan=plan)
+    frame = cache.kept_frame(db_session=db_session, scope=scope, plan=plan_row)
     unit_row = unit_service.get_by_code(db_session=db_session, code=unit) if unit else None
     periods = trend_periods(frame=frame, period_from=period_from, period_to=period_to, last=last)
     if indicator is not None:
@@ -139,19 +143,20 @@ def trend(
         )[row.id or 0]
         target, comparator, kind = row.target, row.comparator, "indicator"
     else:
-        points = [
-            _score_point(
+
+        def point(period: Period) -> TrendPoint:
+            units = None if unit_row is None else [unit_row]
+            return _score_point(
                 frame,
                 engine.score_period(
-                    db_session=db_session,
-                    frame=frame,
-                    period=period,
-                    units=None if unit_row is None else [unit_row],
-                    ward=False,
+                    db_session=db_session, frame=frame, period=period, units=units, ward=False
                 ),
                 unit_row,
             )
-            for period in periods
+
+        points = [
+            cache.RESULTS.get(scope.key_for(str(p), "trend point", str(p), unit), partial(point, p))
+            for p in periods
         ]
         target, comparator = None, None
         kind = "ward_score" if unit_row is None else "unit_score"
