@@ -72,9 +72,12 @@ class Tally:
     latencies: dict[str, list[float]] = field(default_factory=dict)
     errors: Counter[str] = field(default_factory=Counter)
     conflicts: int = 0
+    #: (when the click began, by the monotonic clock; its kind; its latency) of every click.
+    timeline: list[tuple[float, str, float]] = field(default_factory=list)
 
     def add(self, kind: str, seconds: float) -> None:
         self.latencies.setdefault(kind, []).append(seconds)
+        self.timeline.append((time.monotonic() - seconds, kind, seconds))
 
     def clicks(self) -> list[float]:
         return [t for k, v in self.latencies.items() if k != "login" for t in v]
@@ -202,14 +205,48 @@ class MemoryWatch(threading.Thread):
     def cpu_seconds(self) -> float:
         """The CPU time (user and system) the server's processes have used so far: per click,
         what the app costs whatever else the shared machine runs (latency is not)."""
-        ticks = 0
+        return sum(self.cpu_by_process().values())
+
+    def cpu_by_process(self) -> dict[int, float]:
+        """Each server process's CPU time so far: how evenly the workers shared the work."""
+        found = {}
         for pid in self.pids():
             try:
                 fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
             except OSError:
                 continue
-            ticks += int(fields[11]) + int(fields[12])  # utime, stime
-        return ticks / os.sysconf("SC_CLK_TCK")
+            found[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return found
+
+
+def _machine_busy() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine so far, every core (``/proc/stat``)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle, iowait
+    tick = os.sysconf("SC_CLK_TCK")
+    return (sum(fields) - idle) / tick, sum(fields) / tick
+
+
+def _postgres_seconds() -> float:
+    """CPU seconds used so far by the PostgreSQL server's processes (all databases)."""
+    ticks = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        if name.startswith("postgres"):
+            fields = stat.rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _own_seconds() -> float:
+    usage = os.times()
+    return usage.user + usage.system
 
 
 # --- the people -------------------------------------------------------------------------------
@@ -375,6 +412,9 @@ def main() -> None:
     parser.add_argument("--baseline", type=float, default=20, help="seconds of the /healthz leg")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--server-log", type=Path, help="the server's output (default: dropped)")
+    parser.add_argument(
+        "--timeline", type=Path, help="write every click (start in s, kind, ms) to this CSV"
+    )
     parser.add_argument("--think", type=float, nargs=2, default=[2.0, 10.0], metavar=("MIN", "MAX"))
     args = parser.parse_args()
     THINK = (args.think[0], args.think[1])
@@ -432,9 +472,17 @@ def main() -> None:
 
         started = time.monotonic()
         cpu_start = watch.cpu_seconds()
+        each_start = watch.cpu_by_process()
+        machine_start, pg_start, own_start = _machine_busy(), _postgres_seconds(), _own_seconds()
         asyncio.run(everyone())
         elapsed = time.monotonic() - started
         cpu_people = watch.cpu_seconds() - cpu_start
+        each = {p: t - each_start.get(p, 0.0) for p, t in watch.cpu_by_process().items()}
+        machine_end = _machine_busy()
+        busy = machine_end[0] - machine_start[0]
+        total = machine_end[1] - machine_start[1]
+        pg_cpu = _postgres_seconds() - pg_start
+        own_cpu = _own_seconds() - own_start
         watch.stop.set()
         watch.join()
         hwm = watch.hwm_sum()
@@ -454,6 +502,23 @@ def main() -> None:
             f"  clicks {len(clicks)} ({len(clicks) / elapsed:.1f}/s): p50 {p50 * 1000:.0f} ms, "
             f"p99 {p99 * 1000:.0f} ms (goal < 1000 ms)"
         )
+        ramp_end = started + args.ramp
+        if args.timeline:
+            args.timeline.write_text(
+                "".join(
+                    f"{at - started:.3f},{kind},{t * 1000:.1f}\n"
+                    for at, kind, t in sorted(tally.timeline)
+                )
+            )
+        clicked = [(at, t) for at, kind, t in tally.timeline if kind != "login"]
+        for phase, part in (
+            ("during the ramp", [t for at, t in clicked if at < ramp_end]),
+            ("after the ramp", [t for at, t in clicked if at >= ramp_end]),
+        ):
+            print(
+                f"    {phase}: {len(part)} clicks, p50 {_pct(part, 0.5) * 1000:.0f} ms, "
+                f"p99 {_pct(part, 0.99) * 1000:.0f} ms"
+            )
         for kind, values in sorted(tally.latencies.items()):
             print(
                 f"    {kind:<10} {len(values):>6}  p50 {_pct(values, 0.5) * 1000:>6.0f} ms  "
@@ -472,6 +537,13 @@ def main() -> None:
             f"  server CPU (user + system, all its processes): {cpu_people:.1f} s for "
             f"{requests} requests (clicks and logins), {per_request * 1000:.1f} ms each; "
             f"/healthz {per_healthz * 1000:.2f} ms each (ratio {ratio:.0f}×)"
+        )
+        print(
+            f"  the machine's cores busy {100 * busy / max(total, 1e-9):.0f} % of the run: "
+            f"the server {cpu_people:.1f} s, PostgreSQL {pg_cpu:.1f} s, this load generator "
+            f"{own_cpu:.1f} s, anything else {busy - cpu_people - pg_cpu - own_cpu:.1f} s "
+            f"(of {total:.0f} core-seconds); by server process (supervisor first): "
+            + ", ".join(f"{t:.1f} s" for t in each.values())
         )
         print(
             f"  errors {sum(tally.errors.values())} {dict(tally.errors)}; "
