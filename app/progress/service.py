@@ -93,6 +93,35 @@ def list_progress(
     return [_to_read(*r) for r in rows], total
 
 
+def task_progress(
+    *,
+    db_session: Session,
+    actor: Actor,
+    plan_id: int,
+    unit: Unit,
+    assignment: str,
+    periods: Sequence[str],
+) -> dict[str, ProgressRead]:
+    """One unit's reports on one task in some periods, by period, in one statement: what a saved
+    row shows (this period's report and the last one's). ``list_progress`` for each period read
+    every report of the unit twice to keep one of each (issue #17)."""
+    authorize_read(actor, unit.code)
+    if not periods:
+        return {}
+    rows = db_session.exec(
+        select(ProgressUpdate, Assignment.code, Unit.code)
+        .join(Assignment, col(Assignment.id) == ProgressUpdate.assignment_id)
+        .join(Unit, col(Unit.id) == ProgressUpdate.unit_id)
+        .where(
+            Assignment.plan_id == plan_id,
+            Assignment.code == assignment,
+            ProgressUpdate.unit_id == unit.id,
+            col(ProgressUpdate.period).in_(list(periods)),
+        )
+    ).all()
+    return {row.period: _to_read(row, code, unit_code) for row, code, unit_code in rows}
+
+
 def _resolve_percent(data: ProgressWrite) -> int | None:
     """Status and percent must tell the same story; the obvious percent is filled in."""
     status, percent = data.status, data.percent_complete

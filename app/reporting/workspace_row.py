@@ -18,6 +18,7 @@ from app.clock import Clock
 from app.errors import NotFound
 from app.plans import service as plan_service
 from app.plans.models import AssignmentRead
+from app.progress import service as progress_service
 from app.progress.evidence import service as evidence_service
 from app.registers import links as register_links
 from app.reporting import coordination
@@ -64,10 +65,30 @@ def task_answer(
     task = (
         next((t for t in tasks if t.code == code), None) if counters else _one_task(page, h, code)
     )
-    progress = progress_by_task(db_session=db_session, actor=actor, unit=unit, period=h.period)
+    progress = (
+        progress_by_task(db_session=db_session, actor=actor, unit=unit, period=h.period)
+        if counters
+        else {}
+    )
     rows: list[TaskRow] = []
     if task is not None:
-        before = progress_by_task(db_session=db_session, actor=actor, unit=unit, period=h.previous)
+        if counters:
+            before = progress_by_task(
+                db_session=db_session, actor=actor, unit=unit, period=h.previous
+            )
+        else:  # the saved row alone: its two reports, not every report of the unit twice
+            assert h.plan.id is not None
+            found = progress_service.task_progress(
+                db_session=db_session,
+                actor=actor,
+                plan_id=h.plan.id,
+                unit=unit,
+                assignment=code,
+                periods=[str(p) for p in (h.period, h.previous) if p is not None],
+            )
+            progress = {code: found[str(h.period)]} if str(h.period) in found else {}
+            last = found.get(str(h.previous)) if h.previous is not None else None
+            before = {code: last} if last is not None else {}
         evidence = evidence_service.list_for_period(
             db_session=db_session, actor=actor, unit=unit.code, period=str(h.period)
         )

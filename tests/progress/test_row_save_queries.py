@@ -8,8 +8,10 @@ of one save (an event on the engine, not a clock) and check that they do not gro
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterator
+from html import unescape
 
 import pytest
 from fastapi import FastAPI
@@ -122,3 +124,47 @@ def test_a_row_already_filled_answers_with_the_row_alone(
     assert 'name="version" value="2"' in updated.text and "✓ Đã lưu" in updated.text
     assert updated_n < created_n
     assert updated_n <= 20, updated_n
+
+
+def test_a_later_periods_saved_row_keeps_last_periods_answer_to_carry(
+    reporter: TestClient, seeded: Session, clock: FixedClock
+) -> None:
+    """The saved row reads its two reports (this period's, the last one's) in one statement:
+    the answer still offers October's to carry into November, and shows November's own."""
+    progress_service.upsert_progress(
+        db_session=seeded,
+        actor=SYSTEM,
+        clock=clock,
+        data=ProgressWrite(
+            assignment="II.1.1.1",
+            unit=UNIT,
+            period=PERIOD,
+            status="in_progress",
+            percent_complete=35,
+            result="Tháng 10: đã họp triển khai",
+        ),
+    )
+    november = f"/units/{UNIT}/periods/2025-11"
+    data = {
+        "csrf_token": reporter.csrf,  # type: ignore[attr-defined]
+        "version": "0",
+        "status": "in_progress",
+        "percent_complete": "60",
+        "result": "Tháng 11: đã tổ chức tập huấn",
+    }
+    for version in ("0", "1"):  # the first save (with counters), then the row alone
+        data["version"], data["percent_complete"] = version, str(60 + int(version))
+        resp = reporter.post(f"{november}/tasks/II.1.1.1", data=data, headers=HX)
+        assert resp.status_code == 200, resp.text
+        assert hidden_carry(resp.text)["result"] == "Tháng 10: đã họp triển khai"
+        assert "Tháng 11: đã tổ chức tập huấn" in resp.text
+        assert f'name="version" value="{int(version) + 1}"' in resp.text
+
+
+def hidden_carry(html: str) -> dict[str, object]:
+    """What the row offers to carry from the last period (``data-carry``)."""
+    found = re.search(r"data-carry='([^']*)'", html)
+    assert found, "no carry offered"
+    carried = json.loads(unescape(found.group(1)))
+    assert isinstance(carried, dict)
+    return carried
