@@ -8,11 +8,14 @@ random moment of the ramp-up, then works with a think time between clicks. The b
 measured in the same run, with the same people and think times against ``/healthz`` (the
 server's cheapest answer, no database), so the ratio says what the app itself adds.
 
-Prints p50 and p99 of the clicks (logins apart), the server's CPU time per request (on a shared
-machine the latencies also measure everyone else's work, the CPU time much less), errors, write
+Prints p50 and p99 of the clicks (logins apart), also split into the ramp (while people log in)
+and after it; the server's CPU time per request (on a shared machine the latencies also measure
+everyone else's work, the CPU time much less), and the machine's CPU over the run split into the
+server (each of its processes), PostgreSQL, this load generator and anything else; errors, write
 conflicts, and the server's peak memory: the highest sum of the supervisor's and workers'
 resident memory seen (sampled every half second) and the sum of their own peaks (VmHWM, an upper
-bound). Goal on the project's 2-core machines: 200 users, p99 < 1 s, 0 errors.
+bound). ``--timeline`` writes every click (start, kind, latency) to a CSV, to see when the slow
+ones came. Goal on the project's 2-core machines: 200 users, p99 < 1 s, 0 errors.
 
     .venv/bin/python bench/load.py                        # 200 users, 60 s, 2 workers
     .venv/bin/python bench/load.py --users 50 --duration 20
