@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select
 
 from app.actors import Actor
 from app.audit import service as audit
@@ -55,18 +56,24 @@ def _to_read(row: ProgressUpdate, assignment: str, unit: str) -> ProgressRead:
     )
 
 
+def _reports_of(plan_id: int) -> Select[ProgressUpdate, str, str]:
+    """The plan's reports with their task's and unit's codes (what ``_to_read`` takes)."""
+    return (
+        select(ProgressUpdate, Assignment.code, Unit.code)
+        .join(Assignment, col(Assignment.id) == ProgressUpdate.assignment_id)
+        .join(Unit, col(Unit.id) == ProgressUpdate.unit_id)
+        .where(Assignment.plan_id == plan_id)
+    )
+
+
 def list_progress(
     *, db_session: Session, actor: Actor, filters: ProgressFilters, limit: int, offset: int
 ) -> tuple[list[ProgressRead], int]:
     """Reports matching the filters; a reporter sees its own unit's only (403 for another)."""
     filters = replace(filters, unit=authorize_read(actor, filters.unit))
     plan = plan_service.get_plan(db_session=db_session, code=filters.plan)
-    query = (
-        select(ProgressUpdate, Assignment.code, Unit.code)
-        .join(Assignment, col(Assignment.id) == ProgressUpdate.assignment_id)
-        .join(Unit, col(Unit.id) == ProgressUpdate.unit_id)
-        .where(Assignment.plan_id == plan.id)
-    )
+    assert plan.id is not None
+    query = _reports_of(plan.id)
     if filters.unit:
         unit = unit_service.get_by_code(db_session=db_session, code=filters.unit)
         query = query.where(ProgressUpdate.unit_id == unit.id)
@@ -109,11 +116,7 @@ def task_progress(
     if not periods:
         return {}
     rows = db_session.exec(
-        select(ProgressUpdate, Assignment.code, Unit.code)
-        .join(Assignment, col(Assignment.id) == ProgressUpdate.assignment_id)
-        .join(Unit, col(Unit.id) == ProgressUpdate.unit_id)
-        .where(
-            Assignment.plan_id == plan_id,
+        _reports_of(plan_id).where(
             Assignment.code == assignment,
             ProgressUpdate.unit_id == unit.id,
             col(ProgressUpdate.period).in_(list(periods)),
