@@ -248,6 +248,32 @@ def _error_response(request: Request, error: AppError) -> Response:
     return response
 
 
+#: SQLSTATEs of a transaction the database rolled back because another one wrote the same rows
+#: at the same moment: serialization_failure, deadlock_detected (PostgreSQL, class 40).
+_WRITE_RACE_STATES = frozenset({"40001", "40P01"})
+
+
+class WriteRace(AppError):
+    """Two writers locked the same rows in opposite orders and the database gave up on one:
+    nothing of this request was written, and sending it again will most likely go through."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            message="Cùng lúc đó có người khác đang ghi cùng các số liệu này; không có gì được "
+            "ghi. Hãy gửi lại sau giây lát.",
+            code="write_race",
+            status_code=409,
+            headers={"Retry-After": "1"},
+        )
+
+
+def is_write_race(exc: BaseException) -> bool:
+    """A deadlock or a serialization failure: psycopg reports it as an ``OperationalError``,
+    like a lost connection, but the database is there and the request itself lost a race."""
+    orig = exc.orig if isinstance(exc, DBAPIError) else exc
+    return getattr(orig, "sqlstate", None) in _WRITE_RACE_STATES
+
+
 def is_connection_lost(exc: BaseException) -> bool:
     """A database that went away (restart, failover, a killed backend, a locked SQLite file)
     rather than a statement that is wrong: the same request may well succeed in a moment."""
@@ -265,7 +291,10 @@ async def _database_error_handler(request: Request, exc: Exception) -> Response:
     """Lost connections become a 503 with ``Retry-After`` (the pool's pre-ping replaces the dead
     connections on the next checkout); a value the column cannot hold (an integer past 64 bits,
     NUL in a PostgreSQL text) is the client's 422; anything else is a bug, answered as a 500 in
-    our shape and logged."""
+    our shape and logged. A deadlock, also an ``OperationalError``, is a 409 (``WriteRace``)."""
+    if is_write_race(exc):
+        log.warning("write race during %s %s: %s", request.method, request.url, exc)
+        return _error_response(request, WriteRace())
     if is_connection_lost(exc):
         log.warning("database connection lost during %s %s: %s", request.method, request.url, exc)
         return _error_response(request, ServiceUnavailable())
@@ -298,7 +327,7 @@ async def _server_error_handler(request: Request, exc: Exception) -> Response:
     """A bug still answers in our JSON or page shape, never Starlette's plain-text 500. A lost
     connection that SQLAlchemy did not wrap (psycopg's own ``OperationalError``, whose class is
     not imported on SQLite to register a handler for) is still a 503."""
-    if is_connection_lost(exc):
+    if is_write_race(exc) or is_connection_lost(exc):
         return await _database_error_handler(request, exc)
     log.error("unhandled error on %s %s", request.method, request.url, exc_info=exc)
     error = AppError(
