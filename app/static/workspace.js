@@ -192,6 +192,16 @@
     }
   }
 
+  // A refusal that says "try again in a moment" (Retry-After): the database was briefly out of
+  // reach (503), busy (503) or the save lost a race with another writer (409 write_race).
+  // Nothing was written; the row waits and is sent again like a row saved offline. Its answer is
+  // the error page, which has no row to swap in: without this the row said "Đang lưu…" forever.
+  const BUSY = "Máy chủ đang bận – dòng được giữ lại và sẽ tự lưu lại sau ít giây…";
+
+  function transient(answer) {
+    return answer.status >= 400 && answer.headers.has("Retry-After");
+  }
+
   function queue(form, why) {
     form.classList.add("queued");
     waiting.add(form.id);
@@ -249,6 +259,10 @@
       needLogin(form);
       return;
     }
+    if (transient(answer)) {
+      queue(form, BUSY);
+      return;
+    }
     form.classList.remove("queued");
     swapIn(await answer.text(), { focusName: focusName || "status" });
   }
@@ -295,6 +309,13 @@
     if (answer.status === 401 || answer.status === 403) {
       dirty.forEach(needLogin);
       if (status) status.textContent = "Phiên đăng nhập đã hết hạn: hãy đăng nhập lại, các dòng sẽ tự lưu.";
+      return;
+    }
+    if (transient(answer)) {
+      // Each row has its own transaction: rows written before the refusal are sent again too
+      // and recognised as this very text (the echo check in swapIn), not as a conflict.
+      dirty.forEach((form) => queue(form, BUSY));
+      if (status) status.textContent = "Máy chủ đang bận: các dòng chưa lưu được giữ lại và sẽ tự lưu lại sau ít giây.";
       return;
     }
     const saved = Number(answer.headers.get("X-Partrack-Saved") || 0);

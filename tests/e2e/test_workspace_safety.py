@@ -207,3 +207,65 @@ def test_save_all_with_one_bad_row_keeps_its_error_on_it_and_saves_the_others(
     shot("save-all-one-bad-row")
     assert _audits(clean_db, "II.1.1.1/ttpvhcc/2025-10") == 1
     assert _audits(clean_db, "II.2.3.1/ttpvhcc/2025-10") == 1
+
+
+def _busy_once(page: Page, pattern: str) -> list[int]:
+    """The first request to ``pattern`` is answered as the server answers a save that lost a
+    race with another writer (409 ``write_race``, ``Retry-After``, its error page) without
+    reaching it; later ones go through."""
+    refused: list[int] = []
+
+    def answer(route: Route) -> None:
+        if refused:
+            route.continue_()
+            return
+        refused.append(1)
+        route.fulfill(
+            status=409,
+            headers={"Retry-After": "1", "Content-Type": "text/html; charset=utf-8"},
+            body="<main><h1>Không lưu được</h1><p>Cùng lúc đó có người khác đang ghi cùng các "
+            "số liệu này; không có gì được ghi. Hãy gửi lại sau giây lát.</p></main>",
+        )
+
+    page.route(re.compile(pattern), answer)
+    return refused
+
+
+def test_a_row_refused_with_retry_after_waits_and_saves_itself(
+    server: LiveServer, page: Page, clean_db: Engine, clock: FixedClock, seeded: object
+) -> None:
+    """A 409 ``write_race`` or a 503 answers with the error page, which has no row in it: the
+    row used to say "Đang lưu…" for ever. It waits instead, and is sent again by itself."""
+    make_user(clean_db, clock, username="bc.ttpv", role="reporter", unit="ttpvhcc")
+    login(page, server.url, "bc.ttpv", PASSWORD)
+    page.goto(f"{server.url}{WS}")
+    _type_row(page, "Lưu trùng lúc với người khác")
+    refused = _busy_once(page, r".*/tasks/II\.1\.1\.1$")
+    page.locator(ROW).get_by_role("button", name="Lưu", exact=True).click()
+    expect(page.locator(f"{ROW} .row-state")).to_contain_text("Máy chủ đang bận")
+    assert refused == [1]
+    expect(page.locator(f"{ROW} textarea[name=result]")).to_have_value(
+        "Lưu trùng lúc với người khác"
+    )
+    expect(page.locator(f"{ROW} .saved")).to_be_visible(timeout=15_000)
+    expect(page.locator(f"{ROW} .row-state")).to_have_text("")
+    assert _audits(clean_db, "II.1.1.1/ttpvhcc/2025-10") == 1
+    assert _result(clean_db) == "Lưu trùng lúc với người khác"
+
+
+def test_save_all_refused_with_retry_after_keeps_every_row_and_saves_them_later(
+    server: LiveServer, page: Page, clean_db: Engine, clock: FixedClock, seeded: object
+) -> None:
+    make_user(clean_db, clock, username="bc.ttpv", role="reporter", unit="ttpvhcc")
+    login(page, server.url, "bc.ttpv", PASSWORD)
+    page.goto(f"{server.url}{WS}")
+    _type_row(page, "Dòng thứ nhất")
+    page.locator("#task-II-2-3-1 select[name=status]").select_option("done")
+    _busy_once(page, r".*/save-all$")
+    page.locator("#save-all").click()
+    expect(page.locator("#ws-bar-status")).to_contain_text("Máy chủ đang bận")
+    expect(page.locator(f"{ROW} .row-state")).to_contain_text("Máy chủ đang bận")
+    expect(page.locator(f"{ROW} .saved")).to_be_visible(timeout=15_000)
+    expect(page.locator("#task-II-2-3-1 .saved")).to_be_visible(timeout=15_000)
+    assert _audits(clean_db, "II.1.1.1/ttpvhcc/2025-10") == 1
+    assert _audits(clean_db, "II.2.3.1/ttpvhcc/2025-10") == 1
